@@ -1,0 +1,56 @@
+/**
+ * Every error Tessera reports carries one of these stable codes plus a human
+ * message. Applications branch on the code; operators read the message.
+ * The HTTP status for each code lives here too so REST and tRPC agree.
+ */
+export const ERROR_CODES = {
+  bad_request: 400,
+  invalid_code: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  unsupported_media_type: 415,
+  locked: 423,
+  throttled: 429,
+  method_disabled: 403,
+  integrity: 500,
+  internal: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; fields?: FieldIssue[]; retryAfterSeconds?: number };
+}
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export class TesseraError extends Error {
+  readonly code: ErrorCode;
+  readonly fields?: FieldIssue[];
+  readonly retryAfterSeconds?: number;
+
+  constructor(code: ErrorCode, message: string, extra: { fields?: FieldIssue[]; retryAfterSeconds?: number } = {}) {
+    super(message);
+    this.name = 'TesseraError';
+    this.code = code;
+    if (extra.fields) this.fields = extra.fields;
+    if (extra.retryAfterSeconds !== undefined) this.retryAfterSeconds = extra.retryAfterSeconds;
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code];
+  }
+
+  toBody(): ErrorBody {
+    const body: ErrorBody = { error: { code: this.code, message: this.message } };
+    if (this.fields) body.error.fields = this.fields;
+    if (this.retryAfterSeconds !== undefined) body.error.retryAfterSeconds = this.retryAfterSeconds;
+    return body;
+  }
+}
