@@ -1,0 +1,56 @@
+import { Db, type OpenOptions } from './db';
+import { ApiKeysRepo } from './repos/apiKeys';
+import { AuditRepo } from './repos/audit';
+import { FactorsRepo } from './repos/factors';
+import { KeysRepo } from './repos/keys';
+import { OperatorsRepo } from './repos/operators';
+import { RecoveryCodesRepo } from './repos/recoveryCodes';
+import { SettingsRepo } from './repos/settings';
+import { SetupTokensRepo } from './repos/setupTokens';
+import { UsersRepo } from './repos/users';
+
+export { Db } from './db';
+export type { OpenOptions, Durability } from './db';
+export type { UserRow, UserListRow } from './repos/users';
+export type { FactorRow } from './repos/factors';
+export type { RecoveryCodeRow } from './repos/recoveryCodes';
+export type { ApiKeyRow } from './repos/apiKeys';
+export type { AuditRow, AuditFilter, AuditHeadRow, AuditCheckpointRow } from './repos/audit';
+export type { OperatorRow, OperatorRole } from './repos/operators';
+
+/** The database and every repository over it. */
+export class Store {
+  readonly users: UsersRepo;
+  readonly factors: FactorsRepo;
+  readonly recoveryCodes: RecoveryCodesRepo;
+  readonly apiKeys: ApiKeysRepo;
+  readonly audit: AuditRepo;
+  readonly settings: SettingsRepo;
+  readonly keys: KeysRepo;
+  readonly operators: OperatorsRepo;
+  readonly setupTokens: SetupTokensRepo;
+
+  constructor(readonly db: Db) {
+    this.users = new UsersRepo(db);
+    this.factors = new FactorsRepo(db);
+    this.recoveryCodes = new RecoveryCodesRepo(db);
+    this.apiKeys = new ApiKeysRepo(db);
+    this.audit = new AuditRepo(db);
+    this.settings = new SettingsRepo(db);
+    this.keys = new KeysRepo(db);
+    this.operators = new OperatorsRepo(db);
+    this.setupTokens = new SetupTokensRepo(db);
+  }
+
+  static open(path: string, options: OpenOptions = {}): Store {
+    return new Store(new Db(path, options));
+  }
+
+  tx<T>(fn: () => T): T {
+    return this.db.tx(fn);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,68 @@
+import type { Db } from '../db';
+
+export type OperatorRole = 'admin' | 'helpdesk' | 'auditor';
+
+export interface OperatorRow {
+  id: string;
+  username: string;
+  username_key: string;
+  display_name: string | null;
+  role: OperatorRole;
+  password_hash: string | null;
+  totp_sealed: Buffer | null;
+  totp_key_version: number | null;
+  totp_last_step: number;
+  status: 'pending' | 'active' | 'disabled';
+  created_at: number;
+  failures: number;
+  last_failure_at: number | null;
+  locked_until: number | null;
+}
+
+export class OperatorsRepo {
+  private readonly byKey;
+  private readonly byId;
+  private readonly countStmt;
+  private readonly insertStmt;
+  private readonly listStmt;
+
+  constructor(private readonly db: Db) {
+    const s = db.sqlite;
+    this.byKey = s.prepare<[string], OperatorRow>('SELECT * FROM operators WHERE username_key = ?');
+    this.byId = s.prepare<[string], OperatorRow>('SELECT * FROM operators WHERE id = ?');
+    this.countStmt = s.prepare<[], { n: number }>('SELECT count(*) AS n FROM operators');
+    this.insertStmt = s.prepare(
+      `INSERT INTO operators (id, username, username_key, display_name, role, password_hash, status, created_at)
+       VALUES (@id, @username, @username_key, @display_name, @role, @password_hash, @status, @created_at)`,
+    );
+    this.listStmt = s.prepare<[], OperatorRow>('SELECT * FROM operators ORDER BY username_key');
+  }
+
+  findByKey(key: string): OperatorRow | undefined {
+    return this.byKey.get(key);
+  }
+
+  findById(id: string): OperatorRow | undefined {
+    return this.byId.get(id);
+  }
+
+  count(): number {
+    return this.countStmt.get()!.n;
+  }
+
+  list(): OperatorRow[] {
+    return this.listStmt.all();
+  }
+
+  insert(row: Pick<OperatorRow, 'id' | 'username' | 'username_key' | 'display_name' | 'role' | 'password_hash' | 'status' | 'created_at'>): void {
+    this.insertStmt.run(row);
+  }
+
+  /** Updates the named columns of one operator. Column names come from code, never from input. */
+  update(id: string, fields: Partial<Omit<OperatorRow, 'id' | 'created_at'>>): boolean {
+    const names = Object.keys(fields);
+    if (names.length === 0) return false;
+    const sql = `UPDATE operators SET ${names.map((n) => `${n} = @${n}`).join(', ')} WHERE id = @id`;
+    return this.db.sqlite.prepare(sql).run({ ...fields, id }).changes === 1;
+  }
+}

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { Cursor, DisplayName, Email, Limit, Reason, Username } from './text';
+import { FactorView } from './factors';
+
+export const CreateUserInput = z.object({
+  username: Username,
+  displayName: DisplayName.optional(),
+  email: Email.optional(),
+}).strict();
+export type CreateUserInput = z.infer<typeof CreateUserInput>;
+
+export const UserSummary = z.object({
+  username: z.string(),
+  displayName: z.string().nullable(),
+  email: z.string().nullable(),
+  createdAt: z.string(),
+  hasActiveFactor: z.boolean(),
+});
+export type UserSummary = z.infer<typeof UserSummary>;
+
+export const ThrottleView = z.object({
+  failures: z.number().int(),
+  state: z.enum(['ok', 'throttled', 'locked']),
+  retryAfterSeconds: z.number().int().nullable(),
+});
+export type ThrottleView = z.infer<typeof ThrottleView>;
+
+export const UserDetail = UserSummary.extend({
+  factors: z.array(FactorView),
+  recoveryCodes: z.object({ total: z.number().int(), unused: z.number().int() }),
+  throttle: ThrottleView,
+});
+export type UserDetail = z.infer<typeof UserDetail>;
+
+export const ListUsersInput = z.object({
+  query: z.string().max(128).optional().default(''),
+  limit: Limit,
+  cursor: Cursor.optional(),
+  withoutFactor: z.coerce.boolean().optional(),
+}).strict();
+export type ListUsersInput = z.infer<typeof ListUsersInput>;
+
+export const UserPage = z.object({ items: z.array(UserSummary), nextCursor: z.string().nullable() });
+export type UserPage = z.infer<typeof UserPage>;
+
+export const ReasonInput = z.object({ reason: Reason }).strict();
+export type ReasonInput = z.infer<typeof ReasonInput>;

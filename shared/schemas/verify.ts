@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { Username } from './text';
+import { FactorType } from './methods';
+
+export const VerifyInput = z.object({
+  user: Username,
+  code: z.string({ error: 'code must be text' }).min(1, 'code must not be empty').max(64, 'code is too long'),
+}).strict();
+export type VerifyInput = z.infer<typeof VerifyInput>;
+
+export const VerifyResult = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    factor: z.object({ id: z.string(), type: z.union([FactorType, z.literal('recovery')]) }),
+    recoveryCodesLeft: z.number().int().optional(),
+  }),
+  z.object({
+    ok: z.literal(false),
+    reason: z.enum(['invalid_code', 'no_factor', 'throttled', 'locked']),
+    retryAfterSeconds: z.number().int().optional(),
+  }),
+]);
+export type VerifyResult = z.infer<typeof VerifyResult>;
