@@ -56,6 +56,7 @@ export class AuditRepo {
   private readonly iterateStmt;
   private readonly maxSeqStmt;
   private readonly bySeqStmt;
+  private readonly rangeStmt;
 
   constructor(private readonly db: Db) {
     const s = db.sqlite;
@@ -75,6 +76,7 @@ export class AuditRepo {
     this.iterateStmt = s.prepare<[number], AuditRow>('SELECT * FROM audit_log WHERE seq >= ? ORDER BY seq');
     this.maxSeqStmt = s.prepare<[], { seq: number | null; n: number }>('SELECT max(seq) AS seq, count(*) AS n FROM audit_log');
     this.bySeqStmt = s.prepare<[number], AuditRow>('SELECT * FROM audit_log WHERE seq = ?');
+    this.rangeStmt = s.prepare<[number, number], AuditRow>('SELECT * FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?');
   }
 
   head(): AuditHeadRow | undefined {
@@ -109,6 +111,11 @@ export class AuditRepo {
   /** Streams every entry in sequence order without loading the log into memory. */
   iterate(fromSeq = 1): IterableIterator<AuditRow> {
     return this.iterateStmt.iterate(fromSeq);
+  }
+
+  /** A run of entries by sequence, for long jobs that yield to the event loop between pages. */
+  range(fromSeq: number, limit: number): AuditRow[] {
+    return this.rangeStmt.all(fromSeq, limit);
   }
 
   /** One page, newest or oldest first, continuing after `afterSeq`. */

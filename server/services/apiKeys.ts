@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { TesseraError } from '../../shared/errors';
+import { ApiScope, type ApiKeyView, type CreateApiKeyInput, type CreatedApiKey } from '../../shared/schemas/apiKeys';
+import { checkApiKeyFormat, generateApiKey, hashApiKey } from '../core/apiKeys';
+import type { ApiKeyRow } from '../store/index';
+import type { Actor, ServiceContext } from './context';
+import { iso } from './views';
+
+export interface ApiPrincipal {
+  id: string;
+  name: string;
+  scopes: ApiScope[];
+}
+
+function toView(row: ApiKeyRow): ApiKeyView {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: row.scopes.split(',').filter((s): s is ApiScope => ApiScope.safeParse(s).success),
+    createdAt: iso(row.created_at)!,
+    lastUsedAt: iso(row.last_used_at),
+    revokedAt: iso(row.revoked_at),
+  };
+}
+
+/** Creates a key; the key itself is returned once and only its SHA-256 is stored. */
+export function createApiKey(ctx: ServiceContext, input: CreateApiKeyInput, actor: Actor): CreatedApiKey {
+  const generated = generateApiKey();
+  const row: Omit<ApiKeyRow, 'last_used_at' | 'revoked_at'> = {
+    id: randomUUID(),
+    name: input.name,
+    prefix: generated.prefix,
+    hash: generated.hash,
+    scopes: input.scopes.join(','),
+    created_at: ctx.clock(),
+  };
+  ctx.store.tx(() => {
+    ctx.store.apiKeys.insert(row);
+    ctx.audit.append({ actor, action: 'apikey.create', outcome: 'success', details: { apiKeyId: row.id, name: row.name, scopes: input.scopes } });
+  });
+  return { ...toView({ ...row, last_used_at: null, revoked_at: null }), key: generated.key };
+}
+
+export function listApiKeys(ctx: ServiceContext): ApiKeyView[] {
+  return ctx.store.apiKeys.list().map(toView);
+}
+
+export function revokeApiKey(ctx: ServiceContext, id: string, actor: Actor): ApiKeyView {
+  return ctx.store.tx(() => {
+    const row = ctx.store.apiKeys.findById(id);
+    if (!row) throw new TesseraError('not_found', 'No API key with that id');
+    if (row.revoked_at !== null) throw new TesseraError('conflict', 'This API key is already revoked');
+    ctx.store.apiKeys.revoke(id, ctx.clock());
+    ctx.audit.append({ actor, action: 'apikey.revoke', outcome: 'success', details: { apiKeyId: id, name: row.name } });
+    return toView(ctx.store.apiKeys.findById(id)!);
+  });
+}
+
+/**
+ * Resolves a presented key to its principal, or throws unauthorized. The
+ * format and checksum are checked before any lookup, so typos and junk never
+ * reach the database; the lookup is by SHA-256, so no key is compared in the clear.
+ */
+export function authenticateApiKey(ctx: ServiceContext, presented: string): ApiPrincipal {
+  if (!checkApiKeyFormat(presented)) throw new TesseraError('unauthorized', 'The API key is malformed (check for a copy-paste error)');
+  const row = ctx.store.apiKeys.findByHash(hashApiKey(presented));
+  if (!row || row.revoked_at !== null) throw new TesseraError('unauthorized', 'The API key is not valid or has been revoked');
+  const view = toView(row);
+  return { id: row.id, name: row.name, scopes: view.scopes };
+}
+
+/** Records that a key was used (coarsely); called only after a request it made succeeded. */
+export function recordApiKeyUse(ctx: ServiceContext, id: string): void {
+  ctx.store.apiKeys.touch(id, ctx.clock());
+}

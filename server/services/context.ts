@@ -1,0 +1,26 @@
+import type { Store } from '../store/index';
+import type { Keyring } from './keyring';
+import type { SettingsService } from './settings';
+import type { AuditLog } from './auditLog';
+
+/** Who asked for a change: recorded in every audit entry. */
+export interface Actor {
+  kind: 'operator' | 'apikey' | 'system';
+  id: string | null;
+  name: string | null;
+  ip: string | null;
+}
+
+export const SYSTEM_ACTOR: Actor = { kind: 'system', id: null, name: 'tessera', ip: null };
+
+/** Milliseconds since the epoch; injected so tests can move time. */
+export type Clock = () => number;
+
+/** What every service needs: the store, keys, the clock, settings and the audit log. */
+export interface ServiceContext {
+  store: Store;
+  keyring: Keyring;
+  clock: Clock;
+  settings: SettingsService;
+  audit: AuditLog;
+}

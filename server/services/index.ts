@@ -1,0 +1,31 @@
+import type { Store } from '../store/index';
+import { AuditLog } from './auditLog';
+import type { Clock, ServiceContext } from './context';
+import { Keyring } from './keyring';
+import { SettingsService } from './settings';
+import { Verifier } from './verify';
+
+export * from './context';
+export { AuditLog } from './auditLog';
+export { Keyring } from './keyring';
+export { SettingsService } from './settings';
+export { Verifier } from './verify';
+export * as users from './users';
+export * as factors from './factors';
+export * as recoveryCodes from './recoveryCodes';
+export * as apiKeys from './apiKeys';
+export * as setup from './setup';
+export { updateSettings } from './settingsUpdate';
+
+export interface Services extends ServiceContext {
+  verifier: Verifier;
+}
+
+/** Builds the service context over an open store: unwraps keys, loads settings. */
+export function createServices(store: Store, masterKey: Buffer, clock: Clock = Date.now): Services {
+  const keyring = Keyring.load(store, masterKey, clock());
+  const settings = new SettingsService(store);
+  const audit = new AuditLog(store, keyring, clock);
+  const ctx: ServiceContext = { store, keyring, clock, settings, audit };
+  return { ...ctx, verifier: new Verifier(ctx) };
+}

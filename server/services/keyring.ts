@@ -1,0 +1,96 @@
+import { generateDataKey, openSecret, sealSecret, unwrapDataKey, wrapDataKey } from '../core/crypto/seal';
+import { generateSigningKeyPair } from '../core/audit/checkpoint';
+import { TesseraError } from '../../shared/errors';
+import type { Store } from '../store/index';
+
+export interface SealedValue {
+  sealed: Buffer;
+  keyVersion: number;
+}
+
+export interface AuditSigningKey {
+  version: number;
+  privateKeyDer: Buffer;
+  publicKeyDer: Buffer;
+}
+
+const signingAad = (version: number) => `tessera:audit-signing-key:${version}`;
+
+/**
+ * The unwrapped data keys (by version) and the audit signing key, held in
+ * memory only. Data keys are stored in the database wrapped by the master
+ * key, so a copied database alone opens nothing.
+ */
+export class Keyring {
+  private constructor(
+    private readonly dataKeys: Map<number, Buffer>,
+    readonly currentVersion: number,
+    private readonly signingKeys: Map<number, AuditSigningKey>,
+    readonly currentSigningVersion: number,
+  ) {}
+
+  /** Unwraps the keys, creating the first data key and signing key on a new database. */
+  static load(store: Store, masterKey: Buffer, now: number): Keyring {
+    return store.tx(() => {
+      let rows = store.keys.dataKeys();
+      if (rows.length === 0) {
+        store.keys.insertDataKey({ version: 1, wrapped: wrapDataKey(masterKey, generateDataKey()), created_at: now });
+        rows = store.keys.dataKeys();
+      }
+      const dataKeys = new Map<number, Buffer>();
+      for (const row of rows) {
+        try {
+          dataKeys.set(row.version, unwrapDataKey(masterKey, row.wrapped));
+        } catch {
+          throw new TesseraError('integrity', 'The master key does not open this database: check TESSERA_MASTER_KEY or the key file in the data folder');
+        }
+      }
+      const currentVersion = Math.max(...dataKeys.keys());
+      const currentKey = dataKeys.get(currentVersion)!;
+
+      let signingRows = store.keys.signingKeys();
+      if (signingRows.length === 0) {
+        const pair = generateSigningKeyPair();
+        store.keys.insertSigningKey({
+          version: 1,
+          private_sealed: sealSecret(currentKey, pair.privateKeyDer, signingAad(1)),
+          key_version: currentVersion,
+          public_der: pair.publicKeyDer,
+          created_at: now,
+        });
+        signingRows = store.keys.signingKeys();
+      }
+      const signingKeys = new Map<number, AuditSigningKey>();
+      for (const row of signingRows) {
+        const key = dataKeys.get(row.key_version);
+        if (!key) throw new TesseraError('integrity', `Audit signing key ${row.version} refers to a missing data key`);
+        signingKeys.set(row.version, {
+          version: row.version,
+          privateKeyDer: openSecret(key, row.private_sealed, signingAad(row.version)),
+          publicKeyDer: row.public_der,
+        });
+      }
+      return new Keyring(dataKeys, currentVersion, signingKeys, Math.max(...signingKeys.keys()));
+    });
+  }
+
+  seal(plaintext: Uint8Array, aad: string): SealedValue {
+    return { sealed: sealSecret(this.dataKeys.get(this.currentVersion)!, plaintext, aad), keyVersion: this.currentVersion };
+  }
+
+  open(sealed: Uint8Array, keyVersion: number, aad: string): Buffer {
+    const key = this.dataKeys.get(keyVersion);
+    if (!key) throw new TesseraError('integrity', `A secret is sealed under data key ${keyVersion}, which this database does not have`);
+    return openSecret(key, sealed, aad);
+  }
+
+  signingKey(version = this.currentSigningVersion): AuditSigningKey {
+    const key = this.signingKeys.get(version);
+    if (!key) throw new TesseraError('integrity', `Unknown audit signing key ${version}`);
+    return key;
+  }
+
+  publicSigningKeys(): { version: number; publicKeyDer: Buffer }[] {
+    return [...this.signingKeys.values()].map((k) => ({ version: k.version, publicKeyDer: k.publicKeyDer }));
+  }
+}

@@ -1,0 +1,62 @@
+import { DEFAULT_SETTINGS, Settings, type SettingsPatch } from '../../shared/schemas/settings';
+import type { Method } from '../../shared/schemas/methods';
+import type { ThrottleSettings } from '../core/policy/throttle';
+import type { Store } from '../store/index';
+
+/**
+ * Settings as stored, over the defaults, cached in memory: the verify path
+ * reads them on every request. Writes go through `apply` inside the caller's
+ * transaction; the cache is refreshed only after that transaction commits.
+ */
+export class SettingsService {
+  private cached: Settings;
+
+  constructor(private readonly store: Store) {
+    this.cached = this.load();
+  }
+
+  private load(): Settings {
+    const stored = this.store.settings.all();
+    const merged = { ...DEFAULT_SETTINGS, ...stored, methods: { ...DEFAULT_SETTINGS.methods, ...(stored.methods as object | undefined) } };
+    const parsed = Settings.safeParse(merged);
+    return parsed.success ? parsed.data : DEFAULT_SETTINGS;
+  }
+
+  get(): Settings {
+    return this.cached;
+  }
+
+  isEnabled(method: Method): boolean {
+    return this.cached.methods[method];
+  }
+
+  throttle(): ThrottleSettings {
+    const s = this.cached;
+    return { freeAttempts: s.throttleFreeAttempts, lockAfter: s.throttleLockAfter, lockSeconds: s.throttleLockMinutes * 60 };
+  }
+
+  /** Computes the new settings and writes the changed keys; returns what changed (old → new). */
+  apply(patch: SettingsPatch): { next: Settings; changed: Record<string, { from: unknown; to: unknown }> } {
+    const current = this.cached;
+    const next = Settings.parse({ ...current, ...patch, methods: { ...current.methods, ...patch.methods } });
+    const changed: Record<string, { from: unknown; to: unknown }> = {};
+    for (const key of Object.keys(next) as (keyof Settings)[]) {
+      if (key === 'methods') {
+        for (const m of Object.keys(next.methods) as Method[]) {
+          if (next.methods[m] !== current.methods[m]) changed[`methods.${m}`] = { from: current.methods[m], to: next.methods[m] };
+        }
+      } else if (next[key] !== current[key]) {
+        changed[key] = { from: current[key], to: next[key] };
+      }
+    }
+    if (Object.keys(changed).length > 0) {
+      for (const key of Object.keys(next) as (keyof Settings)[]) this.store.settings.set(key, next[key]);
+    }
+    return { next, changed };
+  }
+
+  /** Re-reads the stored settings (after a committed write, or a rollback). */
+  refresh(): void {
+    this.cached = this.load();
+  }
+}

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { TesseraError } from '../../shared/errors';
+import { usernameKey } from '../../shared/schemas/text';
+import type { CreateUserInput, ListUsersInput, UserDetail, UserPage, UserSummary } from '../../shared/schemas/users';
+import type { UserRow } from '../store/index';
+import type { Actor, ServiceContext } from './context';
+import { decodeCursor, encodeCursor } from './cursor';
+import { toFactorView, toThrottleView, toUserListItem, toUserSummary } from './views';
+
+export function requireUser(ctx: ServiceContext, username: string): UserRow {
+  const user = ctx.store.users.findByKey(usernameKey(username));
+  if (!user) throw new TesseraError('not_found', 'No user with that username');
+  return user;
+}
+
+export function createUser(ctx: ServiceContext, input: CreateUserInput, actor: Actor): UserSummary {
+  const key = usernameKey(input.username);
+  const now = ctx.clock();
+  return ctx.store.tx(() => {
+    if (ctx.store.users.findByKey(key)) throw new TesseraError('conflict', `A user named "${input.username}" already exists`);
+    const row = {
+      id: randomUUID(),
+      username: input.username,
+      username_key: key,
+      display_name: input.displayName ?? null,
+      email: input.email ?? null,
+      created_at: now,
+    };
+    ctx.store.users.insert(row);
+    ctx.audit.append({ actor, action: 'user.create', user: row.username, outcome: 'success' });
+    return toUserSummary({ ...row, failures: 0, last_failure_at: null, locked_until: null }, false);
+  });
+}
+
+export function listUsers(ctx: ServiceContext, input: ListUsersInput): UserPage {
+  const rows = ctx.store.users.list({
+    query: input.query.normalize('NFKC').trim(),
+    limit: input.limit + 1,
+    after: decodeCursor(input.cursor),
+    withoutFactor: input.withoutFactor ?? false,
+  });
+  const more = rows.length > input.limit;
+  const page = rows.slice(0, input.limit);
+  return { items: page.map(toUserListItem), nextCursor: more ? encodeCursor(page[page.length - 1]!.username_key) : null };
+}
+
+export function getUser(ctx: ServiceContext, username: string): UserDetail {
+  const user = requireUser(ctx, username);
+  const factors = ctx.store.factors.listByUser(user.id);
+  return {
+    ...toUserSummary(user, factors.some((f) => f.status === 'active')),
+    factors: factors.map(toFactorView),
+    recoveryCodes: ctx.store.recoveryCodes.counts(user.id),
+    throttle: toThrottleView(user, ctx.clock(), ctx.settings.throttle()),
+  };
+}
+
+export function deleteUser(ctx: ServiceContext, username: string, reason: string, actor: Actor): void {
+  ctx.store.tx(() => {
+    const user = requireUser(ctx, username);
+    const factors = ctx.store.factors.listByUser(user.id).length;
+    ctx.store.users.delete(user.id);
+    ctx.audit.append({ actor, action: 'user.delete', user: user.username, outcome: 'success', reason, details: { factorsRemoved: factors } });
+  });
+}
+
+export function unlockUser(ctx: ServiceContext, username: string, reason: string, actor: Actor): UserDetail {
+  ctx.store.tx(() => {
+    const user = requireUser(ctx, username);
+    ctx.store.users.setThrottle(user.id, { failures: 0, last_failure_at: null, locked_until: null });
+    ctx.audit.append({
+      actor, action: 'user.unlock', user: user.username, outcome: 'success', reason,
+      details: { failuresCleared: user.failures, wasLocked: user.locked_until !== null && user.locked_until > ctx.clock() },
+    });
+  });
+  return getUser(ctx, username);
+}

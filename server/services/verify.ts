@@ -1,0 +1,161 @@
+import { TesseraError } from '../../shared/errors';
+import { classifyCodeInput } from '../core/otp/codeInput';
+import { verifyHotp } from '../core/otp/hotp';
+import { verifyTotp } from '../core/otp/totp';
+import { evaluateThrottle, recordFailure, recordSuccess, type ThrottleState } from '../core/policy/throttle';
+import { hashRecoveryCodeSecret, parseRecoveryCode, verifyRecoveryCodeSecret } from '../core/recovery/recoveryCodes';
+import type { VerifyInput, VerifyResult } from '../../shared/schemas/verify';
+import type { FactorRow, UserRow } from '../store/index';
+import type { Actor, ServiceContext } from './context';
+import { otpParamsOf } from './otpFactor';
+import { requireUser } from './users';
+import { throttleStateOf } from './views';
+
+type Blocked = Extract<VerifyResult, { ok: false }>;
+
+/**
+ * Answers "is this code right for this user?". Invariants held here:
+ * a throttled or locked user is answered before any code check; a TOTP step
+ * is accepted once per factor (the store's conditional UPDATE decides, inside
+ * the transaction); every attempt writes exactly one audit entry; a recovery
+ * code costs at most one slow hash, off the event loop.
+ */
+export class Verifier {
+  /** Users with a recovery-code check in flight: one slow hash per user at a time. */
+  private readonly recoveryInFlight = new Set<string>();
+  private dummyHash: Promise<string> | null = null;
+
+  constructor(private readonly ctx: ServiceContext) {}
+
+  async verify(input: VerifyInput, actor: Actor): Promise<VerifyResult> {
+    const user = requireUser(this.ctx, input.user);
+    const code = classifyCodeInput(input.code);
+    if (code.kind === 'recovery') return this.verifyRecovery(user, code.normalized, actor);
+    return this.ctx.store.tx(() => this.verifyOtp(user.id, code.kind === 'otp' ? code.digits : null, actor));
+  }
+
+  /** Re-reads the user in the transaction and applies the throttle gate; audits and answers when blocked. */
+  private gate(userId: string, actor: Actor): { user: UserRow; blocked: Blocked | null } {
+    const { ctx } = this;
+    const user = ctx.store.users.findById(userId);
+    if (!user) throw new TesseraError('not_found', 'No user with that username');
+    const decision = evaluateThrottle(throttleStateOf(user), ctx.clock(), ctx.settings.throttle());
+    if (decision.decision === 'allow') return { user, blocked: null };
+    ctx.audit.append({
+      actor, action: 'verify', user: user.username, outcome: 'denied', reason: decision.decision,
+      details: { retryAfterSeconds: decision.retryAfterSeconds },
+    });
+    return { user, blocked: { ok: false, reason: decision.decision, retryAfterSeconds: decision.retryAfterSeconds } };
+  }
+
+  private verifyOtp(userId: string, digits: string | null, actor: Actor): VerifyResult {
+    const { ctx } = this;
+    const { user, blocked } = this.gate(userId, actor);
+    if (blocked) return blocked;
+    const now = ctx.clock();
+    const factors = ctx.store.factors
+      .listActive(user.id)
+      .filter((f): f is FactorRow & { type: 'totp' | 'hotp' } => (f.type === 'totp' || f.type === 'hotp') && ctx.settings.isEnabled(f.type));
+    if (factors.length === 0 && !this.hasUsableRecoveryCodes(user.id)) {
+      ctx.audit.append({ actor, action: 'verify', user: user.username, outcome: 'failure', reason: 'no_factor' });
+      return { ok: false, reason: 'no_factor' };
+    }
+    let replayOf: string | null = null;
+    if (digits !== null) {
+      for (const factor of factors) {
+        const match = this.matchOtp(factor, digits, now);
+        if (match === 'replay') replayOf = factor.id;
+        if (match !== 'accepted') continue;
+        this.clearFailures(user);
+        ctx.audit.append({ actor, action: 'verify', user: user.username, outcome: 'success', details: { factorId: factor.id, type: factor.type } });
+        return { ok: true, factor: { id: factor.id, type: factor.type } };
+      }
+    }
+    return this.fail(user, actor, { ...(replayOf ? { replayOf } : {}), ...(digits === null ? { malformed: true } : {}) });
+  }
+
+  /** Checks one factor and, on a match, moves its step/counter forward atomically. */
+  private matchOtp(factor: FactorRow & { type: 'totp' | 'hotp' }, digits: string, now: number): 'accepted' | 'replay' | 'no' {
+    const { ctx } = this;
+    const params = otpParamsOf(ctx.keyring, factor);
+    if (factor.type === 'totp') {
+      const r = verifyTotp(params, digits, { epochSeconds: Math.floor(now / 1000), window: ctx.settings.get().totpWindow, lastStep: factor.last_step });
+      if (!r.ok) return r.reason === 'replay' ? 'replay' : 'no';
+      return ctx.store.factors.advanceStep(factor.id, r.step, now) ? 'accepted' : 'replay';
+    }
+    const r = verifyHotp(params, digits, { counter: factor.counter });
+    if (!r.ok) return 'no';
+    return ctx.store.factors.advanceCounter(factor.id, r.nextCounter, now) ? 'accepted' : 'replay';
+  }
+
+  private hasUsableRecoveryCodes(userId: string): boolean {
+    return this.ctx.settings.isEnabled('recovery') && this.ctx.store.recoveryCodes.counts(userId).unused > 0;
+  }
+
+  private clearFailures(user: UserRow): void {
+    if (user.failures === 0 && user.locked_until === null) return;
+    const s = recordSuccess();
+    this.ctx.store.users.setThrottle(user.id, { failures: s.failures, last_failure_at: s.lastFailureAt, locked_until: s.lockedUntil });
+  }
+
+  /** Counts a failure (possibly locking the user) and audits it. */
+  private fail(user: UserRow, actor: Actor, details: Record<string, unknown>): VerifyResult {
+    const { ctx } = this;
+    const now = ctx.clock();
+    const next: ThrottleState = recordFailure(throttleStateOf(user), now, ctx.settings.throttle());
+    ctx.store.users.setThrottle(user.id, { failures: next.failures, last_failure_at: next.lastFailureAt, locked_until: next.lockedUntil });
+    const lockedNow = next.lockedUntil !== null && next.lockedUntil > now && next.lockedUntil !== user.locked_until;
+    ctx.audit.append({
+      actor, action: 'verify', user: user.username, outcome: 'failure', reason: 'invalid_code',
+      details: { failures: next.failures, ...(lockedNow ? { lockedUntil: new Date(next.lockedUntil!).toISOString() } : {}), ...details },
+    });
+    return { ok: false, reason: 'invalid_code' };
+  }
+
+  private async verifyRecovery(userRow: UserRow, normalized: string, actor: Actor): Promise<VerifyResult> {
+    const { ctx } = this;
+    const early = ctx.store.tx(() => {
+      const g = this.gate(userRow.id, actor);
+      if (g.blocked) return g.blocked;
+      if (this.recoveryInFlight.has(userRow.id)) {
+        // A second guess while one is being hashed: refuse rather than queue slow hashes.
+        ctx.audit.append({ actor, action: 'verify', user: g.user.username, outcome: 'denied', reason: 'throttled', details: { concurrent: true, retryAfterSeconds: 1 } });
+        return { ok: false, reason: 'throttled', retryAfterSeconds: 1 } satisfies Blocked;
+      }
+      return null;
+    });
+    if (early) return early;
+
+    this.recoveryInFlight.add(userRow.id);
+    try {
+      const parsed = parseRecoveryCode(normalized);
+      const enabled = ctx.settings.isEnabled('recovery');
+      const row = parsed && enabled ? ctx.store.recoveryCodes.findByLookup(userRow.id, parsed.lookupId) : undefined;
+      let good = false;
+      if (parsed && row && row.used_at === null) {
+        good = await verifyRecoveryCodeSecret(parsed.secret, row.hash);
+      } else {
+        // Same cost whether or not the lookup id exists, so timing says nothing about it.
+        await verifyRecoveryCodeSecret(parsed?.secret ?? 'x', await this.dummy());
+      }
+      return ctx.store.tx(() => {
+        const g = this.gate(userRow.id, actor);
+        if (g.blocked) return g.blocked;
+        if (good && row && ctx.store.recoveryCodes.markUsed(row.id, ctx.clock())) {
+          this.clearFailures(g.user);
+          const left = ctx.store.recoveryCodes.counts(g.user.id).unused;
+          ctx.audit.append({ actor, action: 'verify', user: g.user.username, outcome: 'success', details: { type: 'recovery', recoveryCodeId: row.id, recoveryCodesLeft: left } });
+          return { ok: true, factor: { id: `recovery:${row.lookup_id}`, type: 'recovery' }, recoveryCodesLeft: left };
+        }
+        return this.fail(g.user, actor, { type: 'recovery', ...(enabled ? {} : { methodDisabled: 'recovery' }) });
+      });
+    } finally {
+      this.recoveryInFlight.delete(userRow.id);
+    }
+  }
+
+  private dummy(): Promise<string> {
+    this.dummyHash ??= hashRecoveryCodeSecret('not-a-real-recovery-code');
+    return this.dummyHash;
+  }
+}
