@@ -1,0 +1,116 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import { TesseraError } from '../../shared/errors';
+import type { Services } from '../services/index';
+import { authenticateApiKey } from '../services/apiKeys';
+import { isSetupTokenValid } from '../services/setup';
+import { VERSION } from '../version';
+import { toErrorResponse } from './errors';
+import { buildOpenApiDocument } from './rest/openapi';
+import { registerRestRoutes } from './rest/plugin';
+import { REST_ROUTES } from './rest/routes';
+import { applySecurityHeaders, allowedHosts, hostAllowed } from './security';
+import { createContextInner } from './trpc/context';
+import { appRouter } from './trpc/router';
+import { placeholderPage } from './placeholder';
+
+/** Request bodies over this are refused with 413 before they are parsed. */
+export const BODY_LIMIT = 64 * 1024;
+
+export interface HttpOptions {
+  host: string;
+  port: number;
+  /** Extra Host header names to accept (e.g. a DNS name in front of Tessera). */
+  extraHosts?: readonly string[];
+  logger?: boolean;
+}
+
+/**
+ * The one HTTP server: REST for applications under /api/v1, tRPC for the
+ * console under /trpc, /healthz, and the console's pages. JSON only; every
+ * request's Host header must name this server.
+ */
+export function buildHttpServer(services: Services, opts: HttpOptions): { app: FastifyInstance; setPort(port: number): void } {
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    logger: opts.logger ? { level: 'warn' } : false,
+    trustProxy: false,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  });
+  let hosts = allowedHosts(opts.host, opts.port, opts.extraHosts);
+
+  // JSON only: no form, multipart or text bodies, so no cross-site form can reach a mutation.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text, (key, value: unknown) => (key === '__proto__' ? undefined : value)));
+    } catch {
+      done(new TesseraError('bad_request', 'The request body is not valid JSON'), undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (!hostAllowed(req, hosts)) {
+      return reply.code(421).send({ error: { code: 'bad_request', message: 'This server does not answer to that Host name' } });
+    }
+    return undefined;
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    applySecurityHeaders(reply);
+    return payload;
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const { status, body } = toErrorResponse(err);
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    if (body.error.retryAfterSeconds !== undefined) reply.header('retry-after', String(body.error.retryAfterSeconds));
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const known = REST_ROUTES.some((r) => req.url.split('?')[0]!.startsWith(`/api/v1${r.path.split('/:')[0]}`));
+    return reply.code(404).send({ error: { code: 'not_found', message: known ? 'No such resource or method' : 'No such endpoint' } });
+  });
+
+  app.get('/healthz', async () => ({ ok: true, version: VERSION }));
+
+  const openApi = buildOpenApiDocument(REST_ROUTES, VERSION);
+  app.get('/api/v1/openapi.json', async (req) => {
+    const header = req.headers.authorization ?? '';
+    const key = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    if (!key) throw new TesseraError('unauthorized', 'Send the API key as "Authorization: Bearer tsk_…"');
+    authenticateApiKey(services, key);
+    return openApi;
+  });
+  registerRestRoutes(app, services, REST_ROUTES);
+
+  void app.register(fastifyTRPCPlugin, {
+    prefix: '/trpc',
+    trpcOptions: {
+      router: appRouter,
+      createContext: ({ req }: { req: { ip: string } }) => createContextInner(services, req.ip),
+      onError: ({ error }: { error: { code: string; cause?: unknown } }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR') app.log.error({ err: error.cause }, 'trpc procedure failed');
+      },
+    },
+  });
+
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(placeholderPage('Tessera', 'The operator console arrives in the next release. The REST API is running under /api/v1.')));
+  app.get('/setup', async (req, reply) => {
+    const token = (req.query as Record<string, unknown>).token;
+    const valid = typeof token === 'string' && token.length <= 200 && services.store.operators.count() === 0 && isSetupTokenValid(services, token);
+    return reply
+      .code(valid ? 200 : 404)
+      .type('text/html; charset=utf-8')
+      .send(placeholderPage('Tessera setup', valid ? 'This setup link is valid. The console that creates the first admin arrives in the next release.' : 'This setup link is not valid or has expired. Run "tessera init" to print a new one.'));
+  });
+
+  return {
+    app,
+    setPort(port: number) {
+      hosts = allowedHosts(opts.host, port, opts.extraHosts);
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { isSetupTokenValid } from '../../services/setup';
+import { VERSION } from '../../version';
+import { publicProcedure, router } from './init';
+
+/** The console's API. Grows with the console; role checks live in the procedure builders of init.ts. */
+export const appRouter = router({
+  system: router({
+    info: publicProcedure.query(({ ctx }) => ({
+      version: VERSION,
+      issuer: ctx.services.settings.get().issuer,
+      needsSetup: ctx.services.store.operators.count() === 0,
+    })),
+    setupTokenValid: publicProcedure
+      .input(z.object({ token: z.string().min(1).max(200) }))
+      .query(({ ctx, input }) => ({ valid: isSetupTokenValid(ctx.services, input.token) })),
+  }),
+});
+
+export type AppRouter = typeof appRouter;
