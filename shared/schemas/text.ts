@@ -9,7 +9,7 @@ const FORBIDDEN_CHARS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}]/u;
 
 export function cleanText(max: number, label: string) {
   return z
-    .string({ error: `${label} must be text` })
+    .string({ error: (issue) => (issue.input === undefined ? `${label} is required` : `${label} must be text`) })
     .transform((s) => s.normalize('NFKC').trim())
     .pipe(
       z
@@ -31,7 +31,7 @@ export function usernameKey(username: string): string {
 
 export const DisplayName = cleanText(200, 'Display name');
 export const Email = z
-  .string({ error: 'Email must be text' })
+  .string({ error: (issue) => (issue.input === undefined ? 'Email is required' : 'Email must be text') })
   .trim()
   .max(254, 'Email must be at most 254 characters')
   .pipe(z.email({ error: 'Email is not a valid address' }));

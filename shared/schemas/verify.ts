@@ -4,7 +4,7 @@ import { FactorType } from './methods';
 
 export const VerifyInput = z.object({
   user: Username,
-  code: z.string({ error: 'code must be text' }).min(1, 'code must not be empty').max(64, 'code is too long'),
+  code: z.string({ error: (issue) => (issue.input === undefined ? 'code is required' : 'code must be text') }).min(1, 'code must not be empty').max(64, 'code is too long'),
 }).strict();
 export type VerifyInput = z.infer<typeof VerifyInput>;
 
