@@ -108,6 +108,7 @@ export class AuditLog {
       details: content.details === null ? null : JSON.stringify(content.details),
       hash,
     });
+    store.dashboard.bump(content.at.slice(0, 10), content.action, content.outcome, content.reason);
     const key = this.keyring.signingKey();
     const signature = signCheckpoint(key.privateKeyDer, content.seq, hash);
     store.audit.setHead({ seq: content.seq, hash, signature, key_version: key.version });

@@ -106,7 +106,8 @@ export class Verifier {
     ctx.store.users.setThrottle(user.id, { failures: next.failures, last_failure_at: next.lastFailureAt, locked_until: next.lockedUntil });
     const lockedNow = next.lockedUntil !== null && next.lockedUntil > now && next.lockedUntil !== user.locked_until;
     ctx.audit.append({
-      actor, action: 'verify', user: user.username, outcome: 'failure', reason: 'invalid_code',
+      // A failure that locks the user is recorded as such, so lockouts can be counted and alerted on.
+      actor, action: 'verify', user: user.username, outcome: 'failure', reason: lockedNow ? 'locked_out' : 'invalid_code',
       details: { failures: next.failures, ...(lockedNow ? { lockedUntil: new Date(next.lockedUntil!).toISOString() } : {}), ...details },
     });
     return { ok: false, reason: 'invalid_code' };

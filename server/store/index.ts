@@ -8,6 +8,8 @@ import { RecoveryCodesRepo } from './repos/recoveryCodes';
 import { SettingsRepo } from './repos/settings';
 import { SetupTokensRepo } from './repos/setupTokens';
 import { UsersRepo } from './repos/users';
+import { SessionsRepo } from './repos/sessions';
+import { DashboardRepo } from './repos/dashboard';
 
 export { Db } from './db';
 export type { OpenOptions, Durability } from './db';
@@ -17,6 +19,8 @@ export type { RecoveryCodeRow } from './repos/recoveryCodes';
 export type { ApiKeyRow } from './repos/apiKeys';
 export type { AuditRow, AuditFilter, AuditHeadRow, AuditCheckpointRow } from './repos/audit';
 export type { OperatorRow, OperatorRole } from './repos/operators';
+export type { SessionRow } from './repos/sessions';
+export type { DailyCount } from './repos/dashboard';
 
 /** The database and every repository over it. */
 export class Store {
@@ -29,6 +33,8 @@ export class Store {
   readonly keys: KeysRepo;
   readonly operators: OperatorsRepo;
   readonly setupTokens: SetupTokensRepo;
+  readonly sessions: SessionsRepo;
+  readonly dashboard: DashboardRepo;
 
   constructor(readonly db: Db) {
     this.users = new UsersRepo(db);
@@ -40,6 +46,8 @@ export class Store {
     this.keys = new KeysRepo(db);
     this.operators = new OperatorsRepo(db);
     this.setupTokens = new SetupTokensRepo(db);
+    this.sessions = new SessionsRepo(db);
+    this.dashboard = new DashboardRepo(db);
   }
 
   static open(path: string, options: OpenOptions = {}): Store {
