@@ -1,0 +1,270 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { startTessera, type RunningTessera } from '../main';
+import { SYSTEM_ACTOR, type Services } from '../services/index';
+import { createApiKey } from '../services/apiKeys';
+import { base32Decode } from '../core/otp/secret';
+import { generateTotp } from '../core/otp/totp';
+import { generateHotp } from '../core/otp/hotp';
+import type { OtpAlgorithm, OtpDigits, TotpPeriod } from '../core/otp/types';
+
+/**
+ * Integration-test harness: a real Tessera (SQLite file in a fresh temp dir,
+ * HTTP on a random loopback port) with a controllable clock, one API key per
+ * scope, a fetch-based caller and a deterministic dump of the database.
+ */
+
+/** 2026-01-01T00:00:10Z: a third of the way into a 30 s TOTP step. */
+export const DEFAULT_START_MS = Date.UTC(2026, 0, 1, 0, 0, 10);
+
+export interface CallOptions {
+  /** A raw API key (`tsk_…`); no Authorization header when absent. */
+  key?: string;
+  /** Serialised as JSON with Content-Type: application/json. */
+  body?: unknown;
+  /** Sent as is; set the content-type yourself in `headers`. */
+  rawBody?: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface CallResult {
+  status: number;
+  headers: Headers;
+  /** The parsed body when it is JSON, else null. */
+  json: any;
+  text: string;
+}
+
+export interface TestKeys {
+  all: string;
+  verify: string;
+  provision: string;
+  audit: string;
+}
+
+export interface TestServer {
+  url: string;
+  dataDir: string;
+  services: Services;
+  running: RunningTessera;
+  keys: TestKeys;
+  clock: {
+    now(): number;
+    advance(ms: number): number;
+    set(ms: number): number;
+  };
+  call(method: string, pathname: string, opts?: CallOptions): Promise<CallResult>;
+  /** Every table's rows, ordered by rowid, as one JSON string (BLOBs as hex). */
+  snapshot(): string;
+  /** Rows in audit_log. */
+  auditCount(): number;
+  /** POST /users with the provision key; throws unless 201. */
+  createUser(username: string, extra?: { displayName?: string; email?: string }): Promise<void>;
+  /**
+   * Enrolls and confirms a factor over REST. A TOTP factor is confirmed with
+   * the current step's code and the clock then moves one period on, so the
+   * next step is free; an HOTP factor is confirmed with counter 0 (next: 1).
+   */
+  activeFactor(username: string, type: 'totp' | 'hotp', opts?: OtpOptions): Promise<Factor>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  startMs?: number;
+}
+
+export async function startTestServer(opts: StartOptions = {}): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-it-'));
+  let now = opts.startMs ?? DEFAULT_START_MS;
+  const running = await startTessera({
+    dataDir,
+    port: 0,
+    clock: () => now,
+    // Keep the master key in the temp dir, whatever the developer's environment says.
+    env: {},
+    // The tests call expirePendingFactors themselves when they want a sweep.
+    sweepIntervalMs: 24 * 3_600_000,
+  });
+  const { services, url } = running;
+
+  // Keys first, so the snapshots taken later already contain them.
+  const key = (name: string, scopes: ('verify' | 'provision' | 'audit')[]) =>
+    createApiKey(services, { name, scopes }, SYSTEM_ACTOR).key;
+  const keys: TestKeys = {
+    all: key('test-all', ['audit', 'provision', 'verify']),
+    verify: key('test-verify', ['verify']),
+    provision: key('test-provision', ['provision']),
+    audit: key('test-audit', ['audit']),
+  };
+
+  async function call(method: string, pathname: string, o: CallOptions = {}): Promise<CallResult> {
+    const headers: Record<string, string> = {};
+    let body: string | Buffer | undefined;
+    if (o.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(o.body);
+    }
+    if (o.rawBody !== undefined) body = o.rawBody;
+    if (o.key !== undefined) headers.authorization = `Bearer ${o.key}`;
+    Object.assign(headers, o.headers ?? {});
+    const target = new URL(pathname, url);
+    // fetch silently drops a Host header; use node:http only when a test sets one.
+    const hasHost = Object.keys(headers).some((h) => h.toLowerCase() === 'host');
+    const res = hasHost ? await rawRequest(target, method, headers, body) : await viaFetch(target, method, headers, body);
+    return res;
+  }
+
+  function snapshot(): string {
+    const db = services.store.db.sqlite;
+    const tables = db
+      .prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+      .all()
+      .map((t) => t.name);
+    const dump: Record<string, unknown[]> = {};
+    for (const t of tables) {
+      const rows = db.prepare(`SELECT * FROM "${t.replace(/"/g, '""')}" ORDER BY rowid`).all() as Record<string, unknown>[];
+      dump[t] = rows.map((r) =>
+        Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Buffer.isBuffer(v) ? `hex:${v.toString('hex')}` : v])),
+      );
+    }
+    return JSON.stringify(dump);
+  }
+
+  async function createUser(username: string, extra: { displayName?: string; email?: string } = {}): Promise<void> {
+    const r = await call('POST', '/api/v1/users', { key: keys.provision, body: { username, ...extra } });
+    if (r.status !== 201) throw new Error(`createUser ${username}: ${r.status} ${r.text}`);
+  }
+
+  async function activeFactor(username: string, type: 'totp' | 'hotp', o: OtpOptions = {}): Promise<Factor> {
+    const e = await call('POST', `/api/v1/users/${encodeURIComponent(username)}/factors`, { key: keys.provision, body: { type, ...o } });
+    if (e.status !== 201) throw new Error(`enroll ${username}: ${e.status} ${e.text}`);
+    const factor: Factor = { id: e.json.id, type, secret: e.json.secret, algorithm: o.algorithm ?? 'SHA1', digits: o.digits ?? 6, period: o.period ?? 30 };
+    const code = type === 'totp' ? totpCode(factor, now) : hotpCode(factor, 0);
+    const c = await call('POST', `/api/v1/users/${encodeURIComponent(username)}/factors/${factor.id}/confirm`, { key: keys.provision, body: { code } });
+    if (c.status !== 200) throw new Error(`confirm ${username}: ${c.status} ${c.text}`);
+    if (type === 'totp') now += factor.period * 1000;
+    return factor;
+  }
+
+  return {
+    url,
+    dataDir,
+    createUser,
+    activeFactor,
+    services,
+    running,
+    keys,
+    clock: {
+      now: () => now,
+      advance(ms: number) {
+        now += ms;
+        return now;
+      },
+      set(ms: number) {
+        now = ms;
+        return now;
+      },
+    },
+    call,
+    snapshot,
+    auditCount: () => services.store.audit.stats().count,
+    async close() {
+      await running.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function viaFetch(target: URL, method: string, headers: Record<string, string>, body: string | Buffer | undefined): Promise<CallResult> {
+  const init: RequestInit = { method, headers };
+  if (body !== undefined) init.body = typeof body === 'string' ? body : new Uint8Array(body);
+  const res = await fetch(target, init);
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, json: parseJson(res.headers.get('content-type'), text), text };
+}
+
+function rawRequest(target: URL, method: string, headers: Record<string, string>, body: string | Buffer | undefined): Promise<CallResult> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: target.hostname, port: target.port, path: target.pathname + target.search, method, headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const h = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) {
+            if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
+          }
+          resolve({ status: res.statusCode ?? 0, headers: h, json: parseJson(h.get('content-type'), text), text });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+function parseJson(contentType: string | null, text: string): unknown {
+  if (!contentType?.includes('json') || text === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/** Every key anywhere in a JSON value, at any depth. */
+export function allKeys(value: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) value.forEach((v) => allKeys(v, out));
+  else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      out.add(k);
+      allKeys(v, out);
+    }
+  }
+  return out;
+}
+
+export interface OtpOptions {
+  algorithm?: OtpAlgorithm;
+  digits?: OtpDigits;
+  period?: TotpPeriod;
+}
+
+/** What a test needs to compute a factor's codes. */
+export interface Factor {
+  id: string;
+  type: 'totp' | 'hotp';
+  /** Base32, as returned once at enrollment. */
+  secret: string;
+  algorithm: OtpAlgorithm;
+  digits: OtpDigits;
+  period: TotpPeriod;
+}
+
+/** The TOTP code at a time (ms), optionally a number of steps away from it. */
+export function totpCode(f: Pick<Factor, 'secret' | 'algorithm' | 'digits' | 'period'>, atMs: number, stepOffset = 0): string {
+  const epochSeconds = Math.floor(atMs / 1000) + stepOffset * f.period;
+  return generateTotp({ secret: base32Decode(f.secret), algorithm: f.algorithm, digits: f.digits, period: f.period }, epochSeconds);
+}
+
+export function hotpCode(f: Pick<Factor, 'secret' | 'algorithm' | 'digits'>, counter: number): string {
+  return generateHotp({ secret: base32Decode(f.secret), algorithm: f.algorithm, digits: f.digits }, counter);
+}
+
+/** A code of the same length that is not `code` (and not any code in `avoid`). */
+export function wrongCode(code: string, avoid: readonly string[] = []): string {
+  for (let i = 1; i < 10; i++) {
+    const candidate = code
+      .split('')
+      .map((d) => String((Number(d) + i) % 10))
+      .join('');
+    if (candidate !== code && !avoid.includes(candidate)) return candidate;
+  }
+  throw new Error('no wrong code found');
+}
