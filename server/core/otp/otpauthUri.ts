@@ -17,12 +17,15 @@ export interface OtpauthUriFields {
 
 /**
  * Google Key URI format. The issuer goes in the label prefix and in the
- * parameter (older apps read one, newer the other). A colon inside issuer or
- * account would make the label ambiguous, so it is refused rather than encoded.
+ * parameter (older apps read one, newer the other). A colon in the issuer
+ * would make the label ambiguous, so it is refused; a colon in the account
+ * (usernames may have one) is percent-encoded, and since the issuer has none
+ * the first colon still separates them.
  * Note: some apps (Google Authenticator) ignore algorithm/digits/period.
  */
 export function buildOtpauthUri(o: OtpauthUriFields): string {
   checkLabelPart(o.issuer, 'issuer');
+  if (o.issuer.includes(':')) throw new TesseraError('bad_request', 'The issuer must not contain a colon');
   checkLabelPart(o.account, 'account');
   if (!isOtpAlgorithm(o.algorithm)) throw new TesseraError('bad_request', 'Unsupported OTP algorithm');
   if (!isOtpDigits(o.digits)) throw new TesseraError('bad_request', 'OTP digits must be 6 or 8');
@@ -106,7 +109,6 @@ function checkLabelPart(value: string, what: string): void {
   if (typeof value !== 'string' || value.trim() === '') {
     throw new TesseraError('bad_request', `The ${what} must not be empty`);
   }
-  if (value.includes(':')) throw new TesseraError('bad_request', `The ${what} must not contain a colon`);
   if (/[\x00-\x1f\x7f]/.test(value)) throw new TesseraError('bad_request', `The ${what} must not contain control characters`);
 }
 
