@@ -7,3 +7,4 @@ export * from './schemas/users';
 export * from './schemas/factors';
 export * from './schemas/apiKeys';
 export * from './schemas/audit';
+export * from './schemas/operators';
