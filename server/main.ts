@@ -51,6 +51,7 @@ export async function startTessera(opts: TesseraOptions): Promise<RunningTessera
   const sweep = setInterval(() => {
     try {
       expirePendingFactors(services, SYSTEM_ACTOR);
+      services.operatorAuth.purgeSessions();
     } catch (err) {
       app.log.error({ err }, 'expiring pending factors failed');
     }

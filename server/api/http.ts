@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import { fastifyTRPCPlugin, type CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
 import { TesseraError } from '../../shared/errors';
 import type { Services } from '../services/index';
 import { authenticateApiKey } from '../services/apiKeys';
@@ -13,6 +13,7 @@ import { applySecurityHeaders, allowedHosts, hostAllowed } from './security';
 import { createContextInner } from './trpc/context';
 import { appRouter } from './trpc/router';
 import { placeholderPage } from './placeholder';
+import { CSRF_HEADER, isCrossSite, sessionOf, setSessionCookie } from './console/session';
 
 /** Request bodies over this are refused with 413 before they are parsed. */
 export const BODY_LIMIT = 64 * 1024;
@@ -90,9 +91,16 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
-      createContext: ({ req }: { req: { ip: string } }) => createContextInner(services, req.ip),
+      createContext: ({ req, res }: CreateFastifyContextOptions) =>
+        createContextInner(services, {
+          ip: req.ip,
+          userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null,
+          session: sessionOf(services, req),
+          sameOriginRequest: req.headers[CSRF_HEADER] === '1' && !isCrossSite(req),
+          setSession: (id) => setSessionCookie(res, req, id),
+        }),
       onError: ({ error }: { error: { code: string; cause?: unknown } }) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR') app.log.error({ err: error.cause }, 'trpc procedure failed');
+        if (error.code === 'INTERNAL_SERVER_ERROR' && !(error.cause instanceof TesseraError)) app.log.error({ err: error.cause }, 'trpc procedure failed');
       },
     },
   });

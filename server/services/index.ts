@@ -4,6 +4,7 @@ import type { Clock, ServiceContext } from './context';
 import { Keyring } from './keyring';
 import { SettingsService } from './settings';
 import { Verifier } from './verify';
+import { OperatorAuth } from './operatorAuth';
 
 export * from './context';
 export { AuditLog } from './auditLog';
@@ -16,9 +17,12 @@ export * as recoveryCodes from './recoveryCodes';
 export * as apiKeys from './apiKeys';
 export * as setup from './setup';
 export { updateSettings } from './settingsUpdate';
+export { OperatorAuth } from './operatorAuth';
+export * as operatorAdmin from './operatorAdmin';
 
 export interface Services extends ServiceContext {
   verifier: Verifier;
+  operatorAuth: OperatorAuth;
 }
 
 /** Builds the service context over an open store: unwraps keys, loads settings. */
@@ -27,5 +31,5 @@ export function createServices(store: Store, masterKey: Buffer, clock: Clock = D
   const settings = new SettingsService(store);
   const audit = new AuditLog(store, keyring, clock);
   const ctx: ServiceContext = { store, keyring, clock, settings, audit };
-  return { ...ctx, verifier: new Verifier(ctx) };
+  return { ...ctx, verifier: new Verifier(ctx), operatorAuth: new OperatorAuth(ctx) };
 }

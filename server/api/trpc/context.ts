@@ -1,11 +1,28 @@
 import type { Services } from '../../services/index';
+import type { ConsoleSessionInfo } from '../console/session';
 
-/** What every tRPC procedure sees. Built apart from HTTP so routers can be tested with createCaller. */
+/**
+ * What every tRPC procedure sees. Built apart from HTTP (createContextInner)
+ * so routers are tested with createCaller without a server.
+ */
 export interface TrpcContext {
   services: Services;
   ip: string | null;
+  userAgent: string | null;
+  session: ConsoleSessionInfo | null;
+  /** True when the request carries the console's CSRF header and is not cross-site. */
+  sameOriginRequest: boolean;
+  /** Sets or clears (null) the session cookie on the response. */
+  setSession: (sessionId: string | null) => void;
 }
 
-export function createContextInner(services: Services, ip: string | null = null): TrpcContext {
-  return { services, ip };
+export function createContextInner(services: Services, extra: Partial<Omit<TrpcContext, 'services'>> = {}): TrpcContext {
+  return {
+    services,
+    ip: extra.ip ?? null,
+    userAgent: extra.userAgent ?? null,
+    session: extra.session ?? null,
+    sameOriginRequest: extra.sameOriginRequest ?? true,
+    setSession: extra.setSession ?? (() => undefined),
+  };
 }

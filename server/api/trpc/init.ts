@@ -1,7 +1,10 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { TesseraError } from '../../../shared/errors';
+import type { Actor } from '../../services/index';
 import { fieldIssues } from '../errors';
+import { requireRole, ROLE_SETS, type RoleSet } from '../console/roles';
+import type { ConsoleSessionInfo } from '../console/session';
 import type { TrpcContext } from './context';
 
 const TRPC_CODE: Record<number, TRPCError['code']> = {
@@ -9,28 +12,28 @@ const TRPC_CODE: Record<number, TRPCError['code']> = {
   413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 423: 'FORBIDDEN', 429: 'TOO_MANY_REQUESTS', 500: 'INTERNAL_SERVER_ERROR',
 };
 
-/** Converts our errors to tRPC errors that keep the stable code and human message. */
-export function toTrpcError(err: unknown): unknown {
-  if (err instanceof TesseraError) return new TRPCError({ code: TRPC_CODE[err.status] ?? 'INTERNAL_SERVER_ERROR', message: err.message, cause: err });
-  return err;
+export interface ProcedureMeta {
+  /** Which operators may call the procedure; the role matrix test reads this. */
+  roles: RoleSet | 'public';
 }
 
-const t = initTRPC.context<TrpcContext>().create({
+const t = initTRPC.context<TrpcContext>().meta<ProcedureMeta>().create({
   isDev: false,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     const tessera = cause instanceof TesseraError ? cause : null;
     const zodError = cause instanceof z.ZodError ? cause : null;
+    const internal = error.code === 'INTERNAL_SERVER_ERROR' && !tessera;
     return {
       ...shape,
       // Internal errors keep their details in the server log, not the console.
-      message: error.code === 'INTERNAL_SERVER_ERROR' ? 'Tessera hit an internal error; the details are in its log' : shape.message,
+      message: internal ? 'Tessera hit an internal error; the details are in its log' : zodError ? `Invalid input — ${fieldIssues(zodError).map((f) => `${f.path}: ${f.message}`).slice(0, 3).join('; ')}` : shape.message,
       data: {
         code: shape.data.code,
         httpStatus: shape.data.httpStatus,
-        tesseraCode: tessera?.code ?? (zodError ? 'bad_request' : error.code === 'INTERNAL_SERVER_ERROR' ? 'internal' : undefined),
-        fields: tessera?.fields ?? (zodError ? fieldIssues(zodError) : undefined),
-        retryAfterSeconds: tessera?.retryAfterSeconds,
+        tesseraCode: tessera?.code ?? (zodError ? 'bad_request' : internal ? 'internal' : null),
+        fields: tessera?.fields ?? (zodError ? fieldIssues(zodError) : null),
+        retryAfterSeconds: tessera?.retryAfterSeconds ?? null,
       },
     };
   },
@@ -39,13 +42,45 @@ const t = initTRPC.context<TrpcContext>().create({
 /** Maps TesseraErrors thrown by services to tRPC errors with the same code and message. */
 const errorMapping = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof TesseraError) {
+  if (!result.ok) {
     const cause = result.error.cause;
-    throw new TRPCError({ code: TRPC_CODE[cause.status] ?? 'INTERNAL_SERVER_ERROR', message: cause.message, cause });
+    if (cause instanceof TesseraError) {
+      throw new TRPCError({ code: TRPC_CODE[cause.status] ?? 'INTERNAL_SERVER_ERROR', message: cause.message, cause });
+    }
   }
   return result;
 });
 
+/** Mutations need the console's custom header and must not come from another site (CSRF). */
+const csrfGuard = t.middleware(({ ctx, type, next }) => {
+  if (type === 'mutation' && !ctx.sameOriginRequest) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'Cross-site request refused', cause: new TesseraError('forbidden', 'Cross-site request refused') });
+  }
+  return next();
+});
+
+const base = t.procedure.use(errorMapping).use(csrfGuard);
+
+export interface OperatorContext {
+  session: ConsoleSessionInfo;
+  actor: Actor;
+}
+
+/** A procedure any of the roles in `set` may call; everyone else gets 401 or 403 before the handler runs. */
+function procedureFor(set: RoleSet) {
+  return base.meta({ roles: set }).use(({ ctx, next }) => {
+    const session = requireRole(ctx.session, set);
+    const actor: Actor = { kind: 'operator', id: session.operator.id, name: session.operator.username, ip: ctx.ip };
+    return next({ ctx: { ...ctx, session, actor } });
+  });
+}
+
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(errorMapping);
+export const publicProcedure = base.meta({ roles: 'public' });
+export const anyOperatorProcedure = procedureFor('anyOperator');
+export const readUsersProcedure = procedureFor('readUsers');
+export const helpdeskProcedure = procedureFor('helpdesk');
+export const auditProcedure = procedureFor('audit');
+export const adminProcedure = procedureFor('admin');
+export { ROLE_SETS };

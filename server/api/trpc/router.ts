@@ -1,20 +1,23 @@
-import { z } from 'zod';
-import { isSetupTokenValid } from '../../services/setup';
-import { VERSION } from '../../version';
-import { publicProcedure, router } from './init';
+import { router } from './init';
+import { apiKeysRouter } from './routers/apiKeys';
+import { auditRouter } from './routers/audit';
+import { authRouter } from './routers/auth';
+import { dashboardRouter } from './routers/dashboard';
+import { operatorsRouter } from './routers/operators';
+import { settingsRouter } from './routers/settings';
+import { systemRouter } from './routers/system';
+import { usersRouter } from './routers/users';
 
-/** The console's API. Grows with the console; role checks live in the procedure builders of init.ts. */
+/** The console's API. Role checks live in the procedure builders of init.ts. */
 export const appRouter = router({
-  system: router({
-    info: publicProcedure.query(({ ctx }) => ({
-      version: VERSION,
-      issuer: ctx.services.settings.get().issuer,
-      needsSetup: ctx.services.store.operators.count() === 0,
-    })),
-    setupTokenValid: publicProcedure
-      .input(z.object({ token: z.string().min(1).max(200) }))
-      .query(({ ctx, input }) => ({ valid: isSetupTokenValid(ctx.services, input.token) })),
-  }),
+  system: systemRouter,
+  auth: authRouter,
+  dashboard: dashboardRouter,
+  users: usersRouter,
+  settings: settingsRouter,
+  apiKeys: apiKeysRouter,
+  operators: operatorsRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -14,6 +14,7 @@ export class DashboardRepo {
   private readonly sinceStmt;
   private readonly usersWithoutFactorStmt;
   private readonly pendingStmt;
+  private readonly recoveryUsersStmt;
 
   constructor(db: Db) {
     const s = db.sqlite;
@@ -26,6 +27,7 @@ export class DashboardRepo {
       `SELECT count(*) AS n FROM users u WHERE NOT EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id AND f.status = 'active')`,
     );
     this.pendingStmt = s.prepare<[], { n: number }>(`SELECT count(*) AS n FROM factors WHERE status = 'pending'`);
+    this.recoveryUsersStmt = s.prepare<[], { n: number }>('SELECT count(DISTINCT user_id) AS n FROM recovery_codes WHERE used_at IS NULL');
   }
 
   bump(day: string, action: string, outcome: string, reason: string | null): void {
@@ -38,6 +40,10 @@ export class DashboardRepo {
 
   usersWithoutFactor(): number {
     return this.usersWithoutFactorStmt.get()!.n;
+  }
+
+  usersWithRecoveryCodes(): number {
+    return this.recoveryUsersStmt.get()!.n;
   }
 
   pendingFactors(): number {

@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { AuditQuery } from '../../../../shared/schemas/audit';
+import { Username } from '../../../../shared/schemas/text';
+import { auditProcedure, readUsersProcedure, router } from '../init';
+
+export const auditRouter = router({
+  query: auditProcedure.input(AuditQuery).query(({ ctx, input }) => ctx.services.audit.query(input)),
+  /** One user's trail, for the user page (helpdesk sees this, not the whole log). */
+  forUser: readUsersProcedure
+    .input(z.object({ username: Username, limit: z.number().int().min(1).max(200).default(50), cursor: z.string().max(200).optional() }).strict())
+    .query(({ ctx, input }) => ctx.services.audit.query({ user: input.username, limit: input.limit, cursor: input.cursor, order: 'desc' })),
+  verify: auditProcedure.input(z.void()).mutation(({ ctx }) => ctx.services.audit.verify()),
+});

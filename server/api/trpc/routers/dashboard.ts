@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { readUsersProcedure, router } from '../init';
+
+const DAYS = z.number().int().min(1).max(365).default(30);
+
+/** Day keys (YYYY-MM-DD, UTC) from `days - 1` days ago to today. */
+function dayKeys(now: number, days: number): string[] {
+  const out: string[] = [];
+  for (let i = days - 1; i >= 0; i--) out.push(new Date(now - i * 86_400_000).toISOString().slice(0, 10));
+  return out;
+}
+
+export const dashboardRouter = router({
+  stats: readUsersProcedure.input(z.object({ days: DAYS }).strict().optional()).query(({ ctx, input }) => {
+    const { store, clock } = ctx.services;
+    const days = dayKeys(clock(), input?.days ?? 30);
+    const byDay = new Map(days.map((d) => [d, { day: d, enrollments: 0, verifySuccess: 0, verifyFailure: 0, throttled: 0, lockouts: 0 }]));
+    for (const c of store.dashboard.since(days[0]!)) {
+      const row = byDay.get(c.day);
+      if (!row) continue;
+      if (c.action === 'factor.confirm' && c.outcome === 'success') row.enrollments += c.n;
+      if (c.action === 'verify' && c.outcome === 'success') row.verifySuccess += c.n;
+      if (c.action === 'verify' && c.outcome === 'failure') row.verifyFailure += c.n;
+      if (c.action === 'verify' && c.outcome === 'denied') row.throttled += c.n;
+      if (c.action === 'verify' && c.reason === 'locked_out') row.lockouts += c.n;
+    }
+    return {
+      users: store.users.count(),
+      usersWithoutFactor: store.dashboard.usersWithoutFactor(),
+      pendingEnrollments: store.dashboard.pendingFactors(),
+      days: [...byDay.values()],
+    };
+  }),
+});

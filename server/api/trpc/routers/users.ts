@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { CreateUserInput, ListUsersInput } from '../../../../shared/schemas/users';
+import { EnrollFactorInput, HotpResyncInput } from '../../../../shared/schemas/factors';
+import { Id, Reason, Username } from '../../../../shared/schemas/text';
+import { factors, recoveryCodes, users } from '../../../services/index';
+import { adminProcedure, helpdeskProcedure, readUsersProcedure, router } from '../init';
+
+const UserRef = z.object({ username: Username }).strict();
+const UserReason = z.object({ username: Username, reason: Reason }).strict();
+const FactorRef = z.object({ username: Username, factorId: Id });
+
+export const usersRouter = router({
+  list: readUsersProcedure.input(ListUsersInput).query(({ ctx, input }) => users.listUsers(ctx.services, input)),
+  get: readUsersProcedure.input(UserRef).query(({ ctx, input }) => users.getUser(ctx.services, input.username)),
+  create: adminProcedure.input(CreateUserInput).mutation(({ ctx, input }) => users.createUser(ctx.services, input, ctx.actor)),
+  delete: adminProcedure.input(UserReason).mutation(({ ctx, input }) => {
+    users.deleteUser(ctx.services, input.username, input.reason, ctx.actor);
+    return { ok: true as const };
+  }),
+  unlock: helpdeskProcedure.input(UserReason).mutation(({ ctx, input }) => users.unlockUser(ctx.services, input.username, input.reason, ctx.actor)),
+  /** Lost device: every factor and recovery code, with the reason recorded. */
+  reset: helpdeskProcedure.input(UserReason).mutation(({ ctx, input }) => factors.resetUser(ctx.services, input.username, input.reason, ctx.actor)),
+  enrollOtp: helpdeskProcedure
+    .input(z.object({ username: Username, factor: EnrollFactorInput }).strict())
+    .mutation(({ ctx, input }) => factors.enrollOtpFactor(ctx.services, input.username, input.factor, ctx.actor)),
+  confirmFactor: helpdeskProcedure
+    .input(FactorRef.extend({ code: z.string().min(1).max(32) }).strict())
+    .mutation(({ ctx, input }) => factors.confirmFactor(ctx.services, input.username, input.factorId, input.code, ctx.actor)),
+  deleteFactor: helpdeskProcedure.input(FactorRef.extend({ reason: Reason }).strict()).mutation(({ ctx, input }) => {
+    factors.deleteFactor(ctx.services, input.username, input.factorId, input.reason, ctx.actor);
+    return { ok: true as const };
+  }),
+  resyncHotp: helpdeskProcedure
+    .input(FactorRef.extend(HotpResyncInput.shape).strict())
+    .mutation(({ ctx, input }) => factors.resyncHotpFactor(ctx.services, input.username, input.factorId, input.code1, input.code2, ctx.actor)),
+  issueRecoveryCodes: helpdeskProcedure.input(UserRef).mutation(({ ctx, input }) => recoveryCodes.issueRecoveryCodes(ctx.services, input.username, ctx.actor)),
+});
