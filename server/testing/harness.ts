@@ -119,12 +119,16 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
   function snapshot(): string {
     const db = services.store.db.sqlite;
     const tables = db
-      .prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
-      .all()
-      .map((t) => t.name);
+      .prepare<[], { name: string; sql: string }>(`SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+      .all();
     const dump: Record<string, unknown[]> = {};
-    for (const t of tables) {
-      const rows = db.prepare(`SELECT * FROM "${t.replace(/"/g, '""')}" ORDER BY rowid`).all() as Record<string, unknown>[];
+    for (const { name: t, sql } of tables) {
+      const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
+      // WITHOUT ROWID tables have no rowid: order them by every column instead.
+      const order = /without\s+rowid/i.test(sql)
+        ? db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info(${`'${t.replace(/'/g, "''")}'`})`).all().map((c) => q(c.name)).join(', ')
+        : 'rowid';
+      const rows = db.prepare(`SELECT * FROM ${q(t)} ORDER BY ${order}`).all() as Record<string, unknown>[];
       dump[t] = rows.map((r) =>
         Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Buffer.isBuffer(v) ? `hex:${v.toString('hex')}` : v])),
       );
