@@ -59,6 +59,30 @@ export class Db {
     await this.sqlite.backup(file);
   }
 
+  /** `PRAGMA integrity_check`: ['ok'] for a sound file, else SQLite's list of problems. */
+  integrityCheck(): string[] {
+    const rows = this.sqlite.pragma('integrity_check') as Record<string, unknown>[];
+    return rows.map((r) => String(Object.values(r)[0]));
+  }
+
+  /**
+   * For restore, which replaces the file: true only when no other connection,
+   * in this process or any other, has the database open — SQLite lets a
+   * database leave WAL mode only then. On true the WAL has been folded into
+   * the main file (rollback-journal mode), so the one file holds everything.
+   */
+  takeSoleAccess(): boolean {
+    this.sqlite.pragma('busy_timeout = 0');
+    try {
+      return this.sqlite.pragma('journal_mode = DELETE', { simple: true }) === 'delete';
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
+      throw err;
+    } finally {
+      this.sqlite.pragma('busy_timeout = 5000');
+    }
+  }
+
   close(): void {
     if (this.sqlite.open) this.sqlite.close();
   }

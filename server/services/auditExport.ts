@@ -1,0 +1,365 @@
+import { createHash, createPublicKey } from 'node:crypto';
+import fs from 'node:fs';
+import { once } from 'node:events';
+import readline from 'node:readline';
+import type { Writable } from 'node:stream';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { TesseraError } from '../../shared/errors';
+import { AuditEntry, type AuditQuery } from '../../shared/schemas/audit';
+import { GENESIS_HASH, verifyChain, type AuditContent, type ChainProblem } from '../core/audit/chain';
+import { signCheckpoint, verifyCheckpoint } from '../core/audit/checkpoint';
+import type { AuditRow } from '../store/index';
+import { rowToEntry, toFilter } from './auditLog';
+import type { Actor, ServiceContext } from './context';
+
+/*
+ * Audit bundle: JSON lines.
+ *   {"type":"tessera-audit-bundle","version":1,"exportedAt":ISO,"publicKeys":[{"version":1,"spki":"<base64 DER>"}]}
+ *   {"type":"entry", ...AuditEntry}            one per entry, seq 1..N, oldest first
+ *   {"type":"checkpoint","seq":N,"hash":"…","signature":"…","keyVersion":1}
+ * The checkpoint is the signed head taken when the export started; the bundle
+ * holds exactly the entries up to it, so an auditor can recompute the chain
+ * from genesis and check that the signature covers the last entry — an
+ * edited, removed (middle or tail) or reordered entry fails, offline.
+ * A filtered bundle says "filtered":true (and the filter) in its header: its
+ * entries are not a contiguous chain and cannot be recomputed.
+ */
+
+export const BUNDLE_TYPE = 'tessera-audit-bundle';
+export const BUNDLE_VERSION = 1;
+
+/** The audit filters an export can take (the console's export reuses its list filters). */
+export type AuditExportFilter = Pick<AuditQuery, 'user' | 'action' | 'actor' | 'outcome' | 'from' | 'to'>;
+
+export interface BundleHeader {
+  type: typeof BUNDLE_TYPE;
+  version: typeof BUNDLE_VERSION;
+  exportedAt: string;
+  publicKeys: { version: number; spki: string }[];
+  filtered?: true;
+  filter?: AuditExportFilter;
+}
+
+export interface BundleCheckpoint {
+  type: 'checkpoint';
+  seq: number;
+  hash: string;
+  signature: string;
+  keyVersion: number;
+}
+
+export interface ExportOptions {
+  /** Only entries matching this (the bundle then cannot be chain-verified; its header says so). */
+  filter?: AuditExportFilter;
+  /** Entries read per page; the event loop gets a turn between pages. Default 5000. */
+  pageSize?: number;
+  /** After each page: entries written so far and the last seq written. */
+  onProgress?: (p: { entries: number; throughSeq: number; headSeq: number }) => void;
+  /** Checked between pages; an aborted export throws the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export interface ExportSummary {
+  entries: number;
+  /** The signed head the bundle ends with. */
+  headSeq: number;
+  filtered: boolean;
+}
+
+function isFiltered(filter: AuditExportFilter | undefined): filter is AuditExportFilter {
+  return !!filter && Object.values(filter).some((v) => v !== undefined);
+}
+
+/**
+ * The bundle, line by line (each string ends with "\n"). Constant memory:
+ * reads `pageSize` entries at a time by seq (no SQLite iterator is held
+ * across an await) and yields to the event loop between pages. The signed
+ * head is taken, and an 'audit.export' entry appended, in one transaction
+ * when iteration starts — so the export's own entry is not in the bundle.
+ */
+export async function* auditBundleLines(ctx: ServiceContext, actor: Actor, opts: ExportOptions = {}): AsyncGenerator<string, ExportSummary> {
+  const pageSize = opts.pageSize ?? 5000;
+  const filtered = isFiltered(opts.filter);
+  const filter = filtered ? opts.filter : undefined;
+  opts.signal?.throwIfAborted();
+
+  const head = ctx.store.tx(() => {
+    const head = ctx.audit.signedHead() ?? signedGenesis(ctx);
+    ctx.audit.append({
+      actor, action: 'audit.export', outcome: 'success',
+      details: { throughSeq: head.seq, filtered, ...(filter ? { filter: compact(filter) } : {}) },
+    });
+    return head;
+  });
+
+  const header: BundleHeader = {
+    type: BUNDLE_TYPE,
+    version: BUNDLE_VERSION,
+    exportedAt: new Date(ctx.clock()).toISOString(),
+    publicKeys: ctx.keyring.publicSigningKeys().map((k) => ({ version: k.version, spki: k.publicKeyDer.toString('base64') })),
+    ...(filter ? { filtered: true as const, filter: compact(filter) } : {}),
+  };
+  yield `${JSON.stringify(header)}\n`;
+
+  let entries = 0;
+  let after = 0;
+  const storeFilter = filter ? toFilter(filter) : null;
+  while (after < head.seq) {
+    opts.signal?.throwIfAborted();
+    const rows: AuditRow[] = storeFilter
+      ? ctx.store.audit.page(storeFilter, { limit: pageSize, afterSeq: after, order: 'asc' })
+      : ctx.store.audit.range(after + 1, pageSize);
+    let lines = '';
+    for (const row of rows) {
+      if (row.seq > head.seq) break;
+      lines += `${JSON.stringify({ type: 'entry', ...rowToEntry(row) })}\n`;
+      entries++;
+      after = row.seq;
+    }
+    if (lines) yield lines;
+    if (rows.length < pageSize || rows[rows.length - 1]!.seq > head.seq) break;
+    opts.onProgress?.({ entries, throughSeq: after, headSeq: head.seq });
+    await yieldToLoop();
+  }
+  opts.onProgress?.({ entries, throughSeq: head.seq, headSeq: head.seq });
+
+  const checkpoint: BundleCheckpoint = { type: 'checkpoint', seq: head.seq, hash: head.hash, signature: head.signature, keyVersion: head.keyVersion };
+  yield `${JSON.stringify(checkpoint)}\n`;
+  return { entries, headSeq: head.seq, filtered };
+}
+
+/** An empty log still gets a signed point: seq 0 at the genesis hash. */
+function signedGenesis(ctx: ServiceContext): { seq: number; hash: string; signature: string; keyVersion: number } {
+  const key = ctx.keyring.signingKey();
+  return { seq: 0, hash: GENESIS_HASH, signature: signCheckpoint(key.privateKeyDer, 0, GENESIS_HASH), keyVersion: key.version };
+}
+
+function compact(filter: AuditExportFilter): AuditExportFilter {
+  return Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) as AuditExportFilter;
+}
+
+/** Writes the bundle to `out`, waiting for 'drain' when the stream is full. Does not end `out`. */
+export async function writeAuditBundle(ctx: ServiceContext, out: Writable, actor: Actor, opts: ExportOptions = {}): Promise<ExportSummary> {
+  const lines = auditBundleLines(ctx, actor, opts);
+  for (;;) {
+    const next = await lines.next();
+    if (next.done) return next.value;
+    if (!out.write(next.value)) await once(out, 'drain');
+  }
+}
+
+/**
+ * `tessera audit export --out FILE`: writes a new file (never overwrites;
+ * mode 0600 — it names users and addresses). A failed or cancelled export
+ * removes the partial file.
+ */
+export async function exportAuditToFile(ctx: ServiceContext, file: string, actor: Actor, opts: ExportOptions = {}): Promise<ExportSummary> {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'wx', 0o600);
+  } catch (err) {
+    throw fileError(err, file);
+  }
+  const out = fs.createWriteStream('', { fd, autoClose: true });
+  try {
+    const summary = await writeAuditBundle(ctx, out, actor, opts);
+    out.end();
+    await once(out, 'finish');
+    return summary;
+  } catch (err) {
+    out.destroy();
+    await once(out, 'close').catch(() => undefined);
+    fs.rmSync(file, { force: true });
+    throw err;
+  }
+}
+
+export function fileError(err: unknown, file: string): TesseraError {
+  const code = (err as { code?: string }).code;
+  if (code === 'EEXIST') return new TesseraError('conflict', `${file} already exists; choose another file name (nothing is overwritten)`);
+  if (code === 'ENOENT') return new TesseraError('not_found', `${file}: no such file or folder`);
+  if (code === 'EACCES' || code === 'EPERM') return new TesseraError('forbidden', `${file}: permission denied`);
+  if (code === 'EISDIR') return new TesseraError('bad_request', `${file} is a folder, not a file`);
+  return new TesseraError('internal', `${file}: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+// ---------------------------------------------------------------------------
+// Offline verification
+
+/** SHA-256 of the public key's SPKI DER, as hex in groups of four: compare it with `tessera audit key`. */
+export function publicKeyFingerprint(spkiDer: Uint8Array): string {
+  const hex = createHash('sha256').update(spkiDer).digest('hex');
+  return (hex.match(/.{4}/g) ?? []).join(' ');
+}
+
+/** The public key as PEM. */
+export function publicKeyPem(spkiDer: Buffer): string {
+  return createPublicKey({ key: spkiDer, format: 'der', type: 'spki' }).export({ type: 'spki', format: 'pem' }).toString();
+}
+
+export type BundleVerifyResult =
+  | {
+      ok: true;
+      entries: number;
+      head: string;
+      exportedAt: string;
+      /** The key whose signature covers the last entry. */
+      keyVersion: number;
+      fingerprint: string;
+    }
+  | {
+      ok: false;
+      /** The first entry that is wrong or missing, when the problem is with an entry. */
+      seq: number | null;
+      /** The bundle line (1-based) where reading stopped. */
+      line: number;
+      problem: string;
+      /** Fingerprints of the keys the header names, when it could be read. */
+      fingerprints: { version: number; fingerprint: string }[];
+    };
+
+const CHAIN_PROBLEMS: Record<ChainProblem, string> = {
+  hash_mismatch: 'its hash does not match its content and the entry before it (edited, inserted or removed entry)',
+  seq_gap: 'entry missing (the sequence skips it)',
+  seq_order: 'entries out of order or repeated',
+  truncated: 'entries missing before the signed checkpoint',
+};
+
+/** Lines over this are refused rather than parsed (a bundle line is one audit entry). */
+const MAX_LINE = 1024 * 1024;
+const BATCH = 1000;
+
+function entryContent(e: AuditEntry): AuditContent & { hash: string } {
+  return {
+    seq: e.seq,
+    at: e.at,
+    actorKind: e.actor.kind,
+    actorId: e.actor.id,
+    actorName: e.actor.name,
+    action: e.action,
+    targetUser: e.user,
+    outcome: e.outcome,
+    reason: e.reason,
+    ip: e.ip,
+    details: e.details,
+    hash: e.hash,
+  };
+}
+
+/**
+ * Verifies a bundle with nothing but the bundle: recomputes the hash chain
+ * from genesis over its entries (streaming, a batch at a time), then checks
+ * that the final signed checkpoint covers exactly the last entry and that
+ * its Ed25519 signature holds under the key in the header. The key itself
+ * is only as trustworthy as its fingerprint: compare that with `tessera audit key`.
+ */
+export async function verifyAuditBundle(lines: AsyncIterable<string> | Iterable<string>): Promise<BundleVerifyResult> {
+  let lineNo = 0;
+  let header: BundleHeader | null = null;
+  const keys = new Map<number, Buffer>();
+  let fingerprints: { version: number; fingerprint: string }[] = [];
+  let checkpoint: BundleCheckpoint | null = null;
+  let prevHash = GENESIS_HASH;
+  let nextSeq = 1;
+  let entries = 0;
+  let batch: (AuditContent & { hash: string })[] = [];
+  const fail = (problem: string, seq: number | null = null): BundleVerifyResult => ({ ok: false, seq, line: lineNo, problem, fingerprints });
+
+  const flush = (): BundleVerifyResult | null => {
+    if (batch.length === 0) return null;
+    const r = verifyChain(batch, { prevHash, expectFirstSeq: nextSeq });
+    batch = [];
+    if (!r.ok) return fail(CHAIN_PROBLEMS[r.problem], r.firstBadSeq);
+    prevHash = r.head;
+    nextSeq = r.lastSeq + 1;
+    entries += r.entries;
+    return null;
+  };
+
+  for await (const raw of lines) {
+    lineNo++;
+    const line = raw.replace(/\r$/, '');
+    if (line.trim() === '') return fail('blank line (a bundle has none)');
+    if (line.length > MAX_LINE) return fail('line too long for an audit bundle');
+    if (checkpoint) return fail('text after the final checkpoint');
+    let obj: unknown;
+    try {
+      obj = JSON.parse(line);
+    } catch {
+      return fail('not valid JSON');
+    }
+    const type = (obj as { type?: unknown } | null)?.type;
+    if (header === null) {
+      if (type !== BUNDLE_TYPE) return fail('not a Tessera audit bundle (the first line is not its header)');
+      const h = obj as Partial<BundleHeader>;
+      if (h.version !== BUNDLE_VERSION) return fail(`bundle version ${String(h.version)} is not one this Tessera reads`);
+      if (typeof h.exportedAt !== 'string' || !Array.isArray(h.publicKeys) || h.publicKeys.length === 0) return fail('the header lacks exportedAt or publicKeys');
+      for (const k of h.publicKeys) {
+        if (!k || !Number.isSafeInteger(k.version) || typeof k.spki !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(k.spki)) return fail('a public key in the header is malformed');
+        const der = Buffer.from(k.spki, 'base64');
+        keys.set(k.version, der);
+      }
+      fingerprints = [...keys].map(([version, der]) => ({ version, fingerprint: publicKeyFingerprint(der) }));
+      header = h as BundleHeader;
+      if (header.filtered) {
+        return fail('this bundle is filtered, so its entries are not a whole chain and cannot be recomputed; export without a filter to verify');
+      }
+      continue;
+    }
+    if (type === 'entry') {
+      const parsed = AuditEntry.safeParse(obj);
+      if (!parsed.success) return fail('an entry line is malformed', nextSeq + batch.length);
+      batch.push(entryContent(parsed.data));
+      if (batch.length >= BATCH) {
+        const bad = flush();
+        if (bad) return bad;
+        await yieldToLoop();
+      }
+      continue;
+    }
+    if (type === 'checkpoint') {
+      const bad = flush();
+      if (bad) return bad;
+      const c = obj as Partial<BundleCheckpoint>;
+      if (!Number.isSafeInteger(c.seq) || typeof c.hash !== 'string' || typeof c.signature !== 'string' || !Number.isSafeInteger(c.keyVersion)) {
+        return fail('the checkpoint line is malformed');
+      }
+      checkpoint = c as BundleCheckpoint;
+      continue;
+    }
+    return fail(`unknown line type ${JSON.stringify(type)}`);
+  }
+
+  if (header === null) return fail('the file is empty');
+  const bad = flush();
+  if (bad) return bad;
+  const lastSeq = nextSeq - 1;
+  if (!checkpoint) return fail('no signed checkpoint at the end: the bundle was cut short', lastSeq + 1);
+  if (checkpoint.seq > lastSeq) return fail(`entries missing at the end: the bundle stops at #${lastSeq} but its signed checkpoint covers #${checkpoint.seq}`, lastSeq + 1);
+  if (checkpoint.seq < lastSeq) return fail(`entries after the signed checkpoint (#${checkpoint.seq}) are not covered by its signature`, checkpoint.seq + 1);
+  if (checkpoint.hash !== prevHash) return fail('the chain does not end at the signed checkpoint hash (edited entry?)', lastSeq);
+  const key = keys.get(checkpoint.keyVersion);
+  if (!key) return fail(`the checkpoint is signed by key ${checkpoint.keyVersion}, which the header does not include`, lastSeq);
+  if (!verifyCheckpoint(key, checkpoint.seq, checkpoint.hash, checkpoint.signature)) {
+    return fail('the checkpoint signature is not valid for the public key in the header', lastSeq);
+  }
+  return { ok: true, entries, head: prevHash, exportedAt: header.exportedAt, keyVersion: checkpoint.keyVersion, fingerprint: publicKeyFingerprint(key) };
+}
+
+/** Verifies a bundle file, streaming it line by line. */
+export async function verifyAuditBundleFile(file: string): Promise<BundleVerifyResult> {
+  let stream: fs.ReadStream;
+  try {
+    const fd = fs.openSync(file, 'r');
+    stream = fs.createReadStream('', { fd, encoding: 'utf8' });
+  } catch (err) {
+    throw fileError(err, file);
+  }
+  const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
+  try {
+    return await verifyAuditBundle(rl);
+  } finally {
+    rl.close();
+    stream.destroy();
+  }
+}
