@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { Store, type Durability } from './store/index';
 import { createServices, SYSTEM_ACTOR, type Clock, type Services } from './services/index';
@@ -16,7 +17,12 @@ export interface TesseraOptions {
   /** How often pending enrollments past their expiry are removed. */
   sweepIntervalMs?: number;
   logger?: boolean;
+  /** The built console; defaults to renderer/dist in this checkout. null serves no console. */
+  consoleDir?: string | null;
 }
+
+/** Where `vite build renderer` puts the console. */
+export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../renderer/dist', import.meta.url));
 
 export interface RunningTessera {
   url: string;
@@ -47,7 +53,7 @@ export function openTessera(opts: { dataDir: string; clock?: Clock; durability?:
 export async function startTessera(opts: TesseraOptions): Promise<RunningTessera> {
   const host = opts.host ?? '127.0.0.1';
   const services = openTessera(opts);
-  const { app, setPort } = buildHttpServer(services, { host, port: opts.port ?? 8787, logger: opts.logger ?? false });
+  const { app, setPort } = buildHttpServer(services, { host, port: opts.port ?? 8787, logger: opts.logger ?? false, consoleDir: opts.consoleDir === undefined ? DEFAULT_CONSOLE_DIR : opts.consoleDir });
   const sweep = setInterval(() => {
     try {
       expirePendingFactors(services, SYSTEM_ACTOR);

@@ -8,3 +8,4 @@ export * from './schemas/factors';
 export * from './schemas/apiKeys';
 export * from './schemas/audit';
 export * from './schemas/operators';
+export * from './roles';

@@ -3,7 +3,6 @@ import { fastifyTRPCPlugin, type CreateFastifyContextOptions } from '@trpc/serve
 import { TesseraError } from '../../shared/errors';
 import type { Services } from '../services/index';
 import { authenticateApiKey } from '../services/apiKeys';
-import { isSetupTokenValid } from '../services/setup';
 import { VERSION } from '../version';
 import { toErrorResponse } from './errors';
 import { buildOpenApiDocument } from './rest/openapi';
@@ -12,7 +11,7 @@ import { REST_ROUTES } from './rest/routes';
 import { applySecurityHeaders, allowedHosts, hostAllowed } from './security';
 import { createContextInner } from './trpc/context';
 import { appRouter } from './trpc/router';
-import { placeholderPage } from './placeholder';
+import { registerConsole } from './console/static';
 import { CSRF_HEADER, isCrossSite, sessionOf, setSessionCookie } from './console/session';
 
 /** Request bodies over this are refused with 413 before they are parsed. */
@@ -24,6 +23,8 @@ export interface HttpOptions {
   /** Extra Host header names to accept (e.g. a DNS name in front of Tessera). */
   extraHosts?: readonly string[];
   logger?: boolean;
+  /** The built console (renderer/dist); without it / shows a page saying how to build it. */
+  consoleDir?: string | null;
 }
 
 /**
@@ -70,7 +71,9 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
     if (body.error.retryAfterSeconds !== undefined) reply.header('retry-after', String(body.error.retryAfterSeconds));
     return reply.code(status).send(body);
   });
+  const serveConsoleIndex = registerConsole(app, services, opts.consoleDir ?? null);
   app.setNotFoundHandler((req, reply) => {
+    if (req.method === 'GET' && !req.url.startsWith('/api/') && !req.url.startsWith('/trpc/') && serveConsoleIndex(reply)) return reply;
     const known = REST_ROUTES.some((r) => req.url.split('?')[0]!.startsWith(`/api/v1${r.path.split('/:')[0]}`));
     return reply.code(404).send({ error: { code: 'not_found', message: known ? 'No such resource or method' : 'No such endpoint' } });
   });
@@ -105,15 +108,6 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
     },
   });
 
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(placeholderPage('Tessera', 'The operator console arrives in the next release. The REST API is running under /api/v1.')));
-  app.get('/setup', async (req, reply) => {
-    const token = (req.query as Record<string, unknown>).token;
-    const valid = typeof token === 'string' && token.length <= 200 && services.store.operators.count() === 0 && isSetupTokenValid(services, token);
-    return reply
-      .code(valid ? 200 : 404)
-      .type('text/html; charset=utf-8')
-      .send(placeholderPage('Tessera setup', valid ? 'This setup link is valid. The console that creates the first admin arrives in the next release.' : 'This setup link is not valid or has expired. Run "tessera init" to print a new one.'));
-  });
 
   return {
     app,

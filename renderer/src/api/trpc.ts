@@ -1,0 +1,50 @@
+import { QueryClient } from '@tanstack/react-query';
+import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import { createTRPCContext } from '@trpc/tanstack-react-query';
+import type { AppRouter } from '../../../server/api/trpc/router';
+
+export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
+
+/** Every console call is same-origin and carries the CSRF header the server requires on mutations. */
+export function makeTrpcClient() {
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpBatchLink({
+        url: '/trpc',
+        headers: () => ({ 'x-tessera-csrf': '1' }),
+        fetch: (url, init) => fetch(url, { ...(init as RequestInit), credentials: 'same-origin' }),
+      }),
+    ],
+  });
+}
+
+export function makeQueryClient() {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        retry: (count, error) => count < 2 && !(error instanceof TRPCClientError && [401, 403, 404].includes(error.data?.httpStatus)),
+        refetchOnWindowFocus: false,
+        staleTime: 5_000,
+      },
+    },
+  });
+}
+
+export type ApiError = TRPCClientError<AppRouter>;
+
+/** The human message of any error from the server (never a stack trace). */
+export function errorMessage(error: unknown): string {
+  if (error instanceof TRPCClientError) return error.message;
+  if (error instanceof Error) return error.message;
+  return 'Something went wrong';
+}
+
+/** Field-level messages from the server's zod checks, keyed by field path. */
+export function fieldErrors(error: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (error instanceof TRPCClientError) {
+    const fields = (error.data as { fields?: { path: string; message: string }[] | null } | undefined)?.fields ?? [];
+    for (const f of fields) out[f.path] ??= f.message;
+  }
+  return out;
+}
