@@ -33,6 +33,10 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
       return { status: 415, body: { error: { code: 'unsupported_media_type', message: 'Send JSON with Content-Type: application/json' } } };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, body: { error: { code: 'bad_request', message: 'The request body is empty; send a JSON object' } } };
+    case 'FST_ERR_BAD_URL':
+      return { status: 400, body: { error: { code: 'bad_request', message: 'The URL is not valid (check its percent-encoding)' } } };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { status: 400, body: { error: { code: 'bad_request', message: 'A path segment of the URL is too long' } } };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { status: 400, body: { error: { code: 'bad_request', message: 'The request body is not valid JSON' } } };

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { fastifyTRPCPlugin, type CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
 import { TesseraError } from '../../shared/errors';
 import type { Services } from '../services/index';
@@ -39,6 +39,16 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
     trustProxy: false,
     return503OnClosing: true,
     forceCloseConnections: true,
+    // A username may be 128 characters, up to 4 UTF-8 bytes each, percent-encoded: 1536 characters in the path.
+    maxParamLength: 2048,
+    // Bad percent-encoding or an over-long path segment: answer in the API's error shape, not Fastify's.
+    frameworkErrors: (err, _req, rawReply) => {
+      const reply = rawReply as unknown as FastifyReply;
+      const { status, body } = toErrorResponse(err);
+      reply.code(status).type('application/json; charset=utf-8');
+      applySecurityHeaders(reply); // no hooks run on this path
+      return reply.send(body);
+    },
   });
   let hosts = allowedHosts(opts.host, opts.port, opts.extraHosts);
 
