@@ -85,7 +85,7 @@ describe('odd Unicode', () => {
     ['an RTL override (U+202E)', 'user\u202Egnp.exe'],
     ['a NUL', 'ab\u0000cd'],
     ['a line separator', 'ab\u2028cd'],
-    ['a BOM', '\uFEFFabcd'],
+    ['a BOM inside', 'ab\uFEFFcd'],
     ['a control character', 'ab\u0007cd'],
     ['a private-use character', 'ab\uE000cd'],
     ['129 characters', 'x'.repeat(129)],
@@ -290,8 +290,33 @@ describe('users input', () => {
   it('recovery codes for an unknown user → 404', async () => {
     await expectBad('POST', '/users/ghost/recovery-codes', {}, { status: 404, code: 'not_found' });
   });
-  it('a path username of 129 characters → 400', async () => {
+  it('a path username of 129 characters → 400 naming path.username', async () => {
     await expectBad('GET', `/users/${'z'.repeat(129)}`, {}, field('path.username'));
+  });
+  it('a user with a 128-character name (legal) can be read, enrolled, unlocked and deleted by path', async () => {
+    const name = 'w'.repeat(128);
+    await srv.createUser(name);
+    const p = `${V1}/users/${name}`;
+    expect((await srv.call('GET', p, { key: srv.keys.provision })).status).toBe(200);
+    expect((await srv.call('POST', `${p}/factors`, { key: srv.keys.provision, body: { type: 'totp' } })).status).toBe(201);
+    expect((await srv.call('POST', `${p}/unlock`, { key: srv.keys.provision, body: { reason: 'x' } })).status).toBe(200);
+    expect((await srv.call('DELETE', p, { key: srv.keys.provision, body: { reason: 'x' } })).status).toBe(204);
+  });
+  it('a 128-character non-ASCII name works by path too (percent-encoded, 4 bytes a character)', async () => {
+    const name = '\u{1F600}'.repeat(64); // 64 emoji = 128 UTF-16 code units
+    const r = await srv.call('POST', `${V1}/users`, { key: srv.keys.provision, body: { username: name } });
+    expect(r.status, r.text).toBe(201);
+    const g = await srv.call('GET', `${V1}/users/${encodeURIComponent(name)}`, { key: srv.keys.provision });
+    expect(g.status, g.text).toBe(200);
+    expect(g.json.username).toBe(name);
+  });
+  it('a very long path segment → an error in the API shape, nothing changes', async () => {
+    const r = await expectBad('GET', `/users/${'z'.repeat(5000)}`, {}, { status: 400, code: 'bad_request' });
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+  it('a malformed percent-encoding in the path → 400 in the API shape, nothing changes', async () => {
+    const r = await expectBad('GET', '/users/%E0%A4%A', {}, { status: 400, code: 'bad_request' });
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
   });
 });
 
