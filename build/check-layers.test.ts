@@ -161,6 +161,13 @@ describe('checkSource: renderer', () => {
     expect(v.map((x) => x.line)).toEqual([1, 2, 3, 4, 5]);
     expect(v[0]!.message).toMatch(/import type/);
   });
+
+  it('lets the renderer build config and tests use node builtins, but not server code', () => {
+    expect(check('renderer/vite.config.ts', `import { fileURLToPath } from 'node:url';`)).toEqual([]);
+    expect(check('renderer/src/lib/format.test.ts', `import fs from 'node:fs';`)).toEqual([]);
+    expect(check('renderer/vite.config.ts', `import { x } from '../server/main';`)).toHaveLength(1);
+    expect(check('renderer/src/lib/format.ts', `import fs from 'node:fs';`)).toHaveLength(1);
+  });
 });
 
 describe('checkSource: shared and the outside world', () => {

@@ -38,6 +38,8 @@ const SKIP_DIRS = new Set(['node_modules', 'dist', 'dist-electron', 'coverage', 
 /** Packages a test file may import on top of its layer's own. */
 const TEST_PACKAGES = ['vitest', 'fast-check', '@playwright/test'];
 const TEST_FILE = /\.(test|spec)\.(ts|tsx|mts|cts)$/;
+/** Build-tool configs (vite.config.ts, …) run in Node, not in the renderer. */
+const CONFIG_FILE = /(^|\/)[\w.-]+\.config\.(ts|mts|cts)$/;
 const CORE_PACKAGES = ['otplib', '@otplib/*', '@noble/*', '@scure/*'];
 const SHARED_PACKAGES = ['zod'];
 const ROUTER_MODULE = 'server/api/trpc/router';
@@ -195,8 +197,8 @@ export function checkSource(file: string, source: string, root = '/repo'): Viola
         const isRouter = stripExt(target) === ROUTER_MODULE;
         if (!isRouter) flag(ref, `renderer must not import from server/ ('${spec}'); use the tRPC client and shared/`);
         else if (!ref.typeOnly) flag(ref, `renderer may import the server's router only as \`import type { AppRouter }\` ('${spec}')`);
-      } else if (isBuiltin && !isTest) {
-        // The console runs in a sandboxed renderer: no Node. (Its unit tests run under Node.)
+      } else if (isBuiltin && !isTest && !CONFIG_FILE.test(rel)) {
+        // The console runs in a sandboxed renderer: no Node. (Its unit tests and build config run under Node.)
         flag(ref, `renderer must not import node builtins ('${spec}')`);
       }
     } else if (under(rel, 'shared')) {
