@@ -19,6 +19,9 @@ export interface UserListRow extends UserRow {
 const COLUMNS = 'id, username, username_key, display_name, email, created_at, failures, last_failure_at, locked_until';
 const ACTIVE_FACTOR = `EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id AND f.status = 'active') AS has_active_factor`;
 
+/** Below this many matches the trigram index answers a search; above it, an ordered walk does. */
+const SPARSE_MATCHES = 2000;
+
 /** Escapes LIKE wildcards so a search for "a_b" means exactly that. */
 function likePattern(query: string): string {
   return `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -31,6 +34,7 @@ export class UsersRepo {
   private readonly deleteStmt;
   private readonly throttleStmt;
   private readonly countStmt;
+  private readonly countIndexed;
 
   constructor(private readonly db: Db) {
     const s = db.sqlite;
@@ -45,6 +49,9 @@ export class UsersRepo {
       'UPDATE users SET failures = @failures, last_failure_at = @last_failure_at, locked_until = @locked_until WHERE id = @id',
     );
     this.countStmt = s.prepare<[], { n: number }>('SELECT count(*) AS n FROM users');
+    this.countIndexed = s.prepare<[string], { n: number }>(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM users_fts WHERE search_text LIKE ? LIMIT ${SPARSE_MATCHES})`,
+    );
   }
 
   findByKey(key: string): UserRow | undefined {
@@ -72,13 +79,27 @@ export class UsersRepo {
     return this.countStmt.get()!.n;
   }
 
-  /** Keyset paging ordered by username_key; `after` is the last key of the previous page. */
+  /**
+   * Keyset paging ordered by username_key; `after` is the last key of the
+   * previous page. A query of 3+ characters that matches few users is answered
+   * from the trigram index; one that matches many is answered by walking users
+   * in order (the first page fills quickly because matches are dense).
+   */
   list(opts: { query: string; limit: number; after: string | null; withoutFactor: boolean }): UserListRow[] {
     const where: string[] = [];
     const params: Record<string, unknown> = { limit: opts.limit };
+    let from = 'users u';
     if (opts.query) {
-      where.push(`u.search_text LIKE @pattern ESCAPE '\\'`);
-      params.pattern = likePattern(opts.query.toLowerCase());
+      // FTS5 accelerates LIKE only without an ESCAPE clause, so queries holding % or _ take the walk.
+      const indexable = [...opts.query].length >= 3 && !/[%_\\]/.test(opts.query);
+      const plain = `%${opts.query.toLowerCase()}%`;
+      if (indexable && this.countIndexed.get(plain)!.n < SPARSE_MATCHES) {
+        params.plain = plain;
+        from = `(SELECT rowid AS rid FROM users_fts WHERE search_text LIKE @plain) m JOIN users u ON u.rowid = m.rid`;
+      } else {
+        params.pattern = likePattern(opts.query.toLowerCase());
+        where.push(`u.search_text LIKE @pattern ESCAPE '\\'`);
+      }
     }
     if (opts.after !== null) {
       where.push('u.username_key > @after');
@@ -88,7 +109,7 @@ export class UsersRepo {
       where.push(`NOT EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id AND f.status = 'active')`);
     }
     const sql = `SELECT ${COLUMNS.split(', ').map((c) => `u.${c}`).join(', ')}, ${ACTIVE_FACTOR}
-      FROM users u ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY u.username_key LIMIT @limit`;
     return this.db.sqlite.prepare<Record<string, unknown>, UserListRow>(sql).all(params);
   }
