@@ -1,0 +1,28 @@
+import { dbPath, ensureDataDir, loadMasterKey } from '../../runtime/dataDir';
+import { restoreDatabase } from '../../services/backup';
+import { cliActor, type Command } from '../command';
+
+export const restore: Command = {
+  name: 'restore',
+  summary: 'replace the database with a backup (checked first; the current one is kept aside)',
+  synopsis: 'FILE',
+  help: [
+    'The backup must be a Tessera database that this data folder\'s master key opens, pass',
+    'SQLite\'s integrity check and have an audit log that verifies. Stop the server first:',
+    'restore refuses while the database is open in another process. The current tessera.db',
+    'is renamed to tessera.db.before-restore-<time>, never deleted.',
+  ].join('\n'),
+  options: {},
+  positionals: { min: 1, max: 1 },
+  async run(inv) {
+    const file = inv.positionals[0]!;
+    ensureDataDir(inv.dataDir);
+    const { key } = loadMasterKey(inv.dataDir, { createIfNew: false, env: inv.env });
+    const result = await restoreDatabase({ dbFile: dbPath(inv.dataDir), backupFile: file, masterKey: key, actor: cliActor() });
+    const out = (line: string) => inv.io.stdout.write(`${line}\n`);
+    out(`Checked ${file}: SQLite integrity ok, master key opens it, audit log verifies (${result.entries} entries).`);
+    out(result.movedAside ? `Moved the previous database aside to ${result.movedAside}` : 'There was no previous database.');
+    out(`Restored into ${dbPath(inv.dataDir)}; recorded as audit entry #${result.restoreSeq}.`);
+    return 0;
+  },
+};

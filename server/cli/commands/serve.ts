@@ -1,0 +1,72 @@
+import { startTessera } from '../../main';
+import { issueSetupToken } from '../../services/setup';
+import { VERSION } from '../../version';
+import { cliActor, type Command } from '../command';
+
+function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '[::]';
+}
+
+export const serve: Command = {
+  name: 'serve',
+  summary: 'run the server and the console headless (Ctrl-C stops it cleanly)',
+  synopsis: '[--host 127.0.0.1] [--port 8787]',
+  help: [
+    'Options:',
+    '  --host ADDR   address to listen on (default 127.0.0.1; anything else is reachable from',
+    '                other machines, without TLS — put a TLS reverse proxy in front)',
+    '  --port N      port (default 8787; 0 picks a free one)',
+  ].join('\n'),
+  options: { host: { type: 'string' }, port: { type: 'string' } },
+  async run(inv) {
+    const { io } = inv;
+    const host = (inv.args.host as string | undefined) ?? '127.0.0.1';
+    const portText = (inv.args.port as string | undefined) ?? '8787';
+    if (host.trim() === '') return inv.usage('--host needs an address');
+    if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) return inv.usage(`--port must be a number from 0 to 65535, not "${portText}"`);
+
+    if (!isLoopback(host)) {
+      io.stderr.write(
+        `WARNING: listening on ${host}, so other machines can reach Tessera.\n` +
+          'WARNING: there is no TLS: API keys, codes and console sessions cross the network in clear text.\n' +
+          'WARNING: put a TLS reverse proxy in front, or listen on 127.0.0.1.\n',
+      );
+    }
+    const running = await startTessera({ dataDir: inv.dataDir, host, port: Number(portText), env: inv.env });
+    let stopping = false;
+    try {
+      io.stdout.write(`Tessera ${VERSION} listening on ${running.url}\n`);
+      if (running.services.store.operators.count() === 0) {
+        const link = issueSetupToken(running.services, cliActor());
+        if (link) {
+          const base = isWildcard(host) ? `http://127.0.0.1:${running.port}` : running.url;
+          io.stdout.write(`No operator yet: create the first admin with this one-time link (valid until ${link.expiresAt}):\n  ${base}/setup?token=${link.token}\n`);
+        }
+      }
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          io.signal?.removeEventListener('abort', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+        io.signal?.addEventListener('abort', stop, { once: true });
+        if (io.signal?.aborted) stop();
+      });
+      stopping = true;
+      io.stdout.write('Stopping…\n');
+      await running.close();
+      io.stdout.write('Stopped.\n');
+      return 0;
+    } finally {
+      if (!stopping) await running.close();
+    }
+  },
+};
