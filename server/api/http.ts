@@ -12,6 +12,7 @@ import { applySecurityHeaders, allowedHosts, hostAllowed } from './security';
 import { createContextInner } from './trpc/context';
 import { appRouter } from './trpc/router';
 import { registerConsole } from './console/static';
+import { JobRegistry } from './console/jobs';
 import { CSRF_HEADER, isCrossSite, sessionOf, setSessionCookie } from './console/session';
 
 /** Request bodies over this are refused with 413 before they are parsed. */
@@ -32,7 +33,7 @@ export interface HttpOptions {
  * console under /trpc, /healthz, and the console's pages. JSON only; every
  * request's Host header must name this server.
  */
-export function buildHttpServer(services: Services, opts: HttpOptions): { app: FastifyInstance; setPort(port: number): void } {
+export function buildHttpServer(services: Services, opts: HttpOptions): { app: FastifyInstance; jobs: JobRegistry; setPort(port: number): void } {
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
     logger: opts.logger ? { level: 'warn' } : false,
@@ -51,6 +52,8 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
     },
   });
   let hosts = allowedHosts(opts.host, opts.port, opts.extraHosts);
+  const jobs = new JobRegistry();
+  app.addHook('onClose', async () => jobs.closeAll());
 
   // JSON only: no form, multipart or text bodies, so no cross-site form can reach a mutation.
   app.removeAllContentTypeParsers();
@@ -111,6 +114,7 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
           session: sessionOf(services, req),
           sameOriginRequest: req.headers[CSRF_HEADER] === '1' && !isCrossSite(req),
           setSession: (id) => setSessionCookie(res, req, id),
+          jobs,
         }),
       onError: ({ error }: { error: { code: string; cause?: unknown } }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR' && !(error.cause instanceof TesseraError)) app.log.error({ err: error.cause }, 'trpc procedure failed');
@@ -121,6 +125,7 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
 
   return {
     app,
+    jobs,
     setPort(port: number) {
       hosts = allowedHosts(opts.host, port, opts.extraHosts);
     },

@@ -1,5 +1,6 @@
 import type { Services } from '../../services/index';
 import type { ConsoleSessionInfo } from '../console/session';
+import { JobRegistry } from '../console/jobs';
 
 /**
  * What every tRPC procedure sees. Built apart from HTTP (createContextInner)
@@ -14,6 +15,8 @@ export interface TrpcContext {
   sameOriginRequest: boolean;
   /** Sets or clears (null) the session cookie on the response. */
   setSession: (sessionId: string | null) => void;
+  /** Long-running console work (imports, batch sheets) with progress and cancel. */
+  jobs: JobRegistry;
 }
 
 export function createContextInner(services: Services, extra: Partial<Omit<TrpcContext, 'services'>> = {}): TrpcContext {
@@ -24,5 +27,6 @@ export function createContextInner(services: Services, extra: Partial<Omit<TrpcC
     session: extra.session ?? null,
     sameOriginRequest: extra.sameOriginRequest ?? true,
     setSession: extra.setSession ?? (() => undefined),
+    jobs: extra.jobs ?? new JobRegistry(),
   };
 }

@@ -57,6 +57,8 @@ const EXPECTED: Record<string, OperatorRole[] | typeof PUBLIC> = {
   'audit.query': AUDIT,
   'audit.forUser': ALL,
   'audit.verify': AUDIT,
+  'jobs.get': ALL,
+  'jobs.cancel': ALL,
 };
 
 interface ProcedureDef {

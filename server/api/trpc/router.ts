@@ -7,6 +7,7 @@ import { operatorsRouter } from './routers/operators';
 import { settingsRouter } from './routers/settings';
 import { systemRouter } from './routers/system';
 import { usersRouter } from './routers/users';
+import { jobsRouter } from './routers/jobs';
 
 /** The console's API. Role checks live in the procedure builders of init.ts. */
 export const appRouter = router({
@@ -18,6 +19,7 @@ export const appRouter = router({
   apiKeys: apiKeysRouter,
   operators: operatorsRouter,
   audit: auditRouter,
+  jobs: jobsRouter,
 });
 
 export type AppRouter = typeof appRouter;
