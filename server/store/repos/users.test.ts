@@ -46,7 +46,7 @@ describe('UsersRepo.list search', () => {
     it(`"${query}" matches a plain substring filter, across pages`, () => {
       let after: string | null = null;
       for (let page = 0; page < 3; page++) {
-        const got = store.users.list({ query, limit: 7, after, withoutFactor: false }).map((r) => r.username);
+        const got: string[] = store.users.list({ query, limit: 7, after, withoutFactor: false }).map((r) => r.username);
         expect(got).toEqual(expected(query, 7, after));
         if (got.length < 7) break;
         after = got[got.length - 1]!;
