@@ -14,7 +14,7 @@ export interface ServerProcess {
   dataDir: string;
   child: ChildProcess;
   logFile: string;
-  /** The one-time setup link, when `serve` printed one before /healthz answered. */
+  /** The one-time setup link, when `serve` printed one at start. */
   setupUrl?: string;
   stop(): Promise<void>;
 }
@@ -86,7 +86,9 @@ export async function startServerProcess(opts: { dataDir: string; logFile: strin
   let url = `http://127.0.0.1:${port}`;
   let setupUrl: string | undefined;
   let output = '';
+  let lastOutputAt = Date.now();
   const onData = (chunk: Buffer) => {
+    lastOutputAt = Date.now();
     log.write(chunk);
     output += chunk.toString('utf8');
     const listening = /listening on (https?:\/\/\S+)/.exec(output);
@@ -128,5 +130,8 @@ export async function startServerProcess(opts: { dataDir: string; logFile: strin
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  // `serve` may print the setup link just after it starts listening: let its output settle (≤ 1.5 s).
+  const settleUntil = Date.now() + 1500;
+  while (Date.now() - lastOutputAt < 250 && Date.now() < settleUntil) await new Promise((r) => setTimeout(r, 50));
   return { url, port, dataDir: opts.dataDir, child, logFile: opts.logFile, ...(setupUrl ? { setupUrl } : {}), stop };
 }
