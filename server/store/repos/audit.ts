@@ -36,15 +36,55 @@ export interface AuditFilter {
   toMs?: number | undefined;
 }
 
-function filterSql(f: AuditFilter, params: Record<string, unknown>): string[] {
+/**
+ * The WHERE terms for a filter. Equality filters hit the (column, seq)
+ * indexes; a time range arrives as a seq range (`seqRange` below), so it
+ * narrows those same index searches instead of needing an index of its own.
+ * The at_ms terms stay as exact checks with a unary `+`, which keeps the
+ * planner from choosing the time index over the seq order.
+ */
+function filterSql(f: AuditFilter, params: Record<string, unknown>, range: SeqRange): string[] {
   const where: string[] = [];
   if (f.user !== undefined) { where.push('target_user = @user'); params.user = f.user; }
   if (f.action !== undefined) { where.push('action = @action'); params.action = f.action; }
   if (f.actor !== undefined) { where.push('actor_name = @actor'); params.actor = f.actor; }
   if (f.outcome !== undefined) { where.push('outcome = @outcome'); params.outcome = f.outcome; }
-  if (f.fromMs !== undefined) { where.push('at_ms >= @fromMs'); params.fromMs = f.fromMs; }
-  if (f.toMs !== undefined) { where.push('at_ms < @toMs'); params.toMs = f.toMs; }
+  if (range.fromSeq !== null) { where.push('seq >= @fromSeq'); params.fromSeq = range.fromSeq; }
+  if (range.toSeq !== null) { where.push('seq < @toSeq'); params.toSeq = range.toSeq; }
+  if (f.fromMs !== undefined) { where.push('+at_ms >= @fromMs'); params.fromMs = f.fromMs; }
+  if (f.toMs !== undefined) { where.push('+at_ms < @toMs'); params.toMs = f.toMs; }
   return where;
+}
+
+/**
+ * The index a filter reads, chosen rather than left to the planner, which
+ * without statistics cannot know that a user's trail is short while "verify"
+ * is most of the log (it would walk every verify entry to find one user's).
+ * The most selective equality first: a user; then an actor or action with
+ * its outcome (0003 indexes); then actor, action, outcome alone. Each index
+ * ends in seq, so the seq range and the paging cursor narrow the same search
+ * and rows come out in seq order without a sort. None: the seq range alone.
+ */
+export function auditIndexFor(f: AuditFilter): string | null {
+  if (f.user !== undefined) return 'audit_by_user';
+  if (f.actor !== undefined && f.outcome !== undefined) return 'audit_by_actor_outcome';
+  if (f.action !== undefined && f.outcome !== undefined) return 'audit_by_action_outcome';
+  if (f.actor !== undefined) return 'audit_by_actor';
+  if (f.action !== undefined) return 'audit_by_action';
+  if (f.outcome !== undefined) return 'audit_by_outcome';
+  return null;
+}
+
+function fromClause(f: AuditFilter): string {
+  const index = auditIndexFor(f);
+  return index ? `audit_log INDEXED BY ${index}` : 'audit_log';
+}
+
+/** A time range as seq bounds: `fromSeq <= seq < toSeq` (null: unbounded); empty when nothing can match. */
+interface SeqRange {
+  fromSeq: number | null;
+  toSeq: number | null;
+  empty: boolean;
 }
 
 export class AuditRepo {
@@ -57,6 +97,8 @@ export class AuditRepo {
   private readonly maxSeqStmt;
   private readonly bySeqStmt;
   private readonly rangeStmt;
+  private readonly firstAtOrAfterStmt;
+  private readonly actionsStmt;
 
   constructor(private readonly db: Db) {
     const s = db.sqlite;
@@ -77,6 +119,9 @@ export class AuditRepo {
     this.maxSeqStmt = s.prepare<[], { seq: number | null; n: number }>('SELECT max(seq) AS seq, count(*) AS n FROM audit_log');
     this.bySeqStmt = s.prepare<[number], AuditRow>('SELECT * FROM audit_log WHERE seq = ?');
     this.rangeStmt = s.prepare<[number, number], AuditRow>('SELECT * FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?');
+    this.firstAtOrAfterStmt = s.prepare<[number], { seq: number }>('SELECT seq FROM audit_log WHERE at_ms >= ? ORDER BY at_ms, seq LIMIT 1');
+    // From the per-day counters (small), not the log: the actions that occur, for the console's filter.
+    this.actionsStmt = s.prepare<[], { action: string }>('SELECT DISTINCT action FROM audit_daily ORDER BY action');
   }
 
   head(): AuditHeadRow | undefined {
@@ -118,24 +163,74 @@ export class AuditRepo {
     return this.rangeStmt.all(fromSeq, limit);
   }
 
-  /** One page, newest or oldest first, continuing after `afterSeq`. */
-  page(f: AuditFilter, opts: { limit: number; afterSeq: number | null; order: 'asc' | 'desc' }): AuditRow[] {
+  /**
+   * Entries are appended with the clock's time, so at_ms grows with seq: the
+   * first entry at or after a time is one index seek on audit_by_time, and a
+   * time range becomes a range of seq.
+   */
+  seqRange(f: Pick<AuditFilter, 'fromMs' | 'toMs'>): SeqRange {
+    let fromSeq: number | null = null;
+    let toSeq: number | null = null;
+    if (f.fromMs !== undefined) {
+      const first = this.firstAtOrAfterStmt.get(f.fromMs);
+      if (!first) return { fromSeq: null, toSeq: null, empty: true };
+      fromSeq = first.seq;
+    }
+    if (f.toMs !== undefined) {
+      const first = this.firstAtOrAfterStmt.get(f.toMs);
+      if (first) toSeq = first.seq;
+    }
+    return { fromSeq, toSeq, empty: fromSeq !== null && toSeq !== null && toSeq <= fromSeq };
+  }
+
+  /** The SQL `page` runs for a filter (exposed for the query-plan test). */
+  pageSql(f: AuditFilter, opts: { limit: number; afterSeq: number | null; order: 'asc' | 'desc' }): { sql: string; params: Record<string, unknown>; empty: boolean } {
     const params: Record<string, unknown> = { limit: opts.limit };
-    const where = filterSql(f, params);
+    const range = this.seqRange(f);
+    const where = filterSql(f, params, range);
     if (opts.afterSeq !== null) {
       where.push(opts.order === 'desc' ? 'seq < @afterSeq' : 'seq > @afterSeq');
       params.afterSeq = opts.afterSeq;
     }
-    const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY seq ${opts.order === 'desc' ? 'DESC' : 'ASC'} LIMIT @limit`;
+    const sql = `SELECT * FROM ${fromClause(f)} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${opts.order === 'desc' ? 'DESC' : 'ASC'} LIMIT @limit`;
+    return { sql, params, empty: range.empty };
+  }
+
+  /** One page, newest or oldest first, continuing after `afterSeq`. */
+  page(f: AuditFilter, opts: { limit: number; afterSeq: number | null; order: 'asc' | 'desc' }): AuditRow[] {
+    const { sql, params, empty } = this.pageSql(f, opts);
+    if (empty) return [];
     return this.db.sqlite.prepare<Record<string, unknown>, AuditRow>(sql).all(params);
   }
 
-  /** Streams the entries a filter selects, oldest first (exports). */
+  /** The SQL `count` runs (exposed for the query-plan test). */
+  countSql(f: AuditFilter, throughSeq: number | null = null): { sql: string; params: Record<string, unknown>; empty: boolean } {
+    const params: Record<string, unknown> = {};
+    const range = this.seqRange(f);
+    const where = filterSql(f, params, range);
+    if (throughSeq !== null) { where.push('seq <= @throughSeq'); params.throughSeq = throughSeq; }
+    return { sql: `SELECT count(*) AS n FROM ${fromClause(f)} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, params, empty: range.empty };
+  }
+
+  /** How many entries a filter selects (up to `throughSeq` when given): the export's progress total. */
+  count(f: AuditFilter, throughSeq: number | null = null): number {
+    const { sql, params, empty } = this.countSql(f, throughSeq);
+    if (empty) return 0;
+    return this.db.sqlite.prepare<Record<string, unknown>, { n: number }>(sql).get(params)!.n;
+  }
+
+  /** The actions that occur in the log, for the console's action filter. */
+  actions(): string[] {
+    return this.actionsStmt.all().map((r) => r.action);
+  }
+
+  /** Streams the entries a filter selects, oldest first. */
   iterateFiltered(f: AuditFilter): IterableIterator<AuditRow> {
     const params: Record<string, unknown> = {};
-    const where = filterSql(f, params);
-    const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`;
+    const range = this.seqRange(f);
+    if (range.empty) return [][Symbol.iterator]();
+    const where = filterSql(f, params, range);
+    const sql = `SELECT * FROM ${fromClause(f)} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`;
     return this.db.sqlite.prepare<Record<string, unknown>, AuditRow>(sql).iterate(params);
   }
 }
