@@ -8,7 +8,7 @@ import { TesseraError } from '../../shared/errors';
 import { AuditEntry, type AuditQuery } from '../../shared/schemas/audit';
 import { GENESIS_HASH, verifyChain, type AuditContent, type ChainProblem } from '../core/audit/chain';
 import { signCheckpoint, verifyCheckpoint } from '../core/audit/checkpoint';
-import type { AuditRow } from '../store/index';
+import type { AuditFilter, AuditRow } from '../store/index';
 import { rowToEntry, toFilter } from './auditLog';
 import type { Actor, ServiceContext } from './context';
 
@@ -70,40 +70,92 @@ function isFiltered(filter: AuditExportFilter | undefined): filter is AuditExpor
   return !!filter && Object.values(filter).some((v) => v !== undefined);
 }
 
+/** `jsonl`: the audit bundle above. `csv`: one row per entry under a header row, for spreadsheets. */
+export type ExportFormat = 'jsonl' | 'csv';
+
+export const CSV_COLUMNS = ['seq', 'at', 'actor_kind', 'actor_id', 'actor', 'action', 'user', 'outcome', 'reason', 'ip', 'details', 'hash'] as const;
+
 /**
- * The bundle, line by line (each string ends with "\n"). Constant memory:
- * reads `pageSize` entries at a time by seq (no SQLite iterator is held
- * across an await) and yields to the event loop between pages. The signed
- * head is taken, and an 'audit.export' entry appended, in one transaction
- * when iteration starts — so the export's own entry is not in the bundle.
+ * One CSV cell, always quoted. A cell a spreadsheet would read as a formula
+ * (starting with = + - @, or a tab or carriage return) gets a leading
+ * apostrophe, so opening an export never runs what a user name or reason
+ * smuggled in (OWASP "CSV injection").
  */
-export async function* auditBundleLines(ctx: ServiceContext, actor: Actor, opts: ExportOptions = {}): AsyncGenerator<string, ExportSummary> {
-  const pageSize = opts.pageSize ?? 5000;
+export function csvCell(value: string | number | null): string {
+  if (value === null) return '';
+  let text = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return `"${text.replace(/"/g, '""')}"`;
+}
+
+export function csvRow(entry: AuditEntry): string {
+  const cells: (string | number | null)[] = [
+    entry.seq, entry.at, entry.actor.kind, entry.actor.id, entry.actor.name, entry.action, entry.user,
+    entry.outcome, entry.reason, entry.ip, entry.details === null ? null : JSON.stringify(entry.details), entry.hash,
+  ];
+  return `${cells.map(csvCell).join(',')}\r\n`;
+}
+
+export interface StartedExport {
+  /** How many entries the export holds (the filter's matches up to the head), known before the first line. */
+  total: number;
+  /** The signed head the export stops at. */
+  headSeq: number;
+  /** The text, in chunks (each ends with a line break); returns the summary when done. */
+  lines: AsyncGenerator<string, ExportSummary>;
+}
+
+/**
+ * Starts an export: in one transaction takes the signed head, counts what
+ * the filter selects up to it and appends the 'audit.export' entry (format,
+ * filter, count) — so the export's own entry is not in it, and the count is
+ * exact (the log only grows). The text then comes page by page, oldest
+ * first, in constant memory: `pageSize` entries read by seq (no SQLite
+ * iterator is held across an await), a turn for the event loop between pages.
+ */
+export function startAuditExport(ctx: ServiceContext, actor: Actor, opts: ExportOptions & { format?: ExportFormat } = {}): StartedExport {
+  const format = opts.format ?? 'jsonl';
   const filtered = isFiltered(opts.filter);
   const filter = filtered ? opts.filter : undefined;
+  const storeFilter = filter ? toFilter(filter) : null;
   opts.signal?.throwIfAborted();
 
-  const head = ctx.store.tx(() => {
+  const { head, total } = ctx.store.tx(() => {
     const head = ctx.audit.signedHead() ?? signedGenesis(ctx);
+    const total = storeFilter ? ctx.store.audit.count(storeFilter, head.seq) : head.seq;
     ctx.audit.append({
       actor, action: 'audit.export', outcome: 'success',
-      details: { throughSeq: head.seq, filtered, ...(filter ? { filter: compact(filter) } : {}) },
+      details: { format, throughSeq: head.seq, entries: total, filtered, ...(filter ? { filter: compact(filter) } : {}) },
     });
-    return head;
+    return { head, total };
   });
+  return { total, headSeq: head.seq, lines: exportLines(ctx, opts, format, head, filter, storeFilter) };
+}
 
-  const header: BundleHeader = {
-    type: BUNDLE_TYPE,
-    version: BUNDLE_VERSION,
-    exportedAt: new Date(ctx.clock()).toISOString(),
-    publicKeys: ctx.keyring.publicSigningKeys().map((k) => ({ version: k.version, spki: k.publicKeyDer.toString('base64') })),
-    ...(filter ? { filtered: true as const, filter: compact(filter) } : {}),
-  };
-  yield `${JSON.stringify(header)}\n`;
+async function* exportLines(
+  ctx: ServiceContext,
+  opts: ExportOptions,
+  format: ExportFormat,
+  head: { seq: number; hash: string; signature: string; keyVersion: number },
+  filter: AuditExportFilter | undefined,
+  storeFilter: AuditFilter | null,
+): AsyncGenerator<string, ExportSummary> {
+  const pageSize = opts.pageSize ?? 5000;
+  if (format === 'jsonl') {
+    const header: BundleHeader = {
+      type: BUNDLE_TYPE,
+      version: BUNDLE_VERSION,
+      exportedAt: new Date(ctx.clock()).toISOString(),
+      publicKeys: ctx.keyring.publicSigningKeys().map((k) => ({ version: k.version, spki: k.publicKeyDer.toString('base64') })),
+      ...(filter ? { filtered: true as const, filter: compact(filter) } : {}),
+    };
+    yield `${JSON.stringify(header)}\n`;
+  } else {
+    yield `${CSV_COLUMNS.join(',')}\r\n`;
+  }
 
   let entries = 0;
   let after = 0;
-  const storeFilter = filter ? toFilter(filter) : null;
   while (after < head.seq) {
     opts.signal?.throwIfAborted();
     const rows: AuditRow[] = storeFilter
@@ -112,7 +164,8 @@ export async function* auditBundleLines(ctx: ServiceContext, actor: Actor, opts:
     let lines = '';
     for (const row of rows) {
       if (row.seq > head.seq) break;
-      lines += `${JSON.stringify({ type: 'entry', ...rowToEntry(row) })}\n`;
+      const entry = rowToEntry(row);
+      lines += format === 'jsonl' ? `${JSON.stringify({ type: 'entry', ...entry })}\n` : csvRow(entry);
       entries++;
       after = row.seq;
     }
@@ -123,9 +176,21 @@ export async function* auditBundleLines(ctx: ServiceContext, actor: Actor, opts:
   }
   opts.onProgress?.({ entries, throughSeq: head.seq, headSeq: head.seq });
 
-  const checkpoint: BundleCheckpoint = { type: 'checkpoint', seq: head.seq, hash: head.hash, signature: head.signature, keyVersion: head.keyVersion };
-  yield `${JSON.stringify(checkpoint)}\n`;
-  return { entries, headSeq: head.seq, filtered };
+  if (format === 'jsonl') {
+    const checkpoint: BundleCheckpoint = { type: 'checkpoint', seq: head.seq, hash: head.hash, signature: head.signature, keyVersion: head.keyVersion };
+    yield `${JSON.stringify(checkpoint)}\n`;
+  }
+  return { entries, headSeq: head.seq, filtered: filter !== undefined };
+}
+
+/**
+ * The bundle, line by line (each string ends with "\n"): `startAuditExport`
+ * in the jsonl format, started (head taken, 'audit.export' appended) when
+ * iteration starts.
+ */
+export async function* auditBundleLines(ctx: ServiceContext, actor: Actor, opts: ExportOptions = {}): AsyncGenerator<string, ExportSummary> {
+  const started = startAuditExport(ctx, actor, { ...opts, format: 'jsonl' });
+  return yield* started.lines;
 }
 
 /** An empty log still gets a signed point: seq 0 at the genesis hash. */
@@ -334,7 +399,7 @@ export async function verifyAuditBundle(lines: AsyncIterable<string> | Iterable<
   const bad = flush();
   if (bad) return bad;
   const lastSeq = nextSeq - 1;
-  if (!checkpoint) return fail('no signed checkpoint at the end: the bundle was cut short', lastSeq + 1);
+  if (!checkpoint) return fail('no signed checkpoint at the end: the bundle was cut short');
   if (checkpoint.seq > lastSeq) return fail(`entries missing at the end: the bundle stops at #${lastSeq} but its signed checkpoint covers #${checkpoint.seq}`, lastSeq + 1);
   if (checkpoint.seq < lastSeq) return fail(`entries after the signed checkpoint (#${checkpoint.seq}) are not covered by its signature`, checkpoint.seq + 1);
   if (checkpoint.hash !== prevHash) return fail('the chain does not end at the signed checkpoint hash (edited entry?)', lastSeq);
