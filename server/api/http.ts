@@ -12,6 +12,8 @@ import { applySecurityHeaders, allowedHosts, hostAllowed } from './security';
 import { createContextInner } from './trpc/context';
 import { appRouter } from './trpc/router';
 import { registerConsole } from './console/static';
+import { registerAuditExportRoute } from './console/auditExportRoute';
+import { registerImportRoutes } from './console/importRoutes';
 import { JobRegistry } from './console/jobs';
 import { CSRF_HEADER, isCrossSite, sessionOf, setSessionCookie } from './console/session';
 
@@ -121,7 +123,8 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
       },
     },
   });
-
+  registerImportRoutes(app, services, jobs);
+  registerAuditExportRoute(app, services);
 
   return {
     app,

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { TesseraError } from '../../../shared/errors';
+import { StartImportInput, type ImportJobResult, type ImportPreview, type ImportPreviewRow, type ImportStarted } from '../../../shared/schemas/userImport';
+import type { Actor, Services } from '../../services/index';
+import { applyUserImport, MAX_IMPORT_BYTES, planUserImport, readUserCsv, type ImportPlan, type ImportRow } from '../../services/userImport';
+import type { JobRegistry } from './jobs';
+import { requireRole } from './roles';
+import { CSRF_HEADER, isCrossSite, sessionOf, type ConsoleSessionInfo } from './session';
+
+/** A previewed plan waits this long for its Start. */
+export const PLAN_TTL_MS = 30 * 60_000;
+/** Plans held at once (each may hold 200,000 rows): the oldest goes first. */
+const MAX_PLANS = 4;
+/** Rows listed in a preview; the counts always cover the whole file. */
+export const PREVIEW_ROW_LIMIT = 20_000;
+
+interface HeldPlan {
+  plan: ImportPlan;
+  ownerId: string;
+  expiresAt: number;
+}
+
+/**
+ * An admin-only mutation from the console: the CSRF header, not cross-site,
+ * then the one role check (requireRole) — the same order as the tRPC builders.
+ */
+function consoleAdmin(services: Services, req: FastifyRequest): ConsoleSessionInfo {
+  if (req.headers[CSRF_HEADER] !== '1' || isCrossSite(req)) throw new TesseraError('forbidden', 'Cross-site request refused');
+  return requireRole(sessionOf(services, req), 'admin');
+}
+
+function previewRows(plan: ImportPlan, byRow: Map<number, ImportRow>): { rows: ImportPreviewRow[]; truncated: boolean } {
+  const raw = (row: number) => byRow.get(row);
+  const text = (v: string | undefined) => (v === undefined || v.trim() === '' ? null : v);
+  const rows: ImportPreviewRow[] = [];
+  // Rejected and skipped rows first (they are what the operator must read), then created ones up to the limit.
+  for (const r of plan.reject) {
+    if (rows.length >= PREVIEW_ROW_LIMIT) break;
+    const src = raw(r.row);
+    rows.push({ row: r.row, outcome: 'reject', username: text(src?.username), email: text(src?.email), displayName: text(src?.displayName), reason: r.reason });
+  }
+  for (const s of plan.skip) {
+    if (rows.length >= PREVIEW_ROW_LIMIT) break;
+    const src = raw(s.row);
+    rows.push({ row: s.row, outcome: 'skip', username: s.username, email: text(src?.email), displayName: text(src?.displayName), reason: s.reason });
+  }
+  for (const c of plan.create) {
+    if (rows.length >= PREVIEW_ROW_LIMIT) break;
+    rows.push({ row: c.row, outcome: 'create', username: c.input.username, email: c.input.email ?? null, displayName: c.input.displayName ?? null, reason: null });
+  }
+  rows.sort((a, b) => a.row - b.row);
+  return { rows, truncated: rows.length < plan.total };
+}
+
+/**
+ * The console's CSV user import, admin only:
+ *   POST /console/users/import/preview   body text/csv (≤ 50 MB) → what would be created, skipped, rejected (with reasons); nothing changes
+ *   POST /console/users/import           {"planId"} → starts the previewed plan as a job: poll jobs.get, stop with jobs.cancel
+ * The CSV parser is registered for these routes only: everywhere else stays JSON-only.
+ * A cross-site form cannot send text/csv or the CSRF header, and the cookie is SameSite=Strict.
+ */
+export function registerImportRoutes(app: FastifyInstance, services: Services, jobs: JobRegistry): void {
+  const plans = new Map<string, HeldPlan>();
+  const sweep = (now: number) => {
+    for (const [id, p] of plans) if (p.expiresAt <= now) plans.delete(id);
+    while (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value!);
+  };
+
+  void app.register(async (scope) => {
+    scope.addContentTypeParser('text/csv', { parseAs: 'buffer', bodyLimit: MAX_IMPORT_BYTES }, (_req, body, done) => done(null, body));
+
+    scope.post('/console/users/import/preview', { bodyLimit: MAX_IMPORT_BYTES }, async (req): Promise<ImportPreview> => {
+      const session = consoleAdmin(services, req);
+      if (!Buffer.isBuffer(req.body)) throw new TesseraError('unsupported_media_type', 'Send the file as text/csv');
+      const { rows, ignoredColumns } = readUserCsv(req.body);
+      const plan = planUserImport(services, rows);
+      const now = services.clock();
+      sweep(now);
+      const planId = randomUUID();
+      const expiresAt = now + PLAN_TTL_MS;
+      plans.set(planId, { plan, ownerId: session.operator.id, expiresAt });
+      const listed = previewRows(plan, new Map(rows.map((r) => [r.row, r])));
+      return {
+        planId,
+        total: plan.total,
+        counts: { create: plan.create.length, skip: plan.skip.length, reject: plan.reject.length },
+        ignoredColumns,
+        rows: listed.rows,
+        rowsTruncated: listed.truncated,
+        expiresAt: new Date(expiresAt).toISOString(),
+      };
+    });
+
+    scope.post('/console/users/import', async (req, reply): Promise<ImportStarted> => {
+      const session = consoleAdmin(services, req);
+      const parsed = StartImportInput.safeParse(req.body);
+      if (!parsed.success) throw new TesseraError('bad_request', 'Send {"planId"} from the preview', { fields: [{ path: 'planId', message: parsed.error.issues[0]!.message }] });
+      const now = services.clock();
+      const held = plans.get(parsed.data.planId);
+      if (!held || held.ownerId !== session.operator.id || held.expiresAt <= now) {
+        throw new TesseraError('not_found', 'This preview has expired or was already imported; choose the file again');
+      }
+      plans.delete(parsed.data.planId);
+      const { plan } = held;
+      const actor: Actor = { kind: 'operator', id: session.operator.id, name: session.operator.username, ip: req.ip };
+      const job = jobs.start<ImportJobResult>('users.import', session.operator.id, plan.create.length, async (ctx) => {
+        const r = await applyUserImport(services, plan, actor, {
+          signal: ctx.signal,
+          onProgress: (p) => ctx.progress(p.done, p.total, `${p.created.toLocaleString('en')} created`),
+        });
+        return { created: r.created, skipped: plan.skip.length + r.skipped.length, rejected: plan.reject.length, cancelled: r.cancelled, notAttempted: r.notAttempted };
+      });
+      reply.code(202);
+      return { jobId: job.id, total: plan.create.length };
+    });
+  });
+}
