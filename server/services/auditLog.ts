@@ -125,6 +125,16 @@ export class AuditLog {
     return { items, nextCursor: more ? encodeCursor(items[items.length - 1]!.seq) : null };
   }
 
+  /** How many entries match the list's filters (the console shows it above the list). */
+  count(q: Pick<AuditQuery, 'user' | 'action' | 'actor' | 'outcome' | 'from' | 'to'>): number {
+    return this.store.audit.count(toFilter(q));
+  }
+
+  /** The actions that occur in the log, for the console's action filter. */
+  actions(): string[] {
+    return this.store.audit.actions();
+  }
+
   /** A signature over the current head, made now, for export bundles. */
   signedHead(): { seq: number; hash: string; signature: string; keyVersion: number } | null {
     const head = this.store.audit.head();

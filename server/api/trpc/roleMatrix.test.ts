@@ -56,6 +56,8 @@ const EXPECTED: Record<string, OperatorRole[] | typeof PUBLIC> = {
   'operators.update': ADMIN,
   'audit.query': AUDIT,
   'audit.forUser': ALL,
+  'audit.count': AUDIT,
+  'audit.actions': AUDIT,
   'audit.verify': AUDIT,
   'jobs.get': ALL,
   'jobs.cancel': ALL,
