@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expirePendingFactors } from '../services/factors';
 import { SYSTEM_ACTOR } from '../services/index';
+import { updateSettings } from '../services/settingsUpdate';
 import { allKeys, hotpCode, startTestServer, totpCode, wrongCode, type Factor, type TestServer } from '../testing/harness';
 
 /**
@@ -138,6 +139,16 @@ describe('users', () => {
     expect(none.json).toEqual({ items: [], nextCursor: null });
   });
 
+  it('GET /users?withoutFactor=true lists only users with no active factor; =false does not filter', async () => {
+    await srv.createUser('wf-with');
+    await srv.activeFactor('wf-with', 'hotp');
+    await srv.createUser('wf-without');
+    const names = async (q: string) => ((await prov('GET', `/users?query=wf-${q}`)).json.items as { username: string }[]).map((u) => u.username);
+    expect(await names('')).toEqual(['wf-with', 'wf-without']);
+    expect(await names('&withoutFactor=true')).toEqual(['wf-without']);
+    expect(await names('&withoutFactor=false')).toEqual(['wf-with', 'wf-without']);
+  });
+
   it('GET /users/{u} → the user with factors, recovery counts and throttle, and never a secret', async () => {
     await srv.createUser('carol', { email: 'carol@example.com' });
     const f = await srv.activeFactor('carol', 'totp');
@@ -205,7 +216,59 @@ describe('users', () => {
   });
 });
 
+describe('usernames with URL-special characters are reachable by path', () => {
+  // (Not '.' or '..': WHATWG URL clients, fetch included, resolve those path segments, even percent-encoded.)
+  for (const name of ['a/b', 'per%cent', 'what?', 'hash#tag', 'two words', 'plus+sign', 'dot.', 'colon:name', 'x..y', '.hidden']) {
+    it(JSON.stringify(name), async () => {
+      const c = await prov('POST', '/users', { username: name });
+      expect(c.status, c.text).toBe(201);
+      const path = `/users/${encodeURIComponent(name)}`;
+      const g = await prov('GET', path);
+      expect(g.status, g.text).toBe(200);
+      expect(g.json.username).toBe(name);
+      const e = await prov('POST', `${path}/factors`, { type: 'totp' });
+      expect(e.status, e.text).toBe(201);
+      expect(new URL(e.json.otpauthUri).searchParams.get('issuer')).toBe('Tessera');
+      expect(decodeURIComponent(e.json.otpauthUri.split('?')[0].slice('otpauth://totp/'.length))).toBe(`Tessera:${name}`);
+      const d = await prov('DELETE', path, { reason: 'cleanup' });
+      expect(d.status, d.text).toBe(204);
+    });
+  }
+});
+
 describe('factors', () => {
+  it('the issuer setting appears in the label and the parameter, percent-encoded', async () => {
+    await srv.createUser('issuer-user');
+    updateSettings(srv.services, { issuer: 'Acme Corp & Co' }, SYSTEM_ACTOR);
+    try {
+      const r = await prov('POST', '/users/issuer-user/factors', { type: 'totp' });
+      expect(r.status).toBe(201);
+      expect(r.json.otpauthUri.startsWith('otpauth://totp/Acme%20Corp%20%26%20Co:issuer-user?')).toBe(true);
+      expect(new URL(r.json.otpauthUri).searchParams.get('issuer')).toBe('Acme Corp & Co');
+    } finally {
+      updateSettings(srv.services, { issuer: 'Tessera' }, SYSTEM_ACTOR);
+    }
+  });
+
+  it('the code that confirmed a TOTP factor cannot be replayed at /verify', async () => {
+    await srv.createUser('confirm-replay');
+    const e = await prov('POST', '/users/confirm-replay/factors', { type: 'totp' });
+    const f: Factor = { id: e.json.id, type: 'totp', secret: e.json.secret, algorithm: 'SHA1', digits: 6, period: 30 };
+    const code = totpCode(f, srv.clock.now());
+    expect((await prov('POST', `/users/confirm-replay/factors/${f.id}/confirm`, { code })).status).toBe(200);
+    expect((await verify('confirm-replay', code)).json).toEqual({ ok: false, reason: 'invalid_code' });
+    srv.clock.advance(30_000);
+    expect((await verify('confirm-replay', totpCode(f, srv.clock.now()))).json).toEqual({ ok: true, factor: { id: f.id, type: 'totp' } });
+  });
+
+  it('a user holds at most 20 factors: the 21st enrollment → 409 conflict', async () => {
+    await srv.createUser('collector');
+    for (let i = 0; i < 20; i++) expect((await prov('POST', '/users/collector/factors', { type: i % 2 ? 'hotp' : 'totp' })).status).toBe(201);
+    const r = await prov('POST', '/users/collector/factors', { type: 'totp' });
+    expect(r.status).toBe(409);
+    expect(r.json.error.code).toBe('conflict');
+  });
+
   it('POST factors totp → 201 pending with a Base32 secret and an otpauth URI naming the issuer twice', async () => {
     await srv.createUser('frank');
     const r = await prov('POST', '/users/frank/factors', { type: 'totp' });
@@ -400,6 +463,15 @@ describe('audit', () => {
     } while (cursor && pages < 10);
     expect(pages).toBe(3);
     expect(paged).toEqual(items.map((e) => e.seq));
+  });
+
+  it('GET /audit?user= matches usernames as the API compares them: case-insensitively, after NFKC', async () => {
+    await srv.createUser('Quinn');
+    const audit = (q: string) => srv.call('GET', `${V1}/audit${q}`, { key: srv.keys.audit });
+    const exact = await audit('?user=Quinn&action=user.create');
+    expect(exact.json.items).toHaveLength(1);
+    expect((await audit('?user=quinn&action=user.create')).json.items).toHaveLength(1);
+    expect((await audit(`?user=${encodeURIComponent('\uFF31uinn')}&action=user.create`)).json.items).toHaveLength(1);
   });
 
   it('GET /audit/verify → ok with the entry count and head hash', async () => {
