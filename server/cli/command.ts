@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import { createInterface } from 'node:readline';
 import type { ParseArgsConfig } from 'node:util';
 import type { z } from 'zod';
 import { TesseraError } from '../../shared/errors';
@@ -126,7 +127,6 @@ export async function readAll(stdin: NodeJS.ReadableStream, limit = 64 * 1024): 
 
 /** Reads one line from stdin (for prompts); null at end of input. */
 export async function readLine(stdin: NodeJS.ReadableStream): Promise<string | null> {
-  const { createInterface } = await import('node:readline');
   const rl = createInterface({ input: stdin, terminal: false });
   try {
     const it = rl[Symbol.asyncIterator]();

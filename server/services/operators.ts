@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { TesseraError } from '../../shared/errors';
 import { DisplayName, Username, usernameKey } from '../../shared/schemas/text';
 import { Password } from '../../shared/schemas/operators';
 import { hashPassword, passwordProblems } from '../core/passwords';
 import type { Actor, ServiceContext } from './context';
-import { z } from 'zod';
 
 export const FirstAdminInput = z.object({
   username: Username,
