@@ -286,6 +286,18 @@ describe('factors', () => {
     expect(Date.parse(r.json.expiresAt) - srv.clock.now()).toBe(72 * 3_600_000);
   });
 
+  it('responses that carry a secret are never cached and carry the security headers', async () => {
+    await srv.createUser('nocache');
+    for (const r of [await prov('POST', '/users/nocache/factors', { type: 'totp' }), await prov('POST', '/users/nocache/recovery-codes')]) {
+      expect(r.status).toBe(201);
+      expect(r.headers.get('cache-control')).toBe('no-store');
+      expect(r.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(r.headers.get('x-frame-options')).toBe('DENY');
+      expect(r.headers.get('referrer-policy')).toBe('no-referrer');
+    }
+  });
+
   it('POST factors hotp (SHA256, 8 digits) → 201 with counter in the URI', async () => {
     await srv.createUser('gina');
     const r = await prov('POST', '/users/gina/factors', { type: 'hotp', algorithm: 'SHA256', digits: 8 });
