@@ -201,6 +201,20 @@ describe('concurrency (invariant 3)', () => {
     expect(srv.auditCount() - audit0).toBe(50);
   });
 
+  it('50 parallel wrong codes cannot outrun the throttle: 4 are checked, 46 refused unchecked', async () => {
+    const u = await newUser('flood');
+    const f = await srv.activeFactor(u, 'totp');
+    const bad = badTotp(f);
+    const audit0 = srv.auditCount();
+    const results = await Promise.all(Array.from({ length: 50 }, () => verify(u, bad)));
+    expect(results.filter((r) => r.status === 200 && r.json.reason === 'invalid_code')).toHaveLength(4);
+    const throttled = results.filter((r) => r.status === 429);
+    expect(throttled).toHaveLength(46);
+    for (const r of throttled) expect(r.json).toEqual({ ok: false, reason: 'throttled', retryAfterSeconds: 2 });
+    expect(srv.auditCount() - audit0).toBe(50);
+    expect((await srv.call('GET', `${V1}/users/${u}`, { key: srv.keys.provision })).json.throttle).toEqual({ failures: 4, state: 'throttled', retryAfterSeconds: 2 });
+  });
+
   it('50 parallel requests with the same valid HOTP code → exactly one ok', async () => {
     const u = await newUser('hrace');
     const f = await srv.activeFactor(u, 'hotp');
