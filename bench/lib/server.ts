@@ -19,12 +19,13 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
 const CLI_ENTRY = process.env.BENCH_CLI_ENTRY ?? 'server/cli/main.ts';
 const TAIL_LIMIT = 8_000;
 
-function cliArgv(args: string[]): string[] {
-  return ['--import', 'tsx', CLI_ENTRY, ...args];
+function cliArgv(args: string[], nodeArgs: string[] = []): string[] {
+  return [...nodeArgs, '--import', 'tsx', CLI_ENTRY, ...args];
 }
 
-function childEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production' };
+/** Extra node flags for the server process only, e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
+function serverNodeArgs(): string[] {
+  return (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
 }
 
 /** Keeps the last TAIL_LIMIT characters of a stream (enough for error reports). */
@@ -48,7 +49,7 @@ export function runCli(args: string[], timeoutMs = 120_000): Promise<CliOutput> 
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, cliArgv(args), {
       cwd: REPO_ROOT,
-      env: childEnv(),
+      env: process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -204,8 +205,8 @@ export async function startServer(opts: StartOptions): Promise<ServerHandle> {
   const baseUrl = `http://${host}:${port}`;
   const child = spawn(
     process.execPath,
-    cliArgv(['serve', '--data', opts.dataDir, '--host', host, '--port', String(port)]),
-    { cwd: REPO_ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+    cliArgv(['serve', '--data', opts.dataDir, '--host', host, '--port', String(port)], serverNodeArgs()),
+    { cwd: REPO_ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not spawn the server process');
