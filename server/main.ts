@@ -1,10 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { Store, type Durability } from './store/index';
+import { setSqliteNativeBinding } from './store/db';
 import { createServices, SYSTEM_ACTOR, type Clock, type Services } from './services/index';
 import { expirePendingFactors } from './services/factors';
+import { issueSetupToken } from './services/setup';
 import { buildHttpServer } from './api/http';
 import { dbPath, ensureDataDir, loadMasterKey } from './runtime/dataDir';
+
+// What an embedding process (the Electron shell) needs besides startTessera: it
+// reaches the server through this module only.
+export { defaultDataDir, dbPath, loadMasterKey, MASTER_KEY_FILE } from './runtime/dataDir';
+export { LAUNCH_SECRET_HEADER } from './api/security';
 
 export interface TesseraOptions {
   dataDir: string;
@@ -19,6 +26,20 @@ export interface TesseraOptions {
   logger?: boolean;
   /** The built console; defaults to renderer/dist in this checkout. null serves no console. */
   consoleDir?: string | null;
+  /**
+   * The master key, when the caller keeps it (the desktop app: sealed by the
+   * OS keychain). Without it: `TESSERA_MASTER_KEY`, else the key file.
+   */
+  masterKey?: Buffer;
+  /**
+   * A per-launch secret: the console (/, /assets, /trpc, /console, every page)
+   * then answers only requests carrying it in the `x-tessera-launch` header, so
+   * only the desktop window that started this server gets in. The REST API
+   * (/api/…, API keys) and /healthz stay open to applications.
+   */
+  launchSecret?: string;
+  /** A better-sqlite3 addon to load instead of node_modules' own (one built for Electron's ABI). */
+  sqliteNativeBinding?: string;
 }
 
 /** Where `vite build renderer` puts the console. */
@@ -34,9 +55,11 @@ export interface RunningTessera {
 }
 
 /** Opens the data folder's store and builds the services (no HTTP): for the CLI and tests. */
-export function openTessera(opts: { dataDir: string; clock?: Clock; durability?: Durability; env?: NodeJS.ProcessEnv; createIfNew?: boolean }): Services {
+export function openTessera(opts: { dataDir: string; clock?: Clock; durability?: Durability; env?: NodeJS.ProcessEnv; createIfNew?: boolean; masterKey?: Buffer; sqliteNativeBinding?: string }): Services {
   ensureDataDir(opts.dataDir);
-  const { key } = loadMasterKey(opts.dataDir, { createIfNew: opts.createIfNew ?? true, ...(opts.env ? { env: opts.env } : {}) });
+  if (opts.masterKey !== undefined && opts.masterKey.length !== 32) throw new Error('The master key must be 32 bytes');
+  const key = opts.masterKey ?? loadMasterKey(opts.dataDir, { createIfNew: opts.createIfNew ?? true, ...(opts.env ? { env: opts.env } : {}) }).key;
+  if (opts.sqliteNativeBinding !== undefined) setSqliteNativeBinding(opts.sqliteNativeBinding);
   const store = Store.open(dbPath(opts.dataDir), opts.durability ? { durability: opts.durability } : {});
   try {
     return createServices(store, key, opts.clock);
@@ -53,7 +76,13 @@ export function openTessera(opts: { dataDir: string; clock?: Clock; durability?:
 export async function startTessera(opts: TesseraOptions): Promise<RunningTessera> {
   const host = opts.host ?? '127.0.0.1';
   const services = openTessera(opts);
-  const { app, setPort } = buildHttpServer(services, { host, port: opts.port ?? 8787, logger: opts.logger ?? false, consoleDir: opts.consoleDir === undefined ? DEFAULT_CONSOLE_DIR : opts.consoleDir });
+  const { app, setPort } = buildHttpServer(services, {
+    host,
+    port: opts.port ?? 8787,
+    logger: opts.logger ?? false,
+    consoleDir: opts.consoleDir === undefined ? DEFAULT_CONSOLE_DIR : opts.consoleDir,
+    ...(opts.launchSecret !== undefined ? { launchSecret: opts.launchSecret } : {}),
+  });
   const sweep = setInterval(() => {
     try {
       expirePendingFactors(services, SYSTEM_ACTOR);
@@ -86,4 +115,14 @@ export async function startTessera(opts: TesseraOptions): Promise<RunningTessera
       services.store.close();
     },
   };
+}
+
+/**
+ * While nobody can sign in yet (no operator), a one-time setup link for the
+ * first admin, as a path on the console (`/setup?token=…`); else null.
+ */
+export function firstAdminSetupPath(running: RunningTessera, actorName: string): string | null {
+  if (running.services.store.operators.count() > 0) return null;
+  const link = issueSetupToken(running.services, { kind: 'system', id: null, name: actorName, ip: null });
+  return link ? `/setup?token=${encodeURIComponent(link.token)}` : null;
 }

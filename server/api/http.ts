@@ -8,7 +8,7 @@ import { toErrorResponse } from './errors';
 import { buildOpenApiDocument } from './rest/openapi';
 import { registerRestRoutes } from './rest/plugin';
 import { REST_ROUTES } from './rest/routes';
-import { applySecurityHeaders, allowedHosts, hostAllowed } from './security';
+import { applySecurityHeaders, allowedHosts, hostAllowed, launchSecretMatches, needsLaunchSecret, LAUNCH_SECRET_HEADER } from './security';
 import { createContextInner } from './trpc/context';
 import { appRouter } from './trpc/router';
 import { registerConsole } from './console/static';
@@ -28,6 +28,13 @@ export interface HttpOptions {
   logger?: boolean;
   /** The built console (renderer/dist); without it / shows a page saying how to build it. */
   consoleDir?: string | null;
+  /**
+   * Set by the desktop app: the console answers only requests carrying this
+   * secret in the `x-tessera-launch` header (its window's main process adds
+   * it), so other programs on the machine cannot reach the console. The REST
+   * API and /healthz stay open: applications authenticate with API keys.
+   */
+  launchSecret?: string;
 }
 
 /**
@@ -53,6 +60,7 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
       return reply.send(body);
     },
   });
+  if (opts.launchSecret !== undefined && opts.launchSecret.length < 16) throw new Error('The launch secret must be at least 16 characters');
   let hosts = allowedHosts(opts.host, opts.port, opts.extraHosts);
   const jobs = new JobRegistry();
   app.addHook('onClose', async () => jobs.closeAll());
@@ -72,6 +80,9 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
   app.addHook('onRequest', async (req, reply) => {
     if (!hostAllowed(req, hosts)) {
       return reply.code(421).send({ error: { code: 'bad_request', message: 'This server does not answer to that Host name' } });
+    }
+    if (opts.launchSecret !== undefined && needsLaunchSecret(req.url) && !launchSecretMatches(req.headers[LAUNCH_SECRET_HEADER], opts.launchSecret)) {
+      return reply.code(403).send({ error: { code: 'forbidden', message: 'This console is open in the Tessera desktop app that started this server; use that window' } });
     }
     return undefined;
   });

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
@@ -43,4 +44,26 @@ export function applySecurityHeaders(reply: FastifyReply): void {
   if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   const type = String(reply.getHeader('content-type') ?? '');
   if (type.startsWith('text/html')) reply.header('content-security-policy', CONSOLE_CSP);
+}
+
+/** The header the desktop app's main process adds to every request of its console window. */
+export const LAUNCH_SECRET_HEADER = 'x-tessera-launch';
+
+/**
+ * Whether a request path needs the launch secret when one is set: everything
+ * but the REST API for applications (API keys) and /healthz, i.e. the
+ * console's pages, assets, /trpc and /console routes. `url` is the raw
+ * request target (path and query).
+ */
+export function needsLaunchSecret(url: string): boolean {
+  const path = url.split('?')[0]!;
+  return !(path === '/healthz' || path.startsWith('/api/'));
+}
+
+/** Compares a request's launch header with the secret in constant time. */
+export function launchSecretMatches(header: string | string[] | undefined, secret: string): boolean {
+  if (typeof header !== 'string') return false;
+  const a = createHash('sha256').update(header).digest();
+  const b = createHash('sha256').update(secret).digest();
+  return timingSafeEqual(a, b);
 }

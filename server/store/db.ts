@@ -14,12 +14,24 @@ export interface OpenOptions {
   readonly?: boolean;
 }
 
+/**
+ * The compiled better-sqlite3 addon to load instead of the one in
+ * node_modules. The desktop shell sets one built for Electron's ABI (Node and
+ * Electron cannot share one build). A process loads one addon, so this is
+ * process-wide; undefined means node_modules' own.
+ */
+let nativeBinding: string | undefined;
+
+export function setSqliteNativeBinding(file: string | undefined): void {
+  nativeBinding = file;
+}
+
 /** The one handle on the SQLite file. Repositories hang off it; nothing else runs SQL. */
 export class Db {
   readonly sqlite: Database.Database;
 
   constructor(readonly path: string, options: OpenOptions = {}) {
-    this.sqlite = new Database(path, { readonly: options.readonly ?? false });
+    this.sqlite = new Database(path, { readonly: options.readonly ?? false, ...(nativeBinding ? { nativeBinding } : {}) });
     this.sqlite.pragma('busy_timeout = 5000');
     if (!options.readonly) {
       this.sqlite.pragma('journal_mode = WAL');
