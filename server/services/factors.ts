@@ -6,7 +6,7 @@ import { base32Encode, generateOtpSecret } from '../core/otp/secret';
 import { buildOtpauthUri } from '../core/otp/otpauthUri';
 import { verifyTotp } from '../core/otp/totp';
 import { resyncHotp, verifyHotp } from '../core/otp/hotp';
-import type { FactorRow } from '../store/index';
+import type { FactorRow, UserRow } from '../store/index';
 import type { Actor, ServiceContext } from './context';
 import { factorAad, otpParamsOf } from './otpFactor';
 import { requireUser } from './users';
@@ -21,6 +21,57 @@ export function requireMethodEnabled(ctx: ServiceContext, method: 'totp' | 'hotp
   }
 }
 
+/** What a new pending OTP factor gives its caller, once: the seed and the URI that carries it. */
+export interface NewPendingOtpFactor extends EnrolledFactor {
+  /** The raw seed (the caller formats it; it is sealed at rest and never shown again). */
+  secretBytes: Uint8Array;
+  expiresAtMs: number;
+}
+
+/**
+ * Seals a fresh seed and inserts a pending TOTP/HOTP factor for `user`. Runs
+ * inside the caller's transaction and appends no audit entry: the caller's
+ * use case (enroll, sheet issue) appends its own, one per change. Refuses a
+ * user who already holds MAX_FACTORS_PER_USER factors.
+ */
+export function insertPendingOtpFactor(ctx: ServiceContext, user: UserRow, input: EnrollFactorInput, now: number): NewPendingOtpFactor {
+  if (!ctx.store.db.sqlite.inTransaction) throw new Error('insertPendingOtpFactor must run inside a transaction');
+  if (ctx.store.factors.listByUser(user.id).length >= MAX_FACTORS_PER_USER) {
+    throw new TesseraError('conflict', `This user already has ${MAX_FACTORS_PER_USER} factors; remove one first`);
+  }
+  const settings = ctx.settings.get();
+  const secret = generateOtpSecret();
+  const id = randomUUID();
+  const { sealed, keyVersion } = ctx.keyring.seal(secret, factorAad(id));
+  const expiresAt = now + settings.pendingExpiryHours * 3_600_000;
+  ctx.store.factors.insertPending({
+    id,
+    user_id: user.id,
+    type: input.type,
+    label: input.label ?? null,
+    algorithm: input.algorithm,
+    digits: input.digits,
+    period: input.type === 'totp' ? input.period : null,
+    secret_sealed: sealed,
+    key_version: keyVersion,
+    created_at: now,
+    expires_at: expiresAt,
+  });
+  const otpauthUri = buildOtpauthUri({
+    type: input.type,
+    issuer: settings.issuer,
+    account: user.username,
+    secret,
+    algorithm: input.algorithm,
+    digits: input.digits,
+    ...(input.type === 'totp' ? { period: input.period } : { counter: 0 }),
+  });
+  return {
+    id, type: input.type, status: 'pending', secret: base32Encode(secret), otpauthUri,
+    expiresAt: new Date(expiresAt).toISOString(), secretBytes: secret, expiresAtMs: expiresAt,
+  };
+}
+
 /**
  * Creates a pending TOTP/HOTP factor with a fresh seed. The seed is returned
  * here once and sealed at rest; the factor verifies only after confirmation.
@@ -28,43 +79,15 @@ export function requireMethodEnabled(ctx: ServiceContext, method: 'totp' | 'hotp
 export function enrollOtpFactor(ctx: ServiceContext, username: string, input: EnrollFactorInput, actor: Actor, action = 'factor.enroll'): EnrolledFactor {
   requireMethodEnabled(ctx, input.type);
   const now = ctx.clock();
-  const settings = ctx.settings.get();
-  const secret = generateOtpSecret();
-  const id = randomUUID();
   return ctx.store.tx(() => {
     const user = requireUser(ctx, username);
-    if (ctx.store.factors.listByUser(user.id).length >= MAX_FACTORS_PER_USER) {
-      throw new TesseraError('conflict', `This user already has ${MAX_FACTORS_PER_USER} factors; remove one first`);
-    }
-    const { sealed, keyVersion } = ctx.keyring.seal(secret, factorAad(id));
-    const expiresAt = now + settings.pendingExpiryHours * 3_600_000;
-    ctx.store.factors.insertPending({
-      id,
-      user_id: user.id,
-      type: input.type,
-      label: input.label ?? null,
-      algorithm: input.algorithm,
-      digits: input.digits,
-      period: input.type === 'totp' ? input.period : null,
-      secret_sealed: sealed,
-      key_version: keyVersion,
-      created_at: now,
-      expires_at: expiresAt,
-    });
+    const created = insertPendingOtpFactor(ctx, user, input, now);
     ctx.audit.append({
       actor, action, user: user.username, outcome: 'success',
-      details: { factorId: id, type: input.type, algorithm: input.algorithm, digits: input.digits, ...(input.type === 'totp' ? { period: input.period } : {}) },
+      details: { factorId: created.id, type: input.type, algorithm: input.algorithm, digits: input.digits, ...(input.type === 'totp' ? { period: input.period } : {}) },
     });
-    const otpauthUri = buildOtpauthUri({
-      type: input.type,
-      issuer: settings.issuer,
-      account: user.username,
-      secret,
-      algorithm: input.algorithm,
-      digits: input.digits,
-      ...(input.type === 'totp' ? { period: input.period } : { counter: 0 }),
-    });
-    return { id, type: input.type, status: 'pending', secret: base32Encode(secret), otpauthUri, expiresAt: new Date(expiresAt).toISOString() };
+    const { id, type, status, secret, otpauthUri, expiresAt } = created;
+    return { id, type, status, secret, otpauthUri, expiresAt };
   });
 }
 
