@@ -5,6 +5,7 @@ import type { AuditEntry, AuditPage, AuditQuery, AuditVerifyResult } from '../..
 import type { AuditFilter, AuditRow, Store } from '../store/index';
 import type { Actor, Clock } from './context';
 import type { Keyring } from './keyring';
+import { usernameKey } from '../../shared/schemas/text';
 import { decodeSeqCursor, encodeCursor } from './cursor';
 
 /** A signed checkpoint row is kept every this many entries, for offline proof of a prefix. */
@@ -54,7 +55,8 @@ export function rowToEntry(row: AuditRow): AuditEntry {
 /** Converts an API query into the store's filter. */
 export function toFilter(q: Pick<AuditQuery, 'user' | 'action' | 'actor' | 'outcome' | 'from' | 'to'>): AuditFilter {
   return {
-    user: q.user,
+    // Users are compared by key (case-insensitive, NFKC), as everywhere else.
+    user: q.user === undefined ? undefined : usernameKey(q.user),
     action: q.action,
     actor: q.actor,
     outcome: q.outcome,
@@ -102,6 +104,7 @@ export class AuditLog {
       actor_name: content.actorName,
       action: content.action,
       target_user: content.targetUser,
+      target_user_key: content.targetUser === null ? null : usernameKey(content.targetUser),
       outcome: content.outcome,
       reason: content.reason,
       ip: content.ip,

@@ -6,6 +6,8 @@ export type Paper = z.infer<typeof Paper>;
 
 export const PAPER_LABELS: Record<Paper, string> = { a4: 'A4', letter: 'US Letter' };
 
+/** Skipped users a plan lists; beyond this only `skippedTotal` counts them. */
+export const MAX_SKIPPED_LISTED = 10_000;
 /** Sheets one batch may hold; a bigger selection is planned up to this and the rest reported as not included. */
 export const MAX_SHEETS_PER_BATCH = 5000;
 /** A CSV of users for a batch: at most this many bytes (UTF-8). */
@@ -74,7 +76,9 @@ export type SkippedSheet = z.infer<typeof SkippedSheet>;
 
 export const SheetPlan = z.object({
   sheets: z.array(PlannedSheet),
+  /** The first MAX_SKIPPED_LISTED skipped users; `skippedTotal` counts them all. */
   skipped: z.array(SkippedSheet),
+  skippedTotal: z.number().int(),
   /** Users the selection holds beyond MAX_SHEETS_PER_BATCH: run the rollout again for them. */
   notIncluded: z.number().int(),
   /** CSV columns that were not used. */
@@ -84,6 +88,8 @@ export type SheetPlan = z.infer<typeof SheetPlan>;
 
 /** A finished (or cancelled) batch, as the job reports it. */
 export const SheetBatchResult = z.object({
+  /** Recorded as `batch` in each sheet's audit entry. */
+  batchId: z.string(),
   issued: z.number().int(),
   /** Users skipped while generating (deleted or changed since the plan). */
   skippedLate: z.array(SkippedSheet),
@@ -91,5 +97,18 @@ export const SheetBatchResult = z.object({
   bytes: z.number().int(),
   cancelled: z.boolean(),
   paper: Paper,
+  /** Users whose sheets were issued: given when the batch was cancelled (their sheets were not delivered; reprint them). */
+  issuedUsernames: z.array(z.string()).optional(),
 });
 export type SheetBatchResult = z.infer<typeof SheetBatchResult>;
+
+/** The answer to a started batch: poll jobs.get with `jobId`, then download /console/jobs/{jobId}/sheets.pdf. */
+export const SheetBatchStarted = z.object({
+  jobId: z.string(),
+  batchId: z.string(),
+  /** Sheets planned. */
+  total: z.number().int(),
+  skippedTotal: z.number().int(),
+  notIncluded: z.number().int(),
+});
+export type SheetBatchStarted = z.infer<typeof SheetBatchStarted>;

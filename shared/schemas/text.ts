@@ -20,8 +20,12 @@ export function cleanText(max: number, label: string) {
     );
 }
 
-/** Usernames: 1–128 characters after trimming and NFKC; compared case-insensitively. */
-export const Username = cleanText(128, 'Username');
+/**
+ * Usernames: 1–128 characters after trimming and NFKC; compared
+ * case-insensitively. "." and ".." are refused: no URL client can address
+ * them as a path segment, so the REST API could never reach such a user.
+ */
+export const Username = cleanText(128, 'Username').refine((s) => s !== '.' && s !== '..', 'Username cannot be "." or ".."');
 export type Username = z.infer<typeof Username>;
 
 /** The key usernames are compared and indexed by. */
@@ -45,3 +49,9 @@ export const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'Not a val
 export const Cursor = z.string().max(200).regex(/^[A-Za-z0-9_-]*$/, 'Not a valid cursor');
 
 export const Limit = z.coerce.number().int().min(1).max(500).default(50);
+
+/** A yes/no flag that arrives as a JSON boolean (console) or a query-string word (REST): "false" means false. */
+export const Flag = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).transform((v) => v === 'true' || v === '1'),
+]);

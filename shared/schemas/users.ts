@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Cursor, DisplayName, Email, Limit, Reason, Username } from './text';
+import { Cursor, DisplayName, Email, Flag, Limit, Reason, Username } from './text';
 import { FactorView } from './factors';
 
 export const CreateUserInput = z.object({
@@ -36,7 +36,7 @@ export const ListUsersInput = z.object({
   query: z.string().max(128).optional().default(''),
   limit: Limit,
   cursor: Cursor.optional(),
-  withoutFactor: z.coerce.boolean().optional(),
+  withoutFactor: Flag.optional(),
 }).strict();
 export type ListUsersInput = z.infer<typeof ListUsersInput>;
 

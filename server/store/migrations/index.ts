@@ -1,12 +1,14 @@
 import { sql as initial } from './0001_initial';
 import { sql as consoleTables } from './0002_console';
 import { sql as auditIndexes } from './0003_audit_indexes';
-import { sql as userSearch } from './0003_user_search';
+import { sql as userSearch } from './0004_user_search';
+import { sql as auditUserKey } from './0005_audit_user_key';
 
 /** Ordered schema migrations; the position + 1 is the schema version (PRAGMA user_version). */
 export const MIGRATIONS: readonly { name: string; sql: string }[] = [
   { name: '0001_initial', sql: initial },
   { name: '0002_console', sql: consoleTables },
   { name: '0003_audit_indexes', sql: auditIndexes },
-  { name: '0003_user_search', sql: userSearch },
+  { name: '0004_user_search', sql: userSearch },
+  { name: '0005_audit_user_key', sql: auditUserKey },
 ];

@@ -36,6 +36,7 @@ beforeAll(() => {
         actor_name: ACTORS[seq % 5]!,
         action: ACTIONS[seq % 10]!,
         target_user: `user${seq % 5000}`,
+        target_user_key: `user${seq % 5000}`,
         outcome: seq % 97 === 0 ? 'failure' : seq % 389 === 0 ? 'denied' : 'success',
         reason: null,
         ip: '127.0.0.1',

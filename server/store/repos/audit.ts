@@ -9,6 +9,8 @@ export interface AuditRow {
   actor_name: string | null;
   action: string;
   target_user: string | null;
+  /** usernameKey(target_user): what user filters compare. Not part of the hashed content. */
+  target_user_key: string | null;
   outcome: 'success' | 'failure' | 'denied';
   reason: string | null;
   ip: string | null;
@@ -45,7 +47,7 @@ export interface AuditFilter {
  */
 function filterSql(f: AuditFilter, params: Record<string, unknown>, range: SeqRange): string[] {
   const where: string[] = [];
-  if (f.user !== undefined) { where.push('target_user = @user'); params.user = f.user; }
+  if (f.user !== undefined) { where.push('target_user_key = @user'); params.user = f.user; }
   if (f.action !== undefined) { where.push('action = @action'); params.action = f.action; }
   if (f.actor !== undefined) { where.push('actor_name = @actor'); params.actor = f.actor; }
   if (f.outcome !== undefined) { where.push('outcome = @outcome'); params.outcome = f.outcome; }
@@ -103,8 +105,8 @@ export class AuditRepo {
   constructor(private readonly db: Db) {
     const s = db.sqlite;
     this.insertStmt = s.prepare(
-      `INSERT INTO audit_log (seq, at, at_ms, actor_kind, actor_id, actor_name, action, target_user, outcome, reason, ip, details, hash)
-       VALUES (@seq, @at, @at_ms, @actor_kind, @actor_id, @actor_name, @action, @target_user, @outcome, @reason, @ip, @details, @hash)`,
+      `INSERT INTO audit_log (seq, at, at_ms, actor_kind, actor_id, actor_name, action, target_user, target_user_key, outcome, reason, ip, details, hash)
+       VALUES (@seq, @at, @at_ms, @actor_kind, @actor_id, @actor_name, @action, @target_user, @target_user_key, @outcome, @reason, @ip, @details, @hash)`,
     );
     this.headStmt = s.prepare<[], AuditHeadRow>('SELECT seq, hash, signature, key_version FROM audit_head WHERE id = 1');
     this.upsertHeadStmt = s.prepare(
