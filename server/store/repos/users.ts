@@ -19,6 +19,9 @@ export interface UserListRow extends UserRow {
 const COLUMNS = 'id, username, username_key, display_name, email, created_at, failures, last_failure_at, locked_until';
 const ACTIVE_FACTOR = `EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id AND f.status = 'active') AS has_active_factor`;
 
+/** Shorter queries match the start of usernames; longer ones match anywhere in name, display name or email. */
+export const MIN_SUBSTRING = 3;
+
 /** Below this many matches the trigram index answers a search; above it, an ordered walk does. */
 const SPARSE_MATCHES = 2000;
 
@@ -81,7 +84,8 @@ export class UsersRepo {
 
   /**
    * Keyset paging ordered by username_key; `after` is the last key of the
-   * previous page. A query of 3+ characters that matches few users is answered
+   * previous page. A query of 1–2 characters matches the start of usernames.
+   * A query of 3+ characters that matches few users is answered
    * from the trigram index; one that matches many is answered by walking users
    * in order (the first page fills quickly because matches are dense).
    */
@@ -91,9 +95,15 @@ export class UsersRepo {
     let from = 'users u';
     if (opts.query) {
       // FTS5 accelerates LIKE only without an ESCAPE clause, so queries holding % or _ take the walk.
-      const indexable = [...opts.query].length >= 3 && !/[%_\\]/.test(opts.query);
+      const indexable = !/[%_\\]/.test(opts.query);
       const plain = `%${opts.query.toLowerCase()}%`;
-      if (indexable && this.countIndexed.get(plain)!.n < SPARSE_MATCHES) {
+      if ([...opts.query].length < MIN_SUBSTRING) {
+        // One or two characters: the start of the username, from its index (a substring
+        // that short matches nearly everyone and would walk the whole table for a rare pair).
+        params.lo = opts.query.toLowerCase();
+        params.hi = `${params.lo as string}\uffff`;
+        where.push('u.username_key >= @lo AND u.username_key < @hi');
+      } else if (indexable && this.countIndexed.get(plain)!.n < SPARSE_MATCHES) {
         params.plain = plain;
         from = `(SELECT rowid AS rid FROM users_fts WHERE search_text LIKE @plain) m JOIN users u ON u.rowid = m.rid`;
       } else {
