@@ -3,7 +3,13 @@
  * `npm run bench -- verify scale` runs the named ones.
  *
  * Each bench module exports `run(): Promise<BenchResult>`. Results are printed
- * as tables and written to bench/results/<name>.json.
+ * as tables and written to bench/results/<name>.json (gitignored).
+ *
+ * Environment (for development; the printed notes flag any override):
+ *   BENCH_VERIFY_USERS, BENCH_DURATION_S   smaller verify runs
+ *   BENCH_SERVER_NODE_ARGS                  extra node flags for the server child,
+ *                                           e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+ *   BENCH_CLI_ENTRY                         another CLI entry instead of server/cli/main.ts
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';

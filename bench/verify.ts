@@ -8,6 +8,7 @@
  * generator runs here, so the two use different cores.
  */
 import type { RequestSpec } from 'autocannon';
+import { envInt } from './lib/env.js';
 import { ApiClient, expectStatus, isRecord, mapPool } from './lib/http.js';
 import { loadSummaryJson, runLoad, type LoadSummary } from './lib/load.js';
 import { withBenchServer, type BenchServer, type MemoryStatus } from './lib/server.js';
@@ -24,14 +25,6 @@ const SEED_CONCURRENCY = 64;
 /** One request in VALID_EVERY is a valid-code slot; see describeMix(). */
 const VALID_EVERY = 5;
 const GOAL = { verifiesPerSec: 5_000, p99Ms: 20 };
-
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return value;
-}
 
 // ---------------------------------------------------------------- seeding
 
