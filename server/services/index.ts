@@ -19,6 +19,7 @@ export * as setup from './setup';
 export { updateSettings } from './settingsUpdate';
 export { OperatorAuth } from './operatorAuth';
 export * as operatorAdmin from './operatorAdmin';
+export * as sheets from './sheets/enrollmentSheets';
 
 export interface Services extends ServiceContext {
   verifier: Verifier;
