@@ -14,6 +14,7 @@ import { appRouter } from './trpc/router';
 import { registerConsole } from './console/static';
 import { registerAuditExportRoute } from './console/auditExportRoute';
 import { registerImportRoutes } from './console/importRoutes';
+import { registerSheetRoutes } from './console/sheetRoutes';
 import { JobRegistry } from './console/jobs';
 import { CSRF_HEADER, isCrossSite, sessionOf, setSessionCookie } from './console/session';
 
@@ -136,6 +137,7 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
   });
   registerImportRoutes(app, services, jobs);
   registerAuditExportRoute(app, services);
+  registerSheetRoutes(app, services, jobs);
 
   return {
     app,

@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { TesseraError } from '../../../shared/errors';
+import { Username } from '../../../shared/schemas/text';
+import { MAX_SHEET_CSV_BYTES, SheetBatchInput, SingleSheetInput, type SheetBatchResult, type SheetBatchStarted, type SheetPlan } from '../../../shared/schemas/sheets';
+import type { Actor, Services } from '../../services/index';
+import { issueSheetFactor, planSheets, singleSheetDocument, writeSheetBatch } from '../../services/sheets/enrollmentSheets';
+import type { JobRegistry } from './jobs';
+import { requireRole, type RoleSet } from './roles';
+import { CSRF_HEADER, isCrossSite, sessionOf, type ConsoleSessionInfo } from './session';
+
+/** A finished batch's PDF stays on the server this long for its download, then it is deleted. */
+export const SHEET_FILE_KEEP_MS = 30 * 60_000;
+/** The batch request carries the CSV inside JSON: room for MAX_SHEET_CSV_BYTES plus escaping. */
+const BATCH_BODY_LIMIT = Math.ceil(MAX_SHEET_CSV_BYTES * 1.5) + 4096;
+/** Temp folders of batch PDFs: os.tmpdir()/tessera-sheets-XXXXXX (0700), the file inside 0600. */
+export const SHEETS_TMP_PREFIX = 'tessera-sheets-';
+
+const JobParams = z.object({ id: z.string().uuid() }).strict();
+const UserParams = z.object({ username: Username }).strict();
+
+/** A console mutation: CSRF header, not cross-site, then the one role check — the order of the tRPC builders. */
+function consoleMutation(services: Services, req: FastifyRequest, set: RoleSet): ConsoleSessionInfo {
+  const signedIn = sessionOf(services, req);
+  if (!signedIn) throw new TesseraError('unauthorized', 'Sign in to continue');
+  if (req.headers[CSRF_HEADER] !== '1' || isCrossSite(req)) throw new TesseraError('forbidden', 'Cross-site request refused');
+  return requireRole(signedIn, set);
+}
+
+function actorOf(session: ConsoleSessionInfo, req: FastifyRequest): Actor {
+  return { kind: 'operator', id: session.operator.id, name: session.operator.username, ip: req.ip };
+}
+
+/** A file name any browser and file system takes: the username's safe characters. */
+function fileSafe(text: string): string {
+  return text.normalize('NFKD').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+|_+$/g, '').slice(0, 60) || 'user';
+}
+
+function sendPdf(reply: FastifyReply, body: NodeJS.ReadableStream, disposition: 'inline' | 'attachment', name: string): FastifyReply {
+  return reply
+    .code(200)
+    .header('content-type', 'application/pdf')
+    .header('content-disposition', `${disposition}; filename="${name}"`)
+    // It holds seeds: never cached, by the browser or anything between.
+    .header('cache-control', 'no-store')
+    .send(body);
+}
+
+interface HeldFile {
+  dir: string;
+  file: string;
+  name: string;
+  ownerId: string;
+}
+
+function removeDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Enrollment sheets in the console:
+ *
+ *   POST /console/users/:username/sheet  {"paper":"a4"|"letter"}                         helpdesk set
+ *     Issues the user's sheet — a new pending TOTP factor replacing any pending
+ *     one (a reprint re-keys), one 'sheet.issue' audit entry — and streams the
+ *     one-page PDF (inline, no-store). A POST because it changes state.
+ *
+ *   POST /console/sheets/batch  {"selection":…,"paper","dryRun","reissuePending"}        admin set
+ *     dryRun: the plan (who gets a sheet, who is skipped and why); nothing changes.
+ *     Otherwise 202 {jobId,…}: a job issues and draws the sheets into a 0600 temp
+ *     file; progress and cancel through tRPC jobs.get / jobs.cancel. A cancelled
+ *     or failed batch deletes its partial file; sheets issued before stay issued
+ *     (and audited) — the job's result names them.
+ *
+ *   GET /console/jobs/:id/sheets.pdf                                                      admin set, the job's owner
+ *     The finished batch's PDF, for SHEET_FILE_KEEP_MS after it finished.
+ *
+ * Mutations need the session, the CSRF header and no cross-site fetch; the
+ * download needs the session and no cross-site fetch (a plain link may start
+ * it; it changes nothing and only the owner gets the file).
+ */
+export function registerSheetRoutes(app: FastifyInstance, services: Services, jobs: JobRegistry): void {
+  const files = new Map<string, HeldFile>();
+  const forget = (jobId: string) => {
+    const held = files.get(jobId);
+    if (held) removeDir(held.dir);
+    files.delete(jobId);
+  };
+  app.addHook('onClose', async () => {
+    for (const id of [...files.keys()]) forget(id);
+  });
+
+  app.post('/console/users/:username/sheet', async (req, reply) => {
+    const session = consoleMutation(services, req, 'helpdesk');
+    const { username } = UserParams.parse(req.params);
+    const { paper } = SingleSheetInput.parse(req.body ?? {});
+    const issue = issueSheetFactor(services, username, actorOf(session, req), { paper });
+    const doc = singleSheetDocument(issue, paper);
+    reply.header('x-tessera-factor-id', issue.factorId).header('x-tessera-expires-at', issue.expiresAt.toISOString());
+    return sendPdf(reply, doc, 'inline', `enrollment-sheet-${fileSafe(issue.username)}.pdf`);
+  });
+
+  app.post('/console/sheets/batch', { bodyLimit: BATCH_BODY_LIMIT }, async (req, reply): Promise<SheetPlan | SheetBatchStarted> => {
+    const session = consoleMutation(services, req, 'admin');
+    const input = SheetBatchInput.parse(req.body);
+    const plan = planSheets(services, input.selection, { reissuePending: input.reissuePending });
+    if (input.dryRun) return plan;
+    if (plan.sheets.length === 0) {
+      throw new TesseraError('conflict', 'Nobody in this selection gets a sheet; the dry run says why each one is skipped');
+    }
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), SHEETS_TMP_PREFIX));
+    const file = path.join(dir, 'sheets.pdf');
+    let out: fs.WriteStream;
+    try {
+      out = fs.createWriteStream('', { fd: fs.openSync(file, 'wx', 0o600), autoClose: true });
+    } catch (err) {
+      removeDir(dir);
+      throw err;
+    }
+    // writeSheetBatch reports write errors while it runs; after a cancel the stream is destroyed with writes queued, and that late error means nothing.
+    out.on('error', () => undefined);
+    const batchId = randomUUID();
+    const actor = actorOf(session, req);
+    const stamp = new Date(services.clock()).toISOString().slice(0, 10);
+    const held: HeldFile = { dir, file, name: `enrollment-sheets-${stamp}-${plan.sheets.length}.pdf`, ownerId: session.operator.id };
+    let jobId = '';
+
+    const job = jobs.start<SheetBatchResult>('sheets.batch', session.operator.id, plan.sheets.length, async (ctx) => {
+      let result: SheetBatchResult & { issuedUsernames: string[] };
+      try {
+        result = await writeSheetBatch(services, plan.sheets, out, actor, {
+          paper: input.paper,
+          batchId,
+          reissuePending: input.reissuePending,
+          signal: ctx.signal,
+          onProgress: (p) => ctx.progress(p.done, p.total, `${p.issued.toLocaleString('en')} sheet${p.issued === 1 ? '' : 's'} issued`),
+        });
+        if (!result.cancelled) {
+          out.end();
+          await once(out, 'finish');
+        }
+      } catch (err) {
+        out.destroy();
+        removeDir(dir);
+        files.delete(jobId);
+        if (ctx.signal.aborted) throw err;
+        throw new TesseraError('internal', 'Generating the sheets failed and the partial file was deleted. Sheets issued before the failure stay issued (see the audit log, action sheet.issue); print them again from each user page or run the batch with "reprint pending" on.');
+      }
+      const { issuedUsernames, ...summary } = result;
+      if (result.cancelled || result.pages === 0) {
+        out.destroy();
+        removeDir(dir);
+        files.delete(jobId);
+      } else {
+        // Deleted after the keep time, or earlier when the registry drops the job or the server closes.
+        setTimeout(() => forget(jobId), SHEET_FILE_KEEP_MS).unref();
+      }
+      return result.cancelled ? { ...summary, issuedUsernames } : summary;
+    }, () => forget(jobId));
+    jobId = job.id;
+    files.set(jobId, held);
+
+    reply.code(202);
+    return { jobId: job.id, batchId, total: plan.sheets.length, skippedTotal: plan.skippedTotal, notIncluded: plan.notIncluded };
+  });
+
+  app.get('/console/jobs/:id/sheets.pdf', async (req, reply) => {
+    const signedIn = sessionOf(services, req);
+    if (!signedIn) throw new TesseraError('unauthorized', 'Sign in to continue');
+    if (isCrossSite(req)) throw new TesseraError('forbidden', 'Cross-site request refused');
+    const session = requireRole(signedIn, 'admin');
+    const { id } = JobParams.parse(req.params);
+    const status = jobs.get<SheetBatchResult>(id, session.operator.id);
+    if (status.kind !== 'sheets.batch') throw new TesseraError('not_found', 'That job made no enrollment sheets');
+    if (status.state === 'running') throw new TesseraError('conflict', 'The sheets are still being generated');
+    const held = files.get(id);
+    if (status.state !== 'done' || !held || held.ownerId !== session.operator.id || !fs.existsSync(held.file)) {
+      throw new TesseraError('not_found', status.state === 'done'
+        ? `The file was deleted ${SHEET_FILE_KEEP_MS / 60_000} minutes after it was made (it holds every user's key); run the batch again with "reprint pending" on`
+        : 'This batch did not finish, so there is no file');
+    }
+    const size = fs.statSync(held.file).size;
+    reply.header('content-length', String(size));
+    return sendPdf(reply, fs.createReadStream(held.file), 'attachment', held.name);
+  });
+}
