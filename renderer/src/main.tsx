@@ -1,5 +1,7 @@
+import './zodConfig';
 import '@mantine/core/styles.css';
 import '@mantine/notifications/styles.css';
+import './mantine-classes.css';
 import './app.css';
 import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -16,8 +18,8 @@ function Root() {
   const [trpcClient] = useState(makeTrpcClient);
   return (
     <StrictMode>
-      {/* CSS variables come from the static stylesheet: no injected <style>, so the CSP can stay strict. */}
-      <MantineProvider theme={theme} withCssVariables={false} defaultColorScheme="light">
+      {/* CSS variables and the hiddenFrom/visibleFrom classes come from static stylesheets: no injected <style>, so the CSP can stay strict. */}
+      <MantineProvider theme={theme} withCssVariables={false} withGlobalClasses={false} defaultColorScheme="light">
         <Notifications position="top-right" />
         <QueryClientProvider client={queryClient}>
           <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>

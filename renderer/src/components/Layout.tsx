@@ -1,12 +1,14 @@
-import { AppShell, Badge, Burger, Group, NavLink, Text, Title, Button } from '@mantine/core';
+import { Badge, Burger, Button, Group, NavLink, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import type { ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { NavLink as RouterLink, useLocation, useNavigate } from 'react-router';
 import { ROLE_LABELS } from '../../../shared/schemas/operators';
 import type { RoleSet } from '../../../shared/roles';
 import { useTRPC } from '../api/trpc';
 import { useCan, useOperator } from '../lib/session';
+import './common/common.css';
+import './layout.css';
 
 const NAV: { to: string; label: string; set: RoleSet }[] = [
   { to: '/dashboard', label: 'Dashboard', set: 'readUsers' },
@@ -24,12 +26,15 @@ function NavItem({ to, label, set }: { to: string; label: string; set: RoleSet }
   return <NavLink component={RouterLink} to={to} label={label} active={location.pathname.startsWith(to)} />;
 }
 
+/** The signed-in console: header (who, role, sign out), navigation for the operator's role, the page. */
 export function Layout({ children }: { children: ReactNode }) {
-  const [opened, { toggle }] = useDisclosure();
+  const [opened, { toggle, close }] = useDisclosure();
   const operator = useOperator();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
+  const location = useLocation();
+  useEffect(close, [location.pathname, close]);
   const logout = useMutation(
     trpc.auth.logout.mutationOptions({
       onSettled: async () => {
@@ -41,28 +46,35 @@ export function Layout({ children }: { children: ReactNode }) {
   );
 
   return (
-    <AppShell header={{ height: 56 }} navbar={{ width: 230, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="lg">
-      <AppShell.Header>
-        <Group h="100%" px="md" justify="space-between">
-          <Group gap="sm">
+    <div className="shell" data-nav-open={opened || undefined}>
+      <header className="shell-header">
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
-            <Title order={3}>Tessera</Title>
+            <span className="brand-mark" aria-hidden="true">T</span>
+            <Text fw={700} size="lg">
+              Tessera
+            </Text>
           </Group>
-          <Group gap="sm">
-            <Text size="sm">{operator.displayName ?? operator.username}</Text>
+          <Group gap="sm" wrap="nowrap" miw={0}>
+            <Text size="sm" className="truncate" maw={260} title={operator.username}>
+              {operator.displayName ?? operator.username}
+            </Text>
             <Badge variant="light">{ROLE_LABELS[operator.role]}</Badge>
             <Button variant="subtle" size="xs" onClick={() => logout.mutate()} loading={logout.isPending}>
               Sign out
             </Button>
           </Group>
         </Group>
-      </AppShell.Header>
-      <AppShell.Navbar p="xs" aria-label="Main">
+      </header>
+      <nav className="shell-nav" aria-label="Main">
         {NAV.map((n) => (
           <NavItem key={n.to} {...n} />
         ))}
-      </AppShell.Navbar>
-      <AppShell.Main>{children}</AppShell.Main>
-    </AppShell>
+      </nav>
+      <main className="shell-main">
+        <div className="shell-main-inner">{children}</div>
+      </main>
+    </div>
   );
 }
