@@ -81,7 +81,7 @@ export const test = base.extend<ConsoleProblems>({
     });
     await page.addInitScript(() => {
       document.addEventListener('securitypolicyviolation', (e) => {
-        console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`);
+        console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}:${e.columnNumber}`);
       });
     });
     await use(page);
@@ -318,7 +318,7 @@ export async function completeSetupPage(
   await expect(page.getByRole('heading', { name: 'Set up Tessera' })).toBeVisible();
   await page.getByLabel('Username').fill(username);
   if (opts.displayName) await page.getByLabel('Display name').fill(opts.displayName);
-  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('textbox', { name: 'Password', exact: true }).fill(password);
   await page.getByLabel('Repeat password').fill(password);
   if (opts.screenshots) await shot(page, 'setup-1-account');
   await page.getByRole('button', { name: 'Continue' }).click();
@@ -401,7 +401,7 @@ export async function signIn(page: Page, creds: OperatorCreds, opts: { screensho
   if (!page.url().includes('/login')) await page.goto('/login');
   await expect(page.getByRole('heading', { name: 'Sign in to Tessera' })).toBeVisible();
   await page.getByLabel('Username').fill(creds.username);
-  await page.getByLabel('Password', { exact: true }).fill(creds.password);
+  await page.getByRole('textbox', { name: 'Password', exact: true }).fill(creds.password);
   if (opts.screenshots) await shot(page, `${opts.screenshots}-1-password`);
   await page.getByRole('button', { name: 'Sign in' }).click();
   const codeField = page.getByLabel('6-digit code');
@@ -463,4 +463,23 @@ export async function restVerify(apiKey: string, user: string, code: string): Pr
     body: JSON.stringify({ user, code }),
   });
   return { status: res.status, body: (await res.json()) as { ok?: boolean; reason?: string } };
+}
+
+// ---------------------------------------------------------------------------
+// QR codes on screen.
+
+/**
+ * Decodes the QR code shown on the page (the `otp-qr` image) the way a phone
+ * would see it: a screenshot of the element, read by `zbarimg` (zbar-tools).
+ * Returns the text, e.g. an otpauth:// URI.
+ */
+export async function readQrUri(page: Page): Promise<string> {
+  const qr = page.getByTestId('otp-qr');
+  await expect(qr).toBeVisible();
+  const file = test.info().outputPath(`qr-${Date.now()}.png`);
+  await qr.screenshot({ path: file });
+  const { stdout } = await run('zbarimg', ['--raw', '-q', file]).catch((err: { message: string }) => {
+    throw new Error(`zbarimg could not read the QR code (apt-get install zbar-tools): ${err.message}`);
+  });
+  return stdout.trim();
 }

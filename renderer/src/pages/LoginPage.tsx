@@ -1,5 +1,115 @@
-import { Title } from '@mantine/core';
+import { Alert, Button, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useNavigate, useSearchParams } from 'react-router';
+import { LoginInput, type LoginStep } from '../../../shared/schemas/operators';
+import { errorMessage, fieldErrors, useTRPC } from '../api/trpc';
+import { OperatorCodeStep } from '../components/auth/OperatorCodeStep';
+import { AuthLayout } from '../components/common/AuthLayout';
+import { OtpEnrollPanel } from '../components/common/OtpEnrollPanel';
+import { checkForm } from '../lib/zodForm';
 
+/** Only paths inside the console: `?next=//evil.example` must not send anyone away. */
+function safeNext(next: string | null): string {
+  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/login') && !next.startsWith('/setup') ? next : '/';
+}
+
+/**
+ * Sign-in: password, then a code from the operator's own authenticator. On
+ * an operator's first sign-in (created by an admin) the second step enrolls
+ * that authenticator instead.
+ */
 export function LoginPage() {
-  return <Title order={2}>Login</Title>;
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const next = safeNext(params.get('next'));
+
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [step, setStep] = useState<LoginStep | null>(null);
+
+  const login = useMutation(trpc.auth.login.mutationOptions());
+  const completeLogin = useMutation(trpc.auth.completeLogin.mutationOptions());
+  const completeEnrollment = useMutation(trpc.auth.completeEnrollment.mutationOptions());
+
+  const submitPassword = async () => {
+    const checked = checkForm(LoginInput, { username, password });
+    if (!checked.ok) {
+      setErrors(checked.errors);
+      return;
+    }
+    setErrors({});
+    try {
+      setStep(await login.mutateAsync(checked.data));
+    } catch (err) {
+      setErrors(fieldErrors(err));
+    }
+  };
+
+  const signedIn = async (operator: { username: string }) => {
+    queryClient.setQueryData(trpc.auth.me.queryKey(), { operator } as never);
+    await navigate(next, { replace: true });
+  };
+
+  const restart = () => {
+    setStep(null);
+    setPassword('');
+    login.reset();
+  };
+
+  if (step?.next === 'totp') {
+    return (
+      <AuthLayout title="Enter your code" subtitle={`Signing in as ${username.trim()}. Open your authenticator app and type the current code for the Tessera console.`}>
+        <OperatorCodeStep submitLabel="Verify" onSubmit={async (code) => signedIn((await completeLogin.mutateAsync({ ticket: step.ticket, code })).operator)} onRestart={restart} />
+        <Button variant="subtle" size="xs" onClick={restart}>
+          Use a different account
+        </Button>
+      </AuthLayout>
+    );
+  }
+  if (step?.next === 'enroll') {
+    return (
+      <AuthLayout title="Add your authenticator" subtitle="First sign-in: the console asks for a code from an authenticator app every time. Set it up now." width={620}>
+        <OtpEnrollPanel otpauthUri={step.otpauthUri} secret={step.secret} account={username.trim()} />
+        <OperatorCodeStep
+          submitLabel="Finish setup"
+          onSubmit={async (code) => signedIn((await completeEnrollment.mutateAsync({ ticket: step.ticket, code })).operator)}
+          onRestart={restart}
+          autoFocus={false}
+        />
+      </AuthLayout>
+    );
+  }
+
+  const general = login.isError && Object.keys(fieldErrors(login.error)).length === 0 ? errorMessage(login.error) : null;
+  return (
+    <AuthLayout title="Sign in to Tessera" subtitle="Operator console for IT staff, helpdesk and auditors.">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submitPassword();
+        }}
+        noValidate
+      >
+        <Stack gap="md">
+          <TextInput label="Username" value={username} onChange={(e) => setUsername(e.currentTarget.value)} error={errors.username} autoComplete="username" required autoFocus />
+          <PasswordInput label="Password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} error={errors.password} autoComplete="current-password" required />
+          {general && (
+            <Alert color="red" variant="light" role="alert">
+              {general}
+            </Alert>
+          )}
+          <Button type="submit" loading={login.isPending} fullWidth>
+            Sign in
+          </Button>
+          <Text size="xs" c="dimmed" ta="center">
+            Forgot your password or lost your phone? Ask an administrator to reset your sign-in.
+          </Text>
+        </Stack>
+      </form>
+    </AuthLayout>
+  );
 }

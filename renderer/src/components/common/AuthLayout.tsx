@@ -1,0 +1,34 @@
+import { Group, Paper, Stack, Text, Title } from '@mantine/core';
+import type { ReactNode } from 'react';
+import './common.css';
+
+/** The signed-out pages (setup, sign-in): a centred card under the Tessera mark. */
+export function AuthLayout({ title, subtitle, width = 420, children }: { title: string; subtitle?: ReactNode; width?: number; children: ReactNode }) {
+  return (
+    <main className="auth-page">
+      <Stack gap="lg" w="100%" maw={width}>
+        <Group gap="sm" justify="center">
+          <span className="brand-mark" aria-hidden="true">T</span>
+          <Text fw={700} size="xl">
+            Tessera
+          </Text>
+        </Group>
+        <Paper withBorder shadow="sm" radius="md" p="xl">
+          <Stack gap="lg">
+            <Stack gap={4}>
+              <Title order={2} size="h3">
+                {title}
+              </Title>
+              {subtitle && (
+                <Text c="dimmed" size="sm">
+                  {subtitle}
+                </Text>
+              )}
+            </Stack>
+            {children}
+          </Stack>
+        </Paper>
+      </Stack>
+    </main>
+  );
+}

@@ -1,0 +1,117 @@
+import { Alert, Button, Group, Modal, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { useEffect, useState, type ReactNode } from 'react';
+import { Reason } from '../../../../shared/schemas/text';
+import { errorMessage, fieldErrors } from '../../api/trpc';
+import { checkForm } from '../../lib/zodForm';
+
+export interface ReasonConfirmModalProps {
+  opened: boolean;
+  onClose: () => void;
+  title: string;
+  /** What will happen, in plain words. */
+  children: ReactNode;
+  confirmLabel: string;
+  /** Default red: these are destructive or security-relevant actions. */
+  color?: string;
+  /** When set, the operator must type this (e.g. the username) before confirming. */
+  typeToConfirm?: string;
+  reasonPlaceholder?: string;
+  /** Runs the action with the reason; a thrown error is shown in the modal and it stays open. */
+  onConfirm: (reason: string) => Promise<unknown>;
+}
+
+/**
+ * Asks for a reason (kept in the audit log, checked with the shared Reason
+ * schema) and an explicit confirmation before a destructive action.
+ */
+export function ReasonConfirmModal({ opened, onClose, title, children, confirmLabel, color = 'red', typeToConfirm, reasonPlaceholder, onConfirm }: ReasonConfirmModalProps) {
+  const [reason, setReason] = useState('');
+  const [typed, setTyped] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [failure, setFailure] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (opened) {
+      setReason('');
+      setTyped('');
+      setErrors({});
+      setFailure(null);
+    }
+  }, [opened]);
+
+  const submit = async () => {
+    const checked = checkForm(Reason, reason);
+    const next: Record<string, string> = {};
+    if (!checked.ok) next.reason = reason.trim() === '' ? 'Give a reason: it is kept in the audit log' : checked.errors._ ?? 'Not a valid reason';
+    if (typeToConfirm !== undefined && typed.trim() !== typeToConfirm) next.typed = `Type ${typeToConfirm} to confirm`;
+    setErrors(next);
+    if (Object.keys(next).length > 0 || !checked.ok) return;
+    setBusy(true);
+    setFailure(null);
+    try {
+      await onConfirm(checked.data);
+      onClose();
+    } catch (err) {
+      const fields = fieldErrors(err);
+      if (fields.reason) setErrors({ reason: fields.reason });
+      else setFailure(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal opened={opened} onClose={onClose} title={<Text fw={600}>{title}</Text>} centered size="md">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <Stack gap="md">
+          <div>{children}</div>
+          <Textarea
+            label="Reason"
+            description="Kept in the audit log with your name."
+            placeholder={reasonPlaceholder ?? 'e.g. ticket #4711: phone lost'}
+            autosize
+            minRows={2}
+            maxRows={5}
+            value={reason}
+            onChange={(e) => setReason(e.currentTarget.value)}
+            error={errors.reason}
+            data-autofocus
+            withAsterisk
+          />
+          {typeToConfirm !== undefined && (
+            <TextInput
+              label={
+                <>
+                  Type <b>{typeToConfirm}</b> to confirm
+                </>
+              }
+              value={typed}
+              onChange={(e) => setTyped(e.currentTarget.value)}
+              error={errors.typed}
+              autoComplete="off"
+            />
+          )}
+          {failure && (
+            <Alert color="red" variant="light" role="alert">
+              {failure}
+            </Alert>
+          )}
+          <Group justify="flex-end" gap="sm">
+            <Button variant="default" onClick={onClose} disabled={busy}>
+              Cancel
+            </Button>
+            <Button type="submit" color={color} loading={busy}>
+              {confirmLabel}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
