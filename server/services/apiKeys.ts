@@ -52,9 +52,33 @@ export function revokeApiKey(ctx: ServiceContext, id: string, actor: Actor): Api
     if (!row) throw new TesseraError('not_found', 'No API key with that id');
     if (row.revoked_at !== null) throw new TesseraError('conflict', 'This API key is already revoked');
     ctx.store.apiKeys.revoke(id, ctx.clock());
+    caches.delete(ctx.store);
     ctx.audit.append({ actor, action: 'apikey.revoke', outcome: 'success', details: { apiKeyId: id, name: row.name } });
     return toView(ctx.store.apiKeys.findById(id)!);
   });
+}
+
+/**
+ * Keys already resolved, by hash, valid until the database changes under us.
+ * This connection's own writes go through revokeApiKey, which clears it; a
+ * write from another process (the CLI revoking a key) bumps SQLite's
+ * data_version, which clears it too. So a revocation takes effect at once.
+ */
+interface KeyCache {
+  dataVersion: number;
+  principals: Map<string, ApiPrincipal>;
+  lastTouch: Map<string, number>;
+}
+const caches = new WeakMap<object, KeyCache>();
+
+function cacheFor(ctx: ServiceContext): KeyCache {
+  const version = ctx.store.db.sqlite.pragma('data_version', { simple: true }) as number;
+  let cache = caches.get(ctx.store);
+  if (!cache || cache.dataVersion !== version) {
+    cache = { dataVersion: version, principals: new Map(), lastTouch: cache?.lastTouch ?? new Map() };
+    caches.set(ctx.store, cache);
+  }
+  return cache;
 }
 
 /**
@@ -64,13 +88,22 @@ export function revokeApiKey(ctx: ServiceContext, id: string, actor: Actor): Api
  */
 export function authenticateApiKey(ctx: ServiceContext, presented: string): ApiPrincipal {
   if (!checkApiKeyFormat(presented)) throw new TesseraError('unauthorized', 'The API key is malformed (check for a copy-paste error)');
-  const row = ctx.store.apiKeys.findByHash(hashApiKey(presented));
+  const hash = hashApiKey(presented);
+  const cache = cacheFor(ctx);
+  const cached = cache.principals.get(hash);
+  if (cached) return cached;
+  const row = ctx.store.apiKeys.findByHash(hash);
   if (!row || row.revoked_at !== null) throw new TesseraError('unauthorized', 'The API key is not valid or has been revoked');
-  const view = toView(row);
-  return { id: row.id, name: row.name, scopes: view.scopes };
+  const principal: ApiPrincipal = { id: row.id, name: row.name, scopes: toView(row).scopes };
+  cache.principals.set(hash, principal);
+  return principal;
 }
 
-/** Records that a key was used (coarsely); called only after a request it made succeeded. */
+/** Records that a key was used, at most once a minute per key; called only after a request it made succeeded. */
 export function recordApiKeyUse(ctx: ServiceContext, id: string): void {
-  ctx.store.apiKeys.touch(id, ctx.clock());
+  const cache = cacheFor(ctx);
+  const now = ctx.clock();
+  if (now - (cache.lastTouch.get(id) ?? 0) < 60_000) return;
+  cache.lastTouch.set(id, now);
+  ctx.store.apiKeys.touch(id, now);
 }

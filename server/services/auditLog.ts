@@ -70,11 +70,15 @@ export function toFilter(q: Pick<AuditQuery, 'user' | 'action' | 'actor' | 'outc
  * transaction so that a change and its entry commit together.
  */
 export class AuditLog {
+  private headDirty = false;
+
   constructor(
     private readonly store: Store,
     private readonly keyring: Keyring,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    store.db.onBeforeCommit(() => this.signHead());
+  }
 
   append(event: AuditEvent): number {
     const { store } = this;
@@ -113,12 +117,28 @@ export class AuditLog {
     });
     store.dashboard.bump(content.at.slice(0, 10), content.action, content.outcome, content.reason);
     const key = this.keyring.signingKey();
-    const signature = signCheckpoint(key.privateKeyDer, content.seq, hash);
-    store.audit.setHead({ seq: content.seq, hash, signature, key_version: key.version });
+    // The head is signed once per transaction, just before it commits (signHead), not per entry.
+    store.audit.setHead({ seq: content.seq, hash, signature: '', key_version: key.version });
+    this.headDirty = true;
     if (content.seq % CHECKPOINT_EVERY === 0) {
+      const signature = signCheckpoint(key.privateKeyDer, content.seq, hash);
       store.audit.insertCheckpoint({ seq: content.seq, hash, signature, key_version: key.version, at: now });
     }
     return content.seq;
+  }
+
+  /**
+   * Signs the head as it stands at the end of a write transaction. Runs as the
+   * store's before-commit hook, so a committed head always carries a valid
+   * signature, and a batch of entries costs one signature.
+   */
+  private signHead(): void {
+    if (!this.headDirty) return;
+    this.headDirty = false;
+    const head = this.store.audit.head();
+    if (!head) return;
+    const key = this.keyring.signingKey();
+    this.store.audit.setHead({ seq: head.seq, hash: head.hash, signature: signCheckpoint(key.privateKeyDer, head.seq, head.hash), key_version: key.version });
   }
 
   query(q: AuditQuery): AuditPage {

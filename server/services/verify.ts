@@ -8,6 +8,7 @@ import type { VerifyInput, VerifyResult } from '../../shared/schemas/verify';
 import type { FactorRow, UserRow } from '../store/index';
 import type { Actor, ServiceContext } from './context';
 import { otpParamsOf } from './otpFactor';
+import { GroupCommit } from './groupCommit';
 import { requireUser } from './users';
 import { throttleStateOf } from './views';
 
@@ -24,14 +25,18 @@ export class Verifier {
   /** Users with a recovery-code check in flight: one slow hash per user at a time. */
   private readonly recoveryInFlight = new Set<string>();
   private dummyHash: Promise<string> | null = null;
+  /** OTP verifies share commits (see GroupCommit): each is still its own all-or-nothing unit. */
+  private readonly commits: GroupCommit;
 
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(private readonly ctx: ServiceContext) {
+    this.commits = new GroupCommit(ctx.store);
+  }
 
   async verify(input: VerifyInput, actor: Actor): Promise<VerifyResult> {
     const user = requireUser(this.ctx, input.user);
     const code = classifyCodeInput(input.code);
     if (code.kind === 'recovery') return this.verifyRecovery(user, code.normalized, actor);
-    return this.ctx.store.tx(() => this.verifyOtp(user.id, code.kind === 'otp' ? code.digits : null, actor));
+    return this.commits.run(() => this.verifyOtp(user.id, code.kind === 'otp' ? code.digits : null, actor));
   }
 
   /** Re-reads the user in the transaction and applies the throttle gate; audits and answers when blocked. */

@@ -43,9 +43,27 @@ export class Db {
     if (!options.readonly) this.migrate();
   }
 
-  /** Runs fn in one IMMEDIATE transaction: all of it commits, or none. */
+  private readonly beforeCommit: (() => void)[] = [];
+
+  /**
+   * Runs fn in one IMMEDIATE transaction: all of it commits, or none. Inside
+   * another transaction it runs in a savepoint, so a failing part rolls back
+   * alone. The before-commit hooks run last, inside the outermost transaction.
+   */
   tx<T>(fn: () => T): T {
-    return this.sqlite.transaction(fn).immediate();
+    if (this.sqlite.inTransaction) return this.sqlite.transaction(fn)();
+    return this.sqlite
+      .transaction(() => {
+        const result = fn();
+        for (const hook of this.beforeCommit) hook();
+        return result;
+      })
+      .immediate();
+  }
+
+  /** Work that must end every write transaction (the audit log's signed head, for one). */
+  onBeforeCommit(hook: () => void): void {
+    this.beforeCommit.push(hook);
   }
 
   schemaVersion(): number {

@@ -1,6 +1,6 @@
 import { generateSync, verifySync } from 'otplib';
 import { TesseraError } from '../../../shared/errors';
-import { callOtplib, isCodeShape, otplibAlgorithm, requireNonNegativeInteger } from './otplibAdapter';
+import { callOtplib, isCodeShape, OTP_CRYPTO, otplibAlgorithm, requireNonNegativeInteger } from './otplibAdapter';
 import type { TotpParams } from './types';
 
 export type TotpVerifyResult =
@@ -28,6 +28,7 @@ export function generateTotp(p: TotpParams, epochSeconds: number): string {
   return callOtplib(() =>
     generateSync({
       strategy: 'totp',
+      crypto: OTP_CRYPTO,
       secret: p.secret,
       algorithm: otplibAlgorithm(p.algorithm),
       digits: p.digits,
@@ -61,6 +62,7 @@ export function verifyTotp(
 
   const base = {
     strategy: 'totp' as const,
+    crypto: OTP_CRYPTO,
     secret: p.secret,
     algorithm: otplibAlgorithm(p.algorithm),
     digits: p.digits,
