@@ -12,6 +12,7 @@ import { dbPath, ensureDataDir, loadMasterKey } from './runtime/dataDir';
 // reaches the server through this module only.
 export { defaultDataDir, dbPath, loadMasterKey, MASTER_KEY_FILE } from './runtime/dataDir';
 export { LAUNCH_SECRET_HEADER } from './api/security';
+export { VERSION } from './version';
 
 export interface TesseraOptions {
   dataDir: string;
