@@ -1,13 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import fs from 'node:fs';
 import { TesseraError } from '../../../shared/errors';
-import type { Command } from '../command';
+import { PAPER_LABELS, type Paper, type SheetPlan, type SheetSelection } from '../../../shared/schemas/sheets';
+import { fileError } from '../../services/auditExport';
+import { planSheets, writeSheetBatch } from '../../services/sheets/enrollmentSheets';
+import { MAX_IMPORT_BYTES } from '../../services/userImport';
+import { cliActor, withInterrupt, withServices, type Command, type Invocation } from '../command';
 
-/** Batch QR enrollment sheets: part of the contract, not in this version yet. */
+const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+
+function readCsv(file: string): string {
+  let size: number;
+  try {
+    const stat = fs.statSync(file);
+    if (!stat.isFile()) throw new TesseraError('bad_request', `${file} is not a file`);
+    size = stat.size;
+  } catch (err) {
+    if (err instanceof TesseraError) throw err;
+    throw fileError(err, file);
+  }
+  if (size > MAX_IMPORT_BYTES) throw new TesseraError('too_large', `${file} is ${(size / 1024 / 1024).toFixed(1)} MB; the limit is ${MAX_IMPORT_BYTES / 1024 / 1024} MB`);
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw fileError(err, file);
+  }
+}
+
+function printPlan(inv: Invocation, plan: SheetPlan, dryRun: boolean): void {
+  const out = (line: string) => inv.io.stdout.write(`${line}\n`);
+  if (plan.ignoredColumns.length > 0) out(`Ignoring column${plan.ignoredColumns.length === 1 ? '' : 's'}: ${plan.ignoredColumns.join(', ')}`);
+  const beyond = plan.notIncluded > 0 ? `, ${plural(plan.notIncluded, 'more user')} beyond this batch's limit (run again for them)` : '';
+  out(`${plural(plan.sheets.length, 'sheet')} to print, ${plan.skippedTotal.toLocaleString('en')} skipped${beyond}.`);
+  for (const s of plan.skipped) {
+    const who = s.username === null ? '(empty)' : `"${s.username}"`;
+    out(`${s.row !== null ? `row ${s.row}: ` : ''}skip ${who} (${s.reason})`);
+  }
+  if (plan.skipped.length < plan.skippedTotal) out(`… and ${plural(plan.skippedTotal - plan.skipped.length, 'more skipped user')}`);
+  if (dryRun) {
+    for (const s of plan.sheets) out(`sheet for "${s.username}"${s.displayName ? ` (${s.displayName})` : ''}${s.replacesPending ? ' — replaces a pending enrollment' : ''}`);
+  }
+}
+
+/** `tessera sheets`: batch enrollment sheets into one PDF. */
 export const sheets: Command = {
   name: 'sheets',
-  summary: 'batch QR enrollment sheets (not available in this version yet)',
-  synopsis: '--users FILE|--without-factor --out FILE.pdf',
-  options: { users: { type: 'string' }, 'without-factor': { type: 'boolean' }, out: { type: 'string' } },
-  async run() {
-    throw new TesseraError('bad_request', 'tessera sheets is not available in this version yet');
+  summary: 'batch QR enrollment sheets: one PDF, a page per user, each a new pending authenticator app',
+  synopsis: '--users FILE|--without-factor --out FILE.pdf [--paper a4|letter] [--dry-run] [--reprint-pending]',
+  help: [
+    'Who gets a sheet (one of):',
+    '  --users FILE.csv    the users named in a CSV with a header row naming a username column',
+    '                      (the user import format works as is; other columns are ignored)',
+    '  --without-factor    every user without an active factor',
+    'Options:',
+    '  --out FILE.pdf      the PDF to write (a new file, mode 0600; never overwritten)',
+    '  --paper a4|letter   paper size (default a4)',
+    '  --dry-run           say who gets a sheet and who is skipped and why; change nothing',
+    '  --reprint-pending   also print for users whose earlier sheet has not been scanned yet:',
+    '                      their pending enrollment is replaced and the old sheet stops working',
+    'Each sheet enrolls a pending TOTP factor (active at its first confirmed code, expiring after',
+    'the settings\' pendingExpiryHours) and is audited as sheet.issue. Skipped: unknown users,',
+    'repeats in the file, users who have an authenticator app or an unscanned sheet.',
+    'Ctrl-C stops between pages: sheets issued so far stay issued; the partial file is deleted.',
+    'The PDF holds every user\'s secret: print it, hand the sheets out, delete the file.',
+  ].join('\n'),
+  options: {
+    users: { type: 'string' },
+    'without-factor': { type: 'boolean' },
+    out: { type: 'string' },
+    paper: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    'reprint-pending': { type: 'boolean' },
+  },
+  async run(inv) {
+    const usersFile = inv.args.users as string | undefined;
+    const withoutFactor = inv.args['without-factor'] === true;
+    if ((usersFile !== undefined) === withoutFactor) inv.usage('give exactly one of --users FILE or --without-factor');
+    if (usersFile === '') inv.usage('--users needs a file');
+    const dryRun = inv.args['dry-run'] === true;
+    const outFile = inv.args.out as string | undefined;
+    if (!dryRun && (outFile === undefined || outFile === '')) inv.usage('--out FILE.pdf is required (or --dry-run)');
+    const paperArg = ((inv.args.paper as string | undefined) ?? 'a4').toLowerCase();
+    if (paperArg !== 'a4' && paperArg !== 'letter') inv.usage('--paper must be a4 or letter');
+    const paper = paperArg as Paper;
+    const reissuePending = inv.args['reprint-pending'] === true;
+    const selection: SheetSelection = usersFile !== undefined ? { kind: 'csv', csv: readCsv(usersFile) } : { kind: 'withoutFactor' };
+
+    return withServices(inv, async (s) => {
+      const plan = planSheets(s, selection, { reissuePending });
+      printPlan(inv, plan, dryRun);
+      if (dryRun) {
+        inv.io.stdout.write('Dry run: nothing was changed.\n');
+        return 0;
+      }
+      if (plan.sheets.length === 0) {
+        inv.io.stdout.write('Nobody to print a sheet for; no file written.\n');
+        return 0;
+      }
+      const file = outFile!;
+      let fd: number;
+      try {
+        fd = fs.openSync(file, 'wx', 0o600);
+      } catch (err) {
+        throw fileError(err, file);
+      }
+      const out = fs.createWriteStream('', { fd, autoClose: true });
+      out.on('error', () => undefined); // reported by writeSheetBatch while it runs; after a stop it means nothing
+      const tty = inv.io.stderr.isTTY === true;
+      let result: Awaited<ReturnType<typeof writeSheetBatch>>;
+      try {
+        result = await withInterrupt(inv.io, (signal) =>
+          writeSheetBatch(s, plan.sheets, out, cliActor(), {
+            paper,
+            batchId: randomUUID(),
+            reissuePending,
+            signal,
+            onProgress: (p) => {
+              if (tty || p.done === p.total || p.done % 100 === 0) inv.io.stderr.write(`${tty ? '\r' : ''}${p.done}/${p.total} sheets${tty ? '…' : '\n'}`);
+            },
+          }),
+        );
+        if (tty) inv.io.stderr.write('\n');
+        if (!result.cancelled) {
+          out.end();
+          await once(out, 'finish');
+        }
+      } catch (err) {
+        out.destroy();
+        fs.rmSync(file, { force: true });
+        throw err;
+      }
+      if (result.cancelled || result.pages === 0) {
+        out.destroy();
+        fs.rmSync(file, { force: true });
+      }
+      for (const k of result.skippedLate) inv.io.stdout.write(`skipped "${k.username}" (${k.reason} — changed since the plan)\n`);
+      if (result.cancelled) {
+        throw new TesseraError('bad_request', `Interrupted after ${plural(result.issued, 'sheet')}; ${file} was deleted. Those users now hold pending enrollments nobody has seen: rerun with --reprint-pending to print them again`);
+      }
+      if (result.pages === 0) {
+        inv.io.stdout.write('Nobody to print a sheet for after all; no file written.\n');
+        return 0;
+      }
+      inv.io.stdout.write(`Wrote ${plural(result.pages, 'sheet')} (${PAPER_LABELS[paper]}, ${(result.bytes / 1024).toFixed(0)} KB) to ${file}.\n`);
+      inv.io.stdout.write('The file holds every user\'s secret: print it, hand the sheets out, then delete it.\n');
+      return 0;
+    });
   },
 };
