@@ -118,6 +118,8 @@ export interface FakeOptions {
   displays?: Rectangle[];
   /** What showMessageBox answers. */
   messageBox?: { response: number; checkboxChecked: boolean };
+  /** Told when a window loads a URL (for the bundle smoke test, which runs the app in another process). */
+  onLoad?: (url: string, window: { options: Record<string, unknown> }) => void;
 }
 
 /** Builds one fake Electron; `api` has the shape desktop.ts expects (cast where used). */
@@ -211,6 +213,7 @@ export function createFakeElectron(opts: FakeOptions) {
     }
     async loadURL(url: string) {
       this.loaded.push(url);
+      opts.onLoad?.(url, this);
       setImmediate(() => this.emit('ready-to-show'));
     }
     show() {
