@@ -1,0 +1,58 @@
+import { Alert, Button, Group, Modal, Stack } from '@mantine/core';
+import type { ReactNode } from 'react';
+import { errorMessage } from '../../api/trpc';
+
+/**
+ * Modal and Drawer props that keep the console's CSP (style-src 'self')
+ * intact: react-remove-scroll's scroll-bar remover injects a <style> element,
+ * which the CSP refuses. Wheel and touch scrolling behind the dialog stay locked.
+ */
+export const CSP_SAFE_OVERLAY = { removeScrollProps: { removeScrollBar: false } } as const;
+
+/**
+ * "Are you sure?" for a change with consequences: says what will happen,
+ * the safe choice (Cancel) is focused first, Esc cancels, and a server
+ * refusal is shown in the dialog rather than closing it.
+ */
+export function ConfirmModal({
+  opened,
+  title,
+  children,
+  confirmLabel,
+  danger = false,
+  loading = false,
+  error = null,
+  onConfirm,
+  onClose,
+}: {
+  opened: boolean;
+  title: string;
+  children: ReactNode;
+  confirmLabel: string;
+  danger?: boolean;
+  loading?: boolean;
+  error?: unknown;
+  onConfirm: () => void;
+  onClose: () => void;
+}) {
+  return (
+    <Modal {...CSP_SAFE_OVERLAY} opened={opened} onClose={onClose} title={title} centered size="md">
+      <Stack gap="md">
+        {children}
+        {error ? (
+          <Alert color="red" variant="light" role="alert">
+            {errorMessage(error)}
+          </Alert>
+        ) : null}
+        <Group justify="flex-end" gap="sm">
+          <Button variant="default" onClick={onClose} data-autofocus>
+            Cancel
+          </Button>
+          <Button color={danger ? 'red' : undefined} onClick={onConfirm} loading={loading}>
+            {confirmLabel}
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}

@@ -1,0 +1,165 @@
+import { Alert, Badge, Divider, Group, Paper, Skeleton, Stack, Switch, Text, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Fragment, useState } from 'react';
+import type { Method } from '../../../../shared/schemas/methods';
+import { useTRPC } from '../../api/trpc';
+import { useCan } from '../../lib/session';
+import { IconUsers } from '../common/icons';
+import { ErrorState } from '../common/States';
+import { ConfirmModal } from './ConfirmModal';
+import { METHOD_DESCRIPTIONS, METHOD_OFF_EFFECT, relyText } from './methodText';
+
+interface Usage {
+  method: Method;
+  label: string;
+  enabled: boolean;
+  users: number;
+}
+
+/** Why email is off by default; shown next to the email method whether it is on or off. */
+function EmailWarning() {
+  return (
+    <Alert color="yellow" variant="light" title="Weaker than the other methods" mt="xs">
+      Email codes are not counted as an authentication factor by NIST SP 800-63B or OWASP ASVS level 3: a mailbox is often
+      protected by the very password the code is meant to back up, and mail can be read in transit. Email is off by default;
+      turn it on only for users who have no other way.
+    </Alert>
+  );
+}
+
+/**
+ * The five methods, each with who relies on it. Admins turn them on and off;
+ * turning one off (or email on) first says what it affects.
+ */
+export function MethodsCard() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const canChange = useCan('admin');
+  const usage = useQuery(trpc.settings.methodUsage.queryOptions());
+  const [pending, setPending] = useState<{ method: Usage; enable: boolean } | null>(null);
+
+  const update = useMutation(
+    trpc.settings.update.mutationOptions({
+      onSuccess: async (_data, vars) => {
+        const [method, on] = Object.entries(vars.methods ?? {})[0] ?? [];
+        const label = usage.data?.find((m) => m.method === method)?.label ?? method;
+        notifications.show({ color: on ? 'green' : 'gray', title: `${label} turned ${on ? 'on' : 'off'}`, message: 'The change is in the audit log.' });
+        setPending(null);
+        await Promise.all([
+          queryClient.invalidateQueries({ queryKey: trpc.settings.methodUsage.queryKey() }),
+          queryClient.invalidateQueries({ queryKey: trpc.settings.get.queryKey() }),
+        ]);
+      },
+    }),
+  );
+
+  const toggle = (m: Usage, enable: boolean) => {
+    update.reset();
+    // Turning on is harmless, except email, which is weaker: both that and any turning off ask first.
+    if (!enable || m.method === 'email') setPending({ method: m, enable });
+    else update.mutate({ methods: { [m.method]: true } });
+  };
+
+  return (
+    <Paper withBorder p="lg" radius="md" component="section" aria-labelledby="methods-title">
+      <Stack gap={4} mb="md">
+        <Title order={3} id="methods-title">
+          Methods
+        </Title>
+        <Text size="sm" c="dimmed">
+          A method that is off is neither enrolled nor accepted. Users keep their factors, which work again when it is turned back on.
+        </Text>
+      </Stack>
+      {usage.isPending ? (
+        <Stack gap="md">
+          {[0, 1, 2, 3, 4].map((i) => (
+            <Skeleton key={i} h={44} />
+          ))}
+        </Stack>
+      ) : usage.isError ? (
+        <ErrorState error={usage.error} title="Could not load the methods" onRetry={() => void usage.refetch()} />
+      ) : (
+        <Stack gap="sm">
+          {usage.data.map((m, i) => (
+            <Fragment key={m.method}>
+              {i > 0 && <Divider />}
+              <Group justify="space-between" align="flex-start" wrap="nowrap" gap="lg" data-testid={`method-${m.method}`}>
+                <Stack gap={2} miw={0}>
+                  <Group gap="xs">
+                    <Text fw={600} id={`method-${m.method}-label`}>
+                      {m.label}
+                    </Text>
+                    {m.method === 'email' && (
+                      <Badge color="yellow" variant="light" size="sm">
+                        Weaker
+                      </Badge>
+                    )}
+                  </Group>
+                  <Text size="sm" c="dimmed">
+                    {METHOD_DESCRIPTIONS[m.method]}
+                  </Text>
+                  <Group gap={6} mt={2} c={m.users > 0 ? 'dark' : 'dimmed'}>
+                    <IconUsers size={16} />
+                    <Text size="sm" fw={m.users > 0 ? 600 : 400} data-testid={`method-${m.method}-usage`}>
+                      {relyText(m.users, m.method)}
+                    </Text>
+                  </Group>
+                  {m.method === 'email' && <EmailWarning />}
+                </Stack>
+                {canChange ? (
+                  <Switch
+                    size="md"
+                    checked={m.enabled}
+                    onChange={(e) => toggle(m, e.currentTarget.checked)}
+                    aria-labelledby={`method-${m.method}-label`}
+                    label={m.enabled ? 'On' : 'Off'}
+                    disabled={update.isPending}
+                  />
+                ) : (
+                  <Badge color={m.enabled ? 'green' : 'gray'} variant="light" size="lg" aria-label={`${m.label}: ${m.enabled ? 'on' : 'off'}`}>
+                    {m.enabled ? 'On' : 'Off'}
+                  </Badge>
+                )}
+              </Group>
+            </Fragment>
+          ))}
+        </Stack>
+      )}
+      {update.isError && !pending && (
+        <Alert color="red" variant="light" mt="md" role="alert">
+          {update.error.message}
+        </Alert>
+      )}
+
+      <ConfirmModal
+        opened={pending !== null}
+        title={pending ? `Turn ${pending.enable ? 'on' : 'off'} ${pending.method.label}?` : ''}
+        confirmLabel={pending?.enable ? 'Turn on email codes' : 'Turn off'}
+        danger={!pending?.enable}
+        loading={update.isPending}
+        error={update.error}
+        onClose={() => setPending(null)}
+        onConfirm={() => pending && update.mutate({ methods: { [pending.method.method]: pending.enable } })}
+      >
+        {pending && !pending.enable && (
+          <Stack gap="xs">
+            <Text fw={600} data-testid="confirm-affected">
+              {relyText(pending.method.users, pending.method.method)}.
+            </Text>
+            <Text size="sm">While it is off: {METHOD_OFF_EFFECT[pending.method.method]}</Text>
+            <Text size="sm">
+              Users with no other method cannot pass a second-factor check until it is turned back on. Their factors are kept.
+            </Text>
+          </Stack>
+        )}
+        {pending?.enable && (
+          <Stack gap="xs">
+            <Text size="sm">Users will be able to enroll an email address and receive codes by email.</Text>
+            <EmailWarning />
+          </Stack>
+        )}
+      </ConfirmModal>
+    </Paper>
+  );
+}
