@@ -1,0 +1,136 @@
+import { Alert, Button, Checkbox, Code, CopyButton, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { API_SCOPES, CreateApiKeyInput, type ApiScope, type CreatedApiKey } from '../../../../shared/schemas/apiKeys';
+import { errorMessage, fieldErrors, useTRPC } from '../../api/trpc';
+import { checkForm } from '../../lib/zodForm';
+import { SCOPE_TEXT } from './scopes';
+import './apiClients.css';
+import { CSP_SAFE_OVERLAY } from '../settings/ConfirmModal';
+
+/**
+ * New API client in two steps: name and scopes (checked with the server's
+ * schema), then the key — shown this once, with a copy button. The second
+ * step does not close on Esc or a click outside: only "I have stored it".
+ */
+export function CreateApiClientModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [name, setName] = useState('');
+  const [scopes, setScopes] = useState<ApiScope[]>(['verify']);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [created, setCreated] = useState<CreatedApiKey | null>(null);
+
+  const create = useMutation(
+    trpc.apiKeys.create.mutationOptions({
+      onSuccess: async (key) => {
+        setCreated(key);
+        await queryClient.invalidateQueries({ queryKey: trpc.apiKeys.list.queryKey() });
+      },
+      onError: (err) => setErrors(fieldErrors(err)),
+    }),
+  );
+
+  const close = () => {
+    setName('');
+    setScopes(['verify']);
+    setErrors({});
+    setCreated(null);
+    create.reset();
+    onClose();
+  };
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const checked = checkForm(CreateApiKeyInput, { name, scopes });
+    if (!checked.ok) {
+      setErrors(checked.errors);
+      return;
+    }
+    setErrors({});
+    create.mutate(checked.data);
+  };
+
+  if (created) {
+    return (
+      <Modal {...CSP_SAFE_OVERLAY} opened={opened} onClose={close} title="API client created" centered size="lg" closeOnEscape={false} closeOnClickOutside={false} withCloseButton={false}>
+        <Stack gap="md">
+          <Text size="sm">
+            The key for <b>{created.name}</b>. Put it in the application’s secret store now and send it as{' '}
+            <Code>Authorization: Bearer …</Code>.
+          </Text>
+          <Group gap="xs" wrap="nowrap" align="stretch">
+            <Code block className="api-key" data-testid="new-api-key" aria-label="The new API key">
+              {created.key}
+            </Code>
+            <CopyButton value={created.key} timeout={2000}>
+              {({ copied, copy }) => (
+                <Button variant={copied ? 'filled' : 'light'} color={copied ? 'teal' : undefined} onClick={copy} miw={110}>
+                  {copied ? 'Copied' : 'Copy key'}
+                </Button>
+              )}
+            </CopyButton>
+          </Group>
+          <Alert color="yellow" variant="light" title="It will not be shown again">
+            Tessera keeps only a hash of the key. If it is lost, revoke this client and create a new one.
+          </Alert>
+          <Group justify="flex-end">
+            <Button onClick={close} data-autofocus>
+              I have stored the key
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    );
+  }
+
+  return (
+    <Modal {...CSP_SAFE_OVERLAY} opened={opened} onClose={close} title="New API client" centered size="lg">
+      <form onSubmit={submit} noValidate>
+        <Stack gap="md">
+          <TextInput
+            label="Name"
+            description="Which application uses the key, e.g. “Intranet sign-in”. Shown in the audit log as the actor."
+            value={name}
+            onChange={(e) => {
+              setName(e.currentTarget.value);
+              setErrors(({ name: _n, ...rest }) => rest);
+            }}
+            error={errors.name}
+            data-autofocus
+            required
+          />
+          <Checkbox.Group
+            label="Scopes"
+            description="Give each application only what it needs."
+            value={scopes}
+            onChange={(v) => {
+              setScopes(v as ApiScope[]);
+              setErrors(({ scopes: _s, ...rest }) => rest);
+            }}
+            error={errors.scopes}
+          >
+            <Stack gap="sm" mt="xs">
+              {API_SCOPES.map((s) => (
+                <Checkbox key={s} value={s} label={SCOPE_TEXT[s].label} description={SCOPE_TEXT[s].description} />
+              ))}
+            </Stack>
+          </Checkbox.Group>
+          {create.isError && !Object.keys(fieldErrors(create.error)).length && (
+            <Alert color="red" variant="light" role="alert">
+              {errorMessage(create.error)}
+            </Alert>
+          )}
+          <Group justify="flex-end" gap="sm">
+            <Button variant="default" onClick={close}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={create.isPending}>
+              Create key
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
