@@ -1,0 +1,98 @@
+import { Alert, Button, Group, Modal, PasswordInput, Stack, TextInput } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { CreateOperatorInput, ROLE_LABELS, type OperatorRole } from '../../../../shared/schemas/operators';
+import { errorMessage, fieldErrors, useTRPC } from '../../api/trpc';
+import { checkForm } from '../../lib/zodForm';
+import { RoleRadios } from './RoleRadios';
+import { CSP_SAFE_OVERLAY } from '../settings/ConfirmModal';
+
+const EMPTY = { username: '', displayName: '', role: 'helpdesk' as OperatorRole, password: '' };
+
+/** Adds an operator with a starting password; they set up their own authenticator app at first sign-in. */
+export function CreateOperatorModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [values, setValues] = useState(EMPTY);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+
+  const close = () => {
+    setValues(EMPTY);
+    setErrors({});
+    create.reset();
+    onClose();
+  };
+
+  const create = useMutation(
+    trpc.operators.create.mutationOptions({
+      onSuccess: async (op) => {
+        notifications.show({
+          color: 'green',
+          title: `${op.username} added as ${ROLE_LABELS[op.role]}`,
+          message: 'Give them the starting password in person; they set up an authenticator app when they first sign in.',
+        });
+        await queryClient.invalidateQueries({ queryKey: trpc.operators.list.queryKey() });
+        close();
+      },
+      onError: (err) => setErrors(fieldErrors(err)),
+    }),
+  );
+
+  const set = <K extends keyof typeof EMPTY>(key: K, value: (typeof EMPTY)[K]) => {
+    setValues((v) => ({ ...v, [key]: value }));
+    setErrors(({ [key]: _gone, ...rest }) => rest);
+  };
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const checked = checkForm(CreateOperatorInput, {
+      username: values.username,
+      role: values.role,
+      password: values.password,
+      ...(values.displayName.trim() ? { displayName: values.displayName } : {}),
+    });
+    if (!checked.ok) {
+      setErrors(checked.errors);
+      return;
+    }
+    setErrors({});
+    create.mutate(checked.data);
+  };
+
+  return (
+    <Modal {...CSP_SAFE_OVERLAY} opened={opened} onClose={close} title="Add operator" centered size="lg">
+      <form onSubmit={submit} noValidate>
+        <Stack gap="md">
+          <Group grow align="flex-start">
+            <TextInput label="Username" value={values.username} onChange={(e) => set('username', e.currentTarget.value)} error={errors.username} required data-autofocus autoComplete="off" />
+            <TextInput label="Display name" description="Optional" value={values.displayName} onChange={(e) => set('displayName', e.currentTarget.value)} error={errors.displayName} autoComplete="off" />
+          </Group>
+          <RoleRadios value={values.role} onChange={(r) => set('role', r)} error={errors.role} />
+          <PasswordInput
+            label="Starting password"
+            description="At least 12 characters. Hand it over in person; they add their own authenticator app at first sign-in."
+            value={values.password}
+            onChange={(e) => set('password', e.currentTarget.value)}
+            error={errors.password}
+            required
+            autoComplete="new-password"
+          />
+          {create.isError && !Object.keys(fieldErrors(create.error)).length && (
+            <Alert color="red" variant="light" role="alert">
+              {errorMessage(create.error)}
+            </Alert>
+          )}
+          <Group justify="flex-end" gap="sm">
+            <Button variant="default" onClick={close}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={create.isPending}>
+              Add operator
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}

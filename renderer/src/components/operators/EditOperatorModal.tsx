@@ -1,0 +1,91 @@
+import { Alert, Button, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { UpdateOperatorInput, type OperatorRole, type OperatorView } from '../../../../shared/schemas/operators';
+import { errorMessage, fieldErrors, useTRPC } from '../../api/trpc';
+import { checkForm } from '../../lib/zodForm';
+import { RoleRadios } from './RoleRadios';
+import { CSP_SAFE_OVERLAY } from '../settings/ConfirmModal';
+
+/** Changes an operator's display name and role (only what changed is sent). */
+export function EditOperatorModal({ operator, isSelf, onClose }: { operator: OperatorView; isSelf: boolean; onClose: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [displayName, setDisplayName] = useState(operator.displayName ?? '');
+  const [role, setRole] = useState<OperatorRole>(operator.role);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+
+  const update = useMutation(
+    trpc.operators.update.mutationOptions({
+      onSuccess: async (op) => {
+        notifications.show({ color: 'green', title: `${op.username} updated`, message: 'The change is in the audit log.' });
+        await queryClient.invalidateQueries({ queryKey: trpc.operators.list.queryKey() });
+        onClose();
+      },
+      onError: (err) => setErrors(fieldErrors(err)),
+    }),
+  );
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const name = displayName.trim() === '' ? null : displayName;
+    const checked = checkForm(UpdateOperatorInput, {
+      id: operator.id,
+      ...(name !== operator.displayName ? { displayName: name } : {}),
+      ...(role !== operator.role ? { role } : {}),
+    });
+    if (!checked.ok) {
+      setErrors(checked.errors);
+      return;
+    }
+    if (Object.keys(checked.data).length === 1) {
+      onClose();
+      return;
+    }
+    setErrors({});
+    update.mutate(checked.data);
+  };
+
+  return (
+    <Modal {...CSP_SAFE_OVERLAY} opened onClose={onClose} title={`Edit ${operator.username}`} centered size="lg">
+      <form onSubmit={submit} noValidate>
+        <Stack gap="md">
+          <TextInput
+            label="Display name"
+            description="Optional"
+            value={displayName}
+            onChange={(e) => {
+              setDisplayName(e.currentTarget.value);
+              setErrors(({ displayName: _d, ...rest }) => rest);
+            }}
+            error={errors.displayName}
+            data-autofocus
+          />
+          <RoleRadios value={role} onChange={setRole} error={errors.role} />
+          {isSelf && role !== 'admin' && (
+            <Alert color="yellow" variant="light">
+              This is your own account: you will lose the administrator screens as soon as you save.
+            </Alert>
+          )}
+          {update.isError && !Object.keys(fieldErrors(update.error)).length && (
+            <Alert color="red" variant="light" role="alert">
+              {errorMessage(update.error)}
+            </Alert>
+          )}
+          <Text size="xs" c="dimmed">
+            A new role applies to their next request; they do not need to sign in again.
+          </Text>
+          <Group justify="flex-end" gap="sm">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={update.isPending}>
+              Save
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
