@@ -1,5 +1,374 @@
-import { Title } from '@mantine/core';
+import { ActionIcon, Alert, Badge, Button, Group, Menu, Paper, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { TRPCClientError } from '@trpc/client';
+import { useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import type { FactorView } from '../../../shared/schemas/factors';
+import { useTRPC } from '../api/trpc';
+import { IconKey, IconPlus, IconShield, IconUserOff } from '../components/common/icons';
+import { PageHeader } from '../components/common/PageHeader';
+import { ReasonConfirmModal } from '../components/common/ReasonConfirmModal';
+import { ErrorState, NothingHere, PageLoader } from '../components/common/States';
+import { EnrollFactorModal } from '../components/users/EnrollFactorModal';
+import { HotpResyncModal } from '../components/users/HotpResyncModal';
+import { RecoveryCodesModal } from '../components/users/RecoveryCodesModal';
+import { UserActivity } from '../components/users/UserActivity';
+import { formatAgo, formatDate, formatDateTime, formatSeconds, plural } from '../lib/format';
+import { useCan } from '../lib/session';
+import '../components/common/common.css';
 
+const TYPE_LABEL: Record<FactorView['type'], string> = { totp: 'Authenticator app', hotp: 'HOTP token', webauthn: 'Security key', email: 'Email code' };
+
+function paramsText(f: FactorView): string {
+  const parts: string[] = [];
+  if (f.algorithm) parts.push(f.algorithm.replace('SHA', 'SHA-'));
+  if (f.digits) parts.push(`${f.digits} digits`);
+  if (f.period) parts.push(`${f.period} s`);
+  return parts.join(' · ');
+}
+
+type Confirm =
+  | { kind: 'deleteFactor'; factor: FactorView }
+  | { kind: 'reset' }
+  | { kind: 'unlock' }
+  | { kind: 'deleteUser' }
+  | { kind: 'reissueCodes' };
+
+/**
+ * One user: their factors (type, label, created, last used), recovery codes,
+ * throttle state and audit trail; and, for helpdesk and admins, enroll,
+ * remove, reset lost device, recovery codes, unlock and HOTP resync.
+ * Auditors see the same page read-only.
+ */
 export function UserDetailPage() {
-  return <Title order={2}>UserDetail</Title>;
+  const { username = '' } = useParams();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const canHelp = useCan('helpdesk');
+  const canAdmin = useCan('admin');
+  const user = useQuery(trpc.users.get.queryOptions({ username }));
+
+  const [enrolling, setEnrolling] = useState(false);
+  const [confirm, setConfirm] = useState<Confirm | null>(null);
+  const [resyncId, setResyncId] = useState<string | null>(null);
+  const [codes, setCodes] = useState<string[] | null>(null);
+
+  const refresh = async () => {
+    await Promise.all([
+      queryClient.invalidateQueries(trpc.users.get.queryFilter({ username })),
+      queryClient.invalidateQueries(trpc.audit.forUser.pathFilter()),
+      queryClient.invalidateQueries(trpc.users.list.pathFilter()),
+      queryClient.invalidateQueries(trpc.dashboard.stats.pathFilter()),
+    ]);
+  };
+  const deleteFactor = useMutation(trpc.users.deleteFactor.mutationOptions({ onSuccess: refresh }));
+  const reset = useMutation(trpc.users.reset.mutationOptions({ onSuccess: refresh }));
+  const unlock = useMutation(trpc.users.unlock.mutationOptions({ onSuccess: refresh }));
+  const deleteUser = useMutation(trpc.users.delete.mutationOptions());
+  const issueCodes = useMutation(trpc.users.issueRecoveryCodes.mutationOptions({ onSuccess: refresh }));
+
+  const issue = async () => {
+    try {
+      const r = await issueCodes.mutateAsync({ username });
+      setCodes(r.codes);
+    } catch (err) {
+      notifications.show({ color: 'red', title: 'Could not issue recovery codes', message: err instanceof Error ? err.message : String(err) });
+    }
+  };
+
+  if (user.isPending) return <PageLoader label="Loading the user" />;
+  if (user.isError) {
+    const notFound = user.error instanceof TRPCClientError && user.error.data?.httpStatus === 404;
+    return (
+      <>
+        <PageHeader title={username} back={{ to: '/users', label: 'Users' }} />
+        {notFound ? (
+          <Paper withBorder radius="md" p="xl">
+            <NothingHere icon={<IconUserOff size={26} />} title="No such user" description={`There is no user named “${username}”. They may have been deleted, or the name is mistyped.`}>
+              <Button component={Link} to="/users">
+                Back to users
+              </Button>
+            </NothingHere>
+          </Paper>
+        ) : (
+          <ErrorState error={user.error} title="Could not load this user" onRetry={() => void user.refetch()} />
+        )}
+      </>
+    );
+  }
+
+  const u = user.data;
+  const active = u.factors.filter((f) => f.status === 'active');
+  const blocked = u.throttle.state !== 'ok';
+
+  return (
+    <>
+      <PageHeader
+        back={{ to: '/users', label: 'Users' }}
+        title={u.displayName ?? u.username}
+        description={
+          <span className="break-anywhere">
+            {u.displayName ? `${u.username} · ` : ''}
+            {u.email ?? 'no email'} · added {formatDate(u.createdAt)}
+          </span>
+        }
+        actions={
+          canHelp && (
+            <>
+              <Button leftSection={<IconPlus size={16} />} onClick={() => setEnrolling(true)}>
+                Enroll a factor
+              </Button>
+              <Menu position="bottom-end" withinPortal>
+                <Menu.Target>
+                  <Button variant="default">More actions</Button>
+                </Menu.Target>
+                <Menu.Dropdown>
+                  <Menu.Item onClick={() => (u.recoveryCodes.unused > 0 ? setConfirm({ kind: 'reissueCodes' }) : void issue())}>Issue recovery codes</Menu.Item>
+                  <Menu.Item onClick={() => setConfirm({ kind: 'unlock' })} disabled={!blocked && u.throttle.failures === 0}>
+                    Unlock
+                  </Menu.Item>
+                  <Menu.Divider />
+                  <Menu.Item color="red" onClick={() => setConfirm({ kind: 'reset' })}>
+                    Reset lost device…
+                  </Menu.Item>
+                  {canAdmin && (
+                    <Menu.Item color="red" onClick={() => setConfirm({ kind: 'deleteUser' })}>
+                      Delete user…
+                    </Menu.Item>
+                  )}
+                </Menu.Dropdown>
+              </Menu>
+            </>
+          )
+        }
+      />
+
+      <Stack gap="md">
+        <Group gap="xs">
+          {active.length > 0 ? <Badge color="teal" variant="light">{plural(active.length, 'active factor')}</Badge> : <Badge color="orange" variant="light">No active factor</Badge>}
+          {u.throttle.state === 'locked' && <Badge color="red">Locked</Badge>}
+          {u.throttle.state === 'throttled' && <Badge color="orange">Throttled</Badge>}
+          {!canHelp && <Badge color="gray" variant="outline">Read-only</Badge>}
+        </Group>
+
+        {blocked && (
+          <Alert color={u.throttle.state === 'locked' ? 'red' : 'orange'} variant="light" title={u.throttle.state === 'locked' ? 'This user is locked out' : 'This user is being throttled'} role="status">
+            <Group justify="space-between" align="center" wrap="wrap">
+              <Text size="sm">
+                {plural(u.throttle.failures, 'failed attempt')} in a row. {u.throttle.retryAfterSeconds !== null ? `Releases by itself in ${formatSeconds(u.throttle.retryAfterSeconds)}.` : ''}
+              </Text>
+              {canHelp && (
+                <Button size="xs" color={u.throttle.state === 'locked' ? 'red' : 'orange'} onClick={() => setConfirm({ kind: 'unlock' })}>
+                  Unlock now
+                </Button>
+              )}
+            </Group>
+          </Alert>
+        )}
+
+        <div className="detail-grid">
+          <Paper withBorder radius="md" p="md">
+            <Group justify="space-between" mb="sm">
+              <Title order={3} size="h4">
+                Factors
+              </Title>
+              <Text size="xs" c="dimmed">
+                {plural(u.factors.length, 'factor')}
+              </Text>
+            </Group>
+            {u.factors.length === 0 ? (
+              <NothingHere icon={<IconShield size={24} />} title="No factors yet" description={`${u.username} cannot pass MFA until a factor is enrolled and confirmed.`}>
+                {canHelp && (
+                  <Button size="sm" onClick={() => setEnrolling(true)}>
+                    Enroll a factor
+                  </Button>
+                )}
+              </NothingHere>
+            ) : (
+              <Table.ScrollContainer minWidth={620}>
+                <Table verticalSpacing="sm" fz="sm" data-testid="factors">
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>Type</Table.Th>
+                      <Table.Th>Label</Table.Th>
+                      <Table.Th>Status</Table.Th>
+                      <Table.Th>Created</Table.Th>
+                      <Table.Th>Last used</Table.Th>
+                      {canHelp && <Table.Th w={1} aria-label="Actions" />}
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {u.factors.map((f) => (
+                      <Table.Tr key={f.id}>
+                        <Table.Td>
+                          <Text size="sm" fw={500}>
+                            {TYPE_LABEL[f.type]}
+                          </Text>
+                          <Text size="xs" c="dimmed">
+                            {paramsText(f)}
+                          </Text>
+                        </Table.Td>
+                        <Table.Td className="break-anywhere">{f.label ?? <Text span c="dimmed" size="sm">—</Text>}</Table.Td>
+                        <Table.Td>
+                          {f.status === 'active' ? (
+                            <Badge color="teal" variant="light">Active</Badge>
+                          ) : (
+                            <Tooltip label={`Waiting for its first code; expires ${formatDateTime(f.expiresAt)}`}>
+                              <Badge color="yellow" variant="light">Pending</Badge>
+                            </Tooltip>
+                          )}
+                        </Table.Td>
+                        <Table.Td title={f.createdAt}>{formatDate(f.createdAt)}</Table.Td>
+                        <Table.Td title={f.lastUsedAt ?? undefined}>{formatAgo(f.lastUsedAt)}</Table.Td>
+                        {canHelp && (
+                          <Table.Td>
+                            <Group gap={4} wrap="nowrap" justify="flex-end">
+                              {f.type === 'hotp' && f.status === 'active' && (
+                                <Button size="compact-xs" variant="subtle" onClick={() => setResyncId(f.id)} aria-label={`Resynchronise ${f.label ?? 'HOTP token'}`}>
+                                  Resync
+                                </Button>
+                              )}
+                              <Button size="compact-xs" variant="subtle" color="red" onClick={() => setConfirm({ kind: 'deleteFactor', factor: f })} aria-label={`Remove ${TYPE_LABEL[f.type]}${f.label ? ` “${f.label}”` : ''}`}>
+                                Remove
+                              </Button>
+                            </Group>
+                          </Table.Td>
+                        )}
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </Table.ScrollContainer>
+            )}
+          </Paper>
+
+          <Stack gap="md">
+            <Paper withBorder radius="md" p="md">
+              <Group justify="space-between" mb={6} wrap="nowrap">
+                <Title order={3} size="h4">
+                  Recovery codes
+                </Title>
+                <ActionIcon variant="light" color="gray" aria-hidden tabIndex={-1}>
+                  <IconKey size={16} />
+                </ActionIcon>
+              </Group>
+              <Text size="sm" data-testid="recovery-count">
+                {u.recoveryCodes.total === 0 ? 'None issued' : `${u.recoveryCodes.unused} of ${u.recoveryCodes.total} unused`}
+              </Text>
+              <Text size="xs" c="dimmed" mb={canHelp ? 'sm' : 0}>
+                One-time codes for when the user has no device. A new set replaces the old one.
+              </Text>
+              {canHelp && (
+                <Button size="xs" variant="light" onClick={() => (u.recoveryCodes.unused > 0 ? setConfirm({ kind: 'reissueCodes' }) : void issue())} loading={issueCodes.isPending}>
+                  {u.recoveryCodes.total === 0 ? 'Issue recovery codes' : 'Issue a new set'}
+                </Button>
+              )}
+            </Paper>
+            <Paper withBorder radius="md" p="md">
+              <Title order={3} size="h4" mb={6}>
+                Sign-in attempts
+              </Title>
+              <Text size="sm">{u.throttle.state === 'ok' ? (u.throttle.failures === 0 ? 'No recent failures' : `${plural(u.throttle.failures, 'recent failure')}`) : u.throttle.state === 'locked' ? 'Locked' : 'Throttled'}</Text>
+              <Text size="xs" c="dimmed">
+                Wrong codes slow further attempts down and, after ten in a row, lock the user for a while.
+              </Text>
+            </Paper>
+          </Stack>
+        </div>
+
+        <UserActivity username={u.username} />
+      </Stack>
+
+      {canHelp && (
+        <>
+          <EnrollFactorModal username={u.username} opened={enrolling} onClose={() => setEnrolling(false)} />
+          <HotpResyncModal username={u.username} factorId={resyncId} onClose={() => setResyncId(null)} />
+          <RecoveryCodesModal username={u.username} codes={codes} onClose={() => setCodes(null)} />
+          <ReasonConfirmModal
+            opened={confirm?.kind === 'deleteFactor'}
+            onClose={() => setConfirm(null)}
+            title="Remove this factor?"
+            confirmLabel="Remove factor"
+            onConfirm={async (reason) => {
+              if (confirm?.kind !== 'deleteFactor') return;
+              await deleteFactor.mutateAsync({ username: u.username, factorId: confirm.factor.id, reason });
+              notifications.show({ color: 'teal', title: 'Factor removed', message: `${TYPE_LABEL[confirm.factor.type]} of ${u.username} no longer works.` });
+            }}
+          >
+            <Text size="sm">
+              {confirm?.kind === 'deleteFactor' && (
+                <>
+                  {TYPE_LABEL[confirm.factor.type]}
+                  {confirm.factor.label ? ` “${confirm.factor.label}”` : ''} stops working at once.
+                  {active.length === 1 && confirm.factor.status === 'active' ? ` It is ${u.username}’s only active factor: they will not pass MFA until a new one is enrolled.` : ''}
+                </>
+              )}
+            </Text>
+          </ReasonConfirmModal>
+          <ReasonConfirmModal
+            opened={confirm?.kind === 'reset'}
+            onClose={() => setConfirm(null)}
+            title={`Reset ${u.username}’s lost device?`}
+            confirmLabel="Reset: remove all factors and codes"
+            typeToConfirm={u.username}
+            reasonPlaceholder="e.g. ticket #4711: phone stolen"
+            onConfirm={async (reason) => {
+              const r = await reset.mutateAsync({ username: u.username, reason });
+              notifications.show({ color: 'teal', title: 'Lost device reset', message: `${plural(r.factorsRemoved, 'factor')} and ${plural(r.recoveryCodesRemoved, 'recovery code')} removed. Enroll a new factor next.` });
+            }}
+          >
+            <Text size="sm">
+              Removes <b>all {plural(u.factors.length, 'factor')}</b> and <b>{plural(u.recoveryCodes.total, 'recovery code')}</b> of {u.username}. They cannot pass MFA until a new factor is enrolled. This cannot be undone.
+            </Text>
+          </ReasonConfirmModal>
+          <ReasonConfirmModal
+            opened={confirm?.kind === 'unlock'}
+            onClose={() => setConfirm(null)}
+            title={`Unlock ${u.username}?`}
+            confirmLabel="Unlock"
+            color="blue"
+            reasonPlaceholder="e.g. verified caller identity, ticket #4711"
+            onConfirm={async (reason) => {
+              await unlock.mutateAsync({ username: u.username, reason });
+              notifications.show({ color: 'teal', title: 'Unlocked', message: `${u.username} can try codes again.` });
+            }}
+          >
+            <Text size="sm">Clears {plural(u.throttle.failures, 'failed attempt')} and any lock, so {u.username} can try codes again at once.</Text>
+          </ReasonConfirmModal>
+          <ReasonConfirmModal
+            opened={confirm?.kind === 'reissueCodes'}
+            onClose={() => setConfirm(null)}
+            title="Replace the recovery codes?"
+            confirmLabel="Issue a new set"
+            color="orange"
+            askReason={false}
+            onConfirm={async () => {
+              await issue();
+            }}
+          >
+            <Text size="sm">The {plural(u.recoveryCodes.unused, 'unused code')} of the current set stop working, and ten new codes are shown once.</Text>
+          </ReasonConfirmModal>
+          {canAdmin && (
+            <ReasonConfirmModal
+              opened={confirm?.kind === 'deleteUser'}
+              onClose={() => setConfirm(null)}
+              title={`Delete ${u.username}?`}
+              confirmLabel="Delete user"
+              typeToConfirm={u.username}
+              onConfirm={async (reason) => {
+                await deleteUser.mutateAsync({ username: u.username, reason });
+                await queryClient.invalidateQueries(trpc.users.list.pathFilter());
+                notifications.show({ color: 'teal', title: 'User deleted', message: `${u.username} and their factors are gone.` });
+                await navigate('/users');
+              }}
+            >
+              <Text size="sm">Deletes the user with every factor and recovery code. Applications will get “no such user” for them. The audit log keeps their history.</Text>
+            </ReasonConfirmModal>
+          )}
+        </>
+      )}
+    </>
+  );
 }

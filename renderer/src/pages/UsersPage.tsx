@@ -1,5 +1,214 @@
-import { Title } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Loader, Stack, Switch, Table, Text, TextInput, Tooltip } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef, useState } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { useTRPC } from '../api/trpc';
+import { IconPlus, IconSearch, IconUpload, IconUsers } from '../components/common/icons';
+import { PageHeader } from '../components/common/PageHeader';
+import { ErrorState, NothingHere } from '../components/common/States';
+import { CreateUserModal } from '../components/users/CreateUserModal';
+import { ImportUsersModal } from '../components/users/ImportUsersModal';
+import { formatDate, formatNumber } from '../lib/format';
+import { useCan } from '../lib/session';
+import '../components/users/users.css';
 
+const PAGE = 100;
+const ROW_HEIGHT = 44;
+
+/**
+ * Users: instant search by username, display name or email (debounced, keyset
+ * pages loaded as you scroll, rows virtualised so 100,000 users stay fast),
+ * a filter for users without an active factor, create and CSV import for admins.
+ */
 export function UsersPage() {
-  return <Title order={2}>Users</Title>;
+  const trpc = useTRPC();
+  const navigate = useNavigate();
+  const canAdmin = useCan('admin');
+  const [params, setParams] = useSearchParams();
+  const [query, setQuery] = useState(params.get('q') ?? '');
+  const [debounced] = useDebouncedValue(query.trim(), 150);
+  const withoutFactor = params.get('withoutFactor') === '1';
+  const [creating, setCreating] = useState(false);
+  const [importing, setImporting] = useState(false);
+
+  // Keep the search in the address, so a filtered list can be linked to and survives a reload.
+  useEffect(() => {
+    setParams(
+      (p) => {
+        const next = new URLSearchParams(p);
+        if (debounced) next.set('q', debounced);
+        else next.delete('q');
+        return next;
+      },
+      { replace: true },
+    );
+  }, [debounced, setParams]);
+
+  const list = useInfiniteQuery({
+    ...trpc.users.list.infiniteQueryOptions({ query: debounced, limit: PAGE, ...(withoutFactor ? { withoutFactor: true } : {}) }, { getNextPageParam: (last) => last.nextCursor ?? undefined }),
+    placeholderData: keepPreviousData,
+  });
+  const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
+
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+  const items = virtualizer.getVirtualItems();
+  const lastIndex = items.length > 0 ? items[items.length - 1]!.index : -1;
+  useEffect(() => {
+    if (lastIndex >= rows.length - 20 && list.hasNextPage && !list.isFetchingNextPage) void list.fetchNextPage();
+  }, [lastIndex, rows.length, list]);
+  // A new search starts at the top.
+  useEffect(() => {
+    scrollRef.current?.scrollTo({ top: 0 });
+  }, [debounced, withoutFactor]);
+
+  const toggleWithoutFactor = (on: boolean) =>
+    setParams(
+      (p) => {
+        const next = new URLSearchParams(p);
+        if (on) next.set('withoutFactor', '1');
+        else next.delete('withoutFactor');
+        return next;
+      },
+      { replace: true },
+    );
+
+  const countText = list.data ? `${formatNumber(rows.length)}${list.hasNextPage ? '+' : ''} ${rows.length === 1 && !list.hasNextPage ? 'user' : 'users'}${debounced || withoutFactor ? ' match' : ''}` : ' ';
+
+  let body: React.ReactNode;
+  if (list.isError) {
+    body = <ErrorState error={list.error} title="Could not load users" onRetry={() => void list.refetch()} />;
+  } else if (list.isPending) {
+    body = (
+      <Group justify="center" py="xl">
+        <Loader aria-label="Loading users" />
+      </Group>
+    );
+  } else if (rows.length === 0) {
+    body = debounced ? (
+      <NothingHere icon={<IconSearch size={26} />} title={`No users match “${debounced}”`} description="Search looks at usernames, display names and email addresses.">
+        <Button variant="default" onClick={() => setQuery('')}>
+          Clear the search
+        </Button>
+      </NothingHere>
+    ) : withoutFactor ? (
+      <NothingHere icon={<IconUsers size={26} />} title="Every user has an active factor" description="Nobody is waiting to enroll.">
+        <Button variant="default" onClick={() => toggleWithoutFactor(false)}>
+          Show all users
+        </Button>
+      </NothingHere>
+    ) : (
+      <NothingHere icon={<IconUsers size={26} />} title="No users yet" description={canAdmin ? 'Create users one by one, import a CSV file, or let an application provision them through the REST API.' : 'Users appear here when an administrator or an application adds them.'}>
+        {canAdmin && (
+          <>
+            <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>
+              Create a user
+            </Button>
+            <Button variant="default" leftSection={<IconUpload size={16} />} onClick={() => setImporting(true)}>
+              Import CSV
+            </Button>
+          </>
+        )}
+      </NothingHere>
+    );
+  } else {
+    body = (
+      <div ref={scrollRef} className="vt-scroll users-scroll" data-testid="users-scroll">
+        <Table className="vt vt-users" verticalSpacing={0} highlightOnHover={false} aria-rowcount={rows.length + 1}>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Username</Table.Th>
+              <Table.Th>Display name</Table.Th>
+              <Table.Th>Email</Table.Th>
+              <Table.Th>MFA</Table.Th>
+              <Table.Th>Created</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody style={{ height: virtualizer.getTotalSize() }}>
+            {items.map((v) => {
+              const u = rows[v.index]!;
+              const href = `/users/${encodeURIComponent(u.username)}`;
+              return (
+                <Table.Tr key={u.username} data-href={href} aria-rowindex={v.index + 2} style={{ height: ROW_HEIGHT, transform: `translateY(${v.start}px)` }} onClick={(e) => {
+                  if (!(e.target as HTMLElement).closest('a')) void navigate(href);
+                }}>
+                  <Table.Td title={u.username}>
+                    <Anchor component={Link} to={href} fw={500} size="sm">
+                      {u.username}
+                    </Anchor>
+                  </Table.Td>
+                  <Table.Td title={u.displayName ?? undefined}>
+                    <Text size="sm" span c={u.displayName ? undefined : 'dimmed'}>{u.displayName ?? '—'}</Text>
+                  </Table.Td>
+                  <Table.Td title={u.email ?? undefined}>
+                    <Text size="sm" span c={u.email ? undefined : 'dimmed'}>{u.email ?? '—'}</Text>
+                  </Table.Td>
+                  <Table.Td>
+                    {u.hasActiveFactor ? (
+                      <Badge color="teal" variant="light">Active factor</Badge>
+                    ) : (
+                      <Tooltip label="Cannot pass MFA until a factor is enrolled and confirmed">
+                        <Badge color="orange" variant="light">No factor</Badge>
+                      </Tooltip>
+                    )}
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm" span>{formatDate(u.createdAt)}</Text>
+                  </Table.Td>
+                </Table.Tr>
+              );
+            })}
+          </Table.Tbody>
+        </Table>
+      </div>
+    );
+  }
+
+  return (
+    <>
+      <PageHeader
+        title="Users"
+        description="Everyone Tessera checks codes for. Open a user to enroll factors, reset a lost device or unlock them."
+        actions={
+          canAdmin && (
+            <>
+              <Button variant="default" leftSection={<IconUpload size={16} />} onClick={() => setImporting(true)}>
+                Import CSV
+              </Button>
+              <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>
+                Create user
+              </Button>
+            </>
+          )
+        }
+      />
+      <Stack gap="sm">
+        <Group justify="space-between" wrap="wrap" gap="sm">
+          <Group gap="md" wrap="wrap" flex={1}>
+            <TextInput
+              aria-label="Search users"
+              placeholder="Search by username, name or email"
+              leftSection={<IconSearch size={16} />}
+              rightSection={list.isFetching && !list.isFetchingNextPage ? <Loader size={14} aria-label="Searching" /> : null}
+              value={query}
+              onChange={(e) => setQuery(e.currentTarget.value)}
+              w={380}
+              maw="100%"
+              type="search"
+              autoFocus
+            />
+            <Switch label="Only users without an active factor" checked={withoutFactor} onChange={(e) => toggleWithoutFactor(e.currentTarget.checked)} />
+          </Group>
+          <Text size="sm" c="dimmed" aria-live="polite" data-testid="users-count">
+            {countText}
+          </Text>
+        </Group>
+        {body}
+      </Stack>
+      <CreateUserModal opened={creating} onClose={() => setCreating(false)} />
+      {canAdmin && <ImportUsersModal opened={importing} onClose={() => setImporting(false)} />}
+    </>
+  );
 }

@@ -16,6 +16,8 @@ export interface ReasonConfirmModalProps {
   /** When set, the operator must type this (e.g. the username) before confirming. */
   typeToConfirm?: string;
   reasonPlaceholder?: string;
+  /** False for confirmations that record no reason (default true). */
+  askReason?: boolean;
   /** Runs the action with the reason; a thrown error is shown in the modal and it stays open. */
   onConfirm: (reason: string) => Promise<unknown>;
 }
@@ -24,7 +26,7 @@ export interface ReasonConfirmModalProps {
  * Asks for a reason (kept in the audit log, checked with the shared Reason
  * schema) and an explicit confirmation before a destructive action.
  */
-export function ReasonConfirmModal({ opened, onClose, title, children, confirmLabel, color = 'red', typeToConfirm, reasonPlaceholder, onConfirm }: ReasonConfirmModalProps) {
+export function ReasonConfirmModal({ opened, onClose, title, children, confirmLabel, color = 'red', typeToConfirm, reasonPlaceholder, askReason = true, onConfirm }: ReasonConfirmModalProps) {
   const [reason, setReason] = useState('');
   const [typed, setTyped] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -41,7 +43,7 @@ export function ReasonConfirmModal({ opened, onClose, title, children, confirmLa
   }, [opened]);
 
   const submit = async () => {
-    const checked = checkForm(Reason, reason);
+    const checked = askReason ? checkForm(Reason, reason) : ({ ok: true, data: '' } as const);
     const next: Record<string, string> = {};
     if (!checked.ok) next.reason = reason.trim() === '' ? 'Give a reason: it is kept in the audit log' : checked.errors._ ?? 'Not a valid reason';
     if (typeToConfirm !== undefined && typed.trim() !== typeToConfirm) next.typed = `Type ${typeToConfirm} to confirm`;
@@ -71,6 +73,7 @@ export function ReasonConfirmModal({ opened, onClose, title, children, confirmLa
       >
         <Stack gap="md">
           <div>{children}</div>
+          {askReason && (
           <Textarea
             label="Reason"
             description="Kept in the audit log with your name."
@@ -84,6 +87,7 @@ export function ReasonConfirmModal({ opened, onClose, title, children, confirmLa
             data-autofocus
             withAsterisk
           />
+          )}
           {typeToConfirm !== undefined && (
             <TextInput
               label={

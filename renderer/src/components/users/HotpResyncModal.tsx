@@ -1,0 +1,74 @@
+import { Alert, Button, Group, Modal, Stack, Text } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { HotpResyncInput } from '../../../../shared/schemas/factors';
+import { errorMessage, fieldErrors, useTRPC } from '../../api/trpc';
+import { checkForm } from '../../lib/zodForm';
+import { CodeInput } from '../common/CodeInput';
+
+/** HOTP resync (RFC 4226 §7.4): two consecutive codes from the token move the counter forward. */
+export function HotpResyncModal({ username, factorId, onClose }: { username: string; factorId: string | null; onClose: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [codes, setCodes] = useState({ code1: '', code2: '' });
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const resync = useMutation(trpc.users.resyncHotp.mutationOptions());
+  useEffect(() => {
+    setCodes({ code1: '', code2: '' });
+    setErrors({});
+    resync.reset();
+  }, [factorId]);
+
+  const submit = async () => {
+    const checked = checkForm(HotpResyncInput, { code1: codes.code1.replace(/\s+/g, ''), code2: codes.code2.replace(/\s+/g, '') });
+    if (!checked.ok) {
+      setErrors(checked.errors);
+      return;
+    }
+    setErrors({});
+    try {
+      await resync.mutateAsync({ username, factorId: factorId!, ...checked.data });
+      void queryClient.invalidateQueries(trpc.users.get.queryFilter({ username }));
+      void queryClient.invalidateQueries(trpc.audit.forUser.pathFilter());
+      notifications.show({ color: 'teal', title: 'Token resynchronised', message: `The HOTP token of ${username} is back in step.` });
+      onClose();
+    } catch (err) {
+      setErrors(fieldErrors(err));
+    }
+  };
+
+  const general = resync.isError && Object.keys(fieldErrors(resync.error)).length === 0 ? errorMessage(resync.error) : null;
+  return (
+    <Modal opened={factorId !== null} onClose={onClose} title={<Text fw={600}>Resynchronise HOTP token</Text>} centered>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+        noValidate
+      >
+        <Stack gap="md">
+          <Text size="sm">When a token was pressed many times without signing in, its codes run ahead of Tessera. Press the button twice and type both codes, in order.</Text>
+          <Group grow align="flex-start">
+            <CodeInput label="First code" value={codes.code1} onChange={(e) => { const v = e.currentTarget.value; setCodes((c) => ({ ...c, code1: v })); }} error={errors.code1} data-autofocus />
+            <CodeInput label="Next code" value={codes.code2} onChange={(e) => { const v = e.currentTarget.value; setCodes((c) => ({ ...c, code2: v })); }} error={errors.code2} />
+          </Group>
+          {general && (
+            <Alert color="red" variant="light" role="alert">
+              {general}
+            </Alert>
+          )}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={resync.isPending}>
+              Resynchronise
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
