@@ -11,6 +11,9 @@ export const CONSOLE_CSP = [
   "style-src 'self'",
   "img-src 'self' data: blob:",
   "font-src 'self'",
+  // Printing a PDF the console fetched (enrollment sheets): a hidden frame on a blob: URL of it. Only
+  // our own scripts can make blob: URLs, and a blob: document inherits this policy (object-src stays 'none').
+  "frame-src 'self' blob:",
   "connect-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
