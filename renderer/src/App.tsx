@@ -13,6 +13,7 @@ import { SettingsPage } from './pages/SettingsPage';
 import { ApiClientsPage } from './pages/ApiClientsPage';
 import { OperatorsPage } from './pages/OperatorsPage';
 import { AuditPage } from './pages/AuditPage';
+import { RolloutPage } from './pages/RolloutPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { RequireRole } from './components/RequireRole';
 
@@ -52,6 +53,7 @@ export function App() {
           <Route path="/api-clients" element={<RequireRole set="audit"><ApiClientsPage /></RequireRole>} />
           <Route path="/operators" element={<RequireRole set="audit"><OperatorsPage /></RequireRole>} />
           <Route path="/audit" element={<RequireRole set="audit"><AuditPage /></RequireRole>} />
+          <Route path="/rollout" element={<RequireRole set="admin"><RolloutPage /></RequireRole>} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </Layout>

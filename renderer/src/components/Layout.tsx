@@ -13,6 +13,7 @@ import './layout.css';
 const NAV: { to: string; label: string; set: RoleSet }[] = [
   { to: '/dashboard', label: 'Dashboard', set: 'readUsers' },
   { to: '/users', label: 'Users', set: 'readUsers' },
+  { to: '/rollout', label: 'Sheet rollout', set: 'admin' },
   { to: '/audit', label: 'Audit log', set: 'audit' },
   { to: '/settings', label: 'Methods & settings', set: 'audit' },
   { to: '/api-clients', label: 'API clients', set: 'audit' },
