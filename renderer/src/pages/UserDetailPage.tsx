@@ -11,6 +11,7 @@ import { PageHeader } from '../components/common/PageHeader';
 import { ReasonConfirmModal } from '../components/common/ReasonConfirmModal';
 import { ErrorState, NothingHere, PageLoader } from '../components/common/States';
 import { EnrollFactorModal } from '../components/users/EnrollFactorModal';
+import { PrintSheetButton } from '../components/sheets/PrintSheetButton';
 import { HotpResyncModal } from '../components/users/HotpResyncModal';
 import { RecoveryCodesModal } from '../components/users/RecoveryCodesModal';
 import { UserActivity } from '../components/users/UserActivity';
@@ -120,6 +121,7 @@ export function UserDetailPage() {
               <Button leftSection={<IconPlus size={16} />} onClick={() => setEnrolling(true)}>
                 Enroll a factor
               </Button>
+              <PrintSheetButton username={u.username} displayName={u.displayName} variant="default" />
               <Menu position="bottom-end" withinPortal>
                 <Menu.Target>
                   <Button variant="default">More actions</Button>
