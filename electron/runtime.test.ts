@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkNativeSqlite, findElectronRuntime, nativeModuleAbi, NATIVE_SQLITE } from './runtime';
+import { checkNativeSqlite, desktopUnavailable, findElectronRuntime, nativeModuleAbi, NATIVE_SQLITE } from './runtime';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -94,5 +94,24 @@ describe('nativeModuleAbi / checkNativeSqlite', () => {
     fs.copyFileSync(nodeBuild, path.join(d, NATIVE_SQLITE));
     expect(checkNativeSqlite(d, 150)).toMatchObject({ ok: false, problem: expect.stringMatching(new RegExp(`built for ABI ${process.versions.modules}, Electron needs 150.*nodedir`)) });
     expect(checkNativeSqlite(d, Number(process.versions.modules))).toEqual({ ok: true, file: path.join(d, NATIVE_SQLITE) });
+  });
+});
+
+describe('desktopUnavailable: why npm start serves the browser instead', () => {
+  const found = { binary: '/x/electron', version: '45.5.0', abi: 150, packageDir: '/x' };
+  const desk = { env: { DISPLAY: ':0' }, platform: 'linux' as const, uid: 1000, runtime: found };
+
+  it('nothing in the way: desktop', () => {
+    expect(desktopUnavailable(desk)).toBeNull();
+    expect(desktopUnavailable({ ...desk, env: { WAYLAND_DISPLAY: 'wayland-0' } })).toBeNull();
+    expect(desktopUnavailable({ ...desk, platform: 'win32', env: {}, uid: null })).toBeNull();
+    expect(desktopUnavailable({ ...desk, platform: 'darwin', env: {}, uid: 0 })).toBeNull();
+  });
+
+  it('says why not', () => {
+    expect(desktopUnavailable({ ...desk, env: { ...desk.env, TESSERA_NO_ELECTRON: '1' } })).toBe('TESSERA_NO_ELECTRON is set');
+    expect(desktopUnavailable({ ...desk, runtime: { missing: 'the Electron 45.5.0 runtime binary is not installed' } })).toMatch(/binary is not installed/);
+    expect(desktopUnavailable({ ...desk, uid: 0 })).toMatch(/running as root/);
+    expect(desktopUnavailable({ ...desk, env: {} })).toMatch(/no graphical display/);
   });
 });

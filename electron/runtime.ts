@@ -87,3 +87,23 @@ export function checkNativeSqlite(dir: string, abi: number): { ok: true; file: s
   }
   return { ok: true, file };
 }
+
+export interface DesktopFacts {
+  env: NodeJS.ProcessEnv;
+  platform: NodeJS.Platform;
+  /** process.getuid() where there is one. */
+  uid: number | null;
+  runtime: ElectronRuntime;
+}
+
+/**
+ * Why `npm start` cannot open the desktop app here (and serves the console
+ * to the browser instead), or null when it can.
+ */
+export function desktopUnavailable(f: DesktopFacts): string | null {
+  if (f.env.TESSERA_NO_ELECTRON) return 'TESSERA_NO_ELECTRON is set';
+  if ('missing' in f.runtime) return f.runtime.missing;
+  if (f.platform === 'linux' && f.uid === 0) return "running as root, and Electron's Chromium sandbox refuses root: start it as a normal user for the desktop app";
+  if (f.platform === 'linux' && !f.env.DISPLAY && !f.env.WAYLAND_DISPLAY) return 'no graphical display (DISPLAY and WAYLAND_DISPLAY are unset)';
+  return null;
+}
