@@ -1,0 +1,129 @@
+import type { AuditView } from './auditUrl';
+import { filtersOf } from './auditUrl';
+
+export type ExportFormat = 'csv' | 'jsonl';
+
+export interface ExportProgress {
+  /** Entries received so far. */
+  rows: number;
+  /** Entries the export holds (the server says before the first byte), or null if it did not. */
+  total: number | null;
+  bytes: number;
+}
+
+export interface ExportResult {
+  blob: Blob;
+  fileName: string;
+  rows: number;
+  bytes: number;
+}
+
+/** The URL of the export of what the list shows: same filters, chosen format. */
+export function exportUrl(view: AuditView, format: ExportFormat): string {
+  const params = new URLSearchParams({ format });
+  for (const [k, v] of Object.entries(filtersOf(view))) if (v !== undefined) params.set(k, v);
+  return `/console/audit/export?${params.toString()}`;
+}
+
+/**
+ * Counts the records in a stream of CSV or JSON-lines bytes as they arrive:
+ * line feeds outside quoted CSV cells (a cell may hold a line break), less
+ * the header line — and, for the JSON-lines bundle, its closing checkpoint.
+ * Works on bytes: in UTF-8 no multi-byte character contains " or \n.
+ */
+export class RecordCounter {
+  private lines = 0;
+  private inQuotes = false;
+
+  constructor(private readonly format: ExportFormat) {}
+
+  push(chunk: Uint8Array): void {
+    if (this.format === 'jsonl') {
+      for (let i = 0; i < chunk.length; i++) if (chunk[i] === 0x0a) this.lines++;
+      return;
+    }
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      if (b === 0x22) this.inQuotes = !this.inQuotes;
+      else if (b === 0x0a && !this.inQuotes) this.lines++;
+    }
+  }
+
+  /** Entries so far; `done` once the stream has ended (the bundle's last line is its checkpoint, not an entry). */
+  records(done = false): number {
+    const overhead = this.format === 'jsonl' && done ? 2 : 1;
+    return Math.max(0, this.lines - overhead);
+  }
+}
+
+function fileNameFrom(disposition: string | null, format: ExportFormat): string {
+  const m = /filename="([^"]+)"/.exec(disposition ?? '');
+  return m?.[1] ?? `tessera-audit.${format}`;
+}
+
+/**
+ * Fetches the export and reads it as it streams, reporting progress (at most
+ * every 100 ms), until it ends or `signal` aborts. Same-origin with the
+ * session cookie and the console's CSRF header.
+ */
+export async function runExport(url: string, format: ExportFormat, signal: AbortSignal, onProgress: (p: ExportProgress) => void): Promise<ExportResult> {
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { 'x-tessera-csrf': '1' }, credentials: 'same-origin', signal });
+  } catch (err) {
+    if (signal.aborted) throw err;
+    throw new Error('Tessera did not answer; check that the server is running');
+  }
+  if (!res.ok || !res.body) {
+    const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+    throw new Error(body?.error?.message ?? `The export failed (HTTP ${res.status})`);
+  }
+  const totalHeader = res.headers.get('x-tessera-total');
+  const total = totalHeader !== null && /^\d+$/.test(totalHeader) ? Number(totalHeader) : null;
+  const counter = new RecordCounter(format);
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
+  let bytes = 0;
+  let lastReport = 0;
+  onProgress({ rows: 0, total, bytes: 0 });
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value as Uint8Array<ArrayBuffer>);
+    bytes += value.byteLength;
+    counter.push(value);
+    const now = performance.now();
+    if (now - lastReport > 100) {
+      lastReport = now;
+      onProgress({ rows: Math.min(counter.records(), total ?? Infinity), total, bytes });
+    }
+  }
+  const rows = counter.records(true);
+  onProgress({ rows, total, bytes });
+  const type = format === 'csv' ? 'text/csv;charset=utf-8' : 'application/x-ndjson;charset=utf-8';
+  return { blob: new Blob(chunks, { type }), fileName: fileNameFrom(res.headers.get('content-disposition'), format), rows, bytes };
+}
+
+/**
+ * Hands the file to the browser as a download. (In the desktop app the
+ * Electron shell will offer a save dialog instead.)
+ */
+export function saveBlob(blob: Blob, fileName: string): void {
+  const href = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = href;
+  a.download = fileName;
+  a.rel = 'noopener';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  // Give the download a moment to start before the URL goes.
+  setTimeout(() => URL.revokeObjectURL(href), 60_000);
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return `${(n / 1024 / 1024 / 1024).toFixed(2)} GB`;
+}
