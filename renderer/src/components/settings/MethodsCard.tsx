@@ -109,6 +109,7 @@ export function MethodsCard() {
                 </Stack>
                 {canChange ? (
                   <Switch
+                    className="method-state"
                     size="md"
                     checked={m.enabled}
                     onChange={(e) => toggle(m, e.currentTarget.checked)}
@@ -117,7 +118,7 @@ export function MethodsCard() {
                     disabled={update.isPending}
                   />
                 ) : (
-                  <Badge color={m.enabled ? 'green' : 'gray'} variant="light" size="lg" aria-label={`${m.label}: ${m.enabled ? 'on' : 'off'}`}>
+                  <Badge className="method-state" color={m.enabled ? 'green' : 'gray'} variant="light" size="lg" aria-label={`${m.label}: ${m.enabled ? 'on' : 'off'}`}>
                     {m.enabled ? 'On' : 'Off'}
                   </Badge>
                 )}
