@@ -16,3 +16,7 @@ export * from './audit/chain';
 export * from './audit/checkpoint';
 export * from './apiKeys';
 export * from './tokens';
+export * from './webauthn/clientData';
+export * from './webauthn/challenge';
+export * from './webauthn/signCount';
+export * from './webauthn/libraryErrors';
