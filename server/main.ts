@@ -4,6 +4,7 @@ import { Store, type Durability } from './store/index';
 import { setSqliteNativeBinding } from './store/db';
 import { createServices, SYSTEM_ACTOR, type Clock, type Services } from './services/index';
 import { expirePendingFactors } from './services/factors';
+import { sweepExpiredChallenges } from './services/webauthn/sweep';
 import { issueSetupToken } from './services/setup';
 import { buildHttpServer } from './api/http';
 import { dbPath, ensureDataDir, loadMasterKey } from './runtime/dataDir';
@@ -87,6 +88,7 @@ export async function startTessera(opts: TesseraOptions): Promise<RunningTessera
   const sweep = setInterval(() => {
     try {
       expirePendingFactors(services, SYSTEM_ACTOR);
+      sweepExpiredChallenges(services, SYSTEM_ACTOR);
       services.operatorAuth.purgeSessions();
     } catch (err) {
       app.log.error({ err }, 'expiring pending factors failed');

@@ -9,3 +9,4 @@ export * from './schemas/apiKeys';
 export * from './schemas/audit';
 export * from './schemas/operators';
 export * from './roles';
+export * from './schemas/webauthn';

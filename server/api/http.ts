@@ -126,6 +126,7 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
           ip: req.ip,
           userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null,
           session: sessionOf(services, req),
+          origin: typeof req.headers.host === 'string' ? `${req.protocol}://${req.headers.host.toLowerCase()}` : null,
           sameOriginRequest: req.headers[CSRF_HEADER] === '1' && !isCrossSite(req),
           setSession: (id) => setSessionCookie(res, req, id),
           jobs,

@@ -5,6 +5,7 @@ import { checkApiKeyFormat, generateApiKey, hashApiKey } from '../core/apiKeys';
 import type { ApiKeyRow } from '../store/index';
 import type { Actor, ServiceContext } from './context';
 import { iso } from './views';
+import { rpAuditDetails, writeAppRelyingParty } from './webauthn/relyingParty';
 
 export interface ApiPrincipal {
   id: string;
@@ -37,7 +38,11 @@ export function createApiKey(ctx: ServiceContext, input: CreateApiKeyInput, acto
   };
   ctx.store.tx(() => {
     ctx.store.apiKeys.insert(row);
-    ctx.audit.append({ actor, action: 'apikey.create', outcome: 'success', details: { apiKeyId: row.id, name: row.name, scopes: input.scopes } });
+    if (input.webauthn) writeAppRelyingParty(ctx, row.id, input.webauthn, row.created_at);
+    ctx.audit.append({
+      actor, action: 'apikey.create', outcome: 'success',
+      details: { apiKeyId: row.id, name: row.name, scopes: input.scopes, ...(input.webauthn ? { webauthn: rpAuditDetails(input.webauthn) } : {}) },
+    });
   });
   return { ...toView({ ...row, last_used_at: null, revoked_at: null }), key: generated.key };
 }

@@ -140,6 +140,18 @@ export function deleteFactor(ctx: ServiceContext, username: string, factorId: st
   });
 }
 
+/** Renames a factor (the label users and operators see in lists). */
+export function renameFactor(ctx: ServiceContext, username: string, factorId: string, label: string, actor: Actor): FactorView {
+  return ctx.store.tx(() => {
+    const user = requireUser(ctx, username);
+    const factor = requireFactor(ctx, user.id, factorId);
+    ctx.store.factors.setLabel(user.id, factor.id, label);
+    ctx.audit.append({ actor, action: 'factor.rename', user: user.username, outcome: 'success', details: { factorId, type: factor.type, from: factor.label, to: label } });
+    const renamed = requireFactor(ctx, user.id, factorId);
+    return toFactorView(renamed, factor.type === 'webauthn' ? ctx.store.webauthn.find(factor.id) : undefined);
+  });
+}
+
 /** Lost device: every factor and every recovery code goes, in one step, with the reason recorded. */
 export function resetUser(ctx: ServiceContext, username: string, reason: string, actor: Actor): { factorsRemoved: number; recoveryCodesRemoved: number } {
   return ctx.store.tx(() => {

@@ -20,6 +20,7 @@ export { updateSettings } from './settingsUpdate';
 export { OperatorAuth } from './operatorAuth';
 export * as operatorAdmin from './operatorAdmin';
 export * as sheets from './sheets/enrollmentSheets';
+export * as webauthn from './webauthn/index';
 
 export interface Services extends ServiceContext {
   verifier: Verifier;

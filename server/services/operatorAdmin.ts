@@ -58,6 +58,9 @@ export function updateOperator(ctx: ServiceContext, input: UpdateOperatorInput, 
       throw new TesseraError('conflict', 'This is the last active administrator; add another administrator first');
     }
     ctx.store.operators.update(op.id, fields);
+    // A lost second factor may be a lost key: resetting removes the operator's security keys too.
+    const keysRemoved = input.resetSecondFactor ? ctx.store.webauthn.deleteAllForOperator(op.id) : 0;
+    if (keysRemoved > 0) changed.securityKeys = { from: keysRemoved, to: 0 };
     const ended = fields.status !== undefined && fields.status !== 'active' ? ctx.store.sessions.deleteForOperator(op.id) : 0;
     ctx.audit.append({ actor, action: 'operator.update', outcome: 'success', details: { operatorId: op.id, operator: op.username, changed, sessionsEnded: ended } });
     return toOperatorView(ctx.store.operators.findById(op.id)!);

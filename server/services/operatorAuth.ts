@@ -8,9 +8,15 @@ import { verifyTotp } from '../core/otp/totp';
 import { evaluateThrottle, recordFailure, recordSuccess, type ThrottleState } from '../core/policy/throttle';
 import { hashPassword, passwordProblems, verifyPassword, verifyPasswordAgainstNothing } from '../core/passwords';
 import { generateToken, hashToken } from '../core/tokens';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import type { AuthenticationResponse, Reauth, WebauthnReason } from '../../shared/schemas/webauthn';
 import type { OperatorRow } from '../store/index';
 import type { Actor, ServiceContext } from './context';
+import { requireMethodEnabled } from './factors';
 import { iso } from './views';
+import { authenticationOptions, commitAssertion, consumeChallenge, credentialDetails, freshChallenge, insertChallenge, precheck, verifyAssertion, type VerifiedAssertion } from './webauthn/ceremony';
+import { WEBAUTHN_REASONS } from '../../shared/schemas/webauthn';
+import type { RelyingParty } from './webauthn/relyingParty';
 
 /** Session limits (NIST 800-63B §4.2.3 for AAL2): idle 30 minutes, absolute 12 hours. */
 export const SESSION_IDLE_MS = 30 * 60_000;
@@ -125,7 +131,9 @@ export class OperatorAuth {
       throw new TesseraError('unauthorized', GENERIC_LOGIN_ERROR);
     }
     if (op.status === 'pending' || !op.totp_sealed) return this.enrollTicket(op);
-    return { next: 'totp', ticket: this.issueTicket({ operatorId: op.id, purpose: 'totp', expiresAt: ctx.clock() + TICKET_MS, attempts: 0 }) };
+    const ticket = this.issueTicket({ operatorId: op.id, purpose: 'totp', expiresAt: ctx.clock() + TICKET_MS, attempts: 0 });
+    const webauthn = ctx.settings.isEnabled('webauthn') && ctx.store.webauthn.forOperator(op.id).some((c) => c.flagged_at === null);
+    return { next: 'totp', ticket, ...(webauthn ? { webauthn: true } : {}) };
   }
 
   /** Step two for an enrolled operator: their TOTP code. Returns a new session. */
@@ -136,6 +144,116 @@ export class OperatorAuth {
   /** Step two on first sign-in: the first code from the newly scanned authenticator. */
   completeEnrollment(input: CodeStepInput, meta: RequestMeta): ConsoleSession {
     return this.codeStep(input, 'enroll', meta);
+  }
+
+  /**
+   * Step two with a security key or passkey instead of the TOTP code: options
+   * listing the operator's keys for this console address, with a challenge
+   * bound to them. The ticket stays valid for the code meanwhile.
+   */
+  async webauthnLoginOptions(ticketText: string, rp: RelyingParty, meta: RequestMeta): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    const { ctx } = this;
+    requireMethodEnabled(ctx, 'webauthn');
+    const { op } = this.openTicket(ticketText, 'totp');
+    const allow = ctx.store.webauthn.forOperator(op.id).filter((c) => c.rp_id === rp.id && c.flagged_at === null);
+    if (allow.length === 0) {
+      throw new TesseraError('conflict', `You have no usable security key for ${rp.id}; use the code from your authenticator app`);
+    }
+    const challenge = freshChallenge();
+    const options = await authenticationOptions({ rp, challenge, allow });
+    const now = ctx.clock();
+    ctx.store.tx(() => {
+      insertChallenge(ctx, challenge, { purpose: 'authenticate', rpId: rp.id, apiKeyId: null, operatorId: op.id, userId: null }, now);
+      ctx.audit.append({ actor: operatorActor(op, meta.ip), action: 'webauthn.challenge', outcome: 'success', details: { purpose: 'authenticate', rpId: rp.id, operatorId: op.id, console: true } });
+    });
+    return options;
+  }
+
+  /**
+   * Step two with a security key: the assertion must answer a challenge
+   * issued to this operator for this console address, come from its origin,
+   * verify with one of their keys, and its signature counter must grow (a
+   * counter that does not flags the key, refused from then on). A refusal
+   * counts like a wrong code (ticket attempts and the operator's throttle),
+   * with the reason in the audit entry.
+   */
+  async completeWebauthnLogin(input: { ticket: string; response: AuthenticationResponse }, rp: RelyingParty, meta: RequestMeta): Promise<ConsoleSession> {
+    const { ctx } = this;
+    requireMethodEnabled(ctx, 'webauthn');
+    const { ticketKey, ticket, op, now } = this.openTicket(input.ticket, 'totp');
+    const pre = precheck(ctx, input.response, 'webauthn.get', rp, { purpose: 'authenticate', rpId: rp.id, apiKeyId: null, operatorId: op.id, userId: null }, now);
+    const cred = pre.credentialId ? ctx.store.webauthn.findByCredentialId(pre.credentialId) : undefined;
+    let reason: WebauthnReason | null = pre.failure;
+    if (!reason && (!cred || cred.operator_id !== op.id || cred.rp_id !== rp.id)) reason = 'unknown_credential';
+    if (!reason && cred!.flagged_at !== null) reason = 'credential_flagged';
+    let verified: VerifiedAssertion | null = null;
+    if (!reason) {
+      const v = await verifyAssertion(rp, pre.challenge!.challenge, cred!, input.response);
+      if (v.ok) verified = v;
+      else reason = v.reason;
+    }
+    const outcome = ctx.store.tx((): { sessionId: string } | { reason: WebauthnReason } => {
+      const consumed = consumeChallenge(ctx, pre);
+      if (!reason && !consumed) reason = 'challenge_unknown_or_used';
+      if (!reason && !this.tickets.has(ticketKey)) reason = 'challenge_unknown_or_used';
+      let counterInfo: Record<string, unknown> = {};
+      if (!reason && verified) {
+        const commit = commitAssertion(ctx, cred!.id, verified, ctx.clock());
+        if (!commit.ok) {
+          reason = commit.reason;
+          if (commit.reason === 'counter_regression') counterInfo = { storedCounter: commit.stored, receivedCounter: commit.received, flagged: true };
+        }
+      }
+      const details = { method: 'webauthn', rpId: rp.id, ...(cred && cred.operator_id === op.id ? { credentialId: cred.id, ...credentialDetails(cred) } : {}), ...counterInfo };
+      if (reason || !verified) {
+        this.secondStepFailed(ticketKey, ticket, op, meta, reason ?? 'unknown_credential', details);
+        return { reason: reason ?? 'unknown_credential' };
+      }
+      return { sessionId: this.openSession(op, meta, now, {}, { ...details, userVerified: verified.userVerified }) };
+    });
+    if ('reason' in outcome) throw new TesseraError('invalid_code', WEBAUTHN_REASONS[outcome.reason]);
+    this.tickets.delete(ticketKey);
+    const fresh = ctx.store.operators.findById(op.id)!;
+    return { sessionId: outcome.sessionId, operator: toOperatorView(fresh), expiresAt: now + SESSION_IDLE_MS };
+  }
+
+  /**
+   * Re-authentication before a signed-in operator changes their own factors
+   * (ASVS 5 7.5.1): their current password, or a fresh code from their
+   * authenticator. A wrong answer counts toward their sign-in throttle and is
+   * audited ('operator.reauth'). On success returns `commit`, to run inside
+   * the caller's transaction: it spends the TOTP step (false: already used).
+   */
+  async reauthenticate(operatorId: string, reauth: Reauth, meta: RequestMeta): Promise<{ commit: () => boolean }> {
+    const { ctx } = this;
+    const op = ctx.store.operators.findById(operatorId);
+    if (!op || op.status !== 'active') throw new TesseraError('unauthorized', 'Sign in to continue');
+    const gate = evaluateThrottle(throttleOf(op), ctx.clock(), OPERATOR_THROTTLE);
+    if (gate.decision !== 'allow') {
+      throw new TesseraError('throttled', `Too many failed attempts. Try again in ${gate.retryAfterSeconds} seconds.`, { retryAfterSeconds: gate.retryAfterSeconds });
+    }
+    let ok = false;
+    let step: number | null = null;
+    if ('password' in reauth) {
+      ok = op.password_hash ? await verifyPassword(reauth.password, op.password_hash) : await verifyPasswordAgainstNothing(reauth.password);
+    } else if (op.totp_sealed) {
+      const secret = ctx.keyring.open(op.totp_sealed, op.totp_key_version!, operatorAad(op.id));
+      const r = verifyTotp({ secret, algorithm: 'SHA1', digits: 6, period: 30 }, reauth.code, { epochSeconds: Math.floor(ctx.clock() / 1000), window: 1, lastStep: op.totp_last_step });
+      if (r.ok) {
+        ok = true;
+        step = r.step;
+      }
+    }
+    if (!ok) {
+      const now = ctx.clock();
+      ctx.store.tx(() => {
+        const next = recordFailure(throttleOf(op), now, OPERATOR_THROTTLE);
+        ctx.store.operators.update(op.id, { failures: next.failures, last_failure_at: next.lastFailureAt, locked_until: next.lockedUntil });
+        ctx.audit.append({ actor: operatorActor(op, meta.ip), action: 'operator.reauth', outcome: 'failure', reason: 'password' in reauth ? 'wrong_password' : 'wrong_code', details: { operatorId: op.id } });
+      });
+      throw new TesseraError('invalid_code', 'That is not your current password or a current code from your authenticator app');
+    }
+    return { commit: () => step === null || ctx.store.operators.advanceTotpStep(op.id, step) };
   }
 
   /** The operator behind a session cookie, or null when the session is unknown, idle too long, expired or disabled. */
@@ -185,9 +303,10 @@ export class OperatorAuth {
     return { next: 'enroll', ticket, otpauthUri, secret: base32Encode(secret) };
   }
 
-  private codeStep(input: CodeStepInput, purpose: Ticket['purpose'], meta: RequestMeta): ConsoleSession {
+  /** The live ticket of a second step and its operator, throttle-gated; throws when the sign-in must start again. */
+  private openTicket(ticketText: string, purpose: Ticket['purpose']): { ticketKey: string; ticket: Ticket; op: OperatorRow; now: number } {
     const { ctx } = this;
-    const ticketKey = hashToken(input.ticket);
+    const ticketKey = hashToken(ticketText);
     const ticket = this.tickets.get(ticketKey);
     const now = ctx.clock();
     if (!ticket || ticket.purpose !== purpose || ticket.expiresAt <= now) {
@@ -203,6 +322,30 @@ export class OperatorAuth {
     if (gate.decision !== 'allow') {
       throw new TesseraError('throttled', `Too many failed sign-ins. Try again in ${gate.retryAfterSeconds} seconds.`, { retryAfterSeconds: gate.retryAfterSeconds });
     }
+    return { ticketKey, ticket, op, now };
+  }
+
+  /** A wrong second step: counts against the ticket (it dies after TICKET_ATTEMPTS) and the operator's throttle, audited. */
+  private secondStepFailed(ticketKey: string, ticket: Ticket, op: OperatorRow, meta: RequestMeta, why: string, details: Record<string, unknown> = {}): void {
+    ticket.attempts += 1;
+    if (ticket.attempts >= TICKET_ATTEMPTS) this.tickets.delete(ticketKey);
+    this.recordLoginFailure(op.username_key, op, meta, why, details);
+  }
+
+  /** Inside the caller's transaction: a new session for `op`, failures cleared, 'operator.login' audited. Returns the session id. */
+  private openSession(op: OperatorRow, meta: RequestMeta, now: number, fields: Partial<OperatorRow>, details: Record<string, unknown> = {}): string {
+    const { ctx } = this;
+    const sessionId = generateToken();
+    const cleared = recordSuccess();
+    ctx.store.operators.update(op.id, { ...fields, failures: cleared.failures, last_failure_at: cleared.lastFailureAt, locked_until: cleared.lockedUntil });
+    ctx.store.sessions.insert({ id_hash: hashToken(sessionId), operator_id: op.id, created_at: now, last_seen_at: now, expires_at: now + SESSION_ABSOLUTE_MS, ip: meta.ip, user_agent: meta.userAgent?.slice(0, 300) ?? null });
+    ctx.audit.append({ actor: operatorActor(op, meta.ip), action: 'operator.login', outcome: 'success', details: { operatorId: op.id, role: op.role, ...details } });
+    return sessionId;
+  }
+
+  private codeStep(input: CodeStepInput, purpose: Ticket['purpose'], meta: RequestMeta): ConsoleSession {
+    const { ctx } = this;
+    const { ticketKey, ticket, op, now } = this.openTicket(input.ticket, purpose);
     const secret = purpose === 'enroll' ? ticket.secret! : ctx.keyring.open(op.totp_sealed!, op.totp_key_version!, operatorAad(op.id));
     const result = verifyTotp({ secret, algorithm: 'SHA1', digits: 6, period: 30 }, input.code, {
       epochSeconds: Math.floor(now / 1000),
@@ -210,30 +353,24 @@ export class OperatorAuth {
       lastStep: purpose === 'enroll' ? 0 : op.totp_last_step,
     });
     if (!result.ok) {
-      ticket.attempts += 1;
-      if (ticket.attempts >= TICKET_ATTEMPTS) this.tickets.delete(ticketKey);
-      this.recordLoginFailure(op.username_key, op, meta, result.reason === 'replay' ? 'replayed_code' : 'wrong_code');
+      this.secondStepFailed(ticketKey, ticket, op, meta, result.reason === 'replay' ? 'replayed_code' : 'wrong_code');
       throw new TesseraError('invalid_code', 'That code is not right. Check the time on your phone and use the newest code.');
     }
     this.tickets.delete(ticketKey);
-    const sessionId = generateToken();
-    const cleared = recordSuccess();
-    ctx.store.tx(() => {
-      const fields: Partial<OperatorRow> = { totp_last_step: result.step, failures: cleared.failures, last_failure_at: cleared.lastFailureAt, locked_until: cleared.lockedUntil };
+    const sessionId = ctx.store.tx(() => {
+      const fields: Partial<OperatorRow> = { totp_last_step: result.step };
       if (purpose === 'enroll') {
         const sealed = ctx.keyring.seal(secret, operatorAad(op.id));
         Object.assign(fields, { totp_sealed: sealed.sealed, totp_key_version: sealed.keyVersion, status: 'active' });
         ctx.audit.append({ actor: operatorActor(op, meta.ip), action: 'operator.enroll', outcome: 'success', details: { operatorId: op.id } });
       }
-      ctx.store.operators.update(op.id, fields);
-      ctx.store.sessions.insert({ id_hash: hashToken(sessionId), operator_id: op.id, created_at: now, last_seen_at: now, expires_at: now + SESSION_ABSOLUTE_MS, ip: meta.ip, user_agent: meta.userAgent?.slice(0, 300) ?? null });
-      ctx.audit.append({ actor: operatorActor(op, meta.ip), action: 'operator.login', outcome: 'success', details: { operatorId: op.id, role: op.role } });
+      return this.openSession(op, meta, now, fields);
     });
     const fresh = ctx.store.operators.findById(op.id)!;
     return { sessionId, operator: toOperatorView(fresh), expiresAt: now + SESSION_IDLE_MS };
   }
 
-  private recordLoginFailure(key: string, op: OperatorRow | undefined, meta: RequestMeta, why: string): void {
+  private recordLoginFailure(key: string, op: OperatorRow | undefined, meta: RequestMeta, why: string, extra: Record<string, unknown> = {}): void {
     const { ctx } = this;
     const now = ctx.clock();
     if (!op) {
@@ -248,7 +385,7 @@ export class OperatorAuth {
       ctx.audit.append({
         actor: op ? operatorActor(op, meta.ip) : { kind: 'system', id: null, name: 'console-login', ip: meta.ip },
         action: 'operator.login', outcome: 'failure', reason: why,
-        details: op ? { operatorId: op.id } : null,
+        details: op ? { operatorId: op.id, ...extra } : null,
       });
     });
   }

@@ -47,9 +47,10 @@ export function listUsers(ctx: ServiceContext, input: ListUsersInput): UserPage 
 export function getUser(ctx: ServiceContext, username: string): UserDetail {
   const user = requireUser(ctx, username);
   const factors = ctx.store.factors.listByUser(user.id);
+  const credentials = factors.some((f) => f.type === 'webauthn') ? new Map(ctx.store.webauthn.forUser(user.id).map((c) => [c.factor_id, c])) : null;
   return {
     ...toUserSummary(user, factors.some((f) => f.status === 'active')),
-    factors: factors.map(toFactorView),
+    factors: factors.map((f) => toFactorView(f, credentials?.get(f.id))),
     recoveryCodes: ctx.store.recoveryCodes.counts(user.id),
     throttle: toThrottleView(user, ctx.clock(), ctx.settings.throttle()),
   };

@@ -10,6 +10,7 @@ import { SetupTokensRepo } from './repos/setupTokens';
 import { UsersRepo } from './repos/users';
 import { SessionsRepo } from './repos/sessions';
 import { DashboardRepo } from './repos/dashboard';
+import { WebauthnRepo } from './repos/webauthn';
 
 export { Db } from './db';
 export type { OpenOptions, Durability } from './db';
@@ -21,6 +22,7 @@ export type { AuditRow, AuditFilter, AuditHeadRow, AuditCheckpointRow } from './
 export type { OperatorRow, OperatorRole } from './repos/operators';
 export type { SessionRow } from './repos/sessions';
 export type { DailyCount } from './repos/dashboard';
+export type { WebauthnRpRow, WebauthnCredentialRow, WebauthnChallengeRow, UserCredentialRow } from './repos/webauthn';
 
 /** The database and every repository over it. */
 export class Store {
@@ -35,6 +37,7 @@ export class Store {
   readonly setupTokens: SetupTokensRepo;
   readonly sessions: SessionsRepo;
   readonly dashboard: DashboardRepo;
+  readonly webauthn: WebauthnRepo;
 
   constructor(readonly db: Db) {
     this.users = new UsersRepo(db);
@@ -48,6 +51,7 @@ export class Store {
     this.setupTokens = new SetupTokensRepo(db);
     this.sessions = new SessionsRepo(db);
     this.dashboard = new DashboardRepo(db);
+    this.webauthn = new WebauthnRepo(db);
   }
 
   static open(path: string, options: OpenOptions = {}): Store {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cleanText } from './text';
+import { WebauthnRpInput } from './webauthn';
 
 export const API_SCOPES = ['verify', 'provision', 'audit'] as const;
 export const ApiScope = z.enum(API_SCOPES);
@@ -8,6 +9,8 @@ export type ApiScope = z.infer<typeof ApiScope>;
 export const CreateApiKeyInput = z.object({
   name: cleanText(64, 'Name'),
   scopes: z.array(ApiScope).min(1, 'Choose at least one scope').max(3).transform((s) => [...new Set(s)].sort()),
+  /** The application's WebAuthn relying party, set with the key (optional; can be set later). */
+  webauthn: WebauthnRpInput.optional(),
 }).strict();
 export type CreateApiKeyInput = z.infer<typeof CreateApiKeyInput>;
 

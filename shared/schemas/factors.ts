@@ -27,6 +27,21 @@ export const ConfirmFactorInput = z.object({
   code: z.string().min(1, 'code must not be empty').max(32, 'code is too long'),
 }).strict();
 
+/** A WebAuthn factor's authenticator: never a secret (a credential is a public key and its id). */
+export const WebauthnFactorInfo = z.object({
+  aaguid: z.string(),
+  /** The authenticator model named by its AAGUID, or "Unknown model". */
+  model: z.string(),
+  rpId: z.string(),
+  backedUp: z.boolean(),
+  deviceType: z.enum(['singleDevice', 'multiDevice']),
+  transports: z.array(z.string()),
+  /** Set when the signature counter went backwards (a possible clone): refused until removed. */
+  flaggedAt: z.string().nullable(),
+  flagReason: z.string().nullable(),
+});
+export type WebauthnFactorInfo = z.infer<typeof WebauthnFactorInfo>;
+
 export const FactorView = z.object({
   id: z.string(),
   type: FactorType,
@@ -39,11 +54,15 @@ export const FactorView = z.object({
   confirmedAt: z.string().nullable(),
   expiresAt: z.string().nullable(),
   lastUsedAt: z.string().nullable(),
+  /** Only on WebAuthn factors. */
+  webauthn: WebauthnFactorInfo.optional(),
 });
 export type FactorView = z.infer<typeof FactorView>;
 
 export const RecoveryCodesIssued = z.object({ codes: z.array(z.string()) });
 export type RecoveryCodesIssued = z.infer<typeof RecoveryCodesIssued>;
+
+export const RenameFactorInput = z.object({ label: cleanText(64, 'Label') }).strict();
 
 export const HotpResyncInput = z.object({
   code1: z.string().regex(/^\d{6,8}$/, 'code1 must be 6–8 digits'),

@@ -33,13 +33,16 @@ export const LoginInput = z.object({ username: cleanText(128, 'Username'), passw
 export type LoginInput = z.infer<typeof LoginInput>;
 
 export const LoginStep = z.discriminatedUnion('next', [
-  z.object({ next: z.literal('totp'), ticket: z.string() }),
+  /** `webauthn`: the operator also has a security key or passkey for this console address, usable instead of the code. */
+  z.object({ next: z.literal('totp'), ticket: z.string(), webauthn: z.boolean().optional() }),
   z.object({ next: z.literal('enroll'), ticket: z.string(), otpauthUri: z.string(), secret: z.string() }),
 ]);
 export type LoginStep = z.infer<typeof LoginStep>;
 
 export const CodeStepInput = z.object({ ticket: Ticket, code: OtpCode }).strict();
 export type CodeStepInput = z.infer<typeof CodeStepInput>;
+
+export const TicketInput = z.object({ ticket: Ticket }).strict();
 
 export const OperatorView = z.object({
   id: z.string(),

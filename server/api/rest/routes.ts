@@ -6,7 +6,17 @@ import { CreateUserInput, ListUsersInput, ReasonInput, UserDetail, UserPage, Use
 import { ConfirmFactorInput, EnrolledFactor, EnrollFactorInput, FactorView, RecoveryCodesIssued } from '../../../shared/schemas/factors';
 import { AuditPage, AuditQuery, AuditVerifyResult } from '../../../shared/schemas/audit';
 import { Id, Username } from '../../../shared/schemas/text';
-import { factors, recoveryCodes, users } from '../../services/index';
+import {
+  CreationOptionsJSON,
+  RequestOptionsJSON,
+  WebauthnAuthenticationOptionsInput,
+  WebauthnAuthenticationResult,
+  WebauthnAuthenticationVerifyInput,
+  WebauthnRegistrationOptionsInput,
+  WebauthnRegistrationResult,
+  WebauthnRegistrationVerifyInput,
+} from '../../../shared/schemas/webauthn';
+import { factors, recoveryCodes, users, webauthn } from '../../services/index';
 
 const UserParams = z.object({ username: Username });
 const FactorParams = z.object({ username: Username, id: Id });
@@ -105,6 +115,58 @@ export const REST_ROUTES: RestRoute[] = [
     summary: 'Issue 10 recovery codes, replacing the old set; shown once', params: UserParams,
     responses: { 201: { description: 'The new codes', schema: RecoveryCodesIssued }, ...common, 404: err('No such user') },
     handler: async ({ params, actor, services }) => ({ status: 201, body: await recoveryCodes.issueRecoveryCodes(services, params.username, actor) }),
+  }),
+  route({
+    method: 'POST', path: '/webauthn/registration/options', operationId: 'webauthnRegistrationOptions', tag: 'WebAuthn', scopes: ['provision'],
+    summary: "Start registering a user's security key or passkey with this application's relying party: options for navigator.credentials.create (startRegistration), with a challenge valid 5 minutes",
+    body: WebauthnRegistrationOptionsInput,
+    responses: {
+      200: { description: 'Creation options (PublicKeyCredentialCreationOptionsJSON)', schema: CreationOptionsJSON },
+      ...common, 404: err('No such user'), 409: err('This API key has no WebAuthn relying party, or the user has too many factors'),
+    },
+    handler: async ({ body, principal, actor, services }) => ({ status: 200, body: await webauthn.appRegistrationOptions(services, { apiKeyId: principal.id }, body.user, actor) }),
+  }),
+  route({
+    method: 'POST', path: '/webauthn/registration/verify', operationId: 'webauthnRegistrationVerify', tag: 'WebAuthn', scopes: ['provision'],
+    summary: "Finish a registration: the browser's response is checked (challenge, origin, RP ID, user presence/verification, AAGUID allow list) and stored as an active factor",
+    body: WebauthnRegistrationVerifyInput,
+    responses: {
+      201: { description: 'Registered: ok true with the new factor', schema: WebauthnRegistrationResult },
+      200: { description: 'Refused: ok false with a reason (the attempt is audited)', schema: WebauthnRegistrationResult },
+      ...common, 404: err('No such user'), 409: err('This API key has no WebAuthn relying party'),
+    },
+    handler: async ({ body, principal, actor, services }) => {
+      const result = await webauthn.appVerifyRegistration(services, { apiKeyId: principal.id }, body, actor);
+      return { status: result.ok ? 201 : 200, body: result };
+    },
+  }),
+  route({
+    method: 'POST', path: '/webauthn/authentication/options', operationId: 'webauthnAuthenticationOptions', tag: 'WebAuthn', scopes: ['verify'],
+    summary: "Start a sign-in: with a user, options listing that user's keys; without one, options for a discoverable passkey. For navigator.credentials.get (startAuthentication); the challenge is valid 5 minutes",
+    body: WebauthnAuthenticationOptionsInput,
+    responses: {
+      200: { description: 'Request options (PublicKeyCredentialRequestOptionsJSON)', schema: RequestOptionsJSON },
+      ...common, 404: err('No such user'), 409: err('No WebAuthn relying party for this API key, or the user has no usable key'),
+      423: err('The user is locked out'), 429: err('Too many recent failures for this user: retry later'),
+    },
+    handler: async ({ body, principal, actor, services }) => ({ status: 200, body: await webauthn.appAuthenticationOptions(services, { apiKeyId: principal.id }, body.user, actor) }),
+  }),
+  route({
+    method: 'POST', path: '/webauthn/authentication/verify', operationId: 'webauthnAuthenticationVerify', tag: 'WebAuthn', scopes: ['verify'],
+    summary: "Check a sign-in response: ok true names the user and factor; ok false gives a reason. Challenges are single use; a signature counter that does not grow flags the key",
+    body: WebauthnAuthenticationVerifyInput,
+    responses: {
+      200: { description: 'Checked: ok true with the user, or ok false with a reason', schema: WebauthnAuthenticationResult },
+      ...common, 409: err('This API key has no WebAuthn relying party'),
+      423: { description: 'The user is locked out', schema: WebauthnAuthenticationResult },
+      429: { description: 'Too many recent failures: retry later', schema: WebauthnAuthenticationResult },
+    },
+    async handler({ body, principal, actor, services }) {
+      const result = await webauthn.appVerifyAuthentication(services, { apiKeyId: principal.id }, body, actor);
+      if (result.ok || (result.reason !== 'throttled' && result.reason !== 'locked')) return { status: 200, body: result };
+      const retry = String(result.retryAfterSeconds ?? 1);
+      return { status: result.reason === 'locked' ? 423 : 429, body: result, headers: { 'retry-after': retry } };
+    },
   }),
   route({
     method: 'GET', path: '/audit', operationId: 'queryAudit', tag: 'Audit', scopes: ['audit'],

@@ -11,6 +11,12 @@ export interface TrpcContext {
   ip: string | null;
   userAgent: string | null;
   session: ConsoleSessionInfo | null;
+  /**
+   * The origin the console was reached at (`http://localhost:8787`), from the
+   * request's scheme and its Host header (already checked against the names
+   * this server answers to). The console's WebAuthn relying party follows it.
+   */
+  origin: string | null;
   /** True when the request carries the console's CSRF header and is not cross-site. */
   sameOriginRequest: boolean;
   /** Sets or clears (null) the session cookie on the response. */
@@ -25,6 +31,7 @@ export function createContextInner(services: Services, extra: Partial<Omit<TrpcC
     ip: extra.ip ?? null,
     userAgent: extra.userAgent ?? null,
     session: extra.session ?? null,
+    origin: extra.origin ?? null,
     sameOriginRequest: extra.sameOriginRequest ?? true,
     setSession: extra.setSession ?? (() => undefined),
     jobs: extra.jobs ?? new JobRegistry(),

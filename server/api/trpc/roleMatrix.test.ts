@@ -32,6 +32,8 @@ const EXPECTED: Record<string, OperatorRole[] | typeof PUBLIC> = {
   'auth.login': PUBLIC,
   'auth.completeLogin': PUBLIC,
   'auth.completeEnrollment': PUBLIC,
+  'auth.webauthnOptions': PUBLIC,
+  'auth.completeWebauthnLogin': PUBLIC,
   'auth.logout': ALL,
   'dashboard.stats': ALL,
   'users.list': ALL,
@@ -44,6 +46,7 @@ const EXPECTED: Record<string, OperatorRole[] | typeof PUBLIC> = {
   'users.confirmFactor': STAFF,
   'users.deleteFactor': STAFF,
   'users.resyncHotp': STAFF,
+  'users.renameFactor': STAFF,
   'users.issueRecoveryCodes': STAFF,
   'settings.get': AUDIT,
   'settings.update': ADMIN,
@@ -51,6 +54,8 @@ const EXPECTED: Record<string, OperatorRole[] | typeof PUBLIC> = {
   'apiKeys.list': AUDIT,
   'apiKeys.create': ADMIN,
   'apiKeys.revoke': ADMIN,
+  'apiKeys.getWebauthn': AUDIT,
+  'apiKeys.setWebauthn': ADMIN,
   'operators.list': AUDIT,
   'operators.create': ADMIN,
   'operators.update': ADMIN,
@@ -61,6 +66,10 @@ const EXPECTED: Record<string, OperatorRole[] | typeof PUBLIC> = {
   'audit.verify': AUDIT,
   'jobs.get': ALL,
   'jobs.cancel': ALL,
+  'profile.webauthn.list': ALL,
+  'profile.webauthn.registrationOptions': ALL,
+  'profile.webauthn.verifyRegistration': ALL,
+  'profile.webauthn.remove': ALL,
 };
 
 interface ProcedureDef {

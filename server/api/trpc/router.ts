@@ -8,6 +8,7 @@ import { settingsRouter } from './routers/settings';
 import { systemRouter } from './routers/system';
 import { usersRouter } from './routers/users';
 import { jobsRouter } from './routers/jobs';
+import { profileRouter } from './routers/profile';
 
 /** The console's API. Role checks live in the procedure builders of init.ts. */
 export const appRouter = router({
@@ -20,6 +21,7 @@ export const appRouter = router({
   operators: operatorsRouter,
   audit: auditRouter,
   jobs: jobsRouter,
+  profile: profileRouter,
 });
 
 export type AppRouter = typeof appRouter;

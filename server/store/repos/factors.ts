@@ -31,6 +31,9 @@ export class FactorsRepo {
   private readonly deleteAllStmt;
   private readonly expiredStmt;
   private readonly usersWithActiveStmt;
+  private readonly insertActiveStmt;
+  private readonly labelStmt;
+  private readonly usedStmt;
 
   constructor(db: Db) {
     const s = db.sqlite;
@@ -64,6 +67,13 @@ export class FactorsRepo {
     this.usersWithActiveStmt = s.prepare<[string], { n: number }>(
       `SELECT count(DISTINCT user_id) AS n FROM factors WHERE type = ? AND status = 'active'`,
     );
+    // A factor proven when it is created (a WebAuthn registration): no secret, active at once.
+    this.insertActiveStmt = s.prepare(
+      `INSERT INTO factors (id, user_id, type, status, label, created_at, confirmed_at)
+       VALUES (@id, @user_id, @type, 'active', @label, @created_at, @created_at)`,
+    );
+    this.labelStmt = s.prepare<[string | null, string, string]>('UPDATE factors SET label = ? WHERE id = ? AND user_id = ?');
+    this.usedStmt = s.prepare<[number, string]>('UPDATE factors SET last_used_at = ? WHERE id = ?');
   }
 
   listByUser(userId: string): FactorRow[] {
@@ -105,6 +115,18 @@ export class FactorsRepo {
 
   expiredPending(now: number): (FactorRow & { username: string })[] {
     return this.expiredStmt.all(now);
+  }
+
+  insertActive(row: Pick<FactorRow, 'id' | 'user_id' | 'type' | 'label' | 'created_at'>): void {
+    this.insertActiveStmt.run(row);
+  }
+
+  setLabel(userId: string, id: string, label: string | null): boolean {
+    return this.labelStmt.run(label, id, userId).changes === 1;
+  }
+
+  markUsed(id: string, now: number): void {
+    this.usedStmt.run(now, id);
   }
 
   countUsersWithActive(type: FactorRow['type']): number {

@@ -58,6 +58,11 @@ export class OperatorsRepo {
     this.insertStmt.run(row);
   }
 
+  /** Records a used TOTP step; false when it (or a later one) was already used: a replay. */
+  advanceTotpStep(id: string, step: number): boolean {
+    return this.db.sqlite.prepare('UPDATE operators SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?').run(step, id, step).changes === 1;
+  }
+
   /** Updates the named columns of one operator. Column names come from code, never from input. */
   update(id: string, fields: Partial<Omit<OperatorRow, 'id' | 'created_at'>>): boolean {
     const names = Object.keys(fields);

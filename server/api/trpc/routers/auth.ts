@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { TesseraError } from '../../../../shared/errors';
-import { CodeStepInput, LoginInput, SetupInput } from '../../../../shared/schemas/operators';
+import { CodeStepInput, LoginInput, SetupInput, Ticket, TicketInput } from '../../../../shared/schemas/operators';
+import { AuthenticationResponse } from '../../../../shared/schemas/webauthn';
 import { toOperatorView } from '../../../services/operatorAuth';
+import { webauthn } from '../../../services/index';
 import { anyOperatorProcedure, publicProcedure, router } from '../init';
 import type { TrpcContext } from '../context';
 
@@ -27,6 +29,17 @@ export const authRouter = router({
 
   completeEnrollment: publicProcedure.input(CodeStepInput).mutation(({ ctx, input }) => {
     const s = ctx.services.operatorAuth.completeEnrollment(input, meta(ctx));
+    ctx.setSession(s.sessionId);
+    return { operator: s.operator };
+  }),
+
+  /** Step two with a security key instead of the code: options for navigator.credentials.get. */
+  webauthnOptions: publicProcedure.input(TicketInput).mutation(({ ctx, input }) =>
+    ctx.services.operatorAuth.webauthnLoginOptions(input.ticket, webauthn.consoleRelyingParty(ctx.services, ctx.origin), meta(ctx)),
+  ),
+
+  completeWebauthnLogin: publicProcedure.input(z.object({ ticket: Ticket, response: AuthenticationResponse }).strict()).mutation(async ({ ctx, input }) => {
+    const s = await ctx.services.operatorAuth.completeWebauthnLogin(input, webauthn.consoleRelyingParty(ctx.services, ctx.origin), meta(ctx));
     ctx.setSession(s.sessionId);
     return { operator: s.operator };
   }),

@@ -18,16 +18,20 @@ export const dashboardRouter = router({
     for (const c of store.dashboard.since(days[0]!)) {
       const row = byDay.get(c.day);
       if (!row) continue;
-      if (c.action === 'factor.confirm' && c.outcome === 'success') row.enrollments += c.n;
-      if (c.action === 'verify' && c.outcome === 'success') row.verifySuccess += c.n;
-      if (c.action === 'verify' && c.outcome === 'failure') row.verifyFailure += c.n;
-      if (c.action === 'verify' && c.outcome === 'denied') row.throttled += c.n;
-      if (c.action === 'verify' && c.reason === 'locked_out') row.lockouts += c.n;
+      // A security key or passkey registered is an enrollment; its sign-ins count as verifies.
+      const enrollment = (c.action === 'factor.confirm' || c.action === 'webauthn.register') && c.outcome === 'success';
+      const verify = c.action === 'verify' || c.action === 'webauthn.authenticate';
+      if (enrollment) row.enrollments += c.n;
+      if (verify && c.outcome === 'success') row.verifySuccess += c.n;
+      if (verify && c.outcome === 'failure') row.verifyFailure += c.n;
+      if (verify && c.outcome === 'denied') row.throttled += c.n;
+      if (verify && c.reason === 'locked_out') row.lockouts += c.n;
     }
     return {
       users: store.users.count(),
       usersWithoutFactor: store.dashboard.usersWithoutFactor(),
       pendingEnrollments: store.dashboard.pendingFactors(),
+      usersWithSecurityKey: store.factors.countUsersWithActive('webauthn'),
       days: [...byDay.values()],
     };
   }),

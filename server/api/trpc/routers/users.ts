@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CreateUserInput, ListUsersInput } from '../../../../shared/schemas/users';
-import { EnrollFactorInput, HotpResyncInput } from '../../../../shared/schemas/factors';
+import { EnrollFactorInput, HotpResyncInput, RenameFactorInput } from '../../../../shared/schemas/factors';
 import { Id, Reason, Username } from '../../../../shared/schemas/text';
 import { factors, recoveryCodes, users } from '../../../services/index';
 import { adminProcedure, helpdeskProcedure, readUsersProcedure, router } from '../init';
@@ -30,6 +30,10 @@ export const usersRouter = router({
     factors.deleteFactor(ctx.services, input.username, input.factorId, input.reason, ctx.actor);
     return { ok: true as const };
   }),
+  /** Renames a factor (TOTP, HOTP, security key or passkey). */
+  renameFactor: helpdeskProcedure
+    .input(FactorRef.extend(RenameFactorInput.shape).strict())
+    .mutation(({ ctx, input }) => factors.renameFactor(ctx.services, input.username, input.factorId, input.label, ctx.actor)),
   resyncHotp: helpdeskProcedure
     .input(FactorRef.extend(HotpResyncInput.shape).strict())
     .mutation(({ ctx, input }) => factors.resyncHotpFactor(ctx.services, input.username, input.factorId, input.code1, input.code2, ctx.actor)),
