@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LAUNCH_SECRET_HEADER, MASTER_KEY_FILE, VERSION } from '../server/main';
-import { runDesktop, WINDOW_STATE_FILE, PREFS_FILE, type DesktopHandle, type ElectronApi } from './desktop';
+import { PROFILE_FOLDER, runDesktop, WINDOW_STATE_FILE, PREFS_FILE, type DesktopHandle, type ElectronApi } from './desktop';
 import { IPC, REFUSED_SENDER } from './ipcChannels';
 import { SAFE_KEY_FILE } from './masterKey';
 import { DEFAULT_WINDOW_STATE, windowOptions } from './policy';
@@ -95,6 +95,20 @@ describe('start-up', () => {
       expect(ev.indexOf(step), `${step} before ready`).toBeLessThan(ready);
     }
     expect(run.fake.app.getPath('userData')).toBe(path.join(run.dir, 'userData'));
+  });
+
+  it("keeps Electron's profile out of the data folder", async () => {
+    const dir = tempDir();
+    const fake = createFakeElectron({ paths: { appData: path.join(dir, 'appData'), documents: dir } });
+    // What defaultDataDir gives on Windows (%APPDATA%\\Tessera) and macOS (<Application Support>/Tessera).
+    const data = path.join(dir, 'appData', 'Tessera');
+    const handle = await runDesktop(fake.api as unknown as ElectronApi, { preloadPath: '/p', env: { TESSERA_DATA: data }, platform: 'darwin', consoleDir: null, log: () => {} });
+    running.push({ fake, handle: handle!, dir, logs: [] });
+    expect(fake.app.getPath('userData')).toBe(path.join(dir, 'appData', PROFILE_FOLDER));
+    expect(path.relative(data, fake.app.getPath('userData')).startsWith('..')).toBe(true);
+    win({ fake, handle: handle!, dir, logs: [] }).close();
+    const unexpected = fs.readdirSync(data).filter((f) => f !== SAFE_KEY_FILE && !/^tessera\.db(-wal|-shm)?$/.test(f));
+    expect(unexpected).toEqual([]); // no window-state.json, no Chromium files
   });
 
   it('a second instance quits at once and starts no server; the first one is focused', async () => {

@@ -58,6 +58,8 @@ export interface DesktopHandle {
   window: ElectronNs.BrowserWindow;
 }
 
+/** The Electron profile folder under the OS app-data folder (never the data folder). */
+export const PROFILE_FOLDER = 'Tessera Desktop';
 export const WINDOW_STATE_FILE = 'window-state.json';
 export const PREFS_FILE = 'desktop-prefs.json';
 
@@ -157,9 +159,11 @@ export async function runDesktop(electron: ElectronApi, opts: DesktopOptions): P
   const log = opts.log ?? ((line: string) => console.log(line));
 
   // --- Before `ready` (synchronous) ---------------------------------------
-  // One name and profile folder whether run from a checkout (`electron .`) or packaged.
+  // One name and profile folder whether run from a checkout (`electron .`) or packaged. The
+  // profile (Chromium's files, window size) is not the data folder: on Windows and macOS
+  // that is <appData>/Tessera, and it should hold Tessera's data only.
   app.setName('Tessera');
-  app.setPath('userData', env.TESSERA_USER_DATA ? path.resolve(env.TESSERA_USER_DATA) : path.join(app.getPath('appData'), 'Tessera'));
+  app.setPath('userData', env.TESSERA_USER_DATA ? path.resolve(env.TESSERA_USER_DATA) : path.join(app.getPath('appData'), PROFILE_FOLDER));
   if (!app.requestSingleInstanceLock()) {
     log('Tessera is already running: focusing its window.');
     app.quit();
