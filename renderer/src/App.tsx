@@ -4,7 +4,7 @@ import { Navigate, Route, Routes, useLocation } from 'react-router';
 import { useTRPC } from './api/trpc';
 import { Layout } from './components/Layout';
 import { OperatorProvider } from './lib/session';
-import { LoginPage } from './pages/LoginPage';
+import { LoginPage, RedirectAfterSignIn } from './pages/LoginPage';
 import { SetupPage } from './pages/SetupPage';
 import { DashboardPage } from './pages/DashboardPage';
 import { UsersPage } from './pages/UsersPage';
@@ -44,7 +44,7 @@ export function App() {
       <Layout>
         <Routes>
           <Route path="/" element={<Navigate to={me.data.operator.role === 'helpdesk' ? '/users' : '/dashboard'} replace />} />
-          <Route path="/login" element={<Navigate to="/" replace />} />
+          <Route path="/login" element={<RedirectAfterSignIn />} />
           <Route path="/setup" element={<Navigate to="/" replace />} />
           <Route path="/dashboard" element={<RequireRole set="readUsers"><DashboardPage /></RequireRole>} />
           <Route path="/users" element={<RequireRole set="readUsers"><UsersPage /></RequireRole>} />

@@ -1,7 +1,7 @@
 import { Alert, Button, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { useNavigate, useSearchParams } from 'react-router';
+import { Navigate, useSearchParams } from 'react-router';
 import { LoginInput, type LoginStep } from '../../../shared/schemas/operators';
 import { errorMessage, fieldErrors, useTRPC } from '../api/trpc';
 import { OperatorCodeStep } from '../components/auth/OperatorCodeStep';
@@ -15,6 +15,16 @@ function safeNext(next: string | null): string {
 }
 
 /**
+ * What a signed-in console shows at /login: the page the operator was sent
+ * here from (`?next=`), else the start page. Signing in only updates
+ * `auth.me`; this route then takes the operator on.
+ */
+export function RedirectAfterSignIn() {
+  const [params] = useSearchParams();
+  return <Navigate to={safeNext(params.get('next'))} replace />;
+}
+
+/**
  * Sign-in: password, then a code from the operator's own authenticator. On
  * an operator's first sign-in (created by an admin) the second step enrolls
  * that authenticator instead.
@@ -22,9 +32,6 @@ function safeNext(next: string | null): string {
 export function LoginPage() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const navigate = useNavigate();
-  const [params] = useSearchParams();
-  const next = safeNext(params.get('next'));
 
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -49,9 +56,9 @@ export function LoginPage() {
     }
   };
 
-  const signedIn = async (operator: { username: string }) => {
+  // The console re-renders signed in at /login, where RedirectAfterSignIn takes over.
+  const signedIn = (operator: { username: string }) => {
     queryClient.setQueryData(trpc.auth.me.queryKey(), { operator } as never);
-    await navigate(next, { replace: true });
   };
 
   const restart = () => {

@@ -4,7 +4,7 @@ import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { useTRPC } from '../api/trpc';
+import { useTRPC, useTRPCClient } from '../api/trpc';
 import { IconPlus, IconSearch, IconUpload, IconUsers } from '../components/common/icons';
 import { PageHeader } from '../components/common/PageHeader';
 import { ErrorState, NothingHere } from '../components/common/States';
@@ -46,8 +46,14 @@ export function UsersPage() {
     );
   }, [debounced, setParams]);
 
+  // Keyset pages by hand: tRPC's infiniteQueryOptions adds a `direction` field that the strict input schema refuses.
+  const client = useTRPCClient();
+  const input = { query: debounced, limit: PAGE, ...(withoutFactor ? { withoutFactor: true } : {}) };
   const list = useInfiniteQuery({
-    ...trpc.users.list.infiniteQueryOptions({ query: debounced, limit: PAGE, ...(withoutFactor ? { withoutFactor: true } : {}) }, { getNextPageParam: (last) => last.nextCursor ?? undefined }),
+    queryKey: [...trpc.users.list.queryKey(input), 'pages'],
+    queryFn: ({ pageParam, signal }) => client.users.list.query({ ...input, ...(pageParam ? { cursor: pageParam } : {}) }, { signal }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
     placeholderData: keepPreviousData,
   });
   const rows = list.data?.pages.flatMap((p) => p.items) ?? [];

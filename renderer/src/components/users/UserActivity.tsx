@@ -1,7 +1,7 @@
 import { Badge, Button, Group, Loader, Paper, Table, Text, Title } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import type { AuditEntry } from '../../../../shared/schemas/audit';
-import { useTRPC } from '../../api/trpc';
+import { useTRPC, useTRPCClient } from '../../api/trpc';
 import { formatDateTime } from '../../lib/format';
 import { ErrorState } from '../common/States';
 
@@ -44,7 +44,14 @@ function detailText(e: AuditEntry): string {
 /** The user's own audit trail, newest first, 25 at a time. */
 export function UserActivity({ username }: { username: string }) {
   const trpc = useTRPC();
-  const trail = useInfiniteQuery(trpc.audit.forUser.infiniteQueryOptions({ username, limit: 25 }, { getNextPageParam: (last) => last.nextCursor ?? undefined }));
+  const client = useTRPCClient();
+  // Pages by hand: tRPC's infiniteQueryOptions adds a `direction` field that the strict input schema refuses.
+  const trail = useInfiniteQuery({
+    queryKey: [...trpc.audit.forUser.queryKey({ username, limit: 25 }), 'pages'],
+    queryFn: ({ pageParam, signal }) => client.audit.forUser.query({ username, limit: 25, ...(pageParam ? { cursor: pageParam } : {}) }, { signal }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+  });
   const entries = trail.data?.pages.flatMap((p) => p.items) ?? [];
 
   return (
