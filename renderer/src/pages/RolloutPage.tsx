@@ -8,7 +8,7 @@ import { batchDownloadUrl, planSheetBatch, startSheetBatch } from '../api/sheets
 import { errorMessage, useTRPC } from '../api/trpc';
 import { IconFile, IconSearch } from '../components/common/icons';
 import { PageHeader } from '../components/common/PageHeader';
-import { defaultPaper, PaperPicker, rememberPaper } from '../components/sheets/PrintSheetButton';
+import { CSP_SAFE_MODAL, defaultPaper, PaperPicker, rememberPaper } from '../components/sheets/PrintSheetButton';
 import { IconDownload, IconPrinter } from '../components/sheets/sheetIcons';
 import '../components/sheets/sheets.css';
 import { formatNumber, plural } from '../lib/format';
@@ -16,13 +16,19 @@ import { formatNumber, plural } from '../lib/format';
 type Kind = SheetSelection['kind'];
 const NO_JOB = '00000000-0000-4000-8000-000000000000';
 const ROW = 40;
+const HEAD = 42;
+const MAX_TABLE_HEIGHT = 400;
+
+function fileSize(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
 
 /** A virtualised table (a dry run may list thousands of users). */
 function VirtualTable<T>({ rows, className, head, cells, testId }: { rows: T[]; className: string; head: string[]; cells: (row: T, index: number) => ReactNode[]; testId: string }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const v = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW, overscan: 10 });
   return (
-    <div ref={scrollRef} className="rollout-scroll" data-testid={testId}>
+    <div ref={scrollRef} className="rollout-scroll" data-testid={testId} style={{ height: Math.min(MAX_TABLE_HEIGHT, HEAD + rows.length * ROW + 2) }}>
       <Table className={`rollout-table ${className}`} verticalSpacing={0}>
         <Table.Thead>
           <Table.Tr>
@@ -355,7 +361,7 @@ export function RolloutPage() {
                   <Alert color="teal" variant="light" title={`${plural(result.data.pages, 'sheet')} ready`}>
                     <Stack gap={6}>
                       <Text size="sm">
-                        One PDF ({(result.data.bytes / 1024 / 1024).toFixed(1)} MB), a page per user. It holds every user&apos;s secret: print it, hand each sheet to its user, then delete the file. The server deletes its copy after 30 minutes.
+                        One PDF ({fileSize(result.data.bytes)}), a page per user. It holds every user&apos;s secret: print it, hand each sheet to its user, then delete the file. The server deletes its copy after 30 minutes.
                       </Text>
                       <Text size="sm">Each sheet works until its date is past; a user finishes by signing in with the first code.</Text>
                     </Stack>
@@ -416,7 +422,7 @@ export function RolloutPage() {
         )}
       </Stack>
 
-      <Modal opened={confirming} onClose={() => setConfirming(false)} title={<Text fw={600}>Generate {currentPlan ? plural(currentPlan.sheets.length, 'sheet') : 'sheets'}?</Text>} centered>
+      <Modal {...CSP_SAFE_MODAL} opened={confirming} onClose={() => setConfirming(false)} title={<Text fw={600}>Generate {currentPlan ? plural(currentPlan.sheets.length, 'sheet') : 'sheets'}?</Text>} centered>
         <Stack gap="md">
           <Text size="sm">
             Each sheet issues a new secret for its user&apos;s authenticator app and is recorded in the audit log. A user becomes protected by it at their first code.
