@@ -8,6 +8,11 @@ test.describe('API clients (admin)', () => {
     const admin = await openConsoleAsAdmin(page, '/api-clients');
     await expect(page.getByRole('heading', { name: 'API clients' })).toBeVisible();
     const name = uniqueName('Payroll portal');
+    if ((await query<ApiKeyView[]>(admin, 'apiKeys.list')).length === 0) {
+      // First in the run: the empty state says what a key is for and offers the next step.
+      await expect(page.getByText('No API clients yet')).toBeVisible();
+      await screen(page, 'api-clients-empty');
+    }
 
     await page.getByRole('button', { name: 'New API client' }).click();
     const dialog = page.getByRole('dialog', { name: 'New API client' });
@@ -80,5 +85,25 @@ test.describe('API clients (admin)', () => {
     // Both changes are in the audit log.
     const log = await query<{ items: { action: string; details: { name: string } }[] }>(admin, 'audit.query', { actor: admin.username, limit: 20 });
     expect(log.items.filter((e) => e.details?.name === name).map((e) => e.action)).toEqual(['apikey.revoke', 'apikey.create']);
+  });
+
+  test('a list that fails to load says so and can be retried', async ({ page }) => {
+    await openConsoleAsAdmin(page, '/dashboard');
+    // The server failing (as a crashed or unreachable one would) for this one query.
+    await page.route('**/trpc/apiKeys.list?**', (route) =>
+      route.fulfill({
+        status: 500,
+        contentType: 'application/json',
+        body: JSON.stringify([{ error: { message: 'Tessera hit an internal error; the details are in its log', code: -32603, data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500 } } }]),
+      }),
+    );
+    await page.goto('/api-clients');
+    const alert = page.getByRole('alert').filter({ hasText: 'Could not load the API clients' });
+    await expect(alert).toBeVisible({ timeout: 15_000 });
+    await expect(alert).toContainText('Tessera hit an internal error');
+    await screen(page, 'api-clients-error');
+    await page.unroute('**/trpc/apiKeys.list?**');
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    await expect(page.getByRole('table', { name: 'API clients' }).or(page.getByText('No API clients yet'))).toBeVisible();
   });
 });

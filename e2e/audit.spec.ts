@@ -148,6 +148,29 @@ test.describe('Audit log (admin)', () => {
     fs.rmSync(await bundle.download.path(), { force: true });
   });
 
+  test('a slow export shows its progress and can be cancelled; nothing is saved', async ({ page }) => {
+    await openConsoleAsAdmin(page, '/audit');
+    await expect(page.getByRole('grid', { name: /Audit entries/ })).toBeVisible();
+    // A slow line (about 8 KB/s), so the export is still running when Cancel is pressed.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: 8 * 1024, uploadThroughput: -1 });
+    let downloads = 0;
+    page.on('download', () => downloads++);
+    await page.getByRole('button', { name: 'Export' }).click();
+    await page.getByRole('menuitem', { name: /JSON lines/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Export the whole log as JSON lines' });
+    await expect(dialog.getByTestId('export-progress')).toHaveText(/^[\d,]+ of [\d,]+ entries$/);
+    await expect(dialog.getByTestId('export-progress')).not.toHaveText(/^0 of/, { timeout: 15_000 });
+    await screen(page, 'audit-export-progress');
+    await dialog.getByRole('button', { name: 'Cancel export' }).click();
+    await expect(dialog.getByText('Export cancelled')).toBeVisible();
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    expect(downloads).toBe(0);
+    // The server stopped too: it still answers at once.
+    expect((await page.request.get('/healthz')).status()).toBe(200);
+  });
+
   test('the integrity check says OK, or FAILED at the first bad entry', async ({ page }) => {
     const admin = await openConsoleAsAdmin(page, '/audit');
     await page.getByRole('button', { name: 'Check integrity' }).click();
