@@ -42,6 +42,16 @@ describe('masterKey', () => {
   });
 });
 
+describe('a key sealed by the desktop app', () => {
+  it('the command line says it cannot open it, and never makes a new key', () => {
+    const dir = tempDir();
+    openTessera({ dataDir: dir, env: {}, masterKey: randomBytes(32) }).store.close();
+    fs.writeFileSync(path.join(dir, `${MASTER_KEY_FILE}.safe`), 'sealed');
+    expect(() => openTessera({ dataDir: dir, env: {} })).toThrow(/sealed by the desktop app's OS keychain.*TESSERA_MASTER_KEY/);
+    expect(fs.existsSync(path.join(dir, MASTER_KEY_FILE))).toBe(false);
+  });
+});
+
 describe('sqliteNativeBinding', () => {
   it('loads the given better-sqlite3 addon', () => {
     const require = createRequire(import.meta.url);
