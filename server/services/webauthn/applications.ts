@@ -92,7 +92,7 @@ export async function appVerifyRegistration(ctx: ServiceContext, caller: AppCall
     if (!ctx.store.users.findById(user.id)) throw new TesseraError('not_found', 'No user with that username');
     if (pre.failure) return fail(pre.failure);
     if (!consumed) return fail('challenge_unknown_or_used');
-    if (!verified || !verified.ok) return fail(verified?.reason ?? 'malformed_response');
+    if (!verified || !verified.ok) return fail(verified?.reason ?? 'malformed_response', verified?.aaguid ? { aaguid: verified.aaguid, model: authenticatorModel(verified.aaguid) } : {});
     const details = { aaguid: verified.aaguid, model: authenticatorModel(verified.aaguid), rpId: rp.id };
     if (ctx.store.webauthn.findByCredentialId(verified.credentialId)) return fail('credential_exists', details);
     if (ctx.store.factors.listByUser(user.id).length >= MAX_FACTORS_PER_USER) return fail('too_many_factors', details);

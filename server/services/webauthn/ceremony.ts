@@ -92,7 +92,8 @@ export function registrationOptions(opts: {
     userName: opts.userName,
     userID: new TextEncoder().encode(opts.userHandle),
     userDisplayName: opts.userDisplayName,
-    challenge: opts.challenge,
+    // As bytes: a string would be taken as UTF-8 text and encoded once more.
+    challenge: new Uint8Array(decodeBase64Url(opts.challenge)!),
     timeout: CHALLENGE_TTL_MS,
     attestationType: 'none',
     excludeCredentials: opts.exclude.map((c) => ({ id: encodeBase64Url(c.credential_id), transports: transportsOf(c) })),
@@ -103,7 +104,7 @@ export function registrationOptions(opts: {
 export function authenticationOptions(opts: { rp: RelyingParty; challenge: string; allow: WebauthnCredentialRow[] | null }): Promise<PublicKeyCredentialRequestOptionsJSON> {
   return generateAuthenticationOptions({
     rpID: opts.rp.id,
-    challenge: opts.challenge,
+    challenge: new Uint8Array(decodeBase64Url(opts.challenge)!),
     timeout: CHALLENGE_TTL_MS,
     userVerification: opts.rp.requireUserVerification ? 'required' : 'preferred',
     ...(opts.allow ? { allowCredentials: opts.allow.map((c) => ({ id: encodeBase64Url(c.credential_id), transports: transportsOf(c) })) } : {}),
@@ -176,7 +177,7 @@ export async function verifyRegistration(
   rp: RelyingParty,
   challenge: string,
   response: RegistrationResponse,
-): Promise<VerifiedRegistration | { ok: false; reason: WebauthnReason }> {
+): Promise<VerifiedRegistration | { ok: false; reason: WebauthnReason; aaguid?: string }> {
   let info;
   try {
     const r = await verifyRegistrationResponse({
@@ -196,7 +197,7 @@ export async function verifyRegistration(
   const credentialId = parseCredentialId(info.credential.id);
   if (!credentialId) return { ok: false, reason: 'credential_id_too_long' };
   const aaguid = info.aaguid.toLowerCase();
-  if (rp.aaguids.length > 0 && !rp.aaguids.includes(aaguid)) return { ok: false, reason: 'aaguid_not_allowed' };
+  if (rp.aaguids.length > 0 && !rp.aaguids.includes(aaguid)) return { ok: false, reason: 'aaguid_not_allowed', aaguid };
   return {
     ok: true,
     credentialId,

@@ -93,7 +93,7 @@ export async function operatorVerifyRegistration(
     const consumed = consumeChallenge(ctx, pre);
     if (pre.failure) return fail(pre.failure);
     if (!consumed) return fail('challenge_unknown_or_used');
-    if (!verified || !verified.ok) return fail(verified?.reason ?? 'malformed_response');
+    if (!verified || !verified.ok) return fail(verified?.reason ?? 'malformed_response', verified?.aaguid ? { aaguid: verified.aaguid, model: authenticatorModel(verified.aaguid) } : {});
     const details = { aaguid: verified.aaguid, model: authenticatorModel(verified.aaguid) };
     if (ctx.store.webauthn.findByCredentialId(verified.credentialId)) return fail('credential_exists', details);
     if (ctx.store.webauthn.forOperator(op.id).length >= MAX_OPERATOR_KEYS) return fail('too_many_factors', details);
