@@ -1,6 +1,6 @@
 import type { APIResponse, Page } from '@playwright/test';
 import { createOperator, expect, openConsoleAs, setupFirstAdmin, test, type OperatorCreds } from './support/console';
-import { query } from './support/consoleExtra';
+import { query, screen } from './support/consoleExtra';
 import type { Settings } from '../shared/schemas/settings';
 import type { ApiKeyView } from '../shared/schemas/apiKeys';
 import type { OperatorView } from '../shared/schemas/operators';
@@ -70,6 +70,7 @@ for (const role of ['helpdesk', 'auditor'] as const) {
       // The screens say so rather than showing a broken page, and the navigation does not offer them.
       await page.goto('/settings');
       await expect(page.getByText('Not available for your role')).toBeVisible();
+      await screen(page, 'helpdesk-settings-not-available');
       await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' })).toHaveCount(0);
     } else {
       expect(exportRes.status()).toBe(200);
