@@ -14,6 +14,7 @@ import { ApiClientsPage } from './pages/ApiClientsPage';
 import { OperatorsPage } from './pages/OperatorsPage';
 import { AuditPage } from './pages/AuditPage';
 import { RolloutPage } from './pages/RolloutPage';
+import { ProfilePage } from './pages/ProfilePage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { RequireRole } from './components/RequireRole';
 
@@ -54,6 +55,7 @@ export function App() {
           <Route path="/operators" element={<RequireRole set="audit"><OperatorsPage /></RequireRole>} />
           <Route path="/audit" element={<RequireRole set="audit"><AuditPage /></RequireRole>} />
           <Route path="/rollout" element={<RequireRole set="admin"><RolloutPage /></RequireRole>} />
+          <Route path="/profile" element={<RequireRole set="anyOperator"><ProfilePage /></RequireRole>} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </Layout>

@@ -113,7 +113,11 @@ const CredentialIdText = b64url('Credential id', 1364).min(1, 'Credential id is 
 
 const Transport = z.enum(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb']);
 
-const ExtensionResults = z.record(z.string(), z.unknown()).refine((v) => JSON.stringify(v).length <= 2048, 'clientExtensionResults is too large');
+/** The browser's extension outputs: an object (not read by Tessera), bounded in size. */
+const ExtensionResults = z
+  .unknown()
+  .refine((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'clientExtensionResults must be an object')
+  .refine((v) => JSON.stringify(v).length <= 2048, 'clientExtensionResults is too large');
 
 export const RegistrationResponse = z.object({
   id: CredentialIdText,

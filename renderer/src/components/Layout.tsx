@@ -1,4 +1,4 @@
-import { Badge, Burger, Button, Group, NavLink, Text } from '@mantine/core';
+import { Anchor, Badge, Burger, Button, Group, NavLink, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, type ReactNode } from 'react';
@@ -58,9 +58,9 @@ export function Layout({ children }: { children: ReactNode }) {
             </Text>
           </Group>
           <Group gap="sm" wrap="nowrap" miw={0}>
-            <Text size="sm" className="truncate" maw={260} title={operator.username}>
+            <Anchor component={RouterLink} to="/profile" size="sm" className="truncate" maw={260} title={`${operator.username}: your profile and security keys`}>
               {operator.displayName ?? operator.username}
-            </Text>
+            </Anchor>
             <Badge variant="light">{ROLE_LABELS[operator.role]}</Badge>
             <Button variant="subtle" size="xs" onClick={() => logout.mutate()} loading={logout.isPending}>
               Sign out
