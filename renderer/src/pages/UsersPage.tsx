@@ -2,7 +2,7 @@ import { Anchor, Badge, Button, Group, Loader, Stack, Switch, Table, Text, TextI
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useTRPC, useTRPCClient } from '../api/trpc';
 import { IconPlus, IconSearch, IconUpload, IconUsers } from '../components/common/icons';
@@ -29,22 +29,26 @@ export function UsersPage() {
   const [params, setParams] = useSearchParams();
   const [query, setQuery] = useState(params.get('q') ?? '');
   const [debounced] = useDebouncedValue(query.trim(), 150);
-  const withoutFactor = params.get('withoutFactor') === '1';
+  // Mirrored in state so the switch flips at once (the address changes in a transition).
+  const inAddress = params.get('withoutFactor') === '1';
+  const [withoutFactor, setWithoutFactor] = useState(inAddress);
+  useEffect(() => setWithoutFactor(inAddress), [inAddress]);
   const [creating, setCreating] = useState(false);
   const [importing, setImporting] = useState(false);
 
-  // Keep the search in the address, so a filtered list can be linked to and survives a reload.
+  // The address holds the search and the filter, so a filtered list can be linked to and survives a reload.
+  // Read the current address at the time of the change: two quick changes must not undo each other.
+  const updateParams = useCallback(
+    (change: (p: URLSearchParams) => void) => {
+      const next = new URLSearchParams(window.location.search);
+      change(next);
+      setParams(next, { replace: true });
+    },
+    [setParams],
+  );
   useEffect(() => {
-    setParams(
-      (p) => {
-        const next = new URLSearchParams(p);
-        if (debounced) next.set('q', debounced);
-        else next.delete('q');
-        return next;
-      },
-      { replace: true },
-    );
-  }, [debounced, setParams]);
+    if ((new URLSearchParams(window.location.search).get('q') ?? '') !== debounced) updateParams((p) => (debounced ? p.set('q', debounced) : p.delete('q')));
+  }, [debounced, updateParams]);
 
   // Keyset pages by hand: tRPC's infiniteQueryOptions adds a `direction` field that the strict input schema refuses.
   const client = useTRPCClient();
@@ -70,16 +74,10 @@ export function UsersPage() {
     scrollRef.current?.scrollTo({ top: 0 });
   }, [debounced, withoutFactor]);
 
-  const toggleWithoutFactor = (on: boolean) =>
-    setParams(
-      (p) => {
-        const next = new URLSearchParams(p);
-        if (on) next.set('withoutFactor', '1');
-        else next.delete('withoutFactor');
-        return next;
-      },
-      { replace: true },
-    );
+  const toggleWithoutFactor = (on: boolean) => {
+    setWithoutFactor(on);
+    updateParams((p) => (on ? p.set('withoutFactor', '1') : p.delete('withoutFactor')));
+  };
 
   const countText = list.data ? `${formatNumber(rows.length)}${list.hasNextPage ? '+' : ''} ${rows.length === 1 && !list.hasNextPage ? 'user' : 'users'}${debounced || withoutFactor ? ' match' : ''}` : ' ';
 
