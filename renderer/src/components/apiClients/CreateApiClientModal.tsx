@@ -6,7 +6,6 @@ import { errorMessage, fieldErrors, useTRPC } from '../../api/trpc';
 import { checkForm } from '../../lib/zodForm';
 import { SCOPE_TEXT } from './scopes';
 import './apiClients.css';
-import { CSP_SAFE_OVERLAY } from '../settings/ConfirmModal';
 
 /**
  * New API client in two steps: name and scopes (checked with the server's
@@ -53,7 +52,7 @@ export function CreateApiClientModal({ opened, onClose }: { opened: boolean; onC
 
   if (created) {
     return (
-      <Modal {...CSP_SAFE_OVERLAY} opened={opened} onClose={close} title="API client created" centered size="lg" closeOnEscape={false} closeOnClickOutside={false} withCloseButton={false}>
+      <Modal opened={opened} onClose={close} title="API client created" centered size="lg" closeOnEscape={false} closeOnClickOutside={false} withCloseButton={false}>
         <Stack gap="md">
           <Text size="sm">
             The key for <b>{created.name}</b>. Put it in the application’s secret store now and send it as{' '}
@@ -85,7 +84,7 @@ export function CreateApiClientModal({ opened, onClose }: { opened: boolean; onC
   }
 
   return (
-    <Modal {...CSP_SAFE_OVERLAY} opened={opened} onClose={close} title="New API client" centered size="lg">
+    <Modal opened={opened} onClose={close} title="New API client" centered size="lg">
       <form onSubmit={submit} noValidate>
         <Stack gap="md">
           <TextInput

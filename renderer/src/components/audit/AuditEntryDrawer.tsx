@@ -4,7 +4,6 @@ import type { AuditEntry } from '../../../../shared/schemas/audit';
 import { useCan } from '../../lib/session';
 import type { AuditView } from './auditUrl';
 import { ACTOR_KIND_LABELS, formatUtc, OutcomeBadge } from './outcome';
-import { CSP_SAFE_OVERLAY } from '../settings/ConfirmModal';
 
 /**
  * One entry in full: who, what, to whom, outcome and why, from where, the
@@ -26,7 +25,7 @@ export function AuditEntryDrawer({
 }) {
   const canReadUsers = useCan('readUsers');
   return (
-    <Drawer {...CSP_SAFE_OVERLAY} opened={entry !== null} onClose={onClose} position="right" size="lg" title={entry ? `Audit entry #${entry.seq.toLocaleString('en')}` : ''}>
+    <Drawer opened={entry !== null} onClose={onClose} position="right" size="lg" title={entry ? `Audit entry #${entry.seq.toLocaleString('en')}` : ''}>
       {entry && (
         <Stack gap="lg">
           <Group justify="space-between">

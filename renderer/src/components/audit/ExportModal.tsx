@@ -3,7 +3,6 @@ import { useEffect, useRef, useState } from 'react';
 import type { AuditView } from './auditUrl';
 import { hasFilters } from './auditUrl';
 import { exportUrl, formatBytes, runExport, saveBlob, type ExportFormat, type ExportProgress, type ExportResult } from './exportStream';
-import { CSP_SAFE_OVERLAY } from '../settings/ConfirmModal';
 
 type State =
   | { phase: 'running'; progress: ExportProgress }
@@ -64,7 +63,7 @@ export function ExportModal({ request, onClose }: { request: { view: AuditView; 
   const percent = p && p.total ? Math.min(100, (p.rows / p.total) * 100) : p && p.total === 0 ? 100 : null;
 
   return (
-    <Modal {...CSP_SAFE_OVERLAY}
+    <Modal
       opened={request !== null}
       onClose={running ? cancel : close}
       title={`Export ${filtered ? 'filtered entries' : 'the whole log'} as ${FORMAT_LABELS[format]}`}

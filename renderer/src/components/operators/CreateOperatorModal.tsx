@@ -6,7 +6,6 @@ import { CreateOperatorInput, ROLE_LABELS, type OperatorRole } from '../../../..
 import { errorMessage, fieldErrors, useTRPC } from '../../api/trpc';
 import { checkForm } from '../../lib/zodForm';
 import { RoleRadios } from './RoleRadios';
-import { CSP_SAFE_OVERLAY } from '../settings/ConfirmModal';
 
 const EMPTY = { username: '', displayName: '', role: 'helpdesk' as OperatorRole, password: '' };
 
@@ -61,7 +60,7 @@ export function CreateOperatorModal({ opened, onClose }: { opened: boolean; onCl
   };
 
   return (
-    <Modal {...CSP_SAFE_OVERLAY} opened={opened} onClose={close} title="Add operator" centered size="lg">
+    <Modal opened={opened} onClose={close} title="Add operator" centered size="lg">
       <form onSubmit={submit} noValidate>
         <Stack gap="md">
           <Group grow align="flex-start">

@@ -6,7 +6,6 @@ import { UpdateOperatorInput, type OperatorRole, type OperatorView } from '../..
 import { errorMessage, fieldErrors, useTRPC } from '../../api/trpc';
 import { checkForm } from '../../lib/zodForm';
 import { RoleRadios } from './RoleRadios';
-import { CSP_SAFE_OVERLAY } from '../settings/ConfirmModal';
 
 /** Changes an operator's display name and role (only what changed is sent). */
 export function EditOperatorModal({ operator, isSelf, onClose }: { operator: OperatorView; isSelf: boolean; onClose: () => void }) {
@@ -48,7 +47,7 @@ export function EditOperatorModal({ operator, isSelf, onClose }: { operator: Ope
   };
 
   return (
-    <Modal {...CSP_SAFE_OVERLAY} opened onClose={onClose} title={`Edit ${operator.username}`} centered size="lg">
+    <Modal opened onClose={onClose} title={`Edit ${operator.username}`} centered size="lg">
       <form onSubmit={submit} noValidate>
         <Stack gap="md">
           <TextInput

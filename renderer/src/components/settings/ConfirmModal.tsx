@@ -3,13 +3,6 @@ import type { ReactNode } from 'react';
 import { errorMessage } from '../../api/trpc';
 
 /**
- * Modal and Drawer props that keep the console's CSP (style-src 'self')
- * intact: react-remove-scroll's scroll-bar remover injects a <style> element,
- * which the CSP refuses. Wheel and touch scrolling behind the dialog stay locked.
- */
-export const CSP_SAFE_OVERLAY = { removeScrollProps: { removeScrollBar: false } } as const;
-
-/**
  * "Are you sure?" for a change with consequences: says what will happen,
  * the safe choice (Cancel) is focused first, Esc cancels, and a server
  * refusal is shown in the dialog rather than closing it.
@@ -36,7 +29,7 @@ export function ConfirmModal({
   onClose: () => void;
 }) {
   return (
-    <Modal {...CSP_SAFE_OVERLAY} opened={opened} onClose={onClose} title={title} centered size="md">
+    <Modal opened={opened} onClose={onClose} title={title} centered size="md">
       <Stack gap="md">
         {children}
         {error ? (
