@@ -57,4 +57,3 @@ describe('checkpoints', () => {
     expect(sig).toBe(fresh);
   });
 });
-});
