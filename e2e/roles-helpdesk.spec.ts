@@ -30,13 +30,13 @@ test('helpdesk finds a user and resets a lost device with a reason', async ({ pa
   await expect(page.getByRole('menuitem', { name: 'Delete user…' })).toHaveCount(0);
   await page.getByRole('menuitem', { name: 'Reset lost device…' }).click();
   const dialog = page.getByRole('dialog', { name: `Reset ${name}’s lost device?` });
-  await dialog.getByRole('button', { name: 'Reset: remove all factors and codes' }).click();
+  await dialog.getByRole('button', { name: 'Reset lost device' }).click();
   await expect(dialog.getByText('Give a reason: it is kept in the audit log')).toBeVisible();
   await expect(dialog.locator('.mantine-TextInput-error')).toHaveText(`Type ${name} to confirm`);
   await dialog.getByLabel('Reason').fill('phone lost on a train, ticket 5521');
   await dialog.getByRole('textbox', { name: /to confirm/ }).fill(name);
   await shot(page, 'helpdesk-reset');
-  await dialog.getByRole('button', { name: 'Reset: remove all factors and codes' }).click();
+  await dialog.getByRole('button', { name: 'Reset lost device' }).click();
   await expect(dialog).toBeHidden();
   await expect(page.getByText('No factors yet')).toBeVisible();
   const entry = page.getByTestId('user-activity').getByRole('row', { name: /Lost device reset/ });

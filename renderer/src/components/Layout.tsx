@@ -69,9 +69,11 @@ export function Layout({ children }: { children: ReactNode }) {
         </Group>
       </header>
       <nav className="shell-nav" aria-label="Main">
-        {NAV.map((n) => (
-          <NavItem key={n.to} {...n} />
-        ))}
+        <div className="shell-nav-inner">
+          {NAV.map((n) => (
+            <NavItem key={n.to} {...n} />
+          ))}
+        </div>
       </nav>
       <main className="shell-main">
         <div className="shell-main-inner">{children}</div>

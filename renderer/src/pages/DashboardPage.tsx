@@ -4,11 +4,11 @@ import { useState } from 'react';
 import { useTRPC } from '../api/trpc';
 import { DayChart } from '../components/dashboard/DayChart';
 import { StatCard } from '../components/dashboard/StatCard';
-import { IconAlert, IconClock, IconLock, IconUserOff, IconUsers } from '../components/common/icons';
+import { IconAlert, IconLock, IconUserOff, IconUsers } from '../components/common/icons';
 import { PageHeader } from '../components/common/PageHeader';
 import { ErrorState } from '../components/common/States';
 import { useCan } from '../lib/session';
-import { formatNumber } from '../lib/format';
+import { formatNumber, plural } from '../lib/format';
 import '../components/common/common.css';
 
 const PERIODS = [
@@ -44,7 +44,7 @@ export function DashboardPage() {
       <>
         {header}
         <div className="stat-grid">
-          {[0, 1, 2, 3, 4].map((i) => (
+          {[0, 1, 2, 3].map((i) => (
             <Skeleton key={i} h={104} radius="md" />
           ))}
         </div>
@@ -60,7 +60,7 @@ export function DashboardPage() {
     <Stack gap="md">
       {header}
       <div className="stat-grid">
-        <StatCard label="Users" value={s.users} icon={<IconUsers />} to="/users" linkLabel="Open the user list" hint={`${formatNumber(sum('enrollments'))} enrollments in the ${period}`} />
+        <StatCard label="Users" value={s.users} icon={<IconUsers />} to="/users" linkLabel="Open the user list" hint={`${plural(sum('enrollments'), 'enrollment')} in the ${period}`} />
         <StatCard
           label="Without an active factor"
           value={s.usersWithoutFactor}
@@ -68,15 +68,14 @@ export function DashboardPage() {
           color={s.usersWithoutFactor > 0 ? 'orange' : 'teal'}
           to="/users?withoutFactor=1"
           linkLabel="List the users without an active factor"
-          hint={s.usersWithoutFactor > 0 ? 'Cannot pass MFA yet' : 'Everyone can sign in with MFA'}
+          hint={s.pendingEnrollments > 0 ? `${plural(s.pendingEnrollments, 'enrollment')} waiting for a first code` : s.usersWithoutFactor > 0 ? 'Cannot pass MFA yet' : 'Everyone can pass MFA'}
         />
-        <StatCard label="Pending enrollments" value={s.pendingEnrollments} icon={<IconClock />} color="grape" hint="Scanned but not yet confirmed" />
         <StatCard
           label="Failed verifies"
           value={sum('verifyFailure')}
           icon={<IconAlert />}
           color="red"
-          hint={`${formatNumber(sum('verifySuccess'))} succeeded in the ${period}`}
+          hint={`${formatNumber(sum('verifySuccess'))} accepted in the ${period}`}
           {...(canAudit ? { to: '/audit?action=verify&outcome=failure', linkLabel: 'Open the failed verifies in the audit log' } : {})}
         />
         <StatCard

@@ -1,4 +1,4 @@
-import { ActionIcon, Alert, Badge, Button, Group, Menu, Paper, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
+import { Alert, Badge, Button, Group, Menu, Paper, Stack, Table, Text, ThemeIcon, Title, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { TRPCClientError } from '@trpc/client';
@@ -252,9 +252,9 @@ export function UserDetailPage() {
                 <Title order={3} size="h4">
                   Recovery codes
                 </Title>
-                <ActionIcon variant="light" color="gray" aria-hidden tabIndex={-1}>
+                <ThemeIcon variant="light" color="gray" aria-hidden>
                   <IconKey size={16} />
-                </ActionIcon>
+                </ThemeIcon>
               </Group>
               <Text size="sm" data-testid="recovery-count">
                 {u.recoveryCodes.total === 0 ? 'None issued' : `${u.recoveryCodes.unused} of ${u.recoveryCodes.total} unused`}
@@ -313,7 +313,7 @@ export function UserDetailPage() {
             opened={confirm?.kind === 'reset'}
             onClose={() => setConfirm(null)}
             title={`Reset ${u.username}’s lost device?`}
-            confirmLabel="Reset: remove all factors and codes"
+            confirmLabel="Reset lost device"
             typeToConfirm={u.username}
             reasonPlaceholder="e.g. ticket #4711: phone stolen"
             onConfirm={async (reason) => {
@@ -322,7 +322,8 @@ export function UserDetailPage() {
             }}
           >
             <Text size="sm">
-              Removes <b>all {plural(u.factors.length, 'factor')}</b> and <b>{plural(u.recoveryCodes.total, 'recovery code')}</b> of {u.username}. They cannot pass MFA until a new factor is enrolled. This cannot be undone.
+              Removes <b>{u.factors.length === 1 ? 'the only factor' : `all ${plural(u.factors.length, 'factor')}`}</b>
+              {u.recoveryCodes.total > 0 ? <> and <b>{plural(u.recoveryCodes.total, 'recovery code')}</b></> : null} of {u.username}. They cannot pass MFA until a new factor is enrolled. This cannot be undone.
             </Text>
           </ReasonConfirmModal>
           <ReasonConfirmModal

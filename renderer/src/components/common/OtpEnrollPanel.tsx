@@ -34,11 +34,18 @@ export function OtpEnrollPanel({ otpauthUri, secret, account }: { otpauthUri: st
       <Group align="flex-start" gap="lg" wrap="wrap">
         <QrCode value={otpauthUri} label={`QR code for an authenticator app${account ? ` (${account})` : ''}`} />
         <Stack gap="sm" flex={1} miw={240}>
-          <List type="ordered" size="sm" spacing={6}>
-            <List.Item>Open an authenticator app (Microsoft Authenticator, Google Authenticator, 1Password…).</List.Item>
-            <List.Item>Add an account and scan the QR code.</List.Item>
-            <List.Item>Type the code the app shows below.</List.Item>
-          </List>
+          {p.type === 'totp' ? (
+            <List type="ordered" size="sm" spacing={6}>
+              <List.Item>Open an authenticator app (Microsoft Authenticator, Google Authenticator, 1Password…).</List.Item>
+              <List.Item>Add an account and scan the QR code.</List.Item>
+              <List.Item>Type the code the app shows below.</List.Item>
+            </List>
+          ) : (
+            <List type="ordered" size="sm" spacing={6}>
+              <List.Item>Program the token with the key below, or scan the QR code with an app that supports counter-based codes.</List.Item>
+              <List.Item>Press the token’s button once and type the code below.</List.Item>
+            </List>
+          )}
           <Text size="sm" fw={500} mt={4}>
             Can’t scan? Enter this key instead:
           </Text>

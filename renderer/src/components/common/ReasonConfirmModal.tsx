@@ -82,7 +82,10 @@ export function ReasonConfirmModal({ opened, onClose, title, children, confirmLa
             minRows={2}
             maxRows={5}
             value={reason}
-            onChange={(e) => setReason(e.currentTarget.value)}
+            onChange={(e) => {
+              setReason(e.currentTarget.value);
+              setErrors(({ reason: _r, ...rest }) => rest);
+            }}
             error={errors.reason}
             data-autofocus
             withAsterisk
@@ -96,7 +99,10 @@ export function ReasonConfirmModal({ opened, onClose, title, children, confirmLa
                 </>
               }
               value={typed}
-              onChange={(e) => setTyped(e.currentTarget.value)}
+              onChange={(e) => {
+                setTyped(e.currentTarget.value);
+                setErrors(({ typed: _t, ...rest }) => rest);
+              }}
               error={errors.typed}
               autoComplete="off"
             />
@@ -106,7 +112,7 @@ export function ReasonConfirmModal({ opened, onClose, title, children, confirmLa
               {failure}
             </Alert>
           )}
-          <Group justify="flex-end" gap="sm">
+          <Group justify="flex-end" gap="sm" wrap="nowrap">
             <Button variant="default" onClick={onClose} disabled={busy}>
               Cancel
             </Button>

@@ -16,7 +16,7 @@ export function RecoveryCodesModal({ username, codes, onClose }: { username: str
 
   return (
     <>
-      <Modal opened={codes !== null} onClose={onClose} title={<Text fw={600}>Recovery codes for {username}</Text>} size="md" centered closeOnClickOutside={false} closeOnEscape={false} withCloseButton={false}>
+      <Modal opened={codes !== null} onClose={onClose} title={<Text fw={600}>Recovery codes for {username}</Text>} size="lg" centered closeOnClickOutside={false} closeOnEscape={false} withCloseButton={false}>
         {codes && (
           <Stack gap="md">
             <Alert color="orange" variant="light" title="These codes will not be shown again">
