@@ -99,12 +99,13 @@ test('helpdesk prints a sheet from the user page; a reprint re-keys; auditors se
   expect(user.json.factors.map((f: { id: string }) => f.id)).toEqual([second.factorId]);
   const oldSecret = base32Encode(parseOtpauthUri(first.uri).secret);
   const newSecret = base32Encode(parseOtpauthUri(second.uri).secret);
-  const now = Date.now();
+  let now = Date.now();
   expect((await rest(key, 'POST', `/users/${encodeURIComponent(username)}/factors/${first.factorId}/confirm`, { code: totpCode(oldSecret, now) })).status).toBe(404);
   expect((await rest(key, 'POST', `/users/${encodeURIComponent(username)}/factors/${second.factorId}/confirm`, { code: totpCode(oldSecret, now) })).status).toBe(400);
   await page.getByRole('button', { name: 'Done' }).click();
 
   // The printed sheet works: its code confirms the factor, and the next code verifies.
+  now = Date.now();
   const confirm = await rest(key, 'POST', `/users/${encodeURIComponent(username)}/factors/${second.factorId}/confirm`, { code: totpCode(newSecret, now - 30_000) });
   expect(confirm.status, JSON.stringify(confirm.json)).toBe(200);
   expect((await restVerify(key, username, totpCode(newSecret, now))).body).toMatchObject({ ok: true });
