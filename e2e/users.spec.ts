@@ -190,3 +190,17 @@ test('a large import shows progress and can be cancelled; what was added stays',
   expect(created).toBeLessThan(150_000);
   await shot(page, 'users-import-cancelled');
 });
+
+test('on a narrow window the navigation folds behind a menu button', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await openConsoleAsAdmin(page, '/users');
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await expect(nav).toBeHidden();
+  await expect(page.getByRole('searchbox', { name: 'Search users' })).toBeVisible();
+  await shot(page, 'users-narrow');
+  await page.getByRole('button', { name: 'Toggle navigation' }).click();
+  await expect(nav).toBeVisible();
+  await nav.getByRole('link', { name: 'Dashboard' }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(nav).toBeHidden();
+});

@@ -61,7 +61,9 @@ export function Layout({ children }: { children: ReactNode }) {
             <Anchor component={RouterLink} to="/profile" size="sm" className="truncate" maw={260} title={`${operator.username}: your profile and security keys`}>
               {operator.displayName ?? operator.username}
             </Anchor>
-            <Badge variant="light">{ROLE_LABELS[operator.role]}</Badge>
+            <Badge variant="light" visibleFrom="sm">
+              {ROLE_LABELS[operator.role]}
+            </Badge>
             <Button variant="subtle" size="xs" onClick={() => logout.mutate()} loading={logout.isPending}>
               Sign out
             </Button>

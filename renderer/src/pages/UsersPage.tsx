@@ -198,8 +198,7 @@ export function UsersPage() {
               rightSection={list.isFetching && !list.isFetchingNextPage ? <Loader size={14} aria-label="Searching" /> : null}
               value={query}
               onChange={(e) => setQuery(e.currentTarget.value)}
-              w={380}
-              maw="100%"
+              className="users-search"
               type="search"
               autoFocus
             />
