@@ -58,7 +58,7 @@ export async function run(): Promise<BenchResult> {
     const atCheckpoint: { sheets: number; seconds: number; rssMb: number; heapUsedMb: number; fileMb: number }[] = [];
 
     const t0 = performance.now();
-    const plan = planSheets(services, { kind: 'withoutFactor' });
+    const plan = await planSheets(services, { kind: 'withoutFactor' });
     const planSeconds = (performance.now() - t0) / 1000;
     if (plan.sheets.length !== SHEETS) throw new Error(`planned ${plan.sheets.length} sheets, expected ${SHEETS}`);
     const result = await writeSheetBatch(services, plan.sheets, out, SYSTEM_ACTOR, {

@@ -108,7 +108,7 @@ export function registerSheetRoutes(app: FastifyInstance, services: Services, jo
   app.post('/console/sheets/batch', { bodyLimit: BATCH_BODY_LIMIT }, async (req, reply): Promise<SheetPlan | SheetBatchStarted> => {
     const session = consoleMutation(services, req, 'admin');
     const input = SheetBatchInput.parse(req.body);
-    const plan = planSheets(services, input.selection, { reissuePending: input.reissuePending });
+    const plan = await planSheets(services, input.selection, { reissuePending: input.reissuePending });
     if (input.dryRun) return plan;
     if (plan.sheets.length === 0) {
       throw new TesseraError('conflict', 'Nobody in this selection gets a sheet; the dry run says why each one is skipped');

@@ -88,7 +88,7 @@ export const sheets: Command = {
     const selection: SheetSelection = usersFile !== undefined ? { kind: 'csv', csv: readCsv(usersFile) } : { kind: 'withoutFactor' };
 
     return withServices(inv, async (s) => {
-      const plan = planSheets(s, selection, { reissuePending });
+      const plan = await planSheets(s, selection, { reissuePending });
       printPlan(inv, plan, dryRun);
       if (dryRun) {
         inv.io.stdout.write('Dry run: nothing was changed.\n');

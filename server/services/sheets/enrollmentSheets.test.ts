@@ -155,10 +155,10 @@ describe('planSheets: who gets a sheet and who is skipped, and why', () => {
     issueSheetFactor(srv.services, 'plan-pending', HELPDESK, { paper: 'a4' });
   });
 
-  it('a CSV: in file order, with every reason, and nothing changes', () => {
+  it('a CSV: in file order, with every reason, and nothing changes', async () => {
     const csv = 'username,department\nplan-b,IT\nPLAN-A,IT\nplan-b,HR\nghost,HR\nplan-app,IT\nplan-pending,IT\n,IT\nbad\u200bname,IT\n';
     const before = srv.snapshot();
-    const plan = planSheets(srv.services, { kind: 'csv', csv });
+    const plan = await planSheets(srv.services, { kind: 'csv', csv });
     expect(srv.snapshot()).toBe(before);
     expect(plan.sheets).toEqual([
       { username: 'plan-b', displayName: 'PLAN-B', replacesPending: false },
@@ -177,13 +177,13 @@ describe('planSheets: who gets a sheet and who is skipped, and why', () => {
     expect(plan.notIncluded).toBe(0);
   });
 
-  it('reissuePending plans a new sheet for a user holding an unused one (re-key)', () => {
-    const plan = planSheets(srv.services, { kind: 'csv', csv: 'username\nplan-pending\n' }, { reissuePending: true });
+  it('reissuePending plans a new sheet for a user holding an unused one (re-key)', async () => {
+    const plan = await planSheets(srv.services, { kind: 'csv', csv: 'username\nplan-pending\n' }, { reissuePending: true });
     expect(plan.sheets).toEqual([{ username: 'plan-pending', displayName: 'PLAN-PENDING', replacesPending: true }]);
   });
 
-  it('a search: the console search, in username order', () => {
-    const plan = planSheets(srv.services, { kind: 'search', query: 'plan-' });
+  it('a search: the console search, in username order', async () => {
+    const plan = await planSheets(srv.services, { kind: 'search', query: 'plan-' });
     expect(plan.sheets.map((s) => s.username)).toEqual(['plan-a', 'plan-b', 'plan-c']);
     expect(plan.skipped.map((s) => [s.username, s.reason])).toEqual([
       ['plan-app', 'already has an active authenticator app'],
@@ -191,30 +191,30 @@ describe('planSheets: who gets a sheet and who is skipped, and why', () => {
     ]);
   });
 
-  it('everyone without an active factor: users with an app are not in the selection at all', () => {
-    const plan = planSheets(srv.services, { kind: 'withoutFactor' });
+  it('everyone without an active factor: users with an app are not in the selection at all', async () => {
+    const plan = await planSheets(srv.services, { kind: 'withoutFactor' });
     const names = plan.sheets.map((s) => s.username);
     expect(names).toEqual(expect.arrayContaining(['plan-a', 'plan-b', 'plan-c']));
     expect(names).not.toContain('plan-app');
     expect(plan.skipped.map((s) => s.username)).not.toContain('plan-app');
   });
 
-  it('an expired pending enrollment does not hold a user back', () => {
-    const plan = planSheets(srv.services, { kind: 'csv', csv: 'username\nplan-pending\n' });
+  it('an expired pending enrollment does not hold a user back', async () => {
+    const plan = await planSheets(srv.services, { kind: 'csv', csv: 'username\nplan-pending\n' });
     expect(plan.sheets).toEqual([]);
     const now = srv.clock.now();
     srv.clock.advance(srv.services.settings.get().pendingExpiryHours * 3_600_000 + 1000);
     try {
-      expect(planSheets(srv.services, { kind: 'csv', csv: 'username\nplan-pending\n' }).sheets).toEqual([{ username: 'plan-pending', displayName: 'PLAN-PENDING', replacesPending: false }]);
+      expect((await planSheets(srv.services, { kind: 'csv', csv: 'username\nplan-pending\n' })).sheets).toEqual([{ username: 'plan-pending', displayName: 'PLAN-PENDING', replacesPending: false }]);
     } finally {
       srv.clock.set(now);
     }
   });
 
-  it('TOTP off: every user is skipped with that reason', () => {
+  it('TOTP off: every user is skipped with that reason', async () => {
     updateSettings(srv.services, { methods: { totp: false } }, SYSTEM_ACTOR);
     try {
-      const plan = planSheets(srv.services, { kind: 'search', query: 'plan-c' });
+      const plan = await planSheets(srv.services, { kind: 'search', query: 'plan-c' });
       expect(plan.sheets).toEqual([]);
       expect(plan.skipped).toEqual([{ username: 'plan-c', row: null, reason: 'TOTP is turned off' }]);
     } finally {
@@ -222,9 +222,9 @@ describe('planSheets: who gets a sheet and who is skipped, and why', () => {
     }
   });
 
-  it('a CSV without a username column is refused with a clear message', () => {
-    expect(() => planSheets(srv.services, { kind: 'csv', csv: 'name\nalice\n' })).toThrow(TesseraError);
-    expect(() => planSheets(srv.services, { kind: 'csv', csv: 'name\nalice\n' })).toThrow(/username/);
+  it('a CSV without a username column is refused with a clear message', async () => {
+    await expect(planSheets(srv.services, { kind: 'csv', csv: 'name\nalice\n' })).rejects.toThrow(TesseraError);
+    await expect(planSheets(srv.services, { kind: 'csv', csv: 'name\nalice\n' })).rejects.toThrow(/username/);
   });
 });
 
@@ -235,7 +235,7 @@ describe('writeSheetBatch: one PDF, a page per user', () => {
   });
 
   async function runBatch(selection: SheetSelection, opts: { abortAfter?: number; onBefore?: () => void } = {}) {
-    const plan = planSheets(srv.services, selection);
+    const plan = await planSheets(srv.services, selection);
     opts.onBefore?.();
     const dir = scratch();
     const file = path.join(dir, 'batch.pdf');
