@@ -11,7 +11,7 @@ import { createOperator } from '../../services/operatorAdmin';
 import { startTestServer, type TestServer } from '../../testing/harness';
 import { decodePdfQrCodes, missingPdfTools } from '../../testing/pdfQr';
 import type { JobStatus } from './jobs';
-import { SHEETS_TMP_PREFIX } from './sheetRoutes';
+import { SHEET_FILE_KEEP_MS, SHEETS_TMP_PREFIX, sweepStaleSheetFiles } from './sheetRoutes';
 
 const tools = missingPdfTools();
 let srv: TestServer;
@@ -261,5 +261,24 @@ describe('a batch', () => {
     } finally {
       fs.rmSync(mine.dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('left-over batch files', () => {
+  it('a start-up sweep removes batch folders older than twice the keep time, and only those', () => {
+    const tmp = fs.mkdtempSync(path.join(work, 'tmp-'));
+    const old = path.join(tmp, `${SHEETS_TMP_PREFIX}old`);
+    const young = path.join(tmp, `${SHEETS_TMP_PREFIX}young`);
+    const other = path.join(tmp, 'something-else');
+    for (const d of [old, young, other]) {
+      fs.mkdirSync(d);
+      fs.writeFileSync(path.join(d, 'sheets.pdf'), 'x');
+    }
+    const now = Date.now();
+    const long = new Date(now - 2 * SHEET_FILE_KEEP_MS - 60_000);
+    fs.utimesSync(old, long, long);
+    fs.utimesSync(other, long, long);
+    expect(sweepStaleSheetFiles(now, tmp)).toBe(1);
+    expect([old, young, other].map((d) => fs.existsSync(d))).toEqual([false, true, true]);
   });
 });

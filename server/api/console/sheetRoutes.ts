@@ -63,6 +63,34 @@ function removeDir(dir: string): void {
 }
 
 /**
+ * Removes batch folders a crashed Tessera left behind (they hold seeds). Only
+ * folders older than twice the keep time: no running server keeps one that
+ * long, so other Tessera processes on the machine lose nothing. Returns how many.
+ */
+export function sweepStaleSheetFiles(now = Date.now(), tmp = os.tmpdir()): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = fs.readdirSync(tmp).filter((n) => n.startsWith(SHEETS_TMP_PREFIX));
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const dir = path.join(tmp, name);
+    try {
+      const st = fs.lstatSync(dir);
+      if (st.isDirectory() && !st.isSymbolicLink() && now - st.mtimeMs > 2 * SHEET_FILE_KEEP_MS) {
+        removeDir(dir);
+        removed++;
+      }
+    } catch {
+      // gone already, or not ours to read: leave it
+    }
+  }
+  return removed;
+}
+
+/**
  * Enrollment sheets in the console:
  *
  *   POST /console/users/:username/sheet  {"paper":"a4"|"letter"}                         helpdesk set
@@ -86,6 +114,7 @@ function removeDir(dir: string): void {
  */
 export function registerSheetRoutes(app: FastifyInstance, services: Services, jobs: JobRegistry): void {
   const files = new Map<string, HeldFile>();
+  sweepStaleSheetFiles();
   const forget = (jobId: string) => {
     const held = files.get(jobId);
     if (held) removeDir(held.dir);
