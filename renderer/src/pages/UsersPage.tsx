@@ -1,6 +1,6 @@
 import { Anchor, Badge, Button, Group, Loader, Stack, Switch, Table, Text, TextInput, Tooltip } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
@@ -10,7 +10,7 @@ import { PageHeader } from '../components/common/PageHeader';
 import { ErrorState, NothingHere } from '../components/common/States';
 import { CreateUserModal } from '../components/users/CreateUserModal';
 import { ImportUsersModal } from '../components/users/ImportUsersModal';
-import { formatDate, formatNumber } from '../lib/format';
+import { formatDate, formatNumber, plural } from '../lib/format';
 import { useCan } from '../lib/session';
 import '../components/users/users.css';
 
@@ -79,7 +79,13 @@ export function UsersPage() {
     updateParams((p) => (on ? p.set('withoutFactor', '1') : p.delete('withoutFactor')));
   };
 
-  const countText = list.data ? `${formatNumber(rows.length)}${list.hasNextPage ? '+' : ''} ${rows.length === 1 && !list.hasNextPage ? 'user' : 'users'}${debounced || withoutFactor ? ' match' : ''}` : ' ';
+  // Unfiltered, the total comes from the dashboard's count; a search shows how many have loaded so far.
+  const totals = useQuery({ ...trpc.dashboard.stats.queryOptions({ days: 1 }), enabled: !debounced && !withoutFactor, staleTime: 30_000 });
+  const countText = !list.data
+    ? ' '
+    : !debounced && !withoutFactor && totals.data
+      ? plural(totals.data.users, 'user')
+      : `${formatNumber(rows.length)}${list.hasNextPage ? '+' : ''} ${rows.length === 1 && !list.hasNextPage ? 'user' : 'users'}${debounced || withoutFactor ? ' match' : ''}`;
 
   let body: React.ReactNode;
   if (list.isError) {
