@@ -98,6 +98,15 @@ describe('POST /console/users/import/preview', () => {
     expect(r.json.counts.create).toBe(5000);
   });
 
+  it('checks who is asking before reading the body: over 50 MB is 401 signed out, 413 for an admin', async () => {
+    const big = Buffer.alloc(50 * 1024 * 1024 + 1, 'a');
+    expect((await csv(null, big as unknown as string)).status).toBe(401);
+    expect((await csv(cookies.get('helpdesk')!, big as unknown as string)).status).toBe(403);
+    const admin = await csv(cookies.get('admin')!, big as unknown as string);
+    expect(admin.status).toBe(413);
+    expect(admin.json.error.code).toBe('too_large');
+  });
+
   it('answers a file without a username column with a clear 400', async () => {
     const r = await csv(cookies.get('admin')!, 'name,mail\nx,y\n');
     expect(r.status).toBe(400);

@@ -70,8 +70,16 @@ export function registerImportRoutes(app: FastifyInstance, services: Services, j
   void app.register(async (scope) => {
     scope.addContentTypeParser('text/csv', { parseAs: 'buffer', bodyLimit: MAX_IMPORT_BYTES }, (_req, body, done) => done(null, body));
 
-    scope.post('/console/users/import/preview', { bodyLimit: MAX_IMPORT_BYTES }, async (req): Promise<ImportPreview> => {
-      const session = consoleAdmin(services, req);
+    // Who may upload, and what, is settled before a byte of the (up to 50 MB) body is read.
+    const sessions = new WeakMap<FastifyRequest, ConsoleSessionInfo>();
+    const admitCsv = async (req: FastifyRequest) => {
+      sessions.set(req, consoleAdmin(services, req));
+      const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type !== 'text/csv') throw new TesseraError('unsupported_media_type', 'Send the file as text/csv');
+    };
+
+    scope.post('/console/users/import/preview', { bodyLimit: MAX_IMPORT_BYTES, onRequest: admitCsv }, async (req): Promise<ImportPreview> => {
+      const session = sessions.get(req) ?? consoleAdmin(services, req);
       if (!Buffer.isBuffer(req.body)) throw new TesseraError('unsupported_media_type', 'Send the file as text/csv');
       const { rows, ignoredColumns } = readUserCsv(req.body);
       const plan = planUserImport(services, rows);
