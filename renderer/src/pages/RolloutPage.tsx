@@ -8,7 +8,7 @@ import { batchDownloadUrl, planSheetBatch, startSheetBatch } from '../api/sheets
 import { errorMessage, useTRPC } from '../api/trpc';
 import { IconFile, IconSearch } from '../components/common/icons';
 import { PageHeader } from '../components/common/PageHeader';
-import { CSP_SAFE_MODAL, defaultPaper, PaperPicker, rememberPaper } from '../components/sheets/PrintSheetButton';
+import { defaultPaper, PaperPicker, rememberPaper } from '../components/sheets/PrintSheetButton';
 import { IconDownload, IconPrinter } from '../components/sheets/sheetIcons';
 import '../components/sheets/sheets.css';
 import { formatNumber, plural } from '../lib/format';
@@ -422,7 +422,7 @@ export function RolloutPage() {
         )}
       </Stack>
 
-      <Modal {...CSP_SAFE_MODAL} opened={confirming} onClose={() => setConfirming(false)} title={<Text fw={600}>Generate {currentPlan ? plural(currentPlan.sheets.length, 'sheet') : 'sheets'}?</Text>} centered>
+      <Modal opened={confirming} onClose={() => setConfirming(false)} title={<Text fw={600}>Generate {currentPlan ? plural(currentPlan.sheets.length, 'sheet') : 'sheets'}?</Text>} centered>
         <Stack gap="md">
           <Text size="sm">
             Each sheet issues a new secret for its user&apos;s authenticator app and is recorded in the audit log. A user becomes protected by it at their first code.

@@ -12,9 +12,6 @@ import './sheets.css';
 
 const PAPER_KEY = 'tessera.sheetPaper';
 
-/** react-remove-scroll's scroll-bar remover injects a <style> the console's CSP refuses; scrolling behind stays locked. */
-export const CSP_SAFE_MODAL = { removeScrollProps: { removeScrollBar: false } } as const;
-
 /** Letter where it is the norm (North and Central America, the Philippines…), A4 elsewhere; the last choice wins. */
 export function defaultPaper(): Paper {
   try {
@@ -178,7 +175,7 @@ export function PrintSheetModal({ opened, onClose, username, displayName }: { op
   }
 
   return (
-    <Modal opened={opened} onClose={close} title={<Text fw={600}>Print an enrollment sheet</Text>} centered size="md" closeOnClickOutside={stage.kind !== 'issuing'} {...CSP_SAFE_MODAL}>
+    <Modal opened={opened} onClose={close} title={<Text fw={600}>Print an enrollment sheet</Text>} centered size="md" closeOnClickOutside={stage.kind !== 'issuing'}>
       {body}
     </Modal>
   );
