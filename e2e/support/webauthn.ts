@@ -77,8 +77,9 @@ export interface AuditItem {
 }
 
 /** The newest audit entries matching the filters (GET /api/v1/audit with an audit key). */
-export async function auditEntries(auditKey: string, filter: { action?: string; user?: string; limit?: number }): Promise<AuditItem[]> {
-  const q = new URLSearchParams({ limit: String(filter.limit ?? 20), ...(filter.action ? { action: filter.action } : {}), ...(filter.user ? { user: filter.user } : {}) });
+export async function auditEntries(auditKey: string, filter: { action?: string; user?: string; actor?: string; limit?: number }): Promise<AuditItem[]> {
+  const q = new URLSearchParams({ limit: String(filter.limit ?? 20) });
+  for (const k of ['action', 'user', 'actor'] as const) if (filter[k]) q.set(k, filter[k]!);
   const res = await fetch(`${tesseraUrl()}/api/v1/audit?${q}`, { headers: { authorization: `Bearer ${auditKey}` } });
   if (!res.ok) throw new Error(`GET /audit → ${res.status}`);
   return ((await res.json()) as { items: AuditItem[] }).items;
