@@ -14,18 +14,18 @@ export const dashboardRouter = router({
   stats: readUsersProcedure.input(z.object({ days: DAYS }).strict().optional()).query(({ ctx, input }) => {
     const { store, clock } = ctx.services;
     const days = dayKeys(clock(), input?.days ?? 30);
-    const byDay = new Map(days.map((d) => [d, { day: d, enrollments: 0, verifySuccess: 0, verifyFailure: 0, throttled: 0, lockouts: 0 }]));
+    const byDay = new Map(days.map((d) => [d, { day: d, enrollments: 0, verifySuccess: 0, verifyFailure: 0, throttled: 0, lockouts: 0, securityKeySuccess: 0, securityKeyFailure: 0 }]));
     for (const c of store.dashboard.since(days[0]!)) {
       const row = byDay.get(c.day);
       if (!row) continue;
-      // A security key or passkey registered is an enrollment; its sign-ins count as verifies.
-      const enrollment = (c.action === 'factor.confirm' || c.action === 'webauthn.register') && c.outcome === 'success';
-      const verify = c.action === 'verify' || c.action === 'webauthn.authenticate';
-      if (enrollment) row.enrollments += c.n;
-      if (verify && c.outcome === 'success') row.verifySuccess += c.n;
-      if (verify && c.outcome === 'failure') row.verifyFailure += c.n;
-      if (verify && c.outcome === 'denied') row.throttled += c.n;
-      if (verify && c.reason === 'locked_out') row.lockouts += c.n;
+      // A security key or passkey registered is an enrollment; its sign-ins are counted apart from codes.
+      if ((c.action === 'factor.confirm' || c.action === 'webauthn.register') && c.outcome === 'success') row.enrollments += c.n;
+      if (c.action === 'verify' && c.outcome === 'success') row.verifySuccess += c.n;
+      if (c.action === 'verify' && c.outcome === 'failure') row.verifyFailure += c.n;
+      if (c.action === 'verify' && c.outcome === 'denied') row.throttled += c.n;
+      if ((c.action === 'verify' || c.action === 'webauthn.authenticate') && c.reason === 'locked_out') row.lockouts += c.n;
+      if (c.action === 'webauthn.authenticate' && c.outcome === 'success') row.securityKeySuccess += c.n;
+      if (c.action === 'webauthn.authenticate' && c.outcome !== 'success') row.securityKeyFailure += c.n;
     }
     return {
       users: store.users.count(),
