@@ -102,8 +102,8 @@ export function LoginPage() {
         noValidate
       >
         <Stack gap="md">
-          <TextInput label="Username" value={username} onChange={(e) => setUsername(e.currentTarget.value)} error={errors.username} autoComplete="username" required autoFocus />
-          <PasswordInput label="Password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} error={errors.password} autoComplete="current-password" required />
+          <TextInput label="Username" value={username} onChange={(e) => setUsername(e.currentTarget.value)} error={errors.username} autoComplete="username" autoFocus />
+          <PasswordInput label="Password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} error={errors.password} autoComplete="current-password" />
           {general && (
             <Alert color="red" variant="light" role="alert">
               {general}

@@ -66,7 +66,7 @@ export function OperatorCodeStep({
       noValidate
     >
       <Stack gap="md">
-        <CodeInput value={code} onChange={(e) => setCode(e.currentTarget.value)} error={error} autoFocus={autoFocus} required />
+        <CodeInput value={code} onChange={(e) => setCode(e.currentTarget.value)} error={error} autoFocus={autoFocus} />
         <Button type="submit" loading={busy} fullWidth>
           {submitLabel}
         </Button>
