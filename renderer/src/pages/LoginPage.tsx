@@ -5,6 +5,7 @@ import { Navigate, useSearchParams } from 'react-router';
 import { LoginInput, type LoginStep } from '../../../shared/schemas/operators';
 import { errorMessage, fieldErrors, useTRPC } from '../api/trpc';
 import { OperatorCodeStep } from '../components/auth/OperatorCodeStep';
+import { SecurityKeyStep } from '../components/auth/SecurityKeyStep';
 import { AuthLayout } from '../components/common/AuthLayout';
 import { OtpEnrollPanel } from '../components/common/OtpEnrollPanel';
 import { checkForm } from '../lib/zodForm';
@@ -71,6 +72,7 @@ export function LoginPage() {
     return (
       <AuthLayout title="Enter your code" subtitle={`Signing in as ${username.trim()}. Open your authenticator app and type the current code for the Tessera console.`}>
         <OperatorCodeStep submitLabel="Verify" onSubmit={async (code) => signedIn((await completeLogin.mutateAsync({ ticket: step.ticket, code })).operator)} onRestart={restart} />
+        {step.webauthn && <SecurityKeyStep ticket={step.ticket} onSignedIn={signedIn} onRestart={restart} />}
         <Button variant="subtle" size="xs" onClick={restart}>
           Use a different account
         </Button>
