@@ -6,6 +6,7 @@ import type { ApiKeyView } from '../../../shared/schemas/apiKeys';
 import { useTRPC } from '../api/trpc';
 import { CreateApiClientModal } from '../components/apiClients/CreateApiClientModal';
 import { SCOPE_TEXT } from '../components/apiClients/scopes';
+import { WebauthnRpButton } from '../components/apiClients/WebauthnRpEditor';
 import '../components/apiClients/apiClients.css';
 import { IconKey, IconPlus } from '../components/common/icons';
 import { PageHeader } from '../components/common/PageHeader';
@@ -98,7 +99,12 @@ export function ApiClientsPage() {
                 <Table.Tbody>
                   {rows.map((k) => (
                     <Table.Tr key={k.id} className={k.revokedAt ? 'row-revoked' : undefined}>
-                      <Table.Td fw={600}>{k.name}</Table.Td>
+                      <Table.Td>
+                        <Text fw={600} size="sm">
+                          {k.name}
+                        </Text>
+                        <WebauthnRpButton apiKey={k} />
+                      </Table.Td>
                       <Table.Td>
                         <Text span className="mono" size="sm">
                           {k.prefix}…

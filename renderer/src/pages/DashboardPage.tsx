@@ -60,7 +60,7 @@ export function DashboardPage() {
     <Stack gap="md">
       {header}
       <div className="stat-grid">
-        <StatCard label="Users" value={s.users} icon={<IconUsers />} to="/users" linkLabel="Open the user list" hint={`${plural(sum('enrollments'), 'enrollment')} in the ${period}`} />
+        <StatCard label="Users" value={s.users} icon={<IconUsers />} to="/users" linkLabel="Open the user list" hint={`${plural(sum('enrollments'), 'enrollment')} in the ${period} · ${formatNumber(s.usersWithSecurityKey)} with a security key`} />
         <StatCard
           label="Without an active factor"
           value={s.usersWithoutFactor}

@@ -11,6 +11,7 @@ import { PageHeader } from '../components/common/PageHeader';
 import { ReasonConfirmModal } from '../components/common/ReasonConfirmModal';
 import { ErrorState, NothingHere, PageLoader } from '../components/common/States';
 import { EnrollFactorModal } from '../components/users/EnrollFactorModal';
+import { RenameFactorButton, WebauthnFactorDetails } from '../components/users/FactorExtras';
 import { PrintSheetButton } from '../components/sheets/PrintSheetButton';
 import { HotpResyncModal } from '../components/users/HotpResyncModal';
 import { RecoveryCodesModal } from '../components/users/RecoveryCodesModal';
@@ -211,6 +212,7 @@ export function UserDetailPage() {
                           <Text size="xs" c="dimmed">
                             {paramsText(f)}
                           </Text>
+                          <WebauthnFactorDetails factor={f} />
                         </Table.Td>
                         <Table.Td className="break-anywhere">{f.label ?? <Text span c="dimmed" size="sm">—</Text>}</Table.Td>
                         <Table.Td>
@@ -232,6 +234,7 @@ export function UserDetailPage() {
                                   Resync
                                 </Button>
                               )}
+                              <RenameFactorButton username={u.username} factor={f} typeLabel={TYPE_LABEL[f.type]} />
                               <Button size="compact-xs" variant="subtle" color="red" onClick={() => setConfirm({ kind: 'deleteFactor', factor: f })} aria-label={`Remove ${TYPE_LABEL[f.type]}${f.label ? ` “${f.label}”` : ''}`}>
                                 Remove
                               </Button>

@@ -1,0 +1,110 @@
+import { ActionIcon, Badge, Button, Group, Modal, Stack, Text, TextInput, Tooltip } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { RenameFactorInput, type FactorView } from '../../../../shared/schemas/factors';
+import { errorMessage, fieldErrors, useTRPC } from '../../api/trpc';
+import { checkForm } from '../../lib/zodForm';
+
+/**
+ * Under a WebAuthn factor in a user's factor list: the authenticator model
+ * (from its AAGUID), whether it is a synced passkey, the relying party it
+ * belongs to, and — when its signature counter went backwards — that it is
+ * refused as a possible clone until removed.
+ */
+export function WebauthnFactorDetails({ factor }: { factor: FactorView }) {
+  const w = factor.webauthn;
+  if (!w) return null;
+  return (
+    <Stack gap={2}>
+      <Text size="xs" c="dimmed" title={`AAGUID ${w.aaguid}`}>
+        {w.model} · {w.rpId}
+      </Text>
+      {(w.backedUp || w.flaggedAt) && (
+        <Group gap={4}>
+          {w.backedUp && (
+            <Badge size="xs" color="gray" variant="light">
+              Synced passkey
+            </Badge>
+          )}
+          {w.flaggedAt && (
+            <Tooltip label="Its signature counter went backwards, so it may have been copied. It is refused until it is removed." multiline w={260}>
+              <Badge size="xs" color="red" variant="light" tabIndex={0}>
+                Refused: possible clone
+              </Badge>
+            </Tooltip>
+          )}
+        </Group>
+      )}
+    </Stack>
+  );
+}
+
+/** Renames one of a user's factors (helpdesk and admins); the change is audited. */
+export function RenameFactorButton({ username, factor, typeLabel }: { username: string; factor: FactorView; typeLabel: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [opened, setOpened] = useState(false);
+  const [label, setLabel] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const rename = useMutation(
+    trpc.users.renameFactor.mutationOptions({
+      onSuccess: async (f) => {
+        notifications.show({ color: 'teal', title: 'Factor renamed', message: `${typeLabel} is now “${f.label}”.` });
+        setOpened(false);
+        await Promise.all([queryClient.invalidateQueries(trpc.users.get.queryFilter({ username })), queryClient.invalidateQueries(trpc.audit.forUser.pathFilter())]);
+      },
+      onError: (err) => setError(fieldErrors(err).label ?? errorMessage(err)),
+    }),
+  );
+
+  useEffect(() => {
+    if (opened) {
+      setLabel(factor.label ?? '');
+      setError(null);
+    }
+  }, [opened, factor.label]);
+
+  const submit = () => {
+    const checked = checkForm(RenameFactorInput, { label });
+    if (!checked.ok) {
+      setError(checked.errors.label ?? 'Enter a name');
+      return;
+    }
+    rename.mutate({ username, factorId: factor.id, label: checked.data.label });
+  };
+
+  return (
+    <>
+      <Tooltip label="Rename">
+        <ActionIcon size="sm" variant="subtle" onClick={() => setOpened(true)} aria-label={`Rename ${typeLabel}${factor.label ? ` “${factor.label}”` : ''}`}>
+          <svg width="14" height="14" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
+            <path d="M12 20h9" />
+            <path d="M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4Z" />
+          </svg>
+        </ActionIcon>
+      </Tooltip>
+      <Modal opened={opened} onClose={() => setOpened(false)} title={`Rename ${typeLabel.toLowerCase()}`} centered>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            submit();
+          }}
+          noValidate
+        >
+          <Stack gap="md">
+            <TextInput label="Name" description="What the user and helpdesk call this device." value={label} onChange={(e) => setLabel(e.currentTarget.value)} error={error} maxLength={64} data-autofocus />
+            <Group justify="flex-end">
+              <Button variant="default" onClick={() => setOpened(false)}>
+                Cancel
+              </Button>
+              <Button type="submit" loading={rename.isPending}>
+                Rename
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+      </Modal>
+    </>
+  );
+}
