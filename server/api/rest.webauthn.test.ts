@@ -408,7 +408,9 @@ describe('refused calls change nothing and write no audit entry', () => {
 
   it('bad input is 400 with the fields named', async () => {
     const r = await refused('/authentication/verify', { response: { id: 'x!', type: 'nope' } }, appKey, 400, 'bad_request');
-    expect(r.json.error.fields.map((f: { path: string }) => f.path)).toEqual(expect.arrayContaining(['response.id', 'response.type']));
+    expect(r.json.error.fields.map((f: { path: string }) => f.path)).toEqual(expect.arrayContaining(['response.id', 'response.type', 'response.clientExtensionResults']));
+    await refused('/authentication/verify', { response: { ...allFour[3][1].response, clientExtensionResults: [] } }, appKey, 400, 'bad_request');
+    await refused('/authentication/verify', { response: { ...allFour[3][1].response, clientExtensionResults: { x: 'y'.repeat(3000) } } }, appKey, 400, 'bad_request');
     await refused('/registration/options', {}, appKey, 400, 'bad_request');
     await refused('/registration/verify', { user: 'carol', response: {}, extra: 1 }, appKey, 400, 'bad_request');
     const tooLong = Buffer.alloc(1024).toString('base64url');

@@ -114,10 +114,10 @@ const CredentialIdText = b64url('Credential id', 1364).min(1, 'Credential id is 
 const Transport = z.enum(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb']);
 
 /** The browser's extension outputs: an object (not read by Tessera), bounded in size. */
-const ExtensionResults = z
-  .unknown()
-  .refine((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'clientExtensionResults must be an object')
-  .refine((v) => JSON.stringify(v).length <= 2048, 'clientExtensionResults is too large');
+const ExtensionResults = z.unknown().superRefine((v, ctx) => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) ctx.addIssue({ code: 'custom', message: 'clientExtensionResults must be an object' });
+  else if (JSON.stringify(v).length > 2048) ctx.addIssue({ code: 'custom', message: 'clientExtensionResults is too large' });
+});
 
 export const RegistrationResponse = z.object({
   id: CredentialIdText,

@@ -6,7 +6,7 @@ import { cliActor, formatTable, parseInput, shortTime, withServices, type Comman
 const create: Command = {
   name: 'apikey create',
   summary: 'create an API key for an application; the key is printed once (last line), only its hash is kept',
-  synopsis: '--name N --scopes verify,provision,audit [--rp-id ID --rp-name N --origin URL…]',
+  synopsis: '--name N --scopes verify,provision,audit',
   help: [
     'Options:',
     '  --name N       what the key is for (shown in lists and the audit log)',
