@@ -9,13 +9,12 @@ import { evaluateThrottle, recordFailure, recordSuccess, type ThrottleState } fr
 import { hashPassword, passwordProblems, verifyPassword, verifyPasswordAgainstNothing } from '../core/passwords';
 import { generateToken, hashToken } from '../core/tokens';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
-import type { AuthenticationResponse, Reauth, WebauthnReason } from '../../shared/schemas/webauthn';
+import { WEBAUTHN_REASONS, type AuthenticationResponse, type Reauth, type WebauthnReason } from '../../shared/schemas/webauthn';
 import type { OperatorRow } from '../store/index';
 import type { Actor, ServiceContext } from './context';
 import { requireMethodEnabled } from './factors';
 import { iso } from './views';
 import { authenticationOptions, commitAssertion, consumeChallenge, credentialDetails, freshChallenge, insertChallenge, precheck, verifyAssertion, type VerifiedAssertion } from './webauthn/ceremony';
-import { WEBAUTHN_REASONS } from '../../shared/schemas/webauthn';
 import type { RelyingParty } from './webauthn/relyingParty';
 
 /** Session limits (NIST 800-63B §4.2.3 for AAL2): idle 30 minutes, absolute 12 hours. */

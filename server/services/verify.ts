@@ -2,7 +2,7 @@ import { TesseraError } from '../../shared/errors';
 import { classifyCodeInput } from '../core/otp/codeInput';
 import { verifyHotp } from '../core/otp/hotp';
 import { verifyTotp } from '../core/otp/totp';
-import { evaluateThrottle, recordFailure, recordSuccess, type ThrottleState } from '../core/policy/throttle';
+import { evaluateThrottle } from '../core/policy/throttle';
 import { hashRecoveryCodeSecret, parseRecoveryCode, verifyRecoveryCodeSecret } from '../core/recovery/recoveryCodes';
 import type { VerifyInput, VerifyResult } from '../../shared/schemas/verify';
 import type { FactorRow, UserRow } from '../store/index';
@@ -11,6 +11,7 @@ import { otpParamsOf } from './otpFactor';
 import { GroupCommit } from './groupCommit';
 import { requireUser } from './users';
 import { throttleStateOf } from './views';
+import { clearUserFailures, recordUserFailure } from './userThrottle';
 
 type Blocked = Extract<VerifyResult, { ok: false }>;
 
@@ -71,7 +72,7 @@ export class Verifier {
         const match = this.matchOtp(factor, digits, now);
         if (match === 'replay') replayOf = factor.id;
         if (match !== 'accepted') continue;
-        this.clearFailures(user);
+        clearUserFailures(ctx, user);
         ctx.audit.append({ actor, action: 'verify', user: user.username, outcome: 'success', details: { factorId: factor.id, type: factor.type } });
         return { ok: true, factor: { id: factor.id, type: factor.type } };
       }
@@ -97,23 +98,14 @@ export class Verifier {
     return this.ctx.settings.isEnabled('recovery') && this.ctx.store.recoveryCodes.counts(userId).unused > 0;
   }
 
-  private clearFailures(user: UserRow): void {
-    if (user.failures === 0 && user.locked_until === null) return;
-    const s = recordSuccess();
-    this.ctx.store.users.setThrottle(user.id, { failures: s.failures, last_failure_at: s.lastFailureAt, locked_until: s.lockedUntil });
-  }
-
   /** Counts a failure (possibly locking the user) and audits it. */
   private fail(user: UserRow, actor: Actor, details: Record<string, unknown>): VerifyResult {
     const { ctx } = this;
-    const now = ctx.clock();
-    const next: ThrottleState = recordFailure(throttleStateOf(user), now, ctx.settings.throttle());
-    ctx.store.users.setThrottle(user.id, { failures: next.failures, last_failure_at: next.lastFailureAt, locked_until: next.lockedUntil });
-    const lockedNow = next.lockedUntil !== null && next.lockedUntil > now && next.lockedUntil !== user.locked_until;
+    const next = recordUserFailure(ctx, user, ctx.clock());
     ctx.audit.append({
       // A failure that locks the user is recorded as such, so lockouts can be counted and alerted on.
-      actor, action: 'verify', user: user.username, outcome: 'failure', reason: lockedNow ? 'locked_out' : 'invalid_code',
-      details: { failures: next.failures, ...(lockedNow ? { lockedUntil: new Date(next.lockedUntil!).toISOString() } : {}), ...details },
+      actor, action: 'verify', user: user.username, outcome: 'failure', reason: next.lockedNow ? 'locked_out' : 'invalid_code',
+      details: { failures: next.failures, ...(next.lockedNow ? { lockedUntil: new Date(next.lockedUntil!).toISOString() } : {}), ...details },
     });
     return { ok: false, reason: 'invalid_code' };
   }
@@ -148,7 +140,7 @@ export class Verifier {
         const g = this.gate(userRow.id, actor);
         if (g.blocked) return g.blocked;
         if (good && row && ctx.store.recoveryCodes.markUsed(row.id, ctx.clock())) {
-          this.clearFailures(g.user);
+          clearUserFailures(ctx, g.user);
           const left = ctx.store.recoveryCodes.counts(g.user.id).unused;
           ctx.audit.append({ actor, action: 'verify', user: g.user.username, outcome: 'success', details: { type: 'recovery', recoveryCodeId: row.id, recoveryCodesLeft: left } });
           return { ok: true, factor: { id: `recovery:${row.lookup_id}`, type: 'recovery' }, recoveryCodesLeft: left };

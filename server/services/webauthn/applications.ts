@@ -9,12 +9,13 @@ import type {
   WebauthnRegistrationVerifyInput,
 } from '../../../shared/schemas/webauthn';
 import { authenticatorModel } from '../../../shared/webauthn/authenticatorModels';
-import { evaluateThrottle, recordFailure, recordSuccess } from '../../core/policy/throttle';
+import { evaluateThrottle } from '../../core/policy/throttle';
 import type { ChallengeBinding } from '../../core/webauthn/challenge';
 import type { UserRow, WebauthnCredentialRow } from '../../store/index';
 import type { Actor, ServiceContext } from '../context';
 import { MAX_FACTORS_PER_USER, requireMethodEnabled } from '../factors';
 import { requireUser } from '../users';
+import { clearUserFailures, recordUserFailure } from '../userThrottle';
 import { throttleStateOf, toFactorView } from '../views';
 import {
   authenticationOptions,
@@ -206,10 +207,7 @@ export async function appVerifyAuthentication(ctx: ServiceContext, caller: AppCa
       return failAuthentication(ctx, user, actor, reason ?? 'unknown_credential', { ...base, ...counterInfo });
     }
     ctx.store.factors.markUsed(cred.factor_id, ctx.clock());
-    if (user.failures !== 0 || user.locked_until !== null) {
-      const s = recordSuccess();
-      ctx.store.users.setThrottle(user.id, { failures: s.failures, last_failure_at: s.lastFailureAt, locked_until: s.lockedUntil });
-    }
+    clearUserFailures(ctx, user);
     ctx.audit.append({ actor, action: 'webauthn.authenticate', user: user.username, outcome: 'success', details: { ...base, userVerified: verified.userVerified } });
     return { ok: true, user: user.username, factor: { id: cred.factor_id, type: 'webauthn' }, userVerified: verified.userVerified };
   });
@@ -220,13 +218,10 @@ function failAuthentication(ctx: ServiceContext, user: UserRow | undefined, acto
   let extra: Record<string, unknown> = {};
   let auditReason: string = reason;
   if (user) {
-    const now = ctx.clock();
-    const next = recordFailure(throttleStateOf(user), now, ctx.settings.throttle());
-    ctx.store.users.setThrottle(user.id, { failures: next.failures, last_failure_at: next.lastFailureAt, locked_until: next.lockedUntil });
-    const lockedNow = next.lockedUntil !== null && next.lockedUntil > now && next.lockedUntil !== user.locked_until;
-    extra = { failures: next.failures, ...(lockedNow ? { lockedUntil: new Date(next.lockedUntil!).toISOString(), webauthnReason: reason } : {}) };
+    const next = recordUserFailure(ctx, user, ctx.clock());
+    extra = { failures: next.failures, ...(next.lockedNow ? { lockedUntil: new Date(next.lockedUntil!).toISOString(), webauthnReason: reason } : {}) };
     // As for codes: the failure that locks the user is recorded as such, so lockouts can be counted and alerted on.
-    if (lockedNow) auditReason = 'locked_out';
+    if (next.lockedNow) auditReason = 'locked_out';
   }
   ctx.audit.append({ actor, action: 'webauthn.authenticate', user: user?.username ?? null, outcome: 'failure', reason: auditReason, details: { ...details, ...extra } });
   return failure(reason);
