@@ -198,10 +198,7 @@ export class OperatorAuth {
       let counterInfo: Record<string, unknown> = {};
       if (!reason && verified) {
         const commit = commitAssertion(ctx, cred!.id, verified, ctx.clock());
-        if (!commit.ok) {
-          reason = commit.reason;
-          if (commit.reason === 'counter_regression') counterInfo = { storedCounter: commit.stored, receivedCounter: commit.received, flagged: true };
-        }
+        if (!commit.ok) ({ reason, details: counterInfo } = commit);
       }
       const details = { method: 'webauthn', rpId: rp.id, ...(cred && cred.operator_id === op.id ? { credentialId: cred.id, ...credentialDetails(cred) } : {}), ...counterInfo };
       if (reason || !verified) {

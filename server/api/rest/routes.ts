@@ -22,6 +22,13 @@ const UserParams = z.object({ username: Username });
 const FactorParams = z.object({ username: Username, id: Id });
 
 const err = (description: string) => ({ description, schema: ErrorBodySchema });
+
+/** A check's answer: 200, except a throttled (429) or locked (423) user, with Retry-After. */
+function checkReply(result: { ok: true } | { ok: false; reason: string; retryAfterSeconds?: number }) {
+  if (result.ok || (result.reason !== 'throttled' && result.reason !== 'locked')) return { status: 200, body: result };
+  const retry = String(result.retryAfterSeconds ?? 1);
+  return { status: result.reason === 'locked' ? 423 : 429, body: result, headers: { 'retry-after': retry } };
+}
 const common = { 400: err('Invalid input'), 401: err('Missing, malformed or revoked API key'), 403: err('The key lacks the scope') };
 
 export const REST_ROUTES: RestRoute[] = [
@@ -36,12 +43,7 @@ export const REST_ROUTES: RestRoute[] = [
       423: { description: 'The user is locked out', schema: VerifyResult },
       429: { description: 'Too many recent failures: retry later', schema: VerifyResult },
     },
-    async handler({ body, actor, services }) {
-      const result = await services.verifier.verify(body, actor);
-      if (result.ok || (result.reason !== 'throttled' && result.reason !== 'locked')) return { status: 200, body: result };
-      const retry = String(result.retryAfterSeconds ?? 1);
-      return { status: result.reason === 'locked' ? 423 : 429, body: result, headers: { 'retry-after': retry } };
-    },
+    handler: async ({ body, actor, services }) => checkReply(await services.verifier.verify(body, actor)),
   }),
   route({
     method: 'POST', path: '/users', operationId: 'createUser', tag: 'Users', scopes: ['provision'],
@@ -161,12 +163,7 @@ export const REST_ROUTES: RestRoute[] = [
       423: { description: 'The user is locked out', schema: WebauthnAuthenticationResult },
       429: { description: 'Too many recent failures: retry later', schema: WebauthnAuthenticationResult },
     },
-    async handler({ body, principal, actor, services }) {
-      const result = await webauthn.appVerifyAuthentication(services, { apiKeyId: principal.id }, body, actor);
-      if (result.ok || (result.reason !== 'throttled' && result.reason !== 'locked')) return { status: 200, body: result };
-      const retry = String(result.retryAfterSeconds ?? 1);
-      return { status: result.reason === 'locked' ? 423 : 429, body: result, headers: { 'retry-after': retry } };
-    },
+    handler: async ({ body, principal, actor, services }) => checkReply(await webauthn.appVerifyAuthentication(services, { apiKeyId: principal.id }, body, actor)),
   }),
   route({
     method: 'GET', path: '/audit', operationId: 'queryAudit', tag: 'Audit', scopes: ['audit'],

@@ -8,7 +8,6 @@ import type {
   WebauthnRegistrationResult,
   WebauthnRegistrationVerifyInput,
 } from '../../../shared/schemas/webauthn';
-import { authenticatorModel } from '../../../shared/webauthn/authenticatorModels';
 import { evaluateThrottle } from '../../core/policy/throttle';
 import type { ChallengeBinding } from '../../core/webauthn/challenge';
 import type { UserRow, WebauthnCredentialRow } from '../../store/index';
@@ -22,9 +21,12 @@ import {
   commitAssertion,
   consumeChallenge,
   credentialDetails,
+  defaultKeyLabel,
   failure,
   freshChallenge,
   insertChallenge,
+  insertCredential,
+  modelDetails,
   precheck,
   registrationOptions,
   verifyAssertion,
@@ -93,30 +95,17 @@ export async function appVerifyRegistration(ctx: ServiceContext, caller: AppCall
     if (!ctx.store.users.findById(user.id)) throw new TesseraError('not_found', 'No user with that username');
     if (pre.failure) return fail(pre.failure);
     if (!consumed) return fail('challenge_unknown_or_used');
-    if (!verified || !verified.ok) return fail(verified?.reason ?? 'malformed_response', verified?.aaguid ? { aaguid: verified.aaguid, model: authenticatorModel(verified.aaguid) } : {});
-    const details = { aaguid: verified.aaguid, model: authenticatorModel(verified.aaguid), rpId: rp.id };
+    if (!verified || !verified.ok) return fail(verified?.reason ?? 'malformed_response', verified?.aaguid ? modelDetails(verified.aaguid) : {});
+    const details = modelDetails(verified.aaguid);
     if (ctx.store.webauthn.findByCredentialId(verified.credentialId)) return fail('credential_exists', details);
     if (ctx.store.factors.listByUser(user.id).length >= MAX_FACTORS_PER_USER) return fail('too_many_factors', details);
     const factorId = randomUUID();
-    ctx.store.factors.insertActive({ id: factorId, user_id: user.id, type: 'webauthn', label: input.label ?? details.model.replace(/^Unknown model$/, 'Security key'), created_at: now });
-    ctx.store.webauthn.insert({
-      id: factorId,
-      factor_id: factorId,
-      operator_id: null,
-      rp_id: rp.id,
-      credential_id: Buffer.from(verified.credentialId),
-      public_key: Buffer.from(verified.publicKey),
-      counter: verified.counter,
-      transports: JSON.stringify(verified.transports),
-      aaguid: verified.aaguid,
-      backed_up: verified.backedUp ? 1 : 0,
-      device_type: verified.deviceType,
-      label: null,
-      created_at: now,
-    });
+    ctx.store.factors.insertActive({ id: factorId, user_id: user.id, type: 'webauthn', label: input.label ?? defaultKeyLabel(verified.aaguid), created_at: now });
+    // A user's key is named by its factor's label.
+    insertCredential(ctx, factorId, { factorId }, rp.id, verified, null, now);
     ctx.audit.append({
       actor, action: 'webauthn.register', user: user.username, outcome: 'success',
-      details: { factorId, ...details, userVerified: verified.userVerified, backedUp: verified.backedUp, deviceType: verified.deviceType },
+      details: { factorId, ...details, rpId: rp.id, userVerified: verified.userVerified, backedUp: verified.backedUp, deviceType: verified.deviceType },
     });
     const factor = ctx.store.factors.find(user.id, factorId)!;
     return { ok: true, factor: toFactorView(factor, ctx.store.webauthn.find(factorId)) };
@@ -198,10 +187,7 @@ export async function appVerifyAuthentication(ctx: ServiceContext, caller: AppCa
     let counterInfo: Record<string, unknown> = {};
     if (!reason && verified) {
       const commit = commitAssertion(ctx, cred!.id, verified, ctx.clock());
-      if (!commit.ok) {
-        reason = commit.reason;
-        if (commit.reason === 'counter_regression') counterInfo = { storedCounter: commit.stored, receivedCounter: commit.received, flagged: true };
-      }
+      if (!commit.ok) ({ reason, details: counterInfo } = commit);
     }
     if (reason || !verified || !user || !cred?.factor_id) {
       return failAuthentication(ctx, user, actor, reason ?? 'unknown_credential', { ...base, ...counterInfo });

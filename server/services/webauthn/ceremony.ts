@@ -11,7 +11,7 @@ import {
 } from '@simplewebauthn/server';
 import { TesseraError } from '../../../shared/errors';
 import { WEBAUTHN_REASONS, type AuthenticationResponse, type RegistrationResponse, type WebauthnFailure, type WebauthnReason } from '../../../shared/schemas/webauthn';
-import { authenticatorModel } from '../../../shared/webauthn/authenticatorModels';
+import { authenticatorModel, UNKNOWN_MODEL } from '../../../shared/webauthn/authenticatorModels';
 import { defaultRandomBytes } from '../../core/random';
 import { CHALLENGE_TTL_MS, checkChallenge, newChallenge, type ChallengeBinding, type StoredChallenge } from '../../core/webauthn/challenge';
 import { decodeBase64Url, encodeBase64Url, MAX_CREDENTIAL_ID_BYTES, parseClientData, parseCredentialId } from '../../core/webauthn/clientData';
@@ -258,7 +258,8 @@ export function consumeChallenge(ctx: ServiceContext, pre: Precheck): boolean {
 
 export type AssertionCommit =
   | { ok: true; counter: number }
-  | { ok: false; reason: 'credential_flagged' | 'unknown_credential' | 'counter_regression'; stored?: number; received?: number };
+  /** `details`: for a counter regression, both counters and that the key is now flagged (for the audit entry). */
+  | { ok: false; reason: 'credential_flagged' | 'unknown_credential' | 'counter_regression'; details: Record<string, unknown> };
 
 /**
  * Applies the signature-counter rule to a verified assertion: a counter that
@@ -267,12 +268,12 @@ export type AssertionCommit =
  */
 export function commitAssertion(ctx: ServiceContext, credentialRowId: string, verified: VerifiedAssertion, now: number): AssertionCommit {
   const fresh = ctx.store.webauthn.find(credentialRowId);
-  if (!fresh) return { ok: false, reason: 'unknown_credential' };
-  if (fresh.flagged_at !== null) return { ok: false, reason: 'credential_flagged' };
+  if (!fresh) return { ok: false, reason: 'unknown_credential', details: {} };
+  if (fresh.flagged_at !== null) return { ok: false, reason: 'credential_flagged', details: {} };
   const decision = evaluateSignCount(fresh.counter, verified.newCounter);
   if (!decision.ok) {
     ctx.store.webauthn.flag(fresh.id, 'counter_regression', now);
-    return { ok: false, reason: 'counter_regression', stored: decision.stored, received: decision.received };
+    return { ok: false, reason: 'counter_regression', details: { storedCounter: decision.stored, receivedCounter: decision.received, flagged: true } };
   }
   if (!ctx.store.webauthn.advance(fresh.id, fresh.counter, decision.next, verified.backedUp, now)) {
     throw new Error('webauthn credential changed inside its transaction');
@@ -280,7 +281,45 @@ export function commitAssertion(ctx: ServiceContext, credentialRowId: string, ve
   return { ok: true, counter: decision.next };
 }
 
+/** An authenticator's AAGUID and model name, as audit entries carry them. */
+export function modelDetails(aaguid: string): { aaguid: string; model: string } {
+  return { aaguid, model: authenticatorModel(aaguid) };
+}
+
+/** The name a new key gets when none is given: its model, else "Security key". */
+export function defaultKeyLabel(aaguid: string): string {
+  const model = authenticatorModel(aaguid);
+  return model === UNKNOWN_MODEL ? 'Security key' : model;
+}
+
+/** Stores a verified credential, for a user's factor or for an operator. Inside the caller's transaction. */
+export function insertCredential(
+  ctx: ServiceContext,
+  id: string,
+  owner: { factorId: string } | { operatorId: string },
+  rpId: string,
+  v: VerifiedRegistration,
+  label: string | null,
+  now: number,
+): void {
+  ctx.store.webauthn.insert({
+    id,
+    factor_id: 'factorId' in owner ? owner.factorId : null,
+    operator_id: 'operatorId' in owner ? owner.operatorId : null,
+    rp_id: rpId,
+    credential_id: Buffer.from(v.credentialId),
+    public_key: Buffer.from(v.publicKey),
+    counter: v.counter,
+    transports: JSON.stringify(v.transports),
+    aaguid: v.aaguid,
+    backed_up: v.backedUp ? 1 : 0,
+    device_type: v.deviceType,
+    label,
+    created_at: now,
+  });
+}
+
 /** What an audit entry says about a credential (never anything secret: there is nothing secret). */
 export function credentialDetails(c: Pick<WebauthnCredentialRow, 'aaguid' | 'rp_id'>): Record<string, unknown> {
-  return { aaguid: c.aaguid, model: authenticatorModel(c.aaguid), rpId: c.rp_id };
+  return { ...modelDetails(c.aaguid), rpId: c.rp_id };
 }

@@ -8,7 +8,7 @@ import type { Actor, ServiceContext } from '../context';
 import { requireMethodEnabled } from '../factors';
 import type { OperatorAuth, RequestMeta } from '../operatorAuth';
 import { iso } from '../views';
-import { consumeChallenge, credentialDetails, freshChallenge, insertChallenge, precheck, registrationOptions, verifyRegistration } from './ceremony';
+import { consumeChallenge, credentialDetails, defaultKeyLabel, freshChallenge, insertChallenge, insertCredential, modelDetails, precheck, registrationOptions, verifyRegistration } from './ceremony';
 import type { RelyingParty } from './relyingParty';
 
 /**
@@ -93,26 +93,12 @@ export async function operatorVerifyRegistration(
     const consumed = consumeChallenge(ctx, pre);
     if (pre.failure) return fail(pre.failure);
     if (!consumed) return fail('challenge_unknown_or_used');
-    if (!verified || !verified.ok) return fail(verified?.reason ?? 'malformed_response', verified?.aaguid ? { aaguid: verified.aaguid, model: authenticatorModel(verified.aaguid) } : {});
-    const details = { aaguid: verified.aaguid, model: authenticatorModel(verified.aaguid) };
+    if (!verified || !verified.ok) return fail(verified?.reason ?? 'malformed_response', verified?.aaguid ? modelDetails(verified.aaguid) : {});
+    const details = modelDetails(verified.aaguid);
     if (ctx.store.webauthn.findByCredentialId(verified.credentialId)) return fail('credential_exists', details);
     if (ctx.store.webauthn.forOperator(op.id).length >= MAX_OPERATOR_KEYS) return fail('too_many_factors', details);
     const id = randomUUID();
-    ctx.store.webauthn.insert({
-      id,
-      factor_id: null,
-      operator_id: op.id,
-      rp_id: rp.id,
-      credential_id: Buffer.from(verified.credentialId),
-      public_key: Buffer.from(verified.publicKey),
-      counter: verified.counter,
-      transports: JSON.stringify(verified.transports),
-      aaguid: verified.aaguid,
-      backed_up: verified.backedUp ? 1 : 0,
-      device_type: verified.deviceType,
-      label: label ?? (details.model === 'Unknown model' ? 'Security key' : details.model),
-      created_at: now,
-    });
+    insertCredential(ctx, id, { operatorId: op.id }, rp.id, verified, label ?? defaultKeyLabel(verified.aaguid), now);
     ctx.audit.append({
       actor, action: 'operator.webauthn.register', outcome: 'success',
       details: { operatorId: op.id, credentialId: id, rpId: rp.id, ...details, userVerified: verified.userVerified, backedUp: verified.backedUp },
