@@ -51,7 +51,7 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
     return503OnClosing: true,
     forceCloseConnections: true,
     // A username may be 128 characters, up to 4 UTF-8 bytes each, percent-encoded: 1536 characters in the path.
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
     // Bad percent-encoding or an over-long path segment: answer in the API's error shape, not Fastify's.
     frameworkErrors: (err, _req, rawReply) => {
       const reply = rawReply as unknown as FastifyReply;
