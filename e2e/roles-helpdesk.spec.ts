@@ -16,7 +16,7 @@ test('helpdesk finds a user and resets a lost device with a reason', async ({ pa
   await expect(page).toHaveURL(/\/users$/);
   const nav = page.getByRole('navigation', { name: 'Main' });
   await expect(nav.getByRole('link', { name: 'Users' })).toBeVisible();
-  for (const hidden of ['Audit log', 'Methods & settings', 'API clients', 'Operators']) await expect(nav.getByRole('link', { name: hidden })).toHaveCount(0);
+  for (const hidden of ['Dashboard', 'Audit log', 'Methods & settings', 'API clients', 'Operators']) await expect(nav.getByRole('link', { name: hidden })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Create user' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Import CSV' })).toHaveCount(0);
 

@@ -47,7 +47,7 @@ export function App() {
           <Route path="/" element={<Navigate to={me.data.operator.role === 'helpdesk' ? '/users' : '/dashboard'} replace />} />
           <Route path="/login" element={<RedirectAfterSignIn />} />
           <Route path="/setup" element={<Navigate to="/" replace />} />
-          <Route path="/dashboard" element={<RequireRole set="readUsers"><DashboardPage /></RequireRole>} />
+          <Route path="/dashboard" element={<RequireRole set="audit"><DashboardPage /></RequireRole>} />
           <Route path="/users" element={<RequireRole set="readUsers"><UsersPage /></RequireRole>} />
           <Route path="/users/:username" element={<RequireRole set="readUsers"><UserDetailPage /></RequireRole>} />
           <Route path="/settings" element={<RequireRole set="audit"><SettingsPage /></RequireRole>} />

@@ -11,7 +11,7 @@ import './common/common.css';
 import './layout.css';
 
 const NAV: { to: string; label: string; set: RoleSet }[] = [
-  { to: '/dashboard', label: 'Dashboard', set: 'readUsers' },
+  { to: '/dashboard', label: 'Dashboard', set: 'audit' },
   { to: '/users', label: 'Users', set: 'readUsers' },
   { to: '/rollout', label: 'Sheet rollout', set: 'admin' },
   { to: '/audit', label: 'Audit log', set: 'audit' },

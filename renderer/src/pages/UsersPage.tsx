@@ -79,8 +79,8 @@ export function UsersPage() {
     updateParams((p) => (on ? p.set('withoutFactor', '1') : p.delete('withoutFactor')));
   };
 
-  // Unfiltered, the total comes from the dashboard's count; a search shows how many have loaded so far.
-  const totals = useQuery({ ...trpc.dashboard.stats.queryOptions({ days: 1 }), enabled: !debounced && !withoutFactor, staleTime: 30_000 });
+  // Unfiltered, the total comes from users.count; a search shows how many have loaded so far.
+  const totals = useQuery({ ...trpc.users.count.queryOptions(), enabled: !debounced && !withoutFactor, staleTime: 30_000 });
   const countText = !list.data
     ? ' '
     : !debounced && !withoutFactor && totals.data

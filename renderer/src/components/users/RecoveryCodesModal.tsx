@@ -2,6 +2,7 @@ import { Alert, Button, Checkbox, CopyButton, Group, Modal, Paper, Stack, Text }
 import { useEffect, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { formatDateTime } from '../../lib/format';
+import { printPage } from '../../lib/desktop';
 import '../common/common.css';
 
 /**
@@ -37,7 +38,7 @@ export function RecoveryCodesModal({ username, codes, onClose }: { username: str
                   </Button>
                 )}
               </CopyButton>
-              <Button variant="light" onClick={() => window.print()}>
+              <Button variant="light" onClick={() => void printPage()}>
                 Print
               </Button>
             </Group>

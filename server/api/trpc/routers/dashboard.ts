@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { readUsersProcedure, router } from '../init';
+import { auditProcedure, router } from '../init';
 
 const DAYS = z.number().int().min(1).max(365).default(30);
 
@@ -11,7 +11,7 @@ function dayKeys(now: number, days: number): string[] {
 }
 
 export const dashboardRouter = router({
-  stats: readUsersProcedure.input(z.object({ days: DAYS }).strict().optional()).query(({ ctx, input }) => {
+  stats: auditProcedure.input(z.object({ days: DAYS }).strict().optional()).query(({ ctx, input }) => {
     const { store, clock } = ctx.services;
     const days = dayKeys(clock(), input?.days ?? 30);
     const byDay = new Map(days.map((d) => [d, { day: d, enrollments: 0, verifySuccess: 0, verifyFailure: 0, throttled: 0, lockouts: 0, securityKeySuccess: 0, securityKeyFailure: 0 }]));

@@ -11,6 +11,11 @@ const FactorRef = z.object({ username: Username, factorId: Id });
 
 export const usersRouter = router({
   list: readUsersProcedure.input(ListUsersInput).query(({ ctx, input }) => users.listUsers(ctx.services, input)),
+  /** Totals for the users list (the dashboard, with its charts, is for admins and auditors). */
+  count: readUsersProcedure.input(z.void()).query(({ ctx }) => ({
+    users: ctx.services.store.users.count(),
+    usersWithoutFactor: ctx.services.store.dashboard.usersWithoutFactor(),
+  })),
   get: readUsersProcedure.input(UserRef).query(({ ctx, input }) => users.getUser(ctx.services, input.username)),
   create: adminProcedure.input(CreateUserInput).mutation(({ ctx, input }) => users.createUser(ctx.services, input, ctx.actor)),
   delete: adminProcedure.input(UserReason).mutation(({ ctx, input }) => {
