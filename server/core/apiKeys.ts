@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { defaultRandomBytes, takeRandomBytes, type RandomBytes } from './random';
+import { encode5bit } from './otp/secret';
 
 /**
  * `tsk_<32 base32 chars: 160 random bits>_<6 chars: 30-bit checksum>`.
@@ -16,7 +17,7 @@ const DISPLAY_PREFIX_LENGTH = 12;
 const KEY_RE = /^tsk_([a-z2-7]{32})_([a-z2-7]{6})$/;
 
 export function generateApiKey(randomBytes: RandomBytes = defaultRandomBytes): { key: string; prefix: string; hash: string } {
-  const body = base32Lower(takeRandomBytes(randomBytes, BODY_BYTES));
+  const body = encode5bit(takeRandomBytes(randomBytes, BODY_BYTES), ALPHABET); // 160 bits: no leftover
   const key = `${API_KEY_PREFIX}${body}_${checksum(body)}`;
   return { key, prefix: key.slice(0, DISPLAY_PREFIX_LENGTH), hash: hashApiKey(key) };
 }
@@ -46,17 +47,3 @@ function checksum(body: string): string {
   return out;
 }
 
-function base32Lower(bytes: Uint8Array): string {
-  let out = '';
-  let buffer = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    buffer = ((buffer << 8) | byte) & 0xffff;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out += ALPHABET[(buffer >>> bits) & 31];
-    }
-  }
-  return out; // 160 bits: no leftover
-}

@@ -23,8 +23,13 @@ export function generateOtpSecret(
   return Uint8Array.from(takeRandomBytes(randomBytes, bytes));
 }
 
-/** RFC 4648 Base32, uppercase, unpadded (the Key URI format wants no padding). */
-export function base32Encode(bytes: Uint8Array): string {
+/**
+ * Bytes as 5-bit symbols of a 32-character alphabet, most significant bits
+ * first; leftover bits are zero-padded into a last symbol. Base32 (RFC 4648)
+ * with the standard alphabet; API keys and recovery codes use it with theirs
+ * (with 32 symbols every value is equally likely: no modulo bias).
+ */
+export function encode5bit(bytes: Uint8Array, alphabet: string = ALPHABET): string {
   let out = '';
   let buffer = 0;
   let bits = 0;
@@ -33,11 +38,16 @@ export function base32Encode(bytes: Uint8Array): string {
     bits += 8;
     while (bits >= 5) {
       bits -= 5;
-      out += ALPHABET[(buffer >>> bits) & 31];
+      out += alphabet[(buffer >>> bits) & 31];
     }
   }
-  if (bits > 0) out += ALPHABET[(buffer << (5 - bits)) & 31];
+  if (bits > 0) out += alphabet[(buffer << (5 - bits)) & 31];
   return out;
+}
+
+/** RFC 4648 Base32, uppercase, unpadded (the Key URI format wants no padding). */
+export function base32Encode(bytes: Uint8Array): string {
+  return encode5bit(bytes);
 }
 
 /**

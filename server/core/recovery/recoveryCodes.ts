@@ -1,6 +1,7 @@
 import { TesseraError } from '../../../shared/errors';
 import { defaultRandomBytes, takeRandomBytes, type RandomBytes } from '../random';
 import { scryptHash, scryptVerify, type ScryptCost } from '../crypto/scryptHash';
+import { encode5bit } from '../otp/secret';
 
 /** No 0/O, 1/I/L look-alikes; 32 symbols so each carries exactly 5 bits. */
 export const RECOVERY_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
@@ -30,7 +31,7 @@ export function generateRecoveryCodeSet(randomBytes: RandomBytes = defaultRandom
   // that keeps colliding is broken, not unlucky.
   for (let attempts = 0; codes.length < RECOVERY_CODES_PER_SET; attempts++) {
     if (attempts >= 1000) throw new TesseraError('internal', 'The random source keeps repeating itself');
-    const symbols = toSymbols(takeRandomBytes(randomBytes, (SYMBOLS * 5) / 8));
+    const symbols = encode5bit(takeRandomBytes(randomBytes, (SYMBOLS * 5) / 8), RECOVERY_ALPHABET);
     const lookupId = symbols.slice(0, RECOVERY_LOOKUP_LENGTH);
     if (seen.has(lookupId)) continue;
     seen.add(lookupId);
@@ -68,22 +69,6 @@ export async function verifyRecoveryCodeSecret(secret: string, encoded: string):
 
 function canonicalSecret(secret: string): string {
   return typeof secret === 'string' ? secret.slice(0, 256).replace(/[\s-]/g, '').toUpperCase() : '';
-}
-
-function toSymbols(bytes: Uint8Array): string {
-  // 5-bit extraction: 32 symbols means every value is equally likely, no modulo bias.
-  let out = '';
-  let buffer = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    buffer = ((buffer << 8) | byte) & 0xffff;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out += RECOVERY_ALPHABET[(buffer >>> bits) & 31];
-    }
-  }
-  return out;
 }
 
 function formatRecoveryCode(compact: string): string {

@@ -4,9 +4,10 @@ import type { SVGProps } from 'react';
  * A few line icons (24×24, stroke = currentColor) for empty states, buttons
  * and stat cards. Plain SVG elements: no style attributes, so the CSP holds.
  */
-type IconProps = SVGProps<SVGSVGElement> & { size?: number };
+export type IconProps = SVGProps<SVGSVGElement> & { size?: number };
 
-function Svg({ size = 20, children, ...rest }: IconProps) {
+/** The frame every icon draws in; other icon files reuse it. */
+export function Svg({ size = 20, children, ...rest }: IconProps) {
   return (
     <svg width={size} height={size} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={1.8} strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false" {...rest}>
       {children}

@@ -1,15 +1,6 @@
-import type { SVGProps } from 'react';
+import { Svg, type IconProps } from '../common/icons';
 
-/** Line icons for the sheet screens, drawn like components/common/icons (plain SVG: no style attributes, so the CSP holds). */
-type IconProps = SVGProps<SVGSVGElement> & { size?: number };
-
-function Svg({ size = 20, children, ...rest }: IconProps) {
-  return (
-    <svg width={size} height={size} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={1.8} strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false" {...rest}>
-      {children}
-    </svg>
-  );
-}
+/** Line icons for the sheet screens, drawn in the common icon frame (plain SVG: no style attributes, so the CSP holds). */
 
 export const IconPrinter = (p: IconProps) => (
   <Svg {...p}>
