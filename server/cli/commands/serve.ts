@@ -41,6 +41,8 @@ export const serve: Command = {
     let stopping = false;
     try {
       io.stdout.write(`Tessera ${VERSION} listening on ${running.url}\n`);
+      // WebAuthn refuses an IP address as RP ID: operators' security keys need the console by name.
+      if (/^127\./.test(host)) io.stdout.write(`For security keys and passkeys, open the console at http://localhost:${running.port}\n`);
       if (running.services.store.operators.count() === 0) {
         const link = issueSetupToken(running.services, cliActor());
         if (link) {
