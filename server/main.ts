@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { TesseraError } from '../shared/errors';
 import { Store, type Durability } from './store/index';
 import { setSqliteNativeBinding } from './store/db';
 import { createServices, SYSTEM_ACTOR, type Clock, type Services } from './services/index';
@@ -56,13 +57,23 @@ export interface RunningTessera {
   close(): Promise<void>;
 }
 
+/** `TESSERA_DURABILITY=full` fsyncs every commit; unset or `normal` keeps the default. */
+export function durabilityFromEnv(env: NodeJS.ProcessEnv): Durability | undefined {
+  const value = env.TESSERA_DURABILITY?.trim().toLowerCase();
+  if (value === undefined || value === '') return undefined;
+  if (value === 'full' || value === 'normal') return value;
+  throw new TesseraError('bad_request', `TESSERA_DURABILITY must be "normal" or "full", not "${env.TESSERA_DURABILITY}"`);
+}
+
 /** Opens the data folder's store and builds the services (no HTTP): for the CLI and tests. */
 export function openTessera(opts: { dataDir: string; clock?: Clock; durability?: Durability; env?: NodeJS.ProcessEnv; createIfNew?: boolean; masterKey?: Buffer; sqliteNativeBinding?: string }): Services {
+  // Settings are checked before anything is created on disk.
+  const durability = opts.durability ?? durabilityFromEnv(opts.env ?? process.env);
   ensureDataDir(opts.dataDir);
   if (opts.masterKey !== undefined && opts.masterKey.length !== 32) throw new Error('The master key must be 32 bytes');
   const key = opts.masterKey ?? loadMasterKey(opts.dataDir, { createIfNew: opts.createIfNew ?? true, ...(opts.env ? { env: opts.env } : {}) }).key;
   if (opts.sqliteNativeBinding !== undefined) setSqliteNativeBinding(opts.sqliteNativeBinding);
-  const store = Store.open(dbPath(opts.dataDir), opts.durability ? { durability: opts.durability } : {});
+  const store = Store.open(dbPath(opts.dataDir), durability ? { durability } : {});
   try {
     return createServices(store, key, opts.clock);
   } catch (err) {

@@ -144,6 +144,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
 /** Runs `main` over the process's own streams and sets the exit status. */
 export async function runCli(argv: string[] = process.argv.slice(2)): Promise<void> {
+  // `tessera … | head`: a reader that stops early is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   const code = await main(argv, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
   process.exitCode = code;
   // Nothing should be left running; a stray handle must not keep a finished command alive.

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TesseraError } from '../../../shared/errors';
-import { openTessera } from '../../main';
+import { durabilityFromEnv, openTessera } from '../../main';
 import { dbPath, ensureDataDir, loadMasterKey, MASTER_KEY_FILE } from '../../runtime/dataDir';
 import { createFirstAdmin } from '../../services/operators';
 import { issueSetupToken } from '../../services/setup';
@@ -30,6 +30,7 @@ export const init: Command = {
     if (passwordFromStdin && admin === undefined) return inv.usage('--admin-password-stdin needs --admin NAME');
     if (admin !== undefined && !passwordFromStdin) return inv.usage('--admin NAME needs --admin-password-stdin (leave both out to get a setup link instead)');
 
+    durabilityFromEnv(env); // a bad TESSERA_DURABILITY fails before anything is created
     const dirExisted = fs.existsSync(dataDir);
     const dbExisted = fs.existsSync(dbPath(dataDir));
     ensureDataDir(dataDir);
