@@ -74,7 +74,11 @@ export function WebauthnRpEditor({ apiKey, onDone }: { apiKey: ApiKeyView; onDon
   if (current.isPending || (current.data !== undefined && form === null)) return <Text size="sm">Loading…</Text>;
   if (current.isError) return <Alert color="red">{errorMessage(current.error)}</Alert>;
   const f = form!;
-  const set = (patch: Partial<FormState>) => setForm({ ...f, ...patch });
+  // A field's error goes as soon as it is edited; Save checks again.
+  const set = (patch: Partial<FormState>) => {
+    setForm({ ...f, ...patch });
+    setErrors((e) => Object.fromEntries(Object.entries(e).filter(([k]) => !(k in patch))));
+  };
 
   const submit = () => {
     const checked = checkForm(WebauthnRpInput, {
@@ -204,8 +208,8 @@ export function WebauthnRpButton({ apiKey }: { apiKey: ApiKeyView }) {
   const [opened, setOpened] = useState(false);
   return (
     <>
-      <Anchor component="button" type="button" size="xs" onClick={() => setOpened(true)} aria-label={`WebAuthn relying party of ${apiKey.name}`}>
-        WebAuthn relying party
+      <Anchor component="button" type="button" size="xs" ta="left" display="block" onClick={() => setOpened(true)} aria-label={`WebAuthn relying party of ${apiKey.name}`}>
+        WebAuthn…
       </Anchor>
       <Modal opened={opened} onClose={() => setOpened(false)} title={`WebAuthn relying party — ${apiKey.name}`} size="lg" centered>
         {opened && <WebauthnRpEditor apiKey={apiKey} onDone={() => setOpened(false)} />}
