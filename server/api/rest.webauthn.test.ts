@@ -263,8 +263,12 @@ describe('sign-in', () => {
   it('a key registered with another relying party is unknown to this one', async () => {
     const otherRp = createApiKey(srv.services, { name: 'other-rp', scopes: ['verify', 'provision'], webauthn: { rpId: 'other.test', rpName: 'Other', origins: ['https://other.test'], requireUserVerification: false, aaguids: [] } }, SYSTEM_ACTOR).key;
     const o = await post('/authentication/options', {}, otherRp);
+    const before = lastSeq();
     const v = await post('/authentication/verify', { response: auth.get({ challenge: o.json.challenge, rpId: 'example.com' }, 'https://other.test', { rpId: 'example.com' }) }, otherRp);
     expect(v.json).toMatchObject({ ok: false, reason: 'unknown_credential' });
+    // Nobody's failure here: the key's owner is not a user of this relying party's sign-in.
+    expect(entries(before)).toEqual([expect.objectContaining({ action: 'webauthn.authenticate', target_user: null, reason: 'unknown_credential' })]);
+    expect(srv.services.store.users.findByKey('carol')!.failures).toBe(0);
   });
 
   it('a lowered counter flags the key (counter_regression), audited with both counters; the key is refused after', async () => {

@@ -153,11 +153,13 @@ export async function appVerifyAuthentication(ctx: ServiceContext, caller: AppCa
   const rp = requireAppRelyingParty(ctx, caller.apiKeyId);
   const now = ctx.clock();
   const pre = precheck(ctx, input.response, 'webauthn.get', rp, appBinding(rp, caller, 'authenticate', null), now);
-  const cred = pre.credentialId ? ctx.store.webauthn.findByCredentialId(pre.credentialId) : undefined;
+  // Only a user's credential registered with this relying party is known here (not another RP's, nor an operator's).
+  const found = pre.credentialId ? ctx.store.webauthn.findByCredentialId(pre.credentialId) : undefined;
+  const cred = found && found.factor_id !== null && found.rp_id === rp.id ? found : undefined;
   // The user at stake: the one the challenge was issued for, else the credential's owner.
   const userId = pre.challenge?.user_id ?? cred?.user_id ?? null;
   let reason: WebauthnReason | null = pre.failure;
-  if (!reason && (!cred || cred.factor_id === null || cred.rp_id !== rp.id || cred.factor_status !== 'active')) reason = 'unknown_credential';
+  if (!reason && (!cred || cred.factor_status !== 'active')) reason = 'unknown_credential';
   if (!reason && cred!.user_id !== userId) reason = 'credential_not_allowed';
   if (!reason && cred!.flagged_at !== null) reason = 'credential_flagged';
   const userBefore = userId ? ctx.store.users.findById(userId) : undefined;
