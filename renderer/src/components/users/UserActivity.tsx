@@ -1,6 +1,7 @@
 import { Badge, Button, Group, Loader, Paper, Table, Text, Title } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import type { AuditEntry } from '../../../../shared/schemas/audit';
+import { WEBAUTHN_REASONS } from '../../../../shared/schemas/webauthn';
 import { useTRPC, useTRPCClient } from '../../api/trpc';
 import { formatDateTime } from '../../lib/format';
 import { ErrorState } from '../common/States';
@@ -18,6 +19,10 @@ const ACTIONS: Record<string, string> = {
   'factor.expire': 'Pending factor expired',
   'recovery.issue': 'Recovery codes issued',
   'sheet.issue': 'Enrollment sheet printed',
+  'factor.rename': 'Factor renamed',
+  'webauthn.register': 'Security key registered',
+  'webauthn.authenticate': 'Security key used',
+  'webauthn.challenge': 'Security key prompt issued',
 };
 const OUTCOME_COLOR = { success: 'teal', failure: 'red', denied: 'orange' } as const;
 const REASONS: Record<string, string> = {
@@ -38,6 +43,8 @@ function actorText(e: AuditEntry): string {
 function detailText(e: AuditEntry): string {
   if (!e.reason) return '';
   if (e.action === 'verify' || e.action.startsWith('factor.')) return REASONS[e.reason] ?? e.reason;
+  // WebAuthn refusals carry a stable code with a sentence of its own.
+  if (e.action.startsWith('webauthn.')) return (WEBAUTHN_REASONS as Record<string, string>)[e.reason] ?? e.reason;
   return e.reason;
 }
 
