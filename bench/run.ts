@@ -11,6 +11,8 @@
  *                                           e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
  *   BENCH_CLI_ENTRY                         another CLI entry instead of server/cli/main.ts
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -97,6 +99,21 @@ async function runOne(name: string): Promise<Outcome> {
   }
 }
 
+/** Runs one bench in a child process (this script with one name) and reads its status from its exit code and results file. */
+async function runIsolated(name: string): Promise<Outcome> {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), name], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let last = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    // The child prints its own machine line and summary; keep everything else.
+    process.stdout.write(text.replace(/^machine: .*\n/m, '').replace(/\n## summary[\s\S]*$/, ''));
+    last += text;
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  const status = /\| (goal MET|goal NOT MET|done|FAILED \(error\)) \|/.exec(last.slice(last.lastIndexOf('## summary')))?.[1];
+  return { name, status: code === 0 && status ? status : status ?? 'FAILED (error)' };
+}
+
 async function main(): Promise<number> {
   const available = await discover();
   const wanted = process.argv.slice(2).filter((a) => a !== '--');
@@ -108,7 +125,9 @@ async function main(): Promise<number> {
   const names = wanted.length > 0 ? wanted : available;
   console.log(`machine: ${JSON.stringify(machine())}`);
   const outcomes: Outcome[] = [];
-  for (const name of names) outcomes.push(await runOne(name));
+  // Several benches: each in a process of its own, so one's heap never shows in the next one's memory figures.
+  if (names.length > 1) for (const name of names) outcomes.push(await runIsolated(name));
+  else for (const name of names) outcomes.push(await runOne(name));
   console.log(`\n## summary\n\n${formatTable(['bench', 'result'], outcomes.map((o) => [o.name, o.status]))}`);
   return outcomes.some((o) => o.status.startsWith('FAILED')) ? 1 : 0;
 }

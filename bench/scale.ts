@@ -137,7 +137,7 @@ export async function run(): Promise<BenchResult> {
     }
 
     // Export every entry through the export service, into a sink that counts bytes.
-    const rss: number[] = [];
+    const rss: number[] = [process.memoryUsage().rss];
     const sampler = setInterval(() => rss.push(process.memoryUsage().rss), 50);
     t = performance.now();
     let bytes = 0;
@@ -154,6 +154,7 @@ export async function run(): Promise<BenchResult> {
     }
     const exportMs = performance.now() - t;
     clearInterval(sampler);
+    rss.push(process.memoryUsage().rss); // at least two samples, however short the export
     const rssMb = rss.map((b) => b / 2 ** 20);
     const quarter = Math.max(1, Math.floor(rssMb.length / 4));
     const firstQuarterMax = Math.max(...rssMb.slice(0, quarter));
