@@ -20,6 +20,9 @@ import { formatAgo, formatDate, formatDateTime, formatSeconds, plural } from '..
 import { useCan } from '../lib/session';
 import '../components/common/common.css';
 
+/** Short cells that must not wrap or truncate (status badge, dates). A style object: CSSOM, so the CSP allows it. */
+const NOWRAP = { whiteSpace: 'nowrap' } as const;
+
 const TYPE_LABEL: Record<FactorView['type'], string> = { totp: 'Authenticator app', hotp: 'HOTP token', webauthn: 'Security key', email: 'Email code' };
 
 function paramsText(f: FactorView): string {
@@ -196,9 +199,9 @@ export function UserDetailPage() {
                     <Table.Tr>
                       <Table.Th>Type</Table.Th>
                       <Table.Th>Label</Table.Th>
-                      <Table.Th>Status</Table.Th>
-                      <Table.Th>Created</Table.Th>
-                      <Table.Th>Last used</Table.Th>
+                      <Table.Th style={NOWRAP}>Status</Table.Th>
+                      <Table.Th style={NOWRAP}>Created</Table.Th>
+                      <Table.Th style={NOWRAP}>Last used</Table.Th>
                       {canHelp && <Table.Th w={1} aria-label="Actions" />}
                     </Table.Tr>
                   </Table.Thead>
@@ -215,7 +218,7 @@ export function UserDetailPage() {
                           <WebauthnFactorDetails factor={f} />
                         </Table.Td>
                         <Table.Td className="break-anywhere">{f.label ?? <Text span c="dimmed" size="sm">—</Text>}</Table.Td>
-                        <Table.Td>
+                        <Table.Td style={NOWRAP}>
                           {f.status === 'active' ? (
                             <Badge color="teal" variant="light">Active</Badge>
                           ) : (
@@ -224,8 +227,8 @@ export function UserDetailPage() {
                             </Tooltip>
                           )}
                         </Table.Td>
-                        <Table.Td title={f.createdAt}>{formatDate(f.createdAt)}</Table.Td>
-                        <Table.Td title={f.lastUsedAt ?? undefined}>{formatAgo(f.lastUsedAt)}</Table.Td>
+                        <Table.Td title={f.createdAt} style={NOWRAP}>{formatDate(f.createdAt)}</Table.Td>
+                        <Table.Td title={f.lastUsedAt ?? undefined} style={NOWRAP}>{formatAgo(f.lastUsedAt)}</Table.Td>
                         {canHelp && (
                           <Table.Td>
                             <Group gap={4} wrap="nowrap" justify="flex-end">
