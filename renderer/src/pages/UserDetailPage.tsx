@@ -22,6 +22,8 @@ import '../components/common/common.css';
 
 /** Short cells that must not wrap or truncate (status badge, dates). A style object: CSSOM, so the CSP allows it. */
 const NOWRAP = { whiteSpace: 'nowrap' } as const;
+/** Badges ellipsise when their cell is narrow; the status column keeps room for the longest (“Pending”). */
+const STATUS_CELL = { whiteSpace: 'nowrap', minWidth: 96 } as const;
 
 const TYPE_LABEL: Record<FactorView['type'], string> = { totp: 'Authenticator app', hotp: 'HOTP token', webauthn: 'Security key', email: 'Email code' };
 
@@ -199,7 +201,7 @@ export function UserDetailPage() {
                     <Table.Tr>
                       <Table.Th>Type</Table.Th>
                       <Table.Th>Label</Table.Th>
-                      <Table.Th style={NOWRAP}>Status</Table.Th>
+                      <Table.Th style={STATUS_CELL}>Status</Table.Th>
                       <Table.Th style={NOWRAP}>Created</Table.Th>
                       <Table.Th style={NOWRAP}>Last used</Table.Th>
                       {canHelp && <Table.Th w={1} aria-label="Actions" />}
@@ -218,7 +220,7 @@ export function UserDetailPage() {
                           <WebauthnFactorDetails factor={f} />
                         </Table.Td>
                         <Table.Td className="break-anywhere">{f.label ?? <Text span c="dimmed" size="sm">—</Text>}</Table.Td>
-                        <Table.Td style={NOWRAP}>
+                        <Table.Td style={STATUS_CELL}>
                           {f.status === 'active' ? (
                             <Badge color="teal" variant="light">Active</Badge>
                           ) : (
