@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTessera } from '../main';
 import type { Actor, Services } from './index';
 import { createUser } from './users';
-import { applyUserImport, MAX_IMPORT_ROWS, planUserImport, readUserCsv, type ImportProgress } from './userImport';
+import { applyUserImport, MAX_IMPORT_ROWS, planUserImport, planUserImportAsync, readUserCsv, type ImportProgress } from './userImport';
 
 const actor: Actor = { kind: 'system', id: null, name: 'test', ip: null };
 let dir: string;
@@ -83,6 +83,18 @@ describe('planUserImport', () => {
     ]);
     expect(s.store.audit.stats()).toEqual(before);
     expect(s.store.users.count()).toBe(1);
+  });
+
+  it('the server\'s async planner gives the same plan, across its yields, and lets other work run meanwhile', async () => {
+    createUser(s, { username: 'user-1500' }, actor);
+    const many = Array.from({ length: 2600 }, (_, i) => ({ row: i + 2, username: i % 900 === 5 ? 'dup' : `user-${i}`, email: i % 700 === 3 ? 'not-an-email' : `u${i}@example.org` }));
+    const order: string[] = [];
+    setImmediate(() => order.push('other work'));
+    const planned = await planUserImportAsync(s, many);
+    order.push('plan done');
+    expect(order).toEqual(['other work', 'plan done']);
+    expect(planned).toEqual(planUserImport(s, many));
+    expect(planned.skip.map((k) => k.reason).sort()).toEqual(['already exists', 'duplicate in file', 'duplicate in file']);
   });
 });
 

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TesseraError } from '../../../shared/errors';
 import { StartImportInput, type ImportJobResult, type ImportPreview, type ImportPreviewRow, type ImportStarted } from '../../../shared/schemas/userImport';
 import type { Actor, Services } from '../../services/index';
-import { applyUserImport, MAX_IMPORT_BYTES, planUserImport, readUserCsv, type ImportPlan, type ImportRow } from '../../services/userImport';
+import { applyUserImport, MAX_IMPORT_BYTES, planUserImportAsync, readUserCsv, type ImportPlan, type ImportRow } from '../../services/userImport';
 import type { JobRegistry } from './jobs';
 import { requireRole } from './roles';
 import { CSRF_HEADER, isCrossSite, sessionOf, type ConsoleSessionInfo } from './session';
@@ -82,7 +82,7 @@ export function registerImportRoutes(app: FastifyInstance, services: Services, j
       const session = sessions.get(req) ?? consoleAdmin(services, req);
       if (!Buffer.isBuffer(req.body)) throw new TesseraError('unsupported_media_type', 'Send the file as text/csv');
       const { rows, ignoredColumns } = readUserCsv(req.body);
-      const plan = planUserImport(services, rows);
+      const plan = await planUserImportAsync(services, rows);
       const now = services.clock();
       sweep(now);
       const planId = randomUUID();
