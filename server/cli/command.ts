@@ -7,6 +7,8 @@ import { TesseraError } from '../../shared/errors';
 import { openTessera } from '../main';
 import { dbPath } from '../runtime/dataDir';
 import type { Actor, Services } from '../services/index';
+import { fileError } from '../services/auditExport';
+import { MAX_IMPORT_BYTES } from '../services/userImport';
 
 /** Where a command writes and reads. The real CLI passes the process's streams; tests pass their own. */
 export interface CliOutput {
@@ -168,5 +170,29 @@ export async function withInterrupt<T>(io: CliIo, fn: (signal: AbortSignal) => P
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     io.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * Reads a user CSV named on the command line: a regular file within the
+ * import size limit, refused with one clear line otherwise.
+ */
+export function readCsvFile(file: string): Buffer {
+  let size: number;
+  try {
+    const stat = fs.statSync(file);
+    if (!stat.isFile()) throw new TesseraError('bad_request', `${file} is not a file`);
+    size = stat.size;
+  } catch (err) {
+    if (err instanceof TesseraError) throw err;
+    throw fileError(err, file);
+  }
+  if (size > MAX_IMPORT_BYTES) {
+    throw new TesseraError('too_large', `${file} is ${(size / 1024 / 1024).toFixed(1)} MB; the limit is ${MAX_IMPORT_BYTES / 1024 / 1024} MB. Split it into smaller files`);
+  }
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw fileError(err, file);
   }
 }

@@ -5,28 +5,9 @@ import { TesseraError } from '../../../shared/errors';
 import { PAPER_LABELS, type Paper, type SheetPlan, type SheetSelection } from '../../../shared/schemas/sheets';
 import { fileError } from '../../services/auditExport';
 import { planSheets, writeSheetBatch } from '../../services/sheets/enrollmentSheets';
-import { MAX_IMPORT_BYTES } from '../../services/userImport';
-import { cliActor, withInterrupt, withServices, type Command, type Invocation } from '../command';
+import { cliActor, readCsvFile, withInterrupt, withServices, type Command, type Invocation } from '../command';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
-
-function readCsv(file: string): string {
-  let size: number;
-  try {
-    const stat = fs.statSync(file);
-    if (!stat.isFile()) throw new TesseraError('bad_request', `${file} is not a file`);
-    size = stat.size;
-  } catch (err) {
-    if (err instanceof TesseraError) throw err;
-    throw fileError(err, file);
-  }
-  if (size > MAX_IMPORT_BYTES) throw new TesseraError('too_large', `${file} is ${(size / 1024 / 1024).toFixed(1)} MB; the limit is ${MAX_IMPORT_BYTES / 1024 / 1024} MB`);
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw fileError(err, file);
-  }
-}
 
 function printPlan(inv: Invocation, plan: SheetPlan, dryRun: boolean): void {
   const out = (line: string) => inv.io.stdout.write(`${line}\n`);
@@ -85,7 +66,7 @@ export const sheets: Command = {
     if (paperArg !== 'a4' && paperArg !== 'letter') inv.usage('--paper must be a4 or letter');
     const paper = paperArg as Paper;
     const reissuePending = inv.args['reprint-pending'] === true;
-    const selection: SheetSelection = usersFile !== undefined ? { kind: 'csv', csv: readCsv(usersFile) } : { kind: 'withoutFactor' };
+    const selection: SheetSelection = usersFile !== undefined ? { kind: 'csv', csv: readCsvFile(usersFile).toString('utf8') } : { kind: 'withoutFactor' };
 
     return withServices(inv, async (s) => {
       const plan = await planSheets(s, selection, { reissuePending });

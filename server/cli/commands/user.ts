@@ -1,10 +1,8 @@
-import fs from 'node:fs';
 import { TesseraError } from '../../../shared/errors';
 import { CreateUserInput } from '../../../shared/schemas/users';
 import { createUser } from '../../services/users';
-import { fileError } from '../../services/auditExport';
-import { applyUserImport, MAX_IMPORT_BYTES, planUserImport, readUserCsv, type ImportPlan } from '../../services/userImport';
-import { cliActor, parseInput, withInterrupt, withServices, type Command, type CommandGroup, type Invocation } from '../command';
+import { applyUserImport, planUserImport, readUserCsv, type ImportPlan } from '../../services/userImport';
+import { cliActor, parseInput, readCsvFile, withInterrupt, withServices, type Command, type CommandGroup, type Invocation } from '../command';
 
 const add: Command = {
   name: 'user add',
@@ -23,26 +21,6 @@ const add: Command = {
     return 0;
   },
 };
-
-function readFile(file: string): Buffer {
-  let size: number;
-  try {
-    const stat = fs.statSync(file);
-    if (!stat.isFile()) throw new TesseraError('bad_request', `${file} is not a file`);
-    size = stat.size;
-  } catch (err) {
-    if (err instanceof TesseraError) throw err;
-    throw fileError(err, file);
-  }
-  if (size > MAX_IMPORT_BYTES) {
-    throw new TesseraError('too_large', `${file} is ${(size / 1024 / 1024).toFixed(1)} MB; the limit is ${MAX_IMPORT_BYTES / 1024 / 1024} MB. Split it into smaller files`);
-  }
-  try {
-    return fs.readFileSync(file);
-  } catch (err) {
-    throw fileError(err, file);
-  }
-}
 
 function printPlan(inv: Invocation, plan: ImportPlan, ignoredColumns: string[]): void {
   const out = (line: string) => inv.io.stdout.write(`${line}\n`);
@@ -72,7 +50,7 @@ const importCmd: Command = {
   positionals: { min: 1, max: 1 },
   async run(inv) {
     const file = inv.positionals[0]!;
-    const { rows, ignoredColumns } = readUserCsv(readFile(file));
+    const { rows, ignoredColumns } = readUserCsv(readCsvFile(file));
     const dryRun = inv.args['dry-run'] === true;
     return withServices(inv, async (s) => {
       const plan = planUserImport(s, rows);
