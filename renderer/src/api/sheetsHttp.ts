@@ -1,40 +1,13 @@
+import { SHEET_EXPIRES_AT_HEADER, SHEET_FACTOR_ID_HEADER } from '../../../shared/consoleHeaders';
 import { SheetBatchStarted, SheetPlan, type Paper, type SheetBatchInput } from '../../../shared/schemas/sheets';
+import { consoleFetch } from './consoleFetch';
 
-/**
- * Enrollment sheets are not tRPC: the server streams PDFs. Same origin, the
- * session cookie, and the CSRF header the server requires on every POST.
- */
-export class SheetsHttpError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly code: string | null,
-  ) {
-    super(message);
-    this.name = 'SheetsHttpError';
-  }
-}
+/** Enrollment sheets are not tRPC: the server streams PDFs. */
 
-async function post(path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'content-type': 'application/json', 'x-tessera-csrf': '1' },
-      body: JSON.stringify(body),
-      ...(signal ? { signal } : {}),
-    });
-  } catch (err) {
-    if (signal?.aborted) throw err;
-    throw new SheetsHttpError('Tessera did not answer; check that the server is running', 0, null);
-  }
-  if (!res.ok) {
-    const error = ((await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null)?.error;
-    const message = error?.message ?? (res.status === 413 ? 'The CSV is too large for one rollout (2 MB at most); split it' : `The server answered ${res.status}`);
-    throw new SheetsHttpError(message, res.status, error?.code ?? null);
-  }
-  return res;
+const BATCH_TOO_LARGE = 'The CSV is too large for one rollout (2 MB at most); split it';
+
+function post(path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+  return consoleFetch(path, { json: body, signal, tooLarge: BATCH_TOO_LARGE });
 }
 
 export interface IssuedSheet {
@@ -55,8 +28,8 @@ export async function issueUserSheet(username: string, paper: Paper): Promise<Is
   return {
     pdf: await res.blob(),
     fileName: /filename="([^"]+)"/.exec(disposition)?.[1] ?? 'enrollment-sheet.pdf',
-    factorId: res.headers.get('x-tessera-factor-id') ?? '',
-    expiresAt: res.headers.get('x-tessera-expires-at'),
+    factorId: res.headers.get(SHEET_FACTOR_ID_HEADER) ?? '',
+    expiresAt: res.headers.get(SHEET_EXPIRES_AT_HEADER),
   };
 }
 

@@ -2,6 +2,7 @@ import { QueryClient } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import type { AppRouter } from '../../../server/api/trpc/router';
+import { CSRF_HEADER, CSRF_VALUE } from '../../../shared/consoleHeaders';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
@@ -11,7 +12,7 @@ export function makeTrpcClient() {
     links: [
       httpBatchLink({
         url: '/trpc',
-        headers: () => ({ 'x-tessera-csrf': '1' }),
+        headers: () => ({ [CSRF_HEADER]: CSRF_VALUE }),
         fetch: (url, init) => fetch(url, { ...(init as RequestInit), credentials: 'same-origin' }),
       }),
     ],
@@ -37,6 +38,12 @@ export function errorMessage(error: unknown): string {
   if (error instanceof TRPCClientError) return error.message;
   if (error instanceof Error) return error.message;
   return 'Something went wrong';
+}
+
+/** The message for a whole form: the error's own, unless it names fields (those show on the fields). */
+export function formError(error: unknown): string | null {
+  if (!error) return null;
+  return Object.keys(fieldErrors(error)).length === 0 ? errorMessage(error) : null;
 }
 
 /** Field-level messages from the server's zod checks, keyed by field path. */

@@ -5,7 +5,7 @@ import { SESSION_ABSOLUTE_MS } from '../../services/operatorAuth';
 
 export const SESSION_COOKIE = 'tessera_session';
 /** Mutations must carry this header: a cross-site form or image cannot set it. */
-export const CSRF_HEADER = 'x-tessera-csrf';
+export { CSRF_HEADER } from '../../../shared/consoleHeaders';
 
 export interface ConsoleSessionInfo {
   id: string;

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { SHEET_EXPIRES_AT_HEADER, SHEET_FACTOR_ID_HEADER } from '../../../shared/consoleHeaders';
 import { TesseraError } from '../../../shared/errors';
 import { Username } from '../../../shared/schemas/text';
 import { MAX_SHEET_CSV_BYTES, SheetBatchInput, SingleSheetInput, type SheetBatchResult, type SheetBatchStarted, type SheetPlan } from '../../../shared/schemas/sheets';
@@ -130,7 +131,7 @@ export function registerSheetRoutes(app: FastifyInstance, services: Services, jo
     const { paper } = SingleSheetInput.parse(req.body ?? {});
     const issue = issueSheetFactor(services, username, actorOf(session, req), { paper });
     const doc = singleSheetDocument(issue, paper);
-    reply.header('x-tessera-factor-id', issue.factorId).header('x-tessera-expires-at', issue.expiresAt.toISOString());
+    reply.header(SHEET_FACTOR_ID_HEADER, issue.factorId).header(SHEET_EXPIRES_AT_HEADER, issue.expiresAt.toISOString());
     return sendPdf(reply, doc, 'inline', `enrollment-sheet-${fileSafe(issue.username)}.pdf`);
   });
 

@@ -1,8 +1,9 @@
 import { Alert, Button, Checkbox, Code, CopyButton, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { API_SCOPES, CreateApiKeyInput, type ApiScope, type CreatedApiKey } from '../../../../shared/schemas/apiKeys';
-import { errorMessage, fieldErrors, useTRPC } from '../../api/trpc';
+import { fieldErrors, formError, useTRPC } from '../../api/trpc';
+import { FormModal } from '../common/ModalForm';
 import { checkForm } from '../../lib/zodForm';
 import { SCOPE_TEXT } from './scopes';
 import './apiClients.css';
@@ -39,8 +40,7 @@ export function CreateApiClientModal({ opened, onClose }: { opened: boolean; onC
     onClose();
   };
 
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
+  const submit = () => {
     const checked = checkForm(CreateApiKeyInput, { name, scopes });
     if (!checked.ok) {
       setErrors(checked.errors);
@@ -84,9 +84,7 @@ export function CreateApiClientModal({ opened, onClose }: { opened: boolean; onC
   }
 
   return (
-    <Modal opened={opened} onClose={close} title="New API client" centered size="lg">
-      <form onSubmit={submit} noValidate>
-        <Stack gap="md">
+    <FormModal opened={opened} onClose={close} title="New API client" size="lg" onSubmit={submit} error={formError(create.error)} actionLabel="Create key" busy={create.isPending}>
           <TextInput
             label="Name"
             description="Which application uses the key, e.g. “Intranet sign-in”. Shown in the audit log as the actor."
@@ -115,21 +113,6 @@ export function CreateApiClientModal({ opened, onClose }: { opened: boolean; onC
               ))}
             </Stack>
           </Checkbox.Group>
-          {create.isError && !Object.keys(fieldErrors(create.error)).length && (
-            <Alert color="red" variant="light" role="alert">
-              {errorMessage(create.error)}
-            </Alert>
-          )}
-          <Group justify="flex-end" gap="sm">
-            <Button variant="default" onClick={close}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              Create key
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    </FormModal>
   );
 }

@@ -1,8 +1,9 @@
-import { Alert, Button, Group, Modal, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { Textarea, TextInput } from '@mantine/core';
 import { useEffect, useState, type ReactNode } from 'react';
 import { Reason } from '../../../../shared/schemas/text';
 import { errorMessage, fieldErrors } from '../../api/trpc';
 import { checkForm } from '../../lib/zodForm';
+import { FormModal } from './ModalForm';
 
 export interface ReasonConfirmModalProps {
   opened: boolean;
@@ -64,14 +65,7 @@ export function ReasonConfirmModal({ opened, onClose, title, children, confirmLa
   };
 
   return (
-    <Modal opened={opened} onClose={onClose} title={<Text fw={600}>{title}</Text>} centered size="md">
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
-        <Stack gap="md">
+    <FormModal opened={opened} onClose={onClose} title={title} onSubmit={submit} error={failure} cancelDisabled={busy} actionLabel={confirmLabel} actionColor={color} busy={busy}>
           <div>{children}</div>
           {askReason && (
           <Textarea
@@ -107,21 +101,6 @@ export function ReasonConfirmModal({ opened, onClose, title, children, confirmLa
               autoComplete="off"
             />
           )}
-          {failure && (
-            <Alert color="red" variant="light" role="alert">
-              {failure}
-            </Alert>
-          )}
-          <Group justify="flex-end" gap="sm" wrap="nowrap">
-            <Button variant="default" onClick={onClose} disabled={busy}>
-              Cancel
-            </Button>
-            <Button type="submit" color={color} loading={busy}>
-              {confirmLabel}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    </FormModal>
   );
 }

@@ -1,9 +1,10 @@
-import { Alert, Button, Group, Modal, PasswordInput, Stack, TextInput } from '@mantine/core';
+import { Group, PasswordInput, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { CreateOperatorInput, ROLE_LABELS, type OperatorRole } from '../../../../shared/schemas/operators';
-import { errorMessage, fieldErrors, useTRPC } from '../../api/trpc';
+import { fieldErrors, formError, useTRPC } from '../../api/trpc';
+import { FormModal } from '../common/ModalForm';
 import { checkForm } from '../../lib/zodForm';
 import { RoleRadios } from './RoleRadios';
 
@@ -43,8 +44,7 @@ export function CreateOperatorModal({ opened, onClose }: { opened: boolean; onCl
     setErrors(({ [key]: _gone, ...rest }) => rest);
   };
 
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
+  const submit = () => {
     const checked = checkForm(CreateOperatorInput, {
       username: values.username,
       role: values.role,
@@ -60,9 +60,7 @@ export function CreateOperatorModal({ opened, onClose }: { opened: boolean; onCl
   };
 
   return (
-    <Modal opened={opened} onClose={close} title="Add operator" centered size="lg">
-      <form onSubmit={submit} noValidate>
-        <Stack gap="md">
+    <FormModal opened={opened} onClose={close} title="Add operator" size="lg" onSubmit={submit} error={formError(create.error)} actionLabel="Add operator" busy={create.isPending}>
           <Group grow align="flex-start">
             <TextInput label="Username" value={values.username} onChange={(e) => set('username', e.currentTarget.value)} error={errors.username} required data-autofocus autoComplete="off" />
             <TextInput label="Display name" description="Optional" value={values.displayName} onChange={(e) => set('displayName', e.currentTarget.value)} error={errors.displayName} autoComplete="off" />
@@ -77,21 +75,6 @@ export function CreateOperatorModal({ opened, onClose }: { opened: boolean; onCl
             required
             autoComplete="new-password"
           />
-          {create.isError && !Object.keys(fieldErrors(create.error)).length && (
-            <Alert color="red" variant="light" role="alert">
-              {errorMessage(create.error)}
-            </Alert>
-          )}
-          <Group justify="flex-end" gap="sm">
-            <Button variant="default" onClick={close}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              Add operator
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    </FormModal>
   );
 }

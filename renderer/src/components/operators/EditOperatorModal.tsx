@@ -1,9 +1,10 @@
-import { Alert, Button, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { UpdateOperatorInput, type OperatorRole, type OperatorView } from '../../../../shared/schemas/operators';
-import { errorMessage, fieldErrors, useTRPC } from '../../api/trpc';
+import { fieldErrors, formError, useTRPC } from '../../api/trpc';
+import { FormModal } from '../common/ModalForm';
 import { checkForm } from '../../lib/zodForm';
 import { RoleRadios } from './RoleRadios';
 
@@ -26,8 +27,7 @@ export function EditOperatorModal({ operator, isSelf, onClose }: { operator: Ope
     }),
   );
 
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
+  const submit = () => {
     const name = displayName.trim() === '' ? null : displayName;
     const checked = checkForm(UpdateOperatorInput, {
       id: operator.id,
@@ -47,9 +47,21 @@ export function EditOperatorModal({ operator, isSelf, onClose }: { operator: Ope
   };
 
   return (
-    <Modal opened onClose={onClose} title={`Edit ${operator.username}`} centered size="lg">
-      <form onSubmit={submit} noValidate>
-        <Stack gap="md">
+    <FormModal
+      opened
+      onClose={onClose}
+      title={`Edit ${operator.username}`}
+      size="lg"
+      onSubmit={submit}
+      error={formError(update.error)}
+      footnote={
+        <Text size="xs" c="dimmed">
+          A new role applies to their next request; they do not need to sign in again.
+        </Text>
+      }
+      actionLabel="Save"
+      busy={update.isPending}
+    >
           <TextInput
             label="Display name"
             description="Optional"
@@ -67,24 +79,6 @@ export function EditOperatorModal({ operator, isSelf, onClose }: { operator: Ope
               This is your own account: you will lose the administrator screens as soon as you save.
             </Alert>
           )}
-          {update.isError && !Object.keys(fieldErrors(update.error)).length && (
-            <Alert color="red" variant="light" role="alert">
-              {errorMessage(update.error)}
-            </Alert>
-          )}
-          <Text size="xs" c="dimmed">
-            A new role applies to their next request; they do not need to sign in again.
-          </Text>
-          <Group justify="flex-end" gap="sm">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={update.isPending}>
-              Save
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    </FormModal>
   );
 }

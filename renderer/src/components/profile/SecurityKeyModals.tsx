@@ -1,9 +1,10 @@
-import { Alert, Button, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Text, TextInput } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import type { OperatorKeyView } from '../../../../shared/schemas/webauthn';
 import { errorMessage, useTRPCClient } from '../../api/trpc';
 import { browserKeyMessage, createCredential } from '../../lib/webauthn';
 import { ReauthField, reauthInput } from './ReauthField';
+import { FormModal } from '../common/ModalForm';
 
 /**
  * Adds a security key or passkey to the signed-in operator: name, then
@@ -56,15 +57,7 @@ export function AddSecurityKeyModal({ opened, onClose, onAdded }: { opened: bool
   };
 
   return (
-    <Modal opened={opened} onClose={onClose} title="Add a security key or passkey" centered>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-        noValidate
-      >
-        <Stack gap="md">
+    <FormModal opened={opened} onClose={onClose} title="Add a security key or passkey" onSubmit={submit} error={error} cancelDisabled={stage !== 'form'} actionLabel="Continue" busy={stage !== 'form'}>
           <Text size="sm">
             After you confirm, your browser asks you to touch your security key, or to create a passkey on this device or your phone.
           </Text>
@@ -75,22 +68,7 @@ export function AddSecurityKeyModal({ opened, onClose, onAdded }: { opened: bool
               Touch your security key, or follow your browser’s passkey prompt.
             </Alert>
           )}
-          {error && (
-            <Alert color="red" variant="light" role="alert">
-              {error}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose} disabled={stage !== 'form'}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={stage !== 'form'}>
-              Continue
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    </FormModal>
   );
 }
 
@@ -126,27 +104,9 @@ export function RemoveSecurityKeyModal({ keyToRemove, onClose, onRemoved }: { ke
   };
 
   return (
-    <Modal opened={keyToRemove !== null} onClose={onClose} title={keyToRemove ? `Remove “${keyToRemove.label}”?` : ''} centered>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-        noValidate
-      >
-        <Stack gap="md">
+    <FormModal opened={keyToRemove !== null} onClose={onClose} title={keyToRemove ? `Remove “${keyToRemove.label}”?` : ''} onSubmit={submit} actionLabel="Remove key" actionColor="red" busy={busy}>
           <Text size="sm">You will no longer be able to sign in with this key. Your authenticator app keeps working.</Text>
           <ReauthField value={secret} onChange={setSecret} error={error} autoFocus />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" color="red" loading={busy}>
-              Remove key
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    </FormModal>
   );
 }

@@ -1,6 +1,7 @@
-import { Alert, Button, Group, Modal, Stack } from '@mantine/core';
+import { Modal, Stack } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { errorMessage } from '../../api/trpc';
+import { ErrorAlert, ModalActions } from '../common/ModalForm';
 
 /**
  * "Are you sure?" for a change with consequences: says what will happen,
@@ -32,19 +33,8 @@ export function ConfirmModal({
     <Modal opened={opened} onClose={onClose} title={title} centered size="md">
       <Stack gap="md">
         {children}
-        {error ? (
-          <Alert color="red" variant="light" role="alert">
-            {errorMessage(error)}
-          </Alert>
-        ) : null}
-        <Group justify="flex-end" gap="sm">
-          <Button variant="default" onClick={onClose} data-autofocus>
-            Cancel
-          </Button>
-          <Button color={danger ? 'red' : undefined} onClick={onConfirm} loading={loading}>
-            {confirmLabel}
-          </Button>
-        </Group>
+        <ErrorAlert message={error ? errorMessage(error) : null} />
+        <ModalActions onCancel={onClose} focusCancel actionLabel={confirmLabel} actionColor={danger ? 'red' : undefined} busy={loading} onAction={onConfirm} />
       </Stack>
     </Modal>
   );

@@ -1,10 +1,11 @@
-import { Alert, Button, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
+import { TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { CreateUserInput } from '../../../../shared/schemas/users';
-import { errorMessage, fieldErrors, useTRPC } from '../../api/trpc';
+import { fieldErrors, formError, useTRPC } from '../../api/trpc';
+import { FormModal } from '../common/ModalForm';
 import { checkForm } from '../../lib/zodForm';
 
 /** Adds one user (checked with the shared CreateUserInput), then opens their page to enroll a factor. */
@@ -49,35 +50,11 @@ export function CreateUserModal({ opened, onClose }: { opened: boolean; onClose:
     }
   };
 
-  const general = create.isError && Object.keys(fieldErrors(create.error)).length === 0 ? errorMessage(create.error) : null;
   return (
-    <Modal opened={opened} onClose={onClose} title={<Text fw={600}>Create a user</Text>} centered>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-        noValidate
-      >
-        <Stack gap="md">
+    <FormModal opened={opened} onClose={onClose} title="Create a user" onSubmit={submit} error={formError(create.error)} actionLabel="Create user" busy={create.isPending}>
           <TextInput label="Username" description="What applications send as the user; compared without regard to case" value={values.username} onChange={set('username')} error={errors.username} required data-autofocus autoComplete="off" />
           <TextInput label="Display name" value={values.displayName} onChange={set('displayName')} error={errors.displayName} autoComplete="off" />
           <TextInput label="Email" type="email" value={values.email} onChange={set('email')} error={errors.email} autoComplete="off" />
-          {general && (
-            <Alert color="red" variant="light" role="alert">
-              {general}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              Create user
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    </FormModal>
   );
 }

@@ -1,9 +1,10 @@
-import { Accordion, Alert, Button, Group, Modal, SegmentedControl, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Accordion, Alert, Group, Modal, SegmentedControl, Select, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { EnrollFactorInput, type EnrolledFactor } from '../../../../shared/schemas/factors';
-import { errorMessage, fieldErrors, useTRPC } from '../../api/trpc';
+import { errorMessage, fieldErrors, formError, useTRPC } from '../../api/trpc';
+import { ModalForm } from '../common/ModalForm';
 import { formatDateTime } from '../../lib/format';
 import { checkForm } from '../../lib/zodForm';
 import { CodeInput } from '../common/CodeInput';
@@ -93,19 +94,11 @@ export function EnrollFactorModal({ username, opened, onClose }: { username: str
   };
 
   const setField = <K extends keyof Form>(k: K) => (v: Form[K] | null) => v !== null && setForm((f) => ({ ...f, [k]: v }));
-  const general = enroll.isError && Object.keys(fieldErrors(enroll.error)).length === 0 ? errorMessage(enroll.error) : null;
 
   return (
     <Modal opened={opened} onClose={onClose} title={<Text fw={600}>{enrolled ? `Scan with ${username}’s device` : `Enroll a factor for ${username}`}</Text>} size="lg" centered closeOnClickOutside={!enrolled}>
       {!enrolled ? (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            void start();
-          }}
-          noValidate
-        >
-          <Stack gap="md">
+        <ModalForm onSubmit={start} error={formError(enroll.error)} onCancel={onClose} actionLabel="Show QR code" busy={enroll.isPending}>
             <Stack gap={6}>
               <Text size="sm" fw={500} id="factor-type-label">
                 Type
@@ -142,45 +135,15 @@ export function EnrollFactorModal({ username, opened, onClose }: { username: str
                 </Accordion.Panel>
               </Accordion.Item>
             </Accordion>
-            {general && (
-              <Alert color="red" variant="light" role="alert">
-                {general}
-              </Alert>
-            )}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={onClose}>
-                Cancel
-              </Button>
-              <Button type="submit" loading={enroll.isPending}>
-                Show QR code
-              </Button>
-            </Group>
-          </Stack>
-        </form>
+        </ModalForm>
       ) : (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            void finish();
-          }}
-          noValidate
-        >
-          <Stack gap="md">
+        <ModalForm onSubmit={finish} onCancel={onClose} cancelLabel="Finish later" actionLabel="Confirm factor" busy={confirm.isPending}>
             <OtpEnrollPanel otpauthUri={enrolled.otpauthUri} secret={enrolled.secret} account={username} />
             <Text size="xs" c="dimmed">
               The secret is shown now only. Until it is confirmed with a code the factor is pending, and it expires {formatDateTime(enrolled.expiresAt)}.
             </Text>
             <CodeInput label={`${form.digits}-digit code from the device`} value={code} onChange={(e) => setCode(e.currentTarget.value)} error={codeError} />
-            <Group justify="flex-end">
-              <Button variant="default" onClick={onClose}>
-                Finish later
-              </Button>
-              <Button type="submit" loading={confirm.isPending}>
-                Confirm factor
-              </Button>
-            </Group>
-          </Stack>
-        </form>
+        </ModalForm>
       )}
     </Modal>
   );

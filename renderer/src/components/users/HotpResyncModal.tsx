@@ -1,9 +1,10 @@
-import { Alert, Button, Group, Modal, Stack, Text } from '@mantine/core';
+import { Group, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { HotpResyncInput } from '../../../../shared/schemas/factors';
-import { errorMessage, fieldErrors, useTRPC } from '../../api/trpc';
+import { fieldErrors, formError, useTRPC } from '../../api/trpc';
+import { FormModal } from '../common/ModalForm';
 import { checkForm } from '../../lib/zodForm';
 import { CodeInput } from '../common/CodeInput';
 
@@ -38,37 +39,13 @@ export function HotpResyncModal({ username, factorId, onClose }: { username: str
     }
   };
 
-  const general = resync.isError && Object.keys(fieldErrors(resync.error)).length === 0 ? errorMessage(resync.error) : null;
   return (
-    <Modal opened={factorId !== null} onClose={onClose} title={<Text fw={600}>Resynchronise HOTP token</Text>} centered>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-        noValidate
-      >
-        <Stack gap="md">
+    <FormModal opened={factorId !== null} onClose={onClose} title="Resynchronise HOTP token" onSubmit={submit} error={formError(resync.error)} actionLabel="Resynchronise" busy={resync.isPending}>
           <Text size="sm">When a token was pressed many times without signing in, its codes run ahead of Tessera. Press the button twice and type both codes, in order.</Text>
           <Group grow align="flex-start">
             <CodeInput label="First code" value={codes.code1} onChange={(e) => { const v = e.currentTarget.value; setCodes((c) => ({ ...c, code1: v })); }} error={errors.code1} data-autofocus />
             <CodeInput label="Next code" value={codes.code2} onChange={(e) => { const v = e.currentTarget.value; setCodes((c) => ({ ...c, code2: v })); }} error={errors.code2} />
           </Group>
-          {general && (
-            <Alert color="red" variant="light" role="alert">
-              {general}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={resync.isPending}>
-              Resynchronise
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    </FormModal>
   );
 }
