@@ -11,6 +11,7 @@ import { UsersRepo } from './repos/users';
 import { SessionsRepo } from './repos/sessions';
 import { DashboardRepo } from './repos/dashboard';
 import { WebauthnRepo } from './repos/webauthn';
+import { LoginPhantomsRepo } from './repos/loginPhantoms';
 
 export { Db } from './db';
 export type { OpenOptions, Durability } from './db';
@@ -23,6 +24,7 @@ export type { OperatorRow, OperatorRole } from './repos/operators';
 export type { SessionRow } from './repos/sessions';
 export type { DailyCount } from './repos/dashboard';
 export type { WebauthnRpRow, WebauthnCredentialRow, WebauthnChallengeRow, UserCredentialRow } from './repos/webauthn';
+export type { LoginPhantomRow } from './repos/loginPhantoms';
 
 /** The database and every repository over it. */
 export class Store {
@@ -38,6 +40,7 @@ export class Store {
   readonly sessions: SessionsRepo;
   readonly dashboard: DashboardRepo;
   readonly webauthn: WebauthnRepo;
+  readonly loginPhantoms: LoginPhantomsRepo;
 
   constructor(readonly db: Db) {
     this.users = new UsersRepo(db);
@@ -52,6 +55,7 @@ export class Store {
     this.sessions = new SessionsRepo(db);
     this.dashboard = new DashboardRepo(db);
     this.webauthn = new WebauthnRepo(db);
+    this.loginPhantoms = new LoginPhantomsRepo(db);
   }
 
   static open(path: string, options: OpenOptions = {}): Store {

@@ -4,6 +4,7 @@ import { sql as auditIndexes } from './0003_audit_indexes';
 import { sql as userSearch } from './0004_user_search';
 import { sql as auditUserKey } from './0005_audit_user_key';
 import { sql as webauthn } from './0006_webauthn';
+import { sql as loginPhantoms } from './0007_login_phantoms';
 
 /** Ordered schema migrations; the position + 1 is the schema version (PRAGMA user_version). */
 export const MIGRATIONS: readonly { name: string; sql: string }[] = [
@@ -13,4 +14,5 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
   { name: '0004_user_search', sql: userSearch },
   { name: '0005_audit_user_key', sql: auditUserKey },
   { name: '0006_webauthn', sql: webauthn },
+  { name: '0007_login_phantoms', sql: loginPhantoms },
 ];
