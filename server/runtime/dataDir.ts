@@ -7,6 +7,8 @@ import { TesseraError } from '../../shared/errors';
 
 export const DB_FILE = 'tessera.db';
 export const MASTER_KEY_FILE = 'master.key';
+/** The audit log's anti-rollback anchor (services/auditAnchor): beside the master key, outside the database. */
+export const AUDIT_ANCHOR_FILE = 'audit.anchor';
 
 /** `$TESSERA_DATA`, else the platform's per-user application-data folder. */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -29,6 +31,11 @@ export function ensureDataDir(dir: string): void {
 
 export function dbPath(dir: string): string {
   return path.join(dir, DB_FILE);
+}
+
+/** The audit anchor of the database at `dbFile`: in the same folder. */
+export function auditAnchorPath(dbFile: string): string {
+  return path.join(path.dirname(dbFile), AUDIT_ANCHOR_FILE);
 }
 
 /**
