@@ -9,11 +9,20 @@ import type { FactorRow, UserRow } from '../store/index';
 import type { Actor, ServiceContext } from './context';
 import { otpParamsOf } from './otpFactor';
 import { GroupCommit } from './groupCommit';
+import { LaneBusyError, recoveryLane } from './hashLanes';
+import { SingleFlight } from './singleFlight';
 import { requireUser } from './users';
 import { throttleStateOf } from './views';
 import { clearUserFailures, recordUserFailure } from './userThrottle';
 
 type Blocked = Extract<VerifyResult, { ok: false }>;
+
+/**
+ * Recovery-code guesses for one user that may wait while one is hashed. They
+ * run one after another, each gated on the count the one before wrote; past
+ * this many waiting, a guess is refused at once (throttled, 1 s).
+ */
+export const RECOVERY_WAITING_PER_USER = 4;
 
 /**
  * Answers "is this code right for this user?". Invariants held here:
@@ -23,8 +32,8 @@ type Blocked = Extract<VerifyResult, { ok: false }>;
  * code costs at most one slow hash, off the event loop.
  */
 export class Verifier {
-  /** Users with a recovery-code check in flight: one slow hash per user at a time. */
-  private readonly recoveryInFlight = new Set<string>();
+  /** One recovery-code check in flight per user: one slow hash per user at a time, the next waits its turn. */
+  private readonly recoveryInFlight = new SingleFlight(RECOVERY_WAITING_PER_USER);
   private dummyHash: Promise<string> | null = null;
   /** OTP verifies share commits (see GroupCommit): each is still its own all-or-nothing unit. */
   private readonly commits: GroupCommit;
@@ -112,29 +121,27 @@ export class Verifier {
 
   private async verifyRecovery(userRow: UserRow, normalized: string, actor: Actor): Promise<VerifyResult> {
     const { ctx } = this;
-    const early = ctx.store.tx(() => {
-      const g = this.gate(userRow.id, actor);
-      if (g.blocked) return g.blocked;
-      if (this.recoveryInFlight.has(userRow.id)) {
-        // A second guess while one is being hashed: refuse rather than queue slow hashes.
-        ctx.audit.append({ actor, action: 'verify', user: g.user.username, outcome: 'denied', reason: 'throttled', details: { concurrent: true, retryAfterSeconds: 1 } });
-        return { ok: false, reason: 'throttled', retryAfterSeconds: 1 } satisfies Blocked;
-      }
-      return null;
-    });
-    if (early) return early;
-
-    this.recoveryInFlight.add(userRow.id);
+    const release = await this.recoveryInFlight.acquire(userRow.id);
+    if (!release) return this.refuseUnchecked(userRow.id, actor, 1, { concurrent: true });
     try {
+      // Gated after waiting our turn, on the count the guess before ours wrote.
+      const early = ctx.store.tx(() => this.gate(userRow.id, actor).blocked);
+      if (early) return early;
       const parsed = parseRecoveryCode(normalized);
       const enabled = ctx.settings.isEnabled('recovery');
       const row = parsed && enabled ? ctx.store.recoveryCodes.findByLookup(userRow.id, parsed.lookupId) : undefined;
       let good = false;
-      if (parsed && row && row.used_at === null) {
-        good = await verifyRecoveryCodeSecret(parsed.secret, row.hash);
-      } else {
-        // Same cost whether or not the lookup id exists, so timing says nothing about it.
-        await verifyRecoveryCodeSecret(parsed?.secret ?? 'x', await this.dummy());
+      try {
+        // In the recovery lane, ahead of issuing new sets: a login flood in the password lane cannot delay it.
+        good = await recoveryLane.run(async () => {
+          if (parsed && row && row.used_at === null) return verifyRecoveryCodeSecret(parsed.secret, row.hash);
+          // Same cost whether or not the lookup id exists, so timing says nothing about it.
+          await verifyRecoveryCodeSecret(parsed?.secret ?? 'x', await this.dummy());
+          return false;
+        }, 'high');
+      } catch (err) {
+        if (err instanceof LaneBusyError) return this.refuseUnchecked(userRow.id, actor, err.retryAfterSeconds ?? 1, { busy: true });
+        throw err;
       }
       return ctx.store.tx(() => {
         const g = this.gate(userRow.id, actor);
@@ -148,8 +155,19 @@ export class Verifier {
         return this.fail(g.user, actor, { type: 'recovery', ...(enabled ? {} : { methodDisabled: 'recovery' }) });
       });
     } finally {
-      this.recoveryInFlight.delete(userRow.id);
+      release();
     }
+  }
+
+  /** A guess refused before any hash (too many at once for this user, or the recovery lane is full): audited, not counted. */
+  private refuseUnchecked(userId: string, actor: Actor, retryAfterSeconds: number, details: Record<string, unknown>): VerifyResult {
+    const { ctx } = this;
+    return ctx.store.tx(() => {
+      const user = ctx.store.users.findById(userId);
+      if (!user) throw new TesseraError('not_found', 'No user with that username');
+      ctx.audit.append({ actor, action: 'verify', user: user.username, outcome: 'denied', reason: 'throttled', details: { ...details, retryAfterSeconds } });
+      return { ok: false, reason: 'throttled', retryAfterSeconds } satisfies Blocked;
+    });
   }
 
   private dummy(): Promise<string> {
