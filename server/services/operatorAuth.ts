@@ -5,12 +5,15 @@ import type { CodeStepInput, LoginInput, LoginStep, OperatorView, SetupInput } f
 import { buildOtpauthUri } from '../core/otp/otpauthUri';
 import { base32Encode, generateOtpSecret } from '../core/otp/secret';
 import { verifyTotp } from '../core/otp/totp';
-import { evaluateThrottle, recordFailure, recordSuccess, type ThrottleState } from '../core/policy/throttle';
+import { CLEAR_THROTTLE, evaluateThrottle, recordFailure, recordSuccess, type ThrottleState } from '../core/policy/throttle';
 import { hashPassword, passwordProblems, verifyPassword, verifyPasswordAgainstNothing } from '../core/passwords';
 import { generateToken, hashToken } from '../core/tokens';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { WEBAUTHN_REASONS, type AuthenticationResponse, type Reauth, type WebauthnReason } from '../../shared/schemas/webauthn';
-import type { OperatorRow } from '../store/index';
+import type { LoginPhantomRow, OperatorRow } from '../store/index';
+import { AddressLimiter } from './addressLimiter';
+import { passwordLane } from './hashLanes';
+import { SingleFlight } from './singleFlight';
 import type { Actor, ServiceContext } from './context';
 import { requireMethodEnabled } from './factors';
 import { iso } from './views';
@@ -26,6 +29,22 @@ export const TICKET_MS = 5 * 60_000;
 export const TICKET_ATTEMPTS = 5;
 /** Operator logins lock sooner than application verifies: a console is a bigger prize. */
 const OPERATOR_THROTTLE = { freeAttempts: 3, lockAfter: 10, lockSeconds: 15 * 60 };
+/**
+ * Attempts for one username that may wait while one is being checked. A
+ * person's double click needs one; more at once is a script, refused at once
+ * (the same answer whether or not the name exists).
+ */
+export const LOGIN_WAITING_PER_NAME = 4;
+/**
+ * Unknown usernames whose throttle state is kept. Rows whose lock ran out go
+ * first (the throttle reads them as no row); past that the oldest go. Pushing
+ * a name out costs an attacker this many full password hashes, each through
+ * the per-address limit and the password lane: days of work, all audited.
+ * Operators' own counts live in their rows and are never evicted.
+ */
+export const LOGIN_PHANTOMS_KEPT = 100_000;
+/** How often (new unknown names) the bound above is checked: counting rows is not free. */
+const PHANTOM_BOUND_EVERY = 64;
 
 const GENERIC_LOGIN_ERROR = 'Wrong username or password';
 
@@ -66,20 +85,31 @@ function operatorActor(op: Pick<OperatorRow, 'id' | 'username'>, ip: string | nu
   return { kind: 'operator', id: op.id, name: op.username, ip };
 }
 
-function throttleOf(op: OperatorRow): ThrottleState {
+function throttleOf(op: OperatorRow | LoginPhantomRow): ThrottleState {
   return { failures: op.failures, lastFailureAt: op.last_failure_at, lockedUntil: op.locked_until };
 }
+
+const seconds = (n: number) => (n === 1 ? '1 second' : `${n} seconds`);
 
 /**
  * Operator sign-in: password, then the operator's own TOTP code (or, on the
  * first sign-in, enrolling it). Sessions are random ids stored hashed, with
- * idle and absolute expiry; disabling an operator ends them. Unknown
- * usernames are answered exactly like wrong passwords, with the same work.
+ * idle and absolute expiry; disabling an operator ends them.
+ *
+ * The password step, in order: the client address's allowance (before the
+ * name is looked at), one check in flight per username (others wait, see
+ * SingleFlight), the name's throttle read afresh, the hash in the password
+ * lane, and a failure counted against the row read inside the writing
+ * transaction. Unknown usernames take exactly this path, with their state in
+ * login_phantoms, the same hash work and the same answers.
  */
 export class OperatorAuth {
   private readonly tickets = new Map<string, Ticket>();
-  /** Failure counts for usernames that do not exist, so the throttle does not reveal which do. */
-  private readonly phantomFailures = new Map<string, ThrottleState>();
+  /** Password attempts per client address: checked before any lookup or hash. */
+  private readonly addresses = new AddressLimiter();
+  /** One password check in flight per username key (sign-in and re-authentication alike). */
+  private readonly inFlight = new SingleFlight(LOGIN_WAITING_PER_NAME);
+  private newPhantoms = 0;
 
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -90,13 +120,14 @@ export class OperatorAuth {
     if (problems.length > 0) {
       throw new TesseraError('bad_request', problems.join(' '), { fields: problems.map((message) => ({ path: 'password', message })) });
     }
-    const passwordHash = await hashPassword(input.password);
+    this.takeAddressAttempt(meta);
+    // Checked before the slow hash too (and again in the transaction): a wrong token must not cost a 128 MiB scrypt.
+    this.requireSetupOpen(input.token, ctx.clock());
+    const passwordHash = await passwordLane.run(() => hashPassword(input.password));
     const now = ctx.clock();
     const op = ctx.store.tx(() => {
-      if (ctx.store.operators.count() > 0) throw new TesseraError('conflict', 'Tessera is already set up; sign in instead');
-      if (!ctx.store.setupTokens.consume(hashToken(input.token), now)) {
-        throw new TesseraError('unauthorized', 'This setup link is not valid or has expired; run "tessera init" for a new one');
-      }
+      if (ctx.store.operators.count() > 0) throw setupDone();
+      if (!ctx.store.setupTokens.consume(hashToken(input.token), now)) throw setupLinkInvalid();
       const row = {
         id: randomUUID(),
         username: input.username,
@@ -108,6 +139,7 @@ export class OperatorAuth {
         created_at: now,
       };
       ctx.store.operators.insert(row);
+      ctx.store.loginPhantoms.delete(row.username_key);
       ctx.audit.append({ actor: { kind: 'system', id: null, name: 'setup-link', ip: meta.ip }, action: 'operator.create', outcome: 'success', details: { operatorId: row.id, operator: row.username, role: 'admin', firstAdmin: true } });
       return ctx.store.operators.findById(row.id)!;
     });
@@ -117,18 +149,29 @@ export class OperatorAuth {
   /** Step one: the password. Returns a ticket for step two. */
   async login(input: LoginInput, meta: RequestMeta): Promise<LoginStep> {
     const { ctx } = this;
+    this.takeAddressAttempt(meta);
     const key = usernameKey(input.username);
-    const op = ctx.store.operators.findByKey(key);
-    const state = op ? throttleOf(op) : (this.phantomFailures.get(key) ?? { failures: 0, lastFailureAt: null, lockedUntil: null });
-    const gate = evaluateThrottle(state, ctx.clock(), OPERATOR_THROTTLE);
-    if (gate.decision !== 'allow') {
-      throw new TesseraError('throttled', `Too many failed sign-ins. Try again in ${gate.retryAfterSeconds} seconds.`, { retryAfterSeconds: gate.retryAfterSeconds });
+    const release = await this.inFlight.acquire(key);
+    if (!release) throw tooManyAtOnce();
+    try {
+      // Read after waiting our turn: the attempt before ours has written its outcome.
+      const found = ctx.store.operators.findByKey(key);
+      this.requireUnthrottled(found ? throttleOf(found) : this.phantomState(key), 'sign-ins');
+      const ok = await this.checkPassword(input.password, found?.password_hash ?? null);
+      const op = found ? ctx.store.operators.findById(found.id) : undefined;
+      if (!op || !ok || op.status === 'disabled') {
+        this.recordLoginFailure(key, op?.id ?? null, meta, !op ? 'unknown_operator' : !ok ? 'wrong_password' : 'disabled');
+        throw new TesseraError('unauthorized', GENERIC_LOGIN_ERROR);
+      }
+      return this.passwordAccepted(op);
+    } finally {
+      release();
     }
-    const ok = op?.password_hash ? await verifyPassword(input.password, op.password_hash) : await verifyPasswordAgainstNothing(input.password);
-    if (!op || !ok || op.status === 'disabled') {
-      this.recordLoginFailure(key, op, meta, !op ? 'unknown_operator' : !ok ? 'wrong_password' : 'disabled');
-      throw new TesseraError('unauthorized', GENERIC_LOGIN_ERROR);
-    }
+  }
+
+  /** After the right password: the enrollment step for a new (or reset) operator, else a ticket for their code. */
+  private passwordAccepted(op: OperatorRow): LoginStep {
+    const { ctx } = this;
     if (op.status === 'pending' || !op.totp_sealed) return this.enrollTicket(op);
     const ticket = this.issueTicket({ operatorId: op.id, purpose: 'totp', expiresAt: ctx.clock() + TICKET_MS, attempts: 0 });
     const webauthn = ctx.settings.isEnabled('webauthn') && ctx.store.webauthn.forOperator(op.id).some((c) => c.flagged_at === null);
@@ -222,34 +265,40 @@ export class OperatorAuth {
    */
   async reauthenticate(operatorId: string, reauth: Reauth, meta: RequestMeta): Promise<{ commit: () => boolean }> {
     const { ctx } = this;
-    const op = ctx.store.operators.findById(operatorId);
-    if (!op || op.status !== 'active') throw new TesseraError('unauthorized', 'Sign in to continue');
-    const gate = evaluateThrottle(throttleOf(op), ctx.clock(), OPERATOR_THROTTLE);
-    if (gate.decision !== 'allow') {
-      throw new TesseraError('throttled', `Too many failed attempts. Try again in ${gate.retryAfterSeconds} seconds.`, { retryAfterSeconds: gate.retryAfterSeconds });
-    }
-    let ok = false;
-    let step: number | null = null;
-    if ('password' in reauth) {
-      ok = op.password_hash ? await verifyPassword(reauth.password, op.password_hash) : await verifyPasswordAgainstNothing(reauth.password);
-    } else if (op.totp_sealed) {
-      const secret = ctx.keyring.open(op.totp_sealed, op.totp_key_version!, operatorAad(op.id));
-      const r = verifyTotp({ secret, algorithm: 'SHA1', digits: 6, period: 30 }, reauth.code, { epochSeconds: Math.floor(ctx.clock() / 1000), window: 1, lastStep: op.totp_last_step });
-      if (r.ok) {
-        ok = true;
-        step = r.step;
+    const signedIn = (): OperatorRow => {
+      const row = ctx.store.operators.findById(operatorId);
+      if (!row || row.status !== 'active') throw new TesseraError('unauthorized', 'Sign in to continue');
+      return row;
+    };
+    // The same single flight as sign-in for this operator's name: one password check at a time, whichever door it comes through.
+    const release = await this.inFlight.acquire(signedIn().username_key);
+    if (!release) throw tooManyAtOnce();
+    try {
+      const op = signedIn();
+      this.requireUnthrottled(throttleOf(op), 'attempts');
+      let ok = false;
+      let step: number | null = null;
+      if ('password' in reauth) {
+        ok = await this.checkPassword(reauth.password, op.password_hash);
+      } else if (op.totp_sealed) {
+        const secret = ctx.keyring.open(op.totp_sealed, op.totp_key_version!, operatorAad(op.id));
+        const r = verifyTotp({ secret, algorithm: 'SHA1', digits: 6, period: 30 }, reauth.code, { epochSeconds: Math.floor(ctx.clock() / 1000), window: 1, lastStep: op.totp_last_step });
+        if (r.ok) {
+          ok = true;
+          step = r.step;
+        }
       }
+      if (!ok) {
+        ctx.store.tx(() => {
+          this.countOperatorFailure(op.id);
+          ctx.audit.append({ actor: operatorActor(op, meta.ip), action: 'operator.reauth', outcome: 'failure', reason: 'password' in reauth ? 'wrong_password' : 'wrong_code', details: { operatorId: op.id } });
+        });
+        throw new TesseraError('invalid_code', 'That is not your current password or a current code from your authenticator app');
+      }
+      return { commit: () => step === null || ctx.store.operators.advanceTotpStep(op.id, step) };
+    } finally {
+      release();
     }
-    if (!ok) {
-      const now = ctx.clock();
-      ctx.store.tx(() => {
-        const next = recordFailure(throttleOf(op), now, OPERATOR_THROTTLE);
-        ctx.store.operators.update(op.id, { failures: next.failures, last_failure_at: next.lastFailureAt, locked_until: next.lockedUntil });
-        ctx.audit.append({ actor: operatorActor(op, meta.ip), action: 'operator.reauth', outcome: 'failure', reason: 'password' in reauth ? 'wrong_password' : 'wrong_code', details: { operatorId: op.id } });
-      });
-      throw new TesseraError('invalid_code', 'That is not your current password or a current code from your authenticator app');
-    }
-    return { commit: () => step === null || ctx.store.operators.advanceTotpStep(op.id, step) };
   }
 
   /** The operator behind a session cookie, or null when the session is unknown, idle too long, expired or disabled. */
@@ -314,10 +363,7 @@ export class OperatorAuth {
       this.tickets.delete(ticketKey);
       throw new TesseraError('unauthorized', GENERIC_LOGIN_ERROR);
     }
-    const gate = evaluateThrottle(throttleOf(op), now, OPERATOR_THROTTLE);
-    if (gate.decision !== 'allow') {
-      throw new TesseraError('throttled', `Too many failed sign-ins. Try again in ${gate.retryAfterSeconds} seconds.`, { retryAfterSeconds: gate.retryAfterSeconds });
-    }
+    this.requireUnthrottled(throttleOf(op), 'sign-ins');
     return { ticketKey, ticket, op, now };
   }
 
@@ -325,7 +371,7 @@ export class OperatorAuth {
   private secondStepFailed(ticketKey: string, ticket: Ticket, op: OperatorRow, meta: RequestMeta, why: string, details: Record<string, unknown> = {}): void {
     ticket.attempts += 1;
     if (ticket.attempts >= TICKET_ATTEMPTS) this.tickets.delete(ticketKey);
-    this.recordLoginFailure(op.username_key, op, meta, why, details);
+    this.recordLoginFailure(op.username_key, op.id, meta, why, details);
   }
 
   /** Inside the caller's transaction: a new session for `op`, failures cleared, 'operator.login' audited. Returns the session id. */
@@ -366,18 +412,16 @@ export class OperatorAuth {
     return { sessionId, operator: toOperatorView(fresh), expiresAt: now + SESSION_IDLE_MS };
   }
 
-  private recordLoginFailure(key: string, op: OperatorRow | undefined, meta: RequestMeta, why: string, extra: Record<string, unknown> = {}): void {
+  /**
+   * Counts a failed sign-in step against the operator (or, for a name no
+   * operator has, its phantom row) and audits it, in one transaction; the
+   * count comes from the row as read inside it, never from an earlier read.
+   */
+  private recordLoginFailure(key: string, operatorId: string | null, meta: RequestMeta, why: string, extra: Record<string, unknown> = {}): void {
     const { ctx } = this;
-    const now = ctx.clock();
-    if (!op) {
-      this.phantomFailures.set(key, recordFailure(this.phantomFailures.get(key) ?? { failures: 0, lastFailureAt: null, lockedUntil: null }, now, OPERATOR_THROTTLE));
-      if (this.phantomFailures.size > 10_000) this.phantomFailures.clear();
-    }
     ctx.store.tx(() => {
-      if (op) {
-        const next = recordFailure(throttleOf(op), now, OPERATOR_THROTTLE);
-        ctx.store.operators.update(op.id, { failures: next.failures, last_failure_at: next.lastFailureAt, locked_until: next.lockedUntil });
-      }
+      const op = operatorId ? this.countOperatorFailure(operatorId) : undefined;
+      if (!op) this.countPhantomFailure(key);
       ctx.audit.append({
         actor: op ? operatorActor(op, meta.ip) : { kind: 'system', id: null, name: 'console-login', ip: meta.ip },
         action: 'operator.login', outcome: 'failure', reason: why,
@@ -385,4 +429,83 @@ export class OperatorAuth {
       });
     });
   }
+
+  /** Inside a transaction: one more failure on the operator's current row. Returns the row as read, or undefined when it is gone. */
+  private countOperatorFailure(operatorId: string): OperatorRow | undefined {
+    const { ctx } = this;
+    const op = ctx.store.operators.findById(operatorId);
+    if (!op) return undefined;
+    const next = recordFailure(throttleOf(op), ctx.clock(), OPERATOR_THROTTLE);
+    ctx.store.operators.update(op.id, { failures: next.failures, last_failure_at: next.lastFailureAt, locked_until: next.lockedUntil });
+    return op;
+  }
+
+  /** Inside a transaction: one more failure for a username no operator has, with the same policy; keeps the table bounded. */
+  private countPhantomFailure(key: string): void {
+    const { ctx } = this;
+    const now = ctx.clock();
+    const row = ctx.store.loginPhantoms.find(key);
+    const next = recordFailure(row ? throttleOf(row) : { ...CLEAR_THROTTLE }, now, OPERATOR_THROTTLE);
+    ctx.store.loginPhantoms.put({ username_key: key, failures: next.failures, last_failure_at: next.lastFailureAt, locked_until: next.lockedUntil });
+    if (row || ++this.newPhantoms % PHANTOM_BOUND_EVERY !== 0) return;
+    const excess = ctx.store.loginPhantoms.count() - LOGIN_PHANTOMS_KEPT;
+    if (excess <= 0) return;
+    const pruned = ctx.store.loginPhantoms.pruneExpired(now);
+    if (excess > pruned) ctx.store.loginPhantoms.evictOldest(excess - pruned);
+  }
+
+  private phantomState(key: string): ThrottleState {
+    const row = this.ctx.store.loginPhantoms.find(key);
+    return row ? throttleOf(row) : { ...CLEAR_THROTTLE };
+  }
+
+  /** Throws 429 while the throttle holds `state` back (a lock answers the same, so a lock says nothing more). */
+  private requireUnthrottled(state: ThrottleState, what: 'sign-ins' | 'attempts'): void {
+    const gate = evaluateThrottle(state, this.ctx.clock(), OPERATOR_THROTTLE);
+    if (gate.decision !== 'allow') {
+      throw new TesseraError('throttled', `Too many failed ${what}. Try again in ${gate.retryAfterSeconds} seconds.`, { retryAfterSeconds: gate.retryAfterSeconds });
+    }
+  }
+
+  /** The slow check, in the password lane (429 when it is full); a name without a hash costs the same work. */
+  private checkPassword(password: string, hash: string | null): Promise<boolean> {
+    return passwordLane.run(() => (hash ? verifyPassword(password, hash) : verifyPasswordAgainstNothing(password)));
+  }
+
+  /**
+   * Spends one of the client address's password attempts; throws 429 when
+   * it has none left (the first refusal of a run is audited, not every one).
+   */
+  private takeAddressAttempt(meta: RequestMeta): void {
+    const { ctx } = this;
+    const d = this.addresses.take(meta.ip, ctx.clock());
+    if (d.allowed) return;
+    if (d.firstRefusal) {
+      ctx.store.tx(() => ctx.audit.append({
+        actor: { kind: 'system', id: null, name: 'console-login', ip: meta.ip },
+        action: 'operator.login', outcome: 'denied', reason: 'address_limited', details: { retryAfterSeconds: d.retryAfterSeconds },
+      }));
+    }
+    throw new TesseraError('throttled', `Too many sign-in attempts from your address. Try again in ${seconds(d.retryAfterSeconds)}.`, { retryAfterSeconds: d.retryAfterSeconds });
+  }
+
+  /** Before the slow hash of a first admin's password: nobody is set up yet and the link is live. */
+  private requireSetupOpen(token: string, now: number): void {
+    const { ctx } = this;
+    if (ctx.store.operators.count() > 0) throw setupDone();
+    const row = ctx.store.setupTokens.find(hashToken(token));
+    if (!row || row.used_at !== null || row.expires_at <= now) throw setupLinkInvalid();
+  }
+}
+
+function tooManyAtOnce(): TesseraError {
+  return new TesseraError('throttled', 'Too many sign-in attempts for this username at once. Try again in 1 second.', { retryAfterSeconds: 1 });
+}
+
+function setupDone(): TesseraError {
+  return new TesseraError('conflict', 'Tessera is already set up; sign in instead');
+}
+
+function setupLinkInvalid(): TesseraError {
+  return new TesseraError('unauthorized', 'This setup link is not valid or has expired; run "tessera init" for a new one');
 }

@@ -5,6 +5,7 @@ import { DisplayName, Username, usernameKey } from '../../shared/schemas/text';
 import { Password } from '../../shared/schemas/operators';
 import { hashPassword, passwordProblems } from '../core/passwords';
 import type { Actor, ServiceContext } from './context';
+import { passwordLane } from './hashLanes';
 
 export const FirstAdminInput = z.object({
   username: Username,
@@ -29,7 +30,7 @@ export async function createFirstAdmin(ctx: ServiceContext, raw: FirstAdminInput
     throw new TesseraError('bad_request', `Password refused: ${problems.join(' ')}`, { fields: problems.map((message) => ({ path: 'password', message })) });
   }
   if (ctx.store.operators.count() > 0) throw alreadyExists();
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = await passwordLane.run(() => hashPassword(input.password));
   return ctx.store.tx(() => {
     if (ctx.store.operators.count() > 0) throw alreadyExists();
     const id = randomUUID();
@@ -43,6 +44,7 @@ export async function createFirstAdmin(ctx: ServiceContext, raw: FirstAdminInput
       status: 'pending',
       created_at: ctx.clock(),
     });
+    ctx.store.loginPhantoms.delete(usernameKey(input.username));
     ctx.audit.append({ actor, action: 'operator.create', outcome: 'success', details: { operatorId: id, operator: input.username, role: 'admin', firstAdmin: true } });
     return { id, username: input.username };
   });
