@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
-import { checkpointMessage, generateSigningKeyPair, signCheckpoint, verifyCheckpoint } from './checkpoint';
+import { checkpointMessage, generateSigningKeyPair, keyFingerprint, normalizeFingerprint, publicKeyOf, signCheckpoint, signHead, verifyCheckpoint, verifyHead, verifyLegacyPoint } from './checkpoint';
 
 const hashA = 'a'.repeat(64);
 const hashB = 'b'.repeat(64);
@@ -16,11 +16,11 @@ describe('checkpoints', () => {
   });
 
   it('signs the documented message', () => {
-    expect(checkpointMessage(42, hashA).toString()).toBe(`tessera-audit-checkpoint:v1:42:${hashA}`);
+    expect(checkpointMessage(42, hashA).toString()).toBe(`tessera-audit-checkpoint:v2:42:${hashA}`);
     const sig = signCheckpoint(keys.privateKeyDer, 42, hashA);
     expect(sig).toMatch(/^[A-Za-z0-9_-]{86}$/);
     const pub = createPublicKey({ key: keys.publicKeyDer, format: 'der', type: 'spki' });
-    expect(verify(null, Buffer.from(`tessera-audit-checkpoint:v1:42:${hashA}`), pub, Buffer.from(sig, 'base64url'))).toBe(true);
+    expect(verify(null, Buffer.from(`tessera-audit-checkpoint:v2:42:${hashA}`), pub, Buffer.from(sig, 'base64url'))).toBe(true);
   });
 
   it('verifies, and fails with another key, seq, hash or signature', () => {
@@ -55,5 +55,26 @@ describe('checkpoints', () => {
     // Ed25519 is deterministic: the cached key must sign exactly as a freshly parsed one.
     const fresh = sign(null, checkpointMessage(9, hashB), createPrivateKey({ key: keys.privateKeyDer, format: 'der', type: 'pkcs8' })).toString('base64url');
     expect(sig).toBe(fresh);
+  });
+
+  it('head and checkpoint sign distinct messages: neither signature passes as the other (issue 11, finding 2)', () => {
+    const cp = signCheckpoint(keys.privateKeyDer, 5, hashA);
+    const head = signHead(keys.privateKeyDer, 5, hashA);
+    expect(verifyHead(keys.publicKeyDer, 5, hashA, head)).toBe(true);
+    expect(verifyHead(keys.publicKeyDer, 5, hashA, cp)).toBe(false);
+    expect(verifyCheckpoint(keys.publicKeyDer, 5, hashA, head)).toBe(false);
+    // v1 (one message for both) is still read, for old bundles and the one-time re-signing.
+    const v1 = sign(null, Buffer.from(`tessera-audit-checkpoint:v1:5:${hashA}`), createPrivateKey({ key: keys.privateKeyDer, format: 'der', type: 'pkcs8' })).toString('base64url');
+    expect(verifyLegacyPoint(keys.publicKeyDer, 5, hashA, v1)).toBe(true);
+    expect(verifyHead(keys.publicKeyDer, 5, hashA, v1)).toBe(false);
+  });
+
+  it('derives the public key from the private key; fingerprints are SHA-256 of the SPKI in groups', () => {
+    expect(publicKeyOf(keys.privateKeyDer).equals(keys.publicKeyDer)).toBe(true);
+    const fp = keyFingerprint(keys.publicKeyDer);
+    expect(fp).toMatch(/^[0-9a-f]{4}( [0-9a-f]{4}){15}$/);
+    expect(normalizeFingerprint(fp.replace(/ /g, '').toUpperCase())).toBe(fp);
+    expect(normalizeFingerprint(fp.replace(/ /g, ':'))).toBe(fp);
+    expect(normalizeFingerprint('abcd')).toBeNull();
   });
 });
