@@ -8,10 +8,7 @@ import { toErrorResponse } from './errors';
 import { buildOpenApiDocument } from './rest/openapi';
 import { registerRestRoutes } from './rest/plugin';
 import { REST_ROUTES } from './rest/routes';
-import { applySecurityHeaders, allowedHosts, hostAllowed, hostHeaderCount, launchSecretMatches, needsLaunchSecret, LAUNCH_SECRET_HEADER } from './security';
-import { handleClientError, refuseExpectation } from './clientErrors';
-import { contentTypeRefusal } from './contentType';
-import { applyConnectionCap, fastifyServerOptions, nodeServerOptions, resolveHttpLimits, type HttpLimits } from './httpLimits';
+import { applySecurityHeaders, allowedHosts, hostAllowed, launchSecretMatches, needsLaunchSecret, LAUNCH_SECRET_HEADER } from './security';
 import { createContextInner } from './trpc/context';
 import { appRouter } from './trpc/router';
 import { retryAfterHeaders } from './trpc/retryAfter';
@@ -40,8 +37,6 @@ export interface HttpOptions {
    * API and /healthz stay open: applications authenticate with API keys.
    */
   launchSecret?: string;
-  /** Timeouts and the connection cap (httpLimits.ts); each one left out keeps its default. */
-  limits?: Partial<HttpLimits>;
 }
 
 /**
@@ -50,12 +45,7 @@ export interface HttpOptions {
  * request's Host header must name this server.
  */
 export function buildHttpServer(services: Services, opts: HttpOptions): { app: FastifyInstance; jobs: JobRegistry; setPort(port: number): void } {
-  const limits = resolveHttpLimits(opts.limits);
   const app = Fastify({
-    ...fastifyServerOptions(limits),
-    http: nodeServerOptions(limits),
-    // Refusals by Node's parser (431, not HTTP, header/request timeout) in the API's error shape.
-    clientErrorHandler: handleClientError,
     bodyLimit: BODY_LIMIT,
     logger: opts.logger ? { level: 'warn' } : false,
     trustProxy: false,
@@ -73,14 +63,6 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
     },
   });
   if (opts.launchSecret !== undefined && opts.launchSecret.length < 16) throw new Error('The launch secret must be at least 16 characters');
-  app.server.on('checkExpectation', refuseExpectation);
-  let lastDropWarning = 0;
-  applyConnectionCap(app.server, limits, () => {
-    // Once a minute at most: a flood of refused connections must not flood the log too.
-    if (Date.now() - lastDropWarning < 60_000) return;
-    lastDropWarning = Date.now();
-    app.log.warn(`refusing connections: ${limits.maxConnections} are open (the connection cap)`);
-  });
   let hosts = allowedHosts(opts.host, opts.port, opts.extraHosts);
   const jobs = new JobRegistry();
   app.addHook('onClose', async () => jobs.closeAll());
@@ -98,17 +80,12 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
   });
 
   app.addHook('onRequest', async (req, reply) => {
-    // Two Host headers: a proxy in front may have routed on the other one.
-    if (hostHeaderCount(req.raw.rawHeaders) !== 1) throw new TesseraError('bad_request', 'Send exactly one Host header');
     if (!hostAllowed(req, hosts)) {
       return reply.code(421).send({ error: { code: 'bad_request', message: 'This server does not answer to that Host name' } });
     }
     if (opts.launchSecret !== undefined && needsLaunchSecret(req.url) && !launchSecretMatches(req.headers[LAUNCH_SECRET_HEADER], opts.launchSecret)) {
       return reply.code(403).send({ error: { code: 'forbidden', message: 'This console is open in the Tessera desktop app that started this server; use that window' } });
     }
-    // Before any byte of the body is read.
-    const refusal = contentTypeRefusal(req.headers['content-type']);
-    if (refusal) throw refusal;
     return undefined;
   });
   app.addHook('onSend', async (_req, reply, payload) => {
