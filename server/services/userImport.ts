@@ -1,23 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { parse } from 'csv-parse/sync';
 import { TesseraError } from '../../shared/errors';
 import { usernameKey } from '../../shared/schemas/text';
 import { CreateUserInput } from '../../shared/schemas/users';
+import { runWorker } from '../runtime/worker';
 import type { Actor, ServiceContext } from './context';
+import { MAX_IMPORT_BYTES, parseUserCsv, type ImportRow, type UserCsvBatch, type UserCsvSummary } from './userCsv';
 
-/** A CSV over this many bytes is refused before it is read. */
-export const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
-/** A CSV with more data rows than this is refused. */
-export const MAX_IMPORT_ROWS = 200_000;
-
-/** One data row of an import, before validation. `row` is the file line the record starts on (the header is line 1). */
-export interface ImportRow {
-  row: number;
-  username?: string | undefined;
-  email?: string | undefined;
-  displayName?: string | undefined;
-}
+export { MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, type ImportRow } from './userCsv';
 
 export type SkipReason = 'already exists' | 'duplicate in file';
 
@@ -56,92 +46,53 @@ export interface ImportResult {
   notAttempted: number;
 }
 
-/** Header names accepted for each field, compared lower-case without spaces, '_' or '-'. */
-const HEADER_ALIASES: Record<string, 'username' | 'email' | 'displayName'> = {
-  username: 'username',
-  user: 'username',
-  email: 'email',
-  mail: 'email',
-  emailaddress: 'email',
-  displayname: 'displayName',
-  fullname: 'displayName',
-};
-
 /**
- * Reads a user CSV (UTF-8, header row naming the columns: username, email,
- * display_name — also displayName, "display name", e-mail). Columns it does
- * not know are ignored and named in `ignoredColumns`. Refuses files over
- * MAX_IMPORT_BYTES or MAX_IMPORT_ROWS data rows. The delimiter is ',' unless
- * the header uses ';' or tabs (spreadsheets in some locales).
+ * Reads a whole user CSV in this thread (the CLI; small files): the rules are
+ * parseUserCsv's. The server reads uploads with readUserCsvOffThread.
  */
 export function readUserCsv(content: Uint8Array | string): { rows: ImportRow[]; ignoredColumns: string[] } {
-  const size = typeof content === 'string' ? Buffer.byteLength(content, 'utf8') : content.byteLength;
-  if (size > MAX_IMPORT_BYTES) throw tooLarge(size);
-  let text: string;
-  try {
-    text = typeof content === 'string' ? content : new TextDecoder('utf-8', { fatal: true }).decode(content);
-  } catch {
-    throw new TesseraError('bad_request', 'The file is not UTF-8 text; save it from the spreadsheet as "CSV UTF-8"');
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const firstLine = text.slice(0, text.search(/\r?\n|$/));
-  const delimiter = firstLine.includes(',') ? ',' : firstLine.includes(';') ? ';' : firstLine.includes('\t') ? '\t' : ',';
-
-  let records: { record: string[]; info: { lines: number } }[];
-  try {
-    records = parse(text, {
-      delimiter,
-      info: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      // One past the limit (plus the header) is enough to know it is over.
-      to: MAX_IMPORT_ROWS + 2,
-    }) as unknown as { record: string[]; info: { lines: number } }[];
-  } catch (err) {
-    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new TesseraError('bad_request', `The file is not valid CSV: ${message}`);
-  }
-  if (records.length === 0) throw new TesseraError('bad_request', 'The file is empty; the first row must name the columns: username, email, display_name');
-  if (records.length - 1 > MAX_IMPORT_ROWS) {
-    throw new TesseraError('too_large', `The file has more than ${MAX_IMPORT_ROWS.toLocaleString('en')} rows; split it into smaller files`);
-  }
-
-  const header = records[0]!.record;
-  const columns: (keyof Omit<ImportRow, 'row'> | null)[] = [];
-  const ignoredColumns: string[] = [];
-  const seen = new Set<string>();
-  for (const name of header) {
-    const field = HEADER_ALIASES[name.normalize('NFKC').toLowerCase().replace(/[\s_-]+/g, '')] ?? null;
-    if (field === null) {
-      if (name.trim() !== '') ignoredColumns.push(name.trim());
-    } else if (seen.has(field)) {
-      throw new TesseraError('bad_request', `The header names the ${columnLabel(field)} column twice`);
-    } else {
-      seen.add(field);
-    }
-    columns.push(field);
-  }
-  if (!seen.has('username')) {
-    throw new TesseraError('bad_request', 'The first row must be a header naming the columns: username, email, display_name (no username column found)');
-  }
-
   const rows: ImportRow[] = [];
-  for (let i = 1; i < records.length; i++) {
-    const { record, info } = records[i]!;
-    // info.lines is where the record ends; a quoted cell may span lines, so count back to where it starts.
-    const breaks = record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
-    const row: ImportRow = { row: info.lines - breaks };
-    columns.forEach((field, c) => {
-      if (field !== null) row[field] = record[c] ?? '';
-    });
-    rows.push(row);
-  }
+  const { ignoredColumns } = parseUserCsv(content, (batch) => {
+    for (const r of batch.rows) rows.push(r);
+  });
   return { rows, ignoredColumns };
 }
 
-function columnLabel(field: string): string {
-  return field === 'displayName' ? 'display_name' : field;
+export interface ReadProgress {
+  rows: number;
+  bytesRead: number;
+  bytes: number;
 }
+
+/**
+ * The same as readUserCsv, for the server: the file is parsed in a worker
+ * thread (its CPU time never holds up verifies), and its bytes are moved there,
+ * not copied — `bytes` is unusable afterwards. Rows come back in batches, with
+ * `onProgress` after each; aborting `signal` stops the worker at once.
+ */
+export async function readUserCsvOffThread(
+  bytes: Uint8Array,
+  opts: { signal?: AbortSignal; onProgress?: (p: ReadProgress) => void } = {},
+): Promise<{ rows: ImportRow[]; ignoredColumns: string[] }> {
+  if (bytes.byteLength > MAX_IMPORT_BYTES) throw tooLarge(bytes.byteLength);
+  // Only a buffer that owns its whole ArrayBuffer may move; a slice of Node's shared pool (small bodies) is copied.
+  const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
+  const size = owned.byteLength;
+  const rows: ImportRow[] = [];
+  const { ignoredColumns } = await runWorker<UserCsvSummary, UserCsvBatch>('userCsv', owned, {
+    transferList: [owned.buffer as ArrayBuffer],
+    maxHeapMb: WORKER_HEAP_MB,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onMessage: (batch) => {
+      for (const r of batch.rows) rows.push(r);
+      opts.onProgress?.({ rows: rows.length, bytesRead: batch.bytesRead, bytes: size });
+    },
+  });
+  return { rows, ignoredColumns };
+}
+
+/** Room for a 50 MB file and the parser's state; a file that needs more fails alone. */
+const WORKER_HEAP_MB = 256;
 
 function tooLarge(size: number): TesseraError {
   return new TesseraError('too_large', `The file is ${(size / 1024 / 1024).toFixed(1)} MB; the limit is ${MAX_IMPORT_BYTES / 1024 / 1024} MB. Split it into smaller files`);
@@ -166,21 +117,34 @@ export function planUserImport(ctx: ServiceContext, rows: readonly ImportRow[]):
   return plan;
 }
 
-/** Rows planned between yields to the event loop by planUserImportAsync. */
-const PLAN_ROWS_PER_TURN = 1000;
+/** How long planUserImportAsync works before it lets the event loop run (ms). */
+const PLAN_SLICE_MS = 4;
 
 /**
  * The same plan as planUserImport, for the server: it yields to the event
- * loop every PLAN_ROWS_PER_TURN rows, so a 200,000-row preview does not hold
- * up verifies while it is checked.
+ * loop after every PLAN_SLICE_MS of work, so a 200,000-row preview never holds
+ * up verifies for longer than that. `onProgress` gets the rows planned so
+ * far at each yield; an aborted `signal` stops it there (rejects with its reason).
  */
-export async function planUserImportAsync(ctx: ServiceContext, rows: readonly ImportRow[]): Promise<ImportPlan> {
+export async function planUserImportAsync(
+  ctx: ServiceContext,
+  rows: readonly ImportRow[],
+  opts: { signal?: AbortSignal; onProgress?: (planned: number) => void } = {},
+): Promise<ImportPlan> {
   const plan: ImportPlan = { total: rows.length, create: [], skip: [], reject: [] };
   const inFile = new Set<string>();
+  let sliceStart = performance.now();
   for (let i = 0; i < rows.length; i++) {
-    if (i > 0 && i % PLAN_ROWS_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    // The clock is read every 64 rows: cheap, and a slice overruns by well under a millisecond.
+    if ((i & 63) === 0 && i > 0 && performance.now() - sliceStart >= PLAN_SLICE_MS) {
+      opts.onProgress?.(i);
+      await yieldToLoop();
+      opts.signal?.throwIfAborted();
+      sliceStart = performance.now();
+    }
     planRow(ctx, rows[i]!, plan, inFile);
   }
+  opts.onProgress?.(rows.length);
   return plan;
 }
 

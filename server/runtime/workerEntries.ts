@@ -1,0 +1,12 @@
+/**
+ * The modules Tessera runs in worker threads (server/runtime/worker.ts), by
+ * name, with their source file relative to the repository root.
+ * build/electron.ts bundles each one to dist-electron/workers/<name>.js, which
+ * is where the desktop app's bundled main process finds it.
+ */
+export const WORKER_ENTRIES = {
+  /** A user CSV (import preview), parsed off the event loop. */
+  userCsv: 'server/services/userCsv.worker.ts',
+} as const;
+
+export type WorkerName = keyof typeof WORKER_ENTRIES;
