@@ -50,3 +50,11 @@ export type ImportJobResult = z.infer<typeof ImportJobResult>;
 /** What starting an import returns: the job to poll with jobs.get. */
 export const ImportStarted = z.object({ jobId: z.string(), total: z.number().int() });
 export type ImportStarted = z.infer<typeof ImportStarted>;
+
+/**
+ * What a preview asked for with `Prefer: respond-async` returns (202): the job
+ * to poll with jobs.get (progress while the file is read and checked); its
+ * result is the ImportPreview.
+ */
+export const ImportPreviewStarted = z.object({ jobId: z.string() });
+export type ImportPreviewStarted = z.infer<typeof ImportPreviewStarted>;

@@ -25,11 +25,13 @@ export interface ConsoleFetchInit {
   signal?: AbortSignal | undefined;
   /** What to say when the server answers 413 (each route has its own limit). */
   tooLarge?: string;
+  /** Extra request headers (e.g. `prefer: respond-async`). */
+  headers?: Record<string, string>;
 }
 
 /** Answers the response when it is 2xx; otherwise throws ConsoleRequestError with the server's message. An abort rethrows as is. */
 export async function consoleFetch(path: string, init: ConsoleFetchInit = {}): Promise<Response> {
-  const headers: Record<string, string> = { [CSRF_HEADER]: CSRF_VALUE };
+  const headers: Record<string, string> = { ...init.headers, [CSRF_HEADER]: CSRF_VALUE };
   let body: BodyInit | undefined;
   if (init.json !== undefined) {
     headers['content-type'] = 'application/json';

@@ -1,4 +1,4 @@
-import { ImportPreview, ImportStarted } from '../../../shared/schemas/userImport';
+import { ImportPreview, ImportPreviewStarted, ImportStarted } from '../../../shared/schemas/userImport';
 import { consoleFetch } from './consoleFetch';
 
 /** User import: the CSV goes up as is (text/csv), so it is a console route, not tRPC. */
@@ -9,6 +9,15 @@ const IMPORT_TOO_LARGE = 'The file is too large (50 MB at most)';
 export async function previewUserImport(file: Blob, signal?: AbortSignal): Promise<ImportPreview> {
   const res = await consoleFetch('/console/users/import/preview', { body: { data: file, contentType: 'text/csv' }, signal, tooLarge: IMPORT_TOO_LARGE });
   return ImportPreview.parse(await res.json());
+}
+
+/**
+ * Uploads a CSV and starts its preview as a server job (the file is read and
+ * checked with progress): poll jobs.get with the returned id; its result is the ImportPreview.
+ */
+export async function startUserImportPreview(file: Blob, signal?: AbortSignal): Promise<ImportPreviewStarted> {
+  const res = await consoleFetch('/console/users/import/preview', { body: { data: file, contentType: 'text/csv' }, headers: { prefer: 'respond-async' }, signal, tooLarge: IMPORT_TOO_LARGE });
+  return ImportPreviewStarted.parse(await res.json());
 }
 
 /** Starts importing a previewed plan; poll jobs.get with the returned job id. */

@@ -6,6 +6,8 @@ import { base32Decode } from '../../core/otp/secret';
 import { generateTotp } from '../../core/otp/totp';
 import type { OperatorRole } from '../../../shared/schemas/operators';
 import type { ImportPreview } from '../../../shared/schemas/userImport';
+import { planUserImport, readUserCsv } from '../../services/userImport';
+import { PREVIEW_ROW_LIMIT } from './importRoutes';
 
 let srv: TestServer;
 const cookies = new Map<OperatorRole, string>();
@@ -112,6 +114,101 @@ describe('POST /console/users/import/preview', () => {
     expect(r.status).toBe(400);
     expect(r.json.error.message).toMatch(/no username column/);
   });
+});
+
+/** 200,000 rows: mostly new users, some existing, repeated, invalid. */
+function largeCsv(tag: string): string {
+  const lines = ['username,email,display_name'];
+  for (let i = 0; i < 200_000; i++) {
+    if (i % 997 === 0) lines.push(`${tag}-${i},not-an-email,Bad ${i}`);
+    else if (i % 1009 === 0) lines.push(`${tag}-${i - 1},,Repeat ${i}`);
+    else if (i === 5) lines.push('existing,,');
+    else lines.push(`${tag}-${i},${tag}${i}@example.com,Person ${i}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function previewAsync(cookie: string, body: string) {
+  return srv.call('POST', '/console/users/import/preview', {
+    rawBody: body,
+    headers: { 'content-type': 'text/csv', 'x-tessera-csrf': '1', prefer: 'respond-async', cookie },
+  });
+}
+
+async function jobStatus(cookie: string, id: string): Promise<any> {
+  return (await srv.call('GET', `/trpc/jobs.get?input=${encodeURIComponent(JSON.stringify({ id }))}`, { headers: { cookie } })).json.result.data;
+}
+
+describe('previewing a large file (parsed in a worker thread)', () => {
+  it('gives the same plan as reading and planning the file in one go', async () => {
+    const file = largeCsv('lg');
+    const r = await csv(cookies.get('admin')!, file);
+    expect(r.status, r.text.slice(0, 300)).toBe(200);
+    const p = r.json as ImportPreview;
+    const { rows } = readUserCsv(file);
+    const plan = planUserImport(srv.services, rows);
+    expect(p.total).toBe(200_000);
+    expect(p.counts).toEqual({ create: plan.create.length, skip: plan.skip.length, reject: plan.reject.length });
+    expect(p.counts.reject).toBeGreaterThan(0);
+    expect(p.counts.skip).toBeGreaterThan(1);
+    expect(p.rows).toHaveLength(PREVIEW_ROW_LIMIT);
+    expect(p.rowsTruncated).toBe(true);
+    const rejected = p.rows.filter((x) => x.outcome === 'reject').map((x) => [x.row, x.reason]);
+    expect(rejected).toEqual(plan.reject.map((x) => [x.row, x.reason]));
+    const skipped = p.rows.filter((x) => x.outcome === 'skip').map((x) => [x.row, x.username, x.reason]);
+    expect(skipped).toEqual(plan.skip.map((x) => [x.row, x.username, x.reason]));
+  }, 60_000);
+
+  it('runs as a job with progress when asked to (Prefer: respond-async); healthz answers meanwhile; a second preview by the same operator is refused', async () => {
+    const admin = cookies.get('admin')!;
+    const started = await previewAsync(admin, largeCsv('pa'));
+    expect(started.status, started.text).toBe(202);
+    const jobId = started.json.jobId as string;
+
+    // While it runs: the same operator may not start another one, sync or async (409, with the reason) …
+    const second = await csv(admin, 'username\nsomeone\n');
+    expect(second.status, second.text).toBe(409);
+    expect(second.json.error.message).toMatch(/already previewing a file/);
+    expect((await previewAsync(admin, 'username\nsomeone\n')).status).toBe(409);
+    // … and the server goes on answering.
+    const health = await srv.call('GET', '/healthz');
+    expect(health.status).toBe(200);
+    const during = await jobStatus(admin, jobId);
+    expect(during.state).toBe('running'); // healthz was answered while the preview ran
+    expect(during.kind).toBe('users.import.preview');
+
+    const messages = new Set<string>();
+    let status = during;
+    for (let i = 0; i < 600 && status.state === 'running'; i++) {
+      if (status.message) messages.add(status.message.replace(/[\d,]+/g, 'N'));
+      await new Promise((res) => setTimeout(res, 25));
+      status = await jobStatus(admin, jobId);
+    }
+    expect(status.state).toBe('done');
+    expect([...messages].some((m) => m.startsWith('Reading the file') || m.startsWith('Checking rows'))).toBe(true);
+    const preview = status.result as ImportPreview;
+    expect(preview.total).toBe(200_000);
+    expect(preview.counts.create).toBeGreaterThan(190_000);
+
+    // Done: the next preview is accepted, and its plan can be started as usual.
+    const next = await csv(admin, 'username\nafter-the-big-one\n');
+    expect(next.status, next.text).toBe(200);
+    const start = await srv.call('POST', '/console/users/import', { body: { planId: preview.planId }, headers: { 'x-tessera-csrf': '1', cookie: admin } });
+    expect(start.status).toBe(202);
+    await srv.call('POST', '/trpc/jobs.cancel', { body: { id: start.json.jobId }, headers: { 'x-tessera-csrf': '1', cookie: admin } });
+    await waitForJob(admin, start.json.jobId);
+  }, 120_000);
+
+  it('a cancelled preview job stops and frees the slot', async () => {
+    const admin = cookies.get('admin')!;
+    const started = await previewAsync(admin, largeCsv('pc'));
+    expect(started.status).toBe(202);
+    const cancel = await srv.call('POST', '/trpc/jobs.cancel', { body: { id: started.json.jobId }, headers: { 'x-tessera-csrf': '1', cookie: admin } });
+    expect(cancel.status).toBe(200);
+    const done = await waitForJob(admin, started.json.jobId);
+    expect(done.state).toBe('cancelled');
+    expect((await csv(admin, 'username\nfree-again\n')).status).toBe(200);
+  }, 60_000);
 });
 
 describe('POST /console/users/import', () => {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TesseraError } from '../../../shared/errors';
-import { StartImportInput, type ImportJobResult, type ImportPreview, type ImportPreviewRow, type ImportStarted } from '../../../shared/schemas/userImport';
+import { StartImportInput, type ImportJobResult, type ImportPreview, type ImportPreviewRow, type ImportPreviewStarted, type ImportStarted } from '../../../shared/schemas/userImport';
 import type { Actor, Services } from '../../services/index';
-import { applyUserImport, MAX_IMPORT_BYTES, planUserImportAsync, readUserCsv, type ImportPlan, type ImportRow } from '../../services/userImport';
-import type { JobRegistry } from './jobs';
+import { applyUserImport, MAX_IMPORT_BYTES, planUserImportAsync, readUserCsvOffThread, type ImportPlan, type ImportRow } from '../../services/userImport';
+import type { JobContext, JobRegistry } from './jobs';
 import { requireRole } from './roles';
 import { CSRF_HEADER, isCrossSite, sessionOf, type ConsoleSessionInfo } from './session';
 
@@ -14,6 +14,43 @@ export const PLAN_TTL_MS = 30 * 60_000;
 const MAX_PLANS = 4;
 /** Rows listed in a preview; the counts always cover the whole file. */
 export const PREVIEW_ROW_LIMIT = 20_000;
+/** Previews being worked on at once, all operators together (each is a worker thread and up to 50 MB). */
+const MAX_PREVIEWS_RUNNING = 2;
+
+/**
+ * Who is previewing a file now: one preview at a time per operator, a few at
+ * once in all, so parallel uploads cannot pile up threads and memory.
+ */
+class PreviewSlots {
+  private readonly running = new Set<string>();
+
+  /** Throws when `operatorId` may not start a preview now. */
+  check(operatorId: string): void {
+    if (this.running.has(operatorId)) {
+      throw new TesseraError('conflict', 'You are already previewing a file; wait for it to finish or cancel it, then choose the file again');
+    }
+    if (this.running.size >= MAX_PREVIEWS_RUNNING) {
+      throw new TesseraError('throttled', 'Tessera is reading other files right now; try again in a moment', { retryAfterSeconds: 5 });
+    }
+  }
+
+  /** Takes the operator's slot; the returned function gives it back (once). */
+  claim(operatorId: string): () => void {
+    this.check(operatorId);
+    this.running.add(operatorId);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.running.delete(operatorId);
+    };
+  }
+}
+
+/** RFC 7240: the client asks for 202 and a job to poll instead of waiting for the answer. */
+function prefersAsync(req: FastifyRequest): boolean {
+  return /(^|[,\s])respond-async($|[,;\s])/i.test(String(req.headers.prefer ?? ''));
+}
 
 interface HeldPlan {
   plan: ImportPlan;
@@ -55,13 +92,18 @@ function previewRows(plan: ImportPlan, byRow: Map<number, ImportRow>): { rows: I
 
 /**
  * The console's CSV user import, admin only:
- *   POST /console/users/import/preview   body text/csv (≤ 50 MB) → what would be created, skipped, rejected (with reasons); nothing changes
+ *   POST /console/users/import/preview   body text/csv (≤ 50 MB) → what would be created, skipped, rejected (with reasons); nothing changes.
+ *                                        With `Prefer: respond-async`: 202 {jobId}, a job with progress and cancel whose result is that preview.
+ *                                        The file is parsed in a worker thread; one preview at a time per operator (409 for a second).
  *   POST /console/users/import           {"planId"} → starts the previewed plan as a job: poll jobs.get, stop with jobs.cancel
  * The CSV parser is registered for these routes only: everywhere else stays JSON-only.
  * A cross-site form cannot send text/csv or the CSRF header, and the cookie is SameSite=Strict.
  */
 export function registerImportRoutes(app: FastifyInstance, services: Services, jobs: JobRegistry): void {
   const plans = new Map<string, HeldPlan>();
+  const slots = new PreviewSlots();
+  /** Each operator's latest async preview job, dropped when they start the next. */
+  const lastPreviewJob = new Map<string, string>();
   const sweep = (now: number) => {
     for (const [id, p] of plans) if (p.expiresAt <= now) plans.delete(id);
     while (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value!);
@@ -78,16 +120,26 @@ export function registerImportRoutes(app: FastifyInstance, services: Services, j
       if (type !== 'text/csv') throw new TesseraError('unsupported_media_type', 'Send the file as text/csv');
     };
 
-    scope.post('/console/users/import/preview', { bodyLimit: MAX_IMPORT_BYTES, onRequest: admitCsv }, async (req): Promise<ImportPreview> => {
-      const session = sessions.get(req) ?? consoleAdmin(services, req);
-      if (!Buffer.isBuffer(req.body)) throw new TesseraError('unsupported_media_type', 'Send the file as text/csv');
-      const { rows, ignoredColumns } = readUserCsv(req.body);
-      const plan = await planUserImportAsync(services, rows);
+    // Refused before the body is read as well as after: a second upload by the same operator is not even received.
+    const admitPreview = async (req: FastifyRequest) => {
+      await admitCsv(req);
+      slots.check(sessions.get(req)!.operator.id);
+    };
+
+    /** Reads (worker thread) and checks (in slices) the file, holds the plan, and answers the preview. */
+    const buildPreview = async (body: Buffer, ownerId: string, ctx: Pick<JobContext, 'signal' | 'progress'>): Promise<ImportPreview> => {
+      const { rows, ignoredColumns } = await readUserCsvOffThread(body, {
+        signal: ctx.signal,
+        onProgress: (p) => ctx.progress(p.bytesRead, p.bytes, `Reading the file: ${p.rows.toLocaleString('en')} rows`),
+      });
+      const checking = (n: number) => ctx.progress(n, rows.length, `Checking rows: ${n.toLocaleString('en')} of ${rows.length.toLocaleString('en')}`);
+      checking(0);
+      const plan = await planUserImportAsync(services, rows, { signal: ctx.signal, onProgress: checking });
       const now = services.clock();
       sweep(now);
       const planId = randomUUID();
       const expiresAt = now + PLAN_TTL_MS;
-      plans.set(planId, { plan, ownerId: session.operator.id, expiresAt });
+      plans.set(planId, { plan, ownerId, expiresAt });
       const listed = previewRows(plan, new Map(rows.map((r) => [r.row, r])));
       return {
         planId,
@@ -98,6 +150,41 @@ export function registerImportRoutes(app: FastifyInstance, services: Services, j
         rowsTruncated: listed.truncated,
         expiresAt: new Date(expiresAt).toISOString(),
       };
+    };
+
+    scope.post('/console/users/import/preview', { bodyLimit: MAX_IMPORT_BYTES, onRequest: admitPreview }, async (req, reply): Promise<ImportPreview | ImportPreviewStarted> => {
+      const session = sessions.get(req) ?? consoleAdmin(services, req);
+      if (!Buffer.isBuffer(req.body)) throw new TesseraError('unsupported_media_type', 'Send the file as text/csv');
+      const ownerId = session.operator.id;
+      const body = req.body;
+      const release = slots.claim(ownerId);
+      if (prefersAsync(req)) {
+        // A job the console polls for progress (jobs.get) and can cancel (jobs.cancel); its result is the preview.
+        // Only the operator's latest preview job is kept: each holds up to PREVIEW_ROW_LIMIT rows.
+        let job;
+        try {
+          job = jobs.start<ImportPreview>('users.import.preview', ownerId, body.byteLength, (ctx) => buildPreview(body, ownerId, ctx).finally(release));
+        } catch (err) {
+          release();
+          throw err;
+        }
+        const previous = lastPreviewJob.get(ownerId);
+        if (previous !== undefined) jobs.discard(previous);
+        lastPreviewJob.set(ownerId, job.id);
+        reply.code(202);
+        return { jobId: job.id };
+      }
+      // Answered when done; a client that goes away stops the work.
+      const controller = new AbortController();
+      const onClose = () => {
+        if (!reply.raw.writableFinished) controller.abort(new TesseraError('conflict', 'The preview was cancelled'));
+      };
+      reply.raw.once('close', onClose);
+      try {
+        return await buildPreview(body, ownerId, { signal: controller.signal, progress: () => {} });
+      } finally {
+        release();
+      }
     });
 
     scope.post('/console/users/import', async (req, reply): Promise<ImportStarted> => {

@@ -84,6 +84,15 @@ export class JobRegistry {
     return job.status;
   }
 
+  /** Drops one job now, whatever its state (a running one is cancelled): for a result that must not stay in memory. */
+  discard(id: string): void {
+    const job = this.jobs.get(id);
+    if (!job) return;
+    if (job.status.state === 'running') job.controller.abort(new TesseraError('conflict', 'Cancelled'));
+    job.cleanup?.();
+    this.jobs.delete(id);
+  }
+
   /** Drops finished jobs older than KEEP_MS. */
   sweep(now = Date.now()): void {
     for (const [id, job] of this.jobs) {

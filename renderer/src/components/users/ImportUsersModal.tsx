@@ -3,21 +3,23 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { ImportJobResult, type ImportPreview, type ImportRowOutcome } from '../../../../shared/schemas/userImport';
-import { previewUserImport, startUserImport } from '../../api/consoleHttp';
+import { ImportJobResult, ImportPreview, type ImportRowOutcome } from '../../../../shared/schemas/userImport';
+import { startUserImport, startUserImportPreview } from '../../api/consoleHttp';
 import { errorMessage, useTRPC } from '../../api/trpc';
 import { formatNumber, plural } from '../../lib/format';
 import { IconFile, IconUpload } from '../common/icons';
 import './users.css';
 
 const MAX_BYTES = 50 * 1024 * 1024;
+const NO_JOB = '00000000-0000-4000-8000-000000000000';
 const OUTCOME: Record<ImportRowOutcome, { label: string; color: string }> = {
   create: { label: 'Create', color: 'teal' },
   skip: { label: 'Skip', color: 'gray' },
   reject: { label: 'Reject', color: 'red' },
 };
 
-type Stage = { kind: 'choose' } | { kind: 'reading'; file: File } | { kind: 'preview'; file: File; preview: ImportPreview } | { kind: 'running'; file: File; preview: ImportPreview; jobId: string };
+/** While reading, jobId is the server's preview job once the upload is done (null while uploading). */
+type Stage = { kind: 'choose' } | { kind: 'reading'; file: File; jobId: string | null } | { kind: 'preview'; file: File; preview: ImportPreview } | { kind: 'running'; file: File; preview: ImportPreview; jobId: string };
 
 /** The drop target and file picker (keyboard: the button). */
 function ChooseFile({ onFile, error }: { onFile: (f: File) => void; error: string | null }) {
@@ -154,14 +156,34 @@ export function ImportUsersModal({ opened, onClose }: { opened: boolean; onClose
 
   const jobId = stage.kind === 'running' ? stage.jobId : null;
   const job = useQuery({
-    ...trpc.jobs.get.queryOptions({ id: jobId ?? '00000000-0000-4000-8000-000000000000' }),
+    ...trpc.jobs.get.queryOptions({ id: jobId ?? NO_JOB }),
     enabled: jobId !== null,
     refetchInterval: (q) => (q.state.data?.state === 'running' ? 400 : false),
+    staleTime: 0,
+  });
+  // The preview is a server job too: the file is read and checked with progress, and can be cancelled.
+  const previewJobId = stage.kind === 'reading' ? stage.jobId : null;
+  const previewJob = useQuery({
+    ...trpc.jobs.get.queryOptions({ id: previewJobId ?? NO_JOB }),
+    enabled: previewJobId !== null,
+    refetchInterval: (q) => (q.state.data?.state === 'running' ? 300 : false),
     staleTime: 0,
   });
   const cancel = useMutation(trpc.jobs.cancel.mutationOptions({ onSuccess: () => void job.refetch() }));
   const finished = job.data && job.data.state !== 'running' ? job.data : null;
   const result = finished ? ImportJobResult.safeParse(finished.result) : null;
+
+  useEffect(() => {
+    const s = previewJob.data;
+    if (stage.kind !== 'reading' || !s || s.id !== stage.jobId || s.state === 'running') return;
+    const preview = s.state === 'done' ? ImportPreview.safeParse(s.result) : null;
+    if (preview?.success) {
+      setStage({ kind: 'preview', file: stage.file, preview: preview.data });
+      return;
+    }
+    if (s.state !== 'cancelled') setError(s.message ?? 'The file could not be read');
+    setStage({ kind: 'choose' });
+  }, [previewJob.data, stage]);
 
   useEffect(() => {
     if (finished) {
@@ -172,6 +194,7 @@ export function ImportUsersModal({ opened, onClose }: { opened: boolean; onClose
 
   const reset = () => {
     abortRef.current?.abort();
+    if (stage.kind === 'reading' && stage.jobId) cancel.mutate({ id: stage.jobId });
     setStage({ kind: 'choose' });
     setError(null);
   };
@@ -189,10 +212,11 @@ export function ImportUsersModal({ opened, onClose }: { opened: boolean; onClose
     }
     const controller = new AbortController();
     abortRef.current = controller;
-    setStage({ kind: 'reading', file });
+    setStage({ kind: 'reading', file, jobId: null });
     try {
-      const preview = await previewUserImport(file, controller.signal);
-      setStage({ kind: 'preview', file, preview });
+      const started = await startUserImportPreview(file, controller.signal);
+      if (controller.signal.aborted) return;
+      setStage({ kind: 'reading', file, jobId: started.jobId });
     } catch (err) {
       if (controller.signal.aborted) return;
       setError(errorMessage(err));
@@ -218,10 +242,17 @@ export function ImportUsersModal({ opened, onClose }: { opened: boolean; onClose
   if (stage.kind === 'choose') {
     content = <ChooseFile onFile={(f) => void readFile(f)} error={error} />;
   } else if (stage.kind === 'reading') {
+    const status = stage.jobId !== null && previewJob.data?.id === stage.jobId ? previewJob.data : null;
     content = (
       <Stack align="center" py="xl" gap="sm">
-        <Loader aria-label="Reading the file" />
-        <Text size="sm">Reading {stage.file.name}…</Text>
+        {status && status.total > 0 ? (
+          <Progress value={Math.round((status.done / status.total) * 100)} size="lg" w="100%" striped animated aria-label="Reading the file" />
+        ) : (
+          <Loader aria-label="Reading the file" />
+        )}
+        <Text size="sm" data-testid="import-reading">
+          {status?.message ?? (stage.jobId === null ? `Uploading ${stage.file.name}…` : `Reading ${stage.file.name}…`)}
+        </Text>
         <Button variant="default" onClick={reset}>
           Cancel
         </Button>
