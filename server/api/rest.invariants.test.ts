@@ -271,8 +271,8 @@ describe('invariant 5: GET /audit/verify finds tampering', () => {
     db().transaction(() => {
       db().prepare('DELETE FROM audit_log').run();
       const ins = db().prepare(
-        `INSERT INTO audit_log (seq, at, at_ms, actor_kind, actor_id, actor_name, action, target_user, outcome, reason, ip, details, hash)
-         VALUES (@seq, @at, @at_ms, @actor_kind, @actor_id, @actor_name, @action, @target_user, @outcome, @reason, @ip, @details, @hash)`,
+        `INSERT INTO audit_log (seq, at, at_ms, actor_kind, actor_id, actor_name, action, target_user, target_user_key, outcome, reason, ip, details, hash)
+         VALUES (@seq, @at, @at_ms, @actor_kind, @actor_id, @actor_name, @action, @target_user, @target_user_key, @outcome, @reason, @ip, @details, @hash)`,
       );
       for (const r of saved) ins.run(r);
     })();

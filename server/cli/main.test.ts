@@ -363,11 +363,12 @@ describe('audit', () => {
   it('verify on the database prints the summary', async () => {
     const r = await run(['audit', 'verify', '--data', data]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^Audit log OK: \d+ entries, head [0-9a-f]{64}, 0 signed checkpoints\n$/);
+    // Second line since issue 11 (finding 2): the anchor outside the database.
+    expect(r.stdout).toMatch(/^Audit log OK: \d+ entries, head [0-9a-f]{64}, 0 signed checkpoints\nAnchor: anchored at #\d+ \(written [^)]+\)\n$/);
   });
 
   it('export writes header, entries and a final checkpoint; its own entry comes after', async () => {
-    expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'tessera-audit-bundle', version: 1, publicKeys: [{ version: 1 }] });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'tessera-audit-bundle', version: 2, publicKeys: [{ version: 1 }] });
     const last = JSON.parse(lines[lines.length - 1]!);
     expect(last).toMatchObject({ type: 'checkpoint', seq: lines.length - 2, keyVersion: 1 });
     expect(fs.statSync(bundle).mode & 0o777).toBe(0o600);
@@ -378,15 +379,48 @@ describe('audit', () => {
     expect(again.stderr).toMatch(/already exists/);
   });
 
-  it('verify --bundle passes offline and prints the key fingerprint that audit key shows', async () => {
+  it('verify --bundle without --key says it proves nothing about who signed; with the fingerprint audit key prints, OK', async () => {
     const r = await run(['audit', 'verify', '--bundle', bundle]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^Audit bundle OK: \d+ entries/);
+    expect(r.stdout).toMatch(/^Audit bundle consistent, NOT AUTHENTICATED: \d+ entries/);
+    expect(r.stdout).toMatch(/No pinned key was given \(--key\)/);
     const fp = /^ {2}([0-9a-f]{4}(?: [0-9a-f]{4}){15})$/m.exec(r.stdout)![1]!;
     const key = await run(['audit', 'key', '--data', data]);
     expect(key.code).toBe(0);
     expect(key.stdout).toContain(fp);
     expect(key.stdout).toContain('-----BEGIN PUBLIC KEY-----');
+    const pinned = await run(['audit', 'verify', '--bundle', bundle, '--key', fp.replace(/ /g, '')]);
+    expect(pinned.code, pinned.stderr).toBe(0);
+    expect(pinned.stdout).toMatch(/^Audit bundle OK: \d+ entries, head [0-9a-f]{64}, signed by the pinned key/);
+    expect(pinned.stdout).toMatch(/^Keep for the next check: --since \d+:[0-9a-f]{64}$/m);
+  });
+
+  it('verify --bundle with the wrong pinned key fails (issue 11, finding 3)', async () => {
+    const other = await run(['audit', 'key', '--data', await initialised()]);
+    const fp = /^ {2}([0-9a-f]{4}(?: [0-9a-f]{4}){15})$/m.exec(other.stdout)![1]!;
+    const r = await run(['audit', 'verify', '--bundle', bundle, '--key', fp]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^Audit bundle FAILED at entry #\d+: signed by a key with fingerprint .* not the pinned key/);
+    expect((await run(['audit', 'verify', '--bundle', bundle, '--key', 'abc'])).code).toBe(2);
+  });
+
+  it('verify --bundle --since: a bundle older than the head kept from a later one fails (issue 11, finding 2)', async () => {
+    await run(['user', 'add', 'late', '--data', data]);
+    const newer = path.join(newDir(), 'newer.jsonl');
+    expect((await run(['audit', 'export', '--out', newer, '--data', data])).code).toBe(0);
+    const first = await run(['audit', 'verify', '--bundle', newer]);
+    const kept = /^Keep for the next check: --since (\S+)$/m.exec(first.stdout)![1]!;
+    const same = await run(['audit', 'verify', '--bundle', newer, '--since', kept]);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stdout).toMatch(/still holds the head you kept/);
+    const older = await run(['audit', 'verify', '--bundle', bundle, '--since', kept]);
+    expect(older.code).toBe(1);
+    expect(older.stderr).toMatch(/before the head you kept .*rolled back/);
+    const oldKept = `${lines.length - 2}:${'0'.repeat(64)}`;
+    const rewritten = await run(['audit', 'verify', '--bundle', newer, '--since', oldKept]);
+    expect(rewritten.code).toBe(1);
+    expect(rewritten.stderr).toMatch(/not the head you kept/);
+    expect((await run(['audit', 'verify', '--bundle', newer, '--since', 'yesterday'])).code).toBe(2);
   });
 
   it.each([
@@ -417,13 +451,58 @@ describe('audit', () => {
     expect((await run(['audit', 'export', '--out', path.join(newDir(), 'x'), '--from', 'yesterday', '--data', data])).stderr).toMatch(/^--from: /);
   });
 
+  it('a rolled-back database fails verify and audit anchor; --reset (with a reason) re-anchors after checking the chain', async () => {
+    const d = await initialised();
+    for (const u of ['r1', 'r2', 'r3']) await run(['user', 'add', u, '--data', d]);
+    const keep = peek(d, (s) => s.store.audit.stats().maxSeq) - 2;
+    // Cut the tail and re-sign nothing: an older head is all an attacker has; here the head row simply goes back.
+    peek(d, (s) => {
+      const db = s.store.db.sqlite;
+      const row = s.store.audit.bySeq(keep)!;
+      db.prepare('DELETE FROM audit_log WHERE seq > ?').run(keep);
+      db.prepare('UPDATE audit_head SET seq = ?, hash = ?').run(keep, row.hash);
+    });
+    const v = await run(['audit', 'verify', '--data', d]);
+    expect(v.code).toBe(1);
+    expect(v.stderr).toMatch(/^Audit log FAILED at entry #\d+: rolled_back/);
+    const a = await run(['audit', 'anchor', '--data', d]);
+    expect(a.code).toBe(1);
+    expect(a.stdout).toMatch(/entries were removed \(rollback\)/);
+    expect((await run(['audit', 'anchor', '--reset', '--data', d])).code).toBe(2);
+    // The head row no longer carries a valid signature: reset refuses until the log itself verifies.
+    const refused = await run(['audit', 'anchor', '--reset', '--reason', 'power cut', '--data', d]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/Not re-anchoring: .*bad_signature/);
+  });
+
+  it('audit anchor --reset re-anchors a validly signed older state (a power cut lost the last commits), and records it', async () => {
+    const d = await initialised();
+    await run(['user', 'add', 'p1', '--data', d]);
+    const older = path.join(newDir(), 'older.db');
+    expect((await run(['backup', '--out', older, '--data', d])).code).toBe(0);
+    await run(['user', 'add', 'p2', '--data', d]);
+    for (const suffix of ['-wal', '-shm']) fs.rmSync(path.join(d, `tessera.db${suffix}`), { force: true });
+    fs.copyFileSync(older, path.join(d, 'tessera.db'));
+    expect((await run(['audit', 'verify', '--data', d])).stderr).toMatch(/rolled_back/);
+    const reset = await run(['audit', 'anchor', '--reset', '--reason', 'power cut on the 3rd', '--data', d]);
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(reset.stdout).toMatch(/^Before: .*rollback\)\nRe-anchored at audit entry #\d+/);
+    const v = await run(['audit', 'verify', '--data', d]);
+    expect(v.code, v.stderr).toBe(0);
+    peek(d, (s) => {
+      const last = s.store.audit.bySeq(s.store.audit.stats().maxSeq)!;
+      expect(last).toMatchObject({ action: 'audit.anchor_reset', reason: 'power cut on the 3rd' });
+      expect(JSON.parse(last.details!).previousAnchor.seq).toBeGreaterThan(last.seq - 1);
+    });
+  });
+
   it('verify on a tampered database fails with exit 1', async () => {
     const d = await initialised();
     await run(['user', 'add', 'zed', '--data', d]);
     peek(d, (s) => s.store.db.sqlite.prepare("UPDATE audit_log SET target_user = 'someone' WHERE action = 'user.create'").run());
     const r = await run(['audit', 'verify', '--data', d]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^Audit log FAILED at entry #\d+: hash_mismatch\n$/);
+    expect(r.stderr).toMatch(/^Audit log FAILED at entry #\d+: hash_mismatch \([^\n]+\)\n$/);
   });
 });
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { computeEntryHash, GENESIS_HASH } from '../core/audit/chain';
-import { generateSigningKeyPair, signCheckpoint } from '../core/audit/checkpoint';
+import { generateSigningKeyPair, signCheckpoint, signHead } from '../core/audit/checkpoint';
 import { openTessera } from '../main';
 import {
   auditBundleLines,
@@ -48,7 +48,7 @@ describe('auditBundleLines', () => {
     const lines = await collect({ pageSize: 5 });
     expect(lines).toHaveLength(14);
     const header = JSON.parse(lines[0]!);
-    expect(header).toMatchObject({ type: 'tessera-audit-bundle', version: 1, publicKeys: [{ version: 1 }] });
+    expect(header).toMatchObject({ type: 'tessera-audit-bundle', version: 2, publicKeys: [{ version: 1 }] });
     expect(header.filtered).toBeUndefined();
     expect(Buffer.from(header.publicKeys[0].spki, 'base64').equals(s.keyring.signingKey().publicKeyDer)).toBe(true);
     expect(lines.slice(1, -1).map((l) => JSON.parse(l).seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
@@ -183,15 +183,40 @@ describe('verifyAuditBundle', () => {
     expect(!r.ok && r.problem).toMatch(problem);
   });
 
+  it('a checkpoint signature cannot stand in for the head: a bundle cut back to a checkpoint fails', async () => {
+    const cpRow = s.store.audit.checkpoints()[0]!;
+    const cut = lines.slice(0, 1 + cpRow.seq);
+    const final = { type: 'checkpoint', seq: cpRow.seq, hash: cpRow.hash, signature: cpRow.signature, keyVersion: 1 };
+    expect(signCheckpoint(s.keyring.signingKey().privateKeyDer, cpRow.seq, cpRow.hash)).toBe(cpRow.signature);
+    const r = await verifyAuditBundle([...cut, JSON.stringify(final)]);
+    expect(r).toMatchObject({ ok: false });
+    expect(!r.ok && r.problem).toMatch(/signature is not valid/);
+  });
+
+  it('--since: a bundle older than the head the auditor kept, or one that rewrote it, fails', async () => {
+    const last = JSON.parse(lines[lines.length - 1]!) as { seq: number; hash: string };
+    expect(await verifyAuditBundle(lines, { since: { seq: last.seq, hash: last.hash } })).toMatchObject({ ok: true, since: { seq: last.seq } });
+    expect(await verifyAuditBundle(lines, { since: { seq: 10, hash: JSON.parse(lines[10]!).hash } })).toMatchObject({ ok: true });
+    const older = await verifyAuditBundle(lines, { since: { seq: last.seq + 3, hash: 'f'.repeat(64) } });
+    expect(!older.ok && older.problem).toMatch(/before the head you kept/);
+    const rewritten = await verifyAuditBundle(lines, { since: { seq: 10, hash: 'f'.repeat(64) } });
+    expect(rewritten).toMatchObject({ ok: false, seq: 10 });
+    expect(!rewritten.ok && rewritten.problem).toMatch(/not the head you kept/);
+  });
+
   it('a rewritten chain re-signed with another key passes only under that key: the fingerprint gives it away', async () => {
     const forger = generateSigningKeyPair();
     const header = JSON.parse(lines[0]!);
     header.publicKeys = [{ version: 1, spki: forger.publicKeyDer.toString('base64') }];
     const cp = JSON.parse(lines[lines.length - 1]!);
-    cp.signature = signCheckpoint(forger.privateKeyDer, cp.seq, cp.hash);
+    cp.signature = signHead(forger.privateKeyDer, cp.seq, cp.hash);
     const forged = [JSON.stringify(header), ...lines.slice(1, -1), JSON.stringify(cp)];
     const r = await verifyAuditBundle(forged);
-    expect(r).toMatchObject({ ok: true });
+    expect(r).toMatchObject({ ok: true, pinned: false });
     expect(r.ok && r.fingerprint).not.toBe(publicKeyFingerprint(s.keyring.signingKey().publicKeyDer));
+    // Pinned to the real key's fingerprint, the forgery fails (finding 3 of issue 11).
+    const pinned = await verifyAuditBundle(forged, { pinnedKey: publicKeyFingerprint(s.keyring.signingKey().publicKeyDer) });
+    expect(pinned).toMatchObject({ ok: false });
+    expect(!pinned.ok && pinned.problem).toMatch(/not the pinned key/);
   });
 });

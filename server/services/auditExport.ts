@@ -1,4 +1,4 @@
-import { createHash, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import fs from 'node:fs';
 import { once } from 'node:events';
 import readline from 'node:readline';
@@ -7,14 +7,14 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { TesseraError } from '../../shared/errors';
 import { AuditEntry, type AuditQuery } from '../../shared/schemas/audit';
 import { GENESIS_HASH, verifyChain, type AuditContent, type ChainProblem } from '../core/audit/chain';
-import { signCheckpoint, verifyCheckpoint } from '../core/audit/checkpoint';
+import { keyFingerprint, normalizeFingerprint, signHead, verifyHead, verifyLegacyPoint } from '../core/audit/checkpoint';
 import type { AuditFilter, AuditRow } from '../store/index';
 import { rowToEntry, toFilter } from './auditLog';
 import type { Actor, ServiceContext } from './context';
 
 /*
  * Audit bundle: JSON lines.
- *   {"type":"tessera-audit-bundle","version":1,"exportedAt":ISO,"publicKeys":[{"version":1,"spki":"<base64 DER>"}]}
+ *   {"type":"tessera-audit-bundle","version":2,"exportedAt":ISO,"publicKeys":[{"version":1,"spki":"<base64 DER>"}]}
  *   {"type":"entry", ...AuditEntry}            one per entry, seq 1..N, oldest first
  *   {"type":"checkpoint","seq":N,"hash":"…","signature":"…","keyVersion":1}
  * The checkpoint is the signed head taken when the export started; the bundle
@@ -23,17 +23,27 @@ import type { Actor, ServiceContext } from './context';
  * edited, removed (middle or tail) or reordered entry fails, offline.
  * A filtered bundle says "filtered":true (and the filter) in its header: its
  * entries are not a contiguous chain and cannot be recomputed.
+ *
+ * Version 2: the final checkpoint is the head's signature
+ * ("tessera-audit-head:v2:…"), which no checkpoint signature can stand in
+ * for. Version 1 bundles (one message for both) are still read.
+ *
+ * What the bundle cannot prove by itself: WHO signed it (the public key is
+ * in the file: an auditor pins its fingerprint, --key) and that it is not an
+ * older state than one seen before (an auditor keeps the last head, --since).
  */
 
 export const BUNDLE_TYPE = 'tessera-audit-bundle';
-export const BUNDLE_VERSION = 1;
+export const BUNDLE_VERSION = 2;
+/** Bundle versions verifyAuditBundle reads. */
+const READABLE_VERSIONS = [1, 2] as const;
 
 /** The audit filters an export can take (the console's export reuses its list filters). */
 export type AuditExportFilter = Pick<AuditQuery, 'user' | 'action' | 'actor' | 'outcome' | 'from' | 'to'>;
 
 export interface BundleHeader {
   type: typeof BUNDLE_TYPE;
-  version: typeof BUNDLE_VERSION;
+  version: (typeof READABLE_VERSIONS)[number];
   exportedAt: string;
   publicKeys: { version: number; spki: string }[];
   filtered?: true;
@@ -196,7 +206,7 @@ export async function* auditBundleLines(ctx: ServiceContext, actor: Actor, opts:
 /** An empty log still gets a signed point: seq 0 at the genesis hash. */
 function signedGenesis(ctx: ServiceContext): { seq: number; hash: string; signature: string; keyVersion: number } {
   const key = ctx.keyring.signingKey();
-  return { seq: 0, hash: GENESIS_HASH, signature: signCheckpoint(key.privateKeyDer, 0, GENESIS_HASH), keyVersion: key.version };
+  return { seq: 0, hash: GENESIS_HASH, signature: signHead(key.privateKeyDer, 0, GENESIS_HASH), keyVersion: key.version };
 }
 
 function compact(filter: AuditExportFilter): AuditExportFilter {
@@ -252,10 +262,7 @@ export function fileError(err: unknown, file: string): TesseraError {
 // Offline verification
 
 /** SHA-256 of the public key's SPKI DER, as hex in groups of four: compare it with `tessera audit key`. */
-export function publicKeyFingerprint(spkiDer: Uint8Array): string {
-  const hex = createHash('sha256').update(spkiDer).digest('hex');
-  return (hex.match(/.{4}/g) ?? []).join(' ');
-}
+export const publicKeyFingerprint = keyFingerprint;
 
 /** The public key as PEM. */
 export function publicKeyPem(spkiDer: Buffer): string {
@@ -271,6 +278,12 @@ export type BundleVerifyResult =
       /** The key whose signature covers the last entry. */
       keyVersion: number;
       fingerprint: string;
+      /** The signing key's fingerprint is the one the auditor pinned (false: none was given). */
+      pinned: boolean;
+      /** The auditor's kept head is in the bundle, unchanged (null: none was given). */
+      since: { seq: number; hash: string } | null;
+      /** A version 1 bundle: its signature does not tell a head from a checkpoint (only `since` catches a cut-back one). */
+      legacy: boolean;
     }
   | {
       ok: false;
@@ -289,6 +302,20 @@ const CHAIN_PROBLEMS: Record<ChainProblem, string> = {
   seq_order: 'entries out of order or repeated',
   truncated: 'entries missing before the signed checkpoint',
 };
+
+export interface BundleVerifyOptions {
+  /** The fingerprint the auditor pinned (`tessera audit key`): the bundle must be signed by that key. */
+  pinnedKey?: string;
+  /** The last head the auditor kept from an earlier bundle: this one must still hold it (else: rolled back or rewritten). */
+  since?: { seq: number; hash: string };
+}
+
+/** Parses `SEQ:HASH` (as `--since` takes it); null when malformed. */
+export function parseKeptHead(text: string): { seq: number; hash: string } | null {
+  const m = /^#?(\d{1,15}):([0-9a-fA-F]{64})$/.exec(text.trim());
+  if (!m) return null;
+  return { seq: Number(m[1]), hash: m[2]!.toLowerCase() };
+}
 
 /** Lines over this are refused rather than parsed (a bundle line is one audit entry). */
 const MAX_LINE = 1024 * 1024;
@@ -318,7 +345,10 @@ function entryContent(e: AuditEntry): AuditContent & { hash: string } {
  * its Ed25519 signature holds under the key in the header. The key itself
  * is only as trustworthy as its fingerprint: compare that with `tessera audit key`.
  */
-export async function verifyAuditBundle(lines: AsyncIterable<string> | Iterable<string>): Promise<BundleVerifyResult> {
+export async function verifyAuditBundle(lines: AsyncIterable<string> | Iterable<string>, opts: BundleVerifyOptions = {}): Promise<BundleVerifyResult> {
+  const pinned = opts.pinnedKey === undefined ? null : normalizeFingerprint(opts.pinnedKey);
+  if (opts.pinnedKey !== undefined && pinned === null) throw new TesseraError('bad_request', 'The pinned key must be a SHA-256 fingerprint: 64 hex digits (groups and spaces allowed), as "tessera audit key" prints it');
+  let keptHash: string | null = null;
   let lineNo = 0;
   let header: BundleHeader | null = null;
   const keys = new Map<number, Buffer>();
@@ -357,7 +387,7 @@ export async function verifyAuditBundle(lines: AsyncIterable<string> | Iterable<
     if (header === null) {
       if (type !== BUNDLE_TYPE) return fail('not a Tessera audit bundle (the first line is not its header)');
       const h = obj as Partial<BundleHeader>;
-      if (h.version !== BUNDLE_VERSION) return fail(`bundle version ${String(h.version)} is not one this Tessera reads`);
+      if (!READABLE_VERSIONS.includes(h.version as 1 | 2)) return fail(`bundle version ${String(h.version)} is not one this Tessera reads`);
       if (typeof h.exportedAt !== 'string' || !Array.isArray(h.publicKeys) || h.publicKeys.length === 0) return fail('the header lacks exportedAt or publicKeys');
       for (const k of h.publicKeys) {
         if (!k || !Number.isSafeInteger(k.version) || typeof k.spki !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(k.spki)) return fail('a public key in the header is malformed');
@@ -374,6 +404,8 @@ export async function verifyAuditBundle(lines: AsyncIterable<string> | Iterable<
     if (type === 'entry') {
       const parsed = AuditEntry.safeParse(obj);
       if (!parsed.success) return fail('an entry line is malformed', nextSeq + batch.length);
+      // Its hash is checked with the batch; if the batch fails, keptHash is never used.
+      if (opts.since && parsed.data.seq === opts.since.seq) keptHash = parsed.data.hash;
       batch.push(entryContent(parsed.data));
       if (batch.length >= BATCH) {
         const bad = flush();
@@ -405,14 +437,32 @@ export async function verifyAuditBundle(lines: AsyncIterable<string> | Iterable<
   if (checkpoint.hash !== prevHash) return fail('the chain does not end at the signed checkpoint hash (edited entry?)', lastSeq);
   const key = keys.get(checkpoint.keyVersion);
   if (!key) return fail(`the checkpoint is signed by key ${checkpoint.keyVersion}, which the header does not include`, lastSeq);
-  if (!verifyCheckpoint(key, checkpoint.seq, checkpoint.hash, checkpoint.signature)) {
-    return fail('the checkpoint signature is not valid for the public key in the header', lastSeq);
+  const legacy = header.version === 1;
+  const signed = legacy
+    ? verifyLegacyPoint(key, checkpoint.seq, checkpoint.hash, checkpoint.signature)
+    : verifyHead(key, checkpoint.seq, checkpoint.hash, checkpoint.signature);
+  if (!signed) return fail('the checkpoint signature is not valid for the public key in the header', lastSeq);
+  const fingerprint = keyFingerprint(key);
+  if (pinned !== null && fingerprint !== pinned) {
+    return fail(`signed by a key with fingerprint ${fingerprint}, not the pinned key ${pinned}: this bundle was not made by that Tessera`, lastSeq);
   }
-  return { ok: true, entries, head: prevHash, exportedAt: header.exportedAt, keyVersion: checkpoint.keyVersion, fingerprint: publicKeyFingerprint(key) };
+  if (opts.since) {
+    if (lastSeq < opts.since.seq) {
+      return fail(`the bundle ends at #${lastSeq}, before the head you kept (#${opts.since.seq}): the log was rolled back or cut`, lastSeq + 1);
+    }
+    if (opts.since.seq > 0 && keptHash !== opts.since.hash) {
+      return fail(`entry #${opts.since.seq} is not the head you kept (its hash differs): the history up to it was rewritten`, opts.since.seq);
+    }
+    if (opts.since.seq === 0 && opts.since.hash !== GENESIS_HASH) return fail('the kept head #0 must be the genesis hash (64 zeros)');
+  }
+  return {
+    ok: true, entries, head: prevHash, exportedAt: header.exportedAt, keyVersion: checkpoint.keyVersion, fingerprint,
+    pinned: pinned !== null, since: opts.since ?? null, legacy,
+  };
 }
 
 /** Verifies a bundle file, streaming it line by line. */
-export async function verifyAuditBundleFile(file: string): Promise<BundleVerifyResult> {
+export async function verifyAuditBundleFile(file: string, opts: BundleVerifyOptions = {}): Promise<BundleVerifyResult> {
   let stream: fs.ReadStream;
   try {
     const fd = fs.openSync(file, 'r');
@@ -422,7 +472,7 @@ export async function verifyAuditBundleFile(file: string): Promise<BundleVerifyR
   }
   const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
   try {
-    return await verifyAuditBundle(rl);
+    return await verifyAuditBundle(rl, opts);
   } finally {
     rl.close();
     stream.destroy();

@@ -1,15 +1,30 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { computeEntryHash, GENESIS_HASH, verifyChain, type AuditContent } from '../core/audit/chain';
-import { signCheckpoint, verifyCheckpoint } from '../core/audit/checkpoint';
-import type { AuditEntry, AuditPage, AuditQuery, AuditVerifyResult } from '../../shared/schemas/audit';
-import type { AuditFilter, AuditRow, Store } from '../store/index';
+import { checkAnchor, signAnchor } from '../core/audit/anchor';
+import { computeEntryHash, GENESIS_HASH, type AuditContent } from '../core/audit/chain';
+import { keyFingerprint, signCheckpoint, signHead, verifyCheckpoint, verifyHead, verifyLegacyPoint } from '../core/audit/checkpoint';
+import { TesseraError } from '../../shared/errors';
+import type { AuditPage, AuditQuery, AuditVerifyResult } from '../../shared/schemas/audit';
+import type { AuditFilter, Store } from '../store/index';
 import type { Actor, Clock } from './context';
 import type { Keyring } from './keyring';
 import { usernameKey } from '../../shared/schemas/text';
 import { decodeSeqCursor, encodeCursor } from './cursor';
+import type { AnchorRead, AnchorStore } from './auditAnchor';
+import { rowToEntry } from './auditRows';
+import { CHECKPOINT_EVERY, runSteps, verifySteps, type VerifyProgress, type VerifyTrust } from './auditVerify';
+import { verifyInWorker } from './auditVerifyRunner';
 
-/** A signed checkpoint row is kept every this many entries, for offline proof of a prefix. */
-export const CHECKPOINT_EVERY = 1000;
+export { CHECKPOINT_EVERY } from './auditVerify';
+export { rowToContent, rowToEntry } from './auditRows';
+
+/**
+ * The anchor file is rewritten at most this often (a write is a temp file and
+ * a rename, about 0.3 ms here): under load many commits share one write. The
+ * window this leaves is honest: if Tessera is killed within it, the last
+ * commits (up to this long) are not yet anchored, and a rollback of just
+ * those would not be seen by the anchor (the signed head still is checked).
+ */
+export const ANCHOR_INTERVAL_MS = 50;
 
 export interface AuditEvent {
   actor: Actor;
@@ -20,36 +35,23 @@ export interface AuditEvent {
   details?: Record<string, unknown> | null;
 }
 
-export function rowToContent(row: AuditRow): AuditContent {
-  return {
-    seq: row.seq,
-    at: row.at,
-    actorKind: row.actor_kind,
-    actorId: row.actor_id,
-    actorName: row.actor_name,
-    action: row.action,
-    targetUser: row.target_user,
-    outcome: row.outcome,
-    reason: row.reason,
-    ip: row.ip,
-    details: row.details === null ? null : (JSON.parse(row.details) as Record<string, unknown>),
-  };
+interface SignedHead {
+  seq: number;
+  hash: string;
+  signature: string;
+  keyVersion: number;
 }
 
-export function rowToEntry(row: AuditRow): AuditEntry {
-  const c = rowToContent(row);
-  return {
-    seq: c.seq,
-    at: c.at,
-    actor: { kind: c.actorKind, id: c.actorId, name: c.actorName },
-    action: c.action,
-    user: c.targetUser,
-    outcome: c.outcome,
-    reason: c.reason,
-    ip: c.ip,
-    details: c.details,
-    hash: row.hash,
-  };
+/** How the database stands against its anchor (startup, `audit anchor`). */
+export type AnchorStatus =
+  | { state: 'none' | 'ok'; anchoredSeq: number | null; message: string }
+  | { state: 'behind' | 'diverged' | 'invalid'; anchoredSeq: number | null; message: string };
+
+export interface AuditLogOptions {
+  /** Where the anchor lives; null: no anchor (a check copy of a backup). */
+  anchor: AnchorStore | null;
+  /** Where anchor problems are said (loudly) while running. Default console.error. */
+  warn?: (message: string) => void;
 }
 
 /** Converts an API query into the store's filter. */
@@ -71,13 +73,31 @@ export function toFilter(q: Pick<AuditQuery, 'user' | 'action' | 'actor' | 'outc
  */
 export class AuditLog {
   private headDirty = false;
+  /** The head signed in the transaction now committing (taken by afterCommit). */
+  private pendingHead: SignedHead | null = null;
+  /** The last committed signed head, not yet written to the anchor. */
+  private unanchored: SignedHead | null = null;
+  private lastAnchorWrite = -Infinity;
+  private anchorTimer: NodeJS.Timeout | null = null;
+  /** The next anchor write replaces whatever the anchor says (restore, reset): set by reanchor. */
+  private forceAnchor = false;
+  private lastWarning: string | null = null;
+  private readonly anchor: AnchorStore | null;
+  private readonly warn: (message: string) => void;
 
   constructor(
     private readonly store: Store,
     private readonly keyring: Keyring,
     private readonly clock: Clock,
+    opts: AuditLogOptions = { anchor: null },
   ) {
+    this.anchor = opts.anchor;
+    this.warn = opts.warn ?? ((m) => console.error(m));
     store.db.onBeforeCommit(() => this.signHead());
+    store.db.onAfterCommit(() => this.afterCommit());
+    store.db.onBeforeClose(() => this.flushAnchor());
+    this.upgradeLegacySignatures();
+    this.anchorFirstTime();
   }
 
   append(event: AuditEvent): number {
@@ -130,15 +150,159 @@ export class AuditLog {
   /**
    * Signs the head as it stands at the end of a write transaction. Runs as the
    * store's before-commit hook, so a committed head always carries a valid
-   * signature, and a batch of entries costs one signature.
+   * signature, and a batch of entries costs one signature. The head signs a
+   * message of its own (not a checkpoint's), so no checkpoint can pose as it.
    */
   private signHead(): void {
+    this.pendingHead = null;
     if (!this.headDirty) return;
     this.headDirty = false;
     const head = this.store.audit.head();
     if (!head) return;
     const key = this.keyring.signingKey();
-    this.store.audit.setHead({ seq: head.seq, hash: head.hash, signature: signCheckpoint(key.privateKeyDer, head.seq, head.hash), key_version: key.version });
+    const signature = signHead(key.privateKeyDer, head.seq, head.hash);
+    this.store.audit.setHead({ seq: head.seq, hash: head.hash, signature, key_version: key.version });
+    this.pendingHead = { seq: head.seq, hash: head.hash, signature, keyVersion: key.version };
+  }
+
+  /** After a commit that moved the head: the anchor follows (at most every ANCHOR_INTERVAL_MS). */
+  private afterCommit(): void {
+    const head = this.pendingHead;
+    this.pendingHead = null;
+    if (!head || !this.anchor) return;
+    this.unanchored = head;
+    if (this.anchorTimer) return;
+    const wait = this.forceAnchor ? 0 : this.lastAnchorWrite + ANCHOR_INTERVAL_MS - performance.now();
+    if (wait <= 0) {
+      this.writeAnchor();
+      return;
+    }
+    this.anchorTimer = setTimeout(() => {
+      this.anchorTimer = null;
+      this.writeAnchor();
+    }, wait);
+    this.anchorTimer.unref(); // closing the store flushes it
+
+  }
+
+  /** Writes any committed head not yet anchored, now (closing the store does). */
+  flushAnchor(): void {
+    if (this.anchorTimer) {
+      clearTimeout(this.anchorTimer);
+      this.anchorTimer = null;
+    }
+    this.writeAnchor();
+  }
+
+  /**
+   * Moves the anchor forward to the last committed head — only forward, and
+   * only when the log still holds the entry the anchor records. If it does
+   * not (the database was rolled back or rewritten under a running Tessera),
+   * the anchor is left as evidence and the problem said loudly; an operator
+   * clears it with `tessera audit anchor --reset` or a restore. Never throws:
+   * the commit it follows has already happened.
+   */
+  private writeAnchor(): void {
+    const head = this.unanchored;
+    const anchor = this.anchor;
+    if (!head || !anchor) return;
+    this.unanchored = null;
+    try {
+      const force = this.forceAnchor;
+      this.forceAnchor = false;
+      if (!force) {
+        const problem = this.anchorBlocks(anchor.read(), head);
+        if (problem === 'not newer') return;
+        if (problem) {
+          this.say(`AUDIT ANCHOR NOT UPDATED: ${problem}. Run "tessera audit verify"; after investigating, "tessera audit anchor --reset" re-anchors.`);
+          return;
+        }
+      }
+      const key = this.keyring.signingKey(head.keyVersion);
+      anchor.write(signAnchor(key.privateKeyDer, {
+        seq: head.seq, hash: head.hash, headSignature: head.signature, keyVersion: head.keyVersion,
+        fingerprint: keyFingerprint(key.publicKeyDer), writtenAt: new Date(this.clock()).toISOString(),
+      }));
+      this.lastAnchorWrite = performance.now();
+    } catch (err) {
+      this.say(`AUDIT ANCHOR NOT UPDATED: writing ${anchor.where} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Why the anchor must not move to `head` (null: it may; 'not newer': nothing to do). */
+  private anchorBlocks(read: AnchorRead, head: SignedHead): string | null {
+    if (read.state === 'none') return null;
+    if (read.state === 'unreadable') return read.message;
+    const current = read.anchor;
+    const problem = checkAnchor(current, this.publicKeys());
+    if (problem) return `the anchor is not signed by this database's audit key (${problem})`;
+    if (current.seq >= head.seq) return 'not newer';
+    if (current.seq === 0) return null;
+    const row = this.store.audit.bySeq(current.seq);
+    if (!row) return `the log no longer holds entry #${current.seq}, which the anchor records (rolled back?)`;
+    if (row.hash !== current.hash) return `entry #${current.seq} is not the one the anchor records (rewritten?)`;
+    return null;
+  }
+
+  private say(message: string): void {
+    if (message === this.lastWarning) return;
+    this.lastWarning = message;
+    this.warn(`[tessera] ${message}`);
+  }
+
+  private publicKeys(): Map<number, Buffer> {
+    return new Map(this.keyring.publicSigningKeys().map((k) => [k.version, k.publicKeyDer]));
+  }
+
+  /**
+   * A data folder whose database has entries but no anchor yet (made before
+   * anchors existed): anchor its current head now, if that head is validly
+   * signed. From then on a rollback below it is detected.
+   */
+  private anchorFirstTime(): void {
+    if (!this.anchor || this.anchor.read().state !== 'none') return;
+    const head = this.store.audit.head();
+    if (!head) return;
+    const key = this.keyring.signingKey(head.key_version);
+    if (!verifyHead(key.publicKeyDer, head.seq, head.hash, head.signature)) return;
+    this.unanchored = { seq: head.seq, hash: head.hash, signature: head.signature, keyVersion: head.key_version };
+    this.writeAnchor();
+  }
+
+  /**
+   * Databases written before heads and checkpoints signed distinct messages
+   * (v1: both "tessera-audit-checkpoint:v1:…") are re-signed once: each valid
+   * v1 checkpoint that still matches its entry, and the v1 head if it still
+   * is the last entry. The same one-time step re-keys the entries of user
+   * names with non-ASCII letters, which migration 0005 keyed with SQL lower()
+   * (ASCII only) instead of usernameKey, so verify can require the exact key.
+   */
+  private upgradeLegacySignatures(): void {
+    const { store } = this;
+    const pub = (version: number) => this.keyring.signingKey(version).publicKeyDer;
+    const head = store.audit.head();
+    const checkpoints = store.audit.checkpoints();
+    const legacy = (p: { seq: number; hash: string; signature: string; key_version: number }, current: boolean) =>
+      !current && verifyLegacyPoint(pub(p.key_version), p.seq, p.hash, p.signature);
+    const headLegacy = head !== undefined && legacy(head, verifyHead(pub(head.key_version), head.seq, head.hash, head.signature));
+    const first = checkpoints[0];
+    const checkpointsLegacy = first !== undefined && legacy(first, verifyCheckpoint(pub(first.key_version), first.seq, first.hash, first.signature));
+    if (!headLegacy && !checkpointsLegacy) return;
+    store.tx(() => {
+      for (const cp of checkpoints) {
+        if (!legacy(cp, verifyCheckpoint(pub(cp.key_version), cp.seq, cp.hash, cp.signature))) continue;
+        if (store.audit.bySeq(cp.seq)?.hash !== cp.hash) continue;
+        store.audit.setCheckpointSignature(cp.seq, signCheckpoint(this.keyring.signingKey(cp.key_version).privateKeyDer, cp.seq, cp.hash));
+      }
+      if (head && headLegacy && store.audit.bySeq(head.seq)?.hash === head.hash && store.audit.stats().maxSeq === head.seq) {
+        const key = this.keyring.signingKey(head.key_version);
+        store.audit.setHead({ ...head, signature: signHead(key.privateKeyDer, head.seq, head.hash) });
+      }
+      for (const e of store.audit.nonAsciiUserEntries()) {
+        const key = usernameKey(e.target_user);
+        if (e.target_user_key !== key) store.audit.setUserKey(e.seq, key);
+      }
+    });
   }
 
   query(q: AuditQuery): AuditPage {
@@ -159,58 +323,73 @@ export class AuditLog {
   }
 
   /** A signature over the current head, made now, for export bundles. */
-  signedHead(): { seq: number; hash: string; signature: string; keyVersion: number } | null {
+  signedHead(): SignedHead | null {
     const head = this.store.audit.head();
     if (!head) return null;
     const key = this.keyring.signingKey();
-    return { seq: head.seq, hash: head.hash, signature: signCheckpoint(key.privateKeyDer, head.seq, head.hash), keyVersion: key.version };
+    return { seq: head.seq, hash: head.hash, signature: signHead(key.privateKeyDer, head.seq, head.hash), keyVersion: key.version };
+  }
+
+  /** What verification trusts: keys derived from the sealed private keys, and the anchor. */
+  trust(opts: { withAnchor?: boolean } = {}): VerifyTrust {
+    return {
+      publicKeys: this.keyring.publicSigningKeys(),
+      swappedPublicKeys: this.keyring.swappedPublicKeys,
+      anchor: this.anchor && opts.withAnchor !== false ? this.anchor.read() : null,
+    };
   }
 
   /**
-   * Recomputes the whole chain, then checks every signed checkpoint and the
-   * signed head, so an edited, removed, reordered or truncated entry — middle
-   * or tail — is reported. Yields to the event loop between pages.
+   * Recomputes the whole chain, checks every signed checkpoint (and that
+   * none is missing), the signed head, the anchor outside the database and
+   * the derived columns, so an edited, removed, reordered or cut-back entry —
+   * middle or tail, or the whole log — is reported. On a database file it
+   * runs in a worker thread (the event loop stays free; at most
+   * MAX_CONCURRENT_CHECKS at once, else 429); progress and cancel through opts.
    */
-  async verify(pageSize = 5000): Promise<AuditVerifyResult> {
-    const { store } = this;
-    let prevHash = GENESIS_HASH;
-    let nextSeq = 1;
-    let entries = 0;
-    for (;;) {
-      const rows = store.audit.range(nextSeq, pageSize);
-      if (rows.length === 0) break;
-      const result = verifyChain(
-        rows.map((r) => ({ ...rowToContent(r), hash: r.hash })),
-        { prevHash, expectFirstSeq: nextSeq },
-      );
-      if (!result.ok) return { ok: false, firstBadSeq: result.firstBadSeq, problem: result.problem };
-      prevHash = result.head;
-      nextSeq = result.lastSeq + 1;
-      entries += result.entries;
-      if (rows.length < pageSize) break;
-      await yieldToLoop();
-    }
-    const { count } = store.audit.stats();
-    if (count !== entries) return { ok: false, firstBadSeq: nextSeq, problem: 'seq_gap' };
+  async verify(opts: { signal?: AbortSignal; onProgress?: (p: VerifyProgress) => void; withAnchor?: boolean } = {}): Promise<AuditVerifyResult> {
+    const trust = this.trust(opts);
+    const file = this.store.db.path;
+    if (file !== '' && file !== ':memory:') return verifyInWorker(file, trust, opts);
+    return runSteps(verifySteps(this.store, trust), { ...opts, yieldTurn: () => yieldToLoop() });
+  }
 
-    const checkpoints = store.audit.checkpoints();
-    for (const cp of checkpoints) {
-      const row = store.audit.bySeq(cp.seq);
-      if (!row || row.hash !== cp.hash) return { ok: false, firstBadSeq: cp.seq, problem: 'checkpoint_mismatch' };
-      if (!verifyCheckpoint(this.keyring.signingKey(cp.key_version).publicKeyDer, cp.seq, cp.hash, cp.signature)) {
-        return { ok: false, firstBadSeq: cp.seq, problem: 'bad_signature' };
-      }
+  /** How the database stands against its anchor: cheap (one read of the file, one of the log). */
+  anchorStatus(): AnchorStatus {
+    if (!this.anchor) return { state: 'none', anchoredSeq: null, message: 'this database has no anchor' };
+    const read = this.anchor.read();
+    if (read.state === 'none') return { state: 'none', anchoredSeq: null, message: `no anchor yet (${this.anchor.where})` };
+    if (read.state === 'unreadable') return { state: 'invalid', anchoredSeq: null, message: read.message };
+    const a = read.anchor;
+    const problem = checkAnchor(a, this.publicKeys());
+    if (problem) return { state: 'invalid', anchoredSeq: a.seq, message: `${this.anchor.where} is not signed by this database's audit key (${problem})` };
+    const head = this.store.audit.head();
+    if (a.seq > (head?.seq ?? 0)) {
+      return { state: 'behind', anchoredSeq: a.seq, message: `the audit log ends at #${head?.seq ?? 0} but its anchor (written ${a.writtenAt}) records #${a.seq}: entries were removed (rollback)` };
     }
-    const head = store.audit.head();
-    if (!head) {
-      return entries === 0 ? { ok: true, entries: 0, head: GENESIS_HASH, checkpoints: checkpoints.length } : { ok: false, firstBadSeq: 1, problem: 'missing_head' };
+    if (a.seq > 0 && this.store.audit.bySeq(a.seq)?.hash !== a.hash) {
+      return { state: 'diverged', anchoredSeq: a.seq, message: `entry #${a.seq} is not the one the anchor (written ${a.writtenAt}) records: history was rewritten` };
     }
-    if (!verifyCheckpoint(this.keyring.signingKey(head.key_version).publicKeyDer, head.seq, head.hash, head.signature)) {
-      return { ok: false, firstBadSeq: head.seq, problem: 'bad_signature' };
+    return { state: 'ok', anchoredSeq: a.seq, message: `anchored at #${a.seq} (written ${a.writtenAt})` };
+  }
+
+  /**
+   * Appends an entry and moves the anchor to it whatever the anchor said
+   * before: for an operator's deliberate step back (restore of an older
+   * backup) or re-anchoring after investigating a reported rollback. The
+   * entry records the anchor it replaced.
+   */
+  reanchor(event: AuditEvent): number {
+    if (!this.anchor) throw new TesseraError('internal', 'This database has no anchor to move');
+    const before = this.anchor.read();
+    const previous = before.state === 'ok' ? { seq: before.anchor.seq, hash: before.anchor.hash, writtenAt: before.anchor.writtenAt } : { state: before.state };
+    this.forceAnchor = true;
+    try {
+      const seq = this.store.tx(() => this.append({ ...event, details: { ...(event.details ?? {}), previousAnchor: previous } }));
+      this.flushAnchor();
+      return seq;
+    } finally {
+      this.forceAnchor = false;
     }
-    if (head.seq > entries) return { ok: false, firstBadSeq: entries + 1, problem: 'truncated' };
-    if (head.seq < entries) return { ok: false, firstBadSeq: head.seq + 1, problem: 'unsigned_tail' };
-    if (head.hash !== prevHash) return { ok: false, firstBadSeq: head.seq, problem: 'hash_mismatch' };
-    return { ok: true, entries, head: prevHash, checkpoints: checkpoints.length };
   }
 }

@@ -81,10 +81,12 @@ async function checkCopy(copy: string, original: string, masterKey: Buffer, cloc
     }
     // A Tessera database gets its data key the first time it is opened; none means this was not one.
     if (store.keys.dataKeys().length === 0) throw new TesseraError('bad_request', `${original} is not a Tessera database (it holds no keys)`);
-    const services = createServices(store, masterKey, clock);
+    // Checked on its own (no anchor: a backup is older than the live log by nature), with the
+    // public key derived from ITS sealed signing key under THIS master key — never its stored one.
+    const services = createServices(store, masterKey, clock, { anchor: null });
     const verified = await services.audit.verify();
     if (!verified.ok) {
-      throw new TesseraError('integrity', `The audit log in ${original} does not verify (entry #${verified.firstBadSeq}: ${verified.problem}); not restoring it`);
+      throw new TesseraError('integrity', `The audit log in ${original} does not verify (entry #${verified.firstBadSeq}: ${verified.problem}); not restoring it${verified.message ? `: ${verified.message}` : ''}`);
     }
     return { schemaVersion: store.db.schemaVersion(), entries: verified.entries, head: verified.head };
   } finally {
@@ -129,6 +131,12 @@ export interface RestoreResult {
   entries: number;
   /** Seq of the 'system.restore' entry. */
   restoreSeq: number;
+  /**
+   * The seq the data folder's audit anchor recorded before the restore (null:
+   * none). When it is beyond `entries`, the restore stepped the log back: the
+   * anchor now records the restore's own entry, which names the old anchor.
+   */
+  previousAnchorSeq: number | null;
 }
 
 /**
@@ -141,7 +149,12 @@ export interface RestoreResult {
  *    rename below would keep the old file open — stop servers first;
  * 3. the live tessera.db (and any -wal/-shm) is renamed to
  *    tessera.db.before-restore-<UTC time>, never deleted;
- * 4. the copy is renamed into place and a 'system.restore' entry appended.
+ * 4. the copy is renamed into place and a 'system.restore' entry appended;
+ *    the audit anchor (audit.anchor) is moved to that entry. A restore is
+ *    the one legitimate way back: an older backup is behind the anchor, and
+ *    without this step every later verify would report a rollback. The
+ *    entry records the anchor it replaced (seq, hash, time), so the step
+ *    back is itself in the chain.
  */
 export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResult> {
   const clock = opts.clock ?? Date.now;
@@ -186,13 +199,12 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
     const store = Store.open(dbFile);
     try {
       const services = createServices(store, opts.masterKey, clock);
-      const restoreSeq = store.tx(() =>
-        services.audit.append({
-          actor: opts.actor, action: 'system.restore', outcome: 'success',
-          details: { from: backupFile, movedAside, entriesRestored: check.entries },
-        }),
-      );
-      return { movedAside, entries: check.entries, restoreSeq };
+      const before = services.audit.anchorStatus();
+      const restoreSeq = services.audit.reanchor({
+        actor: opts.actor, action: 'system.restore', outcome: 'success',
+        details: { from: backupFile, movedAside, entriesRestored: check.entries, restoredHead: check.head },
+      });
+      return { movedAside, entries: check.entries, restoreSeq, previousAnchorSeq: before.anchoredSeq };
     } finally {
       store.close();
     }

@@ -5,6 +5,8 @@ import { Keyring } from './keyring';
 import { SettingsService } from './settings';
 import { Verifier } from './verify';
 import { OperatorAuth } from './operatorAuth';
+import { FileAnchorStore, type AnchorStore } from './auditAnchor';
+import { auditAnchorPath } from '../runtime/dataDir';
 
 export * from './context';
 export { AuditLog } from './auditLog';
@@ -27,11 +29,22 @@ export interface Services extends ServiceContext {
   operatorAuth: OperatorAuth;
 }
 
+export interface ServicesOptions {
+  /**
+   * The audit log's anchor. Default: the file beside the database
+   * (audit.anchor in its data folder); null for a database that is not a
+   * data folder's own (a backup being checked).
+   */
+  anchor?: AnchorStore | null;
+}
+
 /** Builds the service context over an open store: unwraps keys, loads settings. */
-export function createServices(store: Store, masterKey: Buffer, clock: Clock = Date.now): Services {
+export function createServices(store: Store, masterKey: Buffer, clock: Clock = Date.now, opts: ServicesOptions = {}): Services {
   const keyring = Keyring.load(store, masterKey, clock());
   const settings = new SettingsService(store);
-  const audit = new AuditLog(store, keyring, clock);
+  const file = store.db.path;
+  const anchor = opts.anchor !== undefined ? opts.anchor : file === '' || file === ':memory:' ? null : new FileAnchorStore(auditAnchorPath(file));
+  const audit = new AuditLog(store, keyring, clock, { anchor });
   const ctx: ServiceContext = { store, keyring, clock, settings, audit };
   return { ...ctx, verifier: new Verifier(ctx), operatorAuth: new OperatorAuth(ctx) };
 }

@@ -1,5 +1,5 @@
 import { generateDataKey, openSecret, sealSecret, unwrapDataKey, wrapDataKey } from '../core/crypto/seal';
-import { generateSigningKeyPair } from '../core/audit/checkpoint';
+import { generateSigningKeyPair, publicKeyOf } from '../core/audit/checkpoint';
 import { TesseraError } from '../../shared/errors';
 import type { Store } from '../store/index';
 
@@ -11,6 +11,7 @@ export interface SealedValue {
 export interface AuditSigningKey {
   version: number;
   privateKeyDer: Buffer;
+  /** Derived from the private key (which only the master key opens), never read from the database. */
   publicKeyDer: Buffer;
 }
 
@@ -27,6 +28,12 @@ export class Keyring {
     readonly currentVersion: number,
     private readonly signingKeys: Map<number, AuditSigningKey>,
     readonly currentSigningVersion: number,
+    /**
+     * Signing key versions whose stored public key (signing_keys.public_der)
+     * is not the one their sealed private key gives: someone replaced it to
+     * make their own signatures pass. Verification reports it.
+     */
+    readonly swappedPublicKeys: readonly number[],
   ) {}
 
   /** Unwraps the keys, creating the first data key and signing key on a new database. */
@@ -61,16 +68,16 @@ export class Keyring {
         signingRows = store.keys.signingKeys();
       }
       const signingKeys = new Map<number, AuditSigningKey>();
+      const swapped: number[] = [];
       for (const row of signingRows) {
         const key = dataKeys.get(row.key_version);
         if (!key) throw new TesseraError('integrity', `Audit signing key ${row.version} refers to a missing data key`);
-        signingKeys.set(row.version, {
-          version: row.version,
-          privateKeyDer: openSecret(key, row.private_sealed, signingAad(row.version)),
-          publicKeyDer: row.public_der,
-        });
+        const privateKeyDer = openSecret(key, row.private_sealed, signingAad(row.version));
+        const publicKeyDer = publicKeyOf(privateKeyDer);
+        if (!publicKeyDer.equals(row.public_der)) swapped.push(row.version);
+        signingKeys.set(row.version, { version: row.version, privateKeyDer, publicKeyDer });
       }
-      return new Keyring(dataKeys, currentVersion, signingKeys, Math.max(...signingKeys.keys()));
+      return new Keyring(dataKeys, currentVersion, signingKeys, Math.max(...signingKeys.keys()), swapped);
     });
   }
 
@@ -90,6 +97,7 @@ export class Keyring {
     return key;
   }
 
+  /** The public keys as derived from the sealed private keys (what verification and bundles trust). */
   publicSigningKeys(): { version: number; publicKeyDer: Buffer }[] {
     return [...this.signingKeys.values()].map((k) => ({ version: k.version, publicKeyDer: k.publicKeyDer }));
   }

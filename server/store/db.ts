@@ -26,6 +26,11 @@ export function setSqliteNativeBinding(file: string | undefined): void {
   nativeBinding = file;
 }
 
+/** The addon set above (a worker thread opening its own connection must load the same one). */
+export function sqliteNativeBinding(): string | undefined {
+  return nativeBinding;
+}
+
 /** The one handle on the SQLite file. Repositories hang off it; nothing else runs SQL. */
 export class Db {
   readonly sqlite: Database.Database;
@@ -44,6 +49,8 @@ export class Db {
   }
 
   private readonly beforeCommit: (() => void)[] = [];
+  private readonly afterCommit: (() => void)[] = [];
+  private readonly beforeClose: (() => void)[] = [];
 
   /**
    * Runs fn in one IMMEDIATE transaction: all of it commits, or none. Inside
@@ -52,18 +59,39 @@ export class Db {
    */
   tx<T>(fn: () => T): T {
     if (this.sqlite.inTransaction) return this.sqlite.transaction(fn)();
-    return this.sqlite
+    const result = this.sqlite
       .transaction(() => {
         const result = fn();
         for (const hook of this.beforeCommit) hook();
         return result;
       })
       .immediate();
+    for (const hook of this.afterCommit) hook();
+    return result;
+  }
+
+  /**
+   * Runs fn in one read transaction (DEFERRED, no writes): every query in it
+   * sees the same snapshot of the database, however long it takes (WAL lets
+   * writers go on meanwhile).
+   */
+  read<T>(fn: () => T): T {
+    return this.sqlite.transaction(fn).deferred();
   }
 
   /** Work that must end every write transaction (the audit log's signed head, for one). */
   onBeforeCommit(hook: () => void): void {
     this.beforeCommit.push(hook);
+  }
+
+  /** Work for just before the connection closes (flushing what an after-commit hook deferred). Must not throw. */
+  onBeforeClose(hook: () => void): void {
+    this.beforeClose.push(hook);
+  }
+
+  /** Work for after a write transaction has committed (never after a rollback): the audit anchor, for one. Must not throw. */
+  onAfterCommit(hook: () => void): void {
+    this.afterCommit.push(hook);
   }
 
   schemaVersion(): number {
@@ -114,6 +142,8 @@ export class Db {
   }
 
   close(): void {
-    if (this.sqlite.open) this.sqlite.close();
+    if (!this.sqlite.open) return;
+    for (const hook of this.beforeClose) hook();
+    this.sqlite.close();
   }
 }

@@ -36,8 +36,21 @@ export type AuditQuery = z.infer<typeof AuditQuery>;
 export const AuditPage = z.object({ items: z.array(AuditEntry), nextCursor: z.string().nullable() });
 export type AuditPage = z.infer<typeof AuditPage>;
 
+/**
+ * What an integrity check found. A failure names the first entry that is
+ * wrong or missing (0 when the problem is not with one entry: a replaced
+ * key, a damaged anchor), a stable problem code and a sentence saying it.
+ */
 export const AuditVerifyResult = z.union([
   z.object({ ok: z.literal(true), entries: z.number().int(), head: z.string(), checkpoints: z.number().int() }),
-  z.object({ ok: z.literal(false), firstBadSeq: z.number().int(), problem: z.string() }),
+  z.object({ ok: z.literal(false), firstBadSeq: z.number().int(), problem: z.string(), message: z.string().optional() }),
 ]);
 export type AuditVerifyResult = z.infer<typeof AuditVerifyResult>;
+
+/** The problems an integrity check reports (AuditVerifyResult.problem). */
+export const AUDIT_PROBLEMS = [
+  'hash_mismatch', 'seq_gap', 'seq_order', 'truncated', 'checkpoint_mismatch', 'checkpoint_missing', 'bad_signature',
+  'missing_head', 'unsigned_tail', 'rolled_back', 'anchor_mismatch', 'anchor_invalid', 'public_key_mismatch',
+  'derived_mismatch', 'dashboard_mismatch',
+] as const;
+export type AuditProblem = (typeof AUDIT_PROBLEMS)[number];

@@ -10,7 +10,9 @@ export const restore: Command = {
     'The backup must be a Tessera database that this data folder\'s master key opens, pass',
     'SQLite\'s integrity check and have an audit log that verifies. Stop the server first:',
     'restore refuses while the database is open in another process. The current tessera.db',
-    'is renamed to tessera.db.before-restore-<time>, never deleted.',
+    'is renamed to tessera.db.before-restore-<time>, never deleted. The audit anchor',
+    '(audit.anchor) is moved to the restore\'s own audit entry, which records the anchor it',
+    'replaced: restoring an older backup is a deliberate step back, not a silent rollback.',
   ].join('\n'),
   options: {},
   positionals: { min: 1, max: 1 },
@@ -23,6 +25,10 @@ export const restore: Command = {
     out(`Checked ${file}: SQLite integrity ok, master key opens it, audit log verifies (${result.entries} entries).`);
     out(result.movedAside ? `Moved the previous database aside to ${result.movedAside}` : 'There was no previous database.');
     out(`Restored into ${dbPath(inv.dataDir)}; recorded as audit entry #${result.restoreSeq}.`);
+    if (result.previousAnchorSeq !== null && result.previousAnchorSeq > result.entries) {
+      out(`The audit log steps back: the anchor recorded entry #${result.previousAnchorSeq}, the backup ends at #${result.entries}.`);
+      out(`Entries #${result.entries + 1}-#${result.previousAnchorSeq} of the replaced log are only in ${result.movedAside ?? 'the replaced database'}; the anchor now records #${result.restoreSeq}.`);
+    }
     return 0;
   },
 };

@@ -101,6 +101,9 @@ export class AuditRepo {
   private readonly rangeStmt;
   private readonly firstAtOrAfterStmt;
   private readonly actionsStmt;
+  private readonly setCheckpointSignatureStmt;
+  private readonly nonAsciiUsersStmt;
+  private readonly setUserKeyStmt;
 
   constructor(private readonly db: Db) {
     const s = db.sqlite;
@@ -124,6 +127,31 @@ export class AuditRepo {
     this.firstAtOrAfterStmt = s.prepare<[number], { seq: number }>('SELECT seq FROM audit_log WHERE at_ms >= ? ORDER BY at_ms, seq LIMIT 1');
     // From the per-day counters (small), not the log: the actions that occur, for the console's filter.
     this.actionsStmt = s.prepare<[], { action: string }>('SELECT DISTINCT action FROM audit_daily ORDER BY action');
+    this.setCheckpointSignatureStmt = s.prepare<[string, number]>('UPDATE audit_checkpoints SET signature = ? WHERE seq = ?');
+    // GLOB class: any character outside printable ASCII, where SQL lower() and usernameKey() can differ.
+    this.nonAsciiUsersStmt = s.prepare<[], { seq: number; target_user: string; target_user_key: string | null }>(
+      `SELECT seq, target_user, target_user_key FROM audit_log WHERE target_user GLOB '*[^ -~]*'`,
+    );
+    this.setUserKeyStmt = s.prepare<[string, number]>('UPDATE audit_log SET target_user_key = ? WHERE seq = ?');
+  }
+
+  /** Re-signing a checkpoint (the one-time move from v1 to v2 signatures). */
+  setCheckpointSignature(seq: number, signature: string): void {
+    this.setCheckpointSignatureStmt.run(signature, seq);
+  }
+
+  /** Entries naming a user with a non-ASCII character (migration 0005 keyed them with SQL lower(), which folds ASCII only). */
+  nonAsciiUserEntries(): { seq: number; target_user: string; target_user_key: string | null }[] {
+    return this.nonAsciiUsersStmt.all();
+  }
+
+  setUserKey(seq: number, key: string): void {
+    this.setUserKeyStmt.run(key, seq);
+  }
+
+  /** The first entry at or after a time (ms), by the time index. */
+  firstSeqAtOrAfter(ms: number): number | null {
+    return this.firstAtOrAfterStmt.get(ms)?.seq ?? null;
   }
 
   head(): AuditHeadRow | undefined {

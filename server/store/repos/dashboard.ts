@@ -8,6 +8,16 @@ export interface DailyCount {
   n: number;
 }
 
+/** A per-day counter that does not match the entries it counts (stored null: the row is missing). */
+export interface DailyMismatch {
+  day: string;
+  action: string;
+  outcome: string;
+  reason: string;
+  stored: number | null;
+  actual: number;
+}
+
 /** Counters for the dashboard, kept by the audit log as it appends. */
 export class DashboardRepo {
   private readonly bumpStmt;
@@ -15,6 +25,7 @@ export class DashboardRepo {
   private readonly usersWithoutFactorStmt;
   private readonly pendingStmt;
   private readonly recoveryUsersStmt;
+  private readonly mismatchStmt;
 
   constructor(db: Db) {
     const s = db.sqlite;
@@ -28,6 +39,25 @@ export class DashboardRepo {
     );
     this.pendingStmt = s.prepare<[], { n: number }>(`SELECT count(*) AS n FROM factors WHERE status = 'pending'`);
     this.recoveryUsersStmt = s.prepare<[], { n: number }>('SELECT count(DISTINCT user_id) AS n FROM recovery_codes WHERE used_at IS NULL');
+    // The counters recounted from the log (one statement: one consistent snapshot), both ways round.
+    this.mismatchStmt = s.prepare<[], DailyMismatch>(
+      `WITH actual AS (
+         SELECT substr(at, 1, 10) AS day, action, outcome, coalesce(reason, '') AS reason, count(*) AS n FROM audit_log GROUP BY 1, 2, 3, 4
+       )
+       SELECT d.day, d.action, d.outcome, d.reason, d.n AS stored, coalesce(a.n, 0) AS actual
+         FROM audit_daily d LEFT JOIN actual a ON a.day = d.day AND a.action = d.action AND a.outcome = d.outcome AND a.reason = d.reason
+        WHERE a.n IS NULL OR a.n <> d.n
+       UNION ALL
+       SELECT a.day, a.action, a.outcome, a.reason, NULL AS stored, a.n AS actual
+         FROM actual a
+        WHERE NOT EXISTS (SELECT 1 FROM audit_daily d WHERE d.day = a.day AND d.action = a.action AND d.outcome = a.outcome AND d.reason = a.reason)
+       ORDER BY 1, 2, 3, 4 LIMIT 1`,
+    );
+  }
+
+  /** The first counter (by day) that differs from a count of the log's entries, if any: for audit verify. */
+  firstMismatch(): DailyMismatch | undefined {
+    return this.mismatchStmt.get();
   }
 
   bump(day: string, action: string, outcome: string, reason: string | null): void {
