@@ -1,11 +1,9 @@
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { TesseraError } from '../../shared/errors';
 import type { AuditVerifyResult } from '../../shared/schemas/audit';
 import { sqliteNativeBinding } from '../store/db';
 import type { VerifyProgress, VerifyTrust } from './auditVerify';
-import type { VerifyWorkerInput, VerifyWorkerMessage } from './auditVerifyWorker';
+import { runWorker } from '../runtime/worker';
+import type { VerifyWorkerInput } from './auditVerify.worker';
 
 /**
  * Integrity checks running at once in this process, over all callers (the
@@ -38,43 +36,17 @@ export async function verifyInWorker(dbFile: string, trust: VerifyTrust, opts: W
     throw new TesseraError('throttled', `${MAX_CONCURRENT_CHECKS} audit integrity checks are already running; try again when one has finished`, { retryAfterSeconds: 10 });
   }
   running++;
-  const input: VerifyWorkerInput = { dbFile, trust, nativeBinding: sqliteNativeBinding(), pageSize: PAGE_SIZE };
-  let worker: Worker;
   try {
-    worker = new Worker(workerEntry(), { workerData: input, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
-  } catch (err) {
-    running--;
-    throw new TesseraError('internal', `The integrity check could not start: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  return new Promise<AuditVerifyResult>((resolve, reject) => {
-    let settled = false;
-    const finish = (settle: () => void) => {
-      if (settled) return;
-      settled = true;
-      running--;
-      opts.signal?.removeEventListener('abort', onAbort);
-      void worker.terminate();
-      settle();
-    };
-    const onAbort = () => finish(() => reject(opts.signal!.reason));
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    worker.on('message', (m: VerifyWorkerMessage) => {
-      if (m.type === 'progress') opts.onProgress?.({ done: m.done, total: m.total });
-      else if (m.type === 'result') finish(() => resolve(m.result));
-      else finish(() => reject(new TesseraError('internal', `The integrity check could not run: ${m.message}`)));
+    const input: VerifyWorkerInput = { dbFile, trust, nativeBinding: sqliteNativeBinding(), pageSize: PAGE_SIZE };
+    return await runWorker<AuditVerifyResult, VerifyProgress>('auditVerify', input, {
+      maxHeapMb: WORKER_HEAP_MB,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onProgress ? { onMessage: opts.onProgress } : {}),
     });
-    worker.on('error', (err) => finish(() => reject(new TesseraError('internal', `The integrity check could not run: ${err.message}`))));
-    worker.on('exit', (code) => finish(() => reject(new TesseraError('internal', `The integrity check stopped early (worker exit code ${code})`))));
-  });
-}
-
-/**
- * The worker's script: the desktop bundle's built auditVerifyWorker.js next
- * to it (build/electron.ts), else the source tree's .mjs shim, which loads
- * the TypeScript entry through tsx (the CLI, npm start and vitest).
- */
-function workerEntry(): URL {
-  const bundled = new URL('./auditVerifyWorker.js', import.meta.url);
-  if (bundled.protocol === 'file:' && fs.existsSync(fileURLToPath(bundled))) return bundled;
-  return new URL('./auditVerifyWorker.mjs', import.meta.url);
+  } catch (err) {
+    if (err instanceof TesseraError || opts.signal?.aborted) throw err;
+    throw new TesseraError('internal', `The integrity check could not run: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    running--;
+  }
 }
