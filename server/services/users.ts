@@ -33,15 +33,14 @@ export function createUser(ctx: ServiceContext, input: CreateUserInput, actor: A
 }
 
 export function listUsers(ctx: ServiceContext, input: ListUsersInput): UserPage {
-  const rows = ctx.store.users.list({
+  const page = ctx.store.users.list({
     query: input.query.normalize('NFKC').trim(),
-    limit: input.limit + 1,
+    limit: input.limit,
     after: decodeCursor(input.cursor),
     withoutFactor: input.withoutFactor ?? false,
   });
-  const more = rows.length > input.limit;
-  const page = rows.slice(0, input.limit);
-  return { items: page.map(toUserListItem), nextCursor: more ? encodeCursor(page[page.length - 1]!.username_key) : null };
+  // A page may be short and still have a next cursor: its search stopped at its bound (see UsersRepo.list).
+  return { items: page.rows.map(toUserListItem), nextCursor: page.next === null ? null : encodeCursor(page.next) };
 }
 
 export function getUser(ctx: ServiceContext, username: string): UserDetail {

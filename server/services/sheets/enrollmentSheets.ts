@@ -216,10 +216,11 @@ export async function planSheets(ctx: ServiceContext, selection: SheetSelection,
   const withoutFactor = selection.kind === 'withoutFactor';
   let after: string | null = null;
   for (;;) {
+    // A page can be short and still not the last (its search stopped at its bound): follow `next`.
     const page = ctx.store.users.list({ query, limit: PLAN_PAGE, after, withoutFactor });
-    for (const user of page) b.consider(user, null);
-    if (page.length < PLAN_PAGE) break;
-    after = page[page.length - 1]!.username_key;
+    for (const user of page.rows) b.consider(user, null);
+    if (page.next === null) break;
+    after = page.next;
     await yieldToLoop();
   }
   return b.plan;

@@ -5,6 +5,7 @@ import { sql as userSearch } from './0004_user_search';
 import { sql as auditUserKey } from './0005_audit_user_key';
 import { sql as webauthn } from './0006_webauthn';
 import { sql as loginPhantoms } from './0007_login_phantoms';
+import { sql as userSearchWalk } from './0008_user_search_walk';
 
 /** Ordered schema migrations; the position + 1 is the schema version (PRAGMA user_version). */
 export const MIGRATIONS: readonly { name: string; sql: string }[] = [
@@ -15,4 +16,5 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
   { name: '0005_audit_user_key', sql: auditUserKey },
   { name: '0006_webauthn', sql: webauthn },
   { name: '0007_login_phantoms', sql: loginPhantoms },
+  { name: '0008_user_search_walk', sql: userSearchWalk },
 ];

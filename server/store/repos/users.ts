@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db';
 
 export interface UserRow {
@@ -22,12 +23,75 @@ const ACTIVE_FACTOR = `EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id AN
 /** Shorter queries match the start of usernames; longer ones match anywhere in name, display name or email. */
 export const MIN_SUBSTRING = 3;
 
-/** Below this many matches the trigram index answers a search; above it, an ordered walk does. */
+/** Below this many matches the trigram index answers a search; at or above it, an ordered walk does. */
 const SPARSE_MATCHES = 2000;
 
-/** Escapes LIKE wildcards so a search for "a_b" means exactly that. */
-function likePattern(query: string): string {
-  return `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/**
+ * Rows one request looks at in a walk, at most (a few milliseconds each way):
+ * through the covering index for a substring, or row by row when the
+ * without-factor filter must look up each user's factors. A walk that stops
+ * there answers what it found and where to go on (UserListPage.next).
+ */
+export interface WalkLimits {
+  indexRows: number;
+  rowRows: number;
+}
+const WALK_LIMITS: WalkLimits = { indexRows: 10_000, rowRows: 2_000 };
+
+/** An FTS5 query for `text` as a literal substring: the trigram tokenizer matches a quoted phrase anywhere, and nothing inside quotes is syntax (%, _, *, AND …). */
+export function literalPhrase(text: string): string {
+  return `"${text.replace(/"/g, '""')}"`;
+}
+
+export interface UserListQuery {
+  query: string;
+  limit: number;
+  /** The key the previous page ended at (its `next`), or null for the first page. */
+  after: string | null;
+  withoutFactor: boolean;
+}
+
+export interface UserListPage {
+  rows: UserListRow[];
+  /**
+   * Where the next page starts (pass it as `after`), or null when there is
+   * no more. A page may hold fewer than `limit` rows and still have a next:
+   * its walk reached its bound first.
+   */
+  next: string | null;
+}
+
+/** How one search is answered: from the trigram index, or by a bounded walk over users in key order. */
+export type SearchPlan =
+  | { kind: 'index'; phrase: string }
+  | { kind: 'walk'; prefix: { lo: string; hi: string } | null; needle: string | null };
+
+const U_COLUMNS = COLUMNS.split(', ').map((c) => `u.${c}`).join(', ');
+const WITHOUT_FACTOR = `NOT EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id AND f.status = 'active')`;
+
+/**
+ * The SQL of one search page. Parameters: @after, @limit; @phrase (index);
+ * @lo, @hi, @needle, @window (walk). Exported for the query-plan test.
+ */
+export function searchSql(plan: SearchPlan, withoutFactor: boolean): string {
+  const filters = withoutFactor ? [WITHOUT_FACTOR] : [];
+  if (plan.kind === 'index') {
+    return `SELECT ${U_COLUMNS}, ${ACTIVE_FACTOR}
+      FROM (SELECT rowid AS rid FROM users_fts WHERE users_fts MATCH @phrase) m JOIN users u ON u.rowid = m.rid
+      WHERE ${['u.username_key > @after', ...filters].join(' AND ')}
+      ORDER BY u.username_key LIMIT @limit`;
+  }
+  // The window: the next @window keys after @after, read from the covering index; only matches reach the table.
+  if (plan.needle !== null) filters.unshift('instr(w.t, @needle) > 0');
+  return `SELECT ${U_COLUMNS}, ${ACTIVE_FACTOR}
+    FROM (${windowSql(plan, 'rowid AS rid, username_key AS k, search_text AS t')} LIMIT @window) w JOIN users u ON u.rowid = w.rid
+    ${filters.length ? `WHERE ${filters.join(' AND ')}` : ''}
+    ORDER BY w.k LIMIT @limit`;
+}
+
+function windowSql(plan: Extract<SearchPlan, { kind: 'walk' }>, columns: string): string {
+  const range = plan.prefix ? ' AND username_key >= @lo AND username_key < @hi' : '';
+  return `SELECT ${columns} FROM users INDEXED BY users_by_key_text WHERE username_key > @after${range} ORDER BY username_key`;
 }
 
 export class UsersRepo {
@@ -39,7 +103,10 @@ export class UsersRepo {
   private readonly countStmt;
   private readonly countIndexed;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly limits: WalkLimits = WALK_LIMITS,
+  ) {
     const s = db.sqlite;
     this.byKey = s.prepare<[string], UserRow>(`SELECT ${COLUMNS} FROM users WHERE username_key = ?`);
     this.byId = s.prepare<[string], UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = ?`);
@@ -53,7 +120,7 @@ export class UsersRepo {
     );
     this.countStmt = s.prepare<[], { n: number }>('SELECT count(*) AS n FROM users');
     this.countIndexed = s.prepare<[string], { n: number }>(
-      `SELECT count(*) AS n FROM (SELECT 1 FROM users_fts WHERE search_text LIKE ? LIMIT ${SPARSE_MATCHES})`,
+      `SELECT count(*) AS n FROM (SELECT 1 FROM users_fts WHERE users_fts MATCH ? LIMIT ${SPARSE_MATCHES})`,
     );
   }
 
@@ -82,45 +149,60 @@ export class UsersRepo {
     return this.countStmt.get()!.n;
   }
 
+  /** The plan for a query: 1–2 characters walk usernames by prefix; a rare substring uses the trigram index; a common one walks. */
+  searchPlan(query: string): SearchPlan {
+    const q = query.toLowerCase();
+    if (q === '') return { kind: 'walk', prefix: null, needle: null };
+    if ([...q].length < MIN_SUBSTRING) {
+      // One or two characters: the start of the username, from its index (a substring
+      // that short matches nearly everyone and would walk the whole table for a rare pair).
+      return { kind: 'walk', prefix: { lo: q, hi: `${q}\u{10ffff}` }, needle: null };
+    }
+    const phrase = literalPhrase(q);
+    if (this.countIndexed.get(phrase)!.n < SPARSE_MATCHES) return { kind: 'index', phrase };
+    return { kind: 'walk', prefix: null, needle: q };
+  }
+
   /**
-   * Keyset paging ordered by username_key; `after` is the last key of the
-   * previous page. A query of 1–2 characters matches the start of usernames.
-   * A query of 3+ characters that matches few users is answered
-   * from the trigram index; one that matches many is answered by walking users
-   * in order (the first page fills quickly because matches are dense).
+   * One page of users in username_key order, after `after`: a query of 1–2
+   * characters matches the start of usernames, a longer one matches as a
+   * literal substring (% and _ are just characters) of name, display name or
+   * email. Every page is bounded: a rare substring is answered from the
+   * trigram index (fewer than SPARSE_MATCHES rows), anything else by a walk
+   * that looks at no more than its WalkLimits rows before it answers.
    */
-  list(opts: { query: string; limit: number; after: string | null; withoutFactor: boolean }): UserListRow[] {
-    const where: string[] = [];
-    const params: Record<string, unknown> = { limit: opts.limit };
-    let from = 'users u';
-    if (opts.query) {
-      // FTS5 accelerates LIKE only without an ESCAPE clause, so queries holding % or _ take the walk.
-      const indexable = !/[%_\\]/.test(opts.query);
-      const plain = `%${opts.query.toLowerCase()}%`;
-      if ([...opts.query].length < MIN_SUBSTRING) {
-        // One or two characters: the start of the username, from its index (a substring
-        // that short matches nearly everyone and would walk the whole table for a rare pair).
-        params.lo = opts.query.toLowerCase();
-        params.hi = `${params.lo as string}\uffff`;
-        where.push('u.username_key >= @lo AND u.username_key < @hi');
-      } else if (indexable && this.countIndexed.get(plain)!.n < SPARSE_MATCHES) {
-        params.plain = plain;
-        from = `(SELECT rowid AS rid FROM users_fts WHERE search_text LIKE @plain) m JOIN users u ON u.rowid = m.rid`;
-      } else {
-        params.pattern = likePattern(opts.query.toLowerCase());
-        where.push(`u.search_text LIKE @pattern ESCAPE '\\'`);
-      }
+  list(opts: UserListQuery): UserListPage {
+    // Nothing stored holds a NUL, and FTS5 would read the phrase only up to one.
+    if (opts.query.includes('\u0000')) return { rows: [], next: null };
+    const plan = this.searchPlan(opts.query);
+    const window = opts.withoutFactor ? this.limits.rowRows : this.limits.indexRows;
+    const params: Record<string, unknown> = { after: opts.after ?? '', limit: opts.limit + 1 };
+    if (plan.kind === 'index') params.phrase = plan.phrase;
+    else {
+      params.window = window;
+      if (plan.prefix) Object.assign(params, plan.prefix);
+      if (plan.needle !== null) params.needle = plan.needle;
     }
-    if (opts.after !== null) {
-      where.push('u.username_key > @after');
-      params.after = opts.after;
+    const rows = this.statement<UserListRow>(searchSql(plan, opts.withoutFactor)).all(params);
+    if (rows.length > opts.limit) {
+      rows.length = opts.limit;
+      return { rows, next: rows[rows.length - 1]!.username_key };
     }
-    if (opts.withoutFactor) {
-      where.push(`NOT EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id AND f.status = 'active')`);
+    if (plan.kind === 'index') return { rows, next: null };
+    // The walk looked at its whole window without filling the page: go on after the window's last key, if there are more.
+    const end = this.statement<{ username_key: string }>(`${windowSql(plan, 'username_key')} LIMIT 1 OFFSET ${window - 1}`).get({ after: params.after, ...plan.prefix });
+    return { rows, next: end ? end.username_key : null };
+  }
+
+  /** Search statements, prepared once per shape (a handful). */
+  private readonly statements = new Map<string, Statement<Record<string, unknown>, unknown>>();
+
+  private statement<R>(sql: string): Statement<Record<string, unknown>, R> {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.sqlite.prepare<Record<string, unknown>, unknown>(sql);
+      this.statements.set(sql, st);
     }
-    const sql = `SELECT ${COLUMNS.split(', ').map((c) => `u.${c}`).join(', ')}, ${ACTIVE_FACTOR}
-      FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY u.username_key LIMIT @limit`;
-    return this.db.sqlite.prepare<Record<string, unknown>, UserListRow>(sql).all(params);
+    return st as Statement<Record<string, unknown>, R>;
   }
 }
