@@ -9,11 +9,19 @@ export const ERROR_CODES = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  /** A console (tRPC) call with the wrong HTTP method for its kind (query: GET, mutation: POST). */
+  method_not_allowed: 405,
+  /** The request's headers or body did not arrive in time (the server's header, request or idle timeout). */
+  timeout: 408,
   conflict: 409,
   too_large: 413,
   unsupported_media_type: 415,
+  /** An `Expect` header other than 100-continue. */
+  expectation_failed: 417,
   locked: 423,
   throttled: 429,
+  /** The request's headers are over Node's limit (16 KB by default). */
+  headers_too_large: 431,
   method_disabled: 403,
   integrity: 500,
   internal: 500,

@@ -8,7 +8,9 @@ import { toErrorResponse } from './errors';
 import { buildOpenApiDocument } from './rest/openapi';
 import { registerRestRoutes } from './rest/plugin';
 import { REST_ROUTES } from './rest/routes';
-import { applySecurityHeaders, allowedHosts, hostAllowed, launchSecretMatches, needsLaunchSecret, LAUNCH_SECRET_HEADER } from './security';
+import { applySecurityHeaders, allowedHosts, hostAllowed, hostHeaderCount, launchSecretMatches, needsLaunchSecret, LAUNCH_SECRET_HEADER } from './security';
+import { handleClientError, refuseExpectation } from './clientErrors';
+import { contentTypeRefusal } from './contentType';
 import { createContextInner } from './trpc/context';
 import { appRouter } from './trpc/router';
 import { retryAfterHeaders } from './trpc/retryAfter';
@@ -46,6 +48,10 @@ export interface HttpOptions {
  */
 export function buildHttpServer(services: Services, opts: HttpOptions): { app: FastifyInstance; jobs: JobRegistry; setPort(port: number): void } {
   const app = Fastify({
+    // A missing Host is answered by our own check (400 in the API's error shape), not by Node's bare 400.
+    http: { requireHostHeader: false },
+    // Refusals by Node's parser (431, not HTTP, header/request timeout) in the API's error shape.
+    clientErrorHandler: handleClientError,
     bodyLimit: BODY_LIMIT,
     logger: opts.logger ? { level: 'warn' } : false,
     trustProxy: false,
@@ -63,6 +69,7 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
     },
   });
   if (opts.launchSecret !== undefined && opts.launchSecret.length < 16) throw new Error('The launch secret must be at least 16 characters');
+  app.server.on('checkExpectation', refuseExpectation);
   let hosts = allowedHosts(opts.host, opts.port, opts.extraHosts);
   const jobs = new JobRegistry();
   app.addHook('onClose', async () => jobs.closeAll());
@@ -80,12 +87,17 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
   });
 
   app.addHook('onRequest', async (req, reply) => {
+    // Two Host headers: a proxy in front may have routed on the other one.
+    if (hostHeaderCount(req.raw.rawHeaders) !== 1) throw new TesseraError('bad_request', 'Send exactly one Host header');
     if (!hostAllowed(req, hosts)) {
       return reply.code(421).send({ error: { code: 'bad_request', message: 'This server does not answer to that Host name' } });
     }
     if (opts.launchSecret !== undefined && needsLaunchSecret(req.url) && !launchSecretMatches(req.headers[LAUNCH_SECRET_HEADER], opts.launchSecret)) {
       return reply.code(403).send({ error: { code: 'forbidden', message: 'This console is open in the Tessera desktop app that started this server; use that window' } });
     }
+    // Before any byte of the body is read.
+    const refusal = contentTypeRefusal(req.headers['content-type']);
+    if (refusal) throw refusal;
     return undefined;
   });
   app.addHook('onSend', async (_req, reply, payload) => {

@@ -37,13 +37,29 @@ export function hostAllowed(req: FastifyRequest, allowed: Set<string>): boolean 
   return typeof host === 'string' && allowed.has(host.toLowerCase());
 }
 
+/**
+ * How many Host headers a request carries. Node keeps the first and drops the
+ * others from `req.headers`, so a second one (which a proxy in front may have
+ * read instead) is only visible in the raw list.
+ */
+export function hostHeaderCount(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === 'host') count++;
+  return count;
+}
+
+/** Headers every response carries, the server's own refusals included (see clientErrors.ts). */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+});
+
 /** Headers every response carries. */
 export function applySecurityHeaders(reply: FastifyReply): void {
-  reply.header('x-content-type-options', 'nosniff');
-  reply.header('referrer-policy', 'no-referrer');
-  reply.header('x-frame-options', 'DENY');
-  reply.header('cross-origin-opener-policy', 'same-origin');
-  reply.header('cross-origin-resource-policy', 'same-origin');
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
   if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   const type = String(reply.getHeader('content-type') ?? '');
   if (type.startsWith('text/html')) reply.header('content-security-policy', CONSOLE_CSP);

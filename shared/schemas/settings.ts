@@ -30,9 +30,10 @@ export const DEFAULT_SETTINGS: Settings = {
   methods: { totp: true, hotp: true, recovery: true, webauthn: true, email: false },
 };
 
+/** Only the settings above: an unknown key (a typo, a setting of another version) is refused by name, never dropped. */
 export const SettingsPatch = Settings.partial().extend({
-  methods: Settings.shape.methods.partial().optional(),
-}).refine((p) => p.throttleLockAfter === undefined || p.throttleFreeAttempts === undefined || p.throttleLockAfter > p.throttleFreeAttempts, {
+  methods: Settings.shape.methods.partial().strict().optional(),
+}).strict().refine((p) => p.throttleLockAfter === undefined || p.throttleFreeAttempts === undefined || p.throttleLockAfter > p.throttleFreeAttempts, {
   message: 'Lock threshold must be above the free attempts',
   path: ['throttleLockAfter'],
 });

@@ -1,14 +1,13 @@
 import { initTRPC, TRPCError } from '@trpc/server';
-import { z } from 'zod';
 import { TesseraError } from '../../../shared/errors';
 import type { Actor } from '../../services/index';
-import { fieldIssues } from '../errors';
 import { requireRole, ROLE_SETS, type RoleSet } from '../console/roles';
 import type { ConsoleSessionInfo } from '../console/session';
 import type { TrpcContext } from './context';
+import { consoleError, type ConsoleErrorData } from './errorFormat';
 
 const TRPC_CODE: Record<number, TRPCError['code']> = {
-  400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'CONFLICT',
+  400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_SUPPORTED', 408: 'TIMEOUT', 409: 'CONFLICT',
   413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 423: 'FORBIDDEN', 429: 'TOO_MANY_REQUESTS', 500: 'INTERNAL_SERVER_ERROR',
 };
 
@@ -19,23 +18,11 @@ export interface ProcedureMeta {
 
 const t = initTRPC.context<TrpcContext>().meta<ProcedureMeta>().create({
   isDev: false,
+  // Every error gets a stable Tessera code and a human message (errorFormat.ts); nothing of a parser's internals.
   errorFormatter({ shape, error }) {
-    const cause = error.cause;
-    const tessera = cause instanceof TesseraError ? cause : null;
-    const zodError = cause instanceof z.ZodError ? cause : null;
-    const internal = error.code === 'INTERNAL_SERVER_ERROR' && !tessera;
-    return {
-      ...shape,
-      // Internal errors keep their details in the server log, not the console.
-      message: internal ? 'Tessera hit an internal error; the details are in its log' : zodError ? `Invalid input — ${fieldIssues(zodError).map((f) => `${f.path}: ${f.message}`).slice(0, 3).join('; ')}` : shape.message,
-      data: {
-        code: shape.data.code,
-        httpStatus: shape.data.httpStatus,
-        tesseraCode: tessera?.code ?? (zodError ? 'bad_request' : internal ? 'internal' : null),
-        fields: tessera?.fields ?? (zodError ? fieldIssues(zodError) : null),
-        retryAfterSeconds: tessera?.retryAfterSeconds ?? null,
-      },
-    };
+    const { message, ...rest } = consoleError(error);
+    const data: ConsoleErrorData = { code: shape.data.code, httpStatus: shape.data.httpStatus, ...rest };
+    return { message, code: shape.code, data };
   },
 });
 
