@@ -8,6 +8,7 @@ import { expirePendingFactors } from './services/factors';
 import { sweepExpiredChallenges } from './services/webauthn/sweep';
 import { issueSetupToken } from './services/setup';
 import { buildHttpServer } from './api/http';
+import { resolveHttpLimits, type HttpLimits } from './api/httpLimits';
 import { dbPath, ensureDataDir, loadMasterKey } from './runtime/dataDir';
 
 // What an embedding process (the Electron shell) needs besides startTessera: it
@@ -15,6 +16,7 @@ import { dbPath, ensureDataDir, loadMasterKey } from './runtime/dataDir';
 export { defaultDataDir, dbPath, loadMasterKey, MASTER_KEY_FILE } from './runtime/dataDir';
 export { LAUNCH_SECRET_HEADER } from './api/security';
 export { VERSION } from './version';
+export { DEFAULT_HTTP_LIMITS, type HttpLimits } from './api/httpLimits';
 
 export interface TesseraOptions {
   dataDir: string;
@@ -43,6 +45,8 @@ export interface TesseraOptions {
   launchSecret?: string;
   /** A better-sqlite3 addon to load instead of node_modules' own (one built for Electron's ABI). */
   sqliteNativeBinding?: string;
+  /** HTTP timeouts and the connection cap; each one left out keeps its default (DEFAULT_HTTP_LIMITS). */
+  httpLimits?: Partial<HttpLimits>;
 }
 
 /** Where `vite build renderer` puts the console. */
@@ -88,6 +92,7 @@ export function openTessera(opts: { dataDir: string; clock?: Clock; durability?:
  */
 export async function startTessera(opts: TesseraOptions): Promise<RunningTessera> {
   const host = opts.host ?? '127.0.0.1';
+  const limits = resolveHttpLimits(opts.httpLimits); // a bad limit fails before the store is opened
   const services = openTessera(opts);
   const { app, setPort } = buildHttpServer(services, {
     host,
@@ -95,6 +100,7 @@ export async function startTessera(opts: TesseraOptions): Promise<RunningTessera
     logger: opts.logger ?? false,
     consoleDir: opts.consoleDir === undefined ? DEFAULT_CONSOLE_DIR : opts.consoleDir,
     ...(opts.launchSecret !== undefined ? { launchSecret: opts.launchSecret } : {}),
+    limits,
   });
   const sweep = setInterval(() => {
     try {

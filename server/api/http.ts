@@ -11,6 +11,7 @@ import { REST_ROUTES } from './rest/routes';
 import { applySecurityHeaders, allowedHosts, hostAllowed, hostHeaderCount, launchSecretMatches, needsLaunchSecret, LAUNCH_SECRET_HEADER } from './security';
 import { handleClientError, refuseExpectation } from './clientErrors';
 import { contentTypeRefusal } from './contentType';
+import { applyConnectionCap, fastifyServerOptions, nodeServerOptions, resolveHttpLimits, type HttpLimits } from './httpLimits';
 import { createContextInner } from './trpc/context';
 import { appRouter } from './trpc/router';
 import { retryAfterHeaders } from './trpc/retryAfter';
@@ -39,6 +40,8 @@ export interface HttpOptions {
    * API and /healthz stay open: applications authenticate with API keys.
    */
   launchSecret?: string;
+  /** Timeouts and the connection cap (httpLimits.ts); each one left out keeps its default. */
+  limits?: Partial<HttpLimits>;
 }
 
 /**
@@ -47,9 +50,10 @@ export interface HttpOptions {
  * request's Host header must name this server.
  */
 export function buildHttpServer(services: Services, opts: HttpOptions): { app: FastifyInstance; jobs: JobRegistry; setPort(port: number): void } {
+  const limits = resolveHttpLimits(opts.limits);
   const app = Fastify({
-    // A missing Host is answered by our own check (400 in the API's error shape), not by Node's bare 400.
-    http: { requireHostHeader: false },
+    ...fastifyServerOptions(limits),
+    http: nodeServerOptions(limits),
     // Refusals by Node's parser (431, not HTTP, header/request timeout) in the API's error shape.
     clientErrorHandler: handleClientError,
     bodyLimit: BODY_LIMIT,
@@ -70,6 +74,13 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
   });
   if (opts.launchSecret !== undefined && opts.launchSecret.length < 16) throw new Error('The launch secret must be at least 16 characters');
   app.server.on('checkExpectation', refuseExpectation);
+  let lastDropWarning = 0;
+  applyConnectionCap(app.server, limits, () => {
+    // Once a minute at most: a flood of refused connections must not flood the log too.
+    if (Date.now() - lastDropWarning < 60_000) return;
+    lastDropWarning = Date.now();
+    app.log.warn(`refusing connections: ${limits.maxConnections} are open (the connection cap)`);
+  });
   let hosts = allowedHosts(opts.host, opts.port, opts.extraHosts);
   const jobs = new JobRegistry();
   app.addHook('onClose', async () => jobs.closeAll());
