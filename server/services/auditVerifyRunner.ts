@@ -19,6 +19,11 @@ const WORKER_HEAP_MB = 64;
 
 let running = 0;
 
+/** How many checks run now (the console refuses a new one with a 429 up front instead of a failed job). */
+export function checksRunning(): number {
+  return running;
+}
+
 export interface WorkerCheckOptions {
   signal?: AbortSignal;
   onProgress?: (p: VerifyProgress) => void;

@@ -77,6 +77,14 @@ export class JobRegistry {
     return job.status as JobStatus<R>;
   }
 
+  /** The operator's running job of this kind, if any: for work one operator runs one at a time. */
+  running(kind: string, ownerId: string): JobStatus | undefined {
+    for (const job of this.jobs.values()) {
+      if (job.ownerId === ownerId && job.status.kind === kind && job.status.state === 'running') return job.status;
+    }
+    return undefined;
+  }
+
   cancel(id: string, ownerId: string): JobStatus {
     const job = this.jobs.get(id);
     if (!job || job.ownerId !== ownerId) throw new TesseraError('not_found', 'No such job (it may have finished long ago)');

@@ -1,6 +1,7 @@
-import { Alert, Button, CloseButton, Group, Loader, Stack, Text } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
-import type { AuditVerifyResult } from '../../../../shared/schemas/audit';
+import { Alert, Button, CloseButton, Group, Progress, Stack, Text } from '@mantine/core';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { AuditVerifyResult } from '../../../../shared/schemas/audit';
 import { errorMessage, useTRPC } from '../../api/trpc';
 import { IconShield } from '../common/icons';
 
@@ -11,49 +12,108 @@ export const INTEGRITY_PROBLEMS: Record<string, string> = {
   seq_order: 'Entries are out of order or repeated.',
   truncated: 'Entries are missing before the last signed point: the log was cut short.',
   checkpoint_mismatch: 'A signed checkpoint does not match the entry it covers.',
+  checkpoint_missing: 'A signed checkpoint that must exist (one every 1,000 entries) is missing: checkpoints were deleted.',
   bad_signature: 'A signature does not verify under Tessera’s signing key.',
   missing_head: 'The signed head of the log is missing.',
   unsigned_tail: 'Entries after the last signed head are not covered by a signature.',
+  rolled_back: 'The log is shorter than its anchor (kept outside the database) records: entries from here on were removed, or the log was emptied.',
+  anchor_mismatch: 'This entry is not the one the anchor (kept outside the database) recorded: the history up to it was rewritten.',
+  anchor_invalid: 'The audit anchor file beside the master key is damaged, edited or signed by another key.',
+  public_key_mismatch: 'The public key stored in the database is not the one Tessera’s sealed signing key gives: it was replaced.',
+  derived_mismatch: 'A column that searches use (the user or the time) does not match its entry: the entry was hidden from filters.',
+  dashboard_mismatch: 'The dashboard’s counters do not match the entries they count.',
 };
 
+const NO_JOB = '00000000-0000-4000-8000-000000000000';
+
 /**
- * "Check integrity": recomputes the whole hash chain and checks every signed
- * checkpoint on the server, then says plainly whether the log is intact or
- * where it first goes wrong.
+ * "Check integrity": a job on the server (a worker thread recomputes the
+ * whole hash chain and checks every signed checkpoint, the signed head and
+ * the anchor kept outside the database), polled for progress, with Cancel.
  */
 export function useIntegrityCheck() {
   const trpc = useTRPC();
-  return useMutation(trpc.audit.verify.mutationOptions());
+  const [jobId, setJobId] = useState<string | null>(null);
+  const start = useMutation(trpc.audit.verify.mutationOptions({ onSuccess: (job) => setJobId(job.id) }));
+  const job = useQuery({
+    ...trpc.jobs.get.queryOptions({ id: jobId ?? NO_JOB }),
+    enabled: jobId !== null,
+    refetchInterval: (q) => (q.state.data?.state === 'running' ? 400 : false),
+    staleTime: 0,
+  });
+  const cancel = useMutation(trpc.jobs.cancel.mutationOptions({ onSuccess: () => void job.refetch() }));
+  const status = jobId !== null ? (job.data ?? null) : null;
+  const running = start.isPending || (jobId !== null && (status === null || status.state === 'running'));
+  const parsed = status?.state === 'done' ? AuditVerifyResult.safeParse(status.result) : null;
+  return {
+    running,
+    progress: status?.state === 'running' ? { done: status.done, total: status.total } : null,
+    result: parsed?.success ? parsed.data : null,
+    cancelled: status?.state === 'cancelled',
+    error: start.isError ? errorMessage(start.error) : job.isError ? errorMessage(job.error) : status?.state === 'failed' ? (status.message ?? 'The check failed') : null,
+    start: () => {
+      cancel.reset();
+      setJobId(null);
+      start.mutate();
+    },
+    cancel: () => {
+      if (jobId !== null) cancel.mutate({ id: jobId });
+    },
+    cancelling: cancel.isPending,
+    reset: () => {
+      start.reset();
+      setJobId(null);
+    },
+  };
 }
 
-export function IntegrityButton({ check }: { check: ReturnType<typeof useIntegrityCheck> }) {
+export type IntegrityCheck = ReturnType<typeof useIntegrityCheck>;
+
+export function IntegrityButton({ check }: { check: IntegrityCheck }) {
   return (
-    <Button variant="default" leftSection={<IconShield size={16} />} onClick={() => check.mutate()} loading={check.isPending}>
+    <Button variant="default" leftSection={<IconShield size={16} />} onClick={() => check.start()} loading={check.running}>
       Check integrity
     </Button>
   );
 }
 
-export function IntegrityResult({ check }: { check: ReturnType<typeof useIntegrityCheck> }) {
-  if (check.isPending) {
+export function IntegrityResult({ check }: { check: IntegrityCheck }) {
+  if (check.running) {
+    const p = check.progress;
+    const pct = p && p.total > 0 ? Math.min(100, Math.round((p.done / p.total) * 100)) : 0;
     return (
-      <Alert color="blue" variant="light" role="status">
-        <Group gap="sm">
-          <Loader size="sm" />
-          <Text size="sm">Recomputing the hash chain from the first entry and checking the signatures…</Text>
-        </Group>
+      <Alert color="blue" variant="light" role="status" data-testid="integrity-progress">
+        <Stack gap="xs">
+          <Group justify="space-between" wrap="nowrap">
+            <Text size="sm">
+              Recomputing the hash chain from the first entry and checking the signatures…
+              {p ? ` ${p.done.toLocaleString('en')} of ${p.total.toLocaleString('en')} entries` : ''}
+            </Text>
+            <Button size="xs" variant="default" onClick={() => check.cancel()} loading={check.cancelling}>
+              Cancel
+            </Button>
+          </Group>
+          <Progress value={pct} size="md" striped animated aria-label="Integrity check progress" />
+        </Stack>
       </Alert>
     );
   }
-  if (check.isError) {
+  if (check.cancelled) {
+    return (
+      <Alert color="gray" variant="light" role="status" withCloseButton onClose={() => check.reset()}>
+        The integrity check was cancelled; nothing was concluded.
+      </Alert>
+    );
+  }
+  if (check.error !== null) {
     return (
       <Alert color="red" variant="light" title="The integrity check could not run" role="alert" withCloseButton onClose={() => check.reset()}>
-        {errorMessage(check.error)}
+        {check.error}
       </Alert>
     );
   }
-  if (!check.data) return null;
-  const r: AuditVerifyResult = check.data;
+  const r = check.result;
+  if (!r) return null;
   const dismiss = <CloseButton aria-label="Dismiss the result" onClick={() => check.reset()} />;
   if (r.ok) {
     return (
@@ -63,7 +123,7 @@ export function IntegrityResult({ check }: { check: ReturnType<typeof useIntegri
             <Text fw={700}>Integrity check passed: the audit log is intact</Text>
             <Text size="sm">
               All {r.entries.toLocaleString('en')} entries recomputed from the first; the hash chain, {r.checkpoints.toLocaleString('en')} signed{' '}
-              {r.checkpoints === 1 ? 'checkpoint' : 'checkpoints'} and the signed head all match.
+              {r.checkpoints === 1 ? 'checkpoint' : 'checkpoints'}, the signed head and the anchor kept outside the database all match.
             </Text>
             <Text size="xs" c="dimmed">
               Head hash <span className="mono audit-hash">{r.head}</span>
@@ -74,14 +134,16 @@ export function IntegrityResult({ check }: { check: ReturnType<typeof useIntegri
       </Alert>
     );
   }
+  const where = r.firstBadSeq > 0 ? ` at entry #${r.firstBadSeq.toLocaleString('en')}` : '';
   return (
     <Alert color="red" variant="filled" role="alert" data-testid="integrity-result">
       <Group justify="space-between" align="flex-start" wrap="nowrap">
         <Stack gap={4}>
-          <Text fw={700}>Integrity check FAILED at entry #{r.firstBadSeq.toLocaleString('en')}</Text>
-          <Text size="sm">{INTEGRITY_PROBLEMS[r.problem] ?? r.problem}</Text>
+          <Text fw={700}>Integrity check FAILED{where}</Text>
+          <Text size="sm">{INTEGRITY_PROBLEMS[r.problem] ?? r.message ?? r.problem}</Text>
+          {r.message && INTEGRITY_PROBLEMS[r.problem] && <Text size="xs">{r.message}</Text>}
           <Text size="sm">
-            The log was changed outside Tessera. Keep a copy of the database and of the latest exported bundle for the investigation.
+            The log was changed outside Tessera. Keep a copy of the database, the anchor file and the latest exported bundle for the investigation.
           </Text>
         </Stack>
         <CloseButton aria-label="Dismiss the result" onClick={() => check.reset()} variant="transparent" c="white" />

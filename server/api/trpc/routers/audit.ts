@@ -2,6 +2,12 @@ import { z } from 'zod';
 import { AuditQuery } from '../../../../shared/schemas/audit';
 import { Username } from '../../../../shared/schemas/text';
 import { auditProcedure, readUsersProcedure, router } from '../init';
+import { TesseraError } from '../../../../shared/errors';
+import type { AuditVerifyResult } from '../../../../shared/schemas/audit';
+import { checksRunning, MAX_CONCURRENT_CHECKS } from '../../../services/auditVerifyRunner';
+
+/** The job kind of the console's integrity check. */
+export const AUDIT_VERIFY_JOB = 'audit.verify';
 
 /**
  * The list's input: AuditQuery, plus the `direction` tRPC's infinite queries
@@ -21,5 +27,23 @@ export const auditRouter = router({
     .query(({ ctx, input }) => ctx.services.audit.count(input)),
   /** The actions that occur in the log (for the action filter's suggestions). */
   actions: auditProcedure.input(z.void()).query(({ ctx }) => ctx.services.audit.actions()),
-  verify: auditProcedure.input(z.void()).mutation(({ ctx }) => ctx.services.audit.verify()),
+  /**
+   * Starts the integrity check as a job (it runs in a worker thread): poll
+   * jobs.get for progress and its AuditVerifyResult, stop it with
+   * jobs.cancel. One at a time per operator (409 for a second), and at most
+   * MAX_CONCURRENT_CHECKS over everyone (429).
+   */
+  verify: auditProcedure.input(z.void()).mutation(({ ctx }) => {
+    const owner = ctx.session.operator.id;
+    if (ctx.jobs.running(AUDIT_VERIFY_JOB, owner)) {
+      throw new TesseraError('conflict', 'Your integrity check is still running: wait for it to finish or cancel it');
+    }
+    if (checksRunning() >= MAX_CONCURRENT_CHECKS) {
+      throw new TesseraError('throttled', 'Other integrity checks are running right now; try again in a moment', { retryAfterSeconds: 10 });
+    }
+    const total = ctx.services.store.audit.stats().maxSeq;
+    return ctx.jobs.start<AuditVerifyResult>(AUDIT_VERIFY_JOB, owner, total, (job) =>
+      ctx.services.audit.verify({ signal: job.signal, onProgress: (p) => job.progress(p.done, p.total) }),
+    );
+  }),
 });
