@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseMasterKey } from '../core/crypto/seal';
 import { TesseraError } from '../../shared/errors';
+import { makePrivate } from '../store/privateFiles';
 
 export const DB_FILE = 'tessera.db';
 export const MASTER_KEY_FILE = 'master.key';
@@ -24,9 +25,19 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   }
 }
 
-/** Creates the data folder readable by this user only. */
-export function ensureDataDir(dir: string): void {
+export interface DataDirState {
+  /** The mode it had when other users could reach it and it was tightened to 0700; else null. */
+  tightenedFrom: number | null;
+}
+
+/**
+ * The data folder, ours alone: created 0700, or an existing one that group or
+ * others can reach (an `init` into a 0755 folder) tightened to 0700 — or
+ * refused, saying what to do, when it belongs to another user.
+ */
+export function ensureDataDir(dir: string): DataDirState {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return { tightenedFrom: makePrivate(dir, 0o700, 'The data folder') };
 }
 
 export function dbPath(dir: string): string {

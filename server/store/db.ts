@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations/index';
+import { createPrivateFile, makePrivate } from './privateFiles';
 
 export type Durability = 'normal' | 'full';
 
@@ -31,16 +32,42 @@ export function sqliteNativeBinding(): string | undefined {
   return nativeBinding;
 }
 
+/** The files SQLite keeps beside a database (WAL mode: -wal, -shm; rollback mode: -journal). */
+const SIDE_FILES = ['-wal', '-shm', '-journal'] as const;
+
+/**
+ * Operator hashes, emails and the audit log are in these files: ours alone.
+ * SQLite creates a database 0644 (less the umask) and gives its -wal, -shm
+ * and -journal the database's own mode, so the database is created 0600
+ * before SQLite opens it, and any of them left loose from before is tightened.
+ */
+function makeDatabaseFilesPrivate(file: string): void {
+  createPrivateFile(file);
+  for (const suffix of ['', ...SIDE_FILES]) makePrivate(file + suffix, 0o600, 'The database file');
+}
+
 /** The one handle on the SQLite file. Repositories hang off it; nothing else runs SQL. */
 export class Db {
   readonly sqlite: Database.Database;
 
   constructor(readonly path: string, options: OpenOptions = {}) {
+    // A read-only connection (the audit verify worker) opens files a writer made; it neither creates nor changes them.
+    const writesFiles = !options.readonly && path !== '' && path !== ':memory:';
+    if (writesFiles) makeDatabaseFilesPrivate(path);
     this.sqlite = new Database(path, { readonly: options.readonly ?? false, ...(nativeBinding ? { nativeBinding } : {}) });
     this.sqlite.pragma('busy_timeout = 5000');
     if (!options.readonly) {
       this.sqlite.pragma('journal_mode = WAL');
       this.sqlite.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+    }
+    if (writesFiles) {
+      try {
+        // Made 0600 by SQLite after the database's mode; checked in case a file of another mode was already there.
+        for (const suffix of SIDE_FILES) makePrivate(path + suffix, 0o600, 'The database file');
+      } catch (err) {
+        this.sqlite.close();
+        throw err;
+      }
     }
     this.sqlite.pragma('foreign_keys = ON');
     // Never let a schema object run functions an attacker planted in the file.
@@ -114,6 +141,7 @@ export class Db {
 
   /** A consistent copy of the live database (online; readers and writers keep going). */
   async backupTo(file: string): Promise<void> {
+    createPrivateFile(file); // SQLite would create it 0644: a backup holds everything the database does
     await this.sqlite.backup(file);
   }
 

@@ -7,6 +7,11 @@ import { createFirstAdmin } from '../../services/operators';
 import { issueSetupToken } from '../../services/setup';
 import { cliActor, readAll, type Command } from '../command';
 
+/** What init and serve say when they made a data folder that others could reach private. */
+export function tightenedNote(dataDir: string, from: number): string {
+  return `Made the data folder ${dataDir} private (mode 0700; it was 0${from.toString(8)}, so other users could reach it)`;
+}
+
 /** Where `tessera serve` listens by default; the setup link printed by init points there. */
 export const DEFAULT_URL = 'http://127.0.0.1:8787';
 
@@ -33,11 +38,12 @@ export const init: Command = {
     durabilityFromEnv(env); // a bad TESSERA_DURABILITY fails before anything is created
     const dirExisted = fs.existsSync(dataDir);
     const dbExisted = fs.existsSync(dbPath(dataDir));
-    ensureDataDir(dataDir);
+    const dir = ensureDataDir(dataDir);
     const key = loadMasterKey(dataDir, { createIfNew: true, env });
     const services = openTessera({ dataDir, env, createIfNew: false });
     const out = (line = '') => io.stdout.write(`${line}\n`);
     try {
+      if (dir.tightenedFrom !== null) out(tightenedNote(dataDir, dir.tightenedFrom));
       const keyWhere = key.source === 'env' ? 'from TESSERA_MASTER_KEY' : path.join(dataDir, MASTER_KEY_FILE);
       const operators = services.store.operators.count();
       if (dbExisted) {

@@ -1,7 +1,9 @@
-import { startTessera } from '../../main';
+import { durabilityFromEnv, startTessera } from '../../main';
+import { ensureDataDir } from '../../runtime/dataDir';
 import { issueSetupToken } from '../../services/setup';
 import { VERSION } from '../../version';
 import { cliActor, type Command } from '../command';
+import { tightenedNote } from './init';
 
 function isLoopback(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');
@@ -37,6 +39,9 @@ export const serve: Command = {
           'WARNING: put a TLS reverse proxy in front, or listen on 127.0.0.1.\n',
       );
     }
+    durabilityFromEnv(inv.env); // a bad TESSERA_DURABILITY fails before anything is created
+    const dir = ensureDataDir(inv.dataDir); // startTessera does it too; here to say so when it tightened the folder
+    if (dir.tightenedFrom !== null) io.stdout.write(`${tightenedNote(inv.dataDir, dir.tightenedFrom)}\n`);
     const running = await startTessera({ dataDir: inv.dataDir, host, port: Number(portText), env: inv.env });
     let stopping = false;
     try {
