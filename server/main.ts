@@ -94,6 +94,12 @@ export async function startTessera(opts: TesseraOptions): Promise<RunningTessera
   const host = opts.host ?? '127.0.0.1';
   const limits = resolveHttpLimits(opts.httpLimits); // a bad limit fails before the store is opened
   const services = openTessera(opts);
+  // A log behind (or diverging from) its anchor is said loudly, but Tessera still starts: verifies must go on.
+  // "tessera audit verify" fails until an operator restores or re-anchors (tessera audit anchor --reset).
+  const anchor = services.audit.anchorStatus();
+  if (anchor.state === 'behind' || anchor.state === 'diverged' || anchor.state === 'invalid') {
+    console.error(`[tessera] AUDIT LOG ROLLBACK OR TAMPERING: ${anchor.message}. Run "tessera audit verify".`);
+  }
   const { app, setPort } = buildHttpServer(services, {
     host,
     port: opts.port ?? 8787,

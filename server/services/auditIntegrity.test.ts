@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { computeEntryHash, GENESIS_HASH } from '../core/audit/chain';
 import { generateSigningKeyPair, signCheckpoint, signHead } from '../core/audit/checkpoint';
-import { openTessera } from '../main';
+import { openTessera, startTessera } from '../main';
 import { AUDIT_ANCHOR_FILE, dbPath, loadMasterKey } from '../runtime/dataDir';
 import type { AuditRow } from '../store/index';
 import { backupDatabase, checkBackup, restoreDatabase } from './backup';
@@ -134,6 +134,24 @@ describe('finding 2: rollback and wiping with only the database file', () => {
     const anchor = JSON.parse(fs.readFileSync(file, 'utf8'));
     fs.writeFileSync(file, JSON.stringify({ ...anchor, seq: 1000, hash: live().store.audit.bySeq(1000)!.hash }));
     expect(await verify()).toMatchObject({ ok: false, firstBadSeq: 0, problem: 'anchor_invalid' });
+  });
+
+  it('a server started on a rolled-back folder starts (verifies go on), says so loudly, and its verify fails', async () => {
+    attack((db) => {
+      db.prepare('DELETE FROM audit_log WHERE seq > 1000').run();
+      db.prepare('DELETE FROM audit_checkpoints WHERE seq > 1000').run();
+      db.prepare('UPDATE audit_head SET (seq, hash, signature, key_version) = (SELECT seq, hash, signature, key_version FROM audit_checkpoints WHERE seq = 1000)').run();
+    });
+    const warn = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const running = await startTessera({ dataDir: data, port: 0, env: {}, consoleDir: null, sweepIntervalMs: 3_600_000 });
+    try {
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^\[tessera\] AUDIT LOG ROLLBACK OR TAMPERING: the audit log ends at #1000 but its anchor .* records #2500/));
+      expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+      expect(await running.services.audit.verify()).toMatchObject({ ok: false, problem: 'rolled_back' });
+    } finally {
+      warn.mockRestore();
+      await running.close();
+    }
   });
 
   it('a rollback under a running Tessera: it keeps running, says so loudly, and the anchor stays as evidence', async () => {
