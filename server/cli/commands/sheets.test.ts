@@ -27,7 +27,7 @@ function withData<T>(fn: (s: Services) => T): T {
 function pendingUris(): Map<string, string[]> {
   return withData((s) => {
     const out = new Map<string, string[]>();
-    for (const u of s.store.users.list({ query: '', limit: 1000, after: null, withoutFactor: false })) {
+    for (const u of s.store.users.list({ query: '', limit: 1000, after: null, withoutFactor: false }).rows) {
       const uris = s.store.factors.listByUser(u.id).filter((f) => f.type === 'totp' && f.status === 'pending').map((f) => {
         const p = otpParamsOf(s.keyring, f);
         return buildOtpauthUri({ type: 'totp', issuer: s.settings.get().issuer, account: u.username, secret: p.secret, algorithm: p.algorithm, digits: p.digits, period: p.period });
