@@ -5,7 +5,8 @@ import { encodeAnchor, parseAnchor, type SignedAnchor } from '../core/audit/anch
 /** What reading the anchor found. */
 export type AnchorRead =
   | { state: 'none' }
-  | { state: 'ok'; anchor: SignedAnchor }
+  /** text: the file as read (lets a writer recognise the anchor it wrote itself without re-checking signatures). */
+  | { state: 'ok'; anchor: SignedAnchor; text: string }
   /** The file exists but is not an anchor (edited, truncated, garbage): never silently replaced. */
   | { state: 'unreadable'; message: string };
 
@@ -18,8 +19,8 @@ export interface AnchorStore {
   /** For messages: the file name, or "memory". */
   readonly where: string;
   read(): AnchorRead;
-  /** Replaces the anchor atomically (a reader sees the old or the new one, never half). */
-  write(anchor: SignedAnchor): void;
+  /** Replaces the anchor atomically (a reader sees the old or the new one, never half); returns the text written. */
+  write(anchor: SignedAnchor): string;
 }
 
 /**
@@ -39,14 +40,15 @@ export class FileAnchorStore implements AnchorStore {
       return { state: 'unreadable', message: `${this.where} cannot be read: ${err instanceof Error ? err.message : String(err)}` };
     }
     const anchor = parseAnchor(text);
-    return anchor ? { state: 'ok', anchor } : { state: 'unreadable', message: `${this.where} is not a Tessera audit anchor (edited or damaged)` };
+    return anchor ? { state: 'ok', anchor, text } : { state: 'unreadable', message: `${this.where} is not a Tessera audit anchor (edited or damaged)` };
   }
 
-  write(anchor: SignedAnchor): void {
+  write(anchor: SignedAnchor): string {
+    const text = encodeAnchor(anchor);
     const tmp = path.join(path.dirname(this.where), `.${path.basename(this.where)}.${process.pid}.tmp`);
     const fd = fs.openSync(tmp, 'w', 0o600);
     try {
-      fs.writeSync(fd, encodeAnchor(anchor));
+      fs.writeSync(fd, text);
       if (this.opts.fsync) fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -54,6 +56,7 @@ export class FileAnchorStore implements AnchorStore {
     // An existing temp file keeps its old mode through open(): make sure.
     if (process.platform !== 'win32') fs.chmodSync(tmp, 0o600);
     fs.renameSync(tmp, this.where);
+    return text;
   }
 }
 
@@ -65,10 +68,11 @@ export class MemoryAnchorStore implements AnchorStore {
   read(): AnchorRead {
     if (this.text === null) return { state: 'none' };
     const anchor = parseAnchor(this.text);
-    return anchor ? { state: 'ok', anchor } : { state: 'unreadable', message: 'the anchor is damaged' };
+    return anchor ? { state: 'ok', anchor, text: this.text } : { state: 'unreadable', message: 'the anchor is damaged' };
   }
 
-  write(anchor: SignedAnchor): void {
+  write(anchor: SignedAnchor): string {
     this.text = encodeAnchor(anchor);
+    return this.text;
   }
 }
