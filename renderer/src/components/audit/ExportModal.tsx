@@ -77,7 +77,7 @@ export function ExportModal({ request, onClose }: { request: { view: AuditView; 
             ? 'One row per entry, oldest first, for a spreadsheet. Cells that a spreadsheet would run as a formula start with an apostrophe.'
             : filtered
               ? 'One JSON object per line, oldest first, with the signing key and a signed checkpoint. A filtered export cannot be chain-verified on its own; export without filters for that.'
-              : 'An audit bundle: one JSON object per line, oldest first, ending with a signed checkpoint. “tessera audit verify --bundle FILE” checks it offline.'}
+              : 'An audit bundle: one JSON object per line, oldest first, ending with the signed head. “tessera audit verify --bundle FILE --key FINGERPRINT” checks it offline against the key fingerprint “tessera audit key” prints; keep the head it reports and pass it with --since next time to detect a rollback.'}
         </Text>
 
         {p && (
