@@ -40,7 +40,7 @@ const TEST_PACKAGES = ['vitest', 'fast-check', '@playwright/test'];
 const TEST_FILE = /\.(test|spec)\.(ts|tsx|mts|cts)$/;
 /** Build-tool configs (vite.config.ts, …) run in Node, not in the renderer. */
 const CONFIG_FILE = /(^|\/)[\w.-]+\.config\.(ts|mts|cts)$/;
-const CORE_PACKAGES = ['otplib', '@otplib/*', '@noble/*', '@scure/*'];
+const CORE_PACKAGES = ['otplib', '@otplib/*', '@noble/*', '@scure/*', 'unhomoglyph'];
 const SHARED_PACKAGES = ['zod'];
 const ROUTER_MODULE = 'server/api/trpc/router';
 

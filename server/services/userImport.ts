@@ -3,13 +3,16 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { TesseraError } from '../../shared/errors';
 import { usernameKey } from '../../shared/schemas/text';
 import { CreateUserInput } from '../../shared/schemas/users';
+import { usernameSkeleton } from '../core/usernames/skeleton';
 import { runWorker } from '../runtime/worker';
 import type { Actor, ServiceContext } from './context';
+import { newUsernameProblem } from './users';
 import { MAX_IMPORT_BYTES, parseUserCsv, type ImportRow, type UserCsvBatch, type UserCsvSummary } from './userCsv';
 
 export { MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, type ImportRow } from './userCsv';
 
-export type SkipReason = 'already exists' | 'duplicate in file';
+/** 'looks like an existing user': one with a look-alike name (same skeleton) appeared between preview and import. */
+export type SkipReason = 'already exists' | 'duplicate in file' | 'looks like an existing user';
 
 export interface ImportPlan {
   /** Data rows looked at. */
@@ -112,7 +115,7 @@ function optional(value: string | undefined): string | undefined {
  */
 export function planUserImport(ctx: ServiceContext, rows: readonly ImportRow[]): ImportPlan {
   const plan: ImportPlan = { total: rows.length, create: [], skip: [], reject: [] };
-  const inFile = new Set<string>();
+  const inFile = new InFile();
   for (const r of rows) planRow(ctx, r, plan, inFile);
   return plan;
 }
@@ -132,7 +135,7 @@ export async function planUserImportAsync(
   opts: { signal?: AbortSignal; onProgress?: (planned: number) => void } = {},
 ): Promise<ImportPlan> {
   const plan: ImportPlan = { total: rows.length, create: [], skip: [], reject: [] };
-  const inFile = new Set<string>();
+  const inFile = new InFile();
   let sliceStart = performance.now();
   for (let i = 0; i < rows.length; i++) {
     // The clock is read every 64 rows: cheap, and a slice overruns by well under a millisecond.
@@ -148,8 +151,18 @@ export async function planUserImportAsync(
   return plan;
 }
 
-/** Decides one row: create, skip (exists, or earlier in the file) or reject (fails CreateUserInput). */
-function planRow(ctx: ServiceContext, r: ImportRow, plan: ImportPlan, inFile: Set<string>): void {
+/** What earlier rows of the file claimed: username keys, and skeletons with the line that took each. */
+class InFile {
+  readonly keys = new Set<string>();
+  readonly skeletons = new Map<string, { row: number; username: string }>();
+}
+
+/**
+ * Decides one row: create; skip (exists, or earlier in the file); or reject
+ * (fails CreateUserInput; looks like an existing user or an earlier row — the
+ * same UTS #39 skeleton under a different name; or mixes scripts).
+ */
+function planRow(ctx: ServiceContext, r: ImportRow, plan: ImportPlan, inFile: InFile): void {
   const parsed = CreateUserInput.safeParse({
     username: r.username ?? '',
     ...(optional(r.email) !== undefined ? { email: r.email } : {}),
@@ -159,16 +172,29 @@ function planRow(ctx: ServiceContext, r: ImportRow, plan: ImportPlan, inFile: Se
     plan.reject.push({ row: r.row, reason: [...new Set(parsed.error.issues.map((i) => i.message))].join('; ') });
     return;
   }
-  const key = usernameKey(parsed.data.username);
-  if (inFile.has(key)) {
-    plan.skip.push({ row: r.row, username: parsed.data.username, reason: 'duplicate in file' });
+  const { username } = parsed.data;
+  const key = usernameKey(username);
+  if (inFile.keys.has(key)) {
+    plan.skip.push({ row: r.row, username, reason: 'duplicate in file' });
     return;
   }
-  inFile.add(key);
+  inFile.keys.add(key);
   if (ctx.store.users.findByKey(key)) {
-    plan.skip.push({ row: r.row, username: parsed.data.username, reason: 'already exists' });
+    plan.skip.push({ row: r.row, username, reason: 'already exists' });
     return;
   }
+  const problem = newUsernameProblem(ctx, username);
+  if (problem) {
+    plan.reject.push({ row: r.row, reason: problem.message });
+    return;
+  }
+  const skeleton = usernameSkeleton(username);
+  const earlier = inFile.skeletons.get(skeleton);
+  if (earlier) {
+    plan.reject.push({ row: r.row, reason: `Username "${username}" looks like "${earlier.username}" on line ${earlier.row} of this file` });
+    return;
+  }
+  inFile.skeletons.set(skeleton, { row: r.row, username });
   plan.create.push({ row: r.row, input: parsed.data });
 }
 
@@ -200,6 +226,10 @@ export async function applyUserImport(ctx: ServiceContext, plan: ImportPlan, act
         const key = usernameKey(input.username);
         if (ctx.store.users.findByKey(key)) {
           skipped.push({ row, username: input.username, reason: 'already exists' });
+          continue;
+        }
+        if (ctx.store.users.findLookAlike(input.username)) {
+          skipped.push({ row, username: input.username, reason: 'looks like an existing user' });
           continue;
         }
         ctx.store.users.insert({

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TesseraError } from '../../shared/errors';
+import { mixedScriptMessage } from '../../shared/schemas/scripts';
 import { usernameKey } from '../../shared/schemas/text';
 import type { CreateUserInput, ListUsersInput, UserDetail, UserPage, UserSummary } from '../../shared/schemas/users';
 import type { UserRow } from '../store/index';
@@ -13,11 +14,28 @@ export function requireUser(ctx: ServiceContext, username: string): UserRow {
   return user;
 }
 
+/**
+ * Why a name that no user has yet cannot be given to a new one, or null:
+ * it looks like an existing user's (the same UTS #39 skeleton: conflict, naming
+ * them), or it mixes scripts ("аlice" with a Cyrillic "а": bad_request).
+ * Every way of creating users asks this (createUser, the CSV import).
+ */
+export function newUsernameProblem(ctx: ServiceContext, username: string): TesseraError | null {
+  const alike = ctx.store.users.findLookAlike(username);
+  if (alike) {
+    return new TesseraError('conflict', `Username "${username}" looks like the existing user "${alike.username}"; choose a name that cannot be mistaken for it`);
+  }
+  const mixed = mixedScriptMessage('Username', username);
+  return mixed ? new TesseraError('bad_request', mixed, { fields: [{ path: 'username', message: mixed }] }) : null;
+}
+
 export function createUser(ctx: ServiceContext, input: CreateUserInput, actor: Actor): UserSummary {
   const key = usernameKey(input.username);
   const now = ctx.clock();
   return ctx.store.tx(() => {
     if (ctx.store.users.findByKey(key)) throw new TesseraError('conflict', `A user named "${input.username}" already exists`);
+    const problem = newUsernameProblem(ctx, input.username);
+    if (problem) throw problem;
     const row = {
       id: randomUUID(),
       username: input.username,
@@ -60,6 +78,8 @@ export function deleteUser(ctx: ServiceContext, username: string, reason: string
     const user = requireUser(ctx, username);
     const factors = ctx.store.factors.listByUser(user.id).length;
     ctx.store.users.delete(user.id);
+    // A look-alike kept from before skeletons were stored takes over the freed skeleton.
+    ctx.store.users.fillSkeletons();
     ctx.audit.append({ actor, action: 'user.delete', user: user.username, outcome: 'success', reason, details: { factorsRemoved: factors } });
   });
 }

@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3';
+import { usernameSkeleton } from '../../core/usernames/skeleton';
 import type { Db } from '../db';
 
 export interface UserRow {
@@ -99,6 +100,9 @@ export class UsersRepo {
   private readonly byId;
   private readonly insertStmt;
   private readonly deleteStmt;
+  private readonly bySkeleton;
+  private readonly withoutSkeleton;
+  private readonly setSkeletonStmt;
   private readonly throttleStmt;
   private readonly countStmt;
   private readonly countIndexed;
@@ -111,9 +115,13 @@ export class UsersRepo {
     this.byKey = s.prepare<[string], UserRow>(`SELECT ${COLUMNS} FROM users WHERE username_key = ?`);
     this.byId = s.prepare<[string], UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = ?`);
     this.insertStmt = s.prepare(
-      `INSERT INTO users (id, username, username_key, display_name, email, search_text, created_at)
-       VALUES (@id, @username, @username_key, @display_name, @email, @search_text, @created_at)`,
+      `INSERT INTO users (id, username, username_key, username_skeleton, display_name, email, search_text, created_at)
+       VALUES (@id, @username, @username_key, @username_skeleton, @display_name, @email, @search_text, @created_at)`,
     );
+    this.bySkeleton = s.prepare<[string], UserRow>(`SELECT ${COLUMNS} FROM users WHERE username_skeleton = ?`);
+    this.withoutSkeleton = s.prepare<[], { id: string; username: string }>('SELECT id, username FROM users WHERE username_skeleton IS NULL ORDER BY created_at, rowid');
+    this.setSkeletonStmt = s.prepare<[string, string]>('UPDATE users SET username_skeleton = ? WHERE id = ?');
+    if (!s.readonly) this.fillSkeletons();
     this.deleteStmt = s.prepare<[string]>('DELETE FROM users WHERE id = ?');
     this.throttleStmt = s.prepare(
       'UPDATE users SET failures = @failures, last_failure_at = @last_failure_at, locked_until = @locked_until WHERE id = @id',
@@ -132,9 +140,32 @@ export class UsersRepo {
     return this.byId.get(id);
   }
 
+  /** The user whose name looks like `username` (the same skeleton), if any: the same user too, when one has that very name. */
+  findLookAlike(username: string): UserRow | undefined {
+    return this.bySkeleton.get(usernameSkeleton(username));
+  }
+
+  /** Throws SQLITE_CONSTRAINT_UNIQUE for a taken key or a look-alike name: services check first, to say which. */
   insert(row: Omit<UserRow, 'failures' | 'last_failure_at' | 'locked_until'>): void {
     const search_text = [row.username, row.display_name ?? '', row.email ?? ''].join('\u0001').toLowerCase();
-    this.insertStmt.run({ ...row, search_text });
+    this.insertStmt.run({ ...row, search_text, username_skeleton: usernameSkeleton(row.username) });
+  }
+
+  /**
+   * Gives every user without a skeleton theirs (users from before migration
+   * 0009; a look-alike of someone who has since gone), oldest first; a user
+   * whose skeleton another holds stays without, and is never refused for it.
+   * Cheap when there is nothing to do: one indexed look-up.
+   */
+  fillSkeletons(): void {
+    const missing = this.withoutSkeleton.all();
+    if (missing.length === 0) return;
+    this.db.tx(() => {
+      for (const u of missing) {
+        const skeleton = usernameSkeleton(u.username);
+        if (!this.bySkeleton.get(skeleton)) this.setSkeletonStmt.run(skeleton, u.id);
+      }
+    });
   }
 
   delete(id: string): boolean {
