@@ -6,6 +6,7 @@ import { hashPassword, passwordProblems } from '../core/passwords';
 import type { OperatorRow } from '../store/index';
 import type { Actor, ServiceContext } from './context';
 import { passwordLane } from './hashLanes';
+import { newOperatorNameProblem } from './operatorNames';
 import { toOperatorView } from './operatorAuth';
 
 export function listOperators(ctx: ServiceContext): OperatorView[] {
@@ -18,9 +19,13 @@ export async function createOperator(ctx: ServiceContext, input: CreateOperatorI
   if (problems.length > 0) throw new TesseraError('bad_request', problems.join(' '), { fields: problems.map((message) => ({ path: 'password', message })) });
   const key = usernameKey(input.username);
   if (ctx.store.operators.findByKey(key)) throw new TesseraError('conflict', `An operator named "${input.username}" already exists`);
+  const nameProblem = newOperatorNameProblem(ctx, input.username);
+  if (nameProblem) throw nameProblem;
   const passwordHash = await passwordLane.run(() => hashPassword(input.password));
   return ctx.store.tx(() => {
     if (ctx.store.operators.findByKey(key)) throw new TesseraError('conflict', `An operator named "${input.username}" already exists`);
+    const lateProblem = newOperatorNameProblem(ctx, input.username);
+    if (lateProblem) throw lateProblem;
     const id = randomUUID();
     ctx.store.operators.insert({ id, username: input.username, username_key: key, display_name: input.displayName ?? null, role: input.role, password_hash: passwordHash, status: 'pending', created_at: ctx.clock() });
     // The name's sign-in throttle starts afresh with the operator; failures against it as an unknown name go.

@@ -101,6 +101,15 @@ describe('CSV import', () => {
   });
 });
 
+describe('operators', () => {
+  it('a new operator may not look like another one, nor mix scripts', async () => {
+    await expect(createOperator(srv.services, { username: 'op-\u0430dmin', role: 'helpdesk', password: 'a long enough password' }, SYSTEM_ACTOR)).rejects.toThrow(/looks like the existing operator "op-admin"/);
+    await expect(createOperator(srv.services, { username: 'rn\u0430x', role: 'helpdesk', password: 'a long enough password' }, SYSTEM_ACTOR)).rejects.toThrow(/mixes Latin and Cyrillic letters/);
+    expect(srv.services.store.operators.list().map((o) => o.username)).toEqual(['op-admin']);
+    await createOperator(srv.services, { username: 'op-helpdesk', role: 'helpdesk', password: 'a long enough password' }, SYSTEM_ACTOR);
+  });
+});
+
 describe('users from before skeletons were stored (migration 0009)', () => {
   it('are given theirs on upgrade; two old look-alikes both stay, new ones are refused, and the survivor takes over the key', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-skeleton-'));
