@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LAUNCH_SECRET_HEADER, MASTER_KEY_FILE, VERSION } from '../server/main';
+import { AUDIT_ANCHOR_FILE, LAUNCH_SECRET_HEADER, MASTER_KEY_FILE, VERSION } from '../server/main';
 import { PROFILE_FOLDER, runDesktop, WINDOW_STATE_FILE, PREFS_FILE, type DesktopHandle, type ElectronApi } from './desktop';
 import { IPC, REFUSED_SENDER } from './ipcChannels';
 import { SAFE_KEY_FILE } from './masterKey';
@@ -107,8 +107,8 @@ describe('start-up', () => {
     expect(fake.app.getPath('userData')).toBe(path.join(dir, 'appData', PROFILE_FOLDER));
     expect(path.relative(data, fake.app.getPath('userData')).startsWith('..')).toBe(true);
     win({ fake, handle: handle!, dir, logs: [] }).close();
-    const unexpected = fs.readdirSync(data).filter((f) => f !== SAFE_KEY_FILE && !/^tessera\.db(-wal|-shm)?$/.test(f));
-    expect(unexpected).toEqual([]); // no window-state.json, no Chromium files
+    const unexpected = fs.readdirSync(data).filter((f) => f !== SAFE_KEY_FILE && f !== AUDIT_ANCHOR_FILE && !/^tessera\.db(-wal|-shm)?$/.test(f));
+    expect(unexpected).toEqual([]); // no window-state.json, no Chromium files (the audit anchor belongs to the data folder)
   });
 
   it('a second instance quits at once and starts no server; the first one is focused', async () => {

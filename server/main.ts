@@ -13,7 +13,7 @@ import { dbPath, ensureDataDir, loadMasterKey } from './runtime/dataDir';
 
 // What an embedding process (the Electron shell) needs besides startTessera: it
 // reaches the server through this module only.
-export { defaultDataDir, dbPath, loadMasterKey, MASTER_KEY_FILE } from './runtime/dataDir';
+export { AUDIT_ANCHOR_FILE, defaultDataDir, dbPath, loadMasterKey, MASTER_KEY_FILE } from './runtime/dataDir';
 export { LAUNCH_SECRET_HEADER } from './api/security';
 export { VERSION } from './version';
 export { DEFAULT_HTTP_LIMITS, type HttpLimits } from './api/httpLimits';
