@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { openTessera } from '../server/main.js';
+import { openTessera } from '../server/tessera.js';
 import type { Services } from '../server/services/index.js';
 import { appRouter } from '../server/api/trpc/router.js';
 import { createCallerFactory } from '../server/api/trpc/init.js';

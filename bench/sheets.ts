@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openTessera } from '../server/main.js';
+import { openTessera } from '../server/tessera.js';
 import { SYSTEM_ACTOR } from '../server/services/index.js';
 import { createUser } from '../server/services/users.js';
 import { planSheets, writeSheetBatch } from '../server/services/sheets/enrollmentSheets.js';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildElectron, ROOT } from '../build/electron';
-import { LAUNCH_SECRET_HEADER } from '../server/main';
+import { LAUNCH_SECRET_HEADER } from '../server/tessera';
 import { NATIVE_SQLITE, PRELOAD_FILE } from './runtime';
 
 /**

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AUDIT_ANCHOR_FILE, LAUNCH_SECRET_HEADER, MASTER_KEY_FILE, VERSION } from '../server/main';
+import { AUDIT_ANCHOR_FILE, LAUNCH_SECRET_HEADER, MASTER_KEY_FILE, VERSION } from '../server/tessera';
 import { PROFILE_FOLDER, runDesktop, WINDOW_STATE_FILE, PREFS_FILE, type DesktopHandle, type ElectronApi } from './desktop';
 import { IPC, REFUSED_SENDER } from './ipcChannels';
 import { SAFE_KEY_FILE } from './masterKey';

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type * as ElectronNs from 'electron';
-import { defaultDataDir, firstAdminSetupPath, LAUNCH_SECRET_HEADER, startTessera, VERSION, type RunningTessera } from '../server/main';
+import { defaultDataDir, firstAdminSetupPath, LAUNCH_SECRET_HEADER, startTessera, VERSION, type RunningTessera } from '../server/tessera';
 import { IPC, isTrustedSender, REFUSED_SENDER } from './ipcChannels';
 import { resolveMasterKey } from './masterKey';
 import { menuTemplate } from './menu';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keychainProblem, planMasterKey, resolveMasterKey, SAFE_KEY_FILE, type Keychain, type KeyPlanInput } from './masterKey';
-import { dbPath, MASTER_KEY_FILE } from '../server/main';
+import { dbPath, MASTER_KEY_FILE } from '../server/tessera';
 
 const NONE = { plain: false, safe: false, db: false };
 const base: KeyPlanInput = { envKey: false, platform: 'linux', keychainAvailable: true, backend: 'gnome_libsecret', files: NONE };

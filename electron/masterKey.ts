@@ -13,7 +13,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { dbPath, loadMasterKey, MASTER_KEY_FILE } from '../server/main';
+import { dbPath, loadMasterKey, MASTER_KEY_FILE } from '../server/tessera';
 
 /** The master key sealed by the OS keychain, next to where the key file would be. */
 export const SAFE_KEY_FILE = `${MASTER_KEY_FILE}.safe`;

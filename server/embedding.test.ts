@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MASTER_KEY_FILE, openTessera } from './main';
+import { MASTER_KEY_FILE, openTessera } from './tessera';
 import { setSqliteNativeBinding } from './store/db';
 
 /** The options an embedding process (the desktop app) passes to openTessera/startTessera. */

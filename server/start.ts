@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_CONSOLE_DIR } from './main';
+import { DEFAULT_CONSOLE_DIR } from './tessera';
 import { checkNativeSqlite, desktopUnavailable, DIST_ELECTRON, findElectronRuntime } from '../electron/runtime';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

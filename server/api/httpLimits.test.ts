@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTessera, type RunningTessera } from '../main';
+import { startTessera, type RunningTessera } from '../tessera';
 import { parseRawResponse, rawConnect, type RawConnection } from '../testing/rawHttp';
 import { DEFAULT_HTTP_LIMITS, resolveHttpLimits, type HttpLimits } from './httpLimits';
 import { SECURITY_HEADERS } from './security';

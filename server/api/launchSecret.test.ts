@@ -3,7 +3,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { firstAdminSetupPath, LAUNCH_SECRET_HEADER, startTessera, type RunningTessera } from '../main';
+import { firstAdminSetupPath, LAUNCH_SECRET_HEADER, startTessera, type RunningTessera } from '../tessera';
 import { createApiKey } from '../services/apiKeys';
 import { SYSTEM_ACTOR } from '../services/index';
 import { launchSecretMatches, needsLaunchSecret } from './security';

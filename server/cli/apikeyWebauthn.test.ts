@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openTessera } from '../main';
+import { openTessera } from '../tessera';
 import { authenticateApiKey } from '../services/apiKeys';
 import { getAppRelyingParty } from '../services/webauthn/relyingParty';
 import { lastLine, run, tempDir } from './testkit';

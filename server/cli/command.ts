@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import type { ParseArgsConfig } from 'node:util';
 import type { z } from 'zod';
 import { TesseraError } from '../../shared/errors';
-import { openTessera } from '../main';
+import { openTessera } from '../tessera';
 import { dbPath } from '../runtime/dataDir';
 import type { Actor, Services } from '../services/index';
 import { fileError } from '../services/auditExport';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openTessera } from '../main';
+import { openTessera } from '../tessera';
 import { Db } from '../store/index';
 import { run, tempDir } from './testkit';
 

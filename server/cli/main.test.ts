@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateHotp } from '../core/otp/hotp';
 import { parseOtpauthUri } from '../core/otp/otpauthUri';
 import { generateTotp } from '../core/otp/totp';
-import { openTessera } from '../main';
+import { openTessera } from '../tessera';
 import { authenticateApiKey } from '../services/apiKeys';
 import { getUser } from '../services/users';
 import { isSetupTokenValid } from '../services/setup';

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { computeEntryHash, GENESIS_HASH } from '../core/audit/chain';
 import { generateSigningKeyPair, signCheckpoint, signHead } from '../core/audit/checkpoint';
-import { openTessera } from '../main';
+import { openTessera } from '../tessera';
 import {
   auditBundleLines,
   exportAuditToFile,

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { computeEntryHash, GENESIS_HASH } from '../core/audit/chain';
 import { generateSigningKeyPair, signCheckpoint, signHead } from '../core/audit/checkpoint';
-import { openTessera, startTessera } from '../main';
+import { openTessera, startTessera } from '../tessera';
 import { AUDIT_ANCHOR_FILE, dbPath, loadMasterKey } from '../runtime/dataDir';
 import type { AuditRow } from '../store/index';
 import { backupDatabase, checkBackup, restoreDatabase } from './backup';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openTessera } from '../main';
+import { openTessera } from '../tessera';
 import { dbPath, loadMasterKey } from '../runtime/dataDir';
 import { backupDatabase, checkBackup, restoreDatabase } from './backup';
 import type { Actor, Services } from './index';

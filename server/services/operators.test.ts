@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../core/passwords';
-import { openTessera } from '../main';
+import { openTessera } from '../tessera';
 import type { Actor, Services } from './index';
 import { createFirstAdmin } from './operators';
 

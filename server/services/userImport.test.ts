@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openTessera } from '../main';
+import { openTessera } from '../tessera';
 import type { Actor, Services } from './index';
 import { createUser } from './users';
 import { applyUserImport, MAX_IMPORT_ROWS, planUserImport, planUserImportAsync, readUserCsv, type ImportProgress } from './userImport';

@@ -7,7 +7,7 @@ import type { ImportPreview } from '../../shared/schemas/userImport';
 import { base32Decode } from '../core/otp/secret';
 import { generateTotp } from '../core/otp/totp';
 import { usernameSkeleton } from '../core/usernames/skeleton';
-import { openTessera } from '../main';
+import { openTessera } from '../tessera';
 import { MIGRATIONS } from '../store/migrations/index';
 import { startTestServer, type TestServer } from '../testing/harness';
 import { SYSTEM_ACTOR } from './index';

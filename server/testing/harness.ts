@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { startTessera, type RunningTessera } from '../main';
+import { startTessera, type RunningTessera } from '../tessera';
 import { SYSTEM_ACTOR, type Services } from '../services/index';
 import { createApiKey } from '../services/apiKeys';
 import { base32Decode } from '../core/otp/secret';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
-import { openTessera } from '../../main';
+import { openTessera } from '../../tessera';
 import type { Services } from '../../services/index';
 import type { OperatorRole } from '../../../shared/schemas/operators';
 import { usernameKey } from '../../../shared/schemas/text';

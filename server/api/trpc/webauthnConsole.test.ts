@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
 import { base32Decode, generateTotp } from '../../core/index';
-import { openTessera } from '../../main';
+import { openTessera } from '../../tessera';
 import { SYSTEM_ACTOR, type Services } from '../../services/index';
 import { createApiKey } from '../../services/apiKeys';
 import { createOperator } from '../../services/operatorAdmin';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TesseraError } from '../../../shared/errors';
-import { durabilityFromEnv, openTessera } from '../../main';
+import { durabilityFromEnv, openTessera } from '../../tessera';
 import { dbPath, ensureDataDir, loadMasterKey, MASTER_KEY_FILE } from '../../runtime/dataDir';
 import { createFirstAdmin } from '../../services/operators';
 import { issueSetupToken } from '../../services/setup';

@@ -1,4 +1,4 @@
-import { durabilityFromEnv, startTessera } from '../../main';
+import { durabilityFromEnv, startTessera } from '../../tessera';
 import { ensureDataDir } from '../../runtime/dataDir';
 import { issueSetupToken } from '../../services/setup';
 import { VERSION } from '../../version';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOtpauthUri } from '../../core/otp/otpauthUri';
-import { openTessera } from '../../main';
+import { openTessera } from '../../tessera';
 import { SYSTEM_ACTOR, type Services } from '../../services/index';
 import { issueSheetFactor } from '../../services/sheets/enrollmentSheets';
 import { createUser } from '../../services/users';
