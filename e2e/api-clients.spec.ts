@@ -1,5 +1,5 @@
 import { expect, openConsoleAsAdmin, test, uniqueName } from './support/console';
-import { query, rest, screen } from './support/consoleExtra';
+import { query, rest, screen } from './support/offPage';
 import type { ApiKeyView } from '../shared/schemas/apiKeys';
 
 test.describe('API clients (admin)', () => {

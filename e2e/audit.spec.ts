@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { createApiKey, expect, openConsoleAsAdmin, test, uniqueName, type OperatorCreds } from './support/console';
-import { downloadText, failVerifies, parseCsv, query, rest, screen, withTamperedEntry } from './support/consoleExtra';
+import { downloadText, failVerifies, parseCsv, query, rest, screen, withTamperedEntry } from './support/offPage';
 import { verifyAuditBundle } from '../server/services/auditExport';
 import type { AuditEntry, AuditPage } from '../shared/schemas/audit';
 

@@ -1,6 +1,6 @@
 import type { APIResponse, Page } from '@playwright/test';
 import { createOperator, expect, openConsoleAs, setupFirstAdmin, test, type OperatorCreds } from './support/console';
-import { query, screen } from './support/consoleExtra';
+import { query, screen } from './support/offPage';
 import type { Settings } from '../shared/schemas/settings';
 import type { ApiKeyView } from '../shared/schemas/apiKeys';
 import type { OperatorView } from '../shared/schemas/operators';

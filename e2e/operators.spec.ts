@@ -1,5 +1,5 @@
 import { createOperator, expect, openConsoleAsAdmin, sessionFor, test, trpc, uniqueName } from './support/console';
-import { query, screen } from './support/consoleExtra';
+import { query, screen } from './support/offPage';
 import type { OperatorView } from '../shared/schemas/operators';
 
 async function operatorNamed(admin: Parameters<typeof query>[0], username: string): Promise<OperatorView> {

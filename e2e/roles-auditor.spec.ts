@@ -1,5 +1,5 @@
 import { createApiKey, createOperator, expect, openConsoleAs, setupFirstAdmin, test, uniqueName } from './support/console';
-import { downloadText, failVerifies, parseCsv, query, rest, screen } from './support/consoleExtra';
+import { downloadText, failVerifies, parseCsv, query, rest, screen } from './support/offPage';
 import type { AuditPage } from '../shared/schemas/audit';
 
 /**

@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { createApiKey, expect, openConsoleAsAdmin, test, uniqueName } from './support/console';
-import { mutate, query, rest, screen } from './support/consoleExtra';
+import { mutate, query, rest, screen } from './support/offPage';
 import type { Settings } from '../shared/schemas/settings';
 import { base32Decode, generateHotp } from '../server/core/index';
 

@@ -1,6 +1,8 @@
 /**
- * Extra fixtures for the settings, API clients, operators and audit specs
- * (the sign-in fixtures are in console.ts).
+ * What a spec does off the page: tRPC and REST calls (as an operator or an
+ * API key), reading a download and its CSV, editing the database behind
+ * Tessera's back, and a screenshot from the top. The sign-in fixtures are in
+ * console.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
