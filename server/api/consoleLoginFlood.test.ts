@@ -3,7 +3,7 @@ import { TesseraError } from '../../shared/errors';
 import { LOGIN_ADDRESS_BURST, LOGIN_ADDRESS_REFILL_MS } from '../services/addressLimiter';
 import { PASSWORD_HASH_CONCURRENCY, PASSWORD_HASH_QUEUE, passwordLane } from '../services/hashLanes';
 import { SYSTEM_ACTOR } from '../services/index';
-import { createOperator } from '../services/operatorAdmin';
+import { createOperator } from '../services/operatorAccounts';
 import { scryptWatch } from '../testing/scryptWatch';
 import { startTestServer, type TestServer } from '../testing/harness';
 

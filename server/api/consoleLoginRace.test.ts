@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { TesseraError } from '../../shared/errors';
 import { base32Decode, generateTotp } from '../core/index';
 import { SYSTEM_ACTOR } from '../services/index';
-import { createOperator } from '../services/operatorAdmin';
+import { createOperator } from '../services/operatorAccounts';
 import type { RequestMeta } from '../services/operatorAuth';
 import { scryptWatch } from '../testing/scryptWatch';
 import { startTestServer, type TestServer } from '../testing/harness';

@@ -20,7 +20,7 @@ export * as apiKeys from './apiKeys';
 export * as setup from './setup';
 export { updateSettings } from './settingsUpdate';
 export { OperatorAuth } from './operatorAuth';
-export * as operatorAdmin from './operatorAdmin';
+export * as operatorAccounts from './operatorAccounts';
 export * as sheets from './sheets/enrollmentSheets';
 export * as webauthn from './webauthn/index';
 

@@ -3,7 +3,7 @@ import { base32Decode } from '../core/otp/secret';
 import { generateTotp } from '../core/otp/totp';
 import { startTestServer, type TestServer } from '../testing/harness';
 import { SYSTEM_ACTOR } from './index';
-import { createOperator } from './operatorAdmin';
+import { createOperator } from './operatorAccounts';
 
 /**
  * User search through both faces, REST `GET /api/v1/users?query=` and the

@@ -11,7 +11,7 @@ import { openTessera } from '../tessera';
 import { MIGRATIONS } from '../store/migrations/index';
 import { startTestServer, type TestServer } from '../testing/harness';
 import { SYSTEM_ACTOR } from './index';
-import { createOperator } from './operatorAdmin';
+import { createOperator } from './operatorAccounts';
 import { applyUserImport, planUserImport } from './userImport';
 import { createUser, deleteUser } from './users';
 

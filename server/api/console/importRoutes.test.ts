@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../testing/harness';
-import { createOperator } from '../../services/operatorAdmin';
+import { createOperator } from '../../services/operatorAccounts';
 import { SYSTEM_ACTOR } from '../../services/index';
 import { base32Decode } from '../../core/otp/secret';
 import { generateTotp } from '../../core/otp/totp';

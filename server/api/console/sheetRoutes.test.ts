@@ -7,7 +7,7 @@ import type { SheetBatchResult, SheetBatchStarted, SheetPlan } from '../../../sh
 import { base32Decode } from '../../core/otp/secret';
 import { generateTotp } from '../../core/otp/totp';
 import { SYSTEM_ACTOR } from '../../services/index';
-import { createOperator } from '../../services/operatorAdmin';
+import { createOperator } from '../../services/operatorAccounts';
 import { startTestServer, type TestServer } from '../../testing/harness';
 import { decodePdfQrCodes, missingPdfTools } from '../../testing/pdfQr';
 import type { JobStatus } from './jobs';

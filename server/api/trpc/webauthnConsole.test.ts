@@ -7,7 +7,7 @@ import { base32Decode, generateTotp } from '../../core/index';
 import { openTessera } from '../../tessera';
 import { SYSTEM_ACTOR, type Services } from '../../services/index';
 import { createApiKey } from '../../services/apiKeys';
-import { createOperator } from '../../services/operatorAdmin';
+import { createOperator } from '../../services/operatorAccounts';
 import { updateSettings } from '../../services/settingsUpdate';
 import type { AuditRow, OperatorRow } from '../../store/index';
 import { SoftAuthenticator } from '../../testing/softAuthenticator';

@@ -4,7 +4,7 @@ import type { AuditVerifyResult } from '../../../../shared/schemas/audit';
 import { base32Decode } from '../../../core/otp/secret';
 import { generateTotp } from '../../../core/otp/totp';
 import { SYSTEM_ACTOR } from '../../../services/index';
-import { createOperator } from '../../../services/operatorAdmin';
+import { createOperator } from '../../../services/operatorAccounts';
 import { startTestServer, type TestServer } from '../../../testing/harness';
 import type { JobStatus } from '../../console/jobs';
 
