@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { openTessera } from '../server/tessera.js';
 import type { Services } from '../server/services/index.js';
+import type { AuditAction } from '../shared/auditActions.js';
 import { appRouter } from '../server/api/trpc/router.js';
 import { createCallerFactory } from '../server/api/trpc/init.js';
 import { createContextInner } from '../server/api/trpc/context.js';
@@ -46,7 +47,7 @@ function seedUsers(s: Services): void {
 function seedAudit(s: Services, clock: { now: number }): void {
   const start = Date.now() - 60 * 86_400_000;
   const step = (60 * 86_400_000) / ENTRIES;
-  const actions = ['verify', 'verify', 'verify', 'verify', 'verify', 'verify', 'factor.enroll', 'factor.confirm', 'user.reset', 'user.create'];
+  const actions: AuditAction[] = ['verify', 'verify', 'verify', 'verify', 'verify', 'verify', 'factor.enroll', 'factor.confirm', 'user.reset', 'user.create'];
   const batch = 10_000;
   for (let done = 0; done < ENTRIES; done += batch) {
     s.store.tx(() => {

@@ -3,6 +3,7 @@ import { checkAnchor, signAnchor } from '../core/audit/anchor';
 import { computeEntryHash, GENESIS_HASH, type AuditContent } from '../core/audit/chain';
 import { keyFingerprint, signCheckpoint, signHead, verifyCheckpoint, verifyHead, verifyLegacyPoint } from '../core/audit/checkpoint';
 import { TesseraError } from '../../shared/errors';
+import type { AuditAction } from '../../shared/auditActions';
 import type { AuditPage, AuditQuery, AuditVerifyResult } from '../../shared/schemas/audit';
 import type { AuditFilter, Store } from '../store/index';
 import type { Actor, Clock } from './context';
@@ -31,7 +32,7 @@ export const ANCHOR_INTERVAL_MS = 50;
 
 export interface AuditEvent {
   actor: Actor;
-  action: string;
+  action: AuditAction;
   user?: string | null;
   outcome: 'success' | 'failure' | 'denied';
   reason?: string | null;

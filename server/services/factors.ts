@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TesseraError } from '../../shared/errors';
+import type { AuditAction } from '../../shared/auditActions';
 import type { EnrolledFactor, EnrollFactorInput, FactorView } from '../../shared/schemas/factors';
 import { METHOD_LABELS } from '../../shared/schemas/methods';
 import { base32Encode, generateOtpSecret } from '../core/otp/secret';
@@ -76,7 +77,7 @@ export function insertPendingOtpFactor(ctx: ServiceContext, user: UserRow, input
  * Creates a pending TOTP/HOTP factor with a fresh seed. The seed is returned
  * here once and sealed at rest; the factor verifies only after confirmation.
  */
-export function enrollOtpFactor(ctx: ServiceContext, username: string, input: EnrollFactorInput, actor: Actor, action = 'factor.enroll'): EnrolledFactor {
+export function enrollOtpFactor(ctx: ServiceContext, username: string, input: EnrollFactorInput, actor: Actor, action: AuditAction = 'factor.enroll'): EnrolledFactor {
   requireMethodEnabled(ctx, input.type);
   const now = ctx.clock();
   return ctx.store.tx(() => {

@@ -1,5 +1,6 @@
 import { Anchor, Badge, Button, Code, DataList, Drawer, Group, Stack, Text } from '@mantine/core';
 import { Link } from 'react-router';
+import { auditActionLabel, auditReasonText } from '../../../../shared/auditActions';
 import type { AuditEntry } from '../../../../shared/schemas/audit';
 import { useCan } from '../../lib/session';
 import type { AuditView } from './auditUrl';
@@ -75,7 +76,10 @@ export function AuditEntryDrawer({
             </DataList.Item>
             <DataList.Item>
               <DataList.ItemLabel>Action</DataList.ItemLabel>
-              <DataList.ItemValue className="mono">{entry.action}</DataList.ItemValue>
+              <DataList.ItemValue>
+                <Text size="sm" className="mono">{entry.action}</Text>
+                <LabelOf code={entry.action} text={auditActionLabel(entry.action)} />
+              </DataList.ItemValue>
             </DataList.Item>
             <DataList.Item>
               <DataList.ItemLabel>User</DataList.ItemLabel>
@@ -103,7 +107,10 @@ export function AuditEntryDrawer({
             </DataList.Item>
             <DataList.Item>
               <DataList.ItemLabel>Reason</DataList.ItemLabel>
-              <DataList.ItemValue>{entry.reason ?? <Text size="sm" c="dimmed">None</Text>}</DataList.ItemValue>
+              <DataList.ItemValue>
+                {entry.reason ?? <Text size="sm" c="dimmed">None</Text>}
+                {entry.reason && <LabelOf code={entry.reason} text={auditReasonText(entry.action, entry.reason)} />}
+              </DataList.ItemValue>
             </DataList.Item>
             <DataList.Item>
               <DataList.ItemLabel>IP address</DataList.ItemLabel>
@@ -164,4 +171,9 @@ export function AuditEntryDrawer({
       )}
     </Drawer>
   );
+}
+
+/** A code's words under it (shared/auditActions), when there are any. */
+function LabelOf({ code, text }: { code: string; text: string }) {
+  return text === code ? null : <Text size="xs" c="dimmed">{text}</Text>;
 }

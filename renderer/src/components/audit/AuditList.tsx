@@ -1,6 +1,7 @@
 import { Button, Group, Loader, Paper, Text } from '@mantine/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { auditActionLabel, auditReasonText } from '../../../../shared/auditActions';
 import type { AuditEntry } from '../../../../shared/schemas/audit';
 import { ACTOR_KIND_LABELS, formatUtc, OutcomeBadge } from './outcome';
 import './audit.css';
@@ -161,7 +162,7 @@ export function AuditList({
                   <span className="audit-kind" data-kind={e.actor.kind} aria-hidden="true" />
                   <span className="truncate">{e.actor.name ?? '—'}</span>
                 </div>
-                <div role="gridcell" className="audit-cell mono">
+                <div role="gridcell" className="audit-cell mono" title={auditActionLabel(e.action)}>
                   <span className="truncate">{e.action}</span>
                 </div>
                 <div role="gridcell" className="audit-cell">
@@ -170,7 +171,7 @@ export function AuditList({
                 <div role="gridcell" className="audit-cell">
                   <OutcomeBadge outcome={e.outcome} />
                 </div>
-                <div role="gridcell" className="audit-cell">
+                <div role="gridcell" className="audit-cell" title={e.reason ? auditReasonText(e.action, e.reason) : undefined}>
                   <span className="truncate">{e.reason ?? ''}</span>
                 </div>
                 <div role="gridcell" className="audit-cell mono">

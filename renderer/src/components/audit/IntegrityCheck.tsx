@@ -4,25 +4,7 @@ import { useState } from 'react';
 import { AuditVerifyResult } from '../../../../shared/schemas/audit';
 import { errorMessage, useTRPC } from '../../api/trpc';
 import { IconShield } from '../common/icons';
-
-/** What each problem the check can find means, in words. */
-export const INTEGRITY_PROBLEMS: Record<string, string> = {
-  hash_mismatch: 'Its hash does not match its content and the entry before it: an entry was edited, inserted or removed here.',
-  seq_gap: 'An entry is missing: the sequence skips it.',
-  seq_order: 'Entries are out of order or repeated.',
-  truncated: 'Entries are missing before the last signed point: the log was cut short.',
-  checkpoint_mismatch: 'A signed checkpoint does not match the entry it covers.',
-  checkpoint_missing: 'A signed checkpoint that must exist (one every 1,000 entries) is missing: checkpoints were deleted.',
-  bad_signature: 'A signature does not verify under Tessera’s signing key.',
-  missing_head: 'The signed head of the log is missing.',
-  unsigned_tail: 'Entries after the last signed head are not covered by a signature.',
-  rolled_back: 'The log is shorter than its anchor (kept outside the database) records: entries from here on were removed, or the log was emptied.',
-  anchor_mismatch: 'This entry is not the one the anchor (kept outside the database) recorded: the history up to it was rewritten.',
-  anchor_invalid: 'The audit anchor file beside the master key is damaged, edited or signed by another key.',
-  public_key_mismatch: 'The public key stored in the database is not the one Tessera’s sealed signing key gives: it was replaced.',
-  derived_mismatch: 'A column that searches use (the user or the time) does not match its entry: the entry was hidden from filters.',
-  dashboard_mismatch: 'The dashboard’s counters do not match the entries they count.',
-};
+import { auditProblemText } from '../../../../shared/auditActions';
 
 const NO_JOB = '00000000-0000-4000-8000-000000000000';
 
@@ -140,8 +122,8 @@ export function IntegrityResult({ check }: { check: IntegrityCheck }) {
       <Group justify="space-between" align="flex-start" wrap="nowrap">
         <Stack gap={4}>
           <Text fw={700}>Integrity check FAILED{where}</Text>
-          <Text size="sm">{INTEGRITY_PROBLEMS[r.problem] ?? r.message ?? r.problem}</Text>
-          {r.message && INTEGRITY_PROBLEMS[r.problem] && <Text size="xs">{r.message}</Text>}
+          <Text size="sm">{auditProblemText(r.problem) ?? r.message ?? r.problem}</Text>
+          {r.message && auditProblemText(r.problem) && <Text size="xs">{r.message}</Text>}
           <Text size="sm">
             The log was changed outside Tessera. Keep a copy of the database, the anchor file and the latest exported bundle for the investigation.
           </Text>

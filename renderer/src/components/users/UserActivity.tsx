@@ -1,37 +1,12 @@
 import { Badge, Button, Group, Loader, Paper, Table, Text, Title } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import type { AuditEntry } from '../../../../shared/schemas/audit';
-import { WEBAUTHN_REASONS } from '../../../../shared/schemas/webauthn';
+import { auditActionLabel, auditReasonText } from '../../../../shared/auditActions';
 import { useTRPC, useTRPCClient } from '../../api/trpc';
 import { formatDateTime } from '../../lib/format';
 import { ErrorState } from '../common/States';
 
-const ACTIONS: Record<string, string> = {
-  verify: 'Code checked',
-  'user.create': 'User created',
-  'user.delete': 'User deleted',
-  'user.unlock': 'Unlocked',
-  'user.reset': 'Lost device reset',
-  'factor.enroll': 'Factor enrolled (pending)',
-  'factor.confirm': 'Factor confirmed',
-  'factor.delete': 'Factor removed',
-  'factor.resync': 'HOTP token resynchronised',
-  'factor.expire': 'Pending factor expired',
-  'recovery.issue': 'Recovery codes issued',
-  'sheet.issue': 'Enrollment sheet printed',
-  'factor.rename': 'Factor renamed',
-  'webauthn.register': 'Security key registered',
-  'webauthn.authenticate': 'Security key used',
-  'webauthn.challenge': 'Security key prompt issued',
-};
 const OUTCOME_COLOR = { success: 'teal', failure: 'red', denied: 'orange' } as const;
-const REASONS: Record<string, string> = {
-  invalid_code: 'wrong code',
-  no_factor: 'no active factor',
-  locked_out: 'wrong code, now locked',
-  throttled: 'throttled',
-  locked: 'locked',
-};
 
 function actorText(e: AuditEntry): string {
   if (e.actor.kind === 'operator') return e.actor.name ?? 'operator';
@@ -39,13 +14,9 @@ function actorText(e: AuditEntry): string {
   return e.actor.name ?? 'Tessera';
 }
 
-/** The reason an operator typed, or a short reading of a verify's outcome. */
+/** The reason an operator typed, or a reason code in words (shared/auditActions). */
 function detailText(e: AuditEntry): string {
-  if (!e.reason) return '';
-  if (e.action === 'verify' || e.action.startsWith('factor.')) return REASONS[e.reason] ?? e.reason;
-  // WebAuthn refusals carry a stable code with a sentence of its own.
-  if (e.action.startsWith('webauthn.')) return (WEBAUTHN_REASONS as Record<string, string>)[e.reason] ?? e.reason;
-  return e.reason;
+  return e.reason ? auditReasonText(e.action, e.reason) : '';
 }
 
 /** The user's own audit trail, newest first, 25 at a time. */
@@ -98,7 +69,7 @@ export function UserActivity({ username }: { username: string }) {
                 {entries.map((e) => (
                   <Table.Tr key={e.seq}>
                     <Table.Td title={e.at}>{formatDateTime(e.at)}</Table.Td>
-                    <Table.Td>{ACTIONS[e.action] ?? e.action}</Table.Td>
+                    <Table.Td>{auditActionLabel(e.action)}</Table.Td>
                     <Table.Td>
                       <Badge size="sm" variant="light" color={OUTCOME_COLOR[e.outcome]}>
                         {e.outcome}
