@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../core/passwords';
 import { openTessera } from '../tessera';
 import type { Actor, Services } from './index';
-import { createFirstAdmin } from './operators';
+import { createFirstAdmin } from './operatorAccounts';
 
 const actor: Actor = { kind: 'system', id: null, name: 'cli:test', ip: null };
 let dir: string;

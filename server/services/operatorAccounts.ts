@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { TesseraError } from '../../shared/errors';
-import { usernameKey } from '../../shared/schemas/text';
-import type { CreateOperatorInput, OperatorView, UpdateOperatorInput } from '../../shared/schemas/operators';
+import { DisplayName, Username, usernameKey } from '../../shared/schemas/text';
+import { Password, type CreateOperatorInput, type OperatorView, type UpdateOperatorInput } from '../../shared/schemas/operators';
 import { hashPassword, passwordProblems } from '../core/passwords';
 import type { OperatorRow } from '../store/index';
 import type { Actor, ServiceContext } from './context';
@@ -13,26 +14,86 @@ export function listOperators(ctx: ServiceContext): OperatorView[] {
   return ctx.store.operators.list().map(toOperatorView);
 }
 
+export const FirstAdminInput = z.object({
+  username: Username,
+  displayName: DisplayName.optional(),
+  password: Password,
+}).strict();
+export type FirstAdminInput = z.input<typeof FirstAdminInput>;
+
+/**
+ * `tessera init --admin NAME --admin-password-stdin`: creates the first
+ * administrator, status 'pending' (they enroll their own TOTP at their first
+ * console sign-in). Refused once any operator exists, checked again inside
+ * the transaction, so two concurrent inits cannot make two first admins.
+ * The password is hashed before the transaction (scrypt is slow). Alone, the
+ * first admin's name is not checked for look-alikes.
+ */
+export async function createFirstAdmin(ctx: ServiceContext, raw: FirstAdminInput, actor: Actor): Promise<{ id: string; username: string }> {
+  const parsed = FirstAdminInput.safeParse(raw);
+  if (!parsed.success) throw new TesseraError('bad_request', parsed.error.issues.map((i) => i.message).join('; '));
+  const input = parsed.data;
+  const passwordHash = await hashNewPassword(input.password, 'Password refused: ', () => {
+    if (ctx.store.operators.count() > 0) throw firstAdminExists();
+  });
+  return ctx.store.tx(() => {
+    if (ctx.store.operators.count() > 0) throw firstAdminExists();
+    const id = insertOperator(ctx, { username: input.username, displayName: input.displayName, role: 'admin', passwordHash }, actor, { firstAdmin: true });
+    return { id, username: input.username };
+  });
+}
+
+function firstAdminExists(): TesseraError {
+  return new TesseraError('conflict', 'An operator already exists; add more operators from the console');
+}
+
 /** Adds an operator with a starting password; they enroll their own TOTP at first sign-in. */
 export async function createOperator(ctx: ServiceContext, input: CreateOperatorInput, actor: Actor): Promise<OperatorView> {
-  const problems = passwordProblems(input.password);
-  if (problems.length > 0) throw new TesseraError('bad_request', problems.join(' '), { fields: problems.map((message) => ({ path: 'password', message })) });
   const key = usernameKey(input.username);
-  if (ctx.store.operators.findByKey(key)) throw new TesseraError('conflict', `An operator named "${input.username}" already exists`);
-  const nameProblem = newOperatorNameProblem(ctx, input.username);
-  if (nameProblem) throw nameProblem;
-  const passwordHash = await passwordLane.run(() => hashPassword(input.password));
+  const nameProblem = (): TesseraError | null => {
+    if (ctx.store.operators.findByKey(key)) return new TesseraError('conflict', `An operator named "${input.username}" already exists`);
+    return newOperatorNameProblem(ctx, input.username);
+  };
+  const passwordHash = await hashNewPassword(input.password, '', () => {
+    const problem = nameProblem();
+    if (problem) throw problem;
+  });
   return ctx.store.tx(() => {
-    if (ctx.store.operators.findByKey(key)) throw new TesseraError('conflict', `An operator named "${input.username}" already exists`);
-    const lateProblem = newOperatorNameProblem(ctx, input.username);
+    const lateProblem = nameProblem();
     if (lateProblem) throw lateProblem;
-    const id = randomUUID();
-    ctx.store.operators.insert({ id, username: input.username, username_key: key, display_name: input.displayName ?? null, role: input.role, password_hash: passwordHash, status: 'pending', created_at: ctx.clock() });
-    // The name's sign-in throttle starts afresh with the operator; failures against it as an unknown name go.
-    ctx.store.loginPhantoms.delete(key);
-    ctx.audit.append({ actor, action: 'operator.create', outcome: 'success', details: { operatorId: id, operator: input.username, role: input.role } });
+    const id = insertOperator(ctx, { username: input.username, displayName: input.displayName, role: input.role, passwordHash }, actor, {});
     return toOperatorView(ctx.store.operators.findById(id)!);
   });
+}
+
+/**
+ * Refuses a weak password (a 400 naming each problem, `prefix` before them),
+ * then runs `precheck` (cheap refusals, so they cost no hash), then hashes
+ * in the password lane — before any transaction: scrypt is slow.
+ */
+async function hashNewPassword(password: string, prefix: string, precheck: () => void): Promise<string> {
+  const problems = passwordProblems(password);
+  if (problems.length > 0) {
+    throw new TesseraError('bad_request', `${prefix}${problems.join(' ')}`, { fields: problems.map((message) => ({ path: 'password', message })) });
+  }
+  precheck();
+  return passwordLane.run(() => hashPassword(password));
+}
+
+/** Inserts a pending operator and its audit entry (inside the caller's transaction); returns the id. */
+function insertOperator(
+  ctx: ServiceContext,
+  op: { username: string; displayName: string | undefined; role: OperatorRow['role']; passwordHash: string },
+  actor: Actor,
+  extraDetails: Record<string, unknown>,
+): string {
+  const id = randomUUID();
+  const key = usernameKey(op.username);
+  ctx.store.operators.insert({ id, username: op.username, username_key: key, display_name: op.displayName ?? null, role: op.role, password_hash: op.passwordHash, status: 'pending', created_at: ctx.clock() });
+  // The name's sign-in throttle starts afresh with the operator; failures against it as an unknown name go.
+  ctx.store.loginPhantoms.delete(key);
+  ctx.audit.append({ actor, action: 'operator.create', outcome: 'success', details: { operatorId: id, operator: op.username, role: op.role, ...extraDetails } });
+  return id;
 }
 
 function activeAdmins(ctx: ServiceContext): OperatorRow[] {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { TesseraError } from '../../../shared/errors';
 import { durabilityFromEnv, openTessera } from '../../tessera';
 import { dbPath, ensureDataDir, loadMasterKey, MASTER_KEY_FILE } from '../../runtime/dataDir';
-import { createFirstAdmin } from '../../services/operators';
+import { createFirstAdmin } from '../../services/operatorAccounts';
 import { issueSetupToken } from '../../services/setup';
 import { cliActor, readAll, type Command } from '../command';
 
