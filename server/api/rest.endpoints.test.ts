@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expirePendingFactors } from '../services/factors';
 import { SYSTEM_ACTOR } from '../services/index';
-import { updateSettings } from '../services/settingsUpdate';
+import { updateSettings } from '../services/settings';
 import { allKeys, hotpCode, startTestServer, totpCode, wrongCode, type Factor, type TestServer } from '../testing/harness';
 
 /**

@@ -7,7 +7,7 @@ import { createApiKey } from '../services/apiKeys';
 import { rowToContent } from '../services/auditLog';
 import { expirePendingFactors } from '../services/factors';
 import { SYSTEM_ACTOR } from '../services/index';
-import { updateSettings } from '../services/settingsUpdate';
+import { updateSettings } from '../services/settings';
 import type { AuditRow } from '../store/index';
 import { hotpCode, startTestServer, totpCode, wrongCode, type CallOptions, type Factor, type TestServer } from '../testing/harness';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../services/index';
-import { updateSettings } from '../services/settingsUpdate';
+import { updateSettings } from '../services/settings';
 import { hotpCode, startTestServer, totpCode, wrongCode, type Factor, type TestServer } from '../testing/harness';
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../services/apiKeys';
 import { SYSTEM_ACTOR } from '../services/index';
-import { updateSettings } from '../services/settingsUpdate';
+import { updateSettings } from '../services/settings';
 import { sweepExpiredChallenges } from '../services/webauthn/sweep';
 import type { AuditRow } from '../store/index';
 import { SoftAuthenticator, strayKey } from '../testing/softAuthenticator';

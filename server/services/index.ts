@@ -18,7 +18,7 @@ export * as factors from './factors';
 export * as recoveryCodes from './recoveryCodes';
 export * as apiKeys from './apiKeys';
 export * as setup from './setup';
-export { updateSettings } from './settingsUpdate';
+export { updateSettings } from './settings';
 export { OperatorAuth } from './operatorAuth';
 export * as operatorAccounts from './operatorAccounts';
 export * as sheets from './sheets/enrollmentSheets';

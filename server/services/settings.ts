@@ -2,6 +2,7 @@ import { DEFAULT_SETTINGS, Settings, type SettingsPatch } from '../../shared/sch
 import type { Method } from '../../shared/schemas/methods';
 import type { ThrottleSettings } from '../core/policy/throttle';
 import type { Store } from '../store/index';
+import type { Actor, ServiceContext } from './context';
 
 /**
  * Settings as stored, over the defaults, cached in memory: the verify path
@@ -58,5 +59,21 @@ export class SettingsService {
   /** Re-reads the stored settings (after a committed write, or a rollback). */
   refresh(): void {
     this.cached = this.load();
+  }
+}
+
+/** Changes settings (methods on/off included) in one transaction with its audit entry. */
+export function updateSettings(ctx: ServiceContext, patch: SettingsPatch, actor: Actor): Settings {
+  try {
+    const next = ctx.store.tx(() => {
+      const { next, changed } = ctx.settings.apply(patch);
+      if (Object.keys(changed).length > 0) {
+        ctx.audit.append({ actor, action: 'settings.update', outcome: 'success', details: { changed } });
+      }
+      return next;
+    });
+    return next;
+  } finally {
+    ctx.settings.refresh();
   }
 }

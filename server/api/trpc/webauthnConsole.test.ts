@@ -8,7 +8,7 @@ import { openTessera } from '../../tessera';
 import { SYSTEM_ACTOR, type Services } from '../../services/index';
 import { createApiKey } from '../../services/apiKeys';
 import { createOperator } from '../../services/operatorAccounts';
-import { updateSettings } from '../../services/settingsUpdate';
+import { updateSettings } from '../../services/settings';
 import type { AuditRow, OperatorRow } from '../../store/index';
 import { SoftAuthenticator } from '../../testing/softAuthenticator';
 import { createContextInner } from './context';

@@ -10,7 +10,7 @@ import { base32Encode } from '../../core/otp/secret';
 import { startTestServer, totpCode, type TestServer } from '../../testing/harness';
 import { decodePdfQrCodes, missingPdfTools } from '../../testing/pdfQr';
 import { SYSTEM_ACTOR, type Actor } from '../context';
-import { updateSettings } from '../settingsUpdate';
+import { updateSettings } from '../settings';
 import { otpParamsOf } from '../otpFactor';
 import { issueSheetFactor, planSheets, singleSheetDocument, writeSheetBatch } from './enrollmentSheets';
 
