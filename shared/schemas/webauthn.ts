@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cleanText, Username } from './text';
 import { FactorView } from './factors';
+import { isIpLiteral } from '../format';
 
 /**
  * WebAuthn (security keys and passkeys): the relying-party configuration of
@@ -11,13 +12,6 @@ import { FactorView } from './factors';
 
 // ---------------------------------------------------------------------------
 // Relying party of an application
-
-/** True for an IPv4 or IPv6 literal: WebAuthn refuses an IP address as RP ID. */
-export function isIpLiteral(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '');
-  if (h.includes(':')) return true;
-  return /^\d+(\.\d+){0,3}$/.test(h) || /^(0x[0-9a-f]+|\d+)(\.(0x[0-9a-f]+|\d+))*$/i.test(h);
-}
 
 /** A valid RP ID: a lowercase DNS name (`example.com`, `login.example.com`, `localhost`), never an IP address. */
 export function rpIdProblem(rpId: string): string | null {

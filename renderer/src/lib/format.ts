@@ -1,4 +1,7 @@
 /** Dates and numbers as the console shows them: local time, short, with the full UTC time for a tooltip. */
+// Shared with the server (sheets, CLI): one copy in shared/.
+export { formatBytes, groupSecret } from '../../../shared/format';
+
 const dateTime = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
 const dateOnly = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
 const number = new Intl.NumberFormat('en');

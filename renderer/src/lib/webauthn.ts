@@ -6,6 +6,7 @@ import {
   type PublicKeyCredentialCreationOptionsJSON,
   type PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/browser';
+import { isIpLiteral } from '../../../shared/format';
 
 /**
  * The browser's key dialogs over options from the server. The options are
@@ -20,11 +21,6 @@ export function getAssertion(options: unknown) {
   return startAuthentication({ optionsJSON: options as PublicKeyCredentialRequestOptionsJSON });
 }
 
-/** True for an IPv4 or IPv6 address: browsers refuse WebAuthn there (an RP ID must be a name). */
-export function isIpHost(hostname: string): boolean {
-  return hostname.includes(':') || hostname.startsWith('[') || /^\d+(\.\d+){3}$/.test(hostname);
-}
-
 /**
  * Why security keys cannot be used on this page, or null when they can:
  * no WebAuthn in this browser, or the console opened at an IP address.
@@ -32,7 +28,7 @@ export function isIpHost(hostname: string): boolean {
 export function keysUnavailableReason(): string | null {
   if (!browserSupportsWebAuthn()) return 'This browser does not support security keys or passkeys.';
   const { hostname, port, protocol } = window.location;
-  if (isIpHost(hostname)) {
+  if (isIpLiteral(hostname)) {
     return `Security keys need the console opened by name, not an IP address: open ${protocol}//localhost${port ? `:${port}` : ''}${window.location.pathname}.`;
   }
   return null;

@@ -11,17 +11,13 @@ import { PageHeader } from '../components/common/PageHeader';
 import { defaultPaper, PaperPicker, rememberPaper } from '../components/sheets/PrintSheetButton';
 import { IconDownload, IconPrinter } from '../components/sheets/sheetIcons';
 import '../components/sheets/sheets.css';
-import { formatNumber, plural } from '../lib/format';
+import { formatBytes, formatNumber, plural } from '../lib/format';
 
 type Kind = SheetSelection['kind'];
 const NO_JOB = '00000000-0000-4000-8000-000000000000';
 const ROW = 40;
 const HEAD = 42;
 const MAX_TABLE_HEIGHT = 400;
-
-function fileSize(bytes: number): string {
-  return bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
 
 /** A virtualised table (a dry run may list thousands of users). */
 function VirtualTable<T>({ rows, className, head, cells, testId }: { rows: T[]; className: string; head: string[]; cells: (row: T, index: number) => ReactNode[]; testId: string }) {
@@ -361,7 +357,7 @@ export function RolloutPage() {
                   <Alert color="teal" variant="light" title={`${plural(result.data.pages, 'sheet')} ready`}>
                     <Stack gap={6}>
                       <Text size="sm">
-                        One PDF ({fileSize(result.data.bytes)}), a page per user. It holds every user&apos;s secret: print it, hand each sheet to its user, then delete the file. The server deletes its copy after 30 minutes.
+                        One PDF ({formatBytes(result.data.bytes)}), a page per user. It holds every user&apos;s secret: print it, hand each sheet to its user, then delete the file. The server deletes its copy after 30 minutes.
                       </Text>
                       <Text size="sm">Each sheet works until its date is past; a user finishes by signing in with the first code.</Text>
                     </Stack>

@@ -2,7 +2,7 @@ import QRCode from 'qrcode';
 import { TesseraError } from '../../../shared/errors';
 import { ConfirmFactorInput, EnrollFactorInput } from '../../../shared/schemas/factors';
 import { Id, Username } from '../../../shared/schemas/text';
-import { formatSecretGroups } from '../../core/otp/secret';
+import { groupSecret } from '../../../shared/format';
 import { confirmFactor, enrollOtpFactor } from '../../services/factors';
 import type { Services } from '../../services/index';
 import { cliActor, parseInput, readLine, withServices, type Command, type CommandGroup, type Invocation } from '../command';
@@ -74,7 +74,7 @@ function enrollCommand(type: 'totp' | 'hotp'): Command {
         out('otpauth URI (it holds the secret; treat it like a password):');
         out(enrolled.otpauthUri);
         out('');
-        out(`Secret, to type in by hand: ${formatSecretGroups(enrolled.secret)}`);
+        out(`Secret, to type in by hand: ${groupSecret(enrolled.secret)}`);
         out('');
         inv.io.stdout.write(await QRCode.toString(enrolled.otpauthUri, { type: 'terminal', small: true }));
         out('');

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import { TesseraError } from '../../../shared/errors';
+import { formatBytes } from '../../../shared/format';
 import { PAPER_LABELS, type Paper, type SheetPlan, type SheetSelection } from '../../../shared/schemas/sheets';
 import { fileError } from '../../services/auditExport';
 import { planSheets, writeSheetBatch } from '../../services/sheets/enrollmentSheets';
@@ -124,7 +125,7 @@ export const sheets: Command = {
         inv.io.stdout.write('Nobody to print a sheet for after all; no file written.\n');
         return 0;
       }
-      inv.io.stdout.write(`Wrote ${plural(result.pages, 'sheet')} (${PAPER_LABELS[paper]}, ${(result.bytes / 1024).toFixed(0)} KB) to ${file}.\n`);
+      inv.io.stdout.write(`Wrote ${plural(result.pages, 'sheet')} (${PAPER_LABELS[paper]}, ${formatBytes(result.bytes)}) to ${file}.\n`);
       inv.io.stdout.write('The file holds every user\'s secret: print it, hand the sheets out, then delete it.\n');
       return 0;
     });

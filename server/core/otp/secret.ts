@@ -81,8 +81,5 @@ export function base32Decode(text: string): Uint8Array {
   return out;
 }
 
-/** "JBSW Y3DP EHPK 3PXP": easier to read aloud and type by hand. */
-export function formatSecretGroups(base32: string): string {
-  const compact = base32.replace(/\s+/g, '');
-  return (compact.match(/.{1,4}/g) ?? []).join(' ');
-}
+/** "JBSW Y3DP EHPK 3PXP": easier to read aloud and type by hand (one copy, in shared/, for console, sheets and CLI). */
+export { groupSecret as formatSecretGroups } from '../../../shared/format';

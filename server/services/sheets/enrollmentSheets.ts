@@ -14,7 +14,7 @@ import {
   type SheetSkipReason,
   type SkippedSheet,
 } from '../../../shared/schemas/sheets';
-import { formatSecretGroups } from '../../core/otp/secret';
+import { groupSecret } from '../../../shared/format';
 import type { FactorRow, UserRow } from '../../store/index';
 import type { Actor, ServiceContext } from '../context';
 import { insertPendingOtpFactor, MAX_FACTORS_PER_USER, requireMethodEnabled } from '../factors';
@@ -123,7 +123,7 @@ export function sheetDataOf(issue: SheetIssue, paper: Paper): SheetData {
     username: issue.username,
     displayName: issue.displayName,
     otpauthUri: issue.otpauthUri,
-    secretGroups: formatSecretGroups(issue.secret),
+    secretGroups: groupSecret(issue.secret),
     issuedAt: issue.issuedAt,
     expiresAt: issue.expiresAt,
     paper,

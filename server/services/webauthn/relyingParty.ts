@@ -1,5 +1,6 @@
 import { TesseraError } from '../../../shared/errors';
-import { isIpLiteral, type WebauthnRpConfig, type WebauthnRpInput } from '../../../shared/schemas/webauthn';
+import { isIpLiteral } from '../../../shared/format';
+import type { WebauthnRpConfig, WebauthnRpInput } from '../../../shared/schemas/webauthn';
 import type { WebauthnRpRow } from '../../store/index';
 import type { Actor, ServiceContext } from '../context';
 import { iso } from '../views';

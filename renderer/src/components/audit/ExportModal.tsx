@@ -2,7 +2,8 @@ import { Alert, Button, Group, Modal, Progress, Stack, Text } from '@mantine/cor
 import { useEffect, useRef, useState } from 'react';
 import type { AuditView } from './auditUrl';
 import { hasFilters } from './auditUrl';
-import { exportUrl, formatBytes, runExport, saveBlob, type ExportFormat, type ExportProgress, type ExportResult } from './exportStream';
+import { formatBytes } from '../../lib/format';
+import { exportUrl, runExport, saveBlob, type ExportFormat, type ExportProgress, type ExportResult } from './exportStream';
 
 type State =
   | { phase: 'running'; progress: ExportProgress }

@@ -1,10 +1,6 @@
 import { ActionIcon, Code, CopyButton, Group, Tooltip } from '@mantine/core';
+import { groupSecret } from '../../lib/format';
 import './common.css';
-
-/** "JBSW Y3DP EHPK 3PXP": the Base32 secret in groups of four, for typing into an app by hand. */
-export function groupSecret(secret: string): string {
-  return (secret.replace(/\s+/g, '').match(/.{1,4}/g) ?? []).join(' ');
-}
 
 /** The secret for manual entry, grouped, with a copy button (copies it without spaces). */
 export function OtpSecret({ secret }: { secret: string }) {
