@@ -10,3 +10,5 @@ export const EXPORT_TOTAL_HEADER = 'x-tessera-total';
 /** On an issued enrollment sheet: the new pending factor and when it expires. */
 export const SHEET_FACTOR_ID_HEADER = 'x-tessera-factor-id';
 export const SHEET_EXPIRES_AT_HEADER = 'x-tessera-expires-at';
+/** The desktop shell's per-launch secret: its main process adds it to the console window's requests (server/api/security.ts). */
+export const LAUNCH_SECRET_HEADER = 'x-tessera-launch';

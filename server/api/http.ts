@@ -20,7 +20,8 @@ import { registerAuditExportRoute } from './console/auditExportRoute';
 import { registerImportRoutes } from './console/importRoutes';
 import { registerSheetRoutes } from './console/sheetRoutes';
 import { JobRegistry } from './console/jobs';
-import { CSRF_HEADER, isCrossSite, sessionOf, setSessionCookie } from './console/session';
+import { readConsoleRequest } from './console/consoleAuth';
+import { setSessionCookie } from './console/session';
 
 /** Request bodies over this are refused with 413 before they are parsed. */
 export const BODY_LIMIT = 64 * 1024;
@@ -149,11 +150,9 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
       responseMeta: retryAfterHeaders,
       createContext: ({ req, res }: CreateFastifyContextOptions) =>
         createContextInner(services, {
-          ip: req.ip,
+          ...readConsoleRequest(services, req),
           userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null,
-          session: sessionOf(services, req),
           origin: typeof req.headers.host === 'string' ? `${req.protocol}://${req.headers.host.toLowerCase()}` : null,
-          sameOriginRequest: req.headers[CSRF_HEADER] === '1' && !isCrossSite(req),
           setSession: (id) => setSessionCookie(res, req, id),
           jobs,
         }),

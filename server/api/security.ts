@@ -65,8 +65,8 @@ export function applySecurityHeaders(reply: FastifyReply): void {
   if (type.startsWith('text/html')) reply.header('content-security-policy', CONSOLE_CSP);
 }
 
-/** The header the desktop app's main process adds to every request of its console window. */
-export const LAUNCH_SECRET_HEADER = 'x-tessera-launch';
+/** The header the desktop app's main process adds to every request of its console window (spelled in shared/). */
+export { LAUNCH_SECRET_HEADER } from '../../shared/consoleHeaders';
 
 /**
  * Whether a request path needs the launch secret when one is set: everything

@@ -1,20 +1,17 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { TesseraError } from '../../../shared/errors';
+import { EXPORT_TOTAL_HEADER } from '../../../shared/consoleHeaders';
 import { AuditQuery } from '../../../shared/schemas/audit';
-import type { Actor, Services } from '../../services/index';
+import type { Services } from '../../services/index';
 import { startAuditExport, type ExportFormat } from '../../services/auditExport';
-import { requireRole } from './roles';
-import { CSRF_HEADER, isCrossSite, sessionOf } from './session';
+import { consoleRoute } from './consoleRoute';
 
 /** The export's query string: the audit list's filters (the same schema) plus the format. */
 export const AuditExportQuery = AuditQuery.pick({ user: true, action: true, actor: true, outcome: true, from: true, to: true })
   .extend({ format: z.enum(['csv', 'jsonl'], { error: 'format must be csv or jsonl' }) })
   .strict();
 
-/** Response header with the number of entries the export holds, sent before the first byte, for a progress bar. */
-export const TOTAL_HEADER = 'x-tessera-total';
 /** Entries read per page: the response is written a page at a time, waiting for the client between pages. */
 const PAGE_SIZE = 2000;
 
@@ -35,14 +32,9 @@ const TYPES: Record<ExportFormat, string> = {
  * and a role that may read the audit log; the export is itself audited.
  */
 export function registerAuditExportRoute(app: FastifyInstance, services: Services): void {
-  app.get('/console/audit/export', async (req, reply) => {
-    const signedIn = sessionOf(services, req);
-    if (!signedIn) throw new TesseraError('unauthorized', 'Sign in to continue');
-    if (req.headers[CSRF_HEADER] !== '1' || isCrossSite(req)) throw new TesseraError('forbidden', 'Cross-site request refused');
-    const session = requireRole(signedIn, 'audit');
+  app.get('/console/audit/export', consoleRoute(services, 'audit', ({ req, reply, actor }) => {
     const { format, ...filter } = AuditExportQuery.parse(req.query);
 
-    const actor: Actor = { kind: 'operator', id: session.operator.id, name: session.operator.username, ip: req.ip };
     const abort = new AbortController();
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) abort.abort(new Error('the client stopped the export'));
@@ -59,8 +51,8 @@ export function registerAuditExportRoute(app: FastifyInstance, services: Service
       .code(200)
       .header('content-type', TYPES[format])
       .header('content-disposition', `attachment; filename="${name}"`)
-      .header(TOTAL_HEADER, String(started.total))
+      .header(EXPORT_TOTAL_HEADER, String(started.total))
       .header('cache-control', 'no-store')
       .send(body);
-  });
+  }));
 }

@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TesseraError } from '../../../shared/errors';
 import { StartImportInput, type ImportJobResult, type ImportPreview, type ImportPreviewRow, type ImportPreviewStarted, type ImportStarted } from '../../../shared/schemas/userImport';
-import type { Actor, Services } from '../../services/index';
+import type { Services } from '../../services/index';
 import { applyUserImport, MAX_IMPORT_BYTES, planUserImportAsync, readUserCsvOffThread, type ImportPlan, type ImportRow } from '../../services/userImport';
+import { admittedOperator, consoleRoute } from './consoleRoute';
 import type { JobContext, JobRegistry } from './jobs';
-import { requireRole } from './roles';
-import { CSRF_HEADER, isCrossSite, sessionOf, type ConsoleSessionInfo } from './session';
 
 /** A previewed plan waits this long for its Start. */
 export const PLAN_TTL_MS = 30 * 60_000;
@@ -58,15 +57,6 @@ interface HeldPlan {
   expiresAt: number;
 }
 
-/**
- * An admin-only mutation from the console: the CSRF header, not cross-site,
- * then the one role check (requireRole) — the same order as the tRPC builders.
- */
-function consoleAdmin(services: Services, req: FastifyRequest): ConsoleSessionInfo {
-  if (req.headers[CSRF_HEADER] !== '1' || isCrossSite(req)) throw new TesseraError('forbidden', 'Cross-site request refused');
-  return requireRole(sessionOf(services, req), 'admin');
-}
-
 function previewRows(plan: ImportPlan, byRow: Map<number, ImportRow>): { rows: ImportPreviewRow[]; truncated: boolean } {
   const raw = (row: number) => byRow.get(row);
   const text = (v: string | undefined) => (v === undefined || v.trim() === '' ? null : v);
@@ -112,18 +102,15 @@ export function registerImportRoutes(app: FastifyInstance, services: Services, j
   void app.register(async (scope) => {
     scope.addContentTypeParser('text/csv', { parseAs: 'buffer', bodyLimit: MAX_IMPORT_BYTES }, (_req, body, done) => done(null, body));
 
-    // Who may upload, and what, is settled before a byte of the (up to 50 MB) body is read.
-    const sessions = new WeakMap<FastifyRequest, ConsoleSessionInfo>();
-    const admitCsv = async (req: FastifyRequest) => {
-      sessions.set(req, consoleAdmin(services, req));
+    // Who may upload (consoleRoute's admission, first), and what, is settled before a byte of the (up to 50 MB) body is read.
+    const csvOnly = async (req: FastifyRequest) => {
       const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       if (type !== 'text/csv') throw new TesseraError('unsupported_media_type', 'Send the file as text/csv');
     };
 
     // Refused before the body is read as well as after: a second upload by the same operator is not even received.
-    const admitPreview = async (req: FastifyRequest) => {
-      await admitCsv(req);
-      slots.check(sessions.get(req)!.operator.id);
+    const slotFree = async (req: FastifyRequest) => {
+      slots.check(admittedOperator(req).session.operator.id);
     };
 
     /** Reads (worker thread) and checks (in slices) the file, holds the plan, and answers the preview. */
@@ -152,8 +139,7 @@ export function registerImportRoutes(app: FastifyInstance, services: Services, j
       };
     };
 
-    scope.post('/console/users/import/preview', { bodyLimit: MAX_IMPORT_BYTES, onRequest: admitPreview }, async (req, reply): Promise<ImportPreview | ImportPreviewStarted> => {
-      const session = sessions.get(req) ?? consoleAdmin(services, req);
+    const preview = consoleRoute(services, 'admin', async ({ req, reply, session }): Promise<ImportPreview | ImportPreviewStarted> => {
       if (!Buffer.isBuffer(req.body)) throw new TesseraError('unsupported_media_type', 'Send the file as text/csv');
       const ownerId = session.operator.id;
       const body = req.body;
@@ -186,9 +172,9 @@ export function registerImportRoutes(app: FastifyInstance, services: Services, j
         release();
       }
     });
+    scope.post('/console/users/import/preview', { bodyLimit: MAX_IMPORT_BYTES, ...preview, onRequest: [...preview.onRequest, csvOnly, slotFree] });
 
-    scope.post('/console/users/import', async (req, reply): Promise<ImportStarted> => {
-      const session = consoleAdmin(services, req);
+    scope.post('/console/users/import', consoleRoute(services, 'admin', async ({ req, reply, session, actor }): Promise<ImportStarted> => {
       const parsed = StartImportInput.safeParse(req.body);
       if (!parsed.success) throw new TesseraError('bad_request', 'Send {"planId"} from the preview', { fields: [{ path: 'planId', message: parsed.error.issues[0]!.message }] });
       const now = services.clock();
@@ -198,7 +184,6 @@ export function registerImportRoutes(app: FastifyInstance, services: Services, j
       }
       plans.delete(parsed.data.planId);
       const { plan } = held;
-      const actor: Actor = { kind: 'operator', id: session.operator.id, name: session.operator.username, ip: req.ip };
       const job = jobs.start<ImportJobResult>('users.import', session.operator.id, plan.create.length, async (ctx) => {
         const r = await applyUserImport(services, plan, actor, {
           signal: ctx.signal,
@@ -208,6 +193,6 @@ export function registerImportRoutes(app: FastifyInstance, services: Services, j
       });
       reply.code(202);
       return { jobId: job.id, total: plan.create.length };
-    });
+    }));
   });
 }

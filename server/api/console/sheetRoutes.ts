@@ -3,17 +3,16 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { SHEET_EXPIRES_AT_HEADER, SHEET_FACTOR_ID_HEADER } from '../../../shared/consoleHeaders';
 import { TesseraError } from '../../../shared/errors';
 import { Username } from '../../../shared/schemas/text';
 import { MAX_SHEET_CSV_BYTES, SheetBatchInput, SingleSheetInput, type SheetBatchResult, type SheetBatchStarted, type SheetPlan } from '../../../shared/schemas/sheets';
-import type { Actor, Services } from '../../services/index';
+import type { Services } from '../../services/index';
 import { issueSheetFactor, planSheets, singleSheetDocument, writeSheetBatch } from '../../services/sheets/enrollmentSheets';
+import { consoleRoute } from './consoleRoute';
 import type { JobRegistry } from './jobs';
-import { requireRole, type RoleSet } from './roles';
-import { CSRF_HEADER, isCrossSite, sessionOf, type ConsoleSessionInfo } from './session';
 
 /** A finished batch's PDF stays on the server this long for its download, then it is deleted. */
 export const SHEET_FILE_KEEP_MS = 30 * 60_000;
@@ -24,18 +23,6 @@ export const SHEETS_TMP_PREFIX = 'tessera-sheets-';
 
 const JobParams = z.object({ id: z.string().uuid() }).strict();
 const UserParams = z.object({ username: Username }).strict();
-
-/** A console mutation: CSRF header, not cross-site, then the one role check — the order of the tRPC builders. */
-function consoleMutation(services: Services, req: FastifyRequest, set: RoleSet): ConsoleSessionInfo {
-  const signedIn = sessionOf(services, req);
-  if (!signedIn) throw new TesseraError('unauthorized', 'Sign in to continue');
-  if (req.headers[CSRF_HEADER] !== '1' || isCrossSite(req)) throw new TesseraError('forbidden', 'Cross-site request refused');
-  return requireRole(signedIn, set);
-}
-
-function actorOf(session: ConsoleSessionInfo, req: FastifyRequest): Actor {
-  return { kind: 'operator', id: session.operator.id, name: session.operator.username, ip: req.ip };
-}
 
 /** A file name any browser and file system takes: the username's safe characters. */
 function fileSafe(text: string): string {
@@ -125,18 +112,16 @@ export function registerSheetRoutes(app: FastifyInstance, services: Services, jo
     for (const id of [...files.keys()]) forget(id);
   });
 
-  app.post('/console/users/:username/sheet', async (req, reply) => {
-    const session = consoleMutation(services, req, 'helpdesk');
+  app.post('/console/users/:username/sheet', consoleRoute(services, 'helpdesk', ({ req, reply, actor }) => {
     const { username } = UserParams.parse(req.params);
     const { paper } = SingleSheetInput.parse(req.body ?? {});
-    const issue = issueSheetFactor(services, username, actorOf(session, req), { paper });
+    const issue = issueSheetFactor(services, username, actor, { paper });
     const doc = singleSheetDocument(issue, paper);
     reply.header(SHEET_FACTOR_ID_HEADER, issue.factorId).header(SHEET_EXPIRES_AT_HEADER, issue.expiresAt.toISOString());
     return sendPdf(reply, doc, 'inline', `enrollment-sheet-${fileSafe(issue.username)}.pdf`);
-  });
+  }));
 
-  app.post('/console/sheets/batch', { bodyLimit: BATCH_BODY_LIMIT }, async (req, reply): Promise<SheetPlan | SheetBatchStarted> => {
-    const session = consoleMutation(services, req, 'admin');
+  app.post('/console/sheets/batch', { bodyLimit: BATCH_BODY_LIMIT, ...consoleRoute(services, 'admin', async ({ req, reply, session, actor }): Promise<SheetPlan | SheetBatchStarted> => {
     const input = SheetBatchInput.parse(req.body);
     const plan = await planSheets(services, input.selection, { reissuePending: input.reissuePending });
     if (input.dryRun) return plan;
@@ -156,7 +141,6 @@ export function registerSheetRoutes(app: FastifyInstance, services: Services, jo
     // writeSheetBatch reports write errors while it runs; after a cancel the stream is destroyed with writes queued, and that late error means nothing.
     out.on('error', () => undefined);
     const batchId = randomUUID();
-    const actor = actorOf(session, req);
     const stamp = new Date(services.clock()).toISOString().slice(0, 10);
     const held: HeldFile = { dir, file, name: `enrollment-sheets-${stamp}-${plan.sheets.length}.pdf`, ownerId: session.operator.id };
     let jobId = '';
@@ -198,13 +182,10 @@ export function registerSheetRoutes(app: FastifyInstance, services: Services, jo
 
     reply.code(202);
     return { jobId: job.id, batchId, total: plan.sheets.length, skippedTotal: plan.skippedTotal, notIncluded: plan.notIncluded };
-  });
+  }) });
 
-  app.get('/console/jobs/:id/sheets.pdf', async (req, reply) => {
-    const signedIn = sessionOf(services, req);
-    if (!signedIn) throw new TesseraError('unauthorized', 'Sign in to continue');
-    if (isCrossSite(req)) throw new TesseraError('forbidden', 'Cross-site request refused');
-    const session = requireRole(signedIn, 'admin');
+  // A plain link may start the download: it changes nothing and only the owner gets the file.
+  app.get('/console/jobs/:id/sheets.pdf', consoleRoute(services, 'admin', ({ req, reply, session }) => {
     const { id } = JobParams.parse(req.params);
     const status = jobs.get<SheetBatchResult>(id, session.operator.id);
     if (status.kind !== 'sheets.batch') throw new TesseraError('not_found', 'That job made no enrollment sheets');
@@ -218,5 +199,5 @@ export function registerSheetRoutes(app: FastifyInstance, services: Services, jo
     const size = fs.statSync(held.file).size;
     reply.header('content-length', String(size));
     return sendPdf(reply, fs.createReadStream(held.file), 'attachment', held.name);
-  });
+  }, { csrf: 'sameSite' }));
 }

@@ -1,24 +1,20 @@
 import type { Services } from '../../services/index';
-import type { ConsoleSessionInfo } from '../console/session';
+import type { ConsoleRequest } from '../console/consoleAuth';
 import { JobRegistry } from '../console/jobs';
 
 /**
  * What every tRPC procedure sees. Built apart from HTTP (createContextInner)
  * so routers are tested with createCaller without a server.
  */
-export interface TrpcContext {
+export interface TrpcContext extends ConsoleRequest {
   services: Services;
-  ip: string | null;
   userAgent: string | null;
-  session: ConsoleSessionInfo | null;
   /**
    * The origin the console was reached at (`http://localhost:8787`), from the
    * request's scheme and its Host header (already checked against the names
    * this server answers to). The console's WebAuthn relying party follows it.
    */
   origin: string | null;
-  /** True when the request carries the console's CSRF header and is not cross-site. */
-  sameOriginRequest: boolean;
   /** Sets or clears (null) the session cookie on the response. */
   setSession: (sessionId: string | null) => void;
   /** Long-running console work (imports, batch sheets) with progress and cancel. */
@@ -33,6 +29,7 @@ export function createContextInner(services: Services, extra: Partial<Omit<TrpcC
     session: extra.session ?? null,
     origin: extra.origin ?? null,
     sameOriginRequest: extra.sameOriginRequest ?? true,
+    crossSite: extra.crossSite ?? false,
     setSession: extra.setSession ?? (() => undefined),
     jobs: extra.jobs ?? new JobRegistry(),
   };

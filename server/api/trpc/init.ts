@@ -1,8 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { TesseraError } from '../../../shared/errors';
-import type { Actor } from '../../services/index';
-import { requireRole, ROLE_SETS, type RoleSet } from '../console/roles';
-import type { ConsoleSessionInfo } from '../console/session';
+import { checkCsrf, operatorFor } from '../console/consoleAuth';
+import { ROLE_SETS, type RoleSet } from '../console/roles';
 import type { TrpcContext } from './context';
 import { consoleError, type ConsoleErrorData } from './errorFormat';
 
@@ -38,28 +37,17 @@ const errorMapping = t.middleware(async ({ next }) => {
   return result;
 });
 
-/** Mutations need the console's custom header and must not come from another site (CSRF). */
+/** Mutations need the console's custom header and must not come from another site (CSRF); the console routes use the same check. */
 const csrfGuard = t.middleware(({ ctx, type, next }) => {
-  if (type === 'mutation' && !ctx.sameOriginRequest) {
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'Cross-site request refused', cause: new TesseraError('forbidden', 'Cross-site request refused') });
-  }
+  checkCsrf(ctx, type === 'mutation' ? 'header' : 'none');
   return next();
 });
 
 const base = t.procedure.use(errorMapping).use(csrfGuard);
 
-export interface OperatorContext {
-  session: ConsoleSessionInfo;
-  actor: Actor;
-}
-
 /** A procedure any of the roles in `set` may call; everyone else gets 401 or 403 before the handler runs. */
 function procedureFor(set: RoleSet) {
-  return base.meta({ roles: set }).use(({ ctx, next }) => {
-    const session = requireRole(ctx.session, set);
-    const actor: Actor = { kind: 'operator', id: session.operator.id, name: session.operator.username, ip: ctx.ip };
-    return next({ ctx: { ...ctx, session, actor } });
-  });
+  return base.meta({ roles: set }).use(({ ctx, next }) => next({ ctx: { ...ctx, ...operatorFor(ctx, set) } }));
 }
 
 export const router = t.router;
