@@ -25,6 +25,8 @@ export interface ConsoleFetchInit {
   signal?: AbortSignal | undefined;
   /** What to say when the server answers 413 (each route has its own limit). */
   tooLarge?: string;
+  /** What to say for a failure the server did not explain. Default "The server answered <status>". */
+  failed?: (status: number) => string;
   /** Extra request headers (e.g. `prefer: respond-async`). */
   headers?: Record<string, string>;
 }
@@ -55,7 +57,7 @@ export async function consoleFetch(path: string, init: ConsoleFetchInit = {}): P
   }
   if (!res.ok) {
     const error = ((await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null)?.error;
-    const message = error?.message ?? (res.status === 413 && init.tooLarge ? init.tooLarge : `The server answered ${res.status}`);
+    const message = error?.message ?? (res.status === 413 && init.tooLarge ? init.tooLarge : (init.failed?.(res.status) ?? `The server answered ${res.status}`));
     throw new ConsoleRequestError(message, res.status, error?.code ?? null);
   }
   return res;

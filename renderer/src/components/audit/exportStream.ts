@@ -1,3 +1,5 @@
+import { EXPORT_TOTAL_HEADER } from '../../../../shared/consoleHeaders';
+import { consoleFetch, ConsoleRequestError } from '../../api/consoleFetch';
 import type { AuditView } from './auditUrl';
 import { filtersOf } from './auditUrl';
 
@@ -61,24 +63,17 @@ function fileNameFrom(disposition: string | null, format: ExportFormat): string 
   return m?.[1] ?? `tessera-audit.${format}`;
 }
 
+const exportFailed = (status: number) => `The export failed (HTTP ${status})`;
+
 /**
- * Fetches the export and reads it as it streams, reporting progress (at most
- * every 100 ms), until it ends or `signal` aborts. Same-origin with the
- * session cookie and the console's CSRF header.
+ * Fetches the export (consoleFetch: same origin, the session cookie, the
+ * console's CSRF header) and reads it as it streams, reporting progress (at
+ * most every 100 ms), until it ends or `signal` aborts.
  */
 export async function runExport(url: string, format: ExportFormat, signal: AbortSignal, onProgress: (p: ExportProgress) => void): Promise<ExportResult> {
-  let res: Response;
-  try {
-    res = await fetch(url, { headers: { 'x-tessera-csrf': '1' }, credentials: 'same-origin', signal });
-  } catch (err) {
-    if (signal.aborted) throw err;
-    throw new Error('Tessera did not answer; check that the server is running');
-  }
-  if (!res.ok || !res.body) {
-    const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-    throw new Error(body?.error?.message ?? `The export failed (HTTP ${res.status})`);
-  }
-  const totalHeader = res.headers.get('x-tessera-total');
+  const res = await consoleFetch(url, { signal, failed: exportFailed });
+  if (!res.body) throw new ConsoleRequestError(exportFailed(res.status), res.status, null);
+  const totalHeader = res.headers.get(EXPORT_TOTAL_HEADER);
   const total = totalHeader !== null && /^\d+$/.test(totalHeader) ? Number(totalHeader) : null;
   const counter = new RecordCounter(format);
   const chunks: Uint8Array<ArrayBuffer>[] = [];
