@@ -6,6 +6,7 @@ import { setSqliteNativeBinding } from './store/db';
 import { createServices, SYSTEM_ACTOR, type Clock, type Services } from './services/index';
 import { expirePendingFactors } from './services/factors';
 import { sweepExpiredChallenges } from './services/webauthn/sweep';
+import { purgeSessions } from './services/operatorAuth/index';
 import { issueSetupToken } from './services/setup';
 import { buildHttpServer } from './api/http';
 import { resolveHttpLimits, type HttpLimits } from './api/httpLimits';
@@ -112,7 +113,7 @@ export async function startTessera(opts: TesseraOptions): Promise<RunningTessera
     try {
       expirePendingFactors(services, SYSTEM_ACTOR);
       sweepExpiredChallenges(services, SYSTEM_ACTOR);
-      services.operatorAuth.purgeSessions();
+      purgeSessions(services);
     } catch (err) {
       app.log.error({ err }, 'expiring pending factors failed');
     }

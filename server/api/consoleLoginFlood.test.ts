@@ -6,6 +6,7 @@ import { SYSTEM_ACTOR } from '../services/index';
 import { createOperator } from '../services/operatorAccounts';
 import { scryptWatch } from '../testing/scryptWatch';
 import { startTestServer, type TestServer } from '../testing/harness';
+import { operatorAuth } from '../services/index';
 
 vi.mock('node:crypto', async (real) => (await import('../testing/scryptWatch')).watchedCrypto(await real()));
 
@@ -37,7 +38,7 @@ const httpLogin = (username: string, password: string) =>
 /** 48 sign-ins with random names from 48 addresses, all at once; each settles to its status. */
 function flood(onChecked?: () => void): Promise<number>[] {
   return Array.from({ length: FLOOD }, () =>
-    srv.services.operatorAuth.login({ username: randomName(), password: 'guess' }, anotherAddress()).then(
+    operatorAuth.login(srv.services, { username: randomName(), password: 'guess' }, anotherAddress()).then(
       () => 200,
       (err: unknown) => {
         if (!(err instanceof TesseraError)) throw err;
@@ -98,14 +99,14 @@ describe(`${FLOOD} sign-ins at once from ${FLOOD} addresses`, () => {
     expect(statuses.filter((s) => s === 429)).toHaveLength(FLOOD - checked);
     expect(scryptWatch.password.started).toBe(checked);
     expect(scryptWatch.password.peak).toBeLessThanOrEqual(PASSWORD_HASH_CONCURRENCY);
-    const after = await srv.services.operatorAuth.login({ username: randomName(), password: 'guess' }, anotherAddress()).catch((e: unknown) => e);
+    const after = await operatorAuth.login(srv.services, { username: randomName(), password: 'guess' }, anotherAddress()).catch((e: unknown) => e);
     expect(after).toBeInstanceOf(TesseraError); // nothing in flight now: an ordinary 401
     expect((after as TesseraError).status).toBe(401);
   });
 
   it('a refused one says why and when, in the API error shape', async () => {
     const all = flood();
-    const busy = srv.services.operatorAuth.login({ username: randomName(), password: 'guess' }, anotherAddress()).catch((e: unknown) => e);
+    const busy = operatorAuth.login(srv.services, { username: randomName(), password: 'guess' }, anotherAddress()).catch((e: unknown) => e);
     const err = (await busy) as TesseraError;
     await Promise.all(all);
     expect(err).toBeInstanceOf(TesseraError);

@@ -6,6 +6,7 @@ import { createOperator } from '../services/operatorAccounts';
 import type { RequestMeta } from '../services/operatorAuth';
 import { scryptWatch } from '../testing/scryptWatch';
 import { startTestServer, type TestServer } from '../testing/harness';
+import { operatorAuth } from '../services/index';
 
 vi.mock('node:crypto', async (real) => (await import('../testing/scryptWatch')).watchedCrypto(await real()));
 
@@ -46,7 +47,7 @@ async function answerOf(p: Promise<unknown>): Promise<Answer> {
 }
 
 const loginBurst = (username: string) =>
-  Promise.all(Array.from({ length: BURST }, (_, i) => answerOf(srv.services.operatorAuth.login({ username, password: `wrong password number ${i}` }, anotherAddress()))));
+  Promise.all(Array.from({ length: BURST }, (_, i) => answerOf(operatorAuth.login(srv.services, { username, password: `wrong password number ${i}` }, anotherAddress()))));
 
 /** The answers of a burst as a comparable multiset. */
 const tally = (answers: Answer[]) => {
@@ -66,10 +67,10 @@ beforeAll(async () => {
     await createOperator(srv.services, { username, role: 'admin', password: PASSWORD }, SYSTEM_ACTOR);
   }
   // ruby signs in once and enrolls her code: re-authentication is for active operators.
-  const step = await srv.services.operatorAuth.login({ username: 'ruby', password: PASSWORD }, anotherAddress());
+  const step = await operatorAuth.login(srv.services, { username: 'ruby', password: PASSWORD }, anotherAddress());
   if (step.next !== 'enroll') throw new Error('expected enrollment');
   const code = generateTotp({ secret: base32Decode(step.secret), algorithm: 'SHA1', digits: 6, period: 30 }, Math.floor(srv.clock.now() / 1000));
-  srv.services.operatorAuth.completeEnrollment({ ticket: step.ticket, code }, anotherAddress());
+  operatorAuth.completeEnrollment(srv.services, { ticket: step.ticket, code }, anotherAddress());
 });
 afterAll(async () => {
   await srv?.close();
@@ -95,8 +96,8 @@ describe('console sign-in under bursts of concurrent wrong passwords', () => {
     expect(isLocked(operatorRow('opal'))).toBe(true);
     // Locked: a burst with the right password among wrong ones is refused unchecked.
     const locked = await Promise.all([
-      answerOf(srv.services.operatorAuth.login({ username: 'opal', password: PASSWORD }, anotherAddress())),
-      ...Array.from({ length: 20 }, () => answerOf(srv.services.operatorAuth.login({ username: 'opal', password: 'wrong again' }, anotherAddress()))),
+      answerOf(operatorAuth.login(srv.services, { username: 'opal', password: PASSWORD }, anotherAddress())),
+      ...Array.from({ length: 20 }, () => answerOf(operatorAuth.login(srv.services, { username: 'opal', password: 'wrong again' }, anotherAddress()))),
     ]);
     expect(locked.every((a) => a.status === 429)).toBe(true);
     expect(operatorRow('opal').failures).toBe(10);
@@ -127,7 +128,7 @@ describe('console sign-in under bursts of concurrent wrong passwords', () => {
     let checked = 0;
     for (let round = 0; round < 12; round++) {
       const answers = await Promise.all(
-        Array.from({ length: BURST }, (_, i) => answerOf(srv.services.operatorAuth.reauthenticate(ruby.id, { password: `not my password ${i}` }, anotherAddress()))),
+        Array.from({ length: BURST }, (_, i) => answerOf(operatorAuth.reauthenticate(srv.services, ruby.id, { password: `not my password ${i}` }, anotherAddress()))),
       );
       const wrong = answers.filter((a) => a.status === 400);
       checked += wrong.length;

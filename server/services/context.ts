@@ -2,6 +2,7 @@ import type { Store } from '../store/index';
 import type { Keyring } from './keyring';
 import type { SettingsService } from './settings';
 import type { AuditLog } from './auditLog';
+import type { OperatorSignIn } from './operatorAuth/state';
 
 /** Who asked for a change: recorded in every audit entry. */
 export interface Actor {
@@ -23,4 +24,6 @@ export interface ServiceContext {
   clock: Clock;
   settings: SettingsService;
   audit: AuditLog;
+  /** Operator sign-in's in-memory state: open tickets, the per-address allowance, one password check per name. */
+  operatorSignIn: OperatorSignIn;
 }

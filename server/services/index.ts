@@ -4,7 +4,7 @@ import type { Clock, ServiceContext } from './context';
 import { Keyring } from './keyring';
 import { SettingsService } from './settings';
 import { Verifier } from './verify';
-import { OperatorAuth } from './operatorAuth';
+import { OperatorSignIn } from './operatorAuth/index';
 import { FileAnchorStore, type AnchorStore } from './auditAnchor';
 import { auditAnchorPath } from '../runtime/dataDir';
 
@@ -19,14 +19,13 @@ export * as recoveryCodes from './recoveryCodes';
 export * as apiKeys from './apiKeys';
 export * as setup from './setup';
 export { updateSettings } from './settings';
-export { OperatorAuth } from './operatorAuth';
+export * as operatorAuth from './operatorAuth/index';
 export * as operatorAccounts from './operatorAccounts';
 export * as sheets from './sheets/enrollmentSheets';
 export * as webauthn from './webauthn/index';
 
 export interface Services extends ServiceContext {
   verifier: Verifier;
-  operatorAuth: OperatorAuth;
 }
 
 export interface ServicesOptions {
@@ -45,6 +44,6 @@ export function createServices(store: Store, masterKey: Buffer, clock: Clock = D
   const file = store.db.path;
   const anchor = opts.anchor !== undefined ? opts.anchor : file === '' || file === ':memory:' ? null : new FileAnchorStore(auditAnchorPath(file));
   const audit = new AuditLog(store, keyring, clock, { anchor });
-  const ctx: ServiceContext = { store, keyring, clock, settings, audit };
-  return { ...ctx, verifier: new Verifier(ctx), operatorAuth: new OperatorAuth(ctx) };
+  const ctx: ServiceContext = { store, keyring, clock, settings, audit, operatorSignIn: new OperatorSignIn() };
+  return { ...ctx, verifier: new Verifier(ctx) };
 }

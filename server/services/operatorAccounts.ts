@@ -8,7 +8,19 @@ import type { OperatorRow } from '../store/index';
 import type { Actor, ServiceContext } from './context';
 import { passwordLane } from './hashLanes';
 import { newOperatorNameProblem } from './operatorNames';
-import { toOperatorView } from './operatorAuth';
+import { iso } from './wireViews';
+
+/** An operator as the console sees it (no hash, no seed). */
+export function toOperatorView(op: OperatorRow): OperatorView {
+  return {
+    id: op.id,
+    username: op.username,
+    displayName: op.display_name,
+    role: op.role,
+    status: op.status,
+    createdAt: iso(op.created_at)!,
+  };
+}
 
 export function listOperators(ctx: ServiceContext): OperatorView[] {
   return ctx.store.operators.list().map(toOperatorView);

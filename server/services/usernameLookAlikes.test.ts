@@ -14,6 +14,7 @@ import { SYSTEM_ACTOR } from './index';
 import { createOperator } from './operatorAccounts';
 import { applyUserImport, planUserImport } from './userImport';
 import { createUser, deleteUser } from './users';
+import { operatorAuth } from './index';
 
 /**
  * Look-alike usernames (finding 10): "аlice" with a Cyrillic "а" beside an
@@ -30,10 +31,10 @@ let cookie: string;
 beforeAll(async () => {
   srv = await startTestServer();
   await createOperator(srv.services, { username: 'op-admin', role: 'admin', password: 'a long enough password' }, SYSTEM_ACTOR);
-  const step = await srv.services.operatorAuth.login({ username: 'op-admin', password: 'a long enough password' }, { ip: null, userAgent: null });
+  const step = await operatorAuth.login(srv.services, { username: 'op-admin', password: 'a long enough password' }, { ip: null, userAgent: null });
   if (step.next !== 'enroll') throw new Error('expected enroll');
   const code = generateTotp({ secret: base32Decode(step.secret), algorithm: 'SHA1', digits: 6, period: 30 }, Math.floor(srv.clock.now() / 1000));
-  cookie = `tessera_session=${srv.services.operatorAuth.completeEnrollment({ ticket: step.ticket, code }, { ip: null, userAgent: null }).sessionId}`;
+  cookie = `tessera_session=${operatorAuth.completeEnrollment(srv.services, { ticket: step.ticket, code }, { ip: null, userAgent: null }).sessionId}`;
   for (const u of ['alice', 'ace', 'bob']) await srv.createUser(u);
 });
 afterAll(async () => {

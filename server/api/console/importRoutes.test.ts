@@ -8,6 +8,7 @@ import type { OperatorRole } from '../../../shared/schemas/operators';
 import type { ImportPreview } from '../../../shared/schemas/userImport';
 import { planUserImport, readUserCsv } from '../../services/userImport';
 import { PREVIEW_ROW_LIMIT } from './importRoutes';
+import { operatorAuth } from '../../services/index';
 
 let srv: TestServer;
 const cookies = new Map<OperatorRole, string>();
@@ -16,10 +17,10 @@ const cookies = new Map<OperatorRole, string>();
 async function sessionOf(role: OperatorRole): Promise<string> {
   const username = `op-${role}`;
   await createOperator(srv.services, { username, role, password: 'a long enough password' }, SYSTEM_ACTOR);
-  const step = await srv.services.operatorAuth.login({ username, password: 'a long enough password' }, { ip: null, userAgent: null });
+  const step = await operatorAuth.login(srv.services, { username, password: 'a long enough password' }, { ip: null, userAgent: null });
   if (step.next !== 'enroll') throw new Error('expected enroll');
   const code = generateTotp({ secret: base32Decode(step.secret), algorithm: 'SHA1', digits: 6, period: 30 }, Math.floor(srv.clock.now() / 1000));
-  const s = srv.services.operatorAuth.completeEnrollment({ ticket: step.ticket, code }, { ip: null, userAgent: null });
+  const s = operatorAuth.completeEnrollment(srv.services, { ticket: step.ticket, code }, { ip: null, userAgent: null });
   return `tessera_session=${s.sessionId}`;
 }
 

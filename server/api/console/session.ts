@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OperatorRow } from '../../store/index';
 import type { Services } from '../../services/index';
-import { SESSION_ABSOLUTE_MS } from '../../services/operatorAuth';
+import { authenticateSession, SESSION_ABSOLUTE_MS } from '../../services/operatorAuth/index';
 
 export const SESSION_COOKIE = 'tessera_session';
 /** Mutations must carry this header: a cross-site form or image cannot set it. */
@@ -36,7 +36,7 @@ export function sessionCookie(value: string, opts: { secure: boolean; clear?: bo
 export function sessionOf(services: Services, req: FastifyRequest): ConsoleSessionInfo | null {
   const id = readCookie(req, SESSION_COOKIE);
   if (!id) return null;
-  const auth = services.operatorAuth.authenticate(id);
+  const auth = authenticateSession(services, id);
   return auth ? { id, operator: auth.operator } : null;
 }
 

@@ -12,6 +12,7 @@ import { startTestServer, type TestServer } from '../../testing/harness';
 import { decodePdfQrCodes, missingPdfTools } from '../../testing/pdfQr';
 import type { JobStatus } from './jobs';
 import { SHEET_FILE_KEEP_MS, SHEETS_TMP_PREFIX, sweepStaleSheetFiles } from './sheetRoutes';
+import { operatorAuth } from '../../services/index';
 
 const tools = missingPdfTools();
 let srv: TestServer;
@@ -21,10 +22,10 @@ const cookies = new Map<OperatorRole | 'admin2', string>();
 /** An operator of `role`, signed in through the real services: the session cookie header. */
 async function signIn(username: string, role: OperatorRole): Promise<string> {
   await createOperator(srv.services, { username, role, password: 'a long enough password' }, SYSTEM_ACTOR);
-  const step = await srv.services.operatorAuth.login({ username, password: 'a long enough password' }, { ip: null, userAgent: null });
+  const step = await operatorAuth.login(srv.services, { username, password: 'a long enough password' }, { ip: null, userAgent: null });
   if (step.next !== 'enroll') throw new Error('expected enroll');
   const code = generateTotp({ secret: base32Decode(step.secret), algorithm: 'SHA1', digits: 6, period: 30 }, Math.floor(srv.clock.now() / 1000));
-  const s = srv.services.operatorAuth.completeEnrollment({ ticket: step.ticket, code }, { ip: null, userAgent: null });
+  const s = operatorAuth.completeEnrollment(srv.services, { ticket: step.ticket, code }, { ip: null, userAgent: null });
   return `tessera_session=${s.sessionId}`;
 }
 
@@ -241,10 +242,10 @@ describe('a batch', () => {
       await mine.createUser('close-1');
       const cookie = await (async () => {
         await createOperator(mine.services, { username: 'closer', role: 'admin', password: 'a long enough password' }, SYSTEM_ACTOR);
-        const step = await mine.services.operatorAuth.login({ username: 'closer', password: 'a long enough password' }, { ip: null, userAgent: null });
+        const step = await operatorAuth.login(mine.services, { username: 'closer', password: 'a long enough password' }, { ip: null, userAgent: null });
         if (step.next !== 'enroll') throw new Error('expected enroll');
         const code = generateTotp({ secret: base32Decode(step.secret), algorithm: 'SHA1', digits: 6, period: 30 }, Math.floor(mine.clock.now() / 1000));
-        return `tessera_session=${mine.services.operatorAuth.completeEnrollment({ ticket: step.ticket, code }, { ip: null, userAgent: null }).sessionId}`;
+        return `tessera_session=${operatorAuth.completeEnrollment(mine.services, { ticket: step.ticket, code }, { ip: null, userAgent: null }).sessionId}`;
       })();
       const before = sheetTempDirs();
       const r = await mine.call('POST', '/console/sheets/batch', { body: { selection: { kind: 'search', query: 'close-' } }, headers: { cookie, 'x-tessera-csrf': '1' } });

@@ -14,6 +14,7 @@ import { SoftAuthenticator } from '../../testing/softAuthenticator';
 import { createContextInner } from './context';
 import { createCallerFactory } from './init';
 import { appRouter } from './router';
+import { operatorAuth } from '../../services/index';
 
 /**
  * The console's WebAuthn procedures through tRPC (createCaller, no HTTP):
@@ -63,10 +64,10 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-webauthn-console-'));
   s = openTessera({ dataDir: dir, env: {}, clock: () => now });
   await createOperator(s, { username: 'opal', role: 'admin', password: PASSWORD }, SYSTEM_ACTOR);
-  const step = await s.operatorAuth.login({ username: 'opal', password: PASSWORD }, { ip: null, userAgent: null });
+  const step = await operatorAuth.login(s, { username: 'opal', password: PASSWORD }, { ip: null, userAgent: null });
   if (step.next !== 'enroll') throw new Error('expected enrollment');
   totpSecret = step.secret;
-  s.operatorAuth.completeEnrollment({ ticket: step.ticket, code: code() }, { ip: null, userAgent: null });
+  operatorAuth.completeEnrollment(s, { ticket: step.ticket, code: code() }, { ip: null, userAgent: null });
   op = s.store.operators.findByKey('opal')!;
 });
 

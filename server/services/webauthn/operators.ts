@@ -6,8 +6,9 @@ import { authenticatorModel } from '../../../shared/webauthn/authenticatorModels
 import type { OperatorRow, WebauthnCredentialRow } from '../../store/index';
 import type { Actor, ServiceContext } from '../context';
 import { requireMethodEnabled } from '../factors';
-import type { OperatorAuth, RequestMeta } from '../operatorAuth';
-import { iso } from '../views';
+import { reauthenticate } from '../operatorAuth/reauth';
+import type { RequestMeta } from '../operatorAuth/state';
+import { iso } from '../wireViews';
 import { consumeChallenge, credentialDetails, defaultKeyLabel, freshChallenge, insertChallenge, insertCredential, modelDetails, precheck, registrationOptions, verifyRegistration } from './ceremony';
 import type { RelyingParty } from './relyingParty';
 
@@ -43,7 +44,6 @@ export function listOperatorKeys(ctx: ServiceContext, operatorId: string): Opera
 
 export async function operatorRegistrationOptions(
   ctx: ServiceContext,
-  auth: OperatorAuth,
   op: OperatorRow,
   rp: RelyingParty,
   reauth: Reauth,
@@ -53,7 +53,7 @@ export async function operatorRegistrationOptions(
   requireMethodEnabled(ctx, 'webauthn');
   const existing = ctx.store.webauthn.forOperator(op.id);
   if (existing.length >= MAX_OPERATOR_KEYS) throw new TesseraError('conflict', `You already have ${MAX_OPERATOR_KEYS} security keys; remove one first`);
-  const proof = await auth.reauthenticate(op.id, reauth, meta);
+  const proof = await reauthenticate(ctx, op.id, reauth, meta);
   const challenge = freshChallenge();
   const options = await registrationOptions({
     rp,
@@ -112,7 +112,6 @@ export async function operatorVerifyRegistration(
 /** Removes one of the operator's own keys (a flagged one too), after re-authentication. */
 export async function removeOperatorKey(
   ctx: ServiceContext,
-  auth: OperatorAuth,
   op: OperatorRow,
   id: string,
   reauth: Reauth,
@@ -121,7 +120,7 @@ export async function removeOperatorKey(
 ): Promise<{ ok: true }> {
   const key = ctx.store.webauthn.find(id);
   if (!key || key.operator_id !== op.id) throw new TesseraError('not_found', 'You have no security key with that id');
-  const proof = await auth.reauthenticate(op.id, reauth, meta);
+  const proof = await reauthenticate(ctx, op.id, reauth, meta);
   ctx.store.tx(() => {
     if (!proof.commit()) throw new TesseraError('invalid_code', 'That code was already used; wait for the next one');
     if (!ctx.store.webauthn.deleteForOperator(op.id, id)) throw new TesseraError('not_found', 'You have no security key with that id');

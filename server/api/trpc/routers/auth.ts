@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { TesseraError } from '../../../../shared/errors';
 import { CodeStepInput, LoginInput, SetupInput, Ticket, TicketInput } from '../../../../shared/schemas/operators';
 import { AuthenticationResponse } from '../../../../shared/schemas/webauthn';
-import { toOperatorView } from '../../../services/operatorAuth';
-import { webauthn } from '../../../services/index';
+import { toOperatorView } from '../../../services/operatorAccounts';
+import { operatorAuth, webauthn } from '../../../services/index';
 import { anyOperatorProcedure, publicProcedure, router } from '../init';
 import type { TrpcContext } from '../context';
 
@@ -14,38 +14,38 @@ export const authRouter = router({
   me: publicProcedure.query(({ ctx }) => (ctx.session ? { operator: toOperatorView(ctx.session.operator) } : null)),
 
   /** First run: create the first admin from the one-time setup link. */
-  setup: publicProcedure.input(SetupInput).mutation(({ ctx, input }) => ctx.services.operatorAuth.beginSetup(input, meta(ctx))),
+  setup: publicProcedure.input(SetupInput).mutation(({ ctx, input }) => operatorAuth.beginSetup(ctx.services, input, meta(ctx))),
 
   login: publicProcedure.input(LoginInput).mutation(({ ctx, input }) => {
     if (ctx.session) throw new TesseraError('conflict', 'You are already signed in');
-    return ctx.services.operatorAuth.login(input, meta(ctx));
+    return operatorAuth.login(ctx.services, input, meta(ctx));
   }),
 
   completeLogin: publicProcedure.input(CodeStepInput).mutation(({ ctx, input }) => {
-    const s = ctx.services.operatorAuth.completeLogin(input, meta(ctx));
+    const s = operatorAuth.completeLogin(ctx.services, input, meta(ctx));
     ctx.setSession(s.sessionId);
     return { operator: s.operator };
   }),
 
   completeEnrollment: publicProcedure.input(CodeStepInput).mutation(({ ctx, input }) => {
-    const s = ctx.services.operatorAuth.completeEnrollment(input, meta(ctx));
+    const s = operatorAuth.completeEnrollment(ctx.services, input, meta(ctx));
     ctx.setSession(s.sessionId);
     return { operator: s.operator };
   }),
 
   /** Step two with a security key instead of the code: options for navigator.credentials.get. */
   webauthnOptions: publicProcedure.input(TicketInput).mutation(({ ctx, input }) =>
-    ctx.services.operatorAuth.webauthnLoginOptions(input.ticket, webauthn.consoleRelyingParty(ctx.services, ctx.origin), meta(ctx)),
+    operatorAuth.webauthnLoginOptions(ctx.services, input.ticket, webauthn.consoleRelyingParty(ctx.services, ctx.origin), meta(ctx)),
   ),
 
   completeWebauthnLogin: publicProcedure.input(z.object({ ticket: Ticket, response: AuthenticationResponse }).strict()).mutation(async ({ ctx, input }) => {
-    const s = await ctx.services.operatorAuth.completeWebauthnLogin(input, webauthn.consoleRelyingParty(ctx.services, ctx.origin), meta(ctx));
+    const s = await operatorAuth.completeWebauthnLogin(ctx.services, input, webauthn.consoleRelyingParty(ctx.services, ctx.origin), meta(ctx));
     ctx.setSession(s.sessionId);
     return { operator: s.operator };
   }),
 
   logout: anyOperatorProcedure.input(z.void()).mutation(({ ctx }) => {
-    ctx.services.operatorAuth.logout(ctx.session.id, ctx.ip);
+    operatorAuth.logout(ctx.services, ctx.session.id, ctx.ip);
     ctx.setSession(null);
     return { ok: true as const };
   }),

@@ -17,7 +17,7 @@ export const profileRouter = router({
     list: anyOperatorProcedure.input(z.void()).query(({ ctx }) => webauthn.listOperatorKeys(ctx.services, ctx.session.operator.id)),
     registrationOptions: anyOperatorProcedure.input(z.object({ reauth: Reauth }).strict()).mutation(({ ctx, input }) =>
       webauthn.operatorRegistrationOptions(
-        ctx.services, ctx.services.operatorAuth, ctx.session.operator,
+        ctx.services, ctx.session.operator,
         webauthn.consoleRelyingParty(ctx.services, ctx.origin), input.reauth, meta(ctx), ctx.actor,
       ),
     ),
@@ -27,7 +27,7 @@ export const profileRouter = router({
         webauthn.operatorVerifyRegistration(ctx.services, ctx.session.operator, webauthn.consoleRelyingParty(ctx.services, ctx.origin), input.response, input.label, ctx.actor),
       ),
     remove: anyOperatorProcedure.input(z.object({ id: z.string().min(1).max(64), reauth: Reauth }).strict()).mutation(({ ctx, input }) =>
-      webauthn.removeOperatorKey(ctx.services, ctx.services.operatorAuth, ctx.session.operator, input.id, input.reauth, meta(ctx), ctx.actor),
+      webauthn.removeOperatorKey(ctx.services, ctx.session.operator, input.id, input.reauth, meta(ctx), ctx.actor),
     ),
   }),
 });

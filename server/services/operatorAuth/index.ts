@@ -1,0 +1,9 @@
+// Operator sign-in, by concern: password and code steps (login), a security
+// key as the second step (keySignIn), re-authentication (reauth), sessions,
+// and what they share (gates, tickets, state). Functions over the service
+// context; what is kept in memory between requests is ctx.operatorSignIn.
+export { beginSetup, completeEnrollment, completeLogin, login } from './login';
+export { completeWebauthnLogin, webauthnLoginOptions } from './keySignIn';
+export { reauthenticate } from './reauth';
+export { authenticateSession, logout, purgeSessions, SESSION_ABSOLUTE_MS, type ConsoleSession } from './sessions';
+export { OperatorSignIn, type RequestMeta } from './state';
