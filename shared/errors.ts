@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   /** The request's headers are over Node's limit (16 KB by default). */
   headers_too_large: 431,
   method_disabled: 403,
+  /** A method this release does not implement yet (email codes): it cannot be turned on. */
+  method_unavailable: 409,
   integrity: 500,
   internal: 500,
 } as const;

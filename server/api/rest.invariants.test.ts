@@ -193,12 +193,17 @@ describe('invariant 1: one audit entry per state change and per verify attempt, 
     expect(srv.auditCount() - before).toBe(1);
 
     before = srv.auditCount();
-    updateSettings(srv.services, { methods: { email: true } }, SYSTEM_ACTOR);
+    updateSettings(srv.services, { methods: { hotp: false } }, SYSTEM_ACTOR);
     expect(srv.auditCount() - before).toBe(1);
     before = srv.auditCount();
-    updateSettings(srv.services, { methods: { email: true } }, SYSTEM_ACTOR); // no change: no entry
+    updateSettings(srv.services, { methods: { hotp: false } }, SYSTEM_ACTOR); // no change: no entry
     expect(srv.auditCount() - before).toBe(0);
-    updateSettings(srv.services, { methods: { email: false } }, SYSTEM_ACTOR);
+    updateSettings(srv.services, { methods: { hotp: true } }, SYSTEM_ACTOR);
+    // Email codes are not built yet: turning them on is refused and changes nothing (no entry either).
+    before = srv.auditCount();
+    expect(() => updateSettings(srv.services, { methods: { email: true } }, SYSTEM_ACTOR)).toThrow(expect.objectContaining({ code: 'method_unavailable' }));
+    expect(srv.auditCount() - before).toBe(0);
+    expect(srv.services.settings.isEnabled('email')).toBe(false);
 
     await srv.createUser('expiring');
     for (let i = 0; i < 2; i++) await srv.call('POST', `${V1}/users/expiring/factors`, { key: srv.keys.provision, body: { type: 'totp' } });

@@ -4,7 +4,7 @@ import { ApiScope, type ApiKeyView, type CreateApiKeyInput, type CreatedApiKey }
 import { checkApiKeyFormat, generateApiKey, hashApiKey } from '../core/apiKeys';
 import type { ApiKeyRow } from '../store/index';
 import type { Actor, ServiceContext } from './context';
-import { iso } from './views';
+import { iso } from './wireViews';
 import { rpAuditDetails, writeAppRelyingParty } from './webauthn/relyingParty';
 
 export interface ApiPrincipal {

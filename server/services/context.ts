@@ -2,6 +2,7 @@ import type { Store } from '../store/index';
 import type { Keyring } from './keyring';
 import type { SettingsService } from './settings';
 import type { AuditLog } from './auditLog';
+import type { VerifyQueues } from './verify';
 import type { OperatorSignIn } from './operatorAuth/state';
 
 /** Who asked for a change: recorded in every audit entry. */
@@ -26,4 +27,6 @@ export interface ServiceContext {
   audit: AuditLog;
   /** Operator sign-in's in-memory state: open tickets, the per-address allowance, one password check per name. */
   operatorSignIn: OperatorSignIn;
+  /** Verify's queues: one recovery-code check per user at a time, OTP verifies sharing commits. */
+  verifyQueues: VerifyQueues;
 }

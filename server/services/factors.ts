@@ -1,33 +1,25 @@
-import { randomUUID } from 'node:crypto';
 import { TesseraError } from '../../shared/errors';
 import type { AuditAction } from '../../shared/auditActions';
 import type { EnrolledFactor, EnrollFactorInput, FactorView } from '../../shared/schemas/factors';
-import { METHOD_LABELS } from '../../shared/schemas/methods';
-import { base32Encode, generateOtpSecret } from '../core/otp/secret';
-import { buildOtpauthUri } from '../core/otp/otpauthUri';
-import { verifyTotp } from '../core/otp/totp';
-import { resyncHotp, verifyHotp } from '../core/otp/hotp';
 import type { FactorRow, UserRow } from '../store/index';
 import type { Actor, ServiceContext } from './context';
-import { factorAad, otpParamsOf } from './otpFactor';
+import { factorView, toFactorView } from './factorViews';
+import { resyncHotpCounter } from './methods/hotp';
+import type { NewPendingOtpFactor } from './methods/otp';
+import { METHOD_MODULES, moduleForFactor, requireMethodEnabled } from './methods/registry';
 import { requireUser } from './users';
-import { toFactorView } from './views';
+
+export { requireMethodEnabled } from './methods/registry';
+export type { NewPendingOtpFactor } from './methods/otp';
+
+/**
+ * Use cases over a user's factors, whatever their method: each runs in one
+ * transaction with its audit entry and asks the method's module
+ * (services/methods/) for what is the method's own.
+ */
 
 /** A user may hold this many factors (pending included): enough for spares, not a resource sink. */
 export const MAX_FACTORS_PER_USER = 20;
-
-export function requireMethodEnabled(ctx: ServiceContext, method: 'totp' | 'hotp' | 'recovery' | 'webauthn' | 'email'): void {
-  if (!ctx.settings.isEnabled(method)) {
-    throw new TesseraError('method_disabled', `${METHOD_LABELS[method]} is turned off in this Tessera's settings`);
-  }
-}
-
-/** What a new pending OTP factor gives its caller, once: the seed and the URI that carries it. */
-export interface NewPendingOtpFactor extends EnrolledFactor {
-  /** The raw seed (the caller formats it; it is sealed at rest and never shown again). */
-  secretBytes: Uint8Array;
-  expiresAtMs: number;
-}
 
 /**
  * Seals a fresh seed and inserts a pending TOTP/HOTP factor for `user`. Runs
@@ -40,37 +32,7 @@ export function insertPendingOtpFactor(ctx: ServiceContext, user: UserRow, input
   if (ctx.store.factors.listByUser(user.id).length >= MAX_FACTORS_PER_USER) {
     throw new TesseraError('conflict', `This user already has ${MAX_FACTORS_PER_USER} factors; remove one first`);
   }
-  const settings = ctx.settings.get();
-  const secret = generateOtpSecret();
-  const id = randomUUID();
-  const { sealed, keyVersion } = ctx.keyring.seal(secret, factorAad(id));
-  const expiresAt = now + settings.pendingExpiryHours * 3_600_000;
-  ctx.store.factors.insertPending({
-    id,
-    user_id: user.id,
-    type: input.type,
-    label: input.label ?? null,
-    algorithm: input.algorithm,
-    digits: input.digits,
-    period: input.type === 'totp' ? input.period : null,
-    secret_sealed: sealed,
-    key_version: keyVersion,
-    created_at: now,
-    expires_at: expiresAt,
-  });
-  const otpauthUri = buildOtpauthUri({
-    type: input.type,
-    issuer: settings.issuer,
-    account: user.username,
-    secret,
-    algorithm: input.algorithm,
-    digits: input.digits,
-    ...(input.type === 'totp' ? { period: input.period } : { counter: 0 }),
-  });
-  return {
-    id, type: input.type, status: 'pending', secret: base32Encode(secret), otpauthUri,
-    expiresAt: new Date(expiresAt).toISOString(), secretBytes: secret, expiresAtMs: expiresAt,
-  };
+  return input.type === 'totp' ? METHOD_MODULES.totp.enroll(ctx, user, { ...input, type: 'totp' }, now) : METHOD_MODULES.hotp.enroll(ctx, user, { ...input, type: 'hotp' }, now);
 }
 
 /**
@@ -108,18 +70,10 @@ export function confirmFactor(ctx: ServiceContext, username: string, factorId: s
     if (factor.expires_at !== null && factor.expires_at <= now) {
       throw new TesseraError('not_found', 'This enrollment has expired; enroll the factor again');
     }
-    if (factor.type !== 'totp' && factor.type !== 'hotp') throw new TesseraError('bad_request', 'Only TOTP and HOTP factors are confirmed with a code');
-    requireMethodEnabled(ctx, factor.type);
-    const params = otpParamsOf(ctx.keyring, factor);
-    const digits = code.replace(/\s+/g, '');
-    let state: { last_step: number; counter: number } | null = null;
-    if (factor.type === 'totp') {
-      const r = verifyTotp(params, digits, { epochSeconds: Math.floor(now / 1000), window: ctx.settings.get().totpWindow, lastStep: 0 });
-      if (r.ok) state = { last_step: r.step, counter: 0 };
-    } else {
-      const r = verifyHotp(params, digits, { counter: 0 });
-      if (r.ok) state = { last_step: 0, counter: r.nextCounter };
-    }
+    const method = moduleForFactor(factor.type);
+    if (!method?.confirm) throw new TesseraError('bad_request', 'Only TOTP and HOTP factors are confirmed with a code');
+    requireMethodEnabled(ctx, method.method);
+    const state = method.confirm(ctx, factor, code.replace(/\s+/g, ''), now);
     if (!state) {
       ctx.audit.append({ actor, action: 'factor.confirm', user: user.username, outcome: 'failure', reason: 'invalid_code', details: { factorId } });
       return 'invalid' as const;
@@ -149,7 +103,7 @@ export function renameFactor(ctx: ServiceContext, username: string, factorId: st
     ctx.store.factors.setLabel(user.id, factor.id, label);
     ctx.audit.append({ actor, action: 'factor.rename', user: user.username, outcome: 'success', details: { factorId, type: factor.type, from: factor.label, to: label } });
     const renamed = requireFactor(ctx, user.id, factorId);
-    return toFactorView(renamed, factor.type === 'webauthn' ? ctx.store.webauthn.find(factor.id) : undefined);
+    return factorView(ctx, renamed);
   });
 }
 
@@ -172,12 +126,12 @@ export function resyncHotpFactor(ctx: ServiceContext, username: string, factorId
     const user = requireUser(ctx, username);
     const factor = requireFactor(ctx, user.id, factorId);
     if (factor.type !== 'hotp' || factor.status !== 'active') throw new TesseraError('bad_request', 'Only an active HOTP factor can be resynchronised');
-    const r = resyncHotp(otpParamsOf(ctx.keyring, factor), code1, code2, { counter: factor.counter });
-    if (!r.ok || !ctx.store.factors.advanceCounter(factor.id, r.nextCounter, now)) {
+    const next = resyncHotpCounter(ctx, factor, code1, code2, now);
+    if (next === null) {
       ctx.audit.append({ actor, action: 'factor.resync', user: user.username, outcome: 'failure', reason: 'invalid_code', details: { factorId } });
       return null;
     }
-    ctx.audit.append({ actor, action: 'factor.resync', user: user.username, outcome: 'success', details: { factorId, skipped: r.nextCounter - factor.counter - 2 } });
+    ctx.audit.append({ actor, action: 'factor.resync', user: user.username, outcome: 'success', details: { factorId, skipped: next - factor.counter - 2 } });
     return toFactorView(requireFactor(ctx, user.id, factorId));
   });
   if (!result) throw new TesseraError('invalid_code', 'Those two codes are not consecutive codes of this token');

@@ -3,7 +3,7 @@ import { AuditLog } from './auditLog';
 import type { Clock, ServiceContext } from './context';
 import { Keyring } from './keyring';
 import { SettingsService } from './settings';
-import { Verifier } from './verify';
+import { VerifyQueues } from './verify';
 import { OperatorSignIn } from './operatorAuth/index';
 import { FileAnchorStore, type AnchorStore } from './auditAnchor';
 import { auditAnchorPath } from '../runtime/dataDir';
@@ -12,7 +12,7 @@ export * from './context';
 export { AuditLog } from './auditLog';
 export { Keyring } from './keyring';
 export { SettingsService } from './settings';
-export { Verifier } from './verify';
+export { verify, VerifyQueues } from './verify';
 export * as users from './users';
 export * as factors from './factors';
 export * as recoveryCodes from './recoveryCodes';
@@ -24,9 +24,8 @@ export * as operatorAccounts from './operatorAccounts';
 export * as sheets from './sheets/enrollmentSheets';
 export * as webauthn from './webauthn/index';
 
-export interface Services extends ServiceContext {
-  verifier: Verifier;
-}
+/** What the API and CLI hold: the context every use case takes first (`fn(ctx, input, actor)`). */
+export type Services = ServiceContext;
 
 export interface ServicesOptions {
   /**
@@ -44,6 +43,6 @@ export function createServices(store: Store, masterKey: Buffer, clock: Clock = D
   const file = store.db.path;
   const anchor = opts.anchor !== undefined ? opts.anchor : file === '' || file === ':memory:' ? null : new FileAnchorStore(auditAnchorPath(file));
   const audit = new AuditLog(store, keyring, clock, { anchor });
-  const ctx: ServiceContext = { store, keyring, clock, settings, audit, operatorSignIn: new OperatorSignIn() };
-  return { ...ctx, verifier: new Verifier(ctx) };
+  const ctx: ServiceContext = { store, keyring, clock, settings, audit, operatorSignIn: new OperatorSignIn(), verifyQueues: new VerifyQueues(store) };
+  return ctx;
 }

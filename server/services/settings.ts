@@ -3,6 +3,7 @@ import type { Method } from '../../shared/schemas/methods';
 import type { ThrottleSettings } from '../core/policy/throttle';
 import type { Store } from '../store/index';
 import type { Actor, ServiceContext } from './context';
+import { requireMethodsAvailable } from './methods/registry';
 
 /**
  * Settings as stored, over the defaults, cached in memory: the verify path
@@ -39,6 +40,7 @@ export class SettingsService {
   /** Computes the new settings and writes the changed keys; returns what changed (old → new). */
   apply(patch: SettingsPatch): { next: Settings; changed: Record<string, { from: unknown; to: unknown }> } {
     const current = this.cached;
+    requireMethodsAvailable(patch.methods ?? {}, current.methods);
     const next = Settings.parse({ ...current, ...patch, methods: { ...current.methods, ...patch.methods } });
     const changed: Record<string, { from: unknown; to: unknown }> = {};
     for (const key of Object.keys(next) as (keyof Settings)[]) {

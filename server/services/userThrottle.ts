@@ -2,7 +2,7 @@ import { TesseraError } from '../../shared/errors';
 import { recordFailure, recordSuccess } from '../core/policy/throttle';
 import type { UserRow } from '../store/index';
 import type { ServiceContext } from './context';
-import { throttleStateOf } from './views';
+import { throttleStateOf } from './wireViews';
 
 /**
  * Writing a user's throttle state after a check of one of their factors

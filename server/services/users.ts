@@ -6,7 +6,8 @@ import type { CreateUserInput, ListUsersInput, UserDetail, UserPage, UserSummary
 import type { UserRow } from '../store/index';
 import type { Actor, ServiceContext } from './context';
 import { decodeCursor, encodeCursor } from './cursor';
-import { toFactorView, toThrottleView, toUserListItem, toUserSummary } from './views';
+import { factorViewsOf } from './factorViews';
+import { toThrottleView, toUserListItem, toUserSummary } from './wireViews';
 
 export function requireUser(ctx: ServiceContext, username: string): UserRow {
   const user = ctx.store.users.findByKey(usernameKey(username));
@@ -64,10 +65,9 @@ export function listUsers(ctx: ServiceContext, input: ListUsersInput): UserPage 
 export function getUser(ctx: ServiceContext, username: string): UserDetail {
   const user = requireUser(ctx, username);
   const factors = ctx.store.factors.listByUser(user.id);
-  const credentials = factors.some((f) => f.type === 'webauthn') ? new Map(ctx.store.webauthn.forUser(user.id).map((c) => [c.factor_id, c])) : null;
   return {
     ...toUserSummary(user, factors.some((f) => f.status === 'active')),
-    factors: factors.map((f) => toFactorView(f, credentials?.get(f.id))),
+    factors: factorViewsOf(ctx, user.id, factors),
     recoveryCodes: ctx.store.recoveryCodes.counts(user.id),
     throttle: toThrottleView(user, ctx.clock(), ctx.settings.throttle()),
   };

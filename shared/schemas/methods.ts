@@ -17,3 +17,15 @@ export const METHOD_LABELS: Record<Method, string> = {
   webauthn: 'Security key or passkey',
   email: 'Email code',
 };
+
+/**
+ * The methods this release implements, each one module under
+ * server/services/methods/. Any other method (email codes) is shown as not
+ * available yet and cannot be turned on.
+ */
+export const AVAILABLE_METHODS = ['totp', 'hotp', 'recovery', 'webauthn'] as const satisfies readonly Method[];
+export type AvailableMethod = (typeof AVAILABLE_METHODS)[number];
+
+export function isMethodAvailable(method: Method): method is AvailableMethod {
+  return (AVAILABLE_METHODS as readonly Method[]).includes(method);
+}

@@ -16,7 +16,7 @@ import {
   WebauthnRegistrationResult,
   WebauthnRegistrationVerifyInput,
 } from '../../../shared/schemas/webauthn';
-import { factors, recoveryCodes, users, webauthn } from '../../services/index';
+import { factors, recoveryCodes, users, verify, webauthn } from '../../services/index';
 
 const UserParams = z.object({ username: Username });
 const FactorParams = z.object({ username: Username, id: Id });
@@ -43,7 +43,7 @@ export const REST_ROUTES: RestRoute[] = [
       423: { description: 'The user is locked out', schema: VerifyResult },
       429: { description: 'Too many recent failures: retry later', schema: VerifyResult },
     },
-    handler: async ({ body, actor, services }) => checkReply(await services.verifier.verify(body, actor)),
+    handler: async ({ body, actor, services }) => checkReply(await verify(services, body, actor)),
   }),
   route({
     method: 'POST', path: '/users', operationId: 'createUser', tag: 'Users', scopes: ['provision'],

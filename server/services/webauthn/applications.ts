@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { TesseraError } from '../../../shared/errors';
 import type {
@@ -15,17 +14,17 @@ import type { Actor, ServiceContext } from '../context';
 import { MAX_FACTORS_PER_USER, requireMethodEnabled } from '../factors';
 import { requireUser } from '../users';
 import { clearUserFailures, recordUserFailure } from '../userThrottle';
-import { throttleStateOf, toFactorView } from '../views';
+import { factorView } from '../factorViews';
+import { webauthn } from '../methods/webauthn';
+import { throttleStateOf } from '../wireViews';
 import {
   authenticationOptions,
   commitAssertion,
   consumeChallenge,
   credentialDetails,
-  defaultKeyLabel,
   failure,
   freshChallenge,
   insertChallenge,
-  insertCredential,
   modelDetails,
   precheck,
   registrationOptions,
@@ -99,16 +98,13 @@ export async function appVerifyRegistration(ctx: ServiceContext, caller: AppCall
     const details = modelDetails(verified.aaguid);
     if (ctx.store.webauthn.findByCredentialId(verified.credentialId)) return fail('credential_exists', details);
     if (ctx.store.factors.listByUser(user.id).length >= MAX_FACTORS_PER_USER) return fail('too_many_factors', details);
-    const factorId = randomUUID();
-    ctx.store.factors.insertActive({ id: factorId, user_id: user.id, type: 'webauthn', label: input.label ?? defaultKeyLabel(verified.aaguid), created_at: now });
-    // A user's key is named by its factor's label.
-    insertCredential(ctx, factorId, { factorId }, rp.id, verified, null, now);
+    const factorId = webauthn.enroll(ctx, user, rp.id, verified, input.label, now);
     ctx.audit.append({
       actor, action: 'webauthn.register', user: user.username, outcome: 'success',
       details: { factorId, ...details, rpId: rp.id, userVerified: verified.userVerified, backedUp: verified.backedUp, deviceType: verified.deviceType },
     });
     const factor = ctx.store.factors.find(user.id, factorId)!;
-    return { ok: true, factor: toFactorView(factor, ctx.store.webauthn.find(factorId)) };
+    return { ok: true, factor: factorView(ctx, factor) };
   });
 }
 

@@ -3,7 +3,7 @@ import { isIpLiteral } from '../../../shared/format';
 import type { WebauthnRpConfig, WebauthnRpInput } from '../../../shared/schemas/webauthn';
 import type { WebauthnRpRow } from '../../store/index';
 import type { Actor, ServiceContext } from '../context';
-import { iso } from '../views';
+import { iso } from '../wireViews';
 
 /** A relying party as the ceremonies use it: an application's, or the console's own. */
 export interface RelyingParty {
