@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { TRPCClientError } from '@trpc/client';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
+import { FACTOR_TYPE_LABELS } from '../../../shared/methodTexts';
 import type { FactorView } from '../../../shared/schemas/factors';
 import { useTRPC } from '../api/trpc';
 import { IconKey, IconPlus, IconShield, IconUserOff } from '../components/common/icons';
@@ -11,9 +12,8 @@ import { PageHeader } from '../components/common/PageHeader';
 import { ReasonConfirmModal } from '../components/common/ReasonConfirmModal';
 import { ErrorState, NothingHere, PageLoader } from '../components/common/States';
 import { EnrollFactorModal } from '../components/users/EnrollFactorModal';
-import { RenameFactorButton, WebauthnFactorDetails } from '../components/users/FactorExtras';
+import { FactorActions, FactorDetails, RenameFactorButton } from '../components/users/FactorExtras';
 import { PrintSheetButton } from '../components/sheets/PrintSheetButton';
-import { HotpResyncModal } from '../components/users/HotpResyncModal';
 import { RecoveryCodesModal } from '../components/users/RecoveryCodesModal';
 import { UserActivity } from '../components/users/UserActivity';
 import { formatAgo, formatDate, formatDateTime, formatSeconds, plural } from '../lib/format';
@@ -24,16 +24,6 @@ import '../components/common/common.css';
 const NOWRAP = { whiteSpace: 'nowrap' } as const;
 /** Badges ellipsise when their cell is narrow; the status column keeps room for the longest (“Pending”). */
 const STATUS_CELL = { whiteSpace: 'nowrap', minWidth: 96 } as const;
-
-const TYPE_LABEL: Record<FactorView['type'], string> = { totp: 'Authenticator app', hotp: 'HOTP token', webauthn: 'Security key', email: 'Email code' };
-
-function paramsText(f: FactorView): string {
-  const parts: string[] = [];
-  if (f.algorithm) parts.push(f.algorithm.replace('SHA', 'SHA-'));
-  if (f.digits) parts.push(`${f.digits} digits`);
-  if (f.period) parts.push(`${f.period} s`);
-  return parts.join(' · ');
-}
 
 type Confirm =
   | { kind: 'deleteFactor'; factor: FactorView }
@@ -59,7 +49,6 @@ export function UserDetailPage() {
 
   const [enrolling, setEnrolling] = useState(false);
   const [confirm, setConfirm] = useState<Confirm | null>(null);
-  const [resyncId, setResyncId] = useState<string | null>(null);
   const [codes, setCodes] = useState<string[] | null>(null);
 
   const refresh = async () => {
@@ -212,12 +201,9 @@ export function UserDetailPage() {
                       <Table.Tr key={f.id}>
                         <Table.Td>
                           <Text size="sm" fw={500}>
-                            {TYPE_LABEL[f.type]}
+                            {FACTOR_TYPE_LABELS[f.type]}
                           </Text>
-                          <Text size="xs" c="dimmed">
-                            {paramsText(f)}
-                          </Text>
-                          <WebauthnFactorDetails factor={f} />
+                          <FactorDetails factor={f} />
                         </Table.Td>
                         <Table.Td className="break-anywhere">{f.label ?? <Text span c="dimmed" size="sm">—</Text>}</Table.Td>
                         <Table.Td style={STATUS_CELL}>
@@ -234,13 +220,9 @@ export function UserDetailPage() {
                         {canHelp && (
                           <Table.Td>
                             <Group gap={4} wrap="nowrap" justify="flex-end">
-                              {f.type === 'hotp' && f.status === 'active' && (
-                                <Button size="compact-xs" variant="subtle" onClick={() => setResyncId(f.id)} aria-label={`Resynchronise ${f.label ?? 'HOTP token'}`}>
-                                  Resync
-                                </Button>
-                              )}
-                              <RenameFactorButton username={u.username} factor={f} typeLabel={TYPE_LABEL[f.type]} />
-                              <Button size="compact-xs" variant="subtle" color="red" onClick={() => setConfirm({ kind: 'deleteFactor', factor: f })} aria-label={`Remove ${TYPE_LABEL[f.type]}${f.label ? ` “${f.label}”` : ''}`}>
+                              <FactorActions username={u.username} factor={f} />
+                              <RenameFactorButton username={u.username} factor={f} typeLabel={FACTOR_TYPE_LABELS[f.type]} />
+                              <Button size="compact-xs" variant="subtle" color="red" onClick={() => setConfirm({ kind: 'deleteFactor', factor: f })} aria-label={`Remove ${FACTOR_TYPE_LABELS[f.type]}${f.label ? ` “${f.label}”` : ''}`}>
                                 Remove
                               </Button>
                             </Group>
@@ -294,7 +276,6 @@ export function UserDetailPage() {
       {canHelp && (
         <>
           <EnrollFactorModal username={u.username} opened={enrolling} onClose={() => setEnrolling(false)} />
-          <HotpResyncModal username={u.username} factorId={resyncId} onClose={() => setResyncId(null)} />
           <RecoveryCodesModal username={u.username} codes={codes} onClose={() => setCodes(null)} />
           <ReasonConfirmModal
             opened={confirm?.kind === 'deleteFactor'}
@@ -304,13 +285,13 @@ export function UserDetailPage() {
             onConfirm={async (reason) => {
               if (confirm?.kind !== 'deleteFactor') return;
               await deleteFactor.mutateAsync({ username: u.username, factorId: confirm.factor.id, reason });
-              notifications.show({ color: 'teal', title: 'Factor removed', message: `${TYPE_LABEL[confirm.factor.type]} of ${u.username} no longer works.` });
+              notifications.show({ color: 'teal', title: 'Factor removed', message: `${FACTOR_TYPE_LABELS[confirm.factor.type]} of ${u.username} no longer works.` });
             }}
           >
             <Text size="sm">
               {confirm?.kind === 'deleteFactor' && (
                 <>
-                  {TYPE_LABEL[confirm.factor.type]}
+                  {FACTOR_TYPE_LABELS[confirm.factor.type]}
                   {confirm.factor.label ? ` “${confirm.factor.label}”` : ''} stops working at once.
                   {active.length === 1 && confirm.factor.status === 'active' ? ` It is ${u.username}’s only active factor: they will not pass MFA until a new one is enrolled.` : ''}
                 </>

@@ -2,13 +2,13 @@ import { Alert, Badge, Divider, Group, Paper, Skeleton, Stack, Switch, Text, Tit
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
-import type { Method } from '../../../../shared/schemas/methods';
+import { METHOD_TEXTS, relyText } from '../../../../shared/methodTexts';
+import { isMethodAvailable, type Method } from '../../../../shared/schemas/methods';
 import { useTRPC } from '../../api/trpc';
 import { useCan } from '../../lib/session';
 import { IconUsers } from '../common/icons';
 import { ErrorState } from '../common/States';
 import { ConfirmModal } from './ConfirmModal';
-import { METHOD_DESCRIPTIONS, METHOD_OFF_EFFECT, relyText } from './methodText';
 
 interface Usage {
   method: Method;
@@ -17,20 +17,22 @@ interface Usage {
   users: number;
 }
 
-/** Why email is off by default; shown next to the email method whether it is on or off. */
-function EmailWarning() {
+/** Why a method is weaker than the others (email); shown next to it whether it is on or off. */
+function MethodWarning({ method }: { method: Method }) {
+  const warning = METHOD_TEXTS[method].warning;
+  if (!warning) return null;
   return (
-    <Alert color="yellow" variant="light" title="Weaker than the other methods" mt="xs">
-      Email codes are not counted as an authentication factor by NIST SP 800-63B or OWASP ASVS level 3: a mailbox is often
-      protected by the very password the code is meant to back up, and mail can be read in transit. Email is off by default;
-      turn it on only for users who have no other way.
+    <Alert color="yellow" variant="light" title={warning.title} mt="xs">
+      {warning.text}
     </Alert>
   );
 }
 
 /**
- * The five methods, each with who relies on it. Admins turn them on and off;
- * turning one off (or email on) first says what it affects.
+ * The five methods, each with who relies on it, in the words of
+ * shared/methodTexts.ts. Admins turn them on and off; turning one off (or a
+ * weaker one on) first says what it affects. A method not built yet (email)
+ * shows a switch that cannot be turned on and says why: it promises nothing.
  */
 export function MethodsCard() {
   const trpc = useTRPC();
@@ -56,8 +58,8 @@ export function MethodsCard() {
 
   const toggle = (m: Usage, enable: boolean) => {
     update.reset();
-    // Turning on is harmless, except email, which is weaker: both that and any turning off ask first.
-    if (!enable || m.method === 'email') setPending({ method: m, enable });
+    // Turning on is harmless, except a weaker method: both that and any turning off ask first.
+    if (!enable || METHOD_TEXTS[m.method].warning) setPending({ method: m, enable });
     else update.mutate({ methods: { [m.method]: true } });
   };
 
@@ -90,22 +92,32 @@ export function MethodsCard() {
                     <Text fw={600} id={`method-${m.method}-label`}>
                       {m.label}
                     </Text>
-                    {m.method === 'email' && (
+                    {METHOD_TEXTS[m.method].warning && (
                       <Badge color="yellow" variant="light" size="sm">
-                        Weaker
+                        {METHOD_TEXTS[m.method].warning?.badge}
+                      </Badge>
+                    )}
+                    {!isMethodAvailable(m.method) && (
+                      <Badge color="gray" variant="light" size="sm">
+                        Not available yet
                       </Badge>
                     )}
                   </Group>
                   <Text size="sm" c="dimmed">
-                    {METHOD_DESCRIPTIONS[m.method]}
+                    {METHOD_TEXTS[m.method].description}
                   </Text>
+                  {!isMethodAvailable(m.method) && (
+                    <Text size="sm" fw={500} id={`method-${m.method}-unavailable`} data-testid={`method-${m.method}-unavailable`}>
+                      {METHOD_TEXTS[m.method].notAvailable}
+                    </Text>
+                  )}
                   <Group gap={6} mt={2} c={m.users > 0 ? 'dark' : 'dimmed'}>
                     <IconUsers size={16} />
                     <Text size="sm" fw={m.users > 0 ? 600 : 400} data-testid={`method-${m.method}-usage`}>
                       {relyText(m.users, m.method)}
                     </Text>
                   </Group>
-                  {m.method === 'email' && <EmailWarning />}
+                  <MethodWarning method={m.method} />
                 </Stack>
                 {canChange ? (
                   <Switch
@@ -114,8 +126,10 @@ export function MethodsCard() {
                     checked={m.enabled}
                     onChange={(e) => toggle(m, e.currentTarget.checked)}
                     aria-labelledby={`method-${m.method}-label`}
+                    aria-describedby={isMethodAvailable(m.method) ? undefined : `method-${m.method}-unavailable`}
                     label={m.enabled ? 'On' : 'Off'}
-                    disabled={update.isPending}
+                    // Not built yet: it cannot be turned on (the server refuses too); one stored as on from before can still be turned off.
+                    disabled={update.isPending || (!isMethodAvailable(m.method) && !m.enabled)}
                   />
                 ) : (
                   <Badge className="method-state" color={m.enabled ? 'green' : 'gray'} variant="light" size="lg" aria-label={`${m.label}: ${m.enabled ? 'on' : 'off'}`}>
@@ -136,7 +150,7 @@ export function MethodsCard() {
       <ConfirmModal
         opened={pending !== null}
         title={pending ? `Turn ${pending.enable ? 'on' : 'off'} ${pending.method.label}?` : ''}
-        confirmLabel={pending?.enable ? 'Turn on email codes' : 'Turn off'}
+        confirmLabel={pending?.enable ? `Turn on ${pending.method.label}` : 'Turn off'}
         danger={!pending?.enable}
         loading={update.isPending}
         error={update.error}
@@ -148,7 +162,7 @@ export function MethodsCard() {
             <Text fw={600} data-testid="confirm-affected">
               {relyText(pending.method.users, pending.method.method)}.
             </Text>
-            <Text size="sm">While it is off: {METHOD_OFF_EFFECT[pending.method.method]}</Text>
+            <Text size="sm">While it is off: {METHOD_TEXTS[pending.method.method].offEffect}</Text>
             <Text size="sm">
               Users with no other method cannot pass a second-factor check until it is turned back on. Their factors are kept.
             </Text>
@@ -156,8 +170,8 @@ export function MethodsCard() {
         )}
         {pending?.enable && (
           <Stack gap="xs">
-            <Text size="sm">Users will be able to enroll an email address and receive codes by email.</Text>
-            <EmailWarning />
+            <Text size="sm">{METHOD_TEXTS[pending.method.method].onEffect}</Text>
+            <MethodWarning method={pending.method.method} />
           </Stack>
         )}
       </ConfirmModal>

@@ -2,6 +2,7 @@ import { Accordion, Alert, Group, Modal, SegmentedControl, Select, Stack, Text, 
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { OTP_ENROLL_TEXTS } from '../../../../shared/methodTexts';
 import { EnrollFactorInput, type EnrolledFactor } from '../../../../shared/schemas/factors';
 import { errorMessage, fieldErrors, formError, useTRPC } from '../../api/trpc';
 import { ModalForm } from '../common/ModalForm';
@@ -85,7 +86,7 @@ export function EnrollFactorModal({ username, opened, onClose }: { username: str
     try {
       await confirm.mutateAsync({ username, factorId: enrolled!.id, code: digits });
       refresh();
-      notifications.show({ color: 'teal', title: 'Factor enrolled', message: `${form.type === 'totp' ? 'The authenticator app' : 'The HOTP token'} now works for ${username}.` });
+      notifications.show({ color: 'teal', title: 'Factor enrolled', message: `${OTP_ENROLL_TEXTS[form.type].device} now works for ${username}.` });
       onClose();
     } catch (err) {
       setCodeError(fieldErrors(err).code ?? errorMessage(err));
@@ -107,14 +108,11 @@ export function EnrollFactorModal({ username, opened, onClose }: { username: str
                 aria-labelledby="factor-type-label"
                 value={form.type}
                 onChange={(v) => setField('type')(v as Form['type'])}
-                data={[
-                  { value: 'totp', label: 'Authenticator app (TOTP)' },
-                  { value: 'hotp', label: 'Hardware token (HOTP)' },
-                ]}
+                data={(['totp', 'hotp'] as const).map((value) => ({ value, label: OTP_ENROLL_TEXTS[value].choice }))}
                 fullWidth
               />
               <Text size="xs" c="dimmed">
-                {form.type === 'totp' ? 'Codes change every 30 seconds. Works with every authenticator app.' : 'Codes advance each time the token’s button is pressed.'}
+                {OTP_ENROLL_TEXTS[form.type].hint}
               </Text>
             </Stack>
             <TextInput label="Label" description="Optional: helps tell factors apart, e.g. “Work phone”" placeholder="Work phone" value={form.label} onChange={(e) => setField('label')(e.currentTarget.value)} error={errors.label} data-autofocus />

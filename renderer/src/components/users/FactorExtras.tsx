@@ -1,10 +1,69 @@
 import { ActionIcon, Badge, Button, Group, Modal, Stack, Text, TextInput, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { RenameFactorInput, type FactorView } from '../../../../shared/schemas/factors';
+import type { FactorType } from '../../../../shared/schemas/methods';
 import { errorMessage, fieldErrors, useTRPC } from '../../api/trpc';
 import { checkForm } from '../../lib/zodForm';
+import { HotpResyncModal } from './HotpResyncModal';
+
+/**
+ * What a row of a user's factor list shows and offers beyond the common
+ * columns, one panel per method: details under its type name, actions
+ * beside Rename and Remove (helpdesk and admins). A new method adds its
+ * panel here; the page loops over none of the types.
+ */
+interface FactorPanel {
+  Details?: (props: { factor: FactorView }) => ReactNode;
+  Actions?: (props: { username: string; factor: FactorView }) => ReactNode;
+}
+
+const FACTOR_PANELS: Record<FactorType, FactorPanel> = {
+  totp: { Details: OtpFactorDetails },
+  hotp: { Details: OtpFactorDetails, Actions: HotpFactorActions },
+  webauthn: { Details: WebauthnFactorDetails },
+  email: {},
+};
+
+/** Under a factor's type name: what its method shows of it. */
+export function FactorDetails({ factor }: { factor: FactorView }) {
+  const Details = FACTOR_PANELS[factor.type].Details;
+  return Details ? <Details factor={factor} /> : null;
+}
+
+/** Beside Rename and Remove: what its method offers (HOTP: resync). */
+export function FactorActions({ username, factor }: { username: string; factor: FactorView }) {
+  const Actions = FACTOR_PANELS[factor.type].Actions;
+  return Actions ? <Actions username={username} factor={factor} /> : null;
+}
+
+/** An OTP factor's parameters: "SHA-1 · 6 digits · 30 s". */
+function OtpFactorDetails({ factor: f }: { factor: FactorView }) {
+  const parts: string[] = [];
+  if (f.algorithm) parts.push(f.algorithm.replace('SHA', 'SHA-'));
+  if (f.digits) parts.push(`${f.digits} digits`);
+  if (f.period) parts.push(`${f.period} s`);
+  return (
+    <Text size="xs" c="dimmed">
+      {parts.join(' · ')}
+    </Text>
+  );
+}
+
+/** An active HOTP token can be resynchronised with two consecutive codes. */
+function HotpFactorActions({ username, factor }: { username: string; factor: FactorView }) {
+  const [open, setOpen] = useState(false);
+  if (factor.status !== 'active') return null;
+  return (
+    <>
+      <Button size="compact-xs" variant="subtle" onClick={() => setOpen(true)} aria-label={`Resynchronise ${factor.label ?? 'HOTP token'}`}>
+        Resync
+      </Button>
+      <HotpResyncModal username={username} factorId={open ? factor.id : null} onClose={() => setOpen(false)} />
+    </>
+  );
+}
 
 /**
  * Under a WebAuthn factor in a user's factor list: the authenticator model
@@ -12,7 +71,7 @@ import { checkForm } from '../../lib/zodForm';
  * belongs to, and — when its signature counter went backwards — that it is
  * refused as a possible clone until removed.
  */
-export function WebauthnFactorDetails({ factor }: { factor: FactorView }) {
+function WebauthnFactorDetails({ factor }: { factor: FactorView }) {
   const w = factor.webauthn;
   if (!w) return null;
   return (

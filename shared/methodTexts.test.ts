@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { FACTOR_TYPE_LABELS, METHOD_TEXTS, relyText } from './methodTexts';
+import { FACTOR_TYPES, isMethodAvailable, METHOD_LABELS, METHODS } from './schemas/methods';
+
+describe('method texts', () => {
+  it('every method has its words, named as the server names it', () => {
+    for (const m of METHODS) {
+      expect(METHOD_TEXTS[m].label).toBe(METHOD_LABELS[m]);
+      expect(METHOD_TEXTS[m].description.length).toBeGreaterThan(0);
+      expect(METHOD_TEXTS[m].offEffect.length).toBeGreaterThan(0);
+    }
+    for (const t of FACTOR_TYPES) expect(FACTOR_TYPE_LABELS[t].length).toBeGreaterThan(0);
+  });
+
+  it('a method not built yet says why it cannot be turned on; a built one does not', () => {
+    for (const m of METHODS) expect(METHOD_TEXTS[m].notAvailable === undefined, m).toBe(isMethodAvailable(m));
+    expect(isMethodAvailable('email')).toBe(false);
+    expect(METHOD_TEXTS.email.notAvailable).toMatch(/no codes are sent/);
+  });
+
+  it('a method that asks before it is turned on says what turning it on does', () => {
+    for (const m of METHODS) if (METHOD_TEXTS[m].warning) expect(METHOD_TEXTS[m].onEffect, m).toBeTruthy();
+  });
+
+  it('says how many users rely on a method', () => {
+    expect(relyText(0, 'totp')).toBe('No user relies on it');
+    expect(relyText(1, 'totp')).toBe('1 user relies on it');
+    expect(relyText(1234, 'hotp')).toBe('1,234 users rely on it');
+    expect(relyText(0, 'recovery')).toBe('No user has unused recovery codes');
+    expect(relyText(2, 'recovery')).toBe('2 users have unused recovery codes');
+  });
+});

@@ -1,0 +1,84 @@
+import { METHOD_LABELS, type FactorType, type Method } from './schemas/methods';
+
+/**
+ * What the console says about each method: its name, what it is, what
+ * turning it off (or on) does, and, for a method not built yet, why it
+ * cannot be turned on. One place, so a new method brings its words with it.
+ */
+export interface MethodText {
+  /** Its name in the methods list and in messages: "Authenticator app (TOTP)". */
+  label: string;
+  /** What it is, in one line. */
+  description: string;
+  /** What stops working while it is off (said before an admin turns it off). */
+  offEffect: string;
+  /** What turning it on allows, for a method that asks first (one with a warning). */
+  onEffect?: string;
+  /** Why it is weaker than the others: a badge beside its name and a note under it. */
+  warning?: { badge: string; title: string; text: string };
+  /** Set while the method is not built yet (see AVAILABLE_METHODS): it cannot be turned on, and this says why. */
+  notAvailable?: string;
+}
+
+export const METHOD_TEXTS: Record<Method, MethodText> = {
+  totp: {
+    label: METHOD_LABELS.totp,
+    description: 'Six-digit codes from an authenticator app on the user’s phone, changing every 30 seconds.',
+    offEffect: 'Codes from their authenticator apps are refused, and no one can enroll a new authenticator app.',
+  },
+  hotp: {
+    label: METHOD_LABELS.hotp,
+    description: 'Codes from a hardware token that moves on each time its button is pressed.',
+    offEffect: 'Codes from their hardware tokens are refused, and no one can enroll a new token.',
+  },
+  recovery: {
+    label: METHOD_LABELS.recovery,
+    description: 'Ten single-use backup codes, for when a user has lost their device.',
+    offEffect: 'Their recovery codes are refused, and no new recovery codes can be issued.',
+  },
+  webauthn: {
+    label: METHOD_LABELS.webauthn,
+    description: 'Hardware security keys and passkeys. Phishing-resistant: the strongest method here.',
+    offEffect: 'Their security keys and passkeys are refused, and no one can register a new one.',
+  },
+  email: {
+    label: METHOD_LABELS.email,
+    description: 'A one-time code sent to the user’s email address.',
+    offEffect: 'Email codes are no longer sent or accepted, and no one can enroll email.',
+    onEffect: 'Users will be able to enroll an email address and receive codes by email.',
+    warning: {
+      badge: 'Weaker',
+      title: 'Weaker than the other methods',
+      text:
+        'Email codes are not counted as an authentication factor by NIST SP 800-63B or OWASP ASVS level 3: a mailbox is often ' +
+        'protected by the very password the code is meant to back up, and mail can be read in transit. Email is off by default; ' +
+        'turn it on only for users who have no other way.',
+    },
+    notAvailable: 'Email codes arrive in a later release; no codes are sent, and the method cannot be turned on yet.',
+  },
+};
+
+/** A factor's kind as a user's factor list names it ("Authenticator app", not the method's longer label). */
+export const FACTOR_TYPE_LABELS: Record<FactorType, string> = {
+  totp: 'Authenticator app',
+  hotp: 'HOTP token',
+  webauthn: 'Security key',
+  email: 'Email code',
+};
+
+/** Enrolling an OTP factor in the console: the choice, the hint under it, and what "now works" names. */
+export const OTP_ENROLL_TEXTS: Record<'totp' | 'hotp', { choice: string; hint: string; device: string }> = {
+  totp: { choice: 'Authenticator app (TOTP)', hint: 'Codes change every 30 seconds. Works with every authenticator app.', device: 'The authenticator app' },
+  hotp: { choice: 'Hardware token (HOTP)', hint: 'Codes advance each time the token’s button is pressed.', device: 'The HOTP token' },
+};
+
+/** How many users rely on a method: "3 users rely on it", "1 user has unused recovery codes". */
+export function relyText(users: number, method: Method): string {
+  const n = users.toLocaleString('en');
+  if (method === 'recovery') {
+    if (users === 0) return 'No user has unused recovery codes';
+    return users === 1 ? '1 user has unused recovery codes' : `${n} users have unused recovery codes`;
+  }
+  if (users === 0) return 'No user relies on it';
+  return users === 1 ? '1 user relies on it' : `${n} users rely on it`;
+}
