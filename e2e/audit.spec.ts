@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { createApiKey, expect, openConsoleAsAdmin, test, uniqueName, type OperatorCreds } from './support/console';
 import { downloadText, failVerifies, parseCsv, query, rest, screen, withTamperedEntry } from './support/offPage';
-import { verifyAuditBundle } from '../server/services/auditExport';
+import { verifyAuditBundle } from '../server/core/audit/bundleVerify';
 import type { AuditEntry, AuditPage } from '../shared/schemas/audit';
 
 /** A user with `n` failed verifies (no factor enrolled: each is a failure entry). */

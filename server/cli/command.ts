@@ -7,7 +7,7 @@ import { TesseraError } from '../../shared/errors';
 import { openTessera } from '../tessera';
 import { dbPath } from '../runtime/dataDir';
 import type { Actor, Services } from '../services/index';
-import { fileError } from '../services/auditExport';
+import { fileError } from '../services/outputFiles';
 import { MAX_IMPORT_BYTES } from '../services/userImport';
 
 /** Where a command writes and reads. The real CLI passes the process's streams; tests pass their own. */

@@ -4,13 +4,12 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { computeEntryHash, GENESIS_HASH } from '../core/audit/chain';
-import { generateSigningKeyPair, signCheckpoint, signHead } from '../core/audit/checkpoint';
+import { verifyAuditBundle } from '../core/audit/bundleVerify';
+import { generateSigningKeyPair, keyFingerprint, signCheckpoint, signHead } from '../core/audit/checkpoint';
 import { openTessera } from '../tessera';
 import {
   auditBundleLines,
   exportAuditToFile,
-  publicKeyFingerprint,
-  verifyAuditBundle,
   verifyAuditBundleFile,
   writeAuditBundle,
 } from './auditExport';
@@ -127,7 +126,7 @@ describe('writeAuditBundle / exportAuditToFile', () => {
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     await expect(exportAuditToFile(s, file, actor)).rejects.toThrow(/already exists/);
     const r = await verifyAuditBundleFile(file);
-    expect(r).toMatchObject({ ok: true, entries: 3, fingerprint: publicKeyFingerprint(s.keyring.signingKey().publicKeyDer) });
+    expect(r).toMatchObject({ ok: true, entries: 3, fingerprint: keyFingerprint(s.keyring.signingKey().publicKeyDer) });
 
     const controller = new AbortController();
     controller.abort();
@@ -213,9 +212,9 @@ describe('verifyAuditBundle', () => {
     const forged = [JSON.stringify(header), ...lines.slice(1, -1), JSON.stringify(cp)];
     const r = await verifyAuditBundle(forged);
     expect(r).toMatchObject({ ok: true, pinned: false });
-    expect(r.ok && r.fingerprint).not.toBe(publicKeyFingerprint(s.keyring.signingKey().publicKeyDer));
+    expect(r.ok && r.fingerprint).not.toBe(keyFingerprint(s.keyring.signingKey().publicKeyDer));
     // Pinned to the real key's fingerprint, the forgery fails (finding 3 of issue 11).
-    const pinned = await verifyAuditBundle(forged, { pinnedKey: publicKeyFingerprint(s.keyring.signingKey().publicKeyDer) });
+    const pinned = await verifyAuditBundle(forged, { pinnedKey: keyFingerprint(s.keyring.signingKey().publicKeyDer) });
     expect(pinned).toMatchObject({ ok: false });
     expect(!pinned.ok && pinned.problem).toMatch(/not the pinned key/);
   });

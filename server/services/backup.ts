@@ -5,7 +5,7 @@ import { TesseraError } from '../../shared/errors';
 import { Db, Store } from '../store/index';
 import type { Actor, Clock, ServiceContext } from './context';
 import { createServices } from './index';
-import { fileError } from './auditExport';
+import { fileError, fillOutputFile, reserveNewFile } from './outputFiles';
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 const SIDE_FILES = ['-wal', '-shm', '-journal'] as const;
@@ -20,23 +20,22 @@ export interface BackupResult {
 /**
  * Online, consistent copy of the live database (SQLite's backup API: readers
  * and writers keep going). The 'system.backup' entry is appended first, so
- * the backup contains the record of itself. Never overwrites: the file is
- * created exclusively, mode 0600, before SQLite writes into it. The master
- * key is not in the backup — that is the point of wrapping the data keys.
+ * the backup contains the record of itself. Never overwrites: the name is
+ * reserved exclusively, mode 0600, before anything is written (outputFiles.ts).
+ * The master key is not in the backup — that is the point of wrapping the
+ * data keys.
  */
 export async function backupDatabase(ctx: ServiceContext, file: string, actor: Actor): Promise<BackupResult> {
   const target = path.resolve(file);
-  try {
-    fs.closeSync(fs.openSync(target, 'wx', 0o600));
-  } catch (err) {
-    throw fileError(err, target);
-  }
+  const reserved = reserveNewFile(target);
   const throughSeq = ctx.store.tx(() => ctx.audit.append({ actor, action: 'system.backup', outcome: 'success', details: { file: target } }));
   try {
-    await ctx.store.db.backupTo(target);
-    fs.chmodSync(target, 0o600);
+    // SQLite writes the copy under a temp name beside the file; it takes the name once complete.
+    await fillOutputFile(reserved, async (temp) => {
+      await ctx.store.db.backupTo(temp);
+      fs.chmodSync(temp, 0o600);
+    });
   } catch (err) {
-    removeDbFiles(target);
     const message = err instanceof Error ? err.message : String(err);
     ctx.store.tx(() => ctx.audit.append({ actor, action: 'system.backup', outcome: 'failure', reason: message.slice(0, 500), details: { file: target } }));
     throw new TesseraError('internal', `The backup failed: ${message}`);

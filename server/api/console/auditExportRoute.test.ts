@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateToken, hashToken } from '../../core/tokens';
 import { SESSION_ABSOLUTE_MS } from '../../services/operatorAuth';
-import { verifyAuditBundle } from '../../services/auditExport';
+import { verifyAuditBundle } from '../../core/audit/bundleVerify';
 import { startTestServer, type TestServer } from '../../testing/harness';
 import { usernameKey } from '../../../shared/schemas/text';
 import type { OperatorRole } from '../../../shared/schemas/operators';

@@ -1,7 +1,9 @@
 import { TesseraError } from '../../../shared/errors';
 import { AuditQuery } from '../../../shared/schemas/audit';
-import { normalizeFingerprint } from '../../core/audit/checkpoint';
-import { exportAuditToFile, parseKeptHead, publicKeyFingerprint, publicKeyPem, verifyAuditBundleFile, type AuditExportFilter } from '../../services/auditExport';
+import { keyFingerprint, normalizeFingerprint } from '../../core/audit/checkpoint';
+import { publicKeyPem, type AuditExportFilter } from '../../core/audit/bundle';
+import { parseKeptHead } from '../../core/audit/bundleVerify';
+import { exportAuditToFile, verifyAuditBundleFile } from '../../services/auditExport';
 import { cliActor, parseInput, withInterrupt, withServices, type Command, type CommandGroup } from '../command';
 
 const verify: Command = {
@@ -157,7 +159,7 @@ const key: Command = {
     const { keys, swapped } = await withServices(inv, (s) => ({ keys: s.keyring.publicSigningKeys(), swapped: s.keyring.swappedPublicKeys }));
     // Derived from the sealed private keys: what this Tessera really signs with, whatever the database's copy says.
     for (const k of keys) {
-      inv.io.stdout.write(`Audit key ${k.version}, SHA-256 fingerprint:\n  ${publicKeyFingerprint(k.publicKeyDer)}\n${publicKeyPem(k.publicKeyDer)}`);
+      inv.io.stdout.write(`Audit key ${k.version}, SHA-256 fingerprint:\n  ${keyFingerprint(k.publicKeyDer)}\n${publicKeyPem(k.publicKeyDer)}`);
     }
     inv.io.stdout.write('Pin the fingerprint: "tessera audit verify --bundle FILE --key FINGERPRINT" checks a bundle against it.\n');
     if (swapped.length > 0) {

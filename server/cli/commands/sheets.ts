@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import fs from 'node:fs';
 import { TesseraError } from '../../../shared/errors';
 import { formatBytes } from '../../../shared/format';
 import { PAPER_LABELS, type Paper, type SheetPlan, type SheetSelection } from '../../../shared/schemas/sheets';
-import { fileError } from '../../services/auditExport';
+import { reserveNewFile, writeOutputFile } from '../../services/outputFiles';
 import { planSheets, writeSheetBatch } from '../../services/sheets/enrollmentSheets';
 import { cliActor, readCsvFile, withInterrupt, withServices, type Command, type Invocation } from '../command';
 
@@ -81,18 +79,11 @@ export const sheets: Command = {
         return 0;
       }
       const file = outFile!;
-      let fd: number;
-      try {
-        fd = fs.openSync(file, 'wx', 0o600);
-      } catch (err) {
-        throw fileError(err, file);
-      }
-      const out = fs.createWriteStream('', { fd, autoClose: true });
-      out.on('error', () => undefined); // reported by writeSheetBatch while it runs; after a stop it means nothing
+      const target = reserveNewFile(file);
       const tty = inv.io.stderr.isTTY === true;
-      let result: Awaited<ReturnType<typeof writeSheetBatch>>;
-      try {
-        result = await withInterrupt(inv.io, (signal) =>
+      // A cancelled run, or one where nobody got a sheet after all, leaves no file.
+      const result = await writeOutputFile(target, async (out) => {
+        const r = await withInterrupt(inv.io, (signal) =>
           writeSheetBatch(s, plan.sheets, out, cliActor(), {
             paper,
             batchId: randomUUID(),
@@ -104,19 +95,8 @@ export const sheets: Command = {
           }),
         );
         if (tty) inv.io.stderr.write('\n');
-        if (!result.cancelled) {
-          out.end();
-          await once(out, 'finish');
-        }
-      } catch (err) {
-        out.destroy();
-        fs.rmSync(file, { force: true });
-        throw err;
-      }
-      if (result.cancelled || result.pages === 0) {
-        out.destroy();
-        fs.rmSync(file, { force: true });
-      }
+        return r;
+      }, (r) => !r.cancelled && r.pages > 0);
       for (const k of result.skippedLate) inv.io.stdout.write(`skipped "${k.username}" (${k.reason} — changed since the plan)\n`);
       if (result.cancelled) {
         throw new TesseraError('bad_request', `Interrupted after ${plural(result.issued, 'sheet')}; ${file} was deleted. Those users now hold pending enrollments nobody has seen: rerun with --reprint-pending to print them again`);
