@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { SHEET_EXPIRES_AT_HEADER, SHEET_FACTOR_ID_HEADER } from '../../../shared/consoleHeaders';
@@ -10,6 +8,7 @@ import { TesseraError } from '../../../shared/errors';
 import { Username } from '../../../shared/schemas/text';
 import { MAX_SHEET_CSV_BYTES, SheetBatchInput, SingleSheetInput, type SheetBatchResult, type SheetBatchStarted, type SheetPlan } from '../../../shared/schemas/sheets';
 import type { Services } from '../../services/index';
+import { reserveTempFile, sweepStaleTempFolders, writeOutputFile, type OutputFile } from '../../services/outputFiles';
 import { issueSheetFactor, planSheets, singleSheetDocument, writeSheetBatch } from '../../services/sheets/enrollmentSheets';
 import { consoleRoute } from './consoleRoute';
 import type { JobRegistry } from './jobs';
@@ -40,14 +39,9 @@ function sendPdf(reply: FastifyReply, body: NodeJS.ReadableStream, disposition: 
 }
 
 interface HeldFile {
-  dir: string;
-  file: string;
+  target: OutputFile;
   name: string;
   ownerId: string;
-}
-
-function removeDir(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /**
@@ -56,26 +50,7 @@ function removeDir(dir: string): void {
  * long, so other Tessera processes on the machine lose nothing. Returns how many.
  */
 export function sweepStaleSheetFiles(now = Date.now(), tmp = os.tmpdir()): number {
-  let removed = 0;
-  let names: string[];
-  try {
-    names = fs.readdirSync(tmp).filter((n) => n.startsWith(SHEETS_TMP_PREFIX));
-  } catch {
-    return 0;
-  }
-  for (const name of names) {
-    const dir = path.join(tmp, name);
-    try {
-      const st = fs.lstatSync(dir);
-      if (st.isDirectory() && !st.isSymbolicLink() && now - st.mtimeMs > 2 * SHEET_FILE_KEEP_MS) {
-        removeDir(dir);
-        removed++;
-      }
-    } catch {
-      // gone already, or not ours to read: leave it
-    }
-  }
-  return removed;
+  return sweepStaleTempFolders(SHEETS_TMP_PREFIX, 2 * SHEET_FILE_KEEP_MS, now, tmp);
 }
 
 /**
@@ -105,7 +80,7 @@ export function registerSheetRoutes(app: FastifyInstance, services: Services, jo
   sweepStaleSheetFiles();
   const forget = (jobId: string) => {
     const held = files.get(jobId);
-    if (held) removeDir(held.dir);
+    if (held) held.target.remove();
     files.delete(jobId);
   };
   app.addHook('onClose', async () => {
@@ -129,47 +104,30 @@ export function registerSheetRoutes(app: FastifyInstance, services: Services, jo
       throw new TesseraError('conflict', 'Nobody in this selection gets a sheet; the dry run says why each one is skipped');
     }
 
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), SHEETS_TMP_PREFIX));
-    const file = path.join(dir, 'sheets.pdf');
-    let out: fs.WriteStream;
-    try {
-      out = fs.createWriteStream('', { fd: fs.openSync(file, 'wx', 0o600), autoClose: true });
-    } catch (err) {
-      removeDir(dir);
-      throw err;
-    }
-    // writeSheetBatch reports write errors while it runs; after a cancel the stream is destroyed with writes queued, and that late error means nothing.
-    out.on('error', () => undefined);
+    const target = reserveTempFile(SHEETS_TMP_PREFIX, 'sheets.pdf');
     const batchId = randomUUID();
     const stamp = new Date(services.clock()).toISOString().slice(0, 10);
-    const held: HeldFile = { dir, file, name: `enrollment-sheets-${stamp}-${plan.sheets.length}.pdf`, ownerId: session.operator.id };
+    const held: HeldFile = { target, name: `enrollment-sheets-${stamp}-${plan.sheets.length}.pdf`, ownerId: session.operator.id };
     let jobId = '';
 
     const job = jobs.start<SheetBatchResult>('sheets.batch', session.operator.id, plan.sheets.length, async (ctx) => {
       let result: SheetBatchResult & { issuedUsernames: string[] };
       try {
-        result = await writeSheetBatch(services, plan.sheets, out, actor, {
+        // A cancelled batch, or one that drew no page, leaves no file (outputFiles removes it).
+        result = await writeOutputFile(target, (out) => writeSheetBatch(services, plan.sheets, out, actor, {
           paper: input.paper,
           batchId,
           reissuePending: input.reissuePending,
           signal: ctx.signal,
           onProgress: (p) => ctx.progress(p.done, p.total, `${p.issued.toLocaleString('en')} sheet${p.issued === 1 ? '' : 's'} issued`),
-        });
-        if (!result.cancelled) {
-          out.end();
-          await once(out, 'finish');
-        }
+        }), (r) => !r.cancelled && r.pages > 0);
       } catch (err) {
-        out.destroy();
-        removeDir(dir);
         files.delete(jobId);
         if (ctx.signal.aborted) throw err;
         throw new TesseraError('internal', 'Generating the sheets failed and the partial file was deleted. Sheets issued before the failure stay issued (see the audit log, action sheet.issue); print them again from each user page or run the batch with "reprint pending" on.');
       }
       const { issuedUsernames, ...summary } = result;
       if (result.cancelled || result.pages === 0) {
-        out.destroy();
-        removeDir(dir);
         files.delete(jobId);
       } else {
         // Deleted after the keep time, or earlier when the registry drops the job or the server closes.
@@ -191,13 +149,13 @@ export function registerSheetRoutes(app: FastifyInstance, services: Services, jo
     if (status.kind !== 'sheets.batch') throw new TesseraError('not_found', 'That job made no enrollment sheets');
     if (status.state === 'running') throw new TesseraError('conflict', 'The sheets are still being generated');
     const held = files.get(id);
-    if (status.state !== 'done' || !held || held.ownerId !== session.operator.id || !fs.existsSync(held.file)) {
+    if (status.state !== 'done' || !held || held.ownerId !== session.operator.id || !fs.existsSync(held.target.path)) {
       throw new TesseraError('not_found', status.state === 'done'
         ? `The file was deleted ${SHEET_FILE_KEEP_MS / 60_000} minutes after it was made (it holds every user's key); run the batch again with "reprint pending" on`
         : 'This batch did not finish, so there is no file');
     }
-    const size = fs.statSync(held.file).size;
+    const size = fs.statSync(held.target.path).size;
     reply.header('content-length', String(size));
-    return sendPdf(reply, fs.createReadStream(held.file), 'attachment', held.name);
+    return sendPdf(reply, fs.createReadStream(held.target.path), 'attachment', held.name);
   }, { csrf: 'sameSite' }));
 }
