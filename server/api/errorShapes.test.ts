@@ -242,6 +242,15 @@ describe('(e) settings patch', () => {
     expect(t.snapshot()).toBe(before);
   });
 
+  it('turning on email codes, not built yet → 409 method_unavailable, nothing changes', async () => {
+    const before = t.snapshot();
+    const r = await update({ methods: { email: true } });
+    expect(r.status).toBe(409);
+    expect(r.json.error.data.tesseraCode).toBe('method_unavailable');
+    expect(r.json.error.message).toContain('no codes are sent');
+    expect(t.snapshot()).toBe(before);
+  });
+
   it('known keys only still save', async () => {
     const r = await update({ issuer: 'Strict Co', methods: { hotp: false } });
     expect(r.status, r.text).toBe(200);

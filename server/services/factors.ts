@@ -72,7 +72,7 @@ export function confirmFactor(ctx: ServiceContext, username: string, factorId: s
     }
     const method = moduleForFactor(factor.type);
     if (!method?.confirm) throw new TesseraError('bad_request', 'Only TOTP and HOTP factors are confirmed with a code');
-    requireMethodEnabled(ctx, method.method);
+    requireMethodEnabled(ctx, method.settings.toggle);
     const state = method.confirm(ctx, factor, code.replace(/\s+/g, ''), now);
     if (!state) {
       ctx.audit.append({ actor, action: 'factor.confirm', user: user.username, outcome: 'failure', reason: 'invalid_code', details: { factorId } });

@@ -7,7 +7,7 @@ import type { Actor, ServiceContext } from './context';
 import { GroupCommit } from './groupCommit';
 import { LaneBusyError } from './hashLanes';
 import type { FactorCodeCheck } from './methods/method';
-import { ALL_METHOD_MODULES, factorCodeCheck, setCodeMethod } from './methods/registry';
+import { ALL_METHOD_MODULES, factorCodeCheck, isOn, setCodeMethod } from './methods/registry';
 import { SingleFlight } from './singleFlight';
 import { requireUser } from './users';
 import { throttleStateOf } from './wireViews';
@@ -93,7 +93,7 @@ function verifyFactorCode(ctx: ServiceContext, userId: string, digits: string | 
 
 /** Whether the user holds unused codes of a set (recovery codes) whose method is on. */
 function holdsSetCodes(ctx: ServiceContext, userId: string): boolean {
-  return ALL_METHOD_MODULES.some((m) => m.verify?.kind === 'set' && ctx.settings.isEnabled(m.method) && m.verify.held(ctx, userId));
+  return ALL_METHOD_MODULES.some((m) => m.verify?.kind === 'set' && isOn(ctx, m) && m.verify.held(ctx, userId));
 }
 
 /** Counts a failure (possibly locking the user) and audits it. */
@@ -109,14 +109,15 @@ function fail(ctx: ServiceContext, user: UserRow, actor: Actor, details: Record<
 
 /** A code out of a set (a recovery code): gated, slow-compared off the transaction, then used up in a second one. */
 async function verifySetCode(ctx: ServiceContext, userRow: UserRow, normalized: string, actor: Actor): Promise<VerifyResult> {
-  const { method, verify: codes } = setCodeMethod();
+  const m = setCodeMethod();
+  const { method, verify: codes } = m;
   const release = await ctx.verifyQueues.setCodesInFlight.acquire(userRow.id);
   if (!release) return refuseUnchecked(ctx, userRow.id, actor, 1, { concurrent: true });
   try {
     // Gated after waiting our turn, on the count the guess before ours wrote.
     const early = ctx.store.tx(() => gate(ctx, userRow.id, actor).blocked);
     if (early) return early;
-    const enabled = ctx.settings.isEnabled(method);
+    const enabled = isOn(ctx, m);
     const candidate = codes.find(ctx, userRow.id, normalized, enabled);
     let good = false;
     try {

@@ -15,7 +15,7 @@ import { describeOtp, insertPendingOtp, type NewPendingOtpFactor, type OtpEnroll
 export const hotp = {
   method: 'hotp',
   factorType: 'hotp',
-  settings: { enabledByDefault: DEFAULT_SETTINGS.methods.hotp, keys: ['pendingExpiryHours', 'issuer'] },
+  settings: { toggle: 'hotp', enabledByDefault: DEFAULT_SETTINGS.methods.hotp },
   enroll: (ctx: ServiceContext, user: UserRow, input: OtpEnrollInput<'hotp'>, now: number): NewPendingOtpFactor => insertPendingOtp(ctx, user, input, now),
   confirm(ctx, factor, digits) {
     const r = verifyHotp(otpParamsOf(ctx.keyring, factor), digits, { counter: 0 });

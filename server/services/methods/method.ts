@@ -1,6 +1,5 @@
 import type { FactorView } from '../../../shared/schemas/factors';
 import type { FactorType, Method } from '../../../shared/schemas/methods';
-import type { Settings } from '../../../shared/schemas/settings';
 import type { FactorRow, RecoveryCodeRow, WebauthnCredentialRow } from '../../store/index';
 import type { ServiceContext } from '../context';
 
@@ -40,10 +39,10 @@ export interface MethodModule<Enroll = unknown> {
 export type AnyMethodModule = MethodModule<unknown>;
 
 export interface MethodSettings {
-  /** Whether a new Tessera has it on (the switch itself is settings.methods[method]). */
+  /** Its on/off switch: settings.methods[toggle]. A method that is off is neither enrolled nor accepted. */
+  readonly toggle: Method;
+  /** Whether a new Tessera has it on (shared/schemas/settings.ts DEFAULT_SETTINGS, the wire contract, holds the value). */
   readonly enabledByDefault: boolean;
-  /** Other settings that shape it, for a data-driven settings screen. */
-  readonly keys: readonly Exclude<keyof Settings, 'methods'>[];
 }
 
 /** The step/counter a factor starts from once its first code is right. */

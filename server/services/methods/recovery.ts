@@ -42,7 +42,7 @@ function dummy(): Promise<string> {
 export const recovery = {
   method: 'recovery',
   factorType: null,
-  settings: { enabledByDefault: DEFAULT_SETTINGS.methods.recovery, keys: [] },
+  settings: { toggle: 'recovery', enabledByDefault: DEFAULT_SETTINGS.methods.recovery },
   enroll: { prepare, install },
   confirm: null,
   verify: {

@@ -26,7 +26,12 @@ export function moduleForFactor(type: FactorType): AnyMethodModule | undefined {
 /** How a factor of this type is checked against a typed code, when its method is on; null otherwise. */
 export function factorCodeCheck(ctx: ServiceContext, type: FactorType): FactorCodeCheck | null {
   const m = moduleForFactor(type);
-  return m?.verify?.kind === 'factor' && ctx.settings.isEnabled(m.method) ? m.verify : null;
+  return m?.verify?.kind === 'factor' && isOn(ctx, m) ? m.verify : null;
+}
+
+/** Whether the method's switch is on. */
+export function isOn(ctx: ServiceContext, m: AnyMethodModule): boolean {
+  return ctx.settings.isEnabled(m.settings.toggle);
 }
 
 /** The set of codes (recovery codes) that typed codes of that format go to. */

@@ -14,7 +14,7 @@ import type { UserRow } from '../../store/index';
 export const totp = {
   method: 'totp',
   factorType: 'totp',
-  settings: { enabledByDefault: DEFAULT_SETTINGS.methods.totp, keys: ['totpWindow', 'pendingExpiryHours', 'issuer'] },
+  settings: { toggle: 'totp', enabledByDefault: DEFAULT_SETTINGS.methods.totp },
   enroll: (ctx: ServiceContext, user: UserRow, input: OtpEnrollInput<'totp'>, now: number): NewPendingOtpFactor => insertPendingOtp(ctx, user, input, now),
   confirm(ctx, factor, digits, now) {
     const r = verifyTotp(otpParamsOf(ctx.keyring, factor), digits, { epochSeconds: Math.floor(now / 1000), window: ctx.settings.get().totpWindow, lastStep: 0 });

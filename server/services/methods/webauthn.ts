@@ -28,7 +28,7 @@ const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toIS
 export const webauthn = {
   method: 'webauthn',
   factorType: 'webauthn',
-  settings: { enabledByDefault: DEFAULT_SETTINGS.methods.webauthn, keys: [] },
+  settings: { toggle: 'webauthn', enabledByDefault: DEFAULT_SETTINGS.methods.webauthn },
   enroll,
   confirm: null,
   verify: null,
