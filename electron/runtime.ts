@@ -15,7 +15,6 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 /** Where `npm run build:electron` writes the main process and the preload. */
 export const DIST_ELECTRON = path.join(REPO_ROOT, 'dist-electron');
-export const MAIN_JS = path.join(DIST_ELECTRON, 'main.js');
 export const PRELOAD_FILE = 'preload.cjs';
 /** better-sqlite3 built for Electron's ABI (`npm run rebuild:electron`), relative to main.js's folder. */
 export const NATIVE_SQLITE = path.join('native', 'better_sqlite3.node');

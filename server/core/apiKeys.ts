@@ -34,11 +34,6 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
-/** The first 12 characters, shown in lists so people can tell keys apart. */
-export function apiKeyDisplayPrefix(key: string): string {
-  return key.slice(0, DISPLAY_PREFIX_LENGTH);
-}
-
 function checksum(body: string): string {
   const d = createHash('sha256').update(body, 'ascii').digest();
   const first30 = d.readUInt32BE(0) >>> 2;

@@ -59,20 +59,3 @@ export class FileAnchorStore implements AnchorStore {
     return text;
   }
 }
-
-/** For a database that is not a data folder's (a throw-away check copy, tests). */
-export class MemoryAnchorStore implements AnchorStore {
-  readonly where = 'memory';
-  private text: string | null = null;
-
-  read(): AnchorRead {
-    if (this.text === null) return { state: 'none' };
-    const anchor = parseAnchor(this.text);
-    return anchor ? { state: 'ok', anchor, text: this.text } : { state: 'unreadable', message: 'the anchor is damaged' };
-  }
-
-  write(anchor: SignedAnchor): string {
-    this.text = encodeAnchor(anchor);
-    return this.text;
-  }
-}

@@ -45,10 +45,6 @@ const MESSAGES: Record<AuditProblem, string> = {
   dashboard_mismatch: 'the dashboard counters do not match the entries they count',
 };
 
-export function problemMessage(problem: AuditProblem): string {
-  return MESSAGES[problem];
-}
-
 function fail(firstBadSeq: number, problem: AuditProblem, detail?: string): AuditVerifyResult {
   return { ok: false, firstBadSeq, problem, message: detail ? `${MESSAGES[problem]}: ${detail}` : MESSAGES[problem] };
 }

@@ -37,9 +37,6 @@ export const AUTHENTICATOR_MODELS: Readonly<Record<string, string>> = Object.fre
 
 export const UNKNOWN_MODEL = 'Unknown model';
 
-/** The all-zero AAGUID: the authenticator did not say what it is (or the browser hid it). */
-export const ZERO_AAGUID = '00000000-0000-0000-0000-000000000000';
-
 /** The model name for an AAGUID, or "Unknown model". */
 export function authenticatorModel(aaguid: string | null | undefined): string {
   if (!aaguid) return UNKNOWN_MODEL;

@@ -31,8 +31,6 @@ export function makeQueryClient() {
   });
 }
 
-export type ApiError = TRPCClientError<AppRouter>;
-
 /** The human message of any error from the server (never a stack trace). */
 export function errorMessage(error: unknown): string {
   if (error instanceof TRPCClientError) return error.message;
