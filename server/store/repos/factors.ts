@@ -1,9 +1,11 @@
+import type { FactorType } from '../../../shared/schemas/methods';
 import type { Db } from '../db';
 
 export interface FactorRow {
   id: string;
   user_id: string;
-  type: 'totp' | 'hotp' | 'webauthn' | 'email';
+  /** The method's factor type (shared/schemas/methods.ts); the table's CHECK lists the same. */
+  type: FactorType;
   status: 'pending' | 'active';
   label: string | null;
   algorithm: 'SHA1' | 'SHA256' | 'SHA512' | null;
