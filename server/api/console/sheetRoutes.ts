@@ -8,8 +8,8 @@ import { TesseraError } from '../../../shared/errors';
 import { Username } from '../../../shared/schemas/text';
 import { MAX_SHEET_CSV_BYTES, SheetBatchInput, SingleSheetInput, type SheetBatchResult, type SheetBatchStarted, type SheetPlan } from '../../../shared/schemas/sheets';
 import type { Services } from '../../services/index';
-import { reserveTempFile, sweepStaleTempFolders, writeOutputFile, type OutputFile } from '../../services/outputFiles';
-import { issueSheetFactor, planSheets, singleSheetDocument, writeSheetBatch } from '../../services/sheets/enrollmentSheets';
+import { reserveTempFile, sweepStaleTempFolders, type OutputFile } from '../../services/outputFiles';
+import { issueSheetFactor, planSheets, singleSheetDocument, writeSheetBatchFile } from '../../services/sheets/enrollmentSheets';
 import { consoleRoute } from './consoleRoute';
 import type { JobRegistry } from './jobs';
 
@@ -113,14 +113,14 @@ export function registerSheetRoutes(app: FastifyInstance, services: Services, jo
     const job = jobs.start<SheetBatchResult>('sheets.batch', session.operator.id, plan.sheets.length, async (ctx) => {
       let result: SheetBatchResult & { issuedUsernames: string[] };
       try {
-        // A cancelled batch, or one that drew no page, leaves no file (outputFiles removes it).
-        result = await writeOutputFile(target, (out) => writeSheetBatch(services, plan.sheets, out, actor, {
+        // A cancelled batch, or one that drew no page, leaves no file.
+        result = await writeSheetBatchFile(services, plan.sheets, target, actor, {
           paper: input.paper,
           batchId,
           reissuePending: input.reissuePending,
           signal: ctx.signal,
           onProgress: (p) => ctx.progress(p.done, p.total, `${p.issued.toLocaleString('en')} sheet${p.issued === 1 ? '' : 's'} issued`),
-        }), (r) => !r.cancelled && r.pages > 0);
+        });
       } catch (err) {
         files.delete(jobId);
         if (ctx.signal.aborted) throw err;

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { TesseraError } from '../../../shared/errors';
 import { formatBytes } from '../../../shared/format';
 import { PAPER_LABELS, type Paper, type SheetPlan, type SheetSelection } from '../../../shared/schemas/sheets';
-import { reserveNewFile, writeOutputFile } from '../../services/outputFiles';
-import { planSheets, writeSheetBatch } from '../../services/sheets/enrollmentSheets';
+import { reserveNewFile } from '../../services/outputFiles';
+import { planSheets, writeSheetBatchFile } from '../../services/sheets/enrollmentSheets';
 import { cliActor, readCsvFile, withInterrupt, withServices, type Command, type Invocation } from '../command';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
@@ -82,21 +82,18 @@ export const sheets: Command = {
       const target = reserveNewFile(file);
       const tty = inv.io.stderr.isTTY === true;
       // A cancelled run, or one where nobody got a sheet after all, leaves no file.
-      const result = await writeOutputFile(target, async (out) => {
-        const r = await withInterrupt(inv.io, (signal) =>
-          writeSheetBatch(s, plan.sheets, out, cliActor(), {
-            paper,
-            batchId: randomUUID(),
-            reissuePending,
-            signal,
-            onProgress: (p) => {
-              if (tty || p.done === p.total || p.done % 100 === 0) inv.io.stderr.write(`${tty ? '\r' : ''}${p.done}/${p.total} sheets${tty ? '…' : '\n'}`);
-            },
-          }),
-        );
-        if (tty) inv.io.stderr.write('\n');
-        return r;
-      }, (r) => !r.cancelled && r.pages > 0);
+      const result = await withInterrupt(inv.io, (signal) =>
+        writeSheetBatchFile(s, plan.sheets, target, cliActor(), {
+          paper,
+          batchId: randomUUID(),
+          reissuePending,
+          signal,
+          onProgress: (p) => {
+            if (tty || p.done === p.total || p.done % 100 === 0) inv.io.stderr.write(`${tty ? '\r' : ''}${p.done}/${p.total} sheets${tty ? '…' : '\n'}`);
+          },
+        }),
+      );
+      if (tty) inv.io.stderr.write('\n');
       for (const k of result.skippedLate) inv.io.stdout.write(`skipped "${k.username}" (${k.reason} — changed since the plan)\n`);
       if (result.cancelled) {
         throw new TesseraError('bad_request', `Interrupted after ${plural(result.issued, 'sheet')}; ${file} was deleted. Those users now hold pending enrollments nobody has seen: rerun with --reprint-pending to print them again`);

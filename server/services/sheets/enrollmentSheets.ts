@@ -18,6 +18,7 @@ import { groupSecret } from '../../../shared/format';
 import type { FactorRow, UserRow } from '../../store/index';
 import type { Actor, ServiceContext } from '../context';
 import { insertPendingOtpFactor, MAX_FACTORS_PER_USER, requireMethodEnabled } from '../factors';
+import { writeOutputFile, type OutputFile } from '../outputFiles';
 import { requireUser } from '../users';
 import { readUserCsv } from '../userImport';
 import { createSheetDocument, drawSheet, type SheetData } from './sheetLayout';
@@ -326,4 +327,20 @@ export async function writeSheetBatch(
     out.off('error', onOutError);
     doc.removeAllListeners('data');
   }
+}
+
+/**
+ * writeSheetBatch into a reserved file (outputFiles.ts), for the console's
+ * batch job and `tessera sheets` alike: the file takes its name only when the
+ * batch finished and drew a page; a cancel, a failure or nobody after all
+ * leaves no file.
+ */
+export function writeSheetBatchFile(
+  ctx: ServiceContext,
+  planned: readonly Pick<PlannedSheet, 'username'>[],
+  target: OutputFile,
+  actor: Actor,
+  opts: BatchOptions,
+): Promise<SheetBatchResult & { issuedUsernames: string[] }> {
+  return writeOutputFile(target, (out) => writeSheetBatch(ctx, planned, out, actor, opts), (r) => !r.cancelled && r.pages > 0);
 }
