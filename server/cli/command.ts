@@ -9,6 +9,7 @@ import { dbPath } from '../runtime/dataDir';
 import type { Actor, Services } from '../services/index';
 import { fileError } from '../services/outputFiles';
 import { MAX_IMPORT_BYTES } from '../services/userImport';
+import { closeServices } from '../services/system';
 
 /** Where a command writes and reads. The real CLI passes the process's streams; tests pass their own. */
 export interface CliOutput {
@@ -98,7 +99,7 @@ export async function withServices<T>(inv: Invocation, fn: (s: Services) => Prom
   try {
     return await fn(services);
   } finally {
-    services.store.close();
+    closeServices(services);
   }
 }
 

@@ -326,6 +326,11 @@ export class AuditLog {
     return this.store.audit.count(toFilter(q));
   }
 
+  /** Entries in the whole log (its last seq: seqs run from 1 without gaps); what an integrity check goes through. */
+  entryCount(): number {
+    return this.store.audit.stats().maxSeq;
+  }
+
   /** The actions that occur in the log, for the console's action filter. */
   actions(): string[] {
     return this.store.audit.actions();

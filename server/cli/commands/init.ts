@@ -5,6 +5,7 @@ import { durabilityFromEnv, openTessera } from '../../tessera';
 import { dbPath, ensureDataDir, loadMasterKey, MASTER_KEY_FILE } from '../../runtime/dataDir';
 import { createFirstAdmin } from '../../services/operatorAccounts';
 import { issueSetupToken } from '../../services/setup';
+import { closeServices, operatorCount } from '../../services/system';
 import { cliActor, readAll, type Command } from '../command';
 
 /** What init and serve say when they made a data folder that others could reach private. */
@@ -45,7 +46,7 @@ export const init: Command = {
     try {
       if (dir.tightenedFrom !== null) out(tightenedNote(dataDir, dir.tightenedFrom));
       const keyWhere = key.source === 'env' ? 'from TESSERA_MASTER_KEY' : path.join(dataDir, MASTER_KEY_FILE);
-      const operators = services.store.operators.count();
+      const operators = operatorCount(services);
       if (dbExisted) {
         out(`Already initialised: ${dataDir} (database ${dbPath(dataDir)}, master key ${keyWhere}, ${operators} operator${operators === 1 ? '' : 's'}). Nothing was overwritten.`);
       } else {
@@ -82,7 +83,7 @@ export const init: Command = {
       out('Start the server first: tessera serve');
       return 0;
     } finally {
-      services.store.close();
+      closeServices(services);
     }
   },
 };

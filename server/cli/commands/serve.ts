@@ -1,6 +1,7 @@
 import { durabilityFromEnv, startTessera } from '../../tessera';
 import { ensureDataDir } from '../../runtime/dataDir';
 import { issueSetupToken } from '../../services/setup';
+import { operatorCount } from '../../services/system';
 import { VERSION } from '../../version';
 import { cliActor, type Command } from '../command';
 import { tightenedNote } from './init';
@@ -48,7 +49,7 @@ export const serve: Command = {
       io.stdout.write(`Tessera ${VERSION} listening on ${running.url}\n`);
       // WebAuthn refuses an IP address as RP ID: operators' security keys need the console by name.
       if (/^127\./.test(host)) io.stdout.write(`For security keys and passkeys, open the console at http://localhost:${running.port}\n`);
-      if (running.services.store.operators.count() === 0) {
+      if (operatorCount(running.services) === 0) {
         const link = issueSetupToken(running.services, cliActor());
         if (link) {
           const base = isWildcard(host) ? `http://127.0.0.1:${running.port}` : running.url;

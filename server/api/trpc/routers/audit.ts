@@ -41,8 +41,7 @@ export const auditRouter = router({
     if (checksRunning() >= MAX_CONCURRENT_CHECKS) {
       throw new TesseraError('throttled', 'Other integrity checks are running right now; try again in a moment', { retryAfterSeconds: 10 });
     }
-    const total = ctx.services.store.audit.stats().maxSeq;
-    return ctx.jobs.start<AuditVerifyResult>(AUDIT_VERIFY_JOB, owner, total, (job) =>
+    return ctx.jobs.start<AuditVerifyResult>(AUDIT_VERIFY_JOB, owner, ctx.services.audit.entryCount(), (job) =>
       ctx.services.audit.verify({ signal: job.signal, onProgress: (p) => job.progress(p.done, p.total) }),
     );
   }),

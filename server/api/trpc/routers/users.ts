@@ -3,6 +3,7 @@ import { CreateUserInput, ListUsersInput } from '../../../../shared/schemas/user
 import { EnrollFactorInput, HotpResyncInput, RenameFactorInput } from '../../../../shared/schemas/factors';
 import { Id, Reason, Username } from '../../../../shared/schemas/text';
 import { factors, recoveryCodes, users } from '../../../services/index';
+import { userCounts } from '../../../services/dashboard';
 import { adminProcedure, helpdeskProcedure, readUsersProcedure, router } from '../init';
 
 const UserRef = z.object({ username: Username }).strict();
@@ -12,10 +13,7 @@ const FactorRef = z.object({ username: Username, factorId: Id });
 export const usersRouter = router({
   list: readUsersProcedure.input(ListUsersInput).query(({ ctx, input }) => users.listUsers(ctx.services, input)),
   /** Totals for the users list (the dashboard, with its charts, is for admins and auditors). */
-  count: readUsersProcedure.input(z.void()).query(({ ctx }) => ({
-    users: ctx.services.store.users.count(),
-    usersWithoutFactor: ctx.services.store.dashboard.usersWithoutFactor(),
-  })),
+  count: readUsersProcedure.input(z.void()).query(({ ctx }) => userCounts(ctx.services)),
   get: readUsersProcedure.input(UserRef).query(({ ctx, input }) => users.getUser(ctx.services, input.username)),
   create: adminProcedure.input(CreateUserInput).mutation(({ ctx, input }) => users.createUser(ctx.services, input, ctx.actor)),
   delete: adminProcedure.input(UserReason).mutation(({ ctx, input }) => {
