@@ -21,6 +21,13 @@ export type { NewPendingOtpFactor } from './methods/otp';
 /** A user may hold this many factors (pending included): enough for spares, not a resource sink. */
 export const MAX_FACTORS_PER_USER = 20;
 
+/** Refuses a user who already holds MAX_FACTORS_PER_USER factors, whatever their method. */
+export function requireRoomForFactor(ctx: ServiceContext, userId: string): void {
+  if (ctx.store.factors.listByUser(userId).length >= MAX_FACTORS_PER_USER) {
+    throw new TesseraError('conflict', `This user already has ${MAX_FACTORS_PER_USER} factors; remove one first`);
+  }
+}
+
 /**
  * Seals a fresh seed and inserts a pending TOTP/HOTP factor for `user`. Runs
  * inside the caller's transaction and appends no audit entry: the caller's
@@ -29,9 +36,7 @@ export const MAX_FACTORS_PER_USER = 20;
  */
 export function insertPendingOtpFactor(ctx: ServiceContext, user: UserRow, input: EnrollFactorInput, now: number): NewPendingOtpFactor {
   if (!ctx.store.db.sqlite.inTransaction) throw new Error('insertPendingOtpFactor must run inside a transaction');
-  if (ctx.store.factors.listByUser(user.id).length >= MAX_FACTORS_PER_USER) {
-    throw new TesseraError('conflict', `This user already has ${MAX_FACTORS_PER_USER} factors; remove one first`);
-  }
+  requireRoomForFactor(ctx, user.id);
   return input.type === 'totp' ? METHOD_MODULES.totp.enroll(ctx, user, { ...input, type: 'totp' }, now) : METHOD_MODULES.hotp.enroll(ctx, user, { ...input, type: 'hotp' }, now);
 }
 

@@ -11,7 +11,7 @@ import { evaluateThrottle } from '../../core/policy/throttle';
 import type { ChallengeBinding } from '../../core/webauthn/challenge';
 import type { UserRow, WebauthnCredentialRow } from '../../store/index';
 import type { Actor, ServiceContext } from '../context';
-import { MAX_FACTORS_PER_USER, requireMethodEnabled } from '../factors';
+import { MAX_FACTORS_PER_USER, requireMethodEnabled, requireRoomForFactor } from '../factors';
 import { requireUser } from '../users';
 import { clearUserFailures, recordUserFailure } from '../userThrottle';
 import { factorView } from '../factorViews';
@@ -56,9 +56,7 @@ export async function appRegistrationOptions(ctx: ServiceContext, caller: AppCal
   requireMethodEnabled(ctx, 'webauthn');
   const rp = requireAppRelyingParty(ctx, caller.apiKeyId);
   const user = requireUser(ctx, username);
-  if (ctx.store.factors.listByUser(user.id).length >= MAX_FACTORS_PER_USER) {
-    throw new TesseraError('conflict', `This user already has ${MAX_FACTORS_PER_USER} factors; remove one first`);
-  }
+  requireRoomForFactor(ctx, user.id);
   const challenge = freshChallenge();
   const options = await registrationOptions({
     rp,
