@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { base32Encode, parseOtpauthUri } from '../server/core/index';
-import { decodePdfQrCodes, missingPdfTools, renderPdfPages } from '../server/testing/pdfQr';
+import { decodePdfQrCodes, renderPdfPages, requirePdfTools } from '../server/testing/pdfQr';
 import { createApiKey, createOperator, createUsers, expect, openConsoleAs, rest, restVerify, setupFirstAdmin, shot, test, totpCode, uniqueName } from './support/console';
 import { SCREENS_DIR } from './support/shot';
 
@@ -50,7 +50,7 @@ async function printSheet(page: Page, dir: string, name: string): Promise<{ uri:
 }
 
 test('helpdesk prints a sheet from the user page; a reprint re-keys; auditors see no button', async ({ page }) => {
-  test.skip(missingPdfTools() !== null, missingPdfTools() ?? '');
+  requirePdfTools(); // fails naming the apt package, never skips
   test.setTimeout(90_000);
   // Headless Chromium has no print preview and crashes when a PDF frame prints; count the calls instead
   // (a real browser opens the system print dialog here). Only child frames: the console page must not print itself.

@@ -9,12 +9,11 @@ import { generateTotp } from '../../core/otp/totp';
 import { SYSTEM_ACTOR } from '../../services/index';
 import { createOperator } from '../../services/operatorAccounts';
 import { startTestServer, type TestServer } from '../../testing/harness';
-import { decodePdfQrCodes, missingPdfTools } from '../../testing/pdfQr';
+import { decodePdfQrCodes } from '../../testing/pdfQr';
 import type { JobStatus } from './jobs';
 import { SHEET_FILE_KEEP_MS, SHEETS_TMP_PREFIX, sweepStaleSheetFiles } from './sheetRoutes';
 import { operatorAuth } from '../../services/index';
 
-const tools = missingPdfTools();
 let srv: TestServer;
 let work: string;
 const cookies = new Map<OperatorRole | 'admin2', string>();
@@ -113,7 +112,7 @@ describe('roles: nobody 401, auditor 403, helpdesk single only, admin both', () 
 });
 
 describe('a single sheet', () => {
-  it.skipIf(tools !== null)(`streams a one-page PDF, not cacheable, whose QR is the factor it enrolled ${tools ?? ''}`, async () => {
+  it(`streams a one-page PDF, not cacheable, whose QR is the factor it enrolled`, async () => {
     const before = srv.auditCount();
     const res = await fetch(new URL('/console/users/route-3/sheet', srv.url), {
       method: 'POST',
@@ -173,7 +172,7 @@ describe('a batch', () => {
     expect(r.json.error.message).toMatch(/Nobody in this selection/);
   });
 
-  it.skipIf(tools !== null)(`generates in a job with progress, then only its owner downloads the PDF, a page per user ${tools ?? ''}`, async () => {
+  it(`generates in a job with progress, then only its owner downloads the PDF, a page per user`, async () => {
     const users = ['gen-1', 'gen-2', 'gen-3', 'gen-4', 'gen-5'];
     for (const u of users) await srv.createUser(u);
     const tmpBefore = sheetTempDirs().length;

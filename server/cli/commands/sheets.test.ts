@@ -7,10 +7,9 @@ import { SYSTEM_ACTOR, type Services } from '../../services/index';
 import { issueSheetFactor } from '../../services/sheets/enrollmentSheets';
 import { createUser } from '../../services/users';
 import { otpParamsOf } from '../../services/otpFactor';
-import { decodePdfQrCodes, missingPdfTools } from '../../testing/pdfQr';
+import { decodePdfQrCodes } from '../../testing/pdfQr';
 import { run, tempDir } from '../testkit';
 
-const tools = missingPdfTools();
 let root: string;
 let data: string;
 
@@ -83,7 +82,7 @@ describe('tessera sheets', () => {
     expect(pendingUris().size).toBe(0);
   });
 
-  it.skipIf(tools !== null)(`writes one PDF (0600), a page per user in file order, each page's QR the enrolled URI ${tools ?? ''}`, async () => {
+  it(`writes one PDF (0600), a page per user in file order, each page's QR the enrolled URI`, async () => {
     const out = path.join(root, 'csv.pdf');
     const before = auditCount();
     const r = await run(['sheets', '--users', path.join(root, 'users.csv'), '--out', out, '--paper', 'letter', '--data', data]);

@@ -8,13 +8,12 @@ import type { SheetSelection } from '../../../shared/schemas/sheets';
 import { buildOtpauthUri, parseOtpauthUri } from '../../core/otp/otpauthUri';
 import { base32Encode } from '../../core/otp/secret';
 import { startTestServer, totpCode, type TestServer } from '../../testing/harness';
-import { decodePdfQrCodes, missingPdfTools } from '../../testing/pdfQr';
+import { decodePdfQrCodes } from '../../testing/pdfQr';
 import { SYSTEM_ACTOR, type Actor } from '../context';
 import { updateSettings } from '../settings';
 import { otpParamsOf } from '../otpFactor';
 import { issueSheetFactor, planSheets, singleSheetDocument, writeSheetBatch } from './enrollmentSheets';
 
-const tools = missingPdfTools();
 const HELPDESK: Actor = { kind: 'operator', id: 'op-helpdesk', name: 'helen', ip: '127.0.0.1' };
 
 let srv: TestServer;
@@ -90,7 +89,7 @@ describe('issueSheetFactor: one sheet', () => {
     expect(entry!.details).not.toContain(issue.secret);
   });
 
-  it.skipIf(tools !== null)(`the printed QR decodes to the enrolled URI, and its codes confirm the factor and verify through the REST API ${tools ?? ''}`, async () => {
+  it(`the printed QR decodes to the enrolled URI, and its codes confirm the factor and verify through the REST API`, async () => {
     await srv.createUser('sheet-scan');
     const issue = issueSheetFactor(srv.services, 'sheet-scan', HELPDESK, { paper: 'letter' });
     const dir = scratch();
@@ -256,7 +255,7 @@ describe('writeSheetBatch: one PDF, a page per user', () => {
     return { plan, result, file, dir, progress };
   }
 
-  it.skipIf(tools !== null)(`a batch of 50: every page decodes to that user's enrolled URI, in order, and every code verifies through the REST API ${tools ?? ''}`, async () => {
+  it(`a batch of 50: every page decodes to that user's enrolled URI, in order, and every code verifies through the REST API`, async () => {
     const before = srv.auditCount();
     const { plan, result, file, dir, progress } = await runBatch({ kind: 'search', query: 'batch-' });
     expect(plan.sheets.map((s) => s.username)).toEqual(batchUsers);
