@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { blankCommentsAndTemplates, checkSource, packageName, parseImports } from './check-layers';
+import { fileURLToPath } from 'node:url';
+import { blankCommentsAndTemplates, checkSource, listSourceFiles, packageName, parseImports } from './check-layers';
 
 const ROOT = '/repo';
 const check = (file: string, source: string) => checkSource(file, source, ROOT);
@@ -132,8 +133,68 @@ describe('checkSource: store and services', () => {
     expect(v.map((x) => x.line)).toEqual([1, 2]);
   });
 
-  it('api and cli may import anything below them', () => {
-    expect(check('server/api/http.ts', `import { Store } from '../store/index';\nimport { s } from '../services/index';`)).toEqual([]);
+  it('api and cli may import services, core and shared below them', () => {
+    expect(check('server/api/http.ts', `import { s } from '../services/index';\nimport { x } from '../core/otp/totp';\nimport { E } from '../../shared/errors';`)).toEqual([]);
+    expect(check('server/cli/commands/init.ts', `import { s } from '../../services/system';`)).toEqual([]);
+  });
+
+  it('api and cli never import the store, not even a row type; their tests may', () => {
+    const src = [
+      `import { Store } from '../../store/index';`,
+      `import type { OperatorRow } from '../../store/index';`,
+      `import { Db } from '../../store/db';`,
+      `const m = await import('../../store/repos/users');`,
+    ].join('\n');
+    const v = check('server/api/console/session.ts', src);
+    expect(v.map((x) => x.line)).toEqual([1, 2, 3, 4]);
+    expect(v[0]!.message).toMatch(/server\/api calls services, never the store/);
+    expect(v[1]!.message).toMatch(/a type too/);
+    expect(check('server/cli/commands/init.ts', `import { Store } from '../../store/index';`)).toHaveLength(1);
+    expect(check('server/api/rest.invariants.test.ts', `import type { AuditRow } from '../store/index';`)).toEqual([]);
+  });
+
+  it('only server/store reaches the SQLite connection; its testing helper is for tests', () => {
+    expect(check('server/store/repos/users.ts', `import { sqliteOf } from '../connection';`)).toEqual([]);
+    expect(check('server/store/testing.ts', `import { sqliteOf } from './connection';`)).toEqual([]);
+    for (const file of ['server/services/apiKeys.ts', 'server/services/apiKeys.test.ts', 'server/testing/harness.ts', 'bench/verify.ts']) {
+      const rel = file.split('/').slice(0, -1).map(() => '..').join('/');
+      expect(check(file, `import { sqliteOf } from '${rel}/server/store/connection';`), file).toHaveLength(1);
+    }
+    expect(check('server/api/rest.invariants.test.ts', `import { rawSqlite } from '../store/testing';`)).toEqual([]);
+    expect(check('server/testing/harness.ts', `import { rawSqlite } from '../store/testing';`)).toEqual([]);
+    const v = check('server/services/apiKeys.ts', `import { rawSqlite } from '../store/testing';`);
+    expect(v).toHaveLength(1);
+    expect(v[0]!.message).toMatch(/tests only/);
+  });
+});
+
+describe('checkSource: core purity', () => {
+  it('the tree check finds the core sources it keeps pure', () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    expect(listSourceFiles(root).filter((f) => f.startsWith('server/core/') && !f.endsWith('.test.ts')).length).toBeGreaterThan(15);
+  });
+
+  it('core sources do no I/O; their tests may', () => {
+    const io = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'net', 'http', 'https', 'child_process', 'dgram', 'dns', 'tls', 'node:worker_threads'];
+    for (const m of io) {
+      const v = check('server/core/otp/totp.ts', `import x from '${m}';`);
+      expect(v, m).toHaveLength(1);
+      expect(v[0]!.message).toMatch(/does no I\/O/);
+      expect(check('server/core/otp/totp.test.ts', `import x from '${m}';`), m).toEqual([]);
+    }
+    expect(check('server/core/otp/totp.ts', `import { createHash } from 'node:crypto';`)).toEqual([]);
+  });
+
+  it('core sources read no clock, randomness or environment, even in a comment; their tests may', () => {
+    const src = [`const a = 1;`, `const t = Date.now();`, `const d = new Date();`, `// performance.now() is ambient too`, `const e = process.env.X;`, `const r = Math.random();`, `const ok = new Date(ms);`].join('\n');
+    const v = check('server/core/thing.ts', src);
+    expect(v.map((x) => [x.line, x.specifier])).toEqual([[2, 'Date.now('], [3, 'new Date()'], [4, 'performance.now('], [5, 'process.env'], [6, 'Math.random(']]);
+    expect(check('server/core/thing.test.ts', src)).toEqual([]);
+  });
+
+  it('core imports carry no file extension', () => {
+    const v = check('server/core/otp/totp.ts', `import { a } from './hotp.ts';\nimport { b } from './hotp.js';\nimport { c } from './hotp';`);
+    expect(v.map((x) => x.line)).toEqual([1, 2]);
   });
 });
 

@@ -1,8 +1,12 @@
 /**
- * Layer check: fails when an import breaks the dependency direction of
- * DESIGN.md (api → services → core + store; core imports nothing of ours;
- * the renderer reaches the server only through the AppRouter type; shared/
- * is the wire contract and imports only zod).
+ * Layer check, the one rule book: fails when an import breaks the dependency
+ * direction of DESIGN.md (api → services → core + store; api and cli call
+ * services and never import the store, not even a type; core imports nothing
+ * of ours; the renderer reaches the server only through the AppRouter type;
+ * shared/ is the wire contract and imports only zod), when a module outside
+ * server/store reaches the SQLite connection, or when server/core is not pure
+ * (no I/O module, no ambient clock, randomness or environment, no file
+ * extension in an import).
  *
  *   npx tsx build/check-layers.ts [ROOT]
  *
@@ -43,6 +47,14 @@ const CONFIG_FILE = /(^|\/)[\w.-]+\.config\.(ts|mts|cts)$/;
 const CORE_PACKAGES = ['otplib', '@otplib/*', '@noble/*', '@scure/*', 'unhomoglyph'];
 const SHARED_PACKAGES = ['zod'];
 const ROUTER_MODULE = 'server/api/trpc/router';
+/** The raw SQLite connection: server/store's own (Db.sqlite is private; the repositories get it here). */
+const CONNECTION_MODULE = 'server/store/connection';
+/** Raw SQL for tests (what no service offers: the stored bytes, a tampered row). */
+const STORE_TESTING_MODULE = 'server/store/testing';
+/** Node modules that do I/O: server/core (its sources, not its tests) imports none. */
+const CORE_IO_BUILTINS = /^(node:)?(fs|fs\/promises|net|http|https|child_process|dgram|dns|tls|worker_threads)$/;
+/** Ambient clock, randomness and environment: server/core gets them passed in. */
+const CORE_AMBIENT = /Date\.now\(|new Date\(\)|performance\.now\(|process\.env|Math\.random\(/g;
 
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
@@ -159,7 +171,14 @@ export function checkSource(file: string, source: string, root = '/repo'): Viola
   const rel = file.split(path.sep).join('/');
   const isTest = TEST_FILE.test(rel);
   const violations: Violation[] = [];
-  const flag = (ref: ImportRef, message: string) => violations.push({ file: rel, line: ref.line, specifier: ref.specifier, message });
+  const flag = (ref: Pick<ImportRef, 'line' | 'specifier'>, message: string) => violations.push({ file: rel, line: ref.line, specifier: ref.specifier, message });
+
+  if (under(rel, 'server/core') && !isTest) {
+    // Over the text as written (comments too): the rule is simple to state and to keep.
+    for (const m of source.matchAll(CORE_AMBIENT)) {
+      flag({ line: lineAt(source, m.index), specifier: m[0] }, `server/core reads no clock, randomness or environment of its own ('${m[0]}'); take it as a parameter`);
+    }
+  }
 
   for (const ref of parseImports(source)) {
     const spec = ref.specifier;
@@ -176,6 +195,15 @@ export function checkSource(file: string, source: string, root = '/repo'): Viola
     const isBuiltin = target === null && BUILTINS.has(spec);
     const testPackage = isTest && target === null && packageAllowed(spec, TEST_PACKAGES);
 
+    if (target !== null && !under(rel, 'server/store')) {
+      const module = stripExt(target);
+      if (module === CONNECTION_MODULE) {
+        flag(ref, `only server/store runs SQL: '${spec}' is the store's own connection; add what you need to Db or a repository`);
+      } else if (module === STORE_TESTING_MODULE && !isTest && !under(rel, 'server/testing')) {
+        flag(ref, `'${spec}' is raw SQL for tests only (test files and server/testing)`);
+      }
+    }
+
     if (under(rel, 'server/core')) {
       if (target !== null) {
         if (!under(target, 'server/core') && !under(target, 'shared')) {
@@ -183,6 +211,15 @@ export function checkSource(file: string, source: string, root = '/repo'): Viola
         }
       } else if (!isBuiltin && !testPackage && !packageAllowed(spec, CORE_PACKAGES)) {
         flag(ref, `server/core may import only node builtins, ${CORE_PACKAGES.join(', ')}; not '${spec}'`);
+      } else if (!isTest && CORE_IO_BUILTINS.test(spec)) {
+        flag(ref, `server/core does no I/O: not '${spec}' (the caller reads and writes, core computes)`);
+      }
+      if (!isTest && /\.(ts|js)$/.test(spec)) flag(ref, `server/core imports without a file extension: '${spec}'`);
+    } else if (under(rel, 'server/api') || under(rel, 'server/cli')) {
+      // Tests may look at what was stored; the layer itself asks services.
+      if (target !== null && under(target, 'server/store') && !isTest) {
+        const layer = under(rel, 'server/api') ? 'server/api' : 'server/cli';
+        flag(ref, `${layer} calls services, never the store: '${spec}' is ${target}${ref.typeOnly ? ' (a type too: take it from services or shared/)' : ''}`);
       }
     } else if (under(rel, 'server/store')) {
       for (const layer of ['server/services', 'server/api', 'server/cli']) {

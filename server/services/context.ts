@@ -1,4 +1,7 @@
 import type { Store } from '../store/index';
+
+/** A console operator as the services hand it out: the API layer, which may not import the store, gets its type here. */
+export type { OperatorRow } from '../store/index';
 import type { Keyring } from './keyring';
 import type { SettingsService } from './settings';
 import type { AuditLog } from './auditLog';

@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { OperatorRow } from '../../store/index';
-import type { Services } from '../../services/index';
+import type { OperatorRow, Services } from '../../services/index';
 import { authenticateSession, SESSION_ABSOLUTE_MS } from '../../services/operatorAuth/index';
 
 export const SESSION_COOKIE = 'tessera_session';
