@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
 import { base32Decode, generateTotp } from '../../core/index';
 import { openTessera } from '../../tessera';
@@ -15,6 +15,7 @@ import { createContextInner } from './context';
 import { createCallerFactory } from './init';
 import { appRouter } from './router';
 import { operatorAuth } from '../../services/index';
+import { rawSqlite } from '../../store/testing';
 
 /**
  * The console's WebAuthn procedures through tRPC (createCaller, no HTTP):
@@ -23,6 +24,9 @@ import { operatorAuth } from '../../services/index';
  * reason audited — for a lowered counter, another origin, an IP address as
  * the console's host, or the method turned off. Also: API clients' relying
  * parties, renaming factors, and the dashboard count.
+ *
+ * Each test starts from a fresh Tessera with one enrolled admin and sets up
+ * what it needs (a registered key, a flagged key): the tests pass in any order.
  */
 
 const ORIGIN = 'http://localhost:8787';
@@ -31,15 +35,14 @@ const createCaller = createCallerFactory(appRouter);
 
 let dir: string;
 let s: Services;
-let now = Date.UTC(2026, 0, 1, 0, 0, 10);
+const START_MS = Date.UTC(2026, 0, 1, 0, 0, 10);
+let now = START_MS;
 let op: OperatorRow;
 let totpSecret: string;
-let lastStep = 0;
 
 function code(): string {
   // A step after the last one used.
   now += 30_000;
-  lastStep = Math.floor(now / 30_000);
   return generateTotp({ secret: base32Decode(totpSecret), algorithm: 'SHA1', digits: 6, period: 30 }, Math.floor(now / 1000));
 }
 
@@ -48,7 +51,7 @@ function callerAs(operator: OperatorRow | null, origin = ORIGIN, onSession?: (id
   return createCaller(createContextInner(s, { session, origin, sameOriginRequest: true, ...(onSession ? { setSession: onSession } : {}) }));
 }
 
-const entries = (since: number) => s.store.db.sqlite.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq').all(since) as AuditRow[];
+const entries = (since: number) => rawSqlite(s.store).prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq').all(since) as AuditRow[];
 const seq = () => s.store.audit.stats().count;
 
 async function trpcCode(p: Promise<unknown>): Promise<string> {
@@ -60,7 +63,8 @@ async function trpcCode(p: Promise<unknown>): Promise<string> {
   }
 }
 
-beforeAll(async () => {
+beforeEach(async () => {
+  now = START_MS;
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-webauthn-console-'));
   s = openTessera({ dataDir: dir, env: {}, clock: () => now });
   await createOperator(s, { username: 'opal', role: 'admin', password: PASSWORD }, SYSTEM_ACTOR);
@@ -71,13 +75,37 @@ beforeAll(async () => {
   op = s.store.operators.findByKey('opal')!;
 });
 
-afterAll(() => {
+afterEach(() => {
   s.store.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** Registers `key` as opal's (password re-authentication), as the profile page does. */
+async function registerKey(key: SoftAuthenticator): Promise<void> {
+  const caller = callerAs(op);
+  const options = await caller.profile.webauthn.registrationOptions({ reauth: { password: PASSWORD } });
+  await caller.profile.webauthn.verifyRegistration({ response: key.create(options, ORIGIN), label: 'Desk key' });
+}
+
+/** A password step that leads to the code step (and offers the key, when there is one). */
+async function loginStep() {
+  const step = await callerAs(null).auth.login({ username: 'opal', password: PASSWORD });
+  if (step.next !== 'totp') throw new Error('expected the code step');
+  return step;
+}
+
+/** Signs opal in with `key` (the counter the server stores moves on). */
+async function signInWith(key: SoftAuthenticator): Promise<void> {
+  const step = await loginStep();
+  const options = await callerAs(null).auth.webauthnOptions({ ticket: step.ticket });
+  await callerAs(null).auth.completeWebauthnLogin({ ticket: step.ticket, response: key.get(options, ORIGIN) });
+}
+
 describe('an operator registers a key on their profile', () => {
-  const key = new SoftAuthenticator({ aaguid: 'adce0002-35bc-c60a-648b-0b25f1f05503' });
+  let key: SoftAuthenticator;
+  beforeEach(() => {
+    key = new SoftAuthenticator({ aaguid: 'adce0002-35bc-c60a-648b-0b25f1f05503' });
+  });
 
   it('re-authentication comes first: a wrong password is refused, audited and counted', async () => {
     const before = seq();
@@ -118,11 +146,7 @@ describe('an operator registers a key on their profile', () => {
   });
 
   describe('and signs in with it instead of the code', () => {
-    async function loginStep() {
-      const step = await callerAs(null).auth.login({ username: 'opal', password: PASSWORD });
-      if (step.next !== 'totp') throw new Error('expected the code step');
-      return step;
-    }
+    beforeEach(() => registerKey(key));
 
     it('the code step says a key can be used; the key opens a session; one audit entry', async () => {
       const step = await loginStep();
@@ -161,6 +185,7 @@ describe('an operator registers a key on their profile', () => {
     });
 
     it('a lowered counter flags the key: refused now and from then on; the code step no longer offers it', async () => {
+      await signInWith(key); // the stored counter is 1 from here
       const step = await loginStep();
       const options = await callerAs(null).auth.webauthnOptions({ ticket: step.ticket });
       const before = seq();
@@ -174,7 +199,9 @@ describe('an operator registers a key on their profile', () => {
     });
 
     it('the operator removes the flagged key (re-authenticating again)', async () => {
+      s.store.webauthn.flag(s.store.webauthn.forOperator(op.id)[0]!.id, 'counter_regression', now);
       const [k] = await callerAs(op).profile.webauthn.list();
+      expect(k!.flagged).toBe(true);
       expect(await trpcCode(callerAs(op).profile.webauthn.remove({ id: k!.id, reauth: { password: 'wrong wrong wrong' } }))).toMatch(/^BAD_REQUEST/);
       now += 10 * 60_000; // past the throttle delay the failures so far have earned
       const before = seq();
@@ -204,7 +231,7 @@ describe('an operator registers a key on their profile', () => {
 
 describe('API clients: the WebAuthn relying party', () => {
   let keyId: string;
-  beforeAll(() => {
+  beforeEach(() => {
     keyId = createApiKey(s, { name: 'rp-app', scopes: ['verify'] }, SYSTEM_ACTOR).id;
   });
 
@@ -268,6 +295,7 @@ describe('factors in the console', () => {
 
 describe('resetting an operator', () => {
   it("an admin's reset of the operator's second factor removes their keys too", async () => {
+    await registerKey(new SoftAuthenticator());
     expect(s.store.webauthn.forOperator(op.id).length).toBeGreaterThan(0);
     await createOperator(s, { username: 'other-admin', role: 'admin', password: PASSWORD }, SYSTEM_ACTOR);
     // Another active admin, so opal is not the last one.
