@@ -7,6 +7,7 @@ import { createOperator } from '../services/operatorAccounts';
 import { scryptWatch } from '../testing/scryptWatch';
 import { startTestServer, type TestServer } from '../testing/harness';
 import { operatorAuth } from '../services/index';
+import { rawSqlite } from '../store/testing';
 
 vi.mock('node:crypto', async (real) => (await import('../testing/scryptWatch')).watchedCrypto(await real()));
 
@@ -81,7 +82,7 @@ describe('one address', () => {
     expect(scryptWatch.password.started).toBe(4); // no hash for either
     // The run of refusals is audited once, not once per request.
     expect(srv.auditCount() - audit0).toBe(1);
-    const entry = srv.services.store.db.sqlite.prepare('SELECT action, outcome, reason, ip FROM audit_log ORDER BY seq DESC LIMIT 1').get();
+    const entry = rawSqlite(srv.services.store).prepare('SELECT action, outcome, reason, ip FROM audit_log ORDER BY seq DESC LIMIT 1').get();
     expect(entry).toEqual({ action: 'operator.login', outcome: 'denied', reason: 'address_limited', ip: '127.0.0.1' });
 
     srv.clock.advance(LOGIN_ADDRESS_REFILL_MS);

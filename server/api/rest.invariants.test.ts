@@ -10,6 +10,7 @@ import { SYSTEM_ACTOR } from '../services/index';
 import { updateSettings } from '../services/settings';
 import type { AuditRow } from '../store/index';
 import { hotpCode, startTestServer, totpCode, wrongCode, type CallOptions, type Factor, type TestServer } from '../testing/harness';
+import { rawSqlite } from '../store/testing';
 
 /**
  * DESIGN.md invariants checked from outside:
@@ -94,11 +95,11 @@ describe('invariant 2: no secret in tessera.db or tessera.db-wal', () => {
     // Fresh writes sit in the WAL…
     expect(check('before checkpoint')).toContain('tessera.db-wal');
     // …and after a checkpoint, in the main file.
-    srv.services.store.db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    rawSqlite(srv.services.store).pragma('wal_checkpoint(TRUNCATE)');
     check('after checkpoint');
 
     // The audit log's text never carries a code either.
-    const rows = srv.services.store.db.sqlite.prepare('SELECT reason, details, actor_name, target_user FROM audit_log').all() as Record<string, string | null>[];
+    const rows = rawSqlite(srv.services.store).prepare('SELECT reason, details, actor_name, target_user FROM audit_log').all() as Record<string, string | null>[];
     const text = JSON.stringify(rows);
     for (const c of [...otpCodes, ...codes, ...codes.map((c) => c.replace(/-/g, ''))]) expect(text.includes(c), `code ${c} in the audit log`).toBe(false);
   });
@@ -113,7 +114,7 @@ describe('invariant 1: one audit entry per state change and per verify attempt, 
     await srv?.close();
   });
 
-  const lastEntry = () => srv.services.store.db.sqlite.prepare('SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1').get() as AuditRow;
+  const lastEntry = () => rawSqlite(srv.services.store).prepare('SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1').get() as AuditRow;
 
   /** Runs a call and checks it added exactly one entry of the given action/outcome/reason. */
   async function one(method: string, p: string, opts: CallOptions, status: number, entry: { action: string; outcome: string; reason?: string | null }) {
@@ -249,7 +250,7 @@ describe('invariant 1: one audit entry per state change and per verify attempt, 
 describe('invariant 5: GET /audit/verify finds tampering', () => {
   let srv: TestServer;
   let saved: AuditRow[];
-  const db = () => srv.services.store.db.sqlite;
+  const db = () => rawSqlite(srv.services.store);
   const verify = async () => {
     const r = await srv.call('GET', `${V1}/audit/verify`, { key: srv.keys.audit });
     expect(r.status).toBe(200);

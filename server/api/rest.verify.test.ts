@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../services/index';
 import { updateSettings } from '../services/settings';
 import { hotpCode, startTestServer, totpCode, wrongCode, type Factor, type TestServer } from '../testing/harness';
+import { rawSqlite } from '../store/testing';
 
 /**
  * POST /verify over HTTP: TOTP window and replay, HOTP look-ahead and
@@ -37,7 +38,7 @@ const badHotp = (f: Factor) => {
   const ahead = Array.from({ length: 12 }, (_, i) => hotpCode(f, counter + i));
   return wrongCode(ahead[0]!, ahead);
 };
-const factorRow = (id: string) => srv.services.store.db.sqlite.prepare('SELECT counter, last_step FROM factors WHERE id = ?').get(id) as { counter: number; last_step: number };
+const factorRow = (id: string) => rawSqlite(srv.services.store).prepare('SELECT counter, last_step FROM factors WHERE id = ?').get(id) as { counter: number; last_step: number };
 
 describe('TOTP', () => {
   it('a valid code → ok with the factor id and type; the same code again → invalid_code (replay)', async () => {

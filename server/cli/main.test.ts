@@ -12,6 +12,7 @@ import { getUser } from '../services/users';
 import { isSetupTokenValid } from '../services/setup';
 import type { Services } from '../services/index';
 import { lastLine, run, tempDir } from './testkit';
+import { rawSqlite } from '../store/testing';
 
 const dirs: string[] = [];
 function newDir(): string {
@@ -457,7 +458,7 @@ describe('audit', () => {
     const keep = peek(d, (s) => s.store.audit.stats().maxSeq) - 2;
     // Cut the tail and re-sign nothing: an older head is all an attacker has; here the head row simply goes back.
     peek(d, (s) => {
-      const db = s.store.db.sqlite;
+      const db = rawSqlite(s.store);
       const row = s.store.audit.bySeq(keep)!;
       db.prepare('DELETE FROM audit_log WHERE seq > ?').run(keep);
       db.prepare('UPDATE audit_head SET seq = ?, hash = ?').run(keep, row.hash);
@@ -499,7 +500,7 @@ describe('audit', () => {
   it('verify on a tampered database fails with exit 1', async () => {
     const d = await initialised();
     await run(['user', 'add', 'zed', '--data', d]);
-    peek(d, (s) => s.store.db.sqlite.prepare("UPDATE audit_log SET target_user = 'someone' WHERE action = 'user.create'").run());
+    peek(d, (s) => rawSqlite(s.store).prepare("UPDATE audit_log SET target_user = 'someone' WHERE action = 'user.create'").run());
     const r = await run(['audit', 'verify', '--data', d]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^Audit log FAILED at entry #\d+: hash_mismatch \([^\n]+\)\n$/);

@@ -77,7 +77,7 @@ interface KeyCache {
 const caches = new WeakMap<object, KeyCache>();
 
 function cacheFor(ctx: ServiceContext): KeyCache {
-  const version = ctx.store.db.sqlite.pragma('data_version', { simple: true }) as number;
+  const version = ctx.store.db.dataVersion();
   let cache = caches.get(ctx.store);
   if (!cache || cache.dataVersion !== version) {
     cache = { dataVersion: version, principals: new Map(), lastTouch: cache?.lastTouch ?? new Map() };

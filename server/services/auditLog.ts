@@ -108,7 +108,7 @@ export class AuditLog {
 
   append(event: AuditEvent): number {
     const { store } = this;
-    if (!store.db.sqlite.inTransaction) throw new Error('AuditLog.append must run inside the transaction of the change it records');
+    if (!store.db.inTransaction()) throw new Error('AuditLog.append must run inside the transaction of the change it records');
     const head = store.audit.head();
     const now = this.clock();
     const content: AuditContent = {

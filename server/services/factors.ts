@@ -35,7 +35,7 @@ export function requireRoomForFactor(ctx: ServiceContext, userId: string): void 
  * user who already holds MAX_FACTORS_PER_USER factors.
  */
 export function insertPendingOtpFactor(ctx: ServiceContext, user: UserRow, input: EnrollFactorInput, now: number): NewPendingOtpFactor {
-  if (!ctx.store.db.sqlite.inTransaction) throw new Error('insertPendingOtpFactor must run inside a transaction');
+  if (!ctx.store.db.inTransaction()) throw new Error('insertPendingOtpFactor must run inside a transaction');
   requireRoomForFactor(ctx, user.id);
   return input.type === 'totp' ? METHOD_MODULES.totp.enroll(ctx, user, { ...input, type: 'totp' }, now) : METHOD_MODULES.hotp.enroll(ctx, user, { ...input, type: 'hotp' }, now);
 }

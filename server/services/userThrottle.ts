@@ -30,7 +30,7 @@ export function clearUserFailures(ctx: ServiceContext, user: Pick<UserRow, 'id'>
 }
 
 function currentRow(ctx: ServiceContext, userId: string): UserRow {
-  if (!ctx.store.db.sqlite.inTransaction) throw new TesseraError('internal', 'A throttle write must run inside the transaction that read the state');
+  if (!ctx.store.db.inTransaction()) throw new TesseraError('internal', 'A throttle write must run inside the transaction that read the state');
   const row = ctx.store.users.findById(userId);
   if (!row) throw new TesseraError('not_found', 'No user with that username');
   return row;

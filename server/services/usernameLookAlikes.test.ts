@@ -15,6 +15,7 @@ import { createOperator } from './operatorAccounts';
 import { applyUserImport, planUserImport } from './userImport';
 import { createUser, deleteUser } from './users';
 import { operatorAuth } from './index';
+import { rawSqlite } from '../store/testing';
 
 /**
  * Look-alike usernames (finding 10): "аlice" with a Cyrillic "а" beside an
@@ -129,7 +130,7 @@ describe('users from before skeletons were stored (migration 0009)', () => {
 
       const s = openTessera({ dataDir: dir, env: {}, createIfNew: false });
       try {
-        const skeletons = s.store.db.sqlite.prepare('SELECT id, username_skeleton AS k FROM users ORDER BY id').all();
+        const skeletons = rawSqlite(s.store).prepare('SELECT id, username_skeleton AS k FROM users ORDER BY id').all();
         expect(skeletons).toEqual([
           { id: 'u1', k: usernameSkeleton('olga') },
           { id: 'u2', k: null }, // kept, but the older one holds the key

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { bindConnection } from './connection';
 import { MIGRATIONS } from './migrations/index';
 import { createPrivateFile, makePrivate } from './privateFiles';
 
@@ -46,15 +47,19 @@ function makeDatabaseFilesPrivate(file: string): void {
   for (const suffix of ['', ...SIDE_FILES]) makePrivate(file + suffix, 0o600, 'The database file');
 }
 
-/** The one handle on the SQLite file. Repositories hang off it; nothing else runs SQL. */
+/**
+ * The one handle on the SQLite file. Repositories hang off it (they reach the
+ * connection through ./connection); nothing else runs SQL.
+ */
 export class Db {
-  readonly sqlite: Database.Database;
+  private readonly sqlite: Database.Database;
 
   constructor(readonly path: string, options: OpenOptions = {}) {
     // A read-only connection (the audit verify worker) opens files a writer made; it neither creates nor changes them.
     const writesFiles = !options.readonly && path !== '' && path !== ':memory:';
     if (writesFiles) makeDatabaseFilesPrivate(path);
     this.sqlite = new Database(path, { readonly: options.readonly ?? false, ...(nativeBinding ? { nativeBinding } : {}) });
+    bindConnection(this, this.sqlite);
     this.sqlite.pragma('busy_timeout = 5000');
     if (!options.readonly) {
       this.sqlite.pragma('journal_mode = WAL');
@@ -104,6 +109,20 @@ export class Db {
    */
   read<T>(fn: () => T): T {
     return this.sqlite.transaction(fn).deferred();
+  }
+
+  /** True inside tx() or read(): for writes that must share the transaction that read their state. */
+  inTransaction(): boolean {
+    return this.sqlite.inTransaction;
+  }
+
+  /**
+   * SQLite's data_version: changes when another connection (another process)
+   * has committed since this connection last looked; this connection's own
+   * commits leave it alone. For caches that must notice others' writes.
+   */
+  dataVersion(): number {
+    return this.sqlite.pragma('data_version', { simple: true }) as number;
   }
 
   /** Work that must end every write transaction (the audit log's signed head, for one). */

@@ -9,6 +9,7 @@ import { base32Decode } from '../core/otp/secret';
 import { generateTotp } from '../core/otp/totp';
 import { generateHotp } from '../core/otp/hotp';
 import type { OtpAlgorithm, OtpDigits, TotpPeriod } from '../core/otp/types';
+import { rawSqlite } from '../store/testing';
 
 /**
  * Integration-test harness: a real Tessera (SQLite file in a fresh temp dir,
@@ -117,7 +118,7 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
   }
 
   function snapshot(): string {
-    const db = services.store.db.sqlite;
+    const db = rawSqlite(services.store);
     const tables = db
       .prepare<[], { name: string; sql: string }>(`SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
       .all();

@@ -54,7 +54,7 @@ function storedChallenge(row: WebauthnChallengeRow): StoredChallenge {
 
 /** Stores a fresh challenge for `binding`. Runs inside the caller's transaction. */
 export function insertChallenge(ctx: ServiceContext, challenge: string, binding: ChallengeBinding, now: number): void {
-  if (!ctx.store.db.sqlite.inTransaction) throw new Error('insertChallenge must run inside a transaction');
+  if (!ctx.store.db.inTransaction()) throw new Error('insertChallenge must run inside a transaction');
   if (binding.apiKeyId !== null && ctx.store.webauthn.openChallengesForKey(binding.apiKeyId, now) >= MAX_OPEN_CHALLENGES_PER_KEY) {
     throw new TesseraError('throttled', 'This application holds too many unused WebAuthn challenges; retry in a few minutes', { retryAfterSeconds: 60 });
   }

@@ -1,3 +1,4 @@
+import { sqliteOf } from '../connection';
 import type { Db } from '../db';
 
 export interface ApiKeyRow {
@@ -20,7 +21,7 @@ export class ApiKeysRepo {
   private readonly touchStmt;
 
   constructor(db: Db) {
-    const s = db.sqlite;
+    const s = sqliteOf(db);
     this.byHash = s.prepare<[string], ApiKeyRow>('SELECT * FROM api_keys WHERE hash = ?');
     this.byId = s.prepare<[string], ApiKeyRow>('SELECT * FROM api_keys WHERE id = ?');
     this.listStmt = s.prepare<[], ApiKeyRow>('SELECT * FROM api_keys ORDER BY created_at DESC, id');

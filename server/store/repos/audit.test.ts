@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store, type AuditFilter, type AuditRow } from '../index';
 import { auditIndexFor } from './audit';
+import { rawSqlite } from '../testing';
 
 /*
  * The console filters and pages a log of a million entries; every filter
@@ -54,7 +55,7 @@ afterAll(() => {
 });
 
 function plan(sql: string, params: Record<string, unknown>): string {
-  const rows = store.db.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[];
+  const rows = rawSqlite(store).prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[];
   return rows.map((r) => r.detail).join(' | ');
 }
 
@@ -133,7 +134,7 @@ describe('audit filters return exactly the matching entries', () => {
 
   it('combined filters page newest first through every match', () => {
     const filter: AuditFilter = { action: 'verify', outcome: 'failure', fromMs: mid };
-    const expected = store.db.sqlite
+    const expected = rawSqlite(store)
       .prepare('SELECT seq FROM audit_log WHERE action = ? AND outcome = ? AND at_ms >= ? ORDER BY seq DESC')
       .all('verify', 'failure', mid)
       .map((r) => (r as { seq: number }).seq);

@@ -1,3 +1,4 @@
+import { sqliteOf } from '../connection';
 import type { Db } from '../db';
 
 export interface AuditRow {
@@ -106,7 +107,7 @@ export class AuditRepo {
   private readonly setUserKeyStmt;
 
   constructor(private readonly db: Db) {
-    const s = db.sqlite;
+    const s = sqliteOf(db);
     this.insertStmt = s.prepare(
       `INSERT INTO audit_log (seq, at, at_ms, actor_kind, actor_id, actor_name, action, target_user, target_user_key, outcome, reason, ip, details, hash)
        VALUES (@seq, @at, @at_ms, @actor_kind, @actor_id, @actor_name, @action, @target_user, @target_user_key, @outcome, @reason, @ip, @details, @hash)`,
@@ -230,7 +231,7 @@ export class AuditRepo {
   page(f: AuditFilter, opts: { limit: number; afterSeq: number | null; order: 'asc' | 'desc' }): AuditRow[] {
     const { sql, params, empty } = this.pageSql(f, opts);
     if (empty) return [];
-    return this.db.sqlite.prepare<Record<string, unknown>, AuditRow>(sql).all(params);
+    return sqliteOf(this.db).prepare<Record<string, unknown>, AuditRow>(sql).all(params);
   }
 
   /** The SQL `count` runs (exposed for the query-plan test). */
@@ -246,7 +247,7 @@ export class AuditRepo {
   count(f: AuditFilter, throughSeq: number | null = null): number {
     const { sql, params, empty } = this.countSql(f, throughSeq);
     if (empty) return 0;
-    return this.db.sqlite.prepare<Record<string, unknown>, { n: number }>(sql).get(params)!.n;
+    return sqliteOf(this.db).prepare<Record<string, unknown>, { n: number }>(sql).get(params)!.n;
   }
 
   /** The actions that occur in the log, for the console's action filter. */
@@ -261,6 +262,6 @@ export class AuditRepo {
     if (range.empty) return [][Symbol.iterator]();
     const where = filterSql(f, params, range);
     const sql = `SELECT * FROM ${fromClause(f)} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`;
-    return this.db.sqlite.prepare<Record<string, unknown>, AuditRow>(sql).iterate(params);
+    return sqliteOf(this.db).prepare<Record<string, unknown>, AuditRow>(sql).iterate(params);
   }
 }

@@ -1,3 +1,4 @@
+import { sqliteOf } from '../connection';
 import type { Db } from '../db';
 
 export interface DailyCount {
@@ -28,7 +29,7 @@ export class DashboardRepo {
   private readonly mismatchStmt;
 
   constructor(db: Db) {
-    const s = db.sqlite;
+    const s = sqliteOf(db);
     this.bumpStmt = s.prepare<[string, string, string, string]>(
       `INSERT INTO audit_daily (day, action, outcome, reason, n) VALUES (?, ?, ?, ?, 1)
        ON CONFLICT (day, action, outcome, reason) DO UPDATE SET n = n + 1`,

@@ -1,3 +1,4 @@
+import { sqliteOf } from '../connection';
 import type { FactorType } from '../../../shared/schemas/methods';
 import type { Db } from '../db';
 
@@ -38,7 +39,7 @@ export class FactorsRepo {
   private readonly usedStmt;
 
   constructor(db: Db) {
-    const s = db.sqlite;
+    const s = sqliteOf(db);
     this.byUser = s.prepare<[string], FactorRow>('SELECT * FROM factors WHERE user_id = ? ORDER BY created_at, id');
     this.activeByUser = s.prepare<[string], FactorRow>(
       `SELECT * FROM factors WHERE user_id = ? AND status = 'active' ORDER BY last_used_at DESC NULLS LAST, created_at`,

@@ -1,3 +1,4 @@
+import { sqliteOf } from '../connection';
 import type { Db } from '../db';
 
 export interface LoginPhantomRow {
@@ -17,7 +18,7 @@ export class LoginPhantomsRepo {
   private readonly evictOldestStmt;
 
   constructor(db: Db) {
-    const s = db.sqlite;
+    const s = sqliteOf(db);
     this.findStmt = s.prepare<[string], LoginPhantomRow>('SELECT username_key, failures, last_failure_at, locked_until FROM login_phantoms WHERE username_key = ?');
     this.upsertStmt = s.prepare(
       `INSERT INTO login_phantoms (username_key, failures, last_failure_at, locked_until)

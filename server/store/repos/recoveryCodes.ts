@@ -1,3 +1,4 @@
+import { sqliteOf } from '../connection';
 import type { Db } from '../db';
 
 export interface RecoveryCodeRow {
@@ -17,7 +18,7 @@ export class RecoveryCodesRepo {
   private readonly countsStmt;
 
   constructor(db: Db) {
-    const s = db.sqlite;
+    const s = sqliteOf(db);
     this.byLookup = s.prepare<[string, string], RecoveryCodeRow>(
       'SELECT * FROM recovery_codes WHERE user_id = ? AND lookup_id = ?',
     );

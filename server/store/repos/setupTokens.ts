@@ -1,3 +1,4 @@
+import { sqliteOf } from '../connection';
 import type { Db } from '../db';
 
 /** One-time links (first-admin setup); only the SHA-256 of the token is stored. */
@@ -7,7 +8,7 @@ export class SetupTokensRepo {
   private readonly useStmt;
 
   constructor(db: Db) {
-    const s = db.sqlite;
+    const s = sqliteOf(db);
     this.insertStmt = s.prepare(
       'INSERT INTO setup_tokens (hash, purpose, created_at, expires_at) VALUES (@hash, @purpose, @created_at, @expires_at)',
     );

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../index';
 import { searchSql, UsersRepo } from './users';
+import { rawSqlite } from '../testing';
 
 let dir: string;
 let store: Store;
@@ -114,7 +115,7 @@ describe('UsersRepo.list search', () => {
     const planOf = (query: string) => {
       const plan = store.users.searchPlan(query);
       const sql = searchSql(plan, false);
-      const rows = store.db.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ after: '', limit: 51, phrase: 'x', window: 10, needle: 'x', lo: 'a', hi: 'b' }) as { detail: string }[];
+      const rows = rawSqlite(store).prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ after: '', limit: 51, phrase: 'x', window: 10, needle: 'x', lo: 'a', hi: 'b' }) as { detail: string }[];
       return { kind: plan.kind, details: rows.map((r) => r.detail) };
     };
     for (const query of ['a_b', '50%', '%admin', 'x%_y', 'q*r']) {

@@ -1,3 +1,4 @@
+import { sqliteOf } from '../connection';
 import type { Statement } from 'better-sqlite3';
 import { usernameSkeleton } from '../../core/usernames/skeleton';
 import type { Db } from '../db';
@@ -111,7 +112,7 @@ export class UsersRepo {
     private readonly db: Db,
     private readonly limits: WalkLimits = WALK_LIMITS,
   ) {
-    const s = db.sqlite;
+    const s = sqliteOf(db);
     this.byKey = s.prepare<[string], UserRow>(`SELECT ${COLUMNS} FROM users WHERE username_key = ?`);
     this.byId = s.prepare<[string], UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = ?`);
     this.insertStmt = s.prepare(
@@ -231,7 +232,7 @@ export class UsersRepo {
   private statement<R>(sql: string): Statement<Record<string, unknown>, R> {
     let st = this.statements.get(sql);
     if (!st) {
-      st = this.db.sqlite.prepare<Record<string, unknown>, unknown>(sql);
+      st = sqliteOf(this.db).prepare<Record<string, unknown>, unknown>(sql);
       this.statements.set(sql, st);
     }
     return st as Statement<Record<string, unknown>, R>;
