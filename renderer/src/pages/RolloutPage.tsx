@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
-import { MAX_SHEET_CSV_BYTES, MAX_SHEETS_PER_BATCH, SheetBatchResult, type Paper, type SheetBatchStarted, type SheetPlan, type SheetSelection, type SkippedSheet } from '../../../shared/schemas/sheets';
+import { MAX_SHEETS_PER_BATCH, SheetBatchResult, type Paper, type SheetBatchStarted, type SheetPlan } from '../../../shared/schemas/sheets';
 import { batchDownloadUrl, planSheetBatch, startSheetBatch } from '../api/sheetsHttp';
 import { errorMessage, useTRPC } from '../api/trpc';
 import { IconFile, IconSearch } from '../components/common/icons';
@@ -12,8 +12,9 @@ import { defaultPaper, PaperPicker, rememberPaper } from '../components/sheets/P
 import { IconDownload, IconPrinter } from '../components/sheets/sheetIcons';
 import '../components/sheets/sheets.css';
 import { formatBytes, formatNumber, plural } from '../lib/format';
+import { csvFileProblem, planKey, reasonCounts, replacingCount, reprintCsv, rolloutSelection, type SelectionKind } from './rollout';
 
-type Kind = SheetSelection['kind'];
+type Kind = SelectionKind;
 const NO_JOB = '00000000-0000-4000-8000-000000000000';
 const ROW = 40;
 const HEAD = 42;
@@ -47,16 +48,10 @@ function VirtualTable<T>({ rows, className, head, cells, testId }: { rows: T[]; 
   );
 }
 
-function reasonCounts(skipped: SkippedSheet[]): [string, number][] {
-  const counts = new Map<string, number>();
-  for (const s of skipped) counts.set(s.reason, (counts.get(s.reason) ?? 0) + 1);
-  return [...counts.entries()].sort((a, b) => b[1] - a[1]);
-}
-
 /** The dry run: who gets a sheet, who is skipped and why. */
 function PlanView({ plan }: { plan: SheetPlan }) {
   const [tab, setTab] = useState<'gets' | 'skipped'>(plan.sheets.length > 0 ? 'gets' : 'skipped');
-  const replacing = plan.sheets.filter((s) => s.replacesPending).length;
+  const replacing = replacingCount(plan);
   return (
     <Stack gap="sm" data-testid="rollout-plan">
       <Group gap="xs" wrap="wrap">
@@ -154,8 +149,8 @@ export function RolloutPage() {
   const [started, setStarted] = useState<SheetBatchStarted | null>(null);
   const abortRef = useRef<AbortController | null>(null);
 
-  const selection: SheetSelection | null = kind === 'withoutFactor' ? { kind } : kind === 'csv' ? (csv ? { kind, csv: csv.text } : null) : query.trim() ? { kind, query: query.trim() } : null;
-  const key = useMemo(() => JSON.stringify({ selection, reissuePending }), [selection, reissuePending]);
+  const selection = rolloutSelection(kind, csv, query);
+  const key = useMemo(() => planKey(selection, reissuePending), [selection, reissuePending]);
   const currentPlan = plan && plan.key === key ? plan.plan : null;
 
   const job = useQuery({
@@ -180,8 +175,9 @@ export function RolloutPage() {
   const chooseFile = async (file: File | null) => {
     if (!file) return;
     setError(null);
-    if (file.size > MAX_SHEET_CSV_BYTES) {
-      setError(`${file.name} is ${(file.size / 1024 / 1024).toFixed(1)} MB; a rollout CSV may be ${MAX_SHEET_CSV_BYTES / 1024 / 1024} MB at most. Split it, or use "everyone without an active factor".`);
+    const problem = csvFileProblem(file);
+    if (problem) {
+      setError(problem);
       return;
     }
     setCsv({ name: file.name, text: await file.text() });
@@ -228,8 +224,7 @@ export function RolloutPage() {
 
   /** After a cancel: the users whose sheets were issued but not delivered, ready for a reprint. */
   const reprintIssued = (usernames: string[]) => {
-    const quote = (u: string) => (/[",\r\n]/.test(u) ? `"${u.replace(/"/g, '""')}"` : u);
-    setCsv({ name: `${usernames.length} users from the cancelled batch`, text: `username\n${usernames.map(quote).join('\n')}\n` });
+    setCsv(reprintCsv(usernames));
     setKind('csv');
     setReissuePending(true);
     setStarted(null);
@@ -237,7 +232,7 @@ export function RolloutPage() {
   };
 
   const locked = running || planning;
-  const replacing = currentPlan?.sheets.filter((s) => s.replacesPending).length ?? 0;
+  const replacing = replacingCount(currentPlan);
 
   return (
     <>
