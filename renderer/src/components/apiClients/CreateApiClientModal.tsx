@@ -1,10 +1,10 @@
 import { Alert, Button, Checkbox, Code, CopyButton, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { API_SCOPES, CreateApiKeyInput, type ApiScope, type CreatedApiKey } from '../../../../shared/schemas/apiKeys';
+import { API_SCOPES, type ApiScope, type CreatedApiKey } from '../../../../shared/schemas/apiKeys';
 import { fieldErrors, formError, useTRPC } from '../../api/trpc';
 import { FormModal } from '../common/ModalForm';
-import { checkForm } from '../../lib/zodForm';
+import { checkCreateApiClient } from '../../lib/formChecks';
 import { SCOPE_TEXT } from './scopes';
 import './apiClients.css';
 
@@ -41,7 +41,7 @@ export function CreateApiClientModal({ opened, onClose }: { opened: boolean; onC
   };
 
   const submit = () => {
-    const checked = checkForm(CreateApiKeyInput, { name, scopes });
+    const checked = checkCreateApiClient({ name, scopes });
     if (!checked.ok) {
       setErrors(checked.errors);
       return;

@@ -1,8 +1,7 @@
 import { Textarea, TextInput } from '@mantine/core';
 import { useEffect, useState, type ReactNode } from 'react';
-import { Reason } from '../../../../shared/schemas/text';
 import { errorMessage, fieldErrors } from '../../api/trpc';
-import { checkForm } from '../../lib/zodForm';
+import { checkReasonConfirm } from '../../lib/formChecks';
 import { FormModal } from './ModalForm';
 
 export interface ReasonConfirmModalProps {
@@ -44,16 +43,13 @@ export function ReasonConfirmModal({ opened, onClose, title, children, confirmLa
   }, [opened]);
 
   const submit = async () => {
-    const checked = askReason ? checkForm(Reason, reason) : ({ ok: true, data: '' } as const);
-    const next: Record<string, string> = {};
-    if (!checked.ok) next.reason = reason.trim() === '' ? 'Give a reason: it is kept in the audit log' : checked.errors._ ?? 'Not a valid reason';
-    if (typeToConfirm !== undefined && typed.trim() !== typeToConfirm) next.typed = `Type ${typeToConfirm} to confirm`;
-    setErrors(next);
-    if (Object.keys(next).length > 0 || !checked.ok) return;
+    const checked = checkReasonConfirm({ askReason, reason, typed, ...(typeToConfirm !== undefined ? { typeToConfirm } : {}) });
+    setErrors(checked.errors);
+    if (checked.reason === null) return;
     setBusy(true);
     setFailure(null);
     try {
-      await onConfirm(checked.data);
+      await onConfirm(checked.reason);
       onClose();
     } catch (err) {
       const fields = fieldErrors(err);

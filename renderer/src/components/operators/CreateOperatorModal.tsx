@@ -2,10 +2,10 @@ import { Group, PasswordInput, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { CreateOperatorInput, ROLE_LABELS, type OperatorRole } from '../../../../shared/schemas/operators';
+import { ROLE_LABELS, type OperatorRole } from '../../../../shared/schemas/operators';
 import { fieldErrors, formError, useTRPC } from '../../api/trpc';
 import { FormModal } from '../common/ModalForm';
-import { checkForm } from '../../lib/zodForm';
+import { checkCreateOperator } from '../../lib/formChecks';
 import { RoleRadios } from './RoleRadios';
 
 const EMPTY = { username: '', displayName: '', role: 'helpdesk' as OperatorRole, password: '' };
@@ -45,12 +45,7 @@ export function CreateOperatorModal({ opened, onClose }: { opened: boolean; onCl
   };
 
   const submit = () => {
-    const checked = checkForm(CreateOperatorInput, {
-      username: values.username,
-      role: values.role,
-      password: values.password,
-      ...(values.displayName.trim() ? { displayName: values.displayName } : {}),
-    });
+    const checked = checkCreateOperator(values);
     if (!checked.ok) {
       setErrors(checked.errors);
       return;

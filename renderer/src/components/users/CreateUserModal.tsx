@@ -3,10 +3,9 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { CreateUserInput } from '../../../../shared/schemas/users';
 import { fieldErrors, formError, useTRPC } from '../../api/trpc';
 import { FormModal } from '../common/ModalForm';
-import { checkForm } from '../../lib/zodForm';
+import { checkCreateUser } from '../../lib/formChecks';
 
 /** Adds one user (checked with the shared CreateUserInput), then opens their page to enroll a factor. */
 export function CreateUserModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
@@ -31,8 +30,7 @@ export function CreateUserModal({ opened, onClose }: { opened: boolean; onClose:
   };
 
   const submit = async () => {
-    const input = { username: values.username, ...(values.displayName.trim() ? { displayName: values.displayName } : {}), ...(values.email.trim() ? { email: values.email } : {}) };
-    const checked = checkForm(CreateUserInput, input);
+    const checked = checkCreateUser(values);
     if (!checked.ok) {
       setErrors(checked.errors);
       return;

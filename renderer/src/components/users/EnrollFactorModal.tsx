@@ -3,11 +3,11 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { OTP_ENROLL_TEXTS } from '../../../../shared/methodTexts';
-import { EnrollFactorInput, type EnrolledFactor } from '../../../../shared/schemas/factors';
+import type { EnrolledFactor } from '../../../../shared/schemas/factors';
 import { errorMessage, fieldErrors, formError, useTRPC } from '../../api/trpc';
 import { ModalForm } from '../common/ModalForm';
 import { formatDateTime } from '../../lib/format';
-import { checkForm } from '../../lib/zodForm';
+import { checkEnrollFactor } from '../../lib/formChecks';
 import { CodeInput } from '../common/CodeInput';
 import { OtpEnrollPanel } from '../common/OtpEnrollPanel';
 
@@ -56,13 +56,7 @@ export function EnrollFactorModal({ username, opened, onClose }: { username: str
   };
 
   const start = async () => {
-    const checked = checkForm(EnrollFactorInput, {
-      type: form.type,
-      ...(form.label.trim() ? { label: form.label } : {}),
-      algorithm: form.algorithm,
-      digits: Number(form.digits),
-      ...(form.type === 'totp' ? { period: Number(form.period) } : {}),
-    });
+    const checked = checkEnrollFactor(form);
     if (!checked.ok) {
       setErrors(checked.errors);
       return;

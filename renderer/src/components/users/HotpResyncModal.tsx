@@ -2,10 +2,9 @@ import { Group, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { HotpResyncInput } from '../../../../shared/schemas/factors';
 import { fieldErrors, formError, useTRPC } from '../../api/trpc';
 import { FormModal } from '../common/ModalForm';
-import { checkForm } from '../../lib/zodForm';
+import { checkHotpResync } from '../../lib/formChecks';
 import { CodeInput } from '../common/CodeInput';
 
 /** HOTP resync (RFC 4226 §7.4): two consecutive codes from the token move the counter forward. */
@@ -22,7 +21,7 @@ export function HotpResyncModal({ username, factorId, onClose }: { username: str
   }, [factorId]);
 
   const submit = async () => {
-    const checked = checkForm(HotpResyncInput, { code1: codes.code1.replace(/\s+/g, ''), code2: codes.code2.replace(/\s+/g, '') });
+    const checked = checkHotpResync(codes);
     if (!checked.ok) {
       setErrors(checked.errors);
       return;
