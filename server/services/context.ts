@@ -18,6 +18,11 @@ export interface Actor {
 
 export const SYSTEM_ACTOR: Actor = { kind: 'system', id: null, name: 'tessera', ip: null };
 
+/** The one way an operator's actor is made: by sign-in (services) and by every console call (api/console/consoleAuth). */
+export function operatorActor(op: { id: string; username: string }, ip: string | null): Actor {
+  return { kind: 'operator', id: op.id, name: op.username, ip };
+}
+
 /** Milliseconds since the epoch; injected so tests can move time. */
 export type Clock = () => number;
 

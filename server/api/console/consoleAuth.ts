@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { CSRF_HEADER, CSRF_VALUE } from '../../../shared/consoleHeaders';
 import { TesseraError } from '../../../shared/errors';
-import type { Actor, Services } from '../../services/index';
+import { operatorActor, type Actor, type Services } from '../../services/index';
 import { requireRole, type RoleSet } from './roles';
 import { isCrossSite, sessionOf, type ConsoleSessionInfo } from './session';
 
@@ -51,15 +51,10 @@ export interface OperatorContext {
   actor: Actor;
 }
 
-/** The one place an operator's actor is built. */
-export function operatorActor(session: ConsoleSessionInfo, ip: string | null): Actor {
-  return { kind: 'operator', id: session.operator.id, name: session.operator.username, ip };
-}
-
 /** The role check (401 signed out, 403 a role outside `set`) and the actor. */
 export function operatorFor(request: Pick<ConsoleRequest, 'session' | 'ip'>, set: RoleSet): OperatorContext {
   const session = requireRole(request.session, set);
-  return { session, actor: operatorActor(session, request.ip) };
+  return { session, actor: operatorActor(session.operator, request.ip) };
 }
 
 /** The whole admission of an operator's call: the CSRF rule first, then the role. */

@@ -2,7 +2,7 @@ import { TesseraError } from '../../../shared/errors';
 import { CLEAR_THROTTLE, evaluateThrottle, recordFailure, type ThrottleState } from '../../core/policy/throttle';
 import { verifyPassword, verifyPasswordAgainstNothing } from '../../core/passwords';
 import type { LoginPhantomRow, OperatorRow } from '../../store/index';
-import type { Actor, ServiceContext } from '../context';
+import { operatorActor, type ServiceContext } from '../context';
 import { passwordLane } from '../hashLanes';
 import type { RequestMeta } from './state';
 
@@ -30,9 +30,7 @@ export const GENERIC_LOGIN_ERROR = 'Wrong username or password';
 /** Associated data for an operator's sealed TOTP seed. */
 export const operatorAad = (operatorId: string) => `tessera:operator-totp:${operatorId}`;
 
-export function operatorActor(op: Pick<OperatorRow, 'id' | 'username'>, ip: string | null): Actor {
-  return { kind: 'operator', id: op.id, name: op.username, ip };
-}
+export { operatorActor };
 
 export function throttleOf(op: OperatorRow | LoginPhantomRow): ThrottleState {
   return { failures: op.failures, lastFailureAt: op.last_failure_at, lockedUntil: op.locked_until };
