@@ -3,8 +3,6 @@ import type { OperatorRow, Services } from '../../services/index';
 import { authenticateSession, SESSION_ABSOLUTE_MS } from '../../services/operatorAuth/index';
 
 export const SESSION_COOKIE = 'tessera_session';
-/** Mutations must carry this header: a cross-site form or image cannot set it. */
-export { CSRF_HEADER } from '../../../shared/consoleHeaders';
 
 export interface ConsoleSessionInfo {
   id: string;
