@@ -7,6 +7,8 @@
 export const WORKER_ENTRIES = {
   /** A user CSV (import preview), parsed off the event loop. */
   userCsv: 'server/services/userCsv.worker.ts',
+  /** An import preview: the CSV read and every row checked over its own read-only connection. */
+  userImportPreview: 'server/services/userImportPreview.worker.ts',
   /** The audit log's integrity check over its own read-only connection. */
   auditVerify: 'server/services/auditVerify.worker.ts',
 } as const;

@@ -5,8 +5,9 @@ import { usernameKey } from '../../shared/schemas/text';
 import { CreateUserInput } from '../../shared/schemas/users';
 import { usernameSkeleton } from '../core/usernames/skeleton';
 import { runWorker } from '../runtime/worker';
+import type { UsersRepo } from '../store/repos/users';
 import type { Actor, ServiceContext } from './context';
-import { newUsernameProblem } from './users';
+import { usernameProblemAmong } from './users';
 import { MAX_IMPORT_BYTES, parseUserCsv, type ImportRow, type UserCsvBatch, type UserCsvSummary } from './userCsv';
 
 export { MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, type ImportRow } from './userCsv';
@@ -114,9 +115,24 @@ function optional(value: string | undefined): string | undefined {
  * same CreateUserInput schema as every other way of adding a user).
  */
 export function planUserImport(ctx: ServiceContext, rows: readonly ImportRow[]): ImportPlan {
+  return planUserImportAmong(ctx.store.users, rows);
+}
+
+/** What planning reads of the users: existing names and their look-alike skeletons. */
+export type UsernameIndex = Pick<UsersRepo, 'findByKey' | 'findLookAlike'>;
+
+/**
+ * planUserImport over any view of the users (the preview worker's read-only
+ * connection); `onProgress` gets the rows planned so far every `every` rows.
+ */
+export function planUserImportAmong(users: UsernameIndex, rows: readonly ImportRow[], onProgress?: (planned: number) => void, every = 5000): ImportPlan {
   const plan: ImportPlan = { total: rows.length, create: [], skip: [], reject: [] };
   const inFile = new InFile();
-  for (const r of rows) planRow(ctx, r, plan, inFile);
+  for (let i = 0; i < rows.length; i++) {
+    if (onProgress && i > 0 && i % every === 0) onProgress(i);
+    planRow(users, rows[i]!, plan, inFile);
+  }
+  onProgress?.(rows.length);
   return plan;
 }
 
@@ -145,7 +161,7 @@ export async function planUserImportAsync(
       opts.signal?.throwIfAborted();
       sliceStart = performance.now();
     }
-    planRow(ctx, rows[i]!, plan, inFile);
+    planRow(ctx.store.users, rows[i]!, plan, inFile);
   }
   opts.onProgress?.(rows.length);
   return plan;
@@ -162,7 +178,7 @@ class InFile {
  * (fails CreateUserInput; looks like an existing user or an earlier row — the
  * same UTS #39 skeleton under a different name; or mixes scripts).
  */
-function planRow(ctx: ServiceContext, r: ImportRow, plan: ImportPlan, inFile: InFile): void {
+function planRow(users: UsernameIndex, r: ImportRow, plan: ImportPlan, inFile: InFile): void {
   const parsed = CreateUserInput.safeParse({
     username: r.username ?? '',
     ...(optional(r.email) !== undefined ? { email: r.email } : {}),
@@ -179,11 +195,11 @@ function planRow(ctx: ServiceContext, r: ImportRow, plan: ImportPlan, inFile: In
     return;
   }
   inFile.keys.add(key);
-  if (ctx.store.users.findByKey(key)) {
+  if (users.findByKey(key)) {
     plan.skip.push({ row: r.row, username, reason: 'already exists' });
     return;
   }
-  const problem = newUsernameProblem(ctx, username);
+  const problem = usernameProblemAmong(users, username);
   if (problem) {
     plan.reject.push({ row: r.row, reason: problem.message });
     return;

@@ -4,6 +4,7 @@ import { mixedScriptMessage } from '../../shared/schemas/scripts';
 import { usernameKey } from '../../shared/schemas/text';
 import type { CreateUserInput, ListUsersInput, UserDetail, UserPage, UserSummary } from '../../shared/schemas/users';
 import type { UserRow } from '../store/index';
+import type { UsersRepo } from '../store/repos/users';
 import type { Actor, ServiceContext } from './context';
 import { decodeCursor, encodeCursor } from './cursor';
 import { factorViewsOf } from './factorViews';
@@ -22,7 +23,12 @@ export function requireUser(ctx: ServiceContext, username: string): UserRow {
  * Every way of creating users asks this (createUser, the CSV import).
  */
 export function newUsernameProblem(ctx: ServiceContext, username: string): TesseraError | null {
-  const alike = ctx.store.users.findLookAlike(username);
+  return usernameProblemAmong(ctx.store.users, username);
+}
+
+/** newUsernameProblem over any view of the users (the import preview's worker has its own read-only connection). */
+export function usernameProblemAmong(users: Pick<UsersRepo, 'findLookAlike'>, username: string): TesseraError | null {
+  const alike = users.findLookAlike(username);
   if (alike) {
     return new TesseraError('conflict', `Username "${username}" looks like the existing user "${alike.username}"; choose a name that cannot be mistaken for it`);
   }

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TesseraError } from '../../../shared/errors';
-import { StartImportInput, type ImportJobResult, type ImportPreview, type ImportPreviewRow, type ImportPreviewStarted, type ImportStarted } from '../../../shared/schemas/userImport';
+import { StartImportInput, type ImportJobResult, type ImportPreview, type ImportPreviewStarted, type ImportStarted } from '../../../shared/schemas/userImport';
 import type { Services } from '../../services/index';
-import { applyUserImport, MAX_IMPORT_BYTES, planUserImportAsync, readUserCsvOffThread, type ImportPlan, type ImportRow } from '../../services/userImport';
+import { applyUserImport, MAX_IMPORT_BYTES, type ImportPlan } from '../../services/userImport';
+import { previewUserImport } from '../../services/userImportPreview';
+
+export { PREVIEW_ROW_LIMIT } from '../../services/userImportPreview';
 import { admittedOperator, consoleRoute } from './consoleRoute';
 import type { JobContext, JobRegistry } from './jobs';
 
@@ -11,8 +14,6 @@ import type { JobContext, JobRegistry } from './jobs';
 export const PLAN_TTL_MS = 30 * 60_000;
 /** Plans held at once (each may hold 200,000 rows): the oldest goes first. */
 const MAX_PLANS = 4;
-/** Rows listed in a preview; the counts always cover the whole file. */
-export const PREVIEW_ROW_LIMIT = 20_000;
 /** Previews being worked on at once, all operators together (each is a worker thread and up to 50 MB). */
 const MAX_PREVIEWS_RUNNING = 2;
 
@@ -57,29 +58,6 @@ interface HeldPlan {
   expiresAt: number;
 }
 
-function previewRows(plan: ImportPlan, byRow: Map<number, ImportRow>): { rows: ImportPreviewRow[]; truncated: boolean } {
-  const raw = (row: number) => byRow.get(row);
-  const text = (v: string | undefined) => (v === undefined || v.trim() === '' ? null : v);
-  const rows: ImportPreviewRow[] = [];
-  // Rejected and skipped rows first (they are what the operator must read), then created ones up to the limit.
-  for (const r of plan.reject) {
-    if (rows.length >= PREVIEW_ROW_LIMIT) break;
-    const src = raw(r.row);
-    rows.push({ row: r.row, outcome: 'reject', username: text(src?.username), email: text(src?.email), displayName: text(src?.displayName), reason: r.reason });
-  }
-  for (const s of plan.skip) {
-    if (rows.length >= PREVIEW_ROW_LIMIT) break;
-    const src = raw(s.row);
-    rows.push({ row: s.row, outcome: 'skip', username: s.username, email: text(src?.email), displayName: text(src?.displayName), reason: s.reason });
-  }
-  for (const c of plan.create) {
-    if (rows.length >= PREVIEW_ROW_LIMIT) break;
-    rows.push({ row: c.row, outcome: 'create', username: c.input.username, email: c.input.email ?? null, displayName: c.input.displayName ?? null, reason: null });
-  }
-  rows.sort((a, b) => a.row - b.row);
-  return { rows, truncated: rows.length < plan.total };
-}
-
 /**
  * The console's CSV user import, admin only:
  *   POST /console/users/import/preview   body text/csv (≤ 50 MB) → what would be created, skipped, rejected (with reasons); nothing changes.
@@ -113,28 +91,28 @@ export function registerImportRoutes(app: FastifyInstance, services: Services, j
       slots.check(admittedOperator(req).session.operator.id);
     };
 
-    /** Reads (worker thread) and checks (in slices) the file, holds the plan, and answers the preview. */
+    /** Reads and checks the file (a worker thread), holds the plan, and answers the preview. */
     const buildPreview = async (body: Buffer, ownerId: string, ctx: Pick<JobContext, 'signal' | 'progress'>): Promise<ImportPreview> => {
-      const { rows, ignoredColumns } = await readUserCsvOffThread(body, {
+      const count = (n: number) => n.toLocaleString('en');
+      const { plan, ignoredColumns, rows, truncated } = await previewUserImport(services, body, {
         signal: ctx.signal,
-        onProgress: (p) => ctx.progress(p.bytesRead, p.bytes, `Reading the file: ${p.rows.toLocaleString('en')} rows`),
+        onProgress: (p) =>
+          p.stage === 'reading'
+            ? ctx.progress(p.bytesRead, p.bytes, `Reading the file: ${count(p.rows)} rows`)
+            : ctx.progress(p.done, p.total, `Checking rows: ${count(p.done)} of ${count(p.total)}`),
       });
-      const checking = (n: number) => ctx.progress(n, rows.length, `Checking rows: ${n.toLocaleString('en')} of ${rows.length.toLocaleString('en')}`);
-      checking(0);
-      const plan = await planUserImportAsync(services, rows, { signal: ctx.signal, onProgress: checking });
       const now = services.clock();
       sweep(now);
       const planId = randomUUID();
       const expiresAt = now + PLAN_TTL_MS;
       plans.set(planId, { plan, ownerId, expiresAt });
-      const listed = previewRows(plan, new Map(rows.map((r) => [r.row, r])));
       return {
         planId,
         total: plan.total,
         counts: { create: plan.create.length, skip: plan.skip.length, reject: plan.reject.length },
         ignoredColumns,
-        rows: listed.rows,
-        rowsTruncated: listed.truncated,
+        rows,
+        rowsTruncated: truncated,
         expiresAt: new Date(expiresAt).toISOString(),
       };
     };

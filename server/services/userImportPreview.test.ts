@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openTessera } from '../tessera';
+import type { Actor, Services } from './index';
+import { createUser } from './users';
+import { planUserImport, readUserCsv } from './userImport';
+import { listPreviewRows, PLAN_BATCH, previewUserImport, type PreviewProgress } from './userImportPreview';
+
+/** The import preview's worker: the same plan as the in-thread planner, over its own read-only connection. */
+
+const actor: Actor = { kind: 'system', id: null, name: 'test', ip: null };
+let dir: string;
+let s: Services;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-preview-'));
+  s = openTessera({ dataDir: dir, env: {} });
+});
+afterEach(() => {
+  s.store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function csv(n: number): Buffer {
+  const lines = ['username,email,display_name,department'];
+  for (let i = 0; i < n; i++) {
+    const name = i % 900 === 5 ? 'dup' : i === 42 ? 'pаypal' : `user-${i}`; // row 44: Cyrillic а, a look-alike of "paypal"
+    lines.push(`${name},${i % 700 === 3 ? 'not-an-email' : `u${i}@example.org`},Person ${i},IT`);
+  }
+  return Buffer.from(`${lines.join('\n')}\n`);
+}
+
+describe('previewUserImport (worker thread)', () => {
+  it('gives exactly the plan and the listed rows the in-thread planner gives, in batches, and changes nothing', async () => {
+    createUser(s, { username: 'user-1500' }, actor);
+    createUser(s, { username: 'paypal' }, actor);
+    const file = csv(2 * PLAN_BATCH + 17);
+    const expectedRows = readUserCsv(file).rows;
+    const expected = planUserImport(s, expectedRows);
+    const before = s.store.audit.stats();
+    const progress: PreviewProgress[] = [];
+    const preview = await previewUserImport(s, Buffer.from(file), { onProgress: (p) => progress.push(p) });
+    expect(preview.plan).toEqual(expected);
+    expect(preview.plan.create.length).toBeGreaterThan(2 * PLAN_BATCH - 100);
+    expect(preview.plan.skip.map((k) => k.reason).sort()).toEqual(['already exists', ...Array(11).fill('duplicate in file')]);
+    expect(preview.plan.reject.find((r) => r.row === 44)?.reason).toMatch(/looks like the existing user "paypal"/);
+    expect(preview.ignoredColumns).toEqual(['department']);
+    expect({ rows: preview.rows, truncated: preview.truncated }).toEqual(listPreviewRows(expected, expectedRows));
+    expect(preview.total).toBe(2 * PLAN_BATCH + 17);
+    // Reading, then checking, each moving forward to the end.
+    const stages = progress.map((p) => p.stage);
+    expect(stages.indexOf('checking')).toBeGreaterThan(stages.lastIndexOf('reading'));
+    expect(progress.at(-1)).toEqual({ stage: 'checking', done: 2 * PLAN_BATCH + 17, total: 2 * PLAN_BATCH + 17 });
+    expect(s.store.audit.stats()).toEqual(before);
+    expect(s.store.users.count()).toBe(2);
+  });
+
+  it('is stopped by its signal, with the signal\'s reason', async () => {
+    const controller = new AbortController();
+    const reason = new Error('cancelled by the operator');
+    const running = previewUserImport(s, csv(50_000), { signal: controller.signal, onProgress: () => controller.abort(reason) });
+    await expect(running).rejects.toBe(reason);
+  });
+
+  it('refuses a file over the size limit before starting a thread', async () => {
+    await expect(previewUserImport(s, Buffer.alloc(50 * 1024 * 1024 + 1, 0x61))).rejects.toMatchObject({ code: 'too_large' });
+  });
+});
