@@ -83,7 +83,7 @@ export async function createOperator(ctx: ServiceContext, input: CreateOperatorI
  * then runs `precheck` (cheap refusals, so they cost no hash), then hashes
  * in the password lane — before any transaction: scrypt is slow.
  */
-async function hashNewPassword(password: string, prefix: string, precheck: () => void): Promise<string> {
+export async function hashNewPassword(password: string, prefix: string, precheck: () => void): Promise<string> {
   const problems = passwordProblems(password);
   if (problems.length > 0) {
     throw new TesseraError('bad_request', `${prefix}${problems.join(' ')}`, { fields: problems.map((message) => ({ path: 'password', message })) });
@@ -92,16 +92,17 @@ async function hashNewPassword(password: string, prefix: string, precheck: () =>
   return passwordLane.run(() => hashPassword(password));
 }
 
-/** Inserts a pending operator and its audit entry (inside the caller's transaction); returns the id. */
-function insertOperator(
+/** Inserts a pending operator and its 'operator.create' entry (inside the caller's transaction); returns the id. */
+export function insertOperator(
   ctx: ServiceContext,
   op: { username: string; displayName: string | undefined; role: OperatorRow['role']; passwordHash: string },
   actor: Actor,
   extraDetails: Record<string, unknown>,
+  createdAt = ctx.clock(),
 ): string {
   const id = randomUUID();
   const key = usernameKey(op.username);
-  ctx.store.operators.insert({ id, username: op.username, username_key: key, display_name: op.displayName ?? null, role: op.role, password_hash: op.passwordHash, status: 'pending', created_at: ctx.clock() });
+  ctx.store.operators.insert({ id, username: op.username, username_key: key, display_name: op.displayName ?? null, role: op.role, password_hash: op.passwordHash, status: 'pending', created_at: createdAt });
   // The name's sign-in throttle starts afresh with the operator; failures against it as an unknown name go.
   ctx.store.loginPhantoms.delete(key);
   ctx.audit.append({ actor, action: 'operator.create', outcome: 'success', details: { operatorId: id, operator: op.username, role: op.role, ...extraDetails } });

@@ -1,13 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { TesseraError } from '../../../shared/errors';
 import { usernameKey } from '../../../shared/schemas/text';
 import type { CodeStepInput, LoginInput, LoginStep, SetupInput } from '../../../shared/schemas/operators';
 import { verifyTotp } from '../../core/otp/totp';
-import { hashPassword, passwordProblems } from '../../core/passwords';
 import { hashToken } from '../../core/tokens';
 import type { OperatorRow } from '../../store/index';
 import type { ServiceContext } from '../context';
-import { passwordLane } from '../hashLanes';
+import { hashNewPassword, insertOperator } from '../operatorAccounts';
 import { checkPassword, GENERIC_LOGIN_ERROR, operatorAad, operatorActor, phantomState, recordLoginFailure, requireUnthrottled, takeAddressAttempt, throttleOf, tooManyAtOnce } from './gates';
 import { openSession, signedIn, type ConsoleSession } from './sessions';
 import type { RequestMeta, Ticket } from './state';
@@ -29,32 +27,18 @@ import { enrollTicket, issueTicket, openTicket, secondStepFailed, TICKET_MS } fr
 
 /** First run: a valid setup token creates the first admin (pending until their TOTP is confirmed). */
 export async function beginSetup(ctx: ServiceContext, input: SetupInput, meta: RequestMeta): Promise<Extract<LoginStep, { next: 'enroll' }>> {
-  const problems = passwordProblems(input.password);
-  if (problems.length > 0) {
-    throw new TesseraError('bad_request', problems.join(' '), { fields: problems.map((message) => ({ path: 'password', message })) });
-  }
-  takeAddressAttempt(ctx, meta);
-  // Checked before the slow hash too (and again in the transaction): a wrong token must not cost a 128 MiB scrypt.
-  requireSetupOpen(ctx, input.token, ctx.clock());
-  const passwordHash = await passwordLane.run(() => hashPassword(input.password));
+  const passwordHash = await hashNewPassword(input.password, '', () => {
+    takeAddressAttempt(ctx, meta);
+    // Checked before the slow hash too (and again in the transaction): a wrong token must not cost a 128 MiB scrypt.
+    requireSetupOpen(ctx, input.token, ctx.clock());
+  });
   const now = ctx.clock();
   const op = ctx.store.tx(() => {
     if (ctx.store.operators.count() > 0) throw setupDone();
     if (!ctx.store.setupTokens.consume(hashToken(input.token), now)) throw setupLinkInvalid();
-    const row = {
-      id: randomUUID(),
-      username: input.username,
-      username_key: usernameKey(input.username),
-      display_name: input.displayName ?? null,
-      role: 'admin' as const,
-      password_hash: passwordHash,
-      status: 'pending' as const,
-      created_at: now,
-    };
-    ctx.store.operators.insert(row);
-    ctx.store.loginPhantoms.delete(row.username_key);
-    ctx.audit.append({ actor: { kind: 'system', id: null, name: 'setup-link', ip: meta.ip }, action: 'operator.create', outcome: 'success', details: { operatorId: row.id, operator: row.username, role: 'admin', firstAdmin: true } });
-    return ctx.store.operators.findById(row.id)!;
+    const actor = { kind: 'system' as const, id: null, name: 'setup-link', ip: meta.ip };
+    const id = insertOperator(ctx, { username: input.username, displayName: input.displayName, role: 'admin', passwordHash }, actor, { firstAdmin: true }, now);
+    return ctx.store.operators.findById(id)!;
   });
   return enrollTicket(ctx, op);
 }

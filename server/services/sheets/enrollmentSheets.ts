@@ -335,12 +335,6 @@ export async function writeSheetBatch(
  * batch finished and drew a page; a cancel, a failure or nobody after all
  * leaves no file.
  */
-export function writeSheetBatchFile(
-  ctx: ServiceContext,
-  planned: readonly Pick<PlannedSheet, 'username'>[],
-  target: OutputFile,
-  actor: Actor,
-  opts: BatchOptions,
-): Promise<SheetBatchResult & { issuedUsernames: string[] }> {
+export function writeSheetBatchFile(ctx: ServiceContext, planned: Parameters<typeof writeSheetBatch>[1], target: OutputFile, actor: Actor, opts: BatchOptions) {
   return writeOutputFile(target, (out) => writeSheetBatch(ctx, planned, out, actor, opts), (r) => !r.cancelled && r.pages > 0);
 }
