@@ -23,7 +23,6 @@ export const hotp = {
   },
   verify: {
     kind: 'factor',
-    takes: 'otp',
     match(ctx, factor, digits, now) {
       const r = verifyHotp(otpParamsOf(ctx.keyring, factor), digits, { counter: factor.counter });
       if (!r.ok) return 'no';

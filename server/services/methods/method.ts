@@ -63,9 +63,8 @@ export type CodeCheck = FactorCodeCheck | SetCodeCheck;
 
 /** Codes checked against each of the user's active factors of this type, inside the verify transaction. */
 export interface FactorCodeCheck {
+  /** Takes the typed codes classifyCodeInput calls 'otp' (6–8 digits). */
   readonly kind: 'factor';
-  /** Which typed codes it takes (see classifyCodeInput). */
-  readonly takes: 'otp';
   /** Checks `digits` against `factor`; on a match moves its step or counter forward, once (a second use is 'replay'). */
   match(ctx: ServiceContext, factor: FactorRow, digits: string, now: number): CodeMatch;
 }
@@ -76,8 +75,8 @@ export interface FactorCodeCheck {
  * a second one.
  */
 export interface SetCodeCheck {
+  /** Takes the typed codes classifyCodeInput calls 'recovery' (the set's own format). */
   readonly kind: 'set';
-  readonly takes: 'recovery';
   /** Whether the user holds an unused code: a user who does is not "no factor". Inside the caller's transaction. */
   held(ctx: ServiceContext, userId: string): boolean;
   /**

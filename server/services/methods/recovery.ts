@@ -47,7 +47,6 @@ export const recovery = {
   confirm: null,
   verify: {
     kind: 'set',
-    takes: 'recovery',
     held: (ctx, userId) => ctx.store.recoveryCodes.counts(userId).unused > 0,
     find(ctx, userId, normalized, lookUp) {
       const parsed = parseRecoveryCode(normalized);

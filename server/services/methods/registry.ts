@@ -37,7 +37,7 @@ export function isOn(ctx: ServiceContext, m: AnyMethodModule): boolean {
 /** The set of codes (recovery codes) that typed codes of that format go to. */
 export function setCodeMethod(): AnyMethodModule & { verify: SetCodeCheck } {
   const m = ALL_METHOD_MODULES.find((x): x is AnyMethodModule & { verify: SetCodeCheck } => x.verify?.kind === 'set');
-  if (!m) throw new Error('no method checks set codes');
+  if (!m) throw new TesseraError('internal', 'No method checks recovery codes');
   return m;
 }
 

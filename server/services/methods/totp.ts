@@ -22,7 +22,6 @@ export const totp = {
   },
   verify: {
     kind: 'factor',
-    takes: 'otp',
     match(ctx, factor, digits, now) {
       const params = otpParamsOf(ctx.keyring, factor);
       const r = verifyTotp(params, digits, { epochSeconds: Math.floor(now / 1000), window: ctx.settings.get().totpWindow, lastStep: factor.last_step });
