@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { TesseraError } from '../../shared/errors';
 import { usernameKey } from '../../shared/schemas/text';
@@ -7,7 +6,7 @@ import { usernameSkeleton } from '../core/usernames/skeleton';
 import { runWorker } from '../runtime/worker';
 import type { UsersRepo } from '../store/repos/users';
 import type { Actor, ServiceContext } from './context';
-import { usernameProblemAmong } from './users';
+import { insertUserRow, usernameProblemAmong } from './users';
 import { MAX_IMPORT_BYTES, parseUserCsv, type ImportRow, type UserCsvBatch, type UserCsvSummary } from './userCsv';
 
 export { MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, type ImportRow } from './userCsv';
@@ -248,15 +247,7 @@ export async function applyUserImport(ctx: ServiceContext, plan: ImportPlan, act
           skipped.push({ row, username: input.username, reason: 'looks like an existing user' });
           continue;
         }
-        ctx.store.users.insert({
-          id: randomUUID(),
-          username: input.username,
-          username_key: key,
-          display_name: input.displayName ?? null,
-          email: input.email ?? null,
-          created_at: now,
-        });
-        ctx.audit.append({ actor, action: 'user.create', user: input.username, outcome: 'success', details: { import: true } });
+        insertUserRow(ctx, input, key, now, actor, { import: true });
         created++;
       }
       return { created, skipped };

@@ -43,18 +43,21 @@ export function createUser(ctx: ServiceContext, input: CreateUserInput, actor: A
     if (ctx.store.users.findByKey(key)) throw new TesseraError('conflict', `A user named "${input.username}" already exists`);
     const problem = newUsernameProblem(ctx, input.username);
     if (problem) throw problem;
-    const row = {
-      id: randomUUID(),
-      username: input.username,
-      username_key: key,
-      display_name: input.displayName ?? null,
-      email: input.email ?? null,
-      created_at: now,
-    };
-    ctx.store.users.insert(row);
-    ctx.audit.append({ actor, action: 'user.create', user: row.username, outcome: 'success' });
+    const row = insertUserRow(ctx, input, key, now, actor);
     return toUserSummary({ ...row, failures: 0, last_failure_at: null, locked_until: null }, false);
   });
+}
+
+/**
+ * Inside the caller's transaction, after its checks: the new user's row and
+ * its 'user.create' audit entry (createUser, and each row of an import with
+ * details { import: true }).
+ */
+export function insertUserRow(ctx: ServiceContext, input: CreateUserInput, key: string, now: number, actor: Actor, details?: Record<string, unknown>) {
+  const row = { id: randomUUID(), username: input.username, username_key: key, display_name: input.displayName ?? null, email: input.email ?? null, created_at: now };
+  ctx.store.users.insert(row);
+  ctx.audit.append({ actor, action: 'user.create', user: row.username, outcome: 'success', ...(details ? { details } : {}) });
+  return row;
 }
 
 export function listUsers(ctx: ServiceContext, input: ListUsersInput): UserPage {
