@@ -6,7 +6,6 @@ import { sweepExpiredChallenges } from '../services/webauthn/sweep';
 import type { AuditRow } from '../store/index';
 import { SoftAuthenticator, strayKey } from '../testing/softAuthenticator';
 import { startTestServer, totpCode, wrongCode, type TestServer } from '../testing/harness';
-import { rawSqlite } from '../store/testing';
 
 /**
  * WebAuthn over REST, end to end against a real server with a software
@@ -39,8 +38,7 @@ afterAll(async () => {
   await srv?.close();
 });
 
-const entries = (since: number) =>
-  rawSqlite(srv.services.store).prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq').all(since) as AuditRow[];
+const entries = (since: number) => srv.auditSince(since);
 const lastSeq = () => srv.auditCount();
 const details = (e: AuditRow) => JSON.parse(e.details ?? 'null') as Record<string, unknown>;
 

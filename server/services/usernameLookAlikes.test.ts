@@ -4,8 +4,6 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportPreview } from '../../shared/schemas/userImport';
-import { base32Decode } from '../core/otp/secret';
-import { generateTotp } from '../core/otp/totp';
 import { usernameSkeleton } from '../core/usernames/skeleton';
 import { openTessera } from '../tessera';
 import { MIGRATIONS } from '../store/migrations/index';
@@ -14,7 +12,6 @@ import { SYSTEM_ACTOR } from './index';
 import { createOperator } from './operatorAccounts';
 import { applyUserImport, planUserImport } from './userImport';
 import { createUser, deleteUser } from './users';
-import { operatorAuth } from './index';
 import { rawSqlite } from '../store/testing';
 
 /**
@@ -31,11 +28,7 @@ let cookie: string;
 
 beforeAll(async () => {
   srv = await startTestServer();
-  await createOperator(srv.services, { username: 'op-admin', role: 'admin', password: 'a long enough password' }, SYSTEM_ACTOR);
-  const step = await operatorAuth.login(srv.services, { username: 'op-admin', password: 'a long enough password' }, { ip: null, userAgent: null });
-  if (step.next !== 'enroll') throw new Error('expected enroll');
-  const code = generateTotp({ secret: base32Decode(step.secret), algorithm: 'SHA1', digits: 6, period: 30 }, Math.floor(srv.clock.now() / 1000));
-  cookie = `tessera_session=${operatorAuth.completeEnrollment(srv.services, { ticket: step.ticket, code }, { ip: null, userAgent: null }).sessionId}`;
+  cookie = await srv.signIn('op-admin', 'admin');
   for (const u of ['alice', 'ace', 'bob']) await srv.createUser(u);
 });
 afterAll(async () => {

@@ -2,13 +2,16 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { startTessera, type RunningTessera } from '../tessera';
-import { SYSTEM_ACTOR, type Services } from '../services/index';
+import { openTessera, startTessera, type RunningTessera } from '../tessera';
+import { operatorAuth, SYSTEM_ACTOR, type Services } from '../services/index';
 import { createApiKey } from '../services/apiKeys';
-import { base32Decode } from '../core/otp/secret';
-import { generateTotp } from '../core/otp/totp';
-import { generateHotp } from '../core/otp/hotp';
+import { createOperator } from '../services/operatorAccounts';
 import type { OtpAlgorithm, OtpDigits, TotpPeriod } from '../core/otp/types';
+import type { OperatorRole } from '../../shared/schemas/operators';
+import type { AuditRow } from '../store/index';
+import { hotpCode, totpCode } from './otp';
+
+export { codeForStep, hotpCode, totpCode, totpStepAt, wrongCode } from './otp';
 import { rawSqlite } from '../store/testing';
 
 /**
@@ -61,6 +64,13 @@ export interface TestServer {
   snapshot(): string;
   /** Rows in audit_log. */
   auditCount(): number;
+  /** The audit entries after `seq` (from auditCount() or an entry's seq), oldest first. */
+  auditSince(seq: number): AuditRow[];
+  /**
+   * An operator of `role` (created unless it exists), signed in through the
+   * real services with a freshly enrolled TOTP code: the Cookie header value.
+   */
+  signIn(username: string, role: OperatorRole): Promise<string>;
   /** POST /users with the provision key; throws unless 201. */
   createUser(username: string, extra?: { displayName?: string; email?: string }): Promise<void>;
   /**
@@ -175,6 +185,8 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
     call,
     snapshot,
     auditCount: () => services.store.audit.stats().count,
+    auditSince: (seq) => auditSince(services, seq),
+    signIn: async (username, role) => `tessera_session=${await signInOperator(services, username, role, now)}`,
     async close() {
       await running.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -252,24 +264,47 @@ export interface Factor {
   period: TotpPeriod;
 }
 
-/** The TOTP code at a time (ms), optionally a number of steps away from it. */
-export function totpCode(f: Pick<Factor, 'secret' | 'algorithm' | 'digits' | 'period'>, atMs: number, stepOffset = 0): string {
-  const epochSeconds = Math.floor(atMs / 1000) + stepOffset * f.period;
-  return generateTotp({ secret: base32Decode(f.secret), algorithm: f.algorithm, digits: f.digits, period: f.period }, epochSeconds);
+/** The audit entries after `seq`, oldest first. */
+export function auditSince(services: Services, seq: number): AuditRow[] {
+  return [...services.store.audit.iterate(seq + 1)];
 }
 
-export function hotpCode(f: Pick<Factor, 'secret' | 'algorithm' | 'digits'>, counter: number): string {
-  return generateHotp({ secret: base32Decode(f.secret), algorithm: f.algorithm, digits: f.digits }, counter);
-}
+/** The password every operator made by signInOperator has. */
+export const TEST_OPERATOR_PASSWORD = 'a long enough password';
 
-/** A code of the same length that is not `code` (and not any code in `avoid`). */
-export function wrongCode(code: string, avoid: readonly string[] = []): string {
-  for (let i = 1; i < 10; i++) {
-    const candidate = code
-      .split('')
-      .map((d) => String((Number(d) + i) % 10))
-      .join('');
-    if (candidate !== code && !avoid.includes(candidate)) return candidate;
+/**
+ * Creates `username` as an operator of `role` (unless it exists), signs in
+ * with the password and enrolls a TOTP code at `nowMs` (the services' clock):
+ * returns the session id.
+ */
+export async function signInOperator(services: Services, username: string, role: OperatorRole, nowMs: number): Promise<string> {
+  if (!services.store.operators.findByKey(username)) {
+    await createOperator(services, { username, role, password: TEST_OPERATOR_PASSWORD }, SYSTEM_ACTOR);
   }
-  throw new Error('no wrong code found');
+  const meta = { ip: null, userAgent: null };
+  const step = await operatorAuth.login(services, { username, password: TEST_OPERATOR_PASSWORD }, meta);
+  if (step.next !== 'enroll') throw new Error(`signInOperator ${username}: expected the enrollment step, got ${step.next}`);
+  return operatorAuth.completeEnrollment(services, { ticket: step.ticket, code: totpCode({ secret: step.secret }, nowMs) }, meta).sessionId;
+}
+
+/** Tessera's services on a fresh temp data folder, without HTTP (the store, services and audit log, as `openTessera` gives them). */
+export interface TestServices {
+  services: Services;
+  dataDir: string;
+  /** Closes the store and removes the folder. */
+  close(): void;
+}
+
+export function openTestServices(opts: { clock?: () => number; prefix?: string } = {}): TestServices {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), opts.prefix ?? 'tessera-svc-'));
+  // Keep the master key in the temp dir, whatever the developer's environment says.
+  const services = openTessera({ dataDir, env: {}, ...(opts.clock ? { clock: opts.clock } : {}) });
+  return {
+    services,
+    dataDir,
+    close() {
+      services.store.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,27 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../testing/harness';
-import { createOperator } from '../../services/operatorAccounts';
-import { SYSTEM_ACTOR } from '../../services/index';
-import { base32Decode } from '../../core/otp/secret';
-import { generateTotp } from '../../core/otp/totp';
 import type { OperatorRole } from '../../../shared/schemas/operators';
 import type { ImportPreview } from '../../../shared/schemas/userImport';
 import { planUserImport, readUserCsv } from '../../services/userImport';
 import { PREVIEW_ROW_LIMIT } from './importRoutes';
-import { operatorAuth } from '../../services/index';
 
 let srv: TestServer;
 const cookies = new Map<OperatorRole, string>();
 
 /** An operator of `role`, signed in through the real services: returns the session cookie header. */
 async function sessionOf(role: OperatorRole): Promise<string> {
-  const username = `op-${role}`;
-  await createOperator(srv.services, { username, role, password: 'a long enough password' }, SYSTEM_ACTOR);
-  const step = await operatorAuth.login(srv.services, { username, password: 'a long enough password' }, { ip: null, userAgent: null });
-  if (step.next !== 'enroll') throw new Error('expected enroll');
-  const code = generateTotp({ secret: base32Decode(step.secret), algorithm: 'SHA1', digits: 6, period: 30 }, Math.floor(srv.clock.now() / 1000));
-  const s = operatorAuth.completeEnrollment(srv.services, { ticket: step.ticket, code }, { ip: null, userAgent: null });
-  return `tessera_session=${s.sessionId}`;
+  return srv.signIn(`op-${role}`, role);
 }
 
 function csv(cookie: string | null, body: string, extra: Record<string, string> = {}) {

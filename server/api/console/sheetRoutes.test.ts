@@ -4,15 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperatorRole } from '../../../shared/schemas/operators';
 import type { SheetBatchResult, SheetBatchStarted, SheetPlan } from '../../../shared/schemas/sheets';
-import { base32Decode } from '../../core/otp/secret';
-import { generateTotp } from '../../core/otp/totp';
-import { SYSTEM_ACTOR } from '../../services/index';
-import { createOperator } from '../../services/operatorAccounts';
 import { startTestServer, type TestServer } from '../../testing/harness';
 import { decodePdfQrCodes } from '../../testing/pdfQr';
 import type { JobStatus } from './jobs';
 import { SHEET_FILE_KEEP_MS, SHEETS_TMP_PREFIX, sweepStaleSheetFiles } from './sheetRoutes';
-import { operatorAuth } from '../../services/index';
 
 let srv: TestServer;
 let work: string;
@@ -20,12 +15,7 @@ const cookies = new Map<OperatorRole | 'admin2', string>();
 
 /** An operator of `role`, signed in through the real services: the session cookie header. */
 async function signIn(username: string, role: OperatorRole): Promise<string> {
-  await createOperator(srv.services, { username, role, password: 'a long enough password' }, SYSTEM_ACTOR);
-  const step = await operatorAuth.login(srv.services, { username, password: 'a long enough password' }, { ip: null, userAgent: null });
-  if (step.next !== 'enroll') throw new Error('expected enroll');
-  const code = generateTotp({ secret: base32Decode(step.secret), algorithm: 'SHA1', digits: 6, period: 30 }, Math.floor(srv.clock.now() / 1000));
-  const s = operatorAuth.completeEnrollment(srv.services, { ticket: step.ticket, code }, { ip: null, userAgent: null });
-  return `tessera_session=${s.sessionId}`;
+  return srv.signIn(username, role);
 }
 
 type Who = OperatorRole | 'admin2' | null;
@@ -239,13 +229,7 @@ describe('a batch', () => {
     const mine = await startTestServer();
     try {
       await mine.createUser('close-1');
-      const cookie = await (async () => {
-        await createOperator(mine.services, { username: 'closer', role: 'admin', password: 'a long enough password' }, SYSTEM_ACTOR);
-        const step = await operatorAuth.login(mine.services, { username: 'closer', password: 'a long enough password' }, { ip: null, userAgent: null });
-        if (step.next !== 'enroll') throw new Error('expected enroll');
-        const code = generateTotp({ secret: base32Decode(step.secret), algorithm: 'SHA1', digits: 6, period: 30 }, Math.floor(mine.clock.now() / 1000));
-        return `tessera_session=${operatorAuth.completeEnrollment(mine.services, { ticket: step.ticket, code }, { ip: null, userAgent: null }).sessionId}`;
-      })();
+      const cookie = await mine.signIn('closer', 'admin');
       const before = sheetTempDirs();
       const r = await mine.call('POST', '/console/sheets/batch', { body: { selection: { kind: 'search', query: 'close-' } }, headers: { cookie, 'x-tessera-csrf': '1' } });
       expect(r.status).toBe(202);

@@ -9,13 +9,13 @@ import { SYSTEM_ACTOR, type Services } from '../../services/index';
 import { createApiKey } from '../../services/apiKeys';
 import { createOperator } from '../../services/operatorAccounts';
 import { updateSettings } from '../../services/settings';
-import type { AuditRow, OperatorRow } from '../../store/index';
+import type { OperatorRow } from '../../store/index';
+import { auditSince } from '../../testing/harness';
 import { SoftAuthenticator } from '../../testing/softAuthenticator';
 import { createContextInner } from './context';
 import { createCallerFactory } from './init';
 import { appRouter } from './router';
 import { operatorAuth } from '../../services/index';
-import { rawSqlite } from '../../store/testing';
 
 /**
  * The console's WebAuthn procedures through tRPC (createCaller, no HTTP):
@@ -51,7 +51,7 @@ function callerAs(operator: OperatorRow | null, origin = ORIGIN, onSession?: (id
   return createCaller(createContextInner(s, { session, origin, sameOriginRequest: true, ...(onSession ? { setSession: onSession } : {}) }));
 }
 
-const entries = (since: number) => rawSqlite(s.store).prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq').all(since) as AuditRow[];
+const entries = (since: number) => auditSince(s, since);
 const seq = () => s.store.audit.stats().count;
 
 async function trpcCode(p: Promise<unknown>): Promise<string> {

@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperatorRole } from '../../../../shared/schemas/operators';
 import type { AuditVerifyResult } from '../../../../shared/schemas/audit';
-import { base32Decode } from '../../../core/otp/secret';
-import { generateTotp } from '../../../core/otp/totp';
 import { SYSTEM_ACTOR } from '../../../services/index';
-import { createOperator } from '../../../services/operatorAccounts';
 import { startTestServer, type TestServer } from '../../../testing/harness';
 import type { JobStatus } from '../../console/jobs';
-import { operatorAuth } from '../../../services/index';
 
 /**
  * Issue 11, finding 8 (audit half): the console's integrity check is a job
@@ -19,12 +15,7 @@ let srv: TestServer;
 const cookies = new Map<string, string>();
 
 async function signIn(username: string, role: OperatorRole): Promise<void> {
-  await createOperator(srv.services, { username, role, password: 'a long enough password' }, SYSTEM_ACTOR);
-  const step = await operatorAuth.login(srv.services, { username, password: 'a long enough password' }, { ip: null, userAgent: null });
-  if (step.next !== 'enroll') throw new Error('expected enroll');
-  const code = generateTotp({ secret: base32Decode(step.secret), algorithm: 'SHA1', digits: 6, period: 30 }, Math.floor(srv.clock.now() / 1000));
-  const s = operatorAuth.completeEnrollment(srv.services, { ticket: step.ticket, code }, { ip: null, userAgent: null });
-  cookies.set(username, `tessera_session=${s.sessionId}`);
+  cookies.set(username, await srv.signIn(username, role));
 }
 
 const headers = (who: string) => ({ cookie: cookies.get(who)!, 'x-tessera-csrf': '1' });
