@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fillOutputFile, reserveNewFile, reserveTempFile, sweepStaleTempFolders, writeOutputFile } from './outputFiles';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fillOutputFile, KeptFiles, reserveNewFile, reserveTempFile, sweepStaleTempFolders, writeOutputFile } from './outputFiles';
 
 let dir: string;
 beforeEach(() => {
@@ -125,5 +125,30 @@ describe('sweepStaleTempFolders', () => {
     expect(fs.existsSync(stale)).toBe(false);
     expect(fs.existsSync(fresh) && fs.existsSync(other) && fs.existsSync(file)).toBe(true);
     expect(sweepStaleTempFolders('tessera-x-', 1000, now, path.join(dir, 'missing'))).toBe(0);
+  });
+});
+
+describe('KeptFiles', () => {
+  it('gives a kept file to its owner only, removes it after the keep time, and drops all at once', () => {
+    vi.useFakeTimers();
+    try {
+      const kept = new KeptFiles(1000);
+      const a = reserveTempFile('tessera-outfiles-kept-', 'a.pdf', dir);
+      const b = reserveTempFile('tessera-outfiles-kept-', 'b.pdf', dir);
+      kept.add('job-a', a, 'sheets-a.pdf', 'op1');
+      kept.add('job-b', b, 'sheets-b.pdf', 'op1');
+      kept.keep('job-a');
+      expect(kept.get('job-a', 'op1')).toEqual({ path: a.path, name: 'sheets-a.pdf' });
+      expect(kept.get('job-a', 'op2')).toBeNull();
+      expect(kept.get('job-x', 'op1')).toBeNull();
+      vi.advanceTimersByTime(1001);
+      expect(kept.get('job-a', 'op1')).toBeNull();
+      expect(fs.existsSync(path.dirname(a.path))).toBe(false);
+      kept.dropAll();
+      expect(fs.existsSync(path.dirname(b.path))).toBe(false);
+      expect(names()).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

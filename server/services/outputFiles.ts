@@ -174,3 +174,41 @@ function sweepStaleTemps(dir: string, now: number): void {
     }
   }
 }
+
+/**
+ * Finished files kept for their owner to download for a while (the console's
+ * batch sheets: every seed of the batch), then removed; all of them when the
+ * server closes. One per id (a job id).
+ */
+export class KeptFiles {
+  private readonly held = new Map<string, { target: OutputFile; name: string; ownerId: string }>();
+
+  constructor(private readonly keepMs: number) {}
+
+  /** Registers a file being written (removed by drop, or by keep's timer once kept). */
+  add(id: string, target: OutputFile, name: string, ownerId: string): void {
+    this.held.set(id, { target, name, ownerId });
+  }
+
+  /** The file is complete: it is removed keepMs from now (or earlier by drop). */
+  keep(id: string): void {
+    setTimeout(() => this.drop(id), this.keepMs).unref();
+  }
+
+  /** The owner's complete file, or null (unknown, someone else's, or already removed). */
+  get(id: string, ownerId: string): { path: string; name: string } | null {
+    const held = this.held.get(id);
+    if (!held || held.ownerId !== ownerId || !fs.existsSync(held.target.path)) return null;
+    return { path: held.target.path, name: held.name };
+  }
+
+  /** Removes the file and forgets it. */
+  drop(id: string): void {
+    this.held.get(id)?.target.remove();
+    this.held.delete(id);
+  }
+
+  dropAll(): void {
+    for (const id of [...this.held.keys()]) this.drop(id);
+  }
+}

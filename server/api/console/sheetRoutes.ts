@@ -8,7 +8,7 @@ import { TesseraError } from '../../../shared/errors';
 import { Username } from '../../../shared/schemas/text';
 import { MAX_SHEET_CSV_BYTES, SheetBatchInput, SingleSheetInput, type SheetBatchResult, type SheetBatchStarted, type SheetPlan } from '../../../shared/schemas/sheets';
 import type { Services } from '../../services/index';
-import { reserveTempFile, sweepStaleTempFolders, type OutputFile } from '../../services/outputFiles';
+import { KeptFiles, reserveTempFile, sweepStaleTempFolders } from '../../services/outputFiles';
 import { issueSheetFactor, planSheets, singleSheetDocument, writeSheetBatchFile } from '../../services/sheets/enrollmentSheets';
 import { consoleRoute } from './consoleRoute';
 import type { JobRegistry } from './jobs';
@@ -36,12 +36,6 @@ function sendPdf(reply: FastifyReply, body: NodeJS.ReadableStream, disposition: 
     // It holds seeds: never cached, by the browser or anything between.
     .header('cache-control', 'no-store')
     .send(body);
-}
-
-interface HeldFile {
-  target: OutputFile;
-  name: string;
-  ownerId: string;
 }
 
 /**
@@ -76,16 +70,9 @@ export function sweepStaleSheetFiles(now = Date.now(), tmp = os.tmpdir()): numbe
  * it; it changes nothing and only the owner gets the file).
  */
 export function registerSheetRoutes(app: FastifyInstance, services: Services, jobs: JobRegistry): void {
-  const files = new Map<string, HeldFile>();
+  const files = new KeptFiles(SHEET_FILE_KEEP_MS);
   sweepStaleSheetFiles();
-  const forget = (jobId: string) => {
-    const held = files.get(jobId);
-    if (held) held.target.remove();
-    files.delete(jobId);
-  };
-  app.addHook('onClose', async () => {
-    for (const id of [...files.keys()]) forget(id);
-  });
+  app.addHook('onClose', async () => files.dropAll());
 
   app.post('/console/users/:username/sheet', consoleRoute(services, 'helpdesk', ({ req, reply, actor }) => {
     const { username } = UserParams.parse(req.params);
@@ -107,7 +94,7 @@ export function registerSheetRoutes(app: FastifyInstance, services: Services, jo
     const target = reserveTempFile(SHEETS_TMP_PREFIX, 'sheets.pdf');
     const batchId = randomUUID();
     const stamp = new Date(services.clock()).toISOString().slice(0, 10);
-    const held: HeldFile = { target, name: `enrollment-sheets-${stamp}-${plan.sheets.length}.pdf`, ownerId: session.operator.id };
+    const name = `enrollment-sheets-${stamp}-${plan.sheets.length}.pdf`;
     let jobId = '';
 
     const job = jobs.start<SheetBatchResult>('sheets.batch', session.operator.id, plan.sheets.length, async (ctx) => {
@@ -122,21 +109,21 @@ export function registerSheetRoutes(app: FastifyInstance, services: Services, jo
           onProgress: (p) => ctx.progress(p.done, p.total, `${p.issued.toLocaleString('en')} sheet${p.issued === 1 ? '' : 's'} issued`),
         });
       } catch (err) {
-        files.delete(jobId);
+        files.drop(jobId);
         if (ctx.signal.aborted) throw err;
         throw new TesseraError('internal', 'Generating the sheets failed and the partial file was deleted. Sheets issued before the failure stay issued (see the audit log, action sheet.issue); print them again from each user page or run the batch with "reprint pending" on.');
       }
       const { issuedUsernames, ...summary } = result;
       if (result.cancelled || result.pages === 0) {
-        files.delete(jobId);
+        files.drop(jobId);
       } else {
         // Deleted after the keep time, or earlier when the registry drops the job or the server closes.
-        setTimeout(() => forget(jobId), SHEET_FILE_KEEP_MS).unref();
+        files.keep(jobId);
       }
       return result.cancelled ? { ...summary, issuedUsernames } : summary;
-    }, () => forget(jobId));
+    }, () => files.drop(jobId));
     jobId = job.id;
-    files.set(jobId, held);
+    files.add(jobId, target, name, session.operator.id);
 
     reply.code(202);
     return { jobId: job.id, batchId, total: plan.sheets.length, skippedTotal: plan.skippedTotal, notIncluded: plan.notIncluded };
@@ -148,14 +135,14 @@ export function registerSheetRoutes(app: FastifyInstance, services: Services, jo
     const status = jobs.get<SheetBatchResult>(id, session.operator.id);
     if (status.kind !== 'sheets.batch') throw new TesseraError('not_found', 'That job made no enrollment sheets');
     if (status.state === 'running') throw new TesseraError('conflict', 'The sheets are still being generated');
-    const held = files.get(id);
-    if (status.state !== 'done' || !held || held.ownerId !== session.operator.id || !fs.existsSync(held.target.path)) {
+    const held = files.get(id, session.operator.id);
+    if (status.state !== 'done' || !held) {
       throw new TesseraError('not_found', status.state === 'done'
         ? `The file was deleted ${SHEET_FILE_KEEP_MS / 60_000} minutes after it was made (it holds every user's key); run the batch again with "reprint pending" on`
         : 'This batch did not finish, so there is no file');
     }
-    const size = fs.statSync(held.target.path).size;
+    const size = fs.statSync(held.path).size;
     reply.header('content-length', String(size));
-    return sendPdf(reply, fs.createReadStream(held.target.path), 'attachment', held.name);
+    return sendPdf(reply, fs.createReadStream(held.path), 'attachment', held.name);
   }, { csrf: 'sameSite' }));
 }
