@@ -47,19 +47,25 @@ describe('writeOutputFile', () => {
 
   it('an error removes the temp file and the reservation, and is passed on', async () => {
     const file = path.join(dir, 'sheets.pdf');
-    await expect(writeOutputFile(reserveNewFile(file), async (out) => {
-      out.write('half a PDF');
-      throw new Error('the writer failed');
-    })).rejects.toThrow('the writer failed');
+    await expect(
+      writeOutputFile(reserveNewFile(file), async (out) => {
+        out.write('half a PDF');
+        throw new Error('the writer failed');
+      }),
+    ).rejects.toThrow('the writer failed');
     expect(names()).toEqual([]);
   });
 
   it('a result not worth keeping (a cancel) leaves nothing, and is returned', async () => {
     const file = path.join(dir, 'sheets.pdf');
-    const r = await writeOutputFile(reserveNewFile(file), async (out) => {
-      out.write('some pages');
-      return { cancelled: true };
-    }, (x) => !x.cancelled);
+    const r = await writeOutputFile(
+      reserveNewFile(file),
+      async (out) => {
+        out.write('some pages');
+        return { cancelled: true };
+      },
+      (x) => !x.cancelled,
+    );
     expect(r).toEqual({ cancelled: true });
     expect(names()).toEqual([]);
   });
@@ -95,11 +101,13 @@ describe('fillOutputFile', () => {
     expect(names()).toEqual(['.running.db.tessera-tmp-bbbbbbbbbbbb', 'backup.db']);
   });
 
-  it('a failed fill removes SQLite\'s side files of the temp too', async () => {
-    await expect(fillOutputFile(reserveNewFile(path.join(dir, 'backup.db')), async (temp) => {
-      fs.writeFileSync(`${temp}-journal`, 'j');
-      throw new Error('disk full');
-    })).rejects.toThrow('disk full');
+  it("a failed fill removes SQLite's side files of the temp too", async () => {
+    await expect(
+      fillOutputFile(reserveNewFile(path.join(dir, 'backup.db')), async (temp) => {
+        fs.writeFileSync(`${temp}-journal`, 'j');
+        throw new Error('disk full');
+      }),
+    ).rejects.toThrow('disk full');
     expect(names()).toEqual([]);
   });
 });

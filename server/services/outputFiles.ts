@@ -107,25 +107,29 @@ export async function fillOutputFile<T>(target: OutputFile, fill: (tempPath: str
  * cancel the stream is dropped with writes queued, and a late error means nothing.
  */
 export function writeOutputFile<T>(target: OutputFile, write: (out: Writable) => Promise<T>, keep: (result: T) => boolean = () => true): Promise<T> {
-  return fillOutputFile(target, async (temp) => {
-    const fd = fs.openSync(temp, 'w');
-    // autoClose off: the descriptor stays open after 'finish' for the fsync; destroy() closes it once no write is in flight.
-    const out = fs.createWriteStream('', { fd, autoClose: false });
-    out.on('error', () => undefined);
-    const closed = new Promise<void>((resolve) => out.once('close', () => resolve()));
-    try {
-      const result = await write(out);
-      if (keep(result)) {
-        out.end();
-        await once(out, 'finish');
-        fs.fsyncSync(fd);
+  return fillOutputFile(
+    target,
+    async (temp) => {
+      const fd = fs.openSync(temp, 'w');
+      // autoClose off: the descriptor stays open after 'finish' for the fsync; destroy() closes it once no write is in flight.
+      const out = fs.createWriteStream('', { fd, autoClose: false });
+      out.on('error', () => undefined);
+      const closed = new Promise<void>((resolve) => out.once('close', () => resolve()));
+      try {
+        const result = await write(out);
+        if (keep(result)) {
+          out.end();
+          await once(out, 'finish');
+          fs.fsyncSync(fd);
+        }
+        return result;
+      } finally {
+        out.destroy();
+        await closed;
       }
-      return result;
-    } finally {
-      out.destroy();
-      await closed;
-    }
-  }, keep);
+    },
+    keep,
+  );
 }
 
 /**

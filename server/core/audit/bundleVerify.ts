@@ -89,7 +89,11 @@ function entryContent(e: AuditEntry): AuditContent & { hash: string } {
  */
 export async function verifyAuditBundle(lines: AsyncIterable<string> | Iterable<string>, opts: BundleVerifyOptions = {}): Promise<BundleVerifyResult> {
   const pinned = opts.pinnedKey === undefined ? null : normalizeFingerprint(opts.pinnedKey);
-  if (opts.pinnedKey !== undefined && pinned === null) throw new TesseraError('bad_request', 'The pinned key must be a SHA-256 fingerprint: 64 hex digits (groups and spaces allowed), as "tessera audit key" prints it');
+  if (opts.pinnedKey !== undefined && pinned === null)
+    throw new TesseraError(
+      'bad_request',
+      'The pinned key must be a SHA-256 fingerprint: 64 hex digits (groups and spaces allowed), as "tessera audit key" prints it',
+    );
   let keptHash: string | null = null;
   let lineNo = 0;
   let header: BundleHeader | null = null;
@@ -130,9 +134,11 @@ export async function verifyAuditBundle(lines: AsyncIterable<string> | Iterable<
       if (type !== BUNDLE_TYPE) return fail('not a Tessera audit bundle (the first line is not its header)');
       const h = obj as Partial<BundleHeader>;
       if (!READABLE_VERSIONS.includes(h.version as 1 | 2)) return fail(`bundle version ${String(h.version)} is not one this Tessera reads`);
-      if (typeof h.exportedAt !== 'string' || !Array.isArray(h.publicKeys) || h.publicKeys.length === 0) return fail('the header lacks exportedAt or publicKeys');
+      if (typeof h.exportedAt !== 'string' || !Array.isArray(h.publicKeys) || h.publicKeys.length === 0)
+        return fail('the header lacks exportedAt or publicKeys');
       for (const k of h.publicKeys) {
-        if (!k || !Number.isSafeInteger(k.version) || typeof k.spki !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(k.spki)) return fail('a public key in the header is malformed');
+        if (!k || !Number.isSafeInteger(k.version) || typeof k.spki !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(k.spki))
+          return fail('a public key in the header is malformed');
         const der = Buffer.from(k.spki, 'base64');
         keys.set(k.version, der);
       }
@@ -174,7 +180,8 @@ export async function verifyAuditBundle(lines: AsyncIterable<string> | Iterable<
   if (bad) return bad;
   const lastSeq = nextSeq - 1;
   if (!checkpoint) return fail('no signed checkpoint at the end: the bundle was cut short');
-  if (checkpoint.seq > lastSeq) return fail(`entries missing at the end: the bundle stops at #${lastSeq} but its signed checkpoint covers #${checkpoint.seq}`, lastSeq + 1);
+  if (checkpoint.seq > lastSeq)
+    return fail(`entries missing at the end: the bundle stops at #${lastSeq} but its signed checkpoint covers #${checkpoint.seq}`, lastSeq + 1);
   if (checkpoint.seq < lastSeq) return fail(`entries after the signed checkpoint (#${checkpoint.seq}) are not covered by its signature`, checkpoint.seq + 1);
   if (checkpoint.hash !== prevHash) return fail('the chain does not end at the signed checkpoint hash (edited entry?)', lastSeq);
   const key = keys.get(checkpoint.keyVersion);
@@ -198,7 +205,14 @@ export async function verifyAuditBundle(lines: AsyncIterable<string> | Iterable<
     if (opts.since.seq === 0 && opts.since.hash !== GENESIS_HASH) return fail('the kept head #0 must be the genesis hash (64 zeros)');
   }
   return {
-    ok: true, entries, head: prevHash, exportedAt: header.exportedAt, keyVersion: checkpoint.keyVersion, fingerprint,
-    pinned: pinned !== null, since: opts.since ?? null, legacy,
+    ok: true,
+    entries,
+    head: prevHash,
+    exportedAt: header.exportedAt,
+    keyVersion: checkpoint.keyVersion,
+    fingerprint,
+    pinned: pinned !== null,
+    since: opts.since ?? null,
+    legacy,
   };
 }

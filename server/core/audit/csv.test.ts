@@ -11,10 +11,18 @@ describe('audit CSV', () => {
     for (const lead of ['=', '+', '-', '@', '\t', '\r']) expect(csvCell(`${lead}SUM(A1)`)).toBe(`"'${lead}SUM(A1)"`);
   });
 
-  it('one row per entry in the header\'s column order, CRLF-terminated', () => {
+  it("one row per entry in the header's column order, CRLF-terminated", () => {
     const entry = {
-      seq: 3, at: '2026-01-01T00:00:00.000Z', actor: { kind: 'operator', id: 'op1', name: 'ann' }, action: 'user.create',
-      user: '=evil', outcome: 'success', reason: null, ip: '192.0.2.1', details: { a: 1 }, hash: 'ab',
+      seq: 3,
+      at: '2026-01-01T00:00:00.000Z',
+      actor: { kind: 'operator', id: 'op1', name: 'ann' },
+      action: 'user.create',
+      user: '=evil',
+      outcome: 'success',
+      reason: null,
+      ip: '192.0.2.1',
+      details: { a: 1 },
+      hash: 'ab',
     } as unknown as AuditEntry;
     expect(CSV_HEADER_LINE).toBe(`${CSV_COLUMNS.join(',')}\r\n`);
     const cells = csvRow(entry).replace(/\r\n$/, '');

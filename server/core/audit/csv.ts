@@ -20,8 +20,18 @@ export function csvCell(value: string | number | null): string {
 
 export function csvRow(entry: AuditEntry): string {
   const cells: (string | number | null)[] = [
-    entry.seq, entry.at, entry.actor.kind, entry.actor.id, entry.actor.name, entry.action, entry.user,
-    entry.outcome, entry.reason, entry.ip, entry.details === null ? null : JSON.stringify(entry.details), entry.hash,
+    entry.seq,
+    entry.at,
+    entry.actor.kind,
+    entry.actor.id,
+    entry.actor.name,
+    entry.action,
+    entry.user,
+    entry.outcome,
+    entry.reason,
+    entry.ip,
+    entry.details === null ? null : JSON.stringify(entry.details),
+    entry.hash,
   ];
   return `${cells.map(csvCell).join(',')}\r\n`;
 }

@@ -47,13 +47,22 @@ export function tooManyAtOnce(): TesseraError {
  * operator has, its phantom row) and audits it, in one transaction; the
  * count comes from the row as read inside it, never from an earlier read.
  */
-export function recordLoginFailure(ctx: ServiceContext, key: string, operatorId: string | null, meta: RequestMeta, why: string, extra: Record<string, unknown> = {}): void {
+export function recordLoginFailure(
+  ctx: ServiceContext,
+  key: string,
+  operatorId: string | null,
+  meta: RequestMeta,
+  why: string,
+  extra: Record<string, unknown> = {},
+): void {
   ctx.store.tx(() => {
     const op = operatorId ? countOperatorFailure(ctx, operatorId) : undefined;
     if (!op) countPhantomFailure(ctx, key);
     ctx.audit.append({
       actor: op ? operatorActor(op, meta.ip) : { kind: 'system', id: null, name: 'console-login', ip: meta.ip },
-      action: 'operator.login', outcome: 'failure', reason: why,
+      action: 'operator.login',
+      outcome: 'failure',
+      reason: why,
       details: op ? { operatorId: op.id, ...extra } : null,
     });
   });
@@ -91,7 +100,9 @@ export function phantomState(ctx: ServiceContext, key: string): ThrottleState {
 export function requireUnthrottled(ctx: ServiceContext, state: ThrottleState, what: 'sign-ins' | 'attempts'): void {
   const gate = evaluateThrottle(state, ctx.clock(), OPERATOR_THROTTLE);
   if (gate.decision !== 'allow') {
-    throw new TesseraError('throttled', `Too many failed ${what}. Try again in ${gate.retryAfterSeconds} seconds.`, { retryAfterSeconds: gate.retryAfterSeconds });
+    throw new TesseraError('throttled', `Too many failed ${what}. Try again in ${gate.retryAfterSeconds} seconds.`, {
+      retryAfterSeconds: gate.retryAfterSeconds,
+    });
   }
 }
 
@@ -108,10 +119,17 @@ export function takeAddressAttempt(ctx: ServiceContext, meta: RequestMeta): void
   const d = ctx.operatorSignIn.addresses.take(meta.ip, ctx.clock());
   if (d.allowed) return;
   if (d.firstRefusal) {
-    ctx.store.tx(() => ctx.audit.append({
-      actor: { kind: 'system', id: null, name: 'console-login', ip: meta.ip },
-      action: 'operator.login', outcome: 'denied', reason: 'address_limited', details: { retryAfterSeconds: d.retryAfterSeconds },
-    }));
+    ctx.store.tx(() =>
+      ctx.audit.append({
+        actor: { kind: 'system', id: null, name: 'console-login', ip: meta.ip },
+        action: 'operator.login',
+        outcome: 'denied',
+        reason: 'address_limited',
+        details: { retryAfterSeconds: d.retryAfterSeconds },
+      }),
+    );
   }
-  throw new TesseraError('throttled', `Too many sign-in attempts from your address. Try again in ${seconds(d.retryAfterSeconds)}.`, { retryAfterSeconds: d.retryAfterSeconds });
+  throw new TesseraError('throttled', `Too many sign-in attempts from your address. Try again in ${seconds(d.retryAfterSeconds)}.`, {
+    retryAfterSeconds: d.retryAfterSeconds,
+  });
 }

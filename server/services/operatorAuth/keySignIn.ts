@@ -3,7 +3,17 @@ import { TesseraError } from '../../../shared/errors';
 import { WEBAUTHN_REASONS, type AuthenticationResponse, type WebauthnReason } from '../../../shared/schemas/webauthn';
 import type { ServiceContext } from '../context';
 import { requireMethodEnabled } from '../factors';
-import { authenticationOptions, commitAssertion, consumeChallenge, credentialDetails, freshChallenge, insertChallenge, precheck, verifyAssertion, type VerifiedAssertion } from '../webauthn/ceremony';
+import {
+  authenticationOptions,
+  commitAssertion,
+  consumeChallenge,
+  credentialDetails,
+  freshChallenge,
+  insertChallenge,
+  precheck,
+  verifyAssertion,
+  type VerifiedAssertion,
+} from '../webauthn/ceremony';
 import type { RelyingParty } from '../webauthn/relyingParty';
 import { operatorActor } from './gates';
 import { openSession, signedIn, type ConsoleSession } from './sessions';
@@ -15,7 +25,12 @@ import { openTicket, secondStepFailed } from './tickets';
  * listing the operator's keys for this console address, with a challenge
  * bound to them. The ticket stays valid for the code meanwhile.
  */
-export async function webauthnLoginOptions(ctx: ServiceContext, ticketText: string, rp: RelyingParty, meta: RequestMeta): Promise<PublicKeyCredentialRequestOptionsJSON> {
+export async function webauthnLoginOptions(
+  ctx: ServiceContext,
+  ticketText: string,
+  rp: RelyingParty,
+  meta: RequestMeta,
+): Promise<PublicKeyCredentialRequestOptionsJSON> {
   requireMethodEnabled(ctx, 'webauthn');
   const { op } = openTicket(ctx, ticketText, 'totp');
   const allow = ctx.store.webauthn.forOperator(op.id).filter((c) => c.rp_id === rp.id && c.flagged_at === null);
@@ -27,7 +42,12 @@ export async function webauthnLoginOptions(ctx: ServiceContext, ticketText: stri
   const now = ctx.clock();
   ctx.store.tx(() => {
     insertChallenge(ctx, challenge, { purpose: 'authenticate', rpId: rp.id, apiKeyId: null, operatorId: op.id, userId: null }, now);
-    ctx.audit.append({ actor: operatorActor(op, meta.ip), action: 'webauthn.challenge', outcome: 'success', details: { purpose: 'authenticate', rpId: rp.id, operatorId: op.id, console: true } });
+    ctx.audit.append({
+      actor: operatorActor(op, meta.ip),
+      action: 'webauthn.challenge',
+      outcome: 'success',
+      details: { purpose: 'authenticate', rpId: rp.id, operatorId: op.id, console: true },
+    });
   });
   return options;
 }
@@ -40,7 +60,12 @@ export async function webauthnLoginOptions(ctx: ServiceContext, ticketText: stri
  * counts like a wrong code (ticket attempts and the operator's throttle),
  * with the reason in the audit entry.
  */
-export async function completeWebauthnLogin(ctx: ServiceContext, input: { ticket: string; response: AuthenticationResponse }, rp: RelyingParty, meta: RequestMeta): Promise<ConsoleSession> {
+export async function completeWebauthnLogin(
+  ctx: ServiceContext,
+  input: { ticket: string; response: AuthenticationResponse },
+  rp: RelyingParty,
+  meta: RequestMeta,
+): Promise<ConsoleSession> {
   requireMethodEnabled(ctx, 'webauthn');
   const { ticketKey, ticket, op, now } = openTicket(ctx, input.ticket, 'totp');
   const pre = precheck(ctx, input.response, 'webauthn.get', rp, { purpose: 'authenticate', rpId: rp.id, apiKeyId: null, operatorId: op.id, userId: null }, now);
@@ -63,7 +88,12 @@ export async function completeWebauthnLogin(ctx: ServiceContext, input: { ticket
       const commit = commitAssertion(ctx, cred!.id, verified, ctx.clock());
       if (!commit.ok) ({ reason, details: counterInfo } = commit);
     }
-    const details = { method: 'webauthn', rpId: rp.id, ...(cred && cred.operator_id === op.id ? { credentialId: cred.id, ...credentialDetails(cred) } : {}), ...counterInfo };
+    const details = {
+      method: 'webauthn',
+      rpId: rp.id,
+      ...(cred && cred.operator_id === op.id ? { credentialId: cred.id, ...credentialDetails(cred) } : {}),
+      ...counterInfo,
+    };
     if (reason || !verified) {
       secondStepFailed(ctx, ticketKey, ticket, op, meta, reason ?? 'unknown_credential', details);
       return { reason: reason ?? 'unknown_credential' };

@@ -6,7 +6,18 @@ import { hashToken } from '../../core/tokens';
 import type { OperatorRow } from '../../store/index';
 import type { ServiceContext } from '../context';
 import { hashNewPassword, insertOperator } from '../operatorAccounts';
-import { checkPassword, GENERIC_LOGIN_ERROR, operatorAad, operatorActor, phantomState, recordLoginFailure, requireUnthrottled, takeAddressAttempt, throttleOf, tooManyAtOnce } from './gates';
+import {
+  checkPassword,
+  GENERIC_LOGIN_ERROR,
+  operatorAad,
+  operatorActor,
+  phantomState,
+  recordLoginFailure,
+  requireUnthrottled,
+  takeAddressAttempt,
+  throttleOf,
+  tooManyAtOnce,
+} from './gates';
 import { openSession, signedIn, type ConsoleSession } from './sessions';
 import type { RequestMeta, Ticket } from './state';
 import { enrollTicket, issueTicket, openTicket, secondStepFailed, TICKET_MS } from './tickets';

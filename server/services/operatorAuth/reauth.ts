@@ -31,7 +31,11 @@ export async function reauthenticate(ctx: ServiceContext, operatorId: string, re
       ok = await checkPassword(reauth.password, op.password_hash);
     } else if (op.totp_sealed) {
       const secret = ctx.keyring.open(op.totp_sealed, op.totp_key_version!, operatorAad(op.id));
-      const r = verifyTotp({ secret, algorithm: 'SHA1', digits: 6, period: 30 }, reauth.code, { epochSeconds: Math.floor(ctx.clock() / 1000), window: 1, lastStep: op.totp_last_step });
+      const r = verifyTotp({ secret, algorithm: 'SHA1', digits: 6, period: 30 }, reauth.code, {
+        epochSeconds: Math.floor(ctx.clock() / 1000),
+        window: 1,
+        lastStep: op.totp_last_step,
+      });
       if (r.ok) {
         ok = true;
         step = r.step;
@@ -40,7 +44,13 @@ export async function reauthenticate(ctx: ServiceContext, operatorId: string, re
     if (!ok) {
       ctx.store.tx(() => {
         countOperatorFailure(ctx, op.id);
-        ctx.audit.append({ actor: operatorActor(op, meta.ip), action: 'operator.reauth', outcome: 'failure', reason: 'password' in reauth ? 'wrong_password' : 'wrong_code', details: { operatorId: op.id } });
+        ctx.audit.append({
+          actor: operatorActor(op, meta.ip),
+          action: 'operator.reauth',
+          outcome: 'failure',
+          reason: 'password' in reauth ? 'wrong_password' : 'wrong_code',
+          details: { operatorId: op.id },
+        });
       });
       throw new TesseraError('invalid_code', 'That is not your current password or a current code from your authenticator app');
     }

@@ -20,12 +20,32 @@ export interface ConsoleSession {
 }
 
 /** Inside the caller's transaction: a new session for `op`, failures cleared, 'operator.login' audited. Returns the session id. */
-export function openSession(ctx: ServiceContext, op: OperatorRow, meta: RequestMeta, now: number, fields: Partial<OperatorRow>, details: Record<string, unknown> = {}): string {
+export function openSession(
+  ctx: ServiceContext,
+  op: OperatorRow,
+  meta: RequestMeta,
+  now: number,
+  fields: Partial<OperatorRow>,
+  details: Record<string, unknown> = {},
+): string {
   const sessionId = generateToken();
   const cleared = recordSuccess();
   ctx.store.operators.update(op.id, { ...fields, failures: cleared.failures, last_failure_at: cleared.lastFailureAt, locked_until: cleared.lockedUntil });
-  ctx.store.sessions.insert({ id_hash: hashToken(sessionId), operator_id: op.id, created_at: now, last_seen_at: now, expires_at: now + SESSION_ABSOLUTE_MS, ip: meta.ip, user_agent: meta.userAgent?.slice(0, 300) ?? null });
-  ctx.audit.append({ actor: operatorActor(op, meta.ip), action: 'operator.login', outcome: 'success', details: { operatorId: op.id, role: op.role, ...details } });
+  ctx.store.sessions.insert({
+    id_hash: hashToken(sessionId),
+    operator_id: op.id,
+    created_at: now,
+    last_seen_at: now,
+    expires_at: now + SESSION_ABSOLUTE_MS,
+    ip: meta.ip,
+    user_agent: meta.userAgent?.slice(0, 300) ?? null,
+  });
+  ctx.audit.append({
+    actor: operatorActor(op, meta.ip),
+    action: 'operator.login',
+    outcome: 'success',
+    details: { operatorId: op.id, role: op.role, ...details },
+  });
   return sessionId;
 }
 

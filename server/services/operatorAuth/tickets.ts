@@ -30,7 +30,11 @@ export function enrollTicket(ctx: ServiceContext, op: OperatorRow): Extract<Logi
 }
 
 /** The live ticket of a second step and its operator, throttle-gated; throws when the sign-in must start again. */
-export function openTicket(ctx: ServiceContext, ticketText: string, purpose: Ticket['purpose']): { ticketKey: string; ticket: Ticket; op: OperatorRow; now: number } {
+export function openTicket(
+  ctx: ServiceContext,
+  ticketText: string,
+  purpose: Ticket['purpose'],
+): { ticketKey: string; ticket: Ticket; op: OperatorRow; now: number } {
   const { tickets } = ctx.operatorSignIn;
   const ticketKey = hashToken(ticketText);
   const ticket = tickets.get(ticketKey);
@@ -49,7 +53,15 @@ export function openTicket(ctx: ServiceContext, ticketText: string, purpose: Tic
 }
 
 /** A wrong second step: counts against the ticket (it dies after TICKET_ATTEMPTS) and the operator's throttle, audited. */
-export function secondStepFailed(ctx: ServiceContext, ticketKey: string, ticket: Ticket, op: OperatorRow, meta: RequestMeta, why: string, details: Record<string, unknown> = {}): void {
+export function secondStepFailed(
+  ctx: ServiceContext,
+  ticketKey: string,
+  ticket: Ticket,
+  op: OperatorRow,
+  meta: RequestMeta,
+  why: string,
+  details: Record<string, unknown> = {},
+): void {
   ticket.attempts += 1;
   if (ticket.attempts >= TICKET_ATTEMPTS) ctx.operatorSignIn.tickets.delete(ticketKey);
   recordLoginFailure(ctx, op.username_key, op.id, meta, why, details);
