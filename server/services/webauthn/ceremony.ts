@@ -160,6 +160,17 @@ export function precheck(
 // ---------------------------------------------------------------------------
 // Verifying (async: the library uses WebCrypto)
 
+/** What a response must match, for both ceremonies: the challenge issued, the relying party's origins and ID, the ceremony type and its user-verification rule. */
+function expectedOf(rp: RelyingParty, challenge: string, type: 'webauthn.create' | 'webauthn.get') {
+  return {
+    expectedChallenge: challenge,
+    expectedOrigin: rp.origins,
+    expectedRPID: rp.id,
+    expectedType: type,
+    requireUserVerification: rp.requireUserVerification,
+  };
+}
+
 export interface VerifiedRegistration {
   ok: true;
   credentialId: Uint8Array;
@@ -182,12 +193,8 @@ export async function verifyRegistration(
   try {
     const r = await verifyRegistrationResponse({
       response: response as RegistrationResponseJSON,
-      expectedChallenge: challenge,
-      expectedOrigin: rp.origins,
-      expectedRPID: rp.id,
-      expectedType: 'webauthn.create',
+      ...expectedOf(rp, challenge, 'webauthn.create'),
       requireUserPresence: true,
-      requireUserVerification: rp.requireUserVerification,
     });
     if (!r.verified) return { ok: false, reason: 'attestation_invalid' };
     info = r.registrationInfo;
@@ -232,13 +239,9 @@ export async function verifyAssertion(
   try {
     const r = await verifyAuthenticationResponse({
       response: response as AuthenticationResponseJSON,
-      expectedChallenge: challenge,
-      expectedOrigin: rp.origins,
-      expectedRPID: rp.id,
-      expectedType: 'webauthn.get',
+      ...expectedOf(rp, challenge, 'webauthn.get'),
       // 0 here: the library's own counter check would run before the signature check.
       credential: { id: response.id, publicKey: new Uint8Array(credential.public_key), counter: 0, transports: transportsOf(credential) },
-      requireUserVerification: rp.requireUserVerification,
     });
     if (!r.verified) return { ok: false, reason: 'bad_signature' };
     return { ok: true, newCounter: r.authenticationInfo.newCounter, userVerified: r.authenticationInfo.userVerified, backedUp: r.authenticationInfo.credentialBackedUp };
