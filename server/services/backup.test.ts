@@ -118,6 +118,22 @@ describe('restoreDatabase', () => {
     s = openTessera({ dataDir: data, env: {} });
   });
 
+  it('sweeps the scratch copies a crashed check or restore left a day ago; young ones stay', async () => {
+    const file = path.join(dir, 'b.db');
+    await backupDatabase(s, file, actor);
+    s.store.close();
+    const db = dbPath(data);
+    const leftovers = [`${db}.restore-aaaaaaaaaaaa`, `${db}.restore-aaaaaaaaaaaa-journal`, path.join(data, '.tessera-restore-check-bbbbbbbbbbbb.db')];
+    const young = `${db}.restore-cccccccccccc`;
+    const dayAgo = new Date(Date.now() - 25 * 3_600_000);
+    for (const f of [...leftovers, young]) fs.writeFileSync(f, 'x');
+    for (const f of leftovers) fs.utimesSync(f, dayAgo, dayAgo);
+    await restoreDatabase({ dbFile: db, backupFile: file, masterKey: key, actor });
+    for (const f of leftovers) expect(fs.existsSync(f), f).toBe(false);
+    expect(fs.existsSync(young)).toBe(true);
+    s = openTessera({ dataDir: data, env: {} });
+  });
+
   it('refuses while the database is open in another connection, and changes nothing', async () => {
     const file = path.join(dir, 'b.db');
     await backupDatabase(s, file, actor);

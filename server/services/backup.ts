@@ -5,10 +5,14 @@ import { TesseraError } from '../../shared/errors';
 import { Db, Store } from '../store/index';
 import type { Actor, Clock, ServiceContext } from './context';
 import { createServices } from './index';
-import { fileError, fillOutputFile, reserveNewFile } from './outputFiles';
+import { fileError, fillOutputFile, reserveNewFile, sweepStaleFiles } from './outputFiles';
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 const SIDE_FILES = ['-wal', '-shm', '-journal'] as const;
+/** A scratch copy (check or restore) older than this was left by a crash: none lives that long. */
+const STALE_COPY_MS = 24 * 3_600_000;
+const CHECK_COPY = /^\.tessera-restore-check-[0-9a-f]{12}\.db(-wal|-shm|-journal)?$/;
+const STAGED_SUFFIX = /^[0-9a-f]{12}(-wal|-shm|-journal)?$/;
 
 export interface BackupResult {
   file: string;
@@ -56,7 +60,9 @@ export interface BackupCheck {
  */
 export async function checkBackup(file: string, masterKey: Buffer, opts: { workDir?: string; clock?: Clock } = {}): Promise<BackupCheck> {
   requireSqliteFile(file);
-  const copy = path.join(opts.workDir ?? path.dirname(path.resolve(file)), `.tessera-restore-check-${randomBytes(6).toString('hex')}.db`);
+  const workDir = opts.workDir ?? path.dirname(path.resolve(file));
+  sweepStaleFiles(workDir, (n) => CHECK_COPY.test(n), STALE_COPY_MS);
+  const copy = path.join(workDir, `.tessera-restore-check-${randomBytes(6).toString('hex')}.db`);
   try {
     fs.copyFileSync(file, copy, fs.constants.COPYFILE_EXCL);
     fs.chmodSync(copy, 0o600);
@@ -163,6 +169,9 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
   const dir = path.dirname(dbFile);
   requireSqliteFile(backupFile);
 
+  // Staged copies a crashed restore left (tessera.db.restore-XXXXXXXXXXXX): the whole database, sealed secrets and all.
+  const stagedPrefix = `${path.basename(dbFile)}.restore-`;
+  sweepStaleFiles(dir, (n) => n.startsWith(stagedPrefix) && STAGED_SUFFIX.test(n.slice(stagedPrefix.length)), STALE_COPY_MS);
   const staged = `${dbFile}.restore-${randomBytes(6).toString('hex')}`;
   let placed = false;
   try {

@@ -138,19 +138,39 @@ export function writeOutputFile<T>(target: OutputFile, write: (out: Writable) =>
  * real folders (not links); one this process cannot read is left. Returns how many.
  */
 export function sweepStaleTempFolders(prefix: string, maxAgeMs: number, now = Date.now(), tmp = os.tmpdir()): number {
-  let removed = 0;
+  return sweepStale(tmp, (n) => n.startsWith(prefix), 'folder', maxAgeMs, now);
+}
+
+/** Removes temp files a crashed write left beside its target (`.NAME.tessera-tmp-…`, a day old). */
+function sweepStaleTemps(dir: string, now: number): void {
+  sweepStale(dir, (n) => n.startsWith('.') && n.includes(TEMP_MARK), 'file', STALE_TEMP_MS, now);
+}
+
+/**
+ * Removes the plain files in `dir` whose names `match`, older than
+ * `maxAgeMs`: scratch copies a crashed process left (backup checks, restores).
+ * Returns how many.
+ */
+export function sweepStaleFiles(dir: string, match: (name: string) => boolean, maxAgeMs: number, now = Date.now()): number {
+  return sweepStale(dir, match, 'file', maxAgeMs, now);
+}
+
+/** The one sweep: entries of `dir` of that kind (never a link), matching, last changed over `maxAgeMs` ago. */
+function sweepStale(dir: string, match: (name: string) => boolean, kind: 'file' | 'folder', maxAgeMs: number, now: number): number {
   let names: string[];
   try {
-    names = fs.readdirSync(tmp).filter((n) => n.startsWith(prefix));
+    names = fs.readdirSync(dir).filter(match);
   } catch {
     return 0;
   }
+  let removed = 0;
   for (const name of names) {
-    const dir = path.join(tmp, name);
+    const entry = path.join(dir, name);
     try {
-      const st = fs.lstatSync(dir);
-      if (st.isDirectory() && !st.isSymbolicLink() && now - st.mtimeMs > maxAgeMs) {
-        fs.rmSync(dir, { recursive: true, force: true });
+      const st = fs.lstatSync(entry);
+      const isKind = kind === 'folder' ? st.isDirectory() : st.isFile();
+      if (isKind && !st.isSymbolicLink() && now - st.mtimeMs > maxAgeMs) {
+        fs.rmSync(entry, { recursive: kind === 'folder', force: true });
         removed++;
       }
     } catch {
@@ -158,25 +178,6 @@ export function sweepStaleTempFolders(prefix: string, maxAgeMs: number, now = Da
     }
   }
   return removed;
-}
-
-/** Removes temp files a crashed write left beside its target (`.NAME.tessera-tmp-…`, a day old). */
-function sweepStaleTemps(dir: string, now: number): void {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir).filter((n) => n.startsWith('.') && n.includes(TEMP_MARK));
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const file = path.join(dir, name);
-    try {
-      const st = fs.lstatSync(file);
-      if (st.isFile() && now - st.mtimeMs > STALE_TEMP_MS) fs.rmSync(file, { force: true });
-    } catch {
-      // gone already, or not ours: leave it
-    }
-  }
 }
 
 /**
