@@ -1,12 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { computeEntryHash, GENESIS_HASH } from '../core/audit/chain';
 import { verifyAuditBundle } from '../core/audit/bundleVerify';
 import { generateSigningKeyPair, keyFingerprint, signCheckpoint, signHead } from '../core/audit/checkpoint';
-import { openTessera } from '../tessera';
+import { openTestServices, type TestServices } from '../testing/harness';
 import {
   auditBundleLines,
   exportAuditToFile,
@@ -17,16 +16,16 @@ import type { Actor, Services } from './index';
 import { CHECKPOINT_EVERY } from './auditLog';
 
 const actor: Actor = { kind: 'system', id: null, name: 'test', ip: null };
+let t: TestServices;
 let dir: string;
 let s: Services;
 
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-export-'));
-  s = openTessera({ dataDir: dir, env: {} });
+  t = openTestServices({ prefix: 'tessera-export-' });
+  ({ services: s, dataDir: dir } = t);
 });
 afterEach(() => {
-  s.store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  t.close();
 });
 
 function addEntries(n: number, user = (i: number) => `user${i % 3}`): void {

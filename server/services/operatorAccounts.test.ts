@@ -1,23 +1,19 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../core/passwords';
-import { openTessera } from '../tessera';
+import { openTestServices, type TestServices } from '../testing/harness';
 import type { Actor, Services } from './index';
 import { createFirstAdmin } from './operatorAccounts';
 
 const actor: Actor = { kind: 'system', id: null, name: 'cli:test', ip: null };
-let dir: string;
+let t: TestServices;
 let s: Services;
 
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-ops-'));
-  s = openTessera({ dataDir: dir, env: {} });
+  t = openTestServices({ prefix: 'tessera-ops-' });
+  s = t.services;
 });
 afterEach(() => {
-  s.store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  t.close();
 });
 
 describe('createFirstAdmin', () => {

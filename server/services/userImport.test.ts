@@ -1,23 +1,19 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openTessera } from '../tessera';
+import { openTestServices, type TestServices } from '../testing/harness';
 import type { Actor, Services } from './index';
 import { createUser } from './users';
 import { applyUserImport, MAX_IMPORT_ROWS, planUserImport, planUserImportAsync, readUserCsv, type ImportProgress } from './userImport';
 
 const actor: Actor = { kind: 'system', id: null, name: 'test', ip: null };
-let dir: string;
+let t: TestServices;
 let s: Services;
 
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-import-'));
-  s = openTessera({ dataDir: dir, env: {} });
+  t = openTestServices({ prefix: 'tessera-import-' });
+  s = t.services;
 });
 afterEach(() => {
-  s.store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  t.close();
 });
 
 describe('readUserCsv', () => {

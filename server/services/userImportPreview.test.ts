@@ -1,8 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openTessera } from '../tessera';
+import { openTestServices, type TestServices } from '../testing/harness';
 import type { Actor, Services } from './index';
 import { createUser } from './users';
 import { planUserImport, readUserCsv } from './userImport';
@@ -11,16 +8,15 @@ import { listPreviewRows, PLAN_BATCH, previewUserImport, type PreviewProgress } 
 /** The import preview's worker: the same plan as the in-thread planner, over its own read-only connection. */
 
 const actor: Actor = { kind: 'system', id: null, name: 'test', ip: null };
-let dir: string;
+let t: TestServices;
 let s: Services;
 
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-preview-'));
-  s = openTessera({ dataDir: dir, env: {} });
+  t = openTestServices({ prefix: 'tessera-preview-' });
+  s = t.services;
 });
 afterEach(() => {
-  s.store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  t.close();
 });
 
 function csv(n: number): Buffer {

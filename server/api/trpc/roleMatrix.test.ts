@@ -1,10 +1,6 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
-import { openTessera } from '../../tessera';
 import type { Services } from '../../services/index';
 import type { OperatorRole } from '../../../shared/schemas/operators';
 import { usernameKey } from '../../../shared/schemas/text';
@@ -15,7 +11,7 @@ import { SYSTEM_ACTOR } from '../../services/index';
 import { createApiKey } from '../../services/apiKeys';
 import { createOperator } from '../../services/operatorAccounts';
 import { JobRegistry } from '../console/jobs';
-import { hotpCode, totpCode } from '../../testing/harness';
+import { hotpCode, openTestServices, totpCode, type TestServices } from '../../testing/harness';
 import { SoftAuthenticator } from '../../testing/softAuthenticator';
 
 type Who = OperatorRole | 'nobody';
@@ -85,7 +81,7 @@ interface ProcedureDef {
 const procedures = (appRouter as unknown as { _def: { procedures: Record<string, ProcedureDef> } })._def.procedures;
 const createCaller = createCallerFactory(appRouter);
 
-let dir: string;
+let t: TestServices;
 let services: Services;
 const operatorIds = new Map<OperatorRole, string>();
 const passwordOperatorIds = new Map<OperatorRole, string>();
@@ -93,8 +89,8 @@ const passwordOperatorIds = new Map<OperatorRole, string>();
 const PASSWORD = 'role matrix password 2026';
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-roles-'));
-  services = openTessera({ dataDir: dir, env: {} });
+  t = openTestServices({ prefix: 'tessera-roles-' });
+  services = t.services;
   for (const role of ALL) {
     const id = randomUUID();
     services.store.operators.insert({ id, username: `op-${role}`, username_key: usernameKey(`op-${role}`), display_name: null, role, password_hash: null, status: 'active', created_at: Date.now() });
@@ -109,8 +105,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  services.store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  t.close();
 });
 
 function callerFor(who: Who) {

@@ -1,16 +1,11 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
-import { base32Decode, generateTotp } from '../../core/index';
-import { openTessera } from '../../tessera';
 import { SYSTEM_ACTOR, type Services } from '../../services/index';
 import { createApiKey } from '../../services/apiKeys';
 import { createOperator } from '../../services/operatorAccounts';
 import { updateSettings } from '../../services/settings';
 import type { OperatorRow } from '../../store/index';
-import { auditSince } from '../../testing/harness';
+import { auditSince, openTestServices, totpCode, type TestServices } from '../../testing/harness';
 import { SoftAuthenticator } from '../../testing/softAuthenticator';
 import { createContextInner } from './context';
 import { createCallerFactory } from './init';
@@ -33,7 +28,7 @@ const ORIGIN = 'http://localhost:8787';
 const PASSWORD = 'correct horse battery staple 42';
 const createCaller = createCallerFactory(appRouter);
 
-let dir: string;
+let t: TestServices;
 let s: Services;
 const START_MS = Date.UTC(2026, 0, 1, 0, 0, 10);
 let now = START_MS;
@@ -43,7 +38,7 @@ let totpSecret: string;
 function code(): string {
   // A step after the last one used.
   now += 30_000;
-  return generateTotp({ secret: base32Decode(totpSecret), algorithm: 'SHA1', digits: 6, period: 30 }, Math.floor(now / 1000));
+  return totpCode({ secret: totpSecret }, now);
 }
 
 function callerAs(operator: OperatorRow | null, origin = ORIGIN, onSession?: (id: string | null) => void) {
@@ -65,8 +60,8 @@ async function trpcCode(p: Promise<unknown>): Promise<string> {
 
 beforeEach(async () => {
   now = START_MS;
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-webauthn-console-'));
-  s = openTessera({ dataDir: dir, env: {}, clock: () => now });
+  t = openTestServices({ prefix: 'tessera-webauthn-console-', clock: () => now });
+  s = t.services;
   await createOperator(s, { username: 'opal', role: 'admin', password: PASSWORD }, SYSTEM_ACTOR);
   const step = await operatorAuth.login(s, { username: 'opal', password: PASSWORD }, { ip: null, userAgent: null });
   if (step.next !== 'enroll') throw new Error('expected enrollment');
@@ -76,8 +71,7 @@ beforeEach(async () => {
 });
 
 afterEach(() => {
-  s.store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  t.close();
 });
 
 /** Registers `key` as opal's (password re-authentication), as the profile page does. */
