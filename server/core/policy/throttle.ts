@@ -41,15 +41,10 @@ export function throttleDelaySeconds(failures: number, settings: ThrottleSetting
   return failures > settings.freeAttempts ? 2 ** (failures - settings.freeAttempts) : 0;
 }
 
-export function evaluateThrottle(
-  state: ThrottleState,
-  nowMs: number,
-  settings: ThrottleSettings = DEFAULT_THROTTLE,
-): ThrottleDecision {
+export function evaluateThrottle(state: ThrottleState, nowMs: number, settings: ThrottleSettings = DEFAULT_THROTTLE): ThrottleDecision {
   const s = effectiveThrottleState(state, nowMs);
-  if (s.lockedUntil !== null && s.lockedUntil > nowMs) {
-    return { decision: 'locked', until: s.lockedUntil, retryAfterSeconds: retryAfter(s.lockedUntil, nowMs) };
-  }
+  const lockEnd = lockedUntilNow(s, nowMs);
+  if (lockEnd !== null) return { decision: 'locked', until: lockEnd, retryAfterSeconds: retryAfter(lockEnd, nowMs) };
   const delay = throttleDelaySeconds(s.failures, settings);
   if (delay > 0 && s.lastFailureAt !== null) {
     const until = s.lastFailureAt + delay * 1000;
@@ -58,20 +53,11 @@ export function evaluateThrottle(
   return { decision: 'allow' };
 }
 
-export function recordFailure(
-  state: ThrottleState,
-  nowMs: number,
-  settings: ThrottleSettings = DEFAULT_THROTTLE,
-): ThrottleState {
+export function recordFailure(state: ThrottleState, nowMs: number, settings: ThrottleSettings = DEFAULT_THROTTLE): ThrottleState {
   const s = effectiveThrottleState(state, nowMs);
   const failures = s.failures + 1;
   // A failure recorded during a lock must not extend it: the lock is a fixed sentence.
-  const stillLocked = s.lockedUntil !== null && s.lockedUntil > nowMs;
-  const lockedUntil = stillLocked
-    ? s.lockedUntil
-    : failures >= settings.lockAfter
-      ? nowMs + settings.lockSeconds * 1000
-      : null;
+  const lockedUntil = lockedUntilNow(s, nowMs) ?? (failures >= settings.lockAfter ? nowMs + settings.lockSeconds * 1000 : null);
   return { failures, lastFailureAt: nowMs, lockedUntil };
 }
 
@@ -81,8 +67,12 @@ export function recordSuccess(): ThrottleState {
 
 /** True when this failure is the one that locked the user: the moment to tell the operator. */
 export function justLocked(before: ThrottleState, after: ThrottleState, nowMs: number): boolean {
-  const wasLocked = before.lockedUntil !== null && before.lockedUntil > nowMs;
-  return !wasLocked && after.lockedUntil !== null && after.lockedUntil > nowMs;
+  return lockedUntilNow(before, nowMs) === null && lockedUntilNow(after, nowMs) !== null;
+}
+
+/** When the lock in force at `nowMs` ends; null when there is none (never locked, or the lock has run out). */
+function lockedUntilNow(state: ThrottleState, nowMs: number): number | null {
+  return state.lockedUntil !== null && state.lockedUntil > nowMs ? state.lockedUntil : null;
 }
 
 function retryAfter(untilMs: number, nowMs: number): number {
