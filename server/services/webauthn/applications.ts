@@ -58,14 +58,7 @@ export async function appRegistrationOptions(ctx: ServiceContext, caller: AppCal
   const user = requireUser(ctx, username);
   requireRoomForFactor(ctx, user.id);
   const challenge = freshChallenge();
-  const options = await registrationOptions({
-    rp,
-    challenge,
-    userHandle: user.id,
-    userName: user.username,
-    userDisplayName: user.display_name ?? user.username,
-    exclude: ctx.store.webauthn.forUserAndRp(user.id, rp.id),
-  });
+  const options = await registrationOptions(rp, challenge, user, ctx.store.webauthn.forUserAndRp(user.id, rp.id));
   const now = ctx.clock();
   ctx.store.tx(() => {
     if (!ctx.store.users.findById(user.id)) throw new TesseraError('not_found', 'No user with that username');

@@ -78,26 +78,36 @@ export function transportsOf(row: Pick<WebauthnCredentialRow, 'transports'>): Au
   return JSON.parse(row.transports) as AuthenticatorTransport[];
 }
 
-export function registrationOptions(opts: {
-  rp: RelyingParty;
-  challenge: string;
-  userHandle: string;
-  userName: string;
-  userDisplayName: string;
-  exclude: WebauthnCredentialRow[];
-}): Promise<PublicKeyCredentialCreationOptionsJSON> {
+/** Whom a key is registered for: an application's user or an operator (both rows carry these). */
+export interface KeyHolder {
+  id: string;
+  username: string;
+  display_name: string | null;
+}
+
+/**
+ * Options for navigator.credentials.create: the holder's id is the user
+ * handle, the display name falls back to the username, and `exclude` (the
+ * keys they already hold with this relying party) are not registered twice.
+ */
+export function registrationOptions(
+  rp: RelyingParty,
+  challenge: string,
+  holder: KeyHolder,
+  exclude: WebauthnCredentialRow[],
+): Promise<PublicKeyCredentialCreationOptionsJSON> {
   return generateRegistrationOptions({
-    rpName: opts.rp.name,
-    rpID: opts.rp.id,
-    userName: opts.userName,
-    userID: new TextEncoder().encode(opts.userHandle),
-    userDisplayName: opts.userDisplayName,
+    rpName: rp.name,
+    rpID: rp.id,
+    userName: holder.username,
+    userID: new TextEncoder().encode(holder.id),
+    userDisplayName: holder.display_name ?? holder.username,
     // As bytes: a string would be taken as UTF-8 text and encoded once more.
-    challenge: new Uint8Array(decodeBase64Url(opts.challenge)!),
+    challenge: new Uint8Array(decodeBase64Url(challenge)!),
     timeout: CHALLENGE_TTL_MS,
     attestationType: 'none',
-    excludeCredentials: opts.exclude.map((c) => ({ id: encodeBase64Url(c.credential_id), transports: transportsOf(c) })),
-    authenticatorSelection: { residentKey: 'preferred', userVerification: opts.rp.requireUserVerification ? 'required' : 'preferred' },
+    excludeCredentials: exclude.map((c) => ({ id: encodeBase64Url(c.credential_id), transports: transportsOf(c) })),
+    authenticatorSelection: { residentKey: 'preferred', userVerification: rp.requireUserVerification ? 'required' : 'preferred' },
   });
 }
 

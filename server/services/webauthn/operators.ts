@@ -55,14 +55,7 @@ export async function operatorRegistrationOptions(
   if (existing.length >= MAX_OPERATOR_KEYS) throw new TesseraError('conflict', `You already have ${MAX_OPERATOR_KEYS} security keys; remove one first`);
   const proof = await reauthenticate(ctx, op.id, reauth, meta);
   const challenge = freshChallenge();
-  const options = await registrationOptions({
-    rp,
-    challenge,
-    userHandle: op.id,
-    userName: op.username,
-    userDisplayName: op.display_name ?? op.username,
-    exclude: existing.filter((c) => c.rp_id === rp.id),
-  });
+  const options = await registrationOptions(rp, challenge, op, existing.filter((c) => c.rp_id === rp.id));
   const now = ctx.clock();
   ctx.store.tx(() => {
     if (!proof.commit()) throw new TesseraError('invalid_code', 'That code was already used; wait for the next one');
