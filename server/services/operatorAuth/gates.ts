@@ -30,8 +30,6 @@ export const GENERIC_LOGIN_ERROR = 'Wrong username or password';
 /** Associated data for an operator's sealed TOTP seed. */
 export const operatorAad = (operatorId: string) => `tessera:operator-totp:${operatorId}`;
 
-export { operatorActor };
-
 export function throttleOf(op: OperatorRow | LoginPhantomRow): ThrottleState {
   return { failures: op.failures, lastFailureAt: op.last_failure_at, lockedUntil: op.locked_until };
 }

@@ -1,7 +1,7 @@
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { TesseraError } from '../../../shared/errors';
 import { WEBAUTHN_REASONS, type AuthenticationResponse, type WebauthnReason } from '../../../shared/schemas/webauthn';
-import type { ServiceContext } from '../context';
+import { operatorActor, type ServiceContext } from '../context';
 import { requireMethodEnabled } from '../factors';
 import {
   authenticationOptions,
@@ -15,7 +15,6 @@ import {
   type VerifiedAssertion,
 } from '../webauthn/ceremony';
 import type { RelyingParty } from '../webauthn/relyingParty';
-import { operatorActor } from './gates';
 import { openSession, signedIn, type ConsoleSession } from './sessions';
 import type { RequestMeta } from './state';
 import { openTicket, secondStepFailed } from './tickets';

@@ -4,13 +4,12 @@ import type { CodeStepInput, LoginInput, LoginStep, SetupInput } from '../../../
 import { verifyTotp } from '../../core/otp/totp';
 import { hashToken } from '../../core/tokens';
 import type { OperatorRow } from '../../store/index';
-import type { ServiceContext } from '../context';
+import { operatorActor, type ServiceContext } from '../context';
 import { hashNewPassword, insertOperator } from '../operatorAccounts';
 import {
   checkPassword,
   GENERIC_LOGIN_ERROR,
   operatorAad,
-  operatorActor,
   phantomState,
   recordLoginFailure,
   requireUnthrottled,

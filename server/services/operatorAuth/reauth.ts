@@ -2,8 +2,8 @@ import { TesseraError } from '../../../shared/errors';
 import type { Reauth } from '../../../shared/schemas/webauthn';
 import { verifyTotp } from '../../core/otp/totp';
 import type { OperatorRow } from '../../store/index';
-import type { ServiceContext } from '../context';
-import { checkPassword, countOperatorFailure, operatorAad, operatorActor, requireUnthrottled, throttleOf, tooManyAtOnce } from './gates';
+import { operatorActor, type ServiceContext } from '../context';
+import { checkPassword, countOperatorFailure, operatorAad, requireUnthrottled, throttleOf, tooManyAtOnce } from './gates';
 import type { RequestMeta } from './state';
 
 /**

@@ -2,9 +2,8 @@ import type { OperatorView } from '../../../shared/schemas/operators';
 import { recordSuccess } from '../../core/policy/throttle';
 import { generateToken, hashToken } from '../../core/tokens';
 import type { OperatorRow } from '../../store/index';
-import type { ServiceContext } from '../context';
+import { operatorActor, type ServiceContext } from '../context';
 import { toOperatorView } from '../operatorAccounts';
-import { operatorActor } from './gates';
 import { purgeTickets } from './tickets';
 import type { RequestMeta } from './state';
 
