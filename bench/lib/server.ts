@@ -1,76 +1,28 @@
 /**
- * Run the Tessera CLI and server as child processes for a benchmark.
- *
- * Children are started as `node --import tsx server/cli/main.ts ...` (not via
- * npx/tsx wrappers) so the pid we hold is the server itself: signals reach it
- * directly and /proc/<pid>/status describes its memory.
+ * Run the Tessera CLI and server as child processes for a benchmark, through
+ * the one process spawner (server/testing/serverProcess.ts): the pid held is
+ * the server itself, so signals reach it and /proc/<pid>/status describes its memory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { runTessera, startServeProcess, type CliOutput } from '../../server/testing/serverProcess.js';
 import { onCleanup } from './cleanup.js';
-import { freePort } from './port.js';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { REPO_ROOT, type CliOutput } from '../../server/testing/serverProcess.js';
 /** BENCH_CLI_ENTRY overrides the entry (e.g. a built server, or a stub for testing the bench). */
-const CLI_ENTRY = process.env.BENCH_CLI_ENTRY ?? 'server/cli/main.ts';
-const TAIL_LIMIT = 8_000;
-
-function cliArgv(args: string[], nodeArgs: string[] = []): string[] {
-  return [...nodeArgs, '--import', 'tsx', CLI_ENTRY, ...args];
-}
+const CLI_ENTRY = process.env.BENCH_CLI_ENTRY;
+const entry = CLI_ENTRY ? { entry: CLI_ENTRY } : {};
 
 /** Extra node flags for the server process only, e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
 function serverNodeArgs(): string[] {
   return (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
 }
 
-/** Keeps the last TAIL_LIMIT characters of a stream (enough for error reports). */
-class Tail {
-  private text = '';
-  push(chunk: string): void {
-    this.text = (this.text + chunk).slice(-TAIL_LIMIT);
-  }
-  toString(): string {
-    return this.text;
-  }
-}
-
-export interface CliOutput {
-  stdout: string;
-  stderr: string;
-}
-
 /** Run one CLI command to completion; rejects with its stderr on a non-zero exit. */
 export function runCli(args: string[], timeoutMs = 120_000): Promise<CliOutput> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, cliArgv(args), {
-      cwd: REPO_ROOT,
-      env: process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) {
-        resolvePromise({ stdout, stderr });
-        return;
-      }
-      const why = signal === null ? `exit ${String(code)}` : `signal ${signal}`;
-      reject(new Error(`cli ${args.join(' ')} failed (${why}): ${stderr.trim() || stdout.trim()}`));
-    });
-  });
+  return runTessera(args, { ...entry, env: process.env, timeoutMs });
 }
 
 export async function initDataDir(dataDir: string): Promise<void> {
@@ -139,99 +91,23 @@ interface StartOptions {
   readyTimeoutMs?: number;
 }
 
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolvePromise) => {
-    const timer = setTimeout(() => resolvePromise(false), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolvePromise(true);
-    });
-  });
-}
-
-async function healthy(baseUrl: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(1_000) });
-    await res.arrayBuffer();
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Ready when the server prints "listening on <baseUrl>" (either stream) or,
- * as a fallback, when GET /healthz answers 2xx.
- */
-function waitReady(child: ChildProcess, baseUrl: string, output: Tail, timeoutMs: number): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const marker = `listening on ${baseUrl}`;
-    let done = false;
-    const finish = (err?: Error): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      clearInterval(poll);
-      child.stdout?.off('data', onData);
-      child.stderr?.off('data', onData);
-      child.off('exit', onExit);
-      if (err === undefined) resolvePromise();
-      else reject(err);
-    };
-    const onData = (): void => {
-      if (output.toString().includes(marker)) finish();
-    };
-    const onExit = (code: number | null, signal: string | null): void => {
-      finish(new Error(`server exited before ready (code ${String(code)}, signal ${String(signal)}):\n${output.toString()}`));
-    };
-    const timer = setTimeout(
-      () => finish(new Error(`server not ready after ${timeoutMs} ms:\n${output.toString()}`)),
-      timeoutMs,
-    );
-    const poll = setInterval(() => {
-      void healthy(baseUrl).then((ok) => ok && finish());
-    }, 500);
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', onExit);
-  });
-}
-
 /** Start `serve` in its own process and wait until it accepts requests. */
 export async function startServer(opts: StartOptions): Promise<ServerHandle> {
-  const host = opts.host ?? '127.0.0.1';
-  const port = opts.port ?? (await freePort(host));
-  const baseUrl = `http://${host}:${port}`;
-  const child = spawn(
-    process.execPath,
-    cliArgv(['serve', '--data', opts.dataDir, '--host', host, '--port', String(port)], serverNodeArgs()),
-    { cwd: REPO_ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('could not spawn the server process');
-  const unregister = onCleanup(() => child.kill('SIGKILL'));
-  const output = new Tail();
-  // Always drain both pipes: a chatty server must never block on a full pipe.
-  child.stdout.setEncoding('utf8').on('data', (s: string) => output.push(s));
-  child.stderr.setEncoding('utf8').on('data', (s: string) => output.push(s));
-
+  const p = await startServeProcess({
+    ...entry,
+    dataDir: opts.dataDir,
+    env: process.env,
+    nodeArgs: serverNodeArgs(),
+    readyTimeoutMs: opts.readyTimeoutMs ?? 60_000,
+    ...(opts.host !== undefined ? { host: opts.host } : {}),
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+  });
+  const unregister = onCleanup(() => p.child.kill('SIGKILL'));
   const stop = async (): Promise<void> => {
-    child.kill('SIGTERM');
-    if (!(await waitForExit(child, 5_000))) {
-      child.kill('SIGKILL');
-      await waitForExit(child, 5_000);
-    }
+    await p.stop();
     unregister();
   };
-
-  try {
-    await waitReady(child, baseUrl, output, opts.readyTimeoutMs ?? 60_000);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { baseUrl, pid, memory: () => readMemoryStatus(pid), logs: () => output.toString(), stop };
+  return { baseUrl: p.url, pid: p.pid, memory: () => readMemoryStatus(p.pid), logs: p.logs, stop };
 }
 
 export interface BenchServer {

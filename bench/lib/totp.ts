@@ -1,5 +1,5 @@
-/** TOTP helpers for the bench side (the "authenticator app"). */
-import { generateSync } from 'otplib';
+/** TOTP helpers for the bench side (the "authenticator app"): codes from the one test OTP helper. */
+import { codeForStep as stepCode } from '../../server/testing/otp.js';
 
 export const TOTP_PERIOD_S = 30;
 
@@ -9,7 +9,7 @@ export function currentStep(nowMs = Date.now()): number {
 
 /** The 6-digit code of a base32 secret for a given 30 s step. */
 export function codeForStep(secret: string, step: number): string {
-  return generateSync({ secret, epoch: step * TOTP_PERIOD_S });
+  return stepCode(secret, step);
 }
 
 /** Resolve once the wall clock has reached `step` (plus a small margin). */

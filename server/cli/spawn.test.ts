@@ -2,11 +2,12 @@
  * The real process: `npx tsx server/cli/main.ts`, as `npm run cli` runs it.
  * Few of these (about a second each); the rest of the CLI is tested in-process.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startServeProcess } from '../testing/serverProcess';
 import { tempDir } from './testkit';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -46,21 +47,13 @@ describe('tessera as a process', () => {
 
   it('serve stops cleanly on SIGINT', async () => {
     // node itself (not npx) so the signal reaches the CLI's own handler.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', 'serve', '--port', '0', '--data', data], { cwd: root, env: { ...process.env, TESSERA_MASTER_KEY: '' } });
+    const server = await startServeProcess({ dataDir: data, port: 0 });
     let stdout = '';
-    child.stdout.setEncoding('utf8');
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (s: string) => {
-        stdout += s;
-        if (stdout.includes('listening on')) resolve();
-      });
-      child.on('exit', () => reject(new Error(`serve exited early: ${stdout}`)));
-    });
-    const url = /listening on (http:\S+)/.exec(stdout)![1]!;
-    expect((await fetch(`${url}/healthz`)).status).toBe(200);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
+    server.child.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    expect(server.logs()).toContain('listening on');
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    const exited = await server.stop('SIGINT');
+    expect(exited.code).toBe(0);
     expect(stdout).toContain('Stopped.');
   });
 });
