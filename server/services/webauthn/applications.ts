@@ -19,13 +19,13 @@ import { webauthn } from '../methods/webauthn';
 import { throttleStateOf } from '../wireViews';
 import {
   authenticationOptions,
+  checkRegistration,
   commitAssertion,
   consumeChallenge,
   credentialDetails,
   failure,
   freshChallenge,
   insertChallenge,
-  modelDetails,
   precheck,
   registrationOptions,
   verifyAssertion,
@@ -83,16 +83,13 @@ export async function appVerifyRegistration(ctx: ServiceContext, caller: AppCall
     };
     const consumed = consumeChallenge(ctx, pre);
     if (!ctx.store.users.findById(user.id)) throw new TesseraError('not_found', 'No user with that username');
-    if (pre.failure) return fail(pre.failure);
-    if (!consumed) return fail('challenge_unknown_or_used');
-    if (!verified || !verified.ok) return fail(verified?.reason ?? 'malformed_response', verified?.aaguid ? modelDetails(verified.aaguid) : {});
-    const details = modelDetails(verified.aaguid);
-    if (ctx.store.webauthn.findByCredentialId(verified.credentialId)) return fail('credential_exists', details);
-    if (ctx.store.factors.listByUser(user.id).length >= MAX_FACTORS_PER_USER) return fail('too_many_factors', details);
-    const factorId = webauthn.enroll(ctx, user, rp.id, verified, input.label, now);
+    const checked = checkRegistration(ctx, pre, consumed, verified, () => ctx.store.factors.listByUser(user.id).length >= MAX_FACTORS_PER_USER);
+    if (!checked.ok) return fail(checked.reason, checked.details);
+    const { registration, details } = checked;
+    const factorId = webauthn.enroll(ctx, user, rp.id, registration, input.label, now);
     ctx.audit.append({
       actor, action: 'webauthn.register', user: user.username, outcome: 'success',
-      details: { factorId, ...details, rpId: rp.id, userVerified: verified.userVerified, backedUp: verified.backedUp, deviceType: verified.deviceType },
+      details: { factorId, ...details, rpId: rp.id, userVerified: registration.userVerified, backedUp: registration.backedUp, deviceType: registration.deviceType },
     });
     const factor = ctx.store.factors.find(user.id, factorId)!;
     return { ok: true, factor: factorView(ctx, factor) };

@@ -193,12 +193,10 @@ export interface VerifiedRegistration {
   userVerified: boolean;
 }
 
+export type RegistrationVerification = VerifiedRegistration | { ok: false; reason: WebauthnReason; aaguid?: string };
+
 /** Verifies an attestation against the challenge and relying party; applies the AAGUID allow list. */
-export async function verifyRegistration(
-  rp: RelyingParty,
-  challenge: string,
-  response: RegistrationResponse,
-): Promise<VerifiedRegistration | { ok: false; reason: WebauthnReason; aaguid?: string }> {
+export async function verifyRegistration(rp: RelyingParty, challenge: string, response: RegistrationResponse): Promise<RegistrationVerification> {
   let info;
   try {
     const r = await verifyRegistrationResponse({
@@ -267,6 +265,33 @@ export async function verifyAssertion(
 export function consumeChallenge(ctx: ServiceContext, pre: Precheck): boolean {
   if (!pre.challenge || !pre.consume) return false;
   return ctx.store.webauthn.consumeChallenge(pre.challenge.challenge) !== undefined;
+}
+
+export type RegistrationCheck =
+  | { ok: true; registration: VerifiedRegistration; details: { aaguid: string; model: string } }
+  /** `details`: the authenticator's model, when the response got far enough to name it (for the audit entry). */
+  | { ok: false; reason: WebauthnReason; details: Record<string, unknown> };
+
+/**
+ * A registration's checks in the final transaction, for users and operators
+ * alike and in this order: the pre-check, the challenge consumed just now,
+ * the attestation, a credential not stored yet (for anyone), and room for
+ * one more key (`isFull`, the holder's own limit).
+ */
+export function checkRegistration(
+  ctx: ServiceContext,
+  pre: Precheck,
+  consumed: boolean,
+  verified: RegistrationVerification | null,
+  isFull: () => boolean,
+): RegistrationCheck {
+  if (pre.failure) return { ok: false, reason: pre.failure, details: {} };
+  if (!consumed) return { ok: false, reason: 'challenge_unknown_or_used', details: {} };
+  if (!verified || !verified.ok) return { ok: false, reason: verified?.reason ?? 'malformed_response', details: verified?.aaguid ? modelDetails(verified.aaguid) : {} };
+  const details = modelDetails(verified.aaguid);
+  if (ctx.store.webauthn.findByCredentialId(verified.credentialId)) return { ok: false, reason: 'credential_exists', details };
+  if (isFull()) return { ok: false, reason: 'too_many_factors', details };
+  return { ok: true, registration: verified, details };
 }
 
 export type AssertionCommit =

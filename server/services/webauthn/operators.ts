@@ -9,7 +9,7 @@ import { requireMethodEnabled } from '../factors';
 import { reauthenticate } from '../operatorAuth/reauth';
 import type { RequestMeta } from '../operatorAuth/state';
 import { iso } from '../wireViews';
-import { consumeChallenge, credentialDetails, defaultKeyLabel, freshChallenge, insertChallenge, insertCredential, modelDetails, precheck, registrationOptions, verifyRegistration } from './ceremony';
+import { checkRegistration, consumeChallenge, credentialDetails, defaultKeyLabel, freshChallenge, insertChallenge, insertCredential, precheck, registrationOptions, verifyRegistration } from './ceremony';
 import type { RelyingParty } from './relyingParty';
 
 /**
@@ -84,17 +84,14 @@ export async function operatorVerifyRegistration(
       return { reason };
     };
     const consumed = consumeChallenge(ctx, pre);
-    if (pre.failure) return fail(pre.failure);
-    if (!consumed) return fail('challenge_unknown_or_used');
-    if (!verified || !verified.ok) return fail(verified?.reason ?? 'malformed_response', verified?.aaguid ? modelDetails(verified.aaguid) : {});
-    const details = modelDetails(verified.aaguid);
-    if (ctx.store.webauthn.findByCredentialId(verified.credentialId)) return fail('credential_exists', details);
-    if (ctx.store.webauthn.forOperator(op.id).length >= MAX_OPERATOR_KEYS) return fail('too_many_factors', details);
+    const checked = checkRegistration(ctx, pre, consumed, verified, () => ctx.store.webauthn.forOperator(op.id).length >= MAX_OPERATOR_KEYS);
+    if (!checked.ok) return fail(checked.reason, checked.details);
+    const { registration, details } = checked;
     const id = randomUUID();
-    insertCredential(ctx, id, { operatorId: op.id }, rp.id, verified, label ?? defaultKeyLabel(verified.aaguid), now);
+    insertCredential(ctx, id, { operatorId: op.id }, rp.id, registration, label ?? defaultKeyLabel(registration.aaguid), now);
     ctx.audit.append({
       actor, action: 'operator.webauthn.register', outcome: 'success',
-      details: { operatorId: op.id, credentialId: id, rpId: rp.id, ...details, userVerified: verified.userVerified, backedUp: verified.backedUp },
+      details: { operatorId: op.id, credentialId: id, rpId: rp.id, ...details, userVerified: registration.userVerified, backedUp: registration.backedUp },
     });
     return toOperatorKeyView(ctx.store.webauthn.find(id)!);
   });
