@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test';
 import { createApiKey, expect, openConsoleAsAdmin, test, uniqueName } from './support/console';
 import { mutate, query, rest, screen } from './support/offPage';
 import type { Settings } from '../shared/schemas/settings';
-import { base32Decode, generateHotp } from '../server/core/index';
+import { hotpCode } from '../server/testing/otp';
 
 interface MethodUsage {
   method: string;
@@ -27,7 +27,7 @@ test.describe('Methods & settings (admin)', () => {
     expect((await rest(provision, 'POST', '/users', { username: user })).status).toBe(201);
     const enrolled = await rest(provision, 'POST', `/users/${user}/factors`, { type: 'hotp' });
     expect(enrolled.status).toBe(201);
-    const code = generateHotp({ secret: base32Decode(enrolled.json.secret), algorithm: 'SHA1', digits: 6 }, 0);
+    const code = hotpCode({ secret: enrolled.json.secret }, 0);
     expect((await rest(provision, 'POST', `/users/${user}/factors/${enrolled.json.id}/confirm`, { code })).status).toBe(200);
 
     const usage = await query<MethodUsage[]>(admin, 'settings.methodUsage');
@@ -66,7 +66,7 @@ test.describe('Methods & settings (admin)', () => {
     await expect(page.getByRole('switch', { name: hotp.label })).not.toBeChecked();
     expect((await query<Settings>(admin, 'settings.get')).methods.hotp).toBe(false);
     const verifyKey = await createApiKey(admin, ['verify']);
-    const next = generateHotp({ secret: base32Decode(enrolled.json.secret), algorithm: 'SHA1', digits: 6 }, 1);
+    const next = hotpCode({ secret: enrolled.json.secret }, 1);
     const refused = await rest(verifyKey, 'POST', '/verify', { user, code: next });
     expect(refused.json.ok).toBe(false);
 

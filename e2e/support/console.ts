@@ -29,7 +29,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { BrowserContext, Page } from '@playwright/test';
-import { base32Decode, generateTotp, totpStep } from '../../server/core/index';
+import { totpStep } from '../../server/core/index';
+import { totpCode as codeAt } from '../../server/testing/otp';
 import type { OperatorRole } from '../../shared/schemas/operators';
 import { expect, shot, test as base, tesseraUrl } from './fixtures';
 import { CLI_ENTRY, REPO_ROOT } from './server';
@@ -153,7 +154,7 @@ export function uniqueName(prefix: string): string {
 
 /** The TOTP code (SHA-1, 6 digits, 30 s) for a Base32 secret at a time. */
 export function totpCode(secretBase32: string, epochMs = Date.now()): string {
-  return generateTotp({ secret: base32Decode(secretBase32), algorithm: 'SHA1', digits: 6, period: 30 }, Math.floor(epochMs / 1000));
+  return codeAt({ secret: secretBase32 }, epochMs);
 }
 
 /**
