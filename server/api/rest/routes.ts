@@ -30,6 +30,11 @@ function checkReply(result: { ok: true } | { ok: false; reason: string; retryAft
   return { status: result.reason === 'locked' ? 423 : 429, body: result, headers: { 'retry-after': retry } };
 }
 const common = { 400: err('Invalid input'), 401: err('Missing, malformed or revoked API key'), 403: err('The key lacks the scope') };
+/** The refusals checkReply answers with, documented with the check's own result schema. */
+const lockoutResponses = (schema: z.ZodType) => ({
+  423: { description: 'The user is locked out', schema },
+  429: { description: 'Too many recent failures: retry later', schema },
+});
 
 export const REST_ROUTES: RestRoute[] = [
   route({
@@ -40,8 +45,7 @@ export const REST_ROUTES: RestRoute[] = [
       200: { description: 'Checked: ok true, or ok false with a reason', schema: VerifyResult },
       ...common,
       404: err('No such user'),
-      423: { description: 'The user is locked out', schema: VerifyResult },
-      429: { description: 'Too many recent failures: retry later', schema: VerifyResult },
+      ...lockoutResponses(VerifyResult),
     },
     handler: async ({ body, actor, services }) => checkReply(await verify(services, body, actor)),
   }),
@@ -160,8 +164,7 @@ export const REST_ROUTES: RestRoute[] = [
     responses: {
       200: { description: 'Checked: ok true with the user, or ok false with a reason', schema: WebauthnAuthenticationResult },
       ...common, 409: err('This API key has no WebAuthn relying party'),
-      423: { description: 'The user is locked out', schema: WebauthnAuthenticationResult },
-      429: { description: 'Too many recent failures: retry later', schema: WebauthnAuthenticationResult },
+      ...lockoutResponses(WebauthnAuthenticationResult),
     },
     handler: async ({ body, principal, actor, services }) => checkReply(await webauthn.appVerifyAuthentication(services, { apiKeyId: principal.id }, body, actor)),
   }),
