@@ -49,34 +49,8 @@ export async function downloadText(page: Page, start: () => Promise<void>): Prom
   return { name: download.suggestedFilename(), text: fs.readFileSync(file, 'utf8'), download };
 }
 
-/** CSV records (RFC 4180: quoted cells may hold commas, quotes and line breaks). */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\r') continue;
-    else if (c === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else cell += c;
-  }
-  return rows;
-}
+// One CSV reader for the e2e specs and the export route's tests.
+export { parseCsv } from '../../server/testing/csv';
 
 /**
  * Runs `fn` with one audit entry's stored reason changed behind Tessera's

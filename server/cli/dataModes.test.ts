@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTessera } from '../tessera';
 import { Db } from '../store/index';
-import { run, tempDir } from './testkit';
+import { run, serveInProcess, tempDir, type CliRun } from './testkit';
 
 /**
  * Finding 9: the database and its -wal/-shm hold operator hashes, emails and
@@ -38,30 +38,15 @@ afterEach(() => {
 
 /** Runs `serve` on `data` until fn has looked at the running server, then stops it. */
 async function whileServing(data: string, fn: () => void): Promise<{ code: number; stdout: string }> {
-  const controller = new AbortController();
-  let stdout = '';
-  let seen: () => void;
-  const listening = new Promise<void>((r) => (seen = r));
-  const done = run(['serve', '--port', '0', '--data', data], {
-    io: {
-      signal: controller.signal,
-      stdout: {
-        write(s: string) {
-          stdout += s;
-          if (/listening on/.test(s)) seen();
-          return true;
-        },
-      },
-    },
-  });
-  await Promise.race([listening, done]);
+  const server = serveInProcess(data);
+  await server.ready;
+  let r: CliRun;
   try {
     fn();
   } finally {
-    controller.abort();
+    r = await server.stop();
   }
-  const r = await done;
-  return { code: r.code, stdout };
+  return { code: r.code, stdout: server.stdout() };
 }
 
 describe.skipIf(process.platform === 'win32')('data folder and database file modes', () => {

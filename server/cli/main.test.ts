@@ -11,7 +11,7 @@ import { authenticateApiKey } from '../services/apiKeys';
 import { getUser } from '../services/users';
 import { isSetupTokenValid } from '../services/setup';
 import type { Services } from '../services/index';
-import { lastLine, run, tempDir } from './testkit';
+import { lastLine, run, serveInProcess, tempDir } from './testkit';
 import { rawSqlite } from '../store/testing';
 
 const dirs: string[] = [];
@@ -568,33 +568,16 @@ describe('backup and restore', () => {
 describe('serve', () => {
   it('listens, prints the setup link while no operator exists, and stops cleanly', async () => {
     const data = path.join(newDir(), 'data');
-    const controller = new AbortController();
-    let stdout = '';
-    let resolveUrl: (url: string) => void;
-    const urlSeen = new Promise<string>((r) => (resolveUrl = r));
-    const done = run(['serve', '--port', '0', '--data', data], {
-      io: {
-        signal: controller.signal,
-        stdout: {
-          write(s: string) {
-            stdout += s;
-            const m = /listening on (http:\S+)/.exec(s);
-            if (m) resolveUrl(m[1]!);
-            return true;
-          },
-        },
-      },
-    });
-    const url = await urlSeen;
-    expect(stdout).toMatch(/^Tessera \S+ listening on http:\/\/127\.0\.0\.1:\d+\n/);
+    const server = serveInProcess(data);
+    const url = await server.url;
+    expect(server.stdout()).toMatch(/^Tessera \S+ listening on http:\/\/127\.0\.0\.1:\d+\n/);
     const health = await fetch(`${url}/healthz`);
     expect(await health.json()).toMatchObject({ ok: true });
     await new Promise((r) => setTimeout(r, 10));
-    expect(stdout).toMatch(/setup\?token=/);
-    controller.abort();
-    const r = await done;
+    expect(server.stdout()).toMatch(/setup\?token=/);
+    const r = await server.stop();
     expect(r.code).toBe(0);
-    expect(stdout).toContain('Stopped.');
+    expect(server.stdout()).toContain('Stopped.');
   });
 
   it('warns on stderr when not on loopback', async () => {

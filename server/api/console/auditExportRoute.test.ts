@@ -4,6 +4,7 @@ import { generateToken, hashToken } from '../../core/tokens';
 import { SESSION_ABSOLUTE_MS } from '../../services/operatorAuth';
 import { verifyAuditBundle } from '../../core/audit/bundleVerify';
 import { startTestServer, type TestServer } from '../../testing/harness';
+import { parseCsv } from '../../testing/csv';
 import { usernameKey } from '../../../shared/schemas/text';
 import type { OperatorRole } from '../../../shared/schemas/operators';
 
@@ -22,25 +23,6 @@ function signedIn(role: OperatorRole): string {
 }
 
 const asRole = (role: OperatorRole, csrf = true) => ({ cookie: cookies.get(role)!, ...(csrf ? { 'x-tessera-csrf': '1' } : {}) });
-
-/** CSV records (RFC 4180: quoted cells may hold commas, quotes and line breaks). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(cell); cell = ''; }
-    else if (c === '\r') continue;
-    else if (c === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; }
-    else cell += c;
-  }
-  return rows;
-}
 
 beforeAll(async () => {
   t = await startTestServer();
