@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openTessera } from '../tessera';
+import { peekData } from '../testing/harness';
 import { authenticateApiKey } from '../services/apiKeys';
 import { getAppRelyingParty } from '../services/webauthn/relyingParty';
 import { lastLine, run, tempDir } from './testkit';
@@ -21,14 +21,7 @@ async function initialised(): Promise<string> {
   return data;
 }
 
-function peek<T>(data: string, fn: (s: ReturnType<typeof openTessera>) => T): T {
-  const s = openTessera({ dataDir: data, env: {}, createIfNew: false });
-  try {
-    return fn(s);
-  } finally {
-    s.store.close();
-  }
-}
+const peek = peekData;
 
 describe('apikey create with a WebAuthn relying party', () => {
   it('sets RP ID, name, origins (repeated or comma-separated), UV and the AAGUID allow list with the key; one audit entry', async () => {

@@ -308,3 +308,13 @@ export function openTestServices(opts: { clock?: () => number; prefix?: string }
     },
   };
 }
+
+/** Opens an existing data folder (one the CLI made: its key file, never a new one), runs `fn`, closes it. */
+export function peekData<T>(dataDir: string, fn: (s: Services) => T): T {
+  const s = openTessera({ dataDir, env: {}, createIfNew: false });
+  try {
+    return fn(s);
+  } finally {
+    s.store.close();
+  }
+}

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOtpauthUri } from '../../core/otp/otpauthUri';
-import { openTessera } from '../../tessera';
+import { peekData } from '../../testing/harness';
 import { SYSTEM_ACTOR, type Services } from '../../services/index';
 import { issueSheetFactor } from '../../services/sheets/enrollmentSheets';
 import { createUser } from '../../services/users';
@@ -14,12 +14,7 @@ let root: string;
 let data: string;
 
 function withData<T>(fn: (s: Services) => T): T {
-  const s = openTessera({ dataDir: data, env: {}, createIfNew: false });
-  try {
-    return fn(s);
-  } finally {
-    s.store.close();
-  }
+  return peekData(data, fn);
 }
 
 /** username → the otpauth URI of their pending TOTP factors, rebuilt from the sealed seeds. */
