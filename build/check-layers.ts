@@ -1,6 +1,6 @@
 /**
  * Layer check, the one rule book: fails when an import breaks the dependency
- * direction of DESIGN.md (api → services → core + store; api and cli call
+ * direction of docs/ARCHITECTURE.md (api → services → core + store; api and cli call
  * services and never import the store, not even a type; core imports nothing
  * of ours; the renderer reaches the server only through the AppRouter type;
  * shared/ is the wire contract and imports only zod), when a module outside
@@ -281,7 +281,7 @@ function main(): void {
   const { files, imports, violations } = checkTree(root);
   if (violations.length > 0) {
     for (const v of violations) console.error(`${v.file}:${v.line}: ${v.message}`);
-    console.error(`check-layers: ${violations.length} import(s) break the dependency direction of DESIGN.md`);
+    console.error(`check-layers: ${violations.length} import(s) break the dependency direction of docs/ARCHITECTURE.md`);
     process.exit(1);
   }
   console.log(`check-layers: ${files} files, ${imports} imports, dependency direction OK`);

@@ -1,5 +1,5 @@
 /**
- * Where the desktop app keeps the master key (SECURITY.md, secrets at rest):
+ * Where the desktop app keeps the master key (secrets sealed at rest: README, Data and keys):
  * sealed by the OS keychain through Electron's safeStorage when the OS offers
  * a real one (`master.key.safe` in the data folder), else the 0600 key file
  * `master.key` with a clear warning. On Linux the `basic_text` backend (no

@@ -12,7 +12,7 @@ function unquote(value: string): string {
  * The request's Content-Type, checked before its body is read: a body is
  * read as UTF-8, so a `charset` naming anything else (utf-16, latin1) is
  * refused rather than misread, and multipart forms are refused everywhere
- * (tRPC would otherwise accept them; SECURITY.md: JSON only). Which media
+ * (tRPC would otherwise accept them; the API is JSON only, README "Limits and refusals"). Which media
  * types a route takes is up to its parsers (415 for the rest). Returns the
  * refusal, or null when the header is fine or absent.
  */

@@ -5,7 +5,7 @@ import { updateSettings } from '../services/settings';
 import { allKeys, hotpCode, startTestServer, totpCode, wrongCode, type Factor, type TestServer } from '../testing/harness';
 
 /**
- * Every REST endpoint of API.md over real HTTP: exact status and body shape
+ * Every REST endpoint (README, REST API) over real HTTP: exact status and body shape
  * of the happy path, plus the contract's documented refusals.
  */
 
@@ -41,7 +41,7 @@ describe('GET /api/v1/openapi.json', () => {
     expect(r.json.error.code).toBe('unauthorized');
   });
 
-  it('is an OpenAPI 3.1 document with every path of API.md', async () => {
+  it('is an OpenAPI 3.1 document with every path of the REST API', async () => {
     const r = await srv.call('GET', `${V1}/openapi.json`, { key: srv.keys.verify });
     expect(r.status).toBe(200);
     const doc = r.json;

@@ -13,7 +13,7 @@ import { hotpCode, startTestServer, totpCode, wrongCode, type CallOptions, type 
 import { rawSqlite } from '../store/testing';
 
 /**
- * DESIGN.md invariants checked from outside:
+ * The invariants of docs/ARCHITECTURE.md checked from outside:
  * 2 — no plaintext seed, recovery code or API key in the database files;
  * 1 — every state change and every verify attempt writes exactly one audit
  *     entry, rejected calls none;

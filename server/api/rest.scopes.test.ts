@@ -6,7 +6,7 @@ import { startTestServer, totpCode, type TestServer } from '../testing/harness';
 
 /**
  * API-key authentication and scopes, route by route: each single-scope key is
- * allowed exactly where API.md says (user reads also for `audit`), refused
+ * allowed exactly where the README's REST API says (user reads also for `audit`), refused
  * with 403 elsewhere; missing, malformed, mistyped, unknown and revoked keys
  * get 401. A refused call changes nothing in the database.
  */

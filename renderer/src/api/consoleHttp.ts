@@ -5,12 +5,6 @@ import { consoleFetch } from './consoleFetch';
 
 const IMPORT_TOO_LARGE = 'The file is too large (50 MB at most)';
 
-/** Uploads a CSV and gets back what importing it would do; nothing changes yet. */
-export async function previewUserImport(file: Blob, signal?: AbortSignal): Promise<ImportPreview> {
-  const res = await consoleFetch('/console/users/import/preview', { body: { data: file, contentType: 'text/csv' }, signal, tooLarge: IMPORT_TOO_LARGE });
-  return ImportPreview.parse(await res.json());
-}
-
 /**
  * Uploads a CSV and starts its preview as a server job (the file is read and
  * checked with progress): poll jobs.get with the returned id; its result is the ImportPreview.
