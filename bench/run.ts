@@ -62,11 +62,7 @@ function goalText(result: BenchResult): string {
 
 function printResult(result: BenchResult, seconds: number): void {
   console.log(`\n## ${result.name}: ${result.description}\n`);
-  const rows = result.metrics.map((m) => [
-    m.label,
-    typeof m.value === 'number' ? formatNumber(m.value) : m.value,
-    m.unit ?? '',
-  ]);
+  const rows = result.metrics.map((m) => [m.label, typeof m.value === 'number' ? formatNumber(m.value) : m.value, m.unit ?? '']);
   rows.push(['goal', goalText(result), '']);
   console.log(formatTable(['metric', 'value', 'unit'], rows, ['left', 'right', 'left']));
   for (const note of result.notes) console.log(`- ${note}`);
@@ -111,7 +107,7 @@ async function runIsolated(name: string): Promise<Outcome> {
   });
   const [code] = (await once(child, 'exit')) as [number | null];
   const status = /\| (goal MET|goal NOT MET|done|FAILED \(error\)) \|/.exec(last.slice(last.lastIndexOf('## summary')))?.[1];
-  return { name, status: code === 0 && status ? status : status ?? 'FAILED (error)' };
+  return { name, status: code === 0 && status ? status : (status ?? 'FAILED (error)') };
 }
 
 async function main(): Promise<number> {
@@ -128,7 +124,12 @@ async function main(): Promise<number> {
   // Several benches: each in a process of its own, so one's heap never shows in the next one's memory figures.
   if (names.length > 1) for (const name of names) outcomes.push(await runIsolated(name));
   else for (const name of names) outcomes.push(await runOne(name));
-  console.log(`\n## summary\n\n${formatTable(['bench', 'result'], outcomes.map((o) => [o.name, o.status]))}`);
+  console.log(
+    `\n## summary\n\n${formatTable(
+      ['bench', 'result'],
+      outcomes.map((o) => [o.name, o.status]),
+    )}`,
+  );
   return outcomes.some((o) => o.status.startsWith('FAILED')) ? 1 : 0;
 }
 

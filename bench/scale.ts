@@ -26,7 +26,28 @@ const USERS = envInt('BENCH_SCALE_USERS', 100_000);
 const ENTRIES = envInt('BENCH_SCALE_ENTRIES', 1_000_000);
 const RUNS = 30;
 const GOAL_MS = 50;
-const FIRST = ['anna', 'bert', 'chen', 'dana', 'emil', 'fatima', 'gus', 'hana', 'ivan', 'jo', 'kemal', 'lena', 'maria', 'nils', 'olga', 'pia', 'quinn', 'rosa', 'sven', 'tara'];
+const FIRST = [
+  'anna',
+  'bert',
+  'chen',
+  'dana',
+  'emil',
+  'fatima',
+  'gus',
+  'hana',
+  'ivan',
+  'jo',
+  'kemal',
+  'lena',
+  'maria',
+  'nils',
+  'olga',
+  'pia',
+  'quinn',
+  'rosa',
+  'sven',
+  'tara',
+];
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -38,7 +59,14 @@ function seedUsers(s: Services): void {
     for (let i = 0; i < USERS; i++) {
       const first = FIRST[i % FIRST.length]!;
       const username = `${first}.${i}`;
-      s.store.users.insert({ id: randomUUID(), username, username_key: usernameKey(username), display_name: `${first[0]!.toUpperCase()}${first.slice(1)} Person ${i}`, email: `${username}@example.com`, created_at: Date.now() });
+      s.store.users.insert({
+        id: randomUUID(),
+        username,
+        username_key: usernameKey(username),
+        display_name: `${first[0]!.toUpperCase()}${first.slice(1)} Person ${i}`,
+        email: `${username}@example.com`,
+        created_at: Date.now(),
+      });
     }
   });
 }
@@ -94,8 +122,19 @@ export async function run(): Promise<BenchResult> {
     clock.now = Date.now();
 
     const adminId = randomUUID();
-    services.store.operators.insert({ id: adminId, username: 'bench-admin', username_key: 'bench-admin', display_name: null, role: 'admin', password_hash: null, status: 'active', created_at: Date.now() });
-    const caller = createCallerFactory(appRouter)(createContextInner(services, { session: { id: 'bench', operator: services.store.operators.findById(adminId)! } }));
+    services.store.operators.insert({
+      id: adminId,
+      username: 'bench-admin',
+      username_key: 'bench-admin',
+      display_name: null,
+      role: 'admin',
+      password_hash: null,
+      status: 'active',
+      created_at: Date.now(),
+    });
+    const caller = createCallerFactory(appRouter)(
+      createContextInner(services, { session: { id: 'bench', operator: services.store.operators.findById(adminId)! } }),
+    );
 
     const searches: [string, string][] = [
       ['empty query (first page)', ''],
@@ -106,7 +145,10 @@ export async function run(): Promise<BenchResult> {
       ['2 chars "ta"', 'ta'],
     ];
     const searchResults: Record<string, Json> = {};
-    const metrics: Metric[] = [{ label: 'seed users', value: Math.round(seedUsersMs), unit: 'ms' }, { label: 'seed audit entries', value: Math.round(seedAuditMs), unit: 'ms' }];
+    const metrics: Metric[] = [
+      { label: 'seed users', value: Math.round(seedUsersMs), unit: 'ms' },
+      { label: 'seed audit entries', value: Math.round(seedAuditMs), unit: 'ms' },
+    ];
     let worst = 0;
     for (const [label, query] of searches) {
       const r = await timeCalls(() => caller.users.list({ query, limit: 50 }));
@@ -176,7 +218,14 @@ export async function run(): Promise<BenchResult> {
         `Timed through the tRPC procedures (createCaller with an admin session), ${RUNS} runs each; no HTTP in between.`,
         'Export: the same streaming service the console and `tessera audit export` use; RSS sampled every 50 ms.',
       ],
-      data: { searches: searchResults, pages: pageResults, exportMs, bytes, lines, rssMb: { min: Math.min(...rssMb), max: Math.max(...rssMb), firstQuarterMax, lastQuarterMax } } as Json,
+      data: {
+        searches: searchResults,
+        pages: pageResults,
+        exportMs,
+        bytes,
+        lines,
+        rssMb: { min: Math.min(...rssMb), max: Math.max(...rssMb), firstQuarterMax, lastQuarterMax },
+      } as Json,
     };
   } finally {
     services.store.close();

@@ -68,7 +68,13 @@ export async function run(): Promise<BenchResult> {
         if (checkpoints.has(p.done)) {
           const m = process.memoryUsage();
           peakRss = Math.max(peakRss, m.rss);
-          atCheckpoint.push({ sheets: p.done, seconds: (performance.now() - t0) / 1000, rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), fileMb: mb(out.bytesWritten) });
+          atCheckpoint.push({
+            sheets: p.done,
+            seconds: (performance.now() - t0) / 1000,
+            rssMb: mb(m.rss),
+            heapUsedMb: mb(m.heapUsed),
+            fileMb: mb(out.bytesWritten),
+          });
         }
       },
     });
@@ -79,7 +85,8 @@ export async function run(): Promise<BenchResult> {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
 
     const size = fs.statSync(file).size;
-    if (result.pages !== SHEETS || result.bytes !== size) throw new Error(`expected ${SHEETS} pages, got ${result.pages} (${result.bytes} bytes, file ${size})`);
+    if (result.pages !== SHEETS || result.bytes !== size)
+      throw new Error(`expected ${SHEETS} pages, got ${result.pages} (${result.bytes} bytes, file ${size})`);
     const auditEntries = services.store.audit.stats().count;
 
     const rssGrowthMb = atCheckpoint.length >= 2 ? atCheckpoint[atCheckpoint.length - 1]!.rssMb - atCheckpoint[0]!.rssMb : 0;
@@ -106,7 +113,16 @@ export async function run(): Promise<BenchResult> {
         `The audit log holds ${auditEntries} entries after the run (users, sheets).`,
         'RSS is the whole bench process (Node + tsx + SQLite page cache); the growth line is what the batch adds between the first and the last quarter.',
       ],
-      data: { sheets: SHEETS, seconds, seedSeconds, planSeconds, bytes: size, peakRssMb: mb(peakRss), baselineRssMb: mb(baselineRss), checkpoints: atCheckpoint } as unknown as Json,
+      data: {
+        sheets: SHEETS,
+        seconds,
+        seedSeconds,
+        planSeconds,
+        bytes: size,
+        peakRssMb: mb(peakRss),
+        baselineRssMb: mb(baselineRss),
+        checkpoints: atCheckpoint,
+      } as unknown as Json,
     };
   } finally {
     services.store.close();

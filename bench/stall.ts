@@ -37,7 +37,28 @@ const PROBE_EVERY_MS = 10;
 const SEARCHERS = 8;
 const FLOODERS = 48;
 const GOAL_VERIFY_P99_MS = 50;
-const FIRST = ['anna', 'bert', 'chen', 'dana', 'emil', 'fatima', 'gus', 'hana', 'ivan', 'jo', 'kemal', 'lena', 'maria', 'nils', 'olga', 'pia', 'quinn', 'rosa', 'sven', 'tara'];
+const FIRST = [
+  'anna',
+  'bert',
+  'chen',
+  'dana',
+  'emil',
+  'fatima',
+  'gus',
+  'hana',
+  'ivan',
+  'jo',
+  'kemal',
+  'lena',
+  'maria',
+  'nils',
+  'olga',
+  'pia',
+  'quinn',
+  'rosa',
+  'sven',
+  'tara',
+];
 /** Rare and common, short and long: each has % or _ (once a whole-table walk each). */
 const WILDCARD_QUERIES = ['a_b', '50%', '%', '_', 'x%_y', 'na_1', '%%%', '_4_'];
 /** For finding which load stalls: BENCH_STALL_ONLY=search,flood,preview (default all three). */
@@ -60,7 +81,14 @@ async function seed(dataDir: string): Promise<Seeded> {
         for (let i = start; i < Math.min(USERS, start + 10_000); i++) {
           const first = FIRST[i % FIRST.length]!;
           const username = i % 50 === 0 ? `${first}_${i}` : i % 333 === 0 ? `${first}${i}%` : `${first}.${i}`;
-          s.store.users.insert({ id: randomUUID(), username, username_key: usernameKey(username), display_name: `${first} Person ${i}`, email: `${first}.${i}@example.com`, created_at: Date.now() });
+          s.store.users.insert({
+            id: randomUUID(),
+            username,
+            username_key: usernameKey(username),
+            display_name: `${first} Person ${i}`,
+            email: `${first}.${i}@example.com`,
+            created_at: Date.now(),
+          });
         }
       });
     }
@@ -96,11 +124,21 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 function request(base: URL, method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
-    const req = http.request({ host: base.hostname, port: base.port, path, method, agent, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = http.request(
+      {
+        host: base.hostname,
+        port: base.port,
+        path,
+        method,
+        agent,
+        headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('error', (err) => resolve({ status: 0, body: err.message }));
     req.end(body);
   });
@@ -118,7 +156,9 @@ interface ProbeStats {
 
 function statsOf(h: RecordableHistogram, failures: number): ProbeStats {
   const ms = (ns: number) => Math.round(ns / 1e4) / 100;
-  return h.count === 0 ? { samples: 0, p50: 0, p99: 0, max: 0, failures } : { samples: h.count, p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), failures };
+  return h.count === 0
+    ? { samples: 0, p50: 0, p99: 0, max: 0, failures }
+    : { samples: h.count, p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), failures };
 }
 
 /** Picks a user that has not verified in the current step, with its code: never a replay. */
@@ -138,7 +178,12 @@ class ValidCodes {
 }
 
 /** Sends a healthz and a verify every PROBE_EVERY_MS (open loop: a stalled server does not slow the pace) for `seconds`. */
-async function probe(server: ServerHandle, verifyKey: string, codes: ValidCodes, seconds: number): Promise<{ healthz: ProbeStats; verify: ProbeStats; benchLoopDelayMaxMs: number }> {
+async function probe(
+  server: ServerHandle,
+  verifyKey: string,
+  codes: ValidCodes,
+  seconds: number,
+): Promise<{ healthz: ProbeStats; verify: ProbeStats; benchLoopDelayMaxMs: number }> {
   const base = new URL(server.baseUrl);
   // This process's own event-loop delay: a stalled load generator would show as server latency.
   const lag = monitorEventLoopDelay({ resolution: 5 });
@@ -156,15 +201,25 @@ async function probe(server: ServerHandle, verifyKey: string, codes: ValidCodes,
   };
   const end = performance.now() + seconds * 1000;
   while (performance.now() < end) {
-    inFlight.push(timed(hz, async () => (await request(base, 'GET', '/healthz', {})).status === 200, () => hzFail++));
+    inFlight.push(
+      timed(
+        hz,
+        async () => (await request(base, 'GET', '/healthz', {})).status === 200,
+        () => hzFail++,
+      ),
+    );
     const c = codes.take();
     if (c) {
       const body = JSON.stringify(c);
       inFlight.push(
-        timed(vf, async () => {
-          const r = await request(base, 'POST', '/api/v1/verify', { authorization: `Bearer ${verifyKey}`, 'content-type': 'application/json' }, body);
-          return r.status === 200 && r.body.includes('"ok":true');
-        }, () => vfFail++),
+        timed(
+          vf,
+          async () => {
+            const r = await request(base, 'POST', '/api/v1/verify', { authorization: `Bearer ${verifyKey}`, 'content-type': 'application/json' }, body);
+            return r.status === 200 && r.body.includes('"ok":true');
+          },
+          () => vfFail++,
+        ),
       );
     }
     await new Promise((r) => setTimeout(r, PROBE_EVERY_MS));
@@ -242,7 +297,9 @@ export async function run(): Promise<BenchResult> {
       const quiet = await probe(server, verifyKey, codes, PHASE_S);
       const storm = startStorm(server, searchKey, seeded.sessionCookie, csv);
       const busy = await probe(server, verifyKey, codes, PHASE_S);
-      const counts = (await storm.stop()) as StormCounts & { flood: { requests: number; statusCounts: Record<string, number>; errors: number; distinctAddresses: boolean } };
+      const counts = (await storm.stop()) as StormCounts & {
+        flood: { requests: number; statusCounts: Record<string, number>; errors: number; distinctAddresses: boolean };
+      };
       const mem = server.memory();
       const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 10) / 10 : 0);
       const metrics: Metric[] = [
@@ -255,11 +312,23 @@ export async function run(): Promise<BenchResult> {
         { label: 'storm / quiet: verify p99', value: `${ratio(busy.verify.p99, quiet.verify.p99)}x`, unit: '' },
         { label: 'load generator event-loop delay max, quiet / storm', value: `${quiet.benchLoopDelayMaxMs} / ${busy.benchLoopDelayMaxMs}`, unit: 'ms' },
         { label: 'probe samples quiet / storm (verify)', value: `${quiet.verify.samples} / ${busy.verify.samples}`, unit: '' },
-        { label: 'probe failures (healthz, verify) quiet / storm', value: `${quiet.healthz.failures}, ${quiet.verify.failures} / ${busy.healthz.failures}, ${busy.verify.failures}`, unit: '' },
+        {
+          label: 'probe failures (healthz, verify) quiet / storm',
+          value: `${quiet.healthz.failures}, ${quiet.verify.failures} / ${busy.healthz.failures}, ${busy.verify.failures}`,
+          unit: '',
+        },
         { label: `wildcard searches (${SEARCHERS} loops): done, p99`, value: `${counts.searches}, ${counts.searchP99Ms} ms`, unit: '' },
         { label: `login flood (${FLOODERS} loops): requests by status`, value: JSON.stringify(counts.flood.statusCounts), unit: '' },
-        { label: `${PREVIEW_ROWS.toLocaleString('en')}-row previews completed, seconds each`, value: `${counts.previews}: ${counts.previewSeconds.map((s) => s.toFixed(1)).join(', ') || '-'}`, unit: '' },
-        { label: 'server RSS before storm / after / peak', value: `${Math.round(rssBefore / 1024)} / ${Math.round((mem?.rssKb ?? 0) / 1024)} / ${Math.round((mem?.peakRssKb ?? 0) / 1024)}`, unit: 'MiB' },
+        {
+          label: `${PREVIEW_ROWS.toLocaleString('en')}-row previews completed, seconds each`,
+          value: `${counts.previews}: ${counts.previewSeconds.map((s) => s.toFixed(1)).join(', ') || '-'}`,
+          unit: '',
+        },
+        {
+          label: 'server RSS before storm / after / peak',
+          value: `${Math.round(rssBefore / 1024)} / ${Math.round((mem?.rssKb ?? 0) / 1024)} / ${Math.round((mem?.peakRssKb ?? 0) / 1024)}`,
+          unit: 'MiB',
+        },
       ];
       const met = busy.verify.p99 < GOAL_VERIFY_P99_MS && busy.verify.samples > 0 && busy.verify.failures === 0 && busy.healthz.failures === 0;
       return {

@@ -64,7 +64,7 @@ describe('parseImports', () => {
   });
 
   it('keeps offsets and line numbers when blanking', () => {
-    const src = "a /* x\ny */ b `t\n${c}\nu` d // e\nf";
+    const src = 'a /* x\ny */ b `t\n${c}\nu` d // e\nf';
     const out = blankCommentsAndTemplates(src);
     expect(out.length).toBe(src.length);
     expect(out.split('\n').length).toBe(src.split('\n').length);
@@ -123,7 +123,10 @@ describe('checkSource: server/core', () => {
 describe('checkSource: store and services', () => {
   it('store may import core and shared but not services, api or cli', () => {
     expect(check('server/store/db.ts', `import { a } from '../core/random';\nimport Database from 'better-sqlite3';`)).toEqual([]);
-    const v = check('server/store/repos/users.ts', [`import { s } from '../../services/users';`, `import { r } from '../../api/http';`, `import { c } from '../../cli/main';`].join('\n'));
+    const v = check(
+      'server/store/repos/users.ts',
+      [`import { s } from '../../services/users';`, `import { r } from '../../api/http';`, `import { c } from '../../cli/main';`].join('\n'),
+    );
     expect(v.map((x) => x.line)).toEqual([1, 2, 3]);
   });
 
@@ -134,7 +137,9 @@ describe('checkSource: store and services', () => {
   });
 
   it('api and cli may import services, core and shared below them', () => {
-    expect(check('server/api/http.ts', `import { s } from '../services/index';\nimport { x } from '../core/otp/totp';\nimport { E } from '../../shared/errors';`)).toEqual([]);
+    expect(
+      check('server/api/http.ts', `import { s } from '../services/index';\nimport { x } from '../core/otp/totp';\nimport { E } from '../../shared/errors';`),
+    ).toEqual([]);
     expect(check('server/cli/commands/init.ts', `import { s } from '../../services/system';`)).toEqual([]);
   });
 
@@ -157,7 +162,11 @@ describe('checkSource: store and services', () => {
     expect(check('server/store/repos/users.ts', `import { sqliteOf } from '../connection';`)).toEqual([]);
     expect(check('server/store/testing.ts', `import { sqliteOf } from './connection';`)).toEqual([]);
     for (const file of ['server/services/apiKeys.ts', 'server/services/apiKeys.test.ts', 'server/testing/harness.ts', 'bench/verify.ts']) {
-      const rel = file.split('/').slice(0, -1).map(() => '..').join('/');
+      const rel = file
+        .split('/')
+        .slice(0, -1)
+        .map(() => '..')
+        .join('/');
       expect(check(file, `import { sqliteOf } from '${rel}/server/store/connection';`), file).toHaveLength(1);
     }
     expect(check('server/api/rest.invariants.test.ts', `import { rawSqlite } from '../store/testing';`)).toEqual([]);
@@ -186,9 +195,23 @@ describe('checkSource: core purity', () => {
   });
 
   it('core sources read no clock, randomness or environment, even in a comment; their tests may', () => {
-    const src = [`const a = 1;`, `const t = Date.now();`, `const d = new Date();`, `// performance.now() is ambient too`, `const e = process.env.X;`, `const r = Math.random();`, `const ok = new Date(ms);`].join('\n');
+    const src = [
+      `const a = 1;`,
+      `const t = Date.now();`,
+      `const d = new Date();`,
+      `// performance.now() is ambient too`,
+      `const e = process.env.X;`,
+      `const r = Math.random();`,
+      `const ok = new Date(ms);`,
+    ].join('\n');
     const v = check('server/core/thing.ts', src);
-    expect(v.map((x) => [x.line, x.specifier])).toEqual([[2, 'Date.now('], [3, 'new Date()'], [4, 'performance.now('], [5, 'process.env'], [6, 'Math.random(']]);
+    expect(v.map((x) => [x.line, x.specifier])).toEqual([
+      [2, 'Date.now('],
+      [3, 'new Date()'],
+      [4, 'performance.now('],
+      [5, 'process.env'],
+      [6, 'Math.random('],
+    ]);
     expect(check('server/core/thing.test.ts', src)).toEqual([]);
   });
 
@@ -234,7 +257,10 @@ describe('checkSource: renderer', () => {
 describe('checkSource: shared and the outside world', () => {
   it('shared/ imports only zod and shared/', () => {
     expect(check('shared/schemas/users.ts', `import { z } from 'zod';\nimport { text } from './text';\nimport { E } from '../errors';`)).toEqual([]);
-    const v = check('shared/schemas/users.ts', [`import { z } from 'zod/v4';`, `import { x } from '../../server/core/random';`, `import fs from 'node:fs';`, `import { y } from 'otplib';`].join('\n'));
+    const v = check(
+      'shared/schemas/users.ts',
+      [`import { z } from 'zod/v4';`, `import { x } from '../../server/core/random';`, `import fs from 'node:fs';`, `import { y } from 'otplib';`].join('\n'),
+    );
     // zod/v4 is zod; the other three are not allowed
     expect(v.map((x) => x.line)).toEqual([2, 3, 4]);
   });

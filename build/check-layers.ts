@@ -123,7 +123,10 @@ export function parseImports(source: string): ImportRef[] {
   const patterns: Array<{ re: RegExp; kind: ImportRef['kind'] }> = [
     // import x from 'm'; import x, { a, type b } from "m"; import type T from 'm'; import * as ns from 'm';
     // export * from 'm'; export * as ns from 'm'; export type { a } from 'm'
-    { re: /(?<![\w$.\-'"`])(import|export)(\s+type(?=[\s{*]))?\s*(?:[\w$]+\s*,?\s*)?(?:\*\s*(?:as\s+[\w$]+\s*)?|\{[^{}]*\}\s*)?from\s*(['"])([^'"\s]+)\3/g, kind: 'static' },
+    {
+      re: /(?<![\w$.\-'"`])(import|export)(\s+type(?=[\s{*]))?\s*(?:[\w$]+\s*,?\s*)?(?:\*\s*(?:as\s+[\w$]+\s*)?|\{[^{}]*\}\s*)?from\s*(['"])([^'"\s]+)\3/g,
+      kind: 'static',
+    },
     // import 'm'
     { re: /(?<![\w$.\-'"`])(import)()\s*(['"])([^'"\s]+)\3/g, kind: 'side-effect' },
     // import('m')
@@ -171,12 +174,16 @@ export function checkSource(file: string, source: string, root = '/repo'): Viola
   const rel = file.split(path.sep).join('/');
   const isTest = TEST_FILE.test(rel);
   const violations: Violation[] = [];
-  const flag = (ref: Pick<ImportRef, 'line' | 'specifier'>, message: string) => violations.push({ file: rel, line: ref.line, specifier: ref.specifier, message });
+  const flag = (ref: Pick<ImportRef, 'line' | 'specifier'>, message: string) =>
+    violations.push({ file: rel, line: ref.line, specifier: ref.specifier, message });
 
   if (under(rel, 'server/core') && !isTest) {
     // Over the text as written (comments too): the rule is simple to state and to keep.
     for (const m of source.matchAll(CORE_AMBIENT)) {
-      flag({ line: lineAt(source, m.index), specifier: m[0] }, `server/core reads no clock, randomness or environment of its own ('${m[0]}'); take it as a parameter`);
+      flag(
+        { line: lineAt(source, m.index), specifier: m[0] },
+        `server/core reads no clock, randomness or environment of its own ('${m[0]}'); take it as a parameter`,
+      );
     }
   }
 

@@ -27,7 +27,16 @@ import { checkNativeSqlite, DIST_ELECTRON, findElectronRuntime, nativeModuleAbi 
 export const BUILDER_CONFIG = path.join(ROOT, 'build', 'electron-builder.yml');
 export const RELEASE_DIR = path.join(ROOT, 'release');
 
-const PLATFORM_FLAGS: Record<string, NodeJS.Platform> = { '--linux': 'linux', '-l': 'linux', '--win': 'win32', '--windows': 'win32', '-w': 'win32', '--mac': 'darwin', '--macos': 'darwin', '-m': 'darwin' };
+const PLATFORM_FLAGS: Record<string, NodeJS.Platform> = {
+  '--linux': 'linux',
+  '-l': 'linux',
+  '--win': 'win32',
+  '--windows': 'win32',
+  '-w': 'win32',
+  '--mac': 'darwin',
+  '--macos': 'darwin',
+  '-m': 'darwin',
+};
 const ARCH_FLAGS = ['--x64', '--ia32', '--armv7l', '--arm64', '--universal'];
 
 /** Refuses electron-builder arguments that target another platform or architecture (the native addon is this machine's). */
@@ -81,9 +90,13 @@ export async function dist(args: readonly string[]): Promise<void> {
   if (addons.length === 0) throw new Error(`no packaged better_sqlite3.node found under ${RELEASE_DIR}: the app would not open its database`);
   const wrong = addons.filter((a) => a.abi !== runtime.abi);
   if (wrong.length > 0) {
-    throw new Error(`packaged better-sqlite3 not built for Electron's ABI ${runtime.abi}: ${wrong.map((w) => `${path.relative(ROOT, w.file)} (ABI ${String(w.abi)})`).join(', ')}`);
+    throw new Error(
+      `packaged better-sqlite3 not built for Electron's ABI ${runtime.abi}: ${wrong.map((w) => `${path.relative(ROOT, w.file)} (ABI ${String(w.abi)})`).join(', ')}`,
+    );
   }
-  console.log(`dist: done; better-sqlite3 checked for ABI ${runtime.abi} in ${addons.length} packaged app(s). Installers are in ${path.relative(ROOT, RELEASE_DIR)}/`);
+  console.log(
+    `dist: done; better-sqlite3 checked for ABI ${runtime.abi} in ${addons.length} packaged app(s). Installers are in ${path.relative(ROOT, RELEASE_DIR)}/`,
+  );
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -108,7 +108,10 @@ describe('dist', () => {
     dirs.push(d);
     const a = path.join(d, 'linux-unpacked', 'resources', 'app.asar.unpacked', 'dist-electron', 'native');
     const b = path.join(d, 'mac-arm64', 'Tessera.app', 'Contents', 'Resources', 'app.asar.unpacked', 'dist-electron', 'native');
-    for (const [dir, abi] of [[a, 150], [b, 115]] as const) {
+    for (const [dir, abi] of [
+      [a, 150],
+      [b, 115],
+    ] as const) {
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(path.join(dir, 'better_sqlite3.node'), `\0node_register_module_v${abi}\0`);
     }

@@ -13,7 +13,11 @@ import { packageName } from './check-layers';
  * would start in a checkout and crash in the installed app.
  */
 
-const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { main: string; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+  main: string;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 async function externals(which: 'main' | 'preload'): Promise<string[]> {

@@ -48,7 +48,10 @@ export async function rebuildSqliteForElectron(opts: RebuildOptions = {}): Promi
 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-native-'));
   try {
-    fs.writeFileSync(path.join(scratch, 'package.json'), JSON.stringify({ name: 'tessera-native', version: '0.0.0', private: true, dependencies: { 'better-sqlite3': sqliteVersion } }));
+    fs.writeFileSync(
+      path.join(scratch, 'package.json'),
+      JSON.stringify({ name: 'tessera-native', version: '0.0.0', private: true, dependencies: { 'better-sqlite3': sqliteVersion } }),
+    );
     const copy = path.join(scratch, 'node_modules', 'better-sqlite3');
     fs.cpSync(moduleDir, copy, { recursive: true, filter: (src) => path.relative(moduleDir, src).split(path.sep)[0] !== 'build' });
 

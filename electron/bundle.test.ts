@@ -29,12 +29,20 @@ afterAll(() => {
   fs.rmSync(home, { recursive: true, force: true });
 });
 
-function runMain(env: NodeJS.ProcessEnv, until: RegExp, timeoutMs = 30_000): Promise<{ output: string; line: string | null; code: number | null; kill(): void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', path.join(ROOT, 'electron', 'testing', 'electronLoader.mjs'), path.join(out, 'main.js')], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function runMain(
+  env: NodeJS.ProcessEnv,
+  until: RegExp,
+  timeoutMs = 30_000,
+): Promise<{ output: string; line: string | null; code: number | null; kill(): void }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--import', path.join(ROOT, 'electron', 'testing', 'electronLoader.mjs'), path.join(out, 'main.js')],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   return new Promise((resolve) => {
     const done = (line: string | null) => {
@@ -82,7 +90,11 @@ describe('dist-electron/main.js', () => {
     const r = await runMain({ FAKE_ELECTRON_DIR: home, TESSERA_DATA: data, TESSERA_USER_DATA: path.join(home, 'ud') }, /FAKE_ELECTRON_LOADED ([^\n]*)\n/);
     try {
       expect(r.line, r.output).not.toBeNull();
-      const report = JSON.parse(r.line!.replace(/^FAKE_ELECTRON_LOADED /, '')) as { url: string; headers: Record<string, string>; webPreferences: Record<string, unknown> };
+      const report = JSON.parse(r.line!.replace(/^FAKE_ELECTRON_LOADED /, '')) as {
+        url: string;
+        headers: Record<string, string>;
+        webPreferences: Record<string, unknown>;
+      };
       expect(report.url).toMatch(/^http:\/\/localhost:\d+\/setup\?token=/);
       expect(report.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, preload: path.join(out, PRELOAD_FILE) });
       expect(r.output).toMatch(/console at http:\/\/localhost:\d+ \(this window only\)/);

@@ -39,7 +39,9 @@ function consoleBuild(dir: string): string {
   return c;
 }
 
-async function start(opts: { dir?: string; platform?: NodeJS.Platform; keychain?: { available?: boolean; backend?: string }; checkbox?: boolean; lock?: boolean } = {}): Promise<Run> {
+async function start(
+  opts: { dir?: string; platform?: NodeJS.Platform; keychain?: { available?: boolean; backend?: string }; checkbox?: boolean; lock?: boolean } = {},
+): Promise<Run> {
   const dir = opts.dir ?? tempDir();
   const fake = createFakeElectron({
     paths: { appData: path.join(dir, 'appData'), documents: path.join(dir, 'Documents') },
@@ -102,7 +104,13 @@ describe('start-up', () => {
     const fake = createFakeElectron({ paths: { appData: path.join(dir, 'appData'), documents: dir } });
     // What defaultDataDir gives on Windows (%APPDATA%\\Tessera) and macOS (<Application Support>/Tessera).
     const data = path.join(dir, 'appData', 'Tessera');
-    const handle = await runDesktop(fake.api as unknown as ElectronApi, { preloadPath: '/p', env: { TESSERA_DATA: data }, platform: 'darwin', consoleDir: null, log: () => {} });
+    const handle = await runDesktop(fake.api as unknown as ElectronApi, {
+      preloadPath: '/p',
+      env: { TESSERA_DATA: data },
+      platform: 'darwin',
+      consoleDir: null,
+      log: () => {},
+    });
     running.push({ fake, handle: handle!, dir, logs: [] });
     expect(fake.app.getPath('userData')).toBe(path.join(dir, 'appData', PROFILE_FOLDER));
     expect(path.relative(data, fake.app.getPath('userData')).startsWith('..')).toBe(true);
@@ -114,7 +122,11 @@ describe('start-up', () => {
   it('a second instance quits at once and starts no server; the first one is focused', async () => {
     const first = await start();
     const fake = createFakeElectron({ paths: { appData: first.dir, documents: first.dir }, lock: false });
-    const handle = await runDesktop(fake.api as unknown as ElectronApi, { preloadPath: '/x', env: { TESSERA_DATA: path.join(first.dir, 'other') }, log: () => {} });
+    const handle = await runDesktop(fake.api as unknown as ElectronApi, {
+      preloadPath: '/x',
+      env: { TESSERA_DATA: path.join(first.dir, 'other') },
+      log: () => {},
+    });
     expect(handle).toBeNull();
     expect(fake.app.quitRequested).toBe(1);
     expect(fake.events).not.toContain('enableSandbox');
@@ -141,14 +153,27 @@ describe('start-up', () => {
     const run = await start();
     const o = win(run).options as ReturnType<typeof windowOptions>;
     expect(o).toEqual(windowOptions('/app/dist-electron/preload.cjs', { version: VERSION, devTools: true, state: DEFAULT_WINDOW_STATE }));
-    expect(o.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, allowRunningInsecureContent: false, webviewTag: false });
+    expect(o.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+    });
     expect(o.webPreferences?.additionalArguments?.[0]).toMatch(/^--tessera-version=\d+\.\d+\.\d+/);
   });
 
   it('devtools are off in a packaged app', async () => {
     const dir = tempDir();
     const fake = createFakeElectron({ paths: { appData: dir, documents: dir }, isPackaged: true });
-    const handle = await runDesktop(fake.api as unknown as ElectronApi, { preloadPath: '/p', env: { TESSERA_DATA: path.join(dir, 'data'), TESSERA_USER_DATA: path.join(dir, 'ud') }, platform: 'darwin', consoleDir: null, log: () => {} });
+    const handle = await runDesktop(fake.api as unknown as ElectronApi, {
+      preloadPath: '/p',
+      env: { TESSERA_DATA: path.join(dir, 'data'), TESSERA_USER_DATA: path.join(dir, 'ud') },
+      platform: 'darwin',
+      consoleDir: null,
+      log: () => {},
+    });
     running.push({ fake, handle: handle!, dir, logs: [] });
     const prefs = (fake.windows[0]!.options as { webPreferences: { devTools: boolean } }).webPreferences;
     expect(prefs.devTools).toBe(false);
@@ -195,7 +220,16 @@ describe('navigation, new windows, webviews', () => {
     const o = run.handle.origin;
     expect(wc.navigate(`${o}/users`)).toBe(false);
     expect(wc.navigate(`${o}/setup?token=x`)).toBe(false);
-    for (const bad of ['https://evil.example/', `http://127.0.0.1:${run.handle.running.port}/`, 'http://localhost:1/', 'file:///etc/passwd', 'data:text/html,<script>1</script>', 'javascript:alert(1)', 'about:blank', `http://user@localhost:${run.handle.running.port}/`]) {
+    for (const bad of [
+      'https://evil.example/',
+      `http://127.0.0.1:${run.handle.running.port}/`,
+      'http://localhost:1/',
+      'file:///etc/passwd',
+      'data:text/html,<script>1</script>',
+      'javascript:alert(1)',
+      'about:blank',
+      `http://user@localhost:${run.handle.running.port}/`,
+    ]) {
       expect(wc.navigate(bad), bad).toBe(true);
       expect(wc.navigate(bad, 'will-redirect'), `redirect ${bad}`).toBe(true);
     }
@@ -205,7 +239,13 @@ describe('navigation, new windows, webviews', () => {
   it('never opens a new window; https opens in the system browser, nothing else does', async () => {
     const run = await start();
     const wc = win(run).webContents;
-    for (const url of ['https://www.rfc-editor.org/rfc/rfc6238', `${run.handle.origin}/users`, 'file:///C:/Windows/System32/calc.exe', 'ms-msdt:/id', 'http://example.com/']) {
+    for (const url of [
+      'https://www.rfc-editor.org/rfc/rfc6238',
+      `${run.handle.origin}/users`,
+      'file:///C:/Windows/System32/calc.exe',
+      'ms-msdt:/id',
+      'http://example.com/',
+    ]) {
       expect(wc.open(url), url).toEqual({ action: 'deny' });
     }
     expect(run.fake.opened).toEqual(['https://www.rfc-editor.org/rfc/rfc6238']);
@@ -213,7 +253,12 @@ describe('navigation, new windows, webviews', () => {
 
   it('refuses to attach a webview', async () => {
     const run = await start();
-    const ev = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
+    const ev = {
+      defaultPrevented: false,
+      preventDefault() {
+        this.defaultPrevented = true;
+      },
+    };
     win(run).webContents.emit('will-attach-webview', ev, {}, {});
     expect(ev.defaultPrevented).toBe(true);
   });
@@ -247,7 +292,12 @@ describe('permissions', () => {
 
     const pick = (frame: { url: string; parent: unknown } | null) => {
       let chosen: unknown = 'not called';
-      const ev = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
+      const ev = {
+        defaultPrevented: false,
+        preventDefault() {
+          this.defaultPrevented = true;
+        },
+      };
       ses.emit('select-hid-device', ev, { deviceList: [keyboard, key], frame }, (id: unknown) => (chosen = id));
       expect(ev.defaultPrevented).toBe(true);
       return chosen;
@@ -387,7 +437,7 @@ describe('the master key', () => {
     expect(run.logs.join('\n')).toContain('sealed by the OS keychain');
   });
 
-  it("on Linux with basic_text: the key file, a log line and a warning the operator can silence", async () => {
+  it('on Linux with basic_text: the key file, a log line and a warning the operator can silence', async () => {
     const dir = tempDir();
     const first = await start({ dir, platform: 'linux', keychain: { available: true, backend: 'basic_text' }, checkbox: true });
     expect(fs.existsSync(path.join(first.handle.dataDir, MASTER_KEY_FILE))).toBe(true);
@@ -426,7 +476,13 @@ describe('the master key', () => {
     running.splice(running.indexOf(first), 1);
     const fake = createFakeElectron({ paths: { appData: dir, documents: dir }, keychain: { available: false } });
     await expect(
-      runDesktop(fake.api as unknown as ElectronApi, { preloadPath: '/p', env: { TESSERA_DATA: path.join(dir, 'data'), TESSERA_USER_DATA: path.join(dir, 'userData') }, platform: 'darwin', consoleDir: null, log: () => {} }),
+      runDesktop(fake.api as unknown as ElectronApi, {
+        preloadPath: '/p',
+        env: { TESSERA_DATA: path.join(dir, 'data'), TESSERA_USER_DATA: path.join(dir, 'userData') },
+        platform: 'darwin',
+        consoleDir: null,
+        log: () => {},
+      }),
     ).rejects.toThrow(/sealed by this computer's keychain/);
     expect(fake.windows).toHaveLength(0);
   });

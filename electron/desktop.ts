@@ -219,7 +219,11 @@ export async function runDesktop(electron: ElectronApi, opts: DesktopOptions): P
   origin = consoleOrigin(server.port);
   const consoleAt = origin;
   log(`Tessera ${VERSION} desktop: console at ${consoleAt} (this window only), REST API for applications at ${consoleAt}/api/v1, data in ${dataDir}`);
-  log(key.plan === 'file' ? `Master key: key file (${key.warning ?? ''})` : `Master key: ${key.plan === 'env' ? 'TESSERA_MASTER_KEY' : 'sealed by the OS keychain'}`);
+  log(
+    key.plan === 'file'
+      ? `Master key: key file (${key.warning ?? ''})`
+      : `Master key: ${key.plan === 'env' ? 'TESSERA_MASTER_KEY' : 'sealed by the OS keychain'}`,
+  );
 
   const ses = electron.session.defaultSession;
   hardenSession(ses, consoleAt, launchSecret, app);
@@ -245,7 +249,10 @@ export async function runDesktop(electron: ElectronApi, opts: DesktopOptions): P
       type: 'info',
       title: 'About Tessera',
       message: `Tessera ${VERSION}`,
-      detail: [`Electron ${process.versions.electron ?? '?'} · Chromium ${process.versions.chrome ?? '?'} · Node ${process.versions.node}`, `Data folder: ${dataDir}`].join('\n'),
+      detail: [
+        `Electron ${process.versions.electron ?? '?'} · Chromium ${process.versions.chrome ?? '?'} · Node ${process.versions.node}`,
+        `Data folder: ${dataDir}`,
+      ].join('\n'),
       buttons: ['OK'],
     });
   };

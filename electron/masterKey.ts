@@ -69,7 +69,10 @@ export function planMasterKey(input: KeyPlanInput): KeyPlan {
     if (safe) return { kind: 'keychain-read', removePlain: plain };
     if (plain) return { kind: 'keychain-migrate' };
     if (db) {
-      return { kind: 'error', message: `No master key: the database exists but neither ${SAFE_KEY_FILE} nor ${MASTER_KEY_FILE} is next to it. Restore the key file, or set TESSERA_MASTER_KEY.` };
+      return {
+        kind: 'error',
+        message: `No master key: the database exists but neither ${SAFE_KEY_FILE} nor ${MASTER_KEY_FILE} is next to it. Restore the key file, or set TESSERA_MASTER_KEY.`,
+      };
     }
     return { kind: 'keychain-create' };
   }
@@ -126,7 +129,11 @@ async function seal(file: string, key: Buffer, keychain: Keychain): Promise<void
  * plan's message on `error`; never deletes the key file before the sealed copy
  * has been read back and compared.
  */
-export async function resolveMasterKey(dataDir: string, keychain: Keychain, opts: { platform?: NodeJS.Platform; env?: NodeJS.ProcessEnv } = {}): Promise<ResolvedKey> {
+export async function resolveMasterKey(
+  dataDir: string,
+  keychain: Keychain,
+  opts: { platform?: NodeJS.Platform; env?: NodeJS.ProcessEnv } = {},
+): Promise<ResolvedKey> {
   const platform = opts.platform ?? process.platform;
   const env = opts.env ?? process.env;
   const plainFile = path.join(dataDir, MASTER_KEY_FILE);

@@ -48,9 +48,20 @@ describe('windowOptions: the Electron security checklist, pinned', () => {
   });
 
   it('opens hidden at the default size, or at a remembered one', () => {
-    expect(o).toMatchObject({ show: false, width: DEFAULT_WINDOW_STATE.width, height: DEFAULT_WINDOW_STATE.height, minWidth: MIN_WINDOW.width, minHeight: MIN_WINDOW.height });
+    expect(o).toMatchObject({
+      show: false,
+      width: DEFAULT_WINDOW_STATE.width,
+      height: DEFAULT_WINDOW_STATE.height,
+      minWidth: MIN_WINDOW.width,
+      minHeight: MIN_WINDOW.height,
+    });
     expect(o).not.toHaveProperty('x');
-    expect(windowOptions('/p', { state: { width: 1000, height: 700, x: 10, y: 20, maximized: false } })).toMatchObject({ width: 1000, height: 700, x: 10, y: 20 });
+    expect(windowOptions('/p', { state: { width: 1000, height: 700, x: 10, y: 20, maximized: false } })).toMatchObject({
+      width: 1000,
+      height: 700,
+      x: 10,
+      y: 20,
+    });
   });
 });
 
@@ -134,7 +145,27 @@ describe('downloads', () => {
 });
 
 describe('permissions: denied, except HID for WebAuthn security keys from the console', () => {
-  it.each(['media', 'geolocation', 'notifications', 'clipboard-read', 'clipboard-sanitized-write', 'display-capture', 'midi', 'midiSysex', 'usb', 'serial', 'fileSystem', 'openExternal', 'pointerLock', 'fullscreen', 'window-management', 'idle-detection', 'storage-access', 'unknown', ''])('denies %s even to the console', (p) => {
+  it.each([
+    'media',
+    'geolocation',
+    'notifications',
+    'clipboard-read',
+    'clipboard-sanitized-write',
+    'display-capture',
+    'midi',
+    'midiSysex',
+    'usb',
+    'serial',
+    'fileSystem',
+    'openExternal',
+    'pointerLock',
+    'fullscreen',
+    'window-management',
+    'idle-detection',
+    'storage-access',
+    'unknown',
+    '',
+  ])('denies %s even to the console', (p) => {
     expect(permissionAllowed(p, ORIGIN, ORIGIN)).toBe(false);
     expect(permissionAllowed(p, `${ORIGIN}/users`, ORIGIN)).toBe(false);
   });
@@ -198,7 +229,13 @@ describe('parseWindowState', () => {
   });
 
   it('keeps a sane saved state', () => {
-    expect(parseWindowState({ width: 1400, height: 900, x: 100, y: 50, maximized: true }, screen)).toEqual({ width: 1400, height: 900, x: 100, y: 50, maximized: true });
+    expect(parseWindowState({ width: 1400, height: 900, x: 100, y: 50, maximized: true }, screen)).toEqual({
+      width: 1400,
+      height: 900,
+      x: 100,
+      y: 50,
+      maximized: true,
+    });
   });
 
   it('clamps sizes to the minimum and the largest screen', () => {

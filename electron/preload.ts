@@ -6,4 +6,7 @@
 import { contextBridge, ipcRenderer } from 'electron';
 import { createDesktopApi, DESKTOP_API_KEY } from './preloadApi';
 
-contextBridge.exposeInMainWorld(DESKTOP_API_KEY, createDesktopApi((channel) => ipcRenderer.invoke(channel), process.argv));
+contextBridge.exposeInMainWorld(
+  DESKTOP_API_KEY,
+  createDesktopApi((channel) => ipcRenderer.invoke(channel), process.argv),
+);

@@ -41,7 +41,11 @@ describe('findElectronRuntime (never requires electron: that would download)', (
 
   it('the package without its binary (our machines)', () => {
     const r = findElectronRuntime({ root: checkout(), env: {} });
-    expect(r).toMatchObject({ missing: expect.stringMatching(/Electron 45\.5\.0 runtime binary is not installed.*install-electron/), version: '45.5.0', abi: 150 });
+    expect(r).toMatchObject({
+      missing: expect.stringMatching(/Electron 45\.5\.0 runtime binary is not installed.*install-electron/),
+      version: '45.5.0',
+      abi: 150,
+    });
   });
 
   it('path.txt pointing at a binary that is gone', () => {
@@ -50,14 +54,21 @@ describe('findElectronRuntime (never requires electron: that would download)', (
 
   it('a downloaded binary', () => {
     const root = checkout({ pathTxt: 'electron', binary: true });
-    expect(findElectronRuntime({ root, env: {} })).toEqual({ binary: path.join(root, 'node_modules', 'electron', 'dist', 'electron'), version: '45.5.0', abi: 150, packageDir: path.join(root, 'node_modules', 'electron') });
+    expect(findElectronRuntime({ root, env: {} })).toEqual({
+      binary: path.join(root, 'node_modules', 'electron', 'dist', 'electron'),
+      version: '45.5.0',
+      abi: 150,
+      packageDir: path.join(root, 'node_modules', 'electron'),
+    });
   });
 
   it('ELECTRON_OVERRIDE_DIST_PATH, like electron itself', () => {
     const root = checkout();
     const dist = tempDir();
     const exe = process.platform === 'win32' ? 'electron.exe' : 'electron';
-    expect(findElectronRuntime({ root, env: { ELECTRON_OVERRIDE_DIST_PATH: dist } })).toMatchObject({ missing: expect.stringMatching(/ELECTRON_OVERRIDE_DIST_PATH/) });
+    expect(findElectronRuntime({ root, env: { ELECTRON_OVERRIDE_DIST_PATH: dist } })).toMatchObject({
+      missing: expect.stringMatching(/ELECTRON_OVERRIDE_DIST_PATH/),
+    });
     fs.writeFileSync(path.join(dist, exe), '');
     expect(findElectronRuntime({ root, env: { ELECTRON_OVERRIDE_DIST_PATH: dist } })).toMatchObject({ binary: path.join(dist, exe), abi: 150 });
   });
@@ -92,7 +103,10 @@ describe('nativeModuleAbi / checkNativeSqlite', () => {
     expect(checkNativeSqlite(d, 150)).toMatchObject({ ok: false, problem: expect.stringMatching(/missing: run npm run rebuild:electron/) });
     fs.mkdirSync(path.join(d, 'native'));
     fs.copyFileSync(nodeBuild, path.join(d, NATIVE_SQLITE));
-    expect(checkNativeSqlite(d, 150)).toMatchObject({ ok: false, problem: expect.stringMatching(new RegExp(`built for ABI ${process.versions.modules}, Electron needs 150.*nodedir`)) });
+    expect(checkNativeSqlite(d, 150)).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(new RegExp(`built for ABI ${process.versions.modules}, Electron needs 150.*nodedir`)),
+    });
     expect(checkNativeSqlite(d, Number(process.versions.modules))).toEqual({ ok: true, file: path.join(d, NATIVE_SQLITE) });
   });
 });

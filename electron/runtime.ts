@@ -19,7 +19,9 @@ export const PRELOAD_FILE = 'preload.cjs';
 /** better-sqlite3 built for Electron's ABI (`npm run rebuild:electron`), relative to main.js's folder. */
 export const NATIVE_SQLITE = path.join('native', 'better_sqlite3.node');
 
-export type ElectronRuntime = { binary: string; version: string; abi: number; packageDir: string } | { missing: string; version?: string; abi?: number; packageDir?: string };
+export type ElectronRuntime =
+  | { binary: string; version: string; abi: number; packageDir: string }
+  | { missing: string; version?: string; abi?: number; packageDir?: string };
 
 /** How to get the binary, for messages. */
 export const GET_ELECTRON_HINT = "on a machine with network access to Electron's downloads, run: npx --no install-electron";
@@ -82,7 +84,11 @@ export function checkNativeSqlite(dir: string, abi: number): { ok: true; file: s
   if (!fs.existsSync(file)) return { ok: false, file, problem: `${file} is missing: run npm run rebuild:electron` };
   const found = nativeModuleAbi(file);
   if (found !== abi) {
-    return { ok: false, file, problem: `${file} is built for ABI ${String(found)}, Electron needs ${abi}: run npm run rebuild:electron (with npm_config_nodedir unset)` };
+    return {
+      ok: false,
+      file,
+      problem: `${file} is built for ABI ${String(found)}, Electron needs ${abi}: run npm run rebuild:electron (with npm_config_nodedir unset)`,
+    };
   }
   return { ok: true, file };
 }
@@ -102,7 +108,8 @@ export interface DesktopFacts {
 export function desktopUnavailable(f: DesktopFacts): string | null {
   if (f.env.TESSERA_NO_ELECTRON) return 'TESSERA_NO_ELECTRON is set';
   if ('missing' in f.runtime) return f.runtime.missing;
-  if (f.platform === 'linux' && f.uid === 0) return "running as root, and Electron's Chromium sandbox refuses root: start it as a normal user for the desktop app";
+  if (f.platform === 'linux' && f.uid === 0)
+    return "running as root, and Electron's Chromium sandbox refuses root: start it as a normal user for the desktop app";
   if (f.platform === 'linux' && !f.env.DISPLAY && !f.env.WAYLAND_DISPLAY) return 'no graphical display (DISPLAY and WAYLAND_DISPLAY are unset)';
   return null;
 }

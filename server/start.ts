@@ -30,7 +30,9 @@ async function prepareDesktop(abi: number, electronVersion: string): Promise<str
   const { buildElectron } = await import('../build/electron');
   await buildElectron();
   if (checkNativeSqlite(DIST_ELECTRON, abi).ok) return null;
-  console.log(`Building better-sqlite3 for Electron ${electronVersion} (ABI ${abi}), once: this needs a C++ toolchain and network access to Electron's headers…`);
+  console.log(
+    `Building better-sqlite3 for Electron ${electronVersion} (ABI ${abi}), once: this needs a C++ toolchain and network access to Electron's headers…`,
+  );
   try {
     const { rebuildSqliteForElectron } = await import('../build/rebuildNative');
     await rebuildSqliteForElectron();

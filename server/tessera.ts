@@ -71,7 +71,15 @@ export function durabilityFromEnv(env: NodeJS.ProcessEnv): Durability | undefine
 }
 
 /** Opens the data folder's store and builds the services (no HTTP): for the CLI and tests. */
-export function openTessera(opts: { dataDir: string; clock?: Clock; durability?: Durability; env?: NodeJS.ProcessEnv; createIfNew?: boolean; masterKey?: Buffer; sqliteNativeBinding?: string }): Services {
+export function openTessera(opts: {
+  dataDir: string;
+  clock?: Clock;
+  durability?: Durability;
+  env?: NodeJS.ProcessEnv;
+  createIfNew?: boolean;
+  masterKey?: Buffer;
+  sqliteNativeBinding?: string;
+}): Services {
   // Settings are checked before anything is created on disk.
   const durability = opts.durability ?? durabilityFromEnv(opts.env ?? process.env);
   ensureDataDir(opts.dataDir);

@@ -14,12 +14,7 @@ declare module 'autocannon' {
     /** Mutate and return the request; called before every send. Falsy restarts the sequence. */
     setupRequest?: (req: RawRequest, context: RequestContext) => RawRequest | null | undefined;
     /** Called with every completed response for this request. */
-    onResponse?: (
-      status: number,
-      body: string,
-      context: RequestContext,
-      headers: Record<string, string | string[]>,
-    ) => void;
+    onResponse?: (status: number, body: string, context: RequestContext, headers: Record<string, string | string[]>) => void;
   }
 
   export interface Options extends RawRequest {
@@ -81,10 +76,7 @@ declare module 'autocannon' {
     stop(): void;
     on(event: 'done', listener: (result: Result) => void): this;
     /** Every completed response; responseTime is in ms (float, from hrtime). */
-    on(
-      event: 'response',
-      listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void,
-    ): this;
+    on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): this;
   }
 
   function autocannon(opts: Options): Instance;

@@ -45,11 +45,7 @@ export function expectStatus(what: string, res: ApiResponse, expected: number): 
 }
 
 /** Run fn over items with at most `concurrency` in flight; results keep input order. */
-export async function mapPool<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
+export async function mapPool<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -51,7 +51,11 @@ export function startLoginFlood(opts: LoginFloodOptions): LoginFlood {
       const body = JSON.stringify({ username: `flood-${randomBytes(6).toString('hex')}`, password: randomBytes(12).toString('hex') });
       const req = http.request(
         {
-          host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent: false,
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          agent: false,
           ...(localAddress ? { localAddress } : {}),
           headers: { 'content-type': 'application/json', 'x-tessera-csrf': '1', 'content-length': Buffer.byteLength(body) },
         },

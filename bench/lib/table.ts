@@ -3,13 +3,9 @@
 export type Align = 'left' | 'right';
 
 export function formatTable(headers: string[], rows: string[][], align: Align[] = []): string {
-  const widths = headers.map((h, col) =>
-    Math.max(h.length, ...rows.map((row) => (row[col] ?? '').length)),
-  );
-  const cell = (text: string, col: number): string =>
-    align[col] === 'right' ? text.padStart(widths[col] ?? 0) : text.padEnd(widths[col] ?? 0);
-  const line = (cells: string[]): string =>
-    `| ${widths.map((_, col) => cell(cells[col] ?? '', col)).join(' | ')} |`;
+  const widths = headers.map((h, col) => Math.max(h.length, ...rows.map((row) => (row[col] ?? '').length)));
+  const cell = (text: string, col: number): string => (align[col] === 'right' ? text.padStart(widths[col] ?? 0) : text.padEnd(widths[col] ?? 0));
+  const line = (cells: string[]): string => `| ${widths.map((_, col) => cell(cells[col] ?? '', col)).join(' | ')} |`;
   const rule = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;
   return [line(headers), rule, ...rows.map(line)].join('\n');
 }

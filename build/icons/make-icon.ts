@@ -14,9 +14,15 @@ const MARGIN = 40;
 const GAP = 22;
 const RADIUS = 26;
 const COLOURS: [number, number, number][] = [
-  [28, 78, 128], [44, 110, 170], [28, 78, 128],
-  [44, 110, 170], [242, 169, 0], [44, 110, 170],
-  [28, 78, 128], [44, 110, 170], [28, 78, 128],
+  [28, 78, 128],
+  [44, 110, 170],
+  [28, 78, 128],
+  [44, 110, 170],
+  [242, 169, 0],
+  [44, 110, 170],
+  [28, 78, 128],
+  [44, 110, 170],
+  [28, 78, 128],
 ];
 
 function chunk(type: string, data: Buffer): Buffer {
@@ -56,7 +62,12 @@ export function drawIcon(): Buffer {
   ihdr.writeUInt32BE(SIZE, 0);
   ihdr.writeUInt32BE(SIZE, 4);
   ihdr.set([8, 6, 0, 0, 0], 8); // 8-bit RGBA
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -57,10 +57,15 @@ export class FakeWebContents extends EventEmitter {
 }
 
 export class FakeSession extends EventEmitter {
-  permissionRequestHandler: ((wc: unknown, permission: string, cb: (ok: boolean) => void, details: { requestingUrl: string; isMainFrame: boolean }) => void) | null = null;
+  permissionRequestHandler:
+    | ((wc: unknown, permission: string, cb: (ok: boolean) => void, details: { requestingUrl: string; isMainFrame: boolean }) => void)
+    | null = null;
   permissionCheckHandler: ((wc: unknown, permission: string, origin: string, details: unknown) => boolean) | null = null;
   devicePermissionHandler: ((details: { deviceType: string; origin: string; device: unknown }) => boolean) | null = null;
-  beforeSendHeaders: { filter: { urls: string[] }; listener: (details: { url: string; requestHeaders: Record<string, string> }, cb: (r: { requestHeaders?: Record<string, string> }) => void) => void } | null = null;
+  beforeSendHeaders: {
+    filter: { urls: string[] };
+    listener: (details: { url: string; requestHeaders: Record<string, string> }, cb: (r: { requestHeaders?: Record<string, string> }) => void) => void;
+  } | null = null;
   readonly webRequest = {
     onBeforeSendHeaders: (filter: { urls: string[] }, listener: NonNullable<FakeSession['beforeSendHeaders']>['listener']) => {
       this.beforeSendHeaders = { filter, listener };
@@ -104,7 +109,12 @@ export class FakeSession extends EventEmitter {
 
 /** Chromium's URL patterns as Electron's webRequest filters use them: scheme://host[:port]/path with * wildcards. */
 function matchesPattern(url: string, pattern: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return re.test(url);
 }
 

@@ -30,7 +30,9 @@ function errorJson(code: ErrorCode, message: string): string {
 export function rawErrorResponse(code: ErrorCode, message: string): string {
   const status = ERROR_CODES[code];
   const body = errorJson(code, message);
-  const head = Object.entries(responseHeaders(body)).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const head = Object.entries(responseHeaders(body))
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
   return `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\n${head}\r\n${body}`;
 }
 

@@ -112,7 +112,11 @@ describe(`${FLOOD} sign-ins at once from ${FLOOD} addresses`, () => {
     await Promise.all(all);
     expect(err).toBeInstanceOf(TesseraError);
     expect(err.toBody()).toEqual({
-      error: { code: 'throttled', message: expect.stringMatching(/^The server is busy checking other sign-ins; try again in \d+ seconds?$/), retryAfterSeconds: expect.any(Number) },
+      error: {
+        code: 'throttled',
+        message: expect.stringMatching(/^The server is busy checking other sign-ins; try again in \d+ seconds?$/),
+        retryAfterSeconds: expect.any(Number),
+      },
     });
     expect(err.status).toBe(429);
   });

@@ -48,7 +48,9 @@ async function answerOf(p: Promise<unknown>): Promise<Answer> {
 }
 
 const loginBurst = (username: string) =>
-  Promise.all(Array.from({ length: BURST }, (_, i) => answerOf(operatorAuth.login(srv.services, { username, password: `wrong password number ${i}` }, anotherAddress()))));
+  Promise.all(
+    Array.from({ length: BURST }, (_, i) => answerOf(operatorAuth.login(srv.services, { username, password: `wrong password number ${i}` }, anotherAddress()))),
+  );
 
 /** The answers of a burst as a comparable multiset. */
 const tally = (answers: Answer[]) => {
@@ -129,7 +131,9 @@ describe('console sign-in under bursts of concurrent wrong passwords', () => {
     let checked = 0;
     for (let round = 0; round < 12; round++) {
       const answers = await Promise.all(
-        Array.from({ length: BURST }, (_, i) => answerOf(operatorAuth.reauthenticate(srv.services, ruby.id, { password: `not my password ${i}` }, anotherAddress()))),
+        Array.from({ length: BURST }, (_, i) =>
+          answerOf(operatorAuth.reauthenticate(srv.services, ruby.id, { password: `not my password ${i}` }, anotherAddress())),
+        ),
       );
       const wrong = answers.filter((a) => a.status === 400);
       checked += wrong.length;
@@ -141,7 +145,9 @@ describe('console sign-in under bursts of concurrent wrong passwords', () => {
     }
     expect(checked).toBe(10);
     expect(isLocked(operatorRow('ruby'))).toBe(true);
-    const audited = rawSqlite(srv.services.store).prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'operator.reauth' AND outcome = 'failure'`).get() as { n: number };
+    const audited = rawSqlite(srv.services.store)
+      .prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'operator.reauth' AND outcome = 'failure'`)
+      .get() as { n: number };
     expect(audited.n).toBe(10);
   });
 });

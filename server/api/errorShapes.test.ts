@@ -23,10 +23,27 @@ let admin: string;
 function adminCookie(): string {
   const { store } = t.services;
   const id = randomUUID();
-  store.operators.insert({ id, username: 'shape-admin', username_key: usernameKey('shape-admin'), display_name: null, role: 'admin', password_hash: null, status: 'active', created_at: t.clock.now() });
+  store.operators.insert({
+    id,
+    username: 'shape-admin',
+    username_key: usernameKey('shape-admin'),
+    display_name: null,
+    role: 'admin',
+    password_hash: null,
+    status: 'active',
+    created_at: t.clock.now(),
+  });
   const sessionId = generateToken();
   const now = t.clock.now();
-  store.sessions.insert({ id_hash: hashToken(sessionId), operator_id: id, created_at: now, last_seen_at: now, expires_at: now + 3_600_000, ip: null, user_agent: null });
+  store.sessions.insert({
+    id_hash: hashToken(sessionId),
+    operator_id: id,
+    created_at: now,
+    last_seen_at: now,
+    expires_at: now + 3_600_000,
+    ip: null,
+    user_agent: null,
+  });
   return `tessera_session=${sessionId}`;
 }
 
@@ -63,7 +80,9 @@ async function raw(request: string): Promise<RawResponse> {
 describe("(a) Node's own refusals, before Fastify", () => {
   it('headers over 16 KB → 431 headers_too_large in the API shape, with the security headers', async () => {
     const before = t.snapshot();
-    const r = await raw(`POST /api/v1/users HTTP/1.1\r\nHost: ${host}\r\nX-Filler: ${'a'.repeat(20_000)}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
+    const r = await raw(
+      `POST /api/v1/users HTTP/1.1\r\nHost: ${host}\r\nX-Filler: ${'a'.repeat(20_000)}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`,
+    );
     expectApiError(r, 431, 'headers_too_large', /16 KB/);
     expectSecurityHeaders(r.headers);
     expect(t.snapshot()).toBe(before);
@@ -96,10 +115,11 @@ describe("(a) Node's own refusals, before Fastify", () => {
 });
 
 describe('(b) tRPC transport errors: a stable code, our words, never the parser text', () => {
-  const trpc = (method: string, pathAndQuery: string, body?: string, headers: Record<string, string> = {}) => t.call(method, `/trpc/${pathAndQuery}`, {
-    headers: { cookie: admin, 'x-tessera-csrf': '1', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    ...(body !== undefined ? { rawBody: body } : {}),
-  });
+  const trpc = (method: string, pathAndQuery: string, body?: string, headers: Record<string, string> = {}) =>
+    t.call(method, `/trpc/${pathAndQuery}`, {
+      headers: { cookie: admin, 'x-tessera-csrf': '1', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      ...(body !== undefined ? { rawBody: body } : {}),
+    });
 
   function expectConsoleError(r: { status: number; json: any; headers: Headers }, status: number, tesseraCode: string) {
     expect(r.status, JSON.stringify(r.json)).toBe(status);
@@ -168,7 +188,9 @@ describe('(c) Host', () => {
       const before = t.snapshot();
       const hosts = order === 'ours first' ? [host, 'evil.example'] : ['evil.example', host];
       const body = JSON.stringify({ username: 'two-hosts' });
-      const r = await raw(`POST /api/v1/users HTTP/1.1\r\nHost: ${hosts[0]}\r\nHost: ${hosts[1]}\r\nAuthorization: Bearer ${t.keys.provision}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+      const r = await raw(
+        `POST /api/v1/users HTTP/1.1\r\nHost: ${hosts[0]}\r\nHost: ${hosts[1]}\r\nAuthorization: Bearer ${t.keys.provision}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      );
       expectApiError(r, 400, 'bad_request', /one Host header/);
       expectSecurityHeaders(r.headers);
       expect(t.snapshot()).toBe(before);
@@ -180,7 +202,7 @@ describe('(c) Host', () => {
     expectApiError(r, 400, 'bad_request', /one Host header/);
   });
 
-  it('no Host header on HTTP/1.1 → 400 in the API shape (not Node\'s bare 400)', async () => {
+  it("no Host header on HTTP/1.1 → 400 in the API shape (not Node's bare 400)", async () => {
     const r = await raw('GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n');
     expectApiError(r, 400, 'bad_request', /one Host header/);
     expectSecurityHeaders(r.headers);
@@ -194,7 +216,12 @@ describe('(c) Host', () => {
 
 describe('(d) charset', () => {
   const body = (name: string) => Buffer.from(JSON.stringify({ username: name }), 'utf16le');
-  for (const type of ['application/json; charset=utf-16', 'application/json; charset=UTF-16LE', 'application/json;charset="iso-8859-1"', 'application/json; charset=utf-8; charset=utf-16']) {
+  for (const type of [
+    'application/json; charset=utf-16',
+    'application/json; charset=UTF-16LE',
+    'application/json;charset="iso-8859-1"',
+    'application/json; charset=utf-8; charset=utf-16',
+  ]) {
     it(`${type} → 415 unsupported_media_type naming UTF-8, nothing created`, async () => {
       const before = t.snapshot();
       const r = await t.call('POST', '/api/v1/users', { key: t.keys.provision, rawBody: body('utf16-user'), headers: { 'content-type': type } });
@@ -206,7 +233,10 @@ describe('(d) charset', () => {
 
   it('the console (tRPC) refuses it the same way', async () => {
     const before = t.snapshot();
-    const r = await t.call('POST', '/trpc/settings.update', { rawBody: JSON.stringify({ issuer: 'Sixteen' }), headers: { cookie: admin, 'x-tessera-csrf': '1', 'content-type': 'application/json; charset=utf-16' } });
+    const r = await t.call('POST', '/trpc/settings.update', {
+      rawBody: JSON.stringify({ issuer: 'Sixteen' }),
+      headers: { cookie: admin, 'x-tessera-csrf': '1', 'content-type': 'application/json; charset=utf-16' },
+    });
     expectApiError(r, 415, 'unsupported_media_type', /UTF-8/);
     expect(t.snapshot()).toBe(before);
   });
@@ -214,7 +244,11 @@ describe('(d) charset', () => {
   for (const type of ['application/json; charset=utf-8', 'application/json; charset="UTF-8"', 'application/json;charset=utf8', 'application/json']) {
     it(`${type} is read`, async () => {
       const name = `charset-${randomUUID().slice(0, 8)}`;
-      const r = await t.call('POST', '/api/v1/users', { key: t.keys.provision, rawBody: JSON.stringify({ username: name }), headers: { 'content-type': type } });
+      const r = await t.call('POST', '/api/v1/users', {
+        key: t.keys.provision,
+        rawBody: JSON.stringify({ username: name }),
+        headers: { 'content-type': type },
+      });
       expect(r.status, r.text).toBe(201);
     });
   }

@@ -14,7 +14,10 @@ export function fieldIssues(error: z.ZodError, prefix = ''): FieldIssue[] {
 
 export function badInput(error: z.ZodError, prefix = ''): TesseraError {
   const fields = fieldIssues(error, prefix);
-  const summary = fields.slice(0, 3).map((f) => `${f.path}: ${f.message}`).join('; ');
+  const summary = fields
+    .slice(0, 3)
+    .map((f) => `${f.path}: ${f.message}`)
+    .join('; ');
   return new TesseraError('bad_request', `Invalid input — ${summary}`, { fields });
 }
 

@@ -92,7 +92,10 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(text, (key, value: unknown) => (key === '__proto__' ? undefined : value)));
+      done(
+        null,
+        JSON.parse(text, (key, value: unknown) => (key === '__proto__' ? undefined : value)),
+      );
     } catch {
       done(new TesseraError('bad_request', 'The request body is not valid JSON'), undefined);
     }
@@ -105,7 +108,9 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
       return reply.code(421).send({ error: { code: 'bad_request', message: 'This server does not answer to that Host name' } });
     }
     if (opts.launchSecret !== undefined && needsLaunchSecret(req.url) && !launchSecretMatches(req.headers[LAUNCH_SECRET_HEADER], opts.launchSecret)) {
-      return reply.code(403).send({ error: { code: 'forbidden', message: 'This console is open in the Tessera desktop app that started this server; use that window' } });
+      return reply
+        .code(403)
+        .send({ error: { code: 'forbidden', message: 'This console is open in the Tessera desktop app that started this server; use that window' } });
     }
     // Before any byte of the body is read.
     const refusal = contentTypeRefusal(req.headers['content-type']);

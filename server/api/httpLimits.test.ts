@@ -26,7 +26,8 @@ async function start(limits: Partial<HttpLimits> | undefined): Promise<RunningTe
   return startTessera({ dataDir: dir, port: 0, env: {}, consoleDir: null, sweepIntervalMs: 24 * 3_600_000, ...(limits ? { httpLimits: limits } : {}) });
 }
 
-const openConnections = (t: RunningTessera) => new Promise<number>((resolve, reject) => t.app.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+const openConnections = (t: RunningTessera) =>
+  new Promise<number>((resolve, reject) => t.app.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
 async function untilConnections(t: RunningTessera, test: (n: number) => boolean): Promise<void> {
   while (!test(await openConnections(t))) await new Promise((r) => setTimeout(r, 10));
 }
@@ -66,7 +67,10 @@ describe('timeouts (short limits)', () => {
   it('a body that stalls halfway is closed, and nothing is created', { timeout: FAIL_AFTER_MS }, async () => {
     const users = short.services.store.users.count();
     const body = '{"username":"stalled-user"}';
-    const c = await rawConnect(short.port, `POST /api/v1/users HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+    const c = await rawConnect(
+      short.port,
+      `POST /api/v1/users HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
+    );
     await c.closed;
     expect(c.received()).not.toMatch(/^HTTP\/1\.1 2/);
     expect(short.services.store.users.count()).toBe(users);

@@ -56,7 +56,12 @@ export function resolveHttpLimits(overrides: Partial<HttpLimits> = {}): HttpLimi
  * header timeout run to 45 s), so the timer runs at a quarter of the header
  * timeout.
  */
-export function nodeServerOptions(limits: HttpLimits): { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number; requireHostHeader: false } {
+export function nodeServerOptions(limits: HttpLimits): {
+  headersTimeout: number;
+  requestTimeout: number;
+  connectionsCheckingInterval: number;
+  requireHostHeader: false;
+} {
   return {
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,

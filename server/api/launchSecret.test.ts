@@ -20,10 +20,19 @@ let running: RunningTessera;
 let apiKey: string;
 
 /** A raw HTTP request (no client-side path normalisation, unlike fetch). */
-function raw(pathAndQuery: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; type: string; body: string }> {
+function raw(
+  pathAndQuery: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; type: string; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: running.port, path: pathAndQuery, method: opts.method ?? 'GET', headers: { host: `localhost:${running.port}`, ...opts.headers } },
+      {
+        host: '127.0.0.1',
+        port: running.port,
+        path: pathAndQuery,
+        method: opts.method ?? 'GET',
+        headers: { host: `localhost:${running.port}`, ...opts.headers },
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -55,7 +64,17 @@ afterAll(async () => {
 });
 
 describe('console paths need the launch secret', () => {
-  const consolePaths = ['/', '/index.html', '/assets/app.js', '/users', '/setup?token=abc', '/trpc/auth.me', '/console/users/import/preview', '/nope', '//trpc/auth.me'];
+  const consolePaths = [
+    '/',
+    '/index.html',
+    '/assets/app.js',
+    '/users',
+    '/setup?token=abc',
+    '/trpc/auth.me',
+    '/console/users/import/preview',
+    '/nope',
+    '//trpc/auth.me',
+  ];
 
   it.each(consolePaths)('%s without the secret: 403 and nothing of the console', async (p) => {
     const r = await raw(p);
@@ -71,7 +90,11 @@ describe('console paths need the launch secret', () => {
   });
 
   it('a tRPC mutation without the secret is refused before it runs', async () => {
-    const r = await raw('/trpc/auth.login', { method: 'POST', headers: { 'content-type': 'application/json', 'x-tessera-csrf': '1' }, body: JSON.stringify({ username: 'a', password: 'b' }) });
+    const r = await raw('/trpc/auth.login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-tessera-csrf': '1' },
+      body: JSON.stringify({ username: 'a', password: 'b' }),
+    });
     expect(r.status).toBe(403);
   });
 
@@ -103,9 +126,17 @@ describe('applications are still served', () => {
   });
 
   it('the REST API answers with an API key and no secret', async () => {
-    const created = await raw('/api/v1/users', { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ username: 'app-user' }) });
+    const created = await raw('/api/v1/users', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'app-user' }),
+    });
     expect(created.status).toBe(201);
-    const verify = await raw('/api/v1/verify', { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ user: 'app-user', code: '123456' }) });
+    const verify = await raw('/api/v1/verify', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'app-user', code: '123456' }),
+    });
     expect(verify.status).toBe(200);
     expect(JSON.parse(verify.body)).toMatchObject({ ok: false });
   });

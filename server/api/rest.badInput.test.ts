@@ -38,7 +38,11 @@ async function expectBad(method: string, path: string, opts: CallOptions, e: Exp
   expect(r.json?.error?.code, r.text).toBe(e.code);
   expect(typeof r.json.error.message).toBe('string');
   if (e.mentions) expect(r.json.error.message.toLowerCase(), r.json.error.message).toContain(e.mentions.toLowerCase());
-  if (e.field) expect(r.json.error.fields?.map((f: { path: string }) => f.path), r.text).toContain(e.field);
+  if (e.field)
+    expect(
+      r.json.error.fields?.map((f: { path: string }) => f.path),
+      r.text,
+    ).toContain(e.field);
   expect(srv.snapshot()).toBe(before);
   return r;
 }
@@ -57,7 +61,11 @@ describe('POST /users: wrong types, missing and unknown fields', () => {
     ['email not an address', { username: 'ok-name', email: 'not-an-email' }, field('email')],
     ['email too long', { username: 'ok-name', email: `${'a'.repeat(250)}@example.com` }, field('email')],
     ['an unknown extra field', { username: 'ok-name', role: 'admin' }, { status: 400, code: 'bad_request', mentions: 'role' }],
-    ['prototype-pollution shaped field', { username: 'ok-name', constructor: { prototype: { polluted: true } } }, { status: 400, code: 'bad_request', mentions: 'constructor' }],
+    [
+      'prototype-pollution shaped field',
+      { username: 'ok-name', constructor: { prototype: { polluted: true } } },
+      { status: 400, code: 'bad_request', mentions: 'constructor' },
+    ],
     ['the body is an array', [{ username: 'ok-name' }], { status: 400, code: 'bad_request' }],
     ['the body is a string', 'ok-name', { status: 400, code: 'bad_request' }],
     ['the body is a number', 7, { status: 400, code: 'bad_request' }],
@@ -73,7 +81,11 @@ describe('POST /users: wrong types, missing and unknown fields', () => {
   });
   it('prototype pollution through __proto__ does not reach anything', async () => {
     // __proto__ is dropped by the parser; what is left is an ordinary request.
-    const r = await srv.call('POST', `${V1}/users`, { key: srv.keys.provision, rawBody: '{"username":"proto-user","__proto__":{"isAdmin":true}}', headers: { 'content-type': 'application/json' } });
+    const r = await srv.call('POST', `${V1}/users`, {
+      key: srv.keys.provision,
+      rawBody: '{"username":"proto-user","__proto__":{"isAdmin":true}}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect([201, 400]).toContain(r.status);
     expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
   });
@@ -100,7 +112,12 @@ describe('odd Unicode', () => {
     await expectBad('POST', '/users', { rawBody: '{"username":"ab\\ud800cd"}', headers: { 'content-type': 'application/json' } }, field('username'));
   });
   it('a lone surrogate in displayName → 400 naming displayName', async () => {
-    await expectBad('POST', '/users', { rawBody: '{"username":"fine-name","displayName":"x\\udfffy"}', headers: { 'content-type': 'application/json' } }, field('displayName'));
+    await expectBad(
+      'POST',
+      '/users',
+      { rawBody: '{"username":"fine-name","displayName":"x\\udfffy"}', headers: { 'content-type': 'application/json' } },
+      field('displayName'),
+    );
   });
   it('an RTL override in a reason → 400 naming reason', async () => {
     await expectBad('DELETE', '/users/target', { body: { reason: 'ok\u202Edeleted' } }, field('reason'));
@@ -177,17 +194,34 @@ describe('bodies: size, syntax, content type', () => {
     await expectBad('POST', '/users', { body: { username: 'big', displayName: 'x'.repeat(pad) } }, field('displayName'));
   });
   it('not JSON with a JSON content type → 400', async () => {
-    await expectBad('POST', '/users', { rawBody: '{"username": "broken"', headers: { 'content-type': 'application/json' } }, { status: 400, code: 'bad_request', mentions: 'JSON' });
+    await expectBad(
+      'POST',
+      '/users',
+      { rawBody: '{"username": "broken"', headers: { 'content-type': 'application/json' } },
+      { status: 400, code: 'bad_request', mentions: 'JSON' },
+    );
   });
   it('trailing garbage after JSON → 400', async () => {
-    await expectBad('POST', '/users', { rawBody: '{"username":"x"} trailing', headers: { 'content-type': 'application/json' } }, { status: 400, code: 'bad_request', mentions: 'JSON' });
+    await expectBad(
+      'POST',
+      '/users',
+      { rawBody: '{"username":"x"} trailing', headers: { 'content-type': 'application/json' } },
+      { status: 400, code: 'bad_request', mentions: 'JSON' },
+    );
   });
   for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=XyZ', 'text/html', 'application/xml']) {
     it(`Content-Type ${type} → 415`, async () => {
       const rawBody = type.startsWith('multipart')
         ? '--XyZ\r\nContent-Disposition: form-data; name="username"\r\n\r\nformuser\r\n--XyZ--\r\n'
-        : type.includes('urlencoded') ? 'username=formuser' : '{"username":"formuser"}';
-      await expectBad('POST', '/users', { rawBody, headers: { 'content-type': type } }, { status: 415, code: 'unsupported_media_type', mentions: 'application/json' });
+        : type.includes('urlencoded')
+          ? 'username=formuser'
+          : '{"username":"formuser"}';
+      await expectBad(
+        'POST',
+        '/users',
+        { rawBody, headers: { 'content-type': type } },
+        { status: 415, code: 'unsupported_media_type', mentions: 'application/json' },
+      );
     });
   }
   it('a JSON body with no content type → 415', async () => {
@@ -195,14 +229,23 @@ describe('bodies: size, syntax, content type', () => {
     await expectBad('POST', '/users', { rawBody: Buffer.from('{"username":"untyped"}') }, { status: 415, code: 'unsupported_media_type' });
   });
   it('application/json; charset=utf-8 is accepted', async () => {
-    const r = await srv.call('POST', `${V1}/users`, { key: srv.keys.provision, rawBody: '{"username":"charset-user"}', headers: { 'content-type': 'application/json; charset=utf-8' } });
+    const r = await srv.call('POST', `${V1}/users`, {
+      key: srv.keys.provision,
+      rawBody: '{"username":"charset-user"}',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
     expect(r.status).toBe(201);
   });
   it('an empty body where one is required → 400 naming the body', async () => {
     await expectBad('POST', '/users', { rawBody: '', headers: { 'content-type': 'application/json' } }, { status: 400, code: 'bad_request', mentions: 'body' });
     await expectBad('POST', '/users', {}, { status: 400, code: 'bad_request', mentions: 'body' });
     await expectBad('DELETE', '/users/target', {}, { status: 400, code: 'bad_request', mentions: 'body' });
-    await expectBad('POST', '/verify', { rawBody: '   ', headers: { 'content-type': 'application/json' } }, { status: 400, code: 'bad_request', mentions: 'body' });
+    await expectBad(
+      'POST',
+      '/verify',
+      { rawBody: '   ', headers: { 'content-type': 'application/json' } },
+      { status: 400, code: 'bad_request', mentions: 'body' },
+    );
   });
   it('a body on a call that takes none → 400', async () => {
     await expectBad('POST', '/users/target/recovery-codes', { body: { count: 100 } }, { status: 400, code: 'bad_request', mentions: 'body' });
@@ -248,7 +291,12 @@ describe('factors input', () => {
     await expectBad('POST', '/users/ghost/factors', { body: { type: 'totp' } }, { status: 404, code: 'not_found' });
   });
   it('confirm an unknown factor id → 404', async () => {
-    await expectBad('POST', `/users/target/factors/${randomUUID()}/confirm`, { body: { code: '123456' } }, { status: 404, code: 'not_found', mentions: 'factor' });
+    await expectBad(
+      'POST',
+      `/users/target/factors/${randomUUID()}/confirm`,
+      { body: { code: '123456' } },
+      { status: 404, code: 'not_found', mentions: 'factor' },
+    );
   });
   it("confirm another user's factor id → 404", async () => {
     await srv.createUser('other-user');
@@ -350,9 +398,19 @@ describe('query parameters', () => {
 
 describe('routing and Host', () => {
   it('a Host header that is not ours → 421, nothing changes', async () => {
-    await expectBad('POST', '/users', { body: { username: 'rebind' }, headers: { host: 'evil.example' } }, { status: 421, code: 'bad_request', mentions: 'host' });
+    await expectBad(
+      'POST',
+      '/users',
+      { body: { username: 'rebind' }, headers: { host: 'evil.example' } },
+      { status: 421, code: 'bad_request', mentions: 'host' },
+    );
     const port = new URL(srv.url).port;
-    await expectBad('POST', '/users', { body: { username: 'rebind' }, headers: { host: `attacker.example:${port}` } }, { status: 421, code: 'bad_request', mentions: 'host' });
+    await expectBad(
+      'POST',
+      '/users',
+      { body: { username: 'rebind' }, headers: { host: `attacker.example:${port}` } },
+      { status: 421, code: 'bad_request', mentions: 'host' },
+    );
     await expectBad('GET', '/healthz', { headers: { host: `127.0.0.1:${Number(port) + 1}` } }, { status: 421, code: 'bad_request' });
   });
   it('our own Host names are accepted', async () => {

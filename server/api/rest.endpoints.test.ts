@@ -95,7 +95,13 @@ describe('users', () => {
   it('POST /users → 201 with the user; the same name in another case → 409', async () => {
     const r = await prov('POST', '/users', { username: 'alice', displayName: 'Alice Liddell', email: 'alice@example.com' });
     expect(r.status).toBe(201);
-    expect(r.json).toEqual({ username: 'alice', displayName: 'Alice Liddell', email: 'alice@example.com', createdAt: expect.stringMatching(ISO), hasActiveFactor: false });
+    expect(r.json).toEqual({
+      username: 'alice',
+      displayName: 'Alice Liddell',
+      email: 'alice@example.com',
+      createdAt: expect.stringMatching(ISO),
+      hasActiveFactor: false,
+    });
     const dup = await prov('POST', '/users', { username: 'ALICE' });
     expect(dup.status).toBe(409);
     expect(dup.json.error.code).toBe('conflict');
@@ -123,7 +129,13 @@ describe('users', () => {
       expect(Object.keys(r.json).sort()).toEqual(['items', 'nextCursor']);
       pages.push(r.json.items.length);
       for (const u of r.json.items) {
-        expect(u).toEqual({ username: expect.any(String), displayName: expect.toBeOneOf([null, expect.any(String)]), email: expect.toBeOneOf([null, expect.any(String)]), createdAt: expect.stringMatching(ISO), hasActiveFactor: false });
+        expect(u).toEqual({
+          username: expect.any(String),
+          displayName: expect.toBeOneOf([null, expect.any(String)]),
+          email: expect.toBeOneOf([null, expect.any(String)]),
+          createdAt: expect.stringMatching(ISO),
+          hasActiveFactor: false,
+        });
         seen.push(u.username);
       }
       cursor = r.json.nextCursor;
@@ -170,10 +182,26 @@ describe('users', () => {
     });
     expect(r.json.factors).toHaveLength(2);
     expect(r.json.factors[0]).toEqual({
-      id: f.id, type: 'totp', status: 'active', label: null, algorithm: 'SHA1', digits: 6, period: 30,
-      createdAt: expect.stringMatching(ISO), confirmedAt: expect.stringMatching(ISO), expiresAt: null, lastUsedAt: expect.stringMatching(ISO),
+      id: f.id,
+      type: 'totp',
+      status: 'active',
+      label: null,
+      algorithm: 'SHA1',
+      digits: 6,
+      period: 30,
+      createdAt: expect.stringMatching(ISO),
+      confirmedAt: expect.stringMatching(ISO),
+      expiresAt: null,
+      lastUsedAt: expect.stringMatching(ISO),
     });
-    expect(r.json.factors[1]).toMatchObject({ id: pending.json.id, type: 'hotp', status: 'pending', label: 'Spare token', expiresAt: expect.stringMatching(ISO), confirmedAt: null });
+    expect(r.json.factors[1]).toMatchObject({
+      id: pending.json.id,
+      type: 'hotp',
+      status: 'pending',
+      label: 'Spare token',
+      expiresAt: expect.stringMatching(ISO),
+      confirmedAt: null,
+    });
     const keys = allKeys(r.json);
     for (const k of SECRET_FIELDS) expect(keys.has(k), `field ${k}`).toBe(false);
     expect(r.text).not.toContain(f.secret);
@@ -273,7 +301,14 @@ describe('factors', () => {
     await srv.createUser('frank');
     const r = await prov('POST', '/users/frank/factors', { type: 'totp' });
     expect(r.status).toBe(201);
-    expect(r.json).toEqual({ id: expect.any(String), type: 'totp', status: 'pending', secret: expect.stringMatching(/^[A-Z2-7]{32}$/), otpauthUri: expect.any(String), expiresAt: expect.stringMatching(ISO) });
+    expect(r.json).toEqual({
+      id: expect.any(String),
+      type: 'totp',
+      status: 'pending',
+      secret: expect.stringMatching(/^[A-Z2-7]{32}$/),
+      otpauthUri: expect.any(String),
+      expiresAt: expect.stringMatching(ISO),
+    });
     const uri = new URL(r.json.otpauthUri);
     expect(uri.protocol).toBe('otpauth:');
     expect(r.json.otpauthUri.startsWith('otpauth://totp/Tessera:frank?')).toBe(true);
@@ -445,8 +480,12 @@ describe('audit', () => {
     expect(items.map((e) => e.action)).toEqual(['verify', 'user.unlock', 'factor.confirm', 'factor.enroll', 'user.create']);
     for (const e of items) {
       expect(e).toMatchObject({
-        seq: expect.any(Number), at: expect.stringMatching(ISO), action: expect.any(String), user: 'olga',
-        outcome: expect.stringMatching(/^(success|failure|denied)$/), hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        seq: expect.any(Number),
+        at: expect.stringMatching(ISO),
+        action: expect.any(String),
+        user: 'olga',
+        outcome: expect.stringMatching(/^(success|failure|denied)$/),
+        hash: expect.stringMatching(/^[0-9a-f]{64}$/),
         actor: { kind: 'apikey', id: expect.any(String), name: expect.any(String) },
       });
       expect(e).toHaveProperty('reason');

@@ -80,7 +80,10 @@ describe('invariant 2: no secret in tessera.db or tessera.db-wal', () => {
     const check = (label: string) => {
       const files = ['tessera.db', 'tessera.db-wal', 'tessera.db-shm'].map((f) => path.join(srv.dataDir, f)).filter((f) => fs.existsSync(f));
       const bytes = files.map((f) => [path.basename(f), fs.readFileSync(f)] as const);
-      expect(bytes.reduce((n, [, b]) => n + b.length, 0), label).toBeGreaterThan(4096);
+      expect(
+        bytes.reduce((n, [, b]) => n + b.length, 0),
+        label,
+      ).toBeGreaterThan(4096);
       for (const [name, b] of bytes) {
         for (const [what, needle] of needles) {
           expect(b.includes(needle), `${label}: ${what} found in ${name}`).toBe(false);
@@ -99,7 +102,10 @@ describe('invariant 2: no secret in tessera.db or tessera.db-wal', () => {
     check('after checkpoint');
 
     // The audit log's text never carries a code either.
-    const rows = rawSqlite(srv.services.store).prepare('SELECT reason, details, actor_name, target_user FROM audit_log').all() as Record<string, string | null>[];
+    const rows = rawSqlite(srv.services.store).prepare('SELECT reason, details, actor_name, target_user FROM audit_log').all() as Record<
+      string,
+      string | null
+    >[];
     const text = JSON.stringify(rows);
     for (const c of [...otpCodes, ...codes, ...codes.map((c) => c.replace(/-/g, ''))]) expect(text.includes(c), `code ${c} in the audit log`).toBe(false);
   });
@@ -158,8 +164,15 @@ describe('invariant 1: one audit entry per state change and per verify attempt, 
     const f: Factor = { id: e.json.id, type: 'totp', secret: e.json.secret, algorithm: 'SHA1', digits: 6, period: 30 };
     const near = () => [-2, -1, 0, 1, 2].map((o) => totpCode(f, srv.clock.now(), o));
     const bad = () => wrongCode(near()[2]!, near());
-    await one('POST', `/users/ledger/factors/${f.id}/confirm`, { ...P, body: { code: bad() } }, 400, { action: 'factor.confirm', outcome: 'failure', reason: 'invalid_code' });
-    await one('POST', `/users/ledger/factors/${f.id}/confirm`, { ...P, body: { code: totpCode(f, srv.clock.now()) } }, 200, { action: 'factor.confirm', outcome: 'success' });
+    await one('POST', `/users/ledger/factors/${f.id}/confirm`, { ...P, body: { code: bad() } }, 400, {
+      action: 'factor.confirm',
+      outcome: 'failure',
+      reason: 'invalid_code',
+    });
+    await one('POST', `/users/ledger/factors/${f.id}/confirm`, { ...P, body: { code: totpCode(f, srv.clock.now()) } }, 200, {
+      action: 'factor.confirm',
+      outcome: 'success',
+    });
     srv.clock.advance(30_000);
 
     const good = totpCode(f, srv.clock.now());
@@ -174,7 +187,11 @@ describe('invariant 1: one audit entry per state change and per verify attempt, 
       await one('POST', '/verify', verify('ledger', bad()), 200, { action: 'verify', outcome: 'failure' });
     }
     await one('POST', '/verify', verify('ledger', totpCode(f, srv.clock.now())), 423, { action: 'verify', outcome: 'denied', reason: 'locked' });
-    await one('POST', '/users/ledger/unlock', { ...P, body: { reason: 'checked id' } }, 200, { action: 'user.unlock', outcome: 'success', reason: 'checked id' });
+    await one('POST', '/users/ledger/unlock', { ...P, body: { reason: 'checked id' } }, 200, {
+      action: 'user.unlock',
+      outcome: 'success',
+      reason: 'checked id',
+    });
 
     const rc = await one('POST', '/users/ledger/recovery-codes', P, 201, { action: 'recovery.issue', outcome: 'success' });
     await one('POST', '/verify', verify('ledger', rc.json.codes[0]), 200, { action: 'verify', outcome: 'success' });
@@ -182,8 +199,18 @@ describe('invariant 1: one audit entry per state change and per verify attempt, 
     await one('POST', '/users/ledger/recovery-codes', P, 201, { action: 'recovery.issue', outcome: 'success' });
 
     const h = await one('POST', '/users/ledger/factors', { ...P, body: { type: 'hotp' } }, 201, { action: 'factor.enroll', outcome: 'success' });
-    await one('POST', `/users/ledger/factors/${h.json.id}/confirm`, { ...P, body: { code: hotpCode({ secret: h.json.secret, algorithm: 'SHA1', digits: 6 }, 0) } }, 200, { action: 'factor.confirm', outcome: 'success' });
-    await one('DELETE', `/users/ledger/factors/${h.json.id}`, { ...P, body: { reason: 'spare' } }, 204, { action: 'factor.delete', outcome: 'success', reason: 'spare' });
+    await one(
+      'POST',
+      `/users/ledger/factors/${h.json.id}/confirm`,
+      { ...P, body: { code: hotpCode({ secret: h.json.secret, algorithm: 'SHA1', digits: 6 }, 0) } },
+      200,
+      { action: 'factor.confirm', outcome: 'success' },
+    );
+    await one('DELETE', `/users/ledger/factors/${h.json.id}`, { ...P, body: { reason: 'spare' } }, 204, {
+      action: 'factor.delete',
+      outcome: 'success',
+      reason: 'spare',
+    });
     await one('POST', '/users/ledger/reset', { ...P, body: { reason: 'lost phone' } }, 200, { action: 'user.reset', outcome: 'success', reason: 'lost phone' });
     await one('DELETE', '/users/ledger', { ...P, body: { reason: 'left' } }, 204, { action: 'user.delete', outcome: 'success', reason: 'left' });
   });
@@ -233,9 +260,19 @@ describe('invariant 1: one audit entry per state change and per verify attempt, 
     await none('POST', '/verify', { key: srv.keys.provision, body: { user: 'rejected', code: '123456' } }, 403);
     await none('POST', '/verify', { key: srv.keys.verify, body: { user: 'rejected' } }, 400);
     await none('POST', '/verify', { key: srv.keys.verify, body: { user: 'nobody', code: '123456' } }, 404);
-    await none('POST', '/verify', { key: srv.keys.verify, rawBody: 'user=rejected&code=123456', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415);
+    await none(
+      'POST',
+      '/verify',
+      { key: srv.keys.verify, rawBody: 'user=rejected&code=123456', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      415,
+    );
     await none('POST', '/verify', { key: srv.keys.verify, body: { user: 'rejected', code: '1'.repeat(70_000) } }, 413);
-    await none('POST', '/verify', { key: srv.keys.verify, body: { user: 'rejected', code: totpCode(f, srv.clock.now()) }, headers: { host: 'evil.example' } }, 421);
+    await none(
+      'POST',
+      '/verify',
+      { key: srv.keys.verify, body: { user: 'rejected', code: totpCode(f, srv.clock.now()) }, headers: { host: 'evil.example' } },
+      421,
+    );
     await none('POST', '/users', { key: srv.keys.audit, body: { username: 'x' } }, 403);
     await none('POST', '/users', { key: srv.keys.provision, body: { username: 'rejected' } }, 409);
     await none('POST', '/users/rejected/factors', { key: srv.keys.provision, body: { type: 'sms' } }, 400);
@@ -243,7 +280,9 @@ describe('invariant 1: one audit entry per state change and per verify attempt, 
     await none('POST', '/users/rejected/unlock', { key: srv.keys.verify, body: { reason: 'x' } }, 403);
     await none('POST', `/users/rejected/factors/${f.id}/confirm`, { key: srv.keys.provision, body: { code: '123456' } }, 409);
     // The code was not spent by any of the refused calls above.
-    expect((await srv.call('POST', `${V1}/verify`, { key: srv.keys.verify, body: { user: 'rejected', code: totpCode(f, srv.clock.now()) } })).json.ok).toBe(true);
+    expect((await srv.call('POST', `${V1}/verify`, { key: srv.keys.verify, body: { user: 'rejected', code: totpCode(f, srv.clock.now()) } })).json.ok).toBe(
+      true,
+    );
   });
 });
 
@@ -320,7 +359,9 @@ describe('invariant 5: GET /audit/verify finds tampering', () => {
 
   it('the last three entries deleted → firstBadSeq of the first missing one', async () => {
     const last = maxSeq();
-    db().prepare('DELETE FROM audit_log WHERE seq > ?').run(last - 3);
+    db()
+      .prepare('DELETE FROM audit_log WHERE seq > ?')
+      .run(last - 3);
     expect(await verify()).toMatchObject({ ok: false, firstBadSeq: last - 2 });
     await restore();
   });
@@ -346,8 +387,12 @@ describe('invariant 5: GET /audit/verify finds tampering', () => {
     const cols = ['at', 'at_ms', 'actor_kind', 'actor_id', 'actor_name', 'action', 'target_user', 'outcome', 'reason', 'ip', 'details', 'hash'] as const;
     const set = cols.map((c) => `${c} = @${c}`).join(', ');
     db().transaction(() => {
-      db().prepare(`UPDATE audit_log SET ${set} WHERE seq = @seq`).run({ ...saved[a]!, seq: a });
-      db().prepare(`UPDATE audit_log SET ${set} WHERE seq = @seq`).run({ ...saved[a - 1]!, seq: a + 1 });
+      db()
+        .prepare(`UPDATE audit_log SET ${set} WHERE seq = @seq`)
+        .run({ ...saved[a]!, seq: a });
+      db()
+        .prepare(`UPDATE audit_log SET ${set} WHERE seq = @seq`)
+        .run({ ...saved[a - 1]!, seq: a + 1 });
     })();
     expect(await verify()).toMatchObject({ ok: false, firstBadSeq: a });
     await restore();

@@ -29,20 +29,66 @@ interface RouteCase {
 }
 
 const ROUTES: RouteCase[] = [
-  { name: 'POST /verify', allowed: ['verify'], expectStatus: 200, request: (f) => ({ method: 'POST', path: '/verify', body: { user: f.username, code: '123456' } }) },
-  { name: 'POST /users', allowed: ['provision'], expectStatus: 201, request: (f) => ({ method: 'POST', path: '/users', body: { username: `${f.username}-new` } }) },
+  {
+    name: 'POST /verify',
+    allowed: ['verify'],
+    expectStatus: 200,
+    request: (f) => ({ method: 'POST', path: '/verify', body: { user: f.username, code: '123456' } }),
+  },
+  {
+    name: 'POST /users',
+    allowed: ['provision'],
+    expectStatus: 201,
+    request: (f) => ({ method: 'POST', path: '/users', body: { username: `${f.username}-new` } }),
+  },
   { name: 'GET /users', allowed: ['provision', 'audit'], expectStatus: 200, request: () => ({ method: 'GET', path: '/users?limit=5' }) },
   { name: 'GET /users/{u}', allowed: ['provision', 'audit'], expectStatus: 200, request: (f) => ({ method: 'GET', path: `/users/${f.username}` }) },
-  { name: 'DELETE /users/{u}', allowed: ['provision'], expectStatus: 204, request: (f) => ({ method: 'DELETE', path: `/users/${f.username}`, body: { reason: 'scope test' } }) },
-  { name: 'POST /users/{u}/unlock', allowed: ['provision'], expectStatus: 200, request: (f) => ({ method: 'POST', path: `/users/${f.username}/unlock`, body: { reason: 'scope test' } }) },
-  { name: 'POST /users/{u}/factors', allowed: ['provision'], expectStatus: 201, request: (f) => ({ method: 'POST', path: `/users/${f.username}/factors`, body: { type: 'hotp' } }) },
   {
-    name: 'POST /users/{u}/factors/{id}/confirm', allowed: ['provision'], expectStatus: 200,
-    request: (f, srv) => ({ method: 'POST', path: `/users/${f.username}/factors/${f.factorId}/confirm`, body: { code: totpCode({ secret: f.secret, algorithm: 'SHA1', digits: 6, period: 30 }, srv.clock.now()) } }),
+    name: 'DELETE /users/{u}',
+    allowed: ['provision'],
+    expectStatus: 204,
+    request: (f) => ({ method: 'DELETE', path: `/users/${f.username}`, body: { reason: 'scope test' } }),
   },
-  { name: 'DELETE /users/{u}/factors/{id}', allowed: ['provision'], expectStatus: 204, request: (f) => ({ method: 'DELETE', path: `/users/${f.username}/factors/${f.factorId}`, body: { reason: 'scope test' } }) },
-  { name: 'POST /users/{u}/reset', allowed: ['provision'], expectStatus: 200, request: (f) => ({ method: 'POST', path: `/users/${f.username}/reset`, body: { reason: 'scope test' } }) },
-  { name: 'POST /users/{u}/recovery-codes', allowed: ['provision'], expectStatus: 201, request: (f) => ({ method: 'POST', path: `/users/${f.username}/recovery-codes` }) },
+  {
+    name: 'POST /users/{u}/unlock',
+    allowed: ['provision'],
+    expectStatus: 200,
+    request: (f) => ({ method: 'POST', path: `/users/${f.username}/unlock`, body: { reason: 'scope test' } }),
+  },
+  {
+    name: 'POST /users/{u}/factors',
+    allowed: ['provision'],
+    expectStatus: 201,
+    request: (f) => ({ method: 'POST', path: `/users/${f.username}/factors`, body: { type: 'hotp' } }),
+  },
+  {
+    name: 'POST /users/{u}/factors/{id}/confirm',
+    allowed: ['provision'],
+    expectStatus: 200,
+    request: (f, srv) => ({
+      method: 'POST',
+      path: `/users/${f.username}/factors/${f.factorId}/confirm`,
+      body: { code: totpCode({ secret: f.secret, algorithm: 'SHA1', digits: 6, period: 30 }, srv.clock.now()) },
+    }),
+  },
+  {
+    name: 'DELETE /users/{u}/factors/{id}',
+    allowed: ['provision'],
+    expectStatus: 204,
+    request: (f) => ({ method: 'DELETE', path: `/users/${f.username}/factors/${f.factorId}`, body: { reason: 'scope test' } }),
+  },
+  {
+    name: 'POST /users/{u}/reset',
+    allowed: ['provision'],
+    expectStatus: 200,
+    request: (f) => ({ method: 'POST', path: `/users/${f.username}/reset`, body: { reason: 'scope test' } }),
+  },
+  {
+    name: 'POST /users/{u}/recovery-codes',
+    allowed: ['provision'],
+    expectStatus: 201,
+    request: (f) => ({ method: 'POST', path: `/users/${f.username}/recovery-codes` }),
+  },
   { name: 'GET /audit', allowed: ['audit'], expectStatus: 200, request: (f) => ({ method: 'GET', path: `/audit?user=${f.username}` }) },
   { name: 'GET /audit/verify', allowed: ['audit'], expectStatus: 200, request: () => ({ method: 'GET', path: '/audit/verify' }) },
   { name: 'GET /openapi.json', allowed: ['verify', 'provision', 'audit'], expectStatus: 200, request: () => ({ method: 'GET', path: '/openapi.json' }) },
@@ -71,7 +117,12 @@ async function fixture(): Promise<Fixture> {
 }
 
 /** Sends a request that must be refused, and proves the database did not move. */
-async function expectRefused(req: { method: string; path: string; body?: unknown }, opts: { key?: string; headers?: Record<string, string> }, status: number, code: string) {
+async function expectRefused(
+  req: { method: string; path: string; body?: unknown },
+  opts: { key?: string; headers?: Record<string, string> },
+  status: number,
+  code: string,
+) {
   const before = srv.snapshot();
   const r = await srv.call(req.method, `${V1}${req.path}`, { ...opts, ...(req.body !== undefined ? { body: req.body } : {}) });
   expect(r.status, r.text).toBe(status);

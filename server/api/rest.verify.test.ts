@@ -38,7 +38,8 @@ const badHotp = (f: Factor) => {
   const ahead = Array.from({ length: 12 }, (_, i) => hotpCode(f, counter + i));
   return wrongCode(ahead[0]!, ahead);
 };
-const factorRow = (id: string) => rawSqlite(srv.services.store).prepare('SELECT counter, last_step FROM factors WHERE id = ?').get(id) as { counter: number; last_step: number };
+const factorRow = (id: string) =>
+  rawSqlite(srv.services.store).prepare('SELECT counter, last_step FROM factors WHERE id = ?').get(id) as { counter: number; last_step: number };
 
 describe('TOTP', () => {
   it('a valid code → ok with the factor id and type; the same code again → invalid_code (replay)', async () => {
@@ -213,7 +214,11 @@ describe('concurrency (invariant 3)', () => {
     expect(throttled).toHaveLength(46);
     for (const r of throttled) expect(r.json).toEqual({ ok: false, reason: 'throttled', retryAfterSeconds: 2 });
     expect(srv.auditCount() - audit0).toBe(50);
-    expect((await srv.call('GET', `${V1}/users/${u}`, { key: srv.keys.provision })).json.throttle).toEqual({ failures: 4, state: 'throttled', retryAfterSeconds: 2 });
+    expect((await srv.call('GET', `${V1}/users/${u}`, { key: srv.keys.provision })).json.throttle).toEqual({
+      failures: 4,
+      state: 'throttled',
+      retryAfterSeconds: 2,
+    });
   });
 
   it('50 parallel requests with the same valid HOTP code → exactly one ok', async () => {
@@ -286,7 +291,11 @@ describe('throttling (invariant 4), with the injected clock', () => {
     await expectBlocked(u, totpCode(f, srv.clock.now()), 423, 60);
     srv.clock.advance(60_000);
     expect((await verify(u, totpCode(f, srv.clock.now()))).json).toEqual({ ok: true, factor: { id: f.id, type: 'totp' } });
-    expect((await srv.call('GET', `${V1}/users/${u}`, { key: srv.keys.provision })).json.throttle).toEqual({ failures: 0, state: 'ok', retryAfterSeconds: null });
+    expect((await srv.call('GET', `${V1}/users/${u}`, { key: srv.keys.provision })).json.throttle).toEqual({
+      failures: 0,
+      state: 'ok',
+      retryAfterSeconds: null,
+    });
   });
 
   it('after the lock expires without a success the count starts again from zero', async () => {
@@ -301,7 +310,11 @@ describe('throttling (invariant 4), with the injected clock', () => {
     srv.clock.advance(30 * 60_000);
     // One failure after release is a first failure again, not an 11th.
     expect((await verify(u, badHotp(f))).json).toEqual({ ok: false, reason: 'invalid_code' });
-    expect((await srv.call('GET', `${V1}/users/${u}`, { key: srv.keys.provision })).json.throttle).toEqual({ failures: 1, state: 'ok', retryAfterSeconds: null });
+    expect((await srv.call('GET', `${V1}/users/${u}`, { key: srv.keys.provision })).json.throttle).toEqual({
+      failures: 1,
+      state: 'ok',
+      retryAfterSeconds: null,
+    });
   });
 
   it('a recovery code during a lock is refused unchecked and stays unused', async () => {

@@ -29,7 +29,11 @@ let appKeyId: string;
 
 beforeAll(async () => {
   srv = await startTestServer();
-  const created = createApiKey(srv.services, { name: 'webauthn-app', scopes: ['provision', 'verify'], webauthn: { ...RP, requireUserVerification: false, aaguids: [] } }, SYSTEM_ACTOR);
+  const created = createApiKey(
+    srv.services,
+    { name: 'webauthn-app', scopes: ['provision', 'verify'], webauthn: { ...RP, requireUserVerification: false, aaguids: [] } },
+    SYSTEM_ACTOR,
+  );
   appKey = created.key;
   appKeyId = created.id;
 });
@@ -67,16 +71,32 @@ describe('registration', () => {
     const before = lastSeq();
     const o = await post('/registration/options', { user: 'reg-alice' });
     expect(o.status).toBe(200);
-    expect(o.json).toMatchObject({ rp: { id: 'example.com', name: 'Example' }, user: { name: 'reg-alice', displayName: 'Alice Reg' }, timeout: 300_000, attestation: 'none' });
+    expect(o.json).toMatchObject({
+      rp: { id: 'example.com', name: 'Example' },
+      user: { name: 'reg-alice', displayName: 'Alice Reg' },
+      timeout: 300_000,
+      attestation: 'none',
+    });
     expect(Buffer.from(o.json.challenge, 'base64url').length).toBe(32);
     expect(o.json.authenticatorSelection).toMatchObject({ residentKey: 'preferred', userVerification: 'preferred' });
     const auth = new SoftAuthenticator({ aaguid: YUBIKEY_5 });
     const v = await post('/registration/verify', { user: 'reg-alice', response: auth.create(o.json, ORIGIN) });
     expect(v.status, v.text).toBe(201);
-    expect(v.json).toMatchObject({ ok: true, factor: { type: 'webauthn', status: 'active', label: 'YubiKey 5 Series', webauthn: { aaguid: YUBIKEY_5, model: 'YubiKey 5 Series', rpId: 'example.com', flaggedAt: null } } });
+    expect(v.json).toMatchObject({
+      ok: true,
+      factor: {
+        type: 'webauthn',
+        status: 'active',
+        label: 'YubiKey 5 Series',
+        webauthn: { aaguid: YUBIKEY_5, model: 'YubiKey 5 Series', rpId: 'example.com', flaggedAt: null },
+      },
+    });
 
     const log = entries(before);
-    expect(log.map((e) => [e.action, e.outcome])).toEqual([['webauthn.challenge', 'success'], ['webauthn.register', 'success']]);
+    expect(log.map((e) => [e.action, e.outcome])).toEqual([
+      ['webauthn.challenge', 'success'],
+      ['webauthn.register', 'success'],
+    ]);
     expect(details(log[1]!)).toMatchObject({ factorId: v.json.factor.id, aaguid: YUBIKEY_5, rpId: 'example.com', model: 'YubiKey 5 Series' });
 
     const user = await srv.call('GET', '/api/v1/users/reg-alice', { key: srv.keys.provision });
@@ -116,11 +136,14 @@ describe('registration', () => {
     const before = lastSeq();
     const v = await register('reg-evil', new SoftAuthenticator(), { origin: 'https://evil.example.net' });
     expect(v.json).toEqual({ ok: false, reason: 'origin_mismatch', message: expect.stringContaining('allow list') });
-    expect(entries(before).map((e) => [e.action, e.outcome, e.reason])).toEqual([['webauthn.challenge', 'success', null], ['webauthn.register', 'failure', 'origin_mismatch']]);
+    expect(entries(before).map((e) => [e.action, e.outcome, e.reason])).toEqual([
+      ['webauthn.challenge', 'success', null],
+      ['webauthn.register', 'failure', 'origin_mismatch'],
+    ]);
     expect(srv.services.store.factors.listByUser(srv.services.store.users.findByKey('reg-evil')!.id)).toEqual([]);
   });
 
-  it("a challenge issued for one user cannot register a key for another", async () => {
+  it('a challenge issued for one user cannot register a key for another', async () => {
     await srv.createUser('reg-one');
     await srv.createUser('reg-two');
     const o = await post('/registration/options', { user: 'reg-one' });
@@ -150,15 +173,20 @@ describe('sign-in', () => {
     expect((await register('carol', auth)).status).toBe(201);
   });
 
-  it('with a username: allowCredentials lists the user\'s key; ok names the user and factor; one audit entry', async () => {
+  it("with a username: allowCredentials lists the user's key; ok names the user and factor; one audit entry", async () => {
     const before = lastSeq();
     const { options, result } = await signIn('carol', auth);
-    expect(options.allowCredentials).toEqual([{ id: Buffer.from(auth.credentials[0]!.id).toString('base64url'), type: 'public-key', transports: ['internal'] }]);
+    expect(options.allowCredentials).toEqual([
+      { id: Buffer.from(auth.credentials[0]!.id).toString('base64url'), type: 'public-key', transports: ['internal'] },
+    ]);
     expect(options.rpId).toBe('example.com');
     expect(result.status).toBe(200);
     expect(result.json).toMatchObject({ ok: true, user: 'carol', factor: { type: 'webauthn' }, userVerified: true });
     const log = entries(before);
-    expect(log.map((e) => [e.action, e.outcome, e.target_user])).toEqual([['webauthn.challenge', 'success', 'carol'], ['webauthn.authenticate', 'success', 'carol']]);
+    expect(log.map((e) => [e.action, e.outcome, e.target_user])).toEqual([
+      ['webauthn.challenge', 'success', 'carol'],
+      ['webauthn.authenticate', 'success', 'carol'],
+    ]);
     expect(details(log[1]!)).toMatchObject({ factorId: result.json.factor.id, aaguid: YUBIKEY_5, rpId: 'example.com' });
     const user = await srv.call('GET', '/api/v1/users/carol', { key: srv.keys.provision });
     expect(user.json.factors[0].lastUsedAt).not.toBeNull();
@@ -250,8 +278,12 @@ describe('sign-in', () => {
     await signIn('carol', auth);
   });
 
-  it("a challenge issued to another application (same RP ID) does not count here", async () => {
-    const other = createApiKey(srv.services, { name: 'other-app', scopes: ['verify'], webauthn: { ...RP, requireUserVerification: false, aaguids: [] } }, SYSTEM_ACTOR).key;
+  it('a challenge issued to another application (same RP ID) does not count here', async () => {
+    const other = createApiKey(
+      srv.services,
+      { name: 'other-app', scopes: ['verify'], webauthn: { ...RP, requireUserVerification: false, aaguids: [] } },
+      SYSTEM_ACTOR,
+    ).key;
     const o = await post('/authentication/options', { user: 'carol' }, other);
     const v = await post('/authentication/verify', { response: auth.get(o.json, ORIGIN) });
     expect(v.json).toMatchObject({ ok: false, reason: 'challenge_unknown_or_used' });
@@ -260,10 +292,22 @@ describe('sign-in', () => {
   });
 
   it('a key registered with another relying party is unknown to this one', async () => {
-    const otherRp = createApiKey(srv.services, { name: 'other-rp', scopes: ['verify', 'provision'], webauthn: { rpId: 'other.test', rpName: 'Other', origins: ['https://other.test'], requireUserVerification: false, aaguids: [] } }, SYSTEM_ACTOR).key;
+    const otherRp = createApiKey(
+      srv.services,
+      {
+        name: 'other-rp',
+        scopes: ['verify', 'provision'],
+        webauthn: { rpId: 'other.test', rpName: 'Other', origins: ['https://other.test'], requireUserVerification: false, aaguids: [] },
+      },
+      SYSTEM_ACTOR,
+    ).key;
     const o = await post('/authentication/options', {}, otherRp);
     const before = lastSeq();
-    const v = await post('/authentication/verify', { response: auth.get({ challenge: o.json.challenge, rpId: 'example.com' }, 'https://other.test', { rpId: 'example.com' }) }, otherRp);
+    const v = await post(
+      '/authentication/verify',
+      { response: auth.get({ challenge: o.json.challenge, rpId: 'example.com' }, 'https://other.test', { rpId: 'example.com' }) },
+      otherRp,
+    );
     expect(v.json).toMatchObject({ ok: false, reason: 'unknown_credential' });
     // Nobody's failure here: the key's owner is not a user of this relying party's sign-in.
     expect(entries(before)).toEqual([expect.objectContaining({ action: 'webauthn.authenticate', target_user: null, reason: 'unknown_credential' })]);
@@ -280,7 +324,10 @@ describe('sign-in', () => {
     const { result } = await signIn('erin', erin, { counter: 1 });
     expect(result.json).toMatchObject({ ok: false, reason: 'counter_regression', message: expect.stringContaining('cloned') });
     const log = entries(before);
-    expect(log.map((e) => [e.action, e.outcome, e.reason])).toEqual([['webauthn.challenge', 'success', null], ['webauthn.authenticate', 'failure', 'counter_regression']]);
+    expect(log.map((e) => [e.action, e.outcome, e.reason])).toEqual([
+      ['webauthn.challenge', 'success', null],
+      ['webauthn.authenticate', 'failure', 'counter_regression'],
+    ]);
     expect(details(log[1]!)).toMatchObject({ storedCounter: 2, receivedCounter: 1, flagged: true });
     const u = await srv.call('GET', '/api/v1/users/erin', { key: srv.keys.provision });
     expect(u.json.factors[0].webauthn).toMatchObject({ flagReason: 'counter_regression', flaggedAt: expect.any(String) });
@@ -293,7 +340,9 @@ describe('sign-in', () => {
 
     // An operator removes it: the credential goes with the factor.
     const factorId = u.json.factors[0].id;
-    expect((await srv.call('DELETE', `/api/v1/users/erin/factors/${factorId}`, { key: srv.keys.provision, body: { reason: 'possible clone' } })).status).toBe(204);
+    expect((await srv.call('DELETE', `/api/v1/users/erin/factors/${factorId}`, { key: srv.keys.provision, body: { reason: 'possible clone' } })).status).toBe(
+      204,
+    );
     expect(srv.services.store.webauthn.find(factorId)).toBeUndefined();
   });
 
@@ -348,7 +397,11 @@ describe('sign-in', () => {
 
 describe('relying party rules', () => {
   it('user verification required: a key that does not verify the user is refused, at registration and sign-in', async () => {
-    const uvKey = createApiKey(srv.services, { name: 'uv-app', scopes: ['verify', 'provision'], webauthn: { ...RP, requireUserVerification: true, aaguids: [] } }, SYSTEM_ACTOR).key;
+    const uvKey = createApiKey(
+      srv.services,
+      { name: 'uv-app', scopes: ['verify', 'provision'], webauthn: { ...RP, requireUserVerification: true, aaguids: [] } },
+      SYSTEM_ACTOR,
+    ).key;
     await srv.createUser('uv-user');
     const o = await post('/registration/options', { user: 'uv-user' }, uvKey);
     expect(o.json.authenticatorSelection.userVerification).toBe('required');
@@ -363,7 +416,11 @@ describe('relying party rules', () => {
   });
 
   it('an AAGUID allow list refuses other authenticator models', async () => {
-    const ykOnly = createApiKey(srv.services, { name: 'yk-app', scopes: ['provision'], webauthn: { ...RP, requireUserVerification: false, aaguids: [YUBIKEY_5] } }, SYSTEM_ACTOR).key;
+    const ykOnly = createApiKey(
+      srv.services,
+      { name: 'yk-app', scopes: ['provision'], webauthn: { ...RP, requireUserVerification: false, aaguids: [YUBIKEY_5] } },
+      SYSTEM_ACTOR,
+    ).key;
     await srv.createUser('aaguid-user');
     const before = lastSeq();
     const r = await register('aaguid-user', new SoftAuthenticator({ aaguid: 'ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4' }), { key: ykOnly });
@@ -376,9 +433,29 @@ describe('relying party rules', () => {
 describe('refused calls change nothing and write no audit entry', () => {
   const allFour = [
     ['/registration/options', { user: 'nobody-here' }],
-    ['/registration/verify', { user: 'nobody-here', response: new SoftAuthenticator().create({ challenge: 'AAAA', rp: { id: 'example.com', name: 'x' }, user: { id: 'AA', name: 'n', displayName: 'n' } }, ORIGIN) }],
+    [
+      '/registration/verify',
+      {
+        user: 'nobody-here',
+        response: new SoftAuthenticator().create(
+          { challenge: 'AAAA', rp: { id: 'example.com', name: 'x' }, user: { id: 'AA', name: 'n', displayName: 'n' } },
+          ORIGIN,
+        ),
+      },
+    ],
     ['/authentication/options', {}],
-    ['/authentication/verify', { response: { id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: { clientDataJSON: 'AAAA', authenticatorData: 'AAAA', signature: 'AAAA' }, clientExtensionResults: {} } }],
+    [
+      '/authentication/verify',
+      {
+        response: {
+          id: 'AAAA',
+          rawId: 'AAAA',
+          type: 'public-key',
+          response: { clientDataJSON: 'AAAA', authenticatorData: 'AAAA', signature: 'AAAA' },
+          clientExtensionResults: {},
+        },
+      },
+    ],
   ] as const;
 
   async function refused(path: string, body: unknown, key: string | undefined, status: number, code: string) {
@@ -393,8 +470,16 @@ describe('refused calls change nothing and write no audit entry', () => {
   }
 
   it('scopes: registration needs provision, sign-in needs verify; no key is 401', async () => {
-    const verifyOnly = createApiKey(srv.services, { name: 'v-only', scopes: ['verify'], webauthn: { ...RP, requireUserVerification: false, aaguids: [] } }, SYSTEM_ACTOR).key;
-    const provisionOnly = createApiKey(srv.services, { name: 'p-only', scopes: ['provision'], webauthn: { ...RP, requireUserVerification: false, aaguids: [] } }, SYSTEM_ACTOR).key;
+    const verifyOnly = createApiKey(
+      srv.services,
+      { name: 'v-only', scopes: ['verify'], webauthn: { ...RP, requireUserVerification: false, aaguids: [] } },
+      SYSTEM_ACTOR,
+    ).key;
+    const provisionOnly = createApiKey(
+      srv.services,
+      { name: 'p-only', scopes: ['provision'], webauthn: { ...RP, requireUserVerification: false, aaguids: [] } },
+      SYSTEM_ACTOR,
+    ).key;
     await refused('/registration/options', { user: 'carol' }, verifyOnly, 403, 'forbidden');
     await refused('/registration/verify', allFour[1][1], verifyOnly, 403, 'forbidden');
     await refused('/authentication/options', {}, provisionOnly, 403, 'forbidden');
@@ -411,9 +496,17 @@ describe('refused calls change nothing and write no audit entry', () => {
 
   it('bad input is 400 with the fields named', async () => {
     const r = await refused('/authentication/verify', { response: { id: 'x!', type: 'nope' } }, appKey, 400, 'bad_request');
-    expect(r.json.error.fields.map((f: { path: string }) => f.path)).toEqual(expect.arrayContaining(['response.id', 'response.type', 'response.clientExtensionResults']));
+    expect(r.json.error.fields.map((f: { path: string }) => f.path)).toEqual(
+      expect.arrayContaining(['response.id', 'response.type', 'response.clientExtensionResults']),
+    );
     await refused('/authentication/verify', { response: { ...allFour[3][1].response, clientExtensionResults: [] } }, appKey, 400, 'bad_request');
-    await refused('/authentication/verify', { response: { ...allFour[3][1].response, clientExtensionResults: { x: 'y'.repeat(3000) } } }, appKey, 400, 'bad_request');
+    await refused(
+      '/authentication/verify',
+      { response: { ...allFour[3][1].response, clientExtensionResults: { x: 'y'.repeat(3000) } } },
+      appKey,
+      400,
+      'bad_request',
+    );
     await refused('/registration/options', {}, appKey, 400, 'bad_request');
     await refused('/registration/verify', { user: 'carol', response: {}, extra: 1 }, appKey, 400, 'bad_request');
     const tooLong = Buffer.alloc(1024).toString('base64url');
@@ -428,7 +521,8 @@ describe('refused calls change nothing and write no audit entry', () => {
   it('with the method turned off, all four are 403 method_disabled', async () => {
     updateSettings(srv.services, { methods: { webauthn: false } }, SYSTEM_ACTOR);
     try {
-      for (const [path, body] of allFour) await refused(path, path.startsWith('/registration') ? { ...body, user: 'carol' } : body, appKey, 403, 'method_disabled');
+      for (const [path, body] of allFour)
+        await refused(path, path.startsWith('/registration') ? { ...body, user: 'carol' } : body, appKey, 403, 'method_disabled');
     } finally {
       updateSettings(srv.services, { methods: { webauthn: true } }, SYSTEM_ACTOR);
     }

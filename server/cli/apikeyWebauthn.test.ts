@@ -27,17 +27,38 @@ describe('apikey create with a WebAuthn relying party', () => {
   it('sets RP ID, name, origins (repeated or comma-separated), UV and the AAGUID allow list with the key; one audit entry', async () => {
     const data = await initialised();
     const r = await run([
-      'apikey', 'create', '--name', 'Demo', '--scopes', 'verify,provision', '--rp-id', 'localhost', '--rp-name', 'Demo app',
-      '--origin', 'http://localhost:4100', '--origin', 'http://localhost:4101,http://app.localhost:4100', '--require-uv',
-      '--aaguid', 'CB69481E-8FF7-4039-93EC-0A2729A154A8', '--data', data,
+      'apikey',
+      'create',
+      '--name',
+      'Demo',
+      '--scopes',
+      'verify,provision',
+      '--rp-id',
+      'localhost',
+      '--rp-name',
+      'Demo app',
+      '--origin',
+      'http://localhost:4100',
+      '--origin',
+      'http://localhost:4101,http://app.localhost:4100',
+      '--require-uv',
+      '--aaguid',
+      'CB69481E-8FF7-4039-93EC-0A2729A154A8',
+      '--data',
+      data,
     ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/WebAuthn relying party: localhost \("Demo app"\), origins http:\/\/localhost:4100, http:\/\/localhost:4101, http:\/\/app\.localhost:4100, user verification required, 1 allowed model/);
+    expect(r.stdout).toMatch(
+      /WebAuthn relying party: localhost \("Demo app"\), origins http:\/\/localhost:4100, http:\/\/localhost:4101, http:\/\/app\.localhost:4100, user verification required, 1 allowed model/,
+    );
     const key = lastLine(r.stdout);
     const rp = peek(data, (s) => getAppRelyingParty(s, authenticateApiKey(s, key).id));
     expect(rp).toMatchObject({
-      rpId: 'localhost', rpName: 'Demo app', origins: ['http://localhost:4100', 'http://localhost:4101', 'http://app.localhost:4100'],
-      requireUserVerification: true, aaguids: ['cb69481e-8ff7-4039-93ec-0a2729a154a8'],
+      rpId: 'localhost',
+      rpName: 'Demo app',
+      origins: ['http://localhost:4100', 'http://localhost:4101', 'http://app.localhost:4100'],
+      requireUserVerification: true,
+      aaguids: ['cb69481e-8ff7-4039-93ec-0a2729a154a8'],
     });
     const entries = peek(data, (s) => s.audit.query({ action: 'apikey.create', order: 'asc', limit: 10 }).items);
     expect(entries).toHaveLength(1);
@@ -46,17 +67,56 @@ describe('apikey create with a WebAuthn relying party', () => {
 
   it('the RP name defaults to the key name', async () => {
     const data = await initialised();
-    const r = await run(['apikey', 'create', '--name', 'Intranet', '--scopes', 'verify', '--rp-id', 'intranet.example.com', '--origin', 'https://intranet.example.com', '--data', data]);
+    const r = await run([
+      'apikey',
+      'create',
+      '--name',
+      'Intranet',
+      '--scopes',
+      'verify',
+      '--rp-id',
+      'intranet.example.com',
+      '--origin',
+      'https://intranet.example.com',
+      '--data',
+      data,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(peek(data, (s) => getAppRelyingParty(s, authenticateApiKey(s, lastLine(r.stdout)).id))?.rpName).toBe('Intranet');
   });
 
   it('bad relying parties are one clear line (exit 1) or usage (exit 2); no key is made', async () => {
     const data = await initialised();
-    const ip = await run(['apikey', 'create', '--name', 'x', '--scopes', 'verify', '--rp-id', '127.0.0.1', '--origin', 'http://127.0.0.1:3000', '--data', data]);
+    const ip = await run([
+      'apikey',
+      'create',
+      '--name',
+      'x',
+      '--scopes',
+      'verify',
+      '--rp-id',
+      '127.0.0.1',
+      '--origin',
+      'http://127.0.0.1:3000',
+      '--data',
+      data,
+    ]);
     expect(ip.code).toBe(1);
     expect(ip.stderr).toMatch(/^WebAuthn \(--rp-id, --origin, --aaguid\): RP ID cannot be an IP address/);
-    const http = await run(['apikey', 'create', '--name', 'x', '--scopes', 'verify', '--rp-id', 'example.com', '--origin', 'http://example.com', '--data', data]);
+    const http = await run([
+      'apikey',
+      'create',
+      '--name',
+      'x',
+      '--scopes',
+      'verify',
+      '--rp-id',
+      'example.com',
+      '--origin',
+      'http://example.com',
+      '--data',
+      data,
+    ]);
     expect(http.code).toBe(1);
     expect(http.stderr).toMatch(/https/);
     expect((await run(['apikey', 'create', '--name', 'x', '--scopes', 'verify', '--rp-id', 'example.com', '--data', data])).code).toBe(2);

@@ -65,7 +65,10 @@ export interface CommandGroup {
 
 /** Bad usage: exit 2 with a short usage line. */
 export class UsageError extends Error {
-  constructor(message: string, readonly usageLine: string) {
+  constructor(
+    message: string,
+    readonly usageLine: string,
+  ) {
     super(message);
     this.name = 'UsageError';
   }
@@ -143,7 +146,11 @@ export async function readLine(stdin: NodeJS.ReadableStream): Promise<string | n
 /** A plain text table, columns padded to their widest cell. */
 export function formatTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
 }
 
@@ -189,7 +196,10 @@ export function readCsvFile(file: string): Buffer {
     throw fileError(err, file);
   }
   if (size > MAX_IMPORT_BYTES) {
-    throw new TesseraError('too_large', `${file} is ${(size / 1024 / 1024).toFixed(1)} MB; the limit is ${MAX_IMPORT_BYTES / 1024 / 1024} MB. Split it into smaller files`);
+    throw new TesseraError(
+      'too_large',
+      `${file} is ${(size / 1024 / 1024).toFixed(1)} MB; the limit is ${MAX_IMPORT_BYTES / 1024 / 1024} MB. Split it into smaller files`,
+    );
   }
   try {
     return fs.readFileSync(file);

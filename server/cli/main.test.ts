@@ -65,7 +65,17 @@ describe('usage and exit codes', () => {
   });
 
   it('bad usage exits 2 with a short usage line on stderr', async () => {
-    for (const argv of [[], ['nope'], ['apikey'], ['apikey', 'nope'], ['user', 'add'], ['user', 'add', 'a', 'b'], ['apikey', 'list', '--bogus'], ['serve', '--port', 'x'], ['init', '--admin', 'root']]) {
+    for (const argv of [
+      [],
+      ['nope'],
+      ['apikey'],
+      ['apikey', 'nope'],
+      ['user', 'add'],
+      ['user', 'add', 'a', 'b'],
+      ['apikey', 'list', '--bogus'],
+      ['serve', '--port', 'x'],
+      ['init', '--admin', 'root'],
+    ]) {
       const r = await run(argv);
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^tessera: .+\nusage: tessera .+\n$/);
@@ -111,7 +121,9 @@ describe('init', () => {
     expect(fs.statSync(path.join(data, 'master.key')).mode & 0o777).toBe(0o600);
 
     const key = fs.readFileSync(path.join(data, 'master.key'));
-    peek(data, (s) => s.store.tx(() => s.store.users.insert({ id: 'u1', username: 'keepme', username_key: 'keepme', display_name: null, email: null, created_at: 1 })));
+    peek(data, (s) =>
+      s.store.tx(() => s.store.users.insert({ id: 'u1', username: 'keepme', username_key: 'keepme', display_name: null, email: null, created_at: 1 })),
+    );
 
     const second = await run(['init', '--data', data]);
     expect(second.code).toBe(0);
@@ -251,7 +263,10 @@ describe('user import', () => {
       expect(getUser(s, 'frank')).toMatchObject({ email: null, displayName: null });
       expect(s.store.users.count()).toBe(3);
       const entries = s.audit.query({ order: 'asc', limit: 50, action: 'user.create' }).items.filter((e) => e.seq > before.maxSeq);
-      expect(entries.map((e) => [e.user, e.details])).toEqual([['carol', { import: true }], ['frank', { import: true }]]);
+      expect(entries.map((e) => [e.user, e.details])).toEqual([
+        ['carol', { import: true }],
+        ['frank', { import: true }],
+      ]);
       expect(entries.every((e) => e.actor.name?.startsWith('cli:'))).toBe(true);
     });
     const again = await run(['user', 'import', file, '--data', data]);
@@ -272,7 +287,7 @@ describe('user import', () => {
 });
 
 describe('enroll', () => {
-  it('totp: the printed URI\'s secret makes codes that confirm the factor', async () => {
+  it("totp: the printed URI's secret makes codes that confirm the factor", async () => {
     const data = await initialised();
     await run(['user', 'add', 'alice', '--data', data]);
     const r = await run(['enroll', 'totp', 'alice', '--label', 'phone', '--data', data]);
@@ -425,12 +440,42 @@ describe('audit', () => {
   });
 
   it.each([
-    ['an edited middle entry', (l: string[]) => { l[2] = l[2]!.replace('"user":"u1"', '"user":"mallory"'); return l; }],
-    ['a deleted middle entry', (l: string[]) => { l.splice(2, 1); return l; }],
-    ['the last entry deleted', (l: string[]) => { l.splice(l.length - 2, 1); return l; }],
-    ['two entries swapped', (l: string[]) => { [l[2], l[3]] = [l[3]!, l[2]!]; return l; }],
+    [
+      'an edited middle entry',
+      (l: string[]) => {
+        l[2] = l[2]!.replace('"user":"u1"', '"user":"mallory"');
+        return l;
+      },
+    ],
+    [
+      'a deleted middle entry',
+      (l: string[]) => {
+        l.splice(2, 1);
+        return l;
+      },
+    ],
+    [
+      'the last entry deleted',
+      (l: string[]) => {
+        l.splice(l.length - 2, 1);
+        return l;
+      },
+    ],
+    [
+      'two entries swapped',
+      (l: string[]) => {
+        [l[2], l[3]] = [l[3]!, l[2]!];
+        return l;
+      },
+    ],
     ['the checkpoint removed', (l: string[]) => l.slice(0, -1)],
-    ['a forged checkpoint', (l: string[]) => { l[l.length - 1] = l[l.length - 1]!.replace(/"signature":"(.)/, (_m, c: string) => `"signature":"${c === 'A' ? 'B' : 'A'}`); return l; }],
+    [
+      'a forged checkpoint',
+      (l: string[]) => {
+        l[l.length - 1] = l[l.length - 1]!.replace(/"signature":"(.)/, (_m, c: string) => `"signature":"${c === 'A' ? 'B' : 'A'}`);
+        return l;
+      },
+    ],
   ])('verify --bundle fails on %s (exit 1, one line)', async (_name, edit) => {
     const r = await run(['audit', 'verify', '--bundle', tampered(edit)]);
     expect(r.code).toBe(1);

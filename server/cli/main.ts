@@ -46,7 +46,14 @@ function commandHelp(c: Command): string {
 }
 
 function groupHelp(g: CommandGroup): string {
-  return [`usage: tessera ${g.name} <${g.commands.map((c) => c.name.split(' ')[1]).join('|')}> …`, '', g.summary, '', ...g.commands.map((c) => `  ${usageLine(c)}\n      ${c.summary}`), ''].join('\n');
+  return [
+    `usage: tessera ${g.name} <${g.commands.map((c) => c.name.split(' ')[1]).join('|')}> …`,
+    '',
+    g.summary,
+    '',
+    ...g.commands.map((c) => `  ${usageLine(c)}\n      ${c.summary}`),
+    '',
+  ].join('\n');
 }
 
 /** The first line of parseArgs' message, without its long hint about '--'. */

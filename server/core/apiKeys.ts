@@ -41,4 +41,3 @@ function checksum(body: string): string {
   for (let shift = 25; shift >= 0; shift -= 5) out += ALPHABET[(first30 >>> shift) & 31];
   return out;
 }
-

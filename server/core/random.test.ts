@@ -10,8 +10,6 @@ describe('takeRandomBytes', () => {
   });
 
   it('refuses a source that returns too few bytes', () => {
-    expect(() => takeRandomBytes((n) => new Uint8Array(n - 1), 16)).toThrow(
-      expect.objectContaining({ code: 'internal' }),
-    );
+    expect(() => takeRandomBytes((n) => new Uint8Array(n - 1), 16)).toThrow(expect.objectContaining({ code: 'internal' }));
   });
 });

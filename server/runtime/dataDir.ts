@@ -68,7 +68,10 @@ export function loadMasterKey(dir: string, opts: { env?: NodeJS.ProcessEnv; crea
   }
   if (fs.existsSync(`${file}.safe`)) {
     // The desktop app sealed it with the OS keychain, which only Electron's safeStorage can open.
-    throw new TesseraError('forbidden', `The master key is sealed by the desktop app's OS keychain (${file}.safe), which the command line cannot open: use the desktop app, or set TESSERA_MASTER_KEY`);
+    throw new TesseraError(
+      'forbidden',
+      `The master key is sealed by the desktop app's OS keychain (${file}.safe), which the command line cannot open: use the desktop app, or set TESSERA_MASTER_KEY`,
+    );
   }
   if (!opts.createIfNew || fs.existsSync(dbPath(dir))) {
     throw new TesseraError('not_found', `No master key: set TESSERA_MASTER_KEY or restore ${file} (the database cannot be opened without it)`);

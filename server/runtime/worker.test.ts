@@ -25,7 +25,7 @@ describe('runWorker from source (tsx, vitest)', () => {
     expect(rows[11_999]).toEqual({ row: 12_001, username: 'u11999', email: 'u11999@example.com' });
   });
 
-  it("moves a transferred buffer instead of copying it", async () => {
+  it('moves a transferred buffer instead of copying it', async () => {
     const bytes = csv('username\nx\n');
     const copy = new Uint8Array(bytes);
     await runWorker('userCsv', copy, { transferList: [copy.buffer as ArrayBuffer], onMessage: () => {} });

@@ -40,7 +40,9 @@ export function createApiKey(ctx: ServiceContext, input: CreateApiKeyInput, acto
     ctx.store.apiKeys.insert(row);
     if (input.webauthn) writeAppRelyingParty(ctx, row.id, input.webauthn, row.created_at);
     ctx.audit.append({
-      actor, action: 'apikey.create', outcome: 'success',
+      actor,
+      action: 'apikey.create',
+      outcome: 'success',
       details: { apiKeyId: row.id, name: row.name, scopes: input.scopes, ...(input.webauthn ? { webauthn: rpAuditDetails(input.webauthn) } : {}) },
     });
   });

@@ -29,7 +29,10 @@ export interface AnchorStore {
  * `fsync` (durability "full") also flushes the new file before the rename.
  */
 export class FileAnchorStore implements AnchorStore {
-  constructor(readonly where: string, private readonly opts: { fsync?: boolean } = {}) {}
+  constructor(
+    readonly where: string,
+    private readonly opts: { fsync?: boolean } = {},
+  ) {}
 
   read(): AnchorRead {
     let text: string;

@@ -6,12 +6,7 @@ import { computeEntryHash, GENESIS_HASH } from '../core/audit/chain';
 import { verifyAuditBundle } from '../core/audit/bundleVerify';
 import { generateSigningKeyPair, keyFingerprint, signCheckpoint, signHead } from '../core/audit/checkpoint';
 import { openTestServices, type TestServices } from '../testing/harness';
-import {
-  auditBundleLines,
-  exportAuditToFile,
-  verifyAuditBundleFile,
-  writeAuditBundle,
-} from './auditExport';
+import { auditBundleLines, exportAuditToFile, verifyAuditBundleFile, writeAuditBundle } from './auditExport';
 import type { Actor, Services } from './index';
 import { CHECKPOINT_EVERY } from './auditLog';
 
@@ -83,7 +78,13 @@ describe('auditBundleLines', () => {
     expect(header).toMatchObject({ filtered: true, filter: { user: 'user1', action: 'verify' } });
     const entries = lines.slice(1, -1).map((l) => JSON.parse(l));
     expect(entries.map((e) => e.seq)).toEqual([2, 8]);
-    expect(JSON.parse(s.store.audit.bySeq(10)!.details!)).toEqual({ format: 'jsonl', throughSeq: 9, entries: 2, filtered: true, filter: { user: 'user1', action: 'verify' } });
+    expect(JSON.parse(s.store.audit.bySeq(10)!.details!)).toEqual({
+      format: 'jsonl',
+      throughSeq: 9,
+      entries: 2,
+      filtered: true,
+      filter: { user: 'user1', action: 'verify' },
+    });
     const v = await verifyAuditBundle(lines);
     expect(v.ok).toBe(false);
     expect(!v.ok && v.problem).toMatch(/filtered/);
@@ -93,7 +94,16 @@ describe('auditBundleLines', () => {
     addEntries(20);
     const controller = new AbortController();
     const seen: number[] = [];
-    await expect(collect({ pageSize: 5, signal: controller.signal, onProgress: (p) => { seen.push(p.entries); if (p.entries >= 10) controller.abort(); } })).rejects.toThrow();
+    await expect(
+      collect({
+        pageSize: 5,
+        signal: controller.signal,
+        onProgress: (p) => {
+          seen.push(p.entries);
+          if (p.entries >= 10) controller.abort();
+        },
+      }),
+    ).rejects.toThrow();
     expect(seen).toEqual([5, 10]);
   });
 });
@@ -143,8 +153,17 @@ function rechain(l: string[], at: number, edit: (e: Record<string, any>) => void
     const e = JSON.parse(line);
     if (i === at) edit(e);
     e.hash = computeEntryHash(prev, {
-      seq: e.seq, at: e.at, actorKind: e.actor.kind, actorId: e.actor.id, actorName: e.actor.name, action: e.action,
-      targetUser: e.user, outcome: e.outcome, reason: e.reason, ip: e.ip, details: e.details,
+      seq: e.seq,
+      at: e.at,
+      actorKind: e.actor.kind,
+      actorId: e.actor.id,
+      actorName: e.actor.name,
+      action: e.action,
+      targetUser: e.user,
+      outcome: e.outcome,
+      reason: e.reason,
+      ip: e.ip,
+      details: e.details,
     });
     prev = e.hash;
     return JSON.stringify(e);
@@ -163,17 +182,75 @@ describe('verifyAuditBundle', () => {
   });
 
   const cases: [string, (l: string[]) => string[], RegExp][] = [
-    ['edited entry', (l) => { const e = JSON.parse(l[500]!); e.outcome = 'failure'; l[500] = JSON.stringify(e); return l; }, /hash does not match/],
-    ['edited entry with the whole chain recomputed', (l) => rechain(l, 1, (e) => { e.details = { i: 99 }; }), /does not end at the signed checkpoint/],
-    ['removed entry', (l) => { l.splice(700, 1); return l; }, /missing/],
-    ['removed last entry', (l) => { l.splice(l.length - 2, 1); return l; }, /entries missing at the end/],
-    ['swapped entries', (l) => { [l[10], l[11]] = [l[11]!, l[10]!]; return l; }, /missing|out of order/],
-    ['duplicated entry', (l) => { l.splice(10, 0, l[9]!); return l; }, /out of order or repeated/],
+    [
+      'edited entry',
+      (l) => {
+        const e = JSON.parse(l[500]!);
+        e.outcome = 'failure';
+        l[500] = JSON.stringify(e);
+        return l;
+      },
+      /hash does not match/,
+    ],
+    [
+      'edited entry with the whole chain recomputed',
+      (l) =>
+        rechain(l, 1, (e) => {
+          e.details = { i: 99 };
+        }),
+      /does not end at the signed checkpoint/,
+    ],
+    [
+      'removed entry',
+      (l) => {
+        l.splice(700, 1);
+        return l;
+      },
+      /missing/,
+    ],
+    [
+      'removed last entry',
+      (l) => {
+        l.splice(l.length - 2, 1);
+        return l;
+      },
+      /entries missing at the end/,
+    ],
+    [
+      'swapped entries',
+      (l) => {
+        [l[10], l[11]] = [l[11]!, l[10]!];
+        return l;
+      },
+      /missing|out of order/,
+    ],
+    [
+      'duplicated entry',
+      (l) => {
+        l.splice(10, 0, l[9]!);
+        return l;
+      },
+      /out of order or repeated/,
+    ],
     ['no checkpoint', (l) => l.slice(0, -1), /no signed checkpoint/],
     ['extra entry after the checkpoint', (l) => [...l, l[3]!], /after the final checkpoint/],
-    ['not JSON', (l) => { l[4] = '{oops'; return l; }, /not valid JSON/],
+    [
+      'not JSON',
+      (l) => {
+        l[4] = '{oops';
+        return l;
+      },
+      /not valid JSON/,
+    ],
     ['no header', (l) => l.slice(1), /not a Tessera audit bundle/],
-    ['blank line', (l) => { l.splice(3, 0, ''); return l; }, /blank line/],
+    [
+      'blank line',
+      (l) => {
+        l.splice(3, 0, '');
+        return l;
+      },
+      /blank line/,
+    ],
   ];
   it.each(cases)('fails on a %s', async (_name, edit, problem) => {
     const r = await verifyAuditBundle(edit([...lines]));

@@ -73,7 +73,9 @@ export function startAuditExport(ctx: ServiceContext, actor: Actor, opts: Export
     const head = ctx.audit.signedHead() ?? signedGenesis(ctx);
     const total = storeFilter ? ctx.store.audit.count(storeFilter, head.seq) : head.seq;
     ctx.audit.append({
-      actor, action: 'audit.export', outcome: 'success',
+      actor,
+      action: 'audit.export',
+      outcome: 'success',
       details: { format, throughSeq: head.seq, entries: total, filtered, ...(filter ? { filter: compact(filter) } : {}) },
     });
     return { head, total };

@@ -87,7 +87,9 @@ describe('finding 2: rollback and wiping with only the database file', () => {
   it('entries after a checkpoint deleted and the checkpoint copied into the head → rolled_back', async () => {
     attack((db) => {
       db.prepare('DELETE FROM audit_log WHERE seq > 2000').run();
-      db.prepare('UPDATE audit_head SET (seq, hash, signature, key_version) = (SELECT seq, hash, signature, key_version FROM audit_checkpoints WHERE seq = 2000)').run();
+      db.prepare(
+        'UPDATE audit_head SET (seq, hash, signature, key_version) = (SELECT seq, hash, signature, key_version FROM audit_checkpoints WHERE seq = 2000)',
+      ).run();
     });
     expect(await verify()).toMatchObject({ ok: false, firstBadSeq: 2001, problem: 'rolled_back' });
     expect(live().audit.anchorStatus()).toMatchObject({ state: 'behind', anchoredSeq: 2500 });
@@ -96,7 +98,9 @@ describe('finding 2: rollback and wiping with only the database file', () => {
   it('without the anchor, a checkpoint copied into the head still fails: the head signs a message of its own', async () => {
     attack((db) => {
       db.prepare('DELETE FROM audit_log WHERE seq > 2000').run();
-      db.prepare('UPDATE audit_head SET (seq, hash, signature, key_version) = (SELECT seq, hash, signature, key_version FROM audit_checkpoints WHERE seq = 2000)').run();
+      db.prepare(
+        'UPDATE audit_head SET (seq, hash, signature, key_version) = (SELECT seq, hash, signature, key_version FROM audit_checkpoints WHERE seq = 2000)',
+      ).run();
     });
     fs.rmSync(path.join(data, AUDIT_ANCHOR_FILE));
     // (Reopening would anchor the forged head only if its signature held: it does not.)
@@ -107,7 +111,9 @@ describe('finding 2: rollback and wiping with only the database file', () => {
     attack((db) => {
       db.prepare('DELETE FROM audit_log WHERE seq > 1000').run();
       db.prepare('DELETE FROM audit_checkpoints WHERE seq > 1000').run();
-      db.prepare('UPDATE audit_head SET (seq, hash, signature, key_version) = (SELECT seq, hash, signature, key_version FROM audit_checkpoints WHERE seq = 1000)').run();
+      db.prepare(
+        'UPDATE audit_head SET (seq, hash, signature, key_version) = (SELECT seq, hash, signature, key_version FROM audit_checkpoints WHERE seq = 1000)',
+      ).run();
     });
     expect(await verify()).toMatchObject({ ok: false, firstBadSeq: 1001, problem: 'rolled_back' });
   });
@@ -140,12 +146,16 @@ describe('finding 2: rollback and wiping with only the database file', () => {
     attack((db) => {
       db.prepare('DELETE FROM audit_log WHERE seq > 1000').run();
       db.prepare('DELETE FROM audit_checkpoints WHERE seq > 1000').run();
-      db.prepare('UPDATE audit_head SET (seq, hash, signature, key_version) = (SELECT seq, hash, signature, key_version FROM audit_checkpoints WHERE seq = 1000)').run();
+      db.prepare(
+        'UPDATE audit_head SET (seq, hash, signature, key_version) = (SELECT seq, hash, signature, key_version FROM audit_checkpoints WHERE seq = 1000)',
+      ).run();
     });
     const warn = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const running = await startTessera({ dataDir: data, port: 0, env: {}, consoleDir: null, sweepIntervalMs: 3_600_000 });
     try {
-      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^\[tessera\] AUDIT LOG ROLLBACK OR TAMPERING: the audit log ends at #1000 but its anchor .* records #2500/));
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringMatching(/^\[tessera\] AUDIT LOG ROLLBACK OR TAMPERING: the audit log ends at #1000 but its anchor .* records #2500/),
+      );
       expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
       expect(await running.services.audit.verify()).toMatchObject({ ok: false, problem: 'rolled_back' });
     } finally {
@@ -161,11 +171,18 @@ describe('finding 2: rollback and wiping with only the database file', () => {
       const other = new Database(dbPath(data));
       other.transaction(() => {
         other.prepare('DELETE FROM audit_log WHERE seq > 2000').run();
-        other.prepare('UPDATE audit_head SET (seq, hash, signature, key_version) = (SELECT seq, hash, signature, key_version FROM audit_checkpoints WHERE seq = 2000)').run();
+        other
+          .prepare(
+            'UPDATE audit_head SET (seq, hash, signature, key_version) = (SELECT seq, hash, signature, key_version FROM audit_checkpoints WHERE seq = 2000)',
+          )
+          .run();
       })();
       other.close();
       // New entries push the head past the anchor's seq, with a different history.
-      for (let i = 0; i < 6; i++) svc.store.tx(() => { for (let j = 0; j < 100; j++) svc.audit.append({ actor, action: 'verify', outcome: 'success' }); });
+      for (let i = 0; i < 6; i++)
+        svc.store.tx(() => {
+          for (let j = 0; j < 100; j++) svc.audit.append({ actor, action: 'verify', outcome: 'success' });
+        });
       svc.audit.flushAnchor();
       expect(svc.store.audit.head()!.seq).toBe(2600);
       expect(svc.audit.anchorStatus()).toMatchObject({ state: 'diverged', anchoredSeq: 2500 });
@@ -233,7 +250,7 @@ describe('finding 3: the public key stored beside the log is not trusted', () =>
 describe('finding 4: columns searches use are checked against the entries', () => {
   beforeEach(() => addEntries(30));
 
-  it('an edited target_user_key (hides entries from a user\'s trail) → derived_mismatch', async () => {
+  it("an edited target_user_key (hides entries from a user's trail) → derived_mismatch", async () => {
     const before = live().audit.count({ user: 'user3' });
     expect(before).toBeGreaterThan(0);
     attack((db) => db.prepare("UPDATE audit_log SET target_user_key = 'nobody' WHERE seq = 4").run());

@@ -188,7 +188,6 @@ export class AuditLog {
       this.writeAnchor();
     }, wait);
     this.anchorTimer.unref(); // closing the store flushes it
-
   }
 
   /** Writes any committed head not yet anchored, now (closing the store does). */
@@ -225,10 +224,16 @@ export class AuditLog {
         }
       }
       const key = this.keyring.signingKey(head.keyVersion);
-      this.trustedAnchorText = anchor.write(signAnchor(key.privateKeyDer, {
-        seq: head.seq, hash: head.hash, headSignature: head.signature, keyVersion: head.keyVersion,
-        fingerprint: keyFingerprint(key.publicKeyDer), writtenAt: new Date(this.clock()).toISOString(),
-      }));
+      this.trustedAnchorText = anchor.write(
+        signAnchor(key.privateKeyDer, {
+          seq: head.seq,
+          hash: head.hash,
+          headSignature: head.signature,
+          keyVersion: head.keyVersion,
+          fingerprint: keyFingerprint(key.publicKeyDer),
+          writtenAt: new Date(this.clock()).toISOString(),
+        }),
+      );
       this.lastAnchorWrite = performance.now();
     } catch (err) {
       this.say(`AUDIT ANCHOR NOT UPDATED: writing ${anchor.where} failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -379,10 +384,18 @@ export class AuditLog {
     if (problem) return { state: 'invalid', anchoredSeq: a.seq, message: `${this.anchor.where} is not signed by this database's audit key (${problem})` };
     const head = this.store.audit.head();
     if (a.seq > (head?.seq ?? 0)) {
-      return { state: 'behind', anchoredSeq: a.seq, message: `the audit log ends at #${head?.seq ?? 0} but its anchor (written ${a.writtenAt}) records #${a.seq}: entries were removed (rollback)` };
+      return {
+        state: 'behind',
+        anchoredSeq: a.seq,
+        message: `the audit log ends at #${head?.seq ?? 0} but its anchor (written ${a.writtenAt}) records #${a.seq}: entries were removed (rollback)`,
+      };
     }
     if (a.seq > 0 && this.store.audit.bySeq(a.seq)?.hash !== a.hash) {
-      return { state: 'diverged', anchoredSeq: a.seq, message: `entry #${a.seq} is not the one the anchor (written ${a.writtenAt}) records: history was rewritten` };
+      return {
+        state: 'diverged',
+        anchoredSeq: a.seq,
+        message: `entry #${a.seq} is not the one the anchor (written ${a.writtenAt}) records: history was rewritten`,
+      };
     }
     return { state: 'ok', anchoredSeq: a.seq, message: `anchored at #${a.seq} (written ${a.writtenAt})` };
   }

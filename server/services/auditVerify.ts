@@ -90,7 +90,10 @@ export function* verifySteps(store: Store, trust: VerifyTrust, pageSize = 5000):
     const limit = Math.min(pageSize, through - nextSeq + 1);
     const rows = store.audit.range(nextSeq, limit);
     if (rows.length === 0) break;
-    const result = verifyChain(rows.map((r) => ({ ...rowToContent(r), hash: r.hash })), { prevHash, expectFirstSeq: nextSeq });
+    const result = verifyChain(
+      rows.map((r) => ({ ...rowToContent(r), hash: r.hash })),
+      { prevHash, expectFirstSeq: nextSeq },
+    );
     if (!result.ok) return fail(result.firstBadSeq, result.problem);
     for (const row of rows) {
       const bad = derivedProblem(row);
@@ -115,7 +118,8 @@ export function* verifySteps(store: Store, trust: VerifyTrust, pageSize = 5000):
   if (entries < head.seq) return fail(entries + 1, 'truncated');
   if (stats.maxSeq > head.seq) return fail(head.seq + 1, 'unsigned_tail');
   if (stats.count !== entries) return fail(nextSeq, 'seq_gap');
-  if (!verifyHead(keys.get(head.key_version) ?? Buffer.alloc(0), head.seq, head.hash, head.signature)) return fail(head.seq, 'bad_signature', 'the signed head');
+  if (!verifyHead(keys.get(head.key_version) ?? Buffer.alloc(0), head.seq, head.hash, head.signature))
+    return fail(head.seq, 'bad_signature', 'the signed head');
   if (head.hash !== prevHash) return fail(head.seq, 'hash_mismatch');
   return checkRest(store, keys, entries, prevHash, head.seq);
 }
@@ -130,7 +134,8 @@ function checkRest(store: Store, keys: Map<number, Buffer>, entries: number, hea
     if (cp.seq === expected) expected += CHECKPOINT_EVERY;
     const row = store.audit.bySeq(cp.seq);
     if (!row || row.hash !== cp.hash) return fail(cp.seq, 'checkpoint_mismatch');
-    if (!verifyCheckpoint(keys.get(cp.key_version) ?? Buffer.alloc(0), cp.seq, cp.hash, cp.signature)) return fail(cp.seq, 'bad_signature', `the checkpoint at #${cp.seq}`);
+    if (!verifyCheckpoint(keys.get(cp.key_version) ?? Buffer.alloc(0), cp.seq, cp.hash, cp.signature))
+      return fail(cp.seq, 'bad_signature', `the checkpoint at #${cp.seq}`);
   }
   if (expected <= headSeq) return fail(expected, 'checkpoint_missing', `the checkpoint at #${expected}`);
 
@@ -145,13 +150,16 @@ function checkRest(store: Store, keys: Map<number, Buffer>, entries: number, hea
 
 function derivedProblem(row: AuditRow): string | null {
   const key = row.target_user === null ? null : usernameKey(row.target_user);
-  if (row.target_user_key !== key) return 'its user key is not its user\'s';
+  if (row.target_user_key !== key) return "its user key is not its user's";
   if (row.at_ms !== Date.parse(row.at)) return 'its time index is not its time';
   return null;
 }
 
 /** Runs the steps to the end, giving the event loop a turn between pages (for a caller on the main thread). */
-export async function runSteps(steps: Generator<VerifyProgress, AuditVerifyResult>, opts: { signal?: AbortSignal; onProgress?: (p: VerifyProgress) => void; yieldTurn?: () => Promise<void> } = {}): Promise<AuditVerifyResult> {
+export async function runSteps(
+  steps: Generator<VerifyProgress, AuditVerifyResult>,
+  opts: { signal?: AbortSignal; onProgress?: (p: VerifyProgress) => void; yieldTurn?: () => Promise<void> } = {},
+): Promise<AuditVerifyResult> {
   for (;;) {
     opts.signal?.throwIfAborted();
     const next = steps.next();

@@ -20,7 +20,10 @@ export interface VerifyWorkerInput {
 function run(input: VerifyWorkerInput, post: (p: VerifyProgress) => void): AuditVerifyResult {
   if (input.nativeBinding !== undefined) setSqliteNativeBinding(input.nativeBinding);
   // Buffers arrive as plain Uint8Arrays (structured clone).
-  const trust: VerifyTrust = { ...input.trust, publicKeys: input.trust.publicKeys.map((k) => ({ version: k.version, publicKeyDer: Buffer.from(k.publicKeyDer) })) };
+  const trust: VerifyTrust = {
+    ...input.trust,
+    publicKeys: input.trust.publicKeys.map((k) => ({ version: k.version, publicKeyDer: Buffer.from(k.publicKeyDer) })),
+  };
   const store = new Store(new Db(input.dbFile, { readonly: true }));
   try {
     return store.db.read(() => {

@@ -38,7 +38,9 @@ export interface WorkerCheckOptions {
 export async function verifyInWorker(dbFile: string, trust: VerifyTrust, opts: WorkerCheckOptions = {}): Promise<AuditVerifyResult> {
   opts.signal?.throwIfAborted();
   if (running >= MAX_CONCURRENT_CHECKS) {
-    throw new TesseraError('throttled', `${MAX_CONCURRENT_CHECKS} audit integrity checks are already running; try again when one has finished`, { retryAfterSeconds: 10 });
+    throw new TesseraError('throttled', `${MAX_CONCURRENT_CHECKS} audit integrity checks are already running; try again when one has finished`, {
+      retryAfterSeconds: 10,
+    });
   }
   running++;
   try {

@@ -91,7 +91,10 @@ async function checkCopy(copy: string, original: string, masterKey: Buffer, cloc
     const services = createServices(store, masterKey, clock, { anchor: null });
     const verified = await services.audit.verify();
     if (!verified.ok) {
-      throw new TesseraError('integrity', `The audit log in ${original} does not verify (entry #${verified.firstBadSeq}: ${verified.problem}); not restoring it${verified.message ? `: ${verified.message}` : ''}`);
+      throw new TesseraError(
+        'integrity',
+        `The audit log in ${original} does not verify (entry #${verified.firstBadSeq}: ${verified.problem}); not restoring it${verified.message ? `: ${verified.message}` : ''}`,
+      );
     }
     return { schemaVersion: store.db.schemaVersion(), entries: verified.entries, head: verified.head };
   } finally {
@@ -193,7 +196,10 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
         live.close();
       }
       if (!alone) {
-        throw new TesseraError('conflict', 'The database is open in another process (is "tessera serve" or the desktop app running on this data folder?); stop it, then restore');
+        throw new TesseraError(
+          'conflict',
+          'The database is open in another process (is "tessera serve" or the desktop app running on this data folder?); stop it, then restore',
+        );
       }
       movedAside = asideName(dbFile, clock());
       fs.renameSync(dbFile, movedAside);
@@ -209,7 +215,9 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
       const services = createServices(store, opts.masterKey, clock);
       const before = services.audit.anchorStatus();
       const restoreSeq = services.audit.reanchor({
-        actor: opts.actor, action: 'system.restore', outcome: 'success',
+        actor: opts.actor,
+        action: 'system.restore',
+        outcome: 'success',
         details: { from: backupFile, movedAside, entriesRestored: check.entries, restoredHead: check.head },
       });
       return { movedAside, entries: check.entries, restoreSeq, previousAnchorSeq: before.anchoredSeq };
@@ -223,7 +231,10 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
 
 /** tessera.db.before-restore-20260125T120000Z (with -2, -3… if taken). */
 function asideName(dbFile: string, now: number): string {
-  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date(now)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   let name = `${dbFile}.before-restore-${stamp}`;
   for (let n = 2; fs.existsSync(name); n++) name = `${dbFile}.before-restore-${stamp}-${n}`;
   return name;

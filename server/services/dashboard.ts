@@ -52,7 +52,12 @@ function dayKeys(now: number, days: number): string[] {
 export function dashboardStats(ctx: ServiceContext, days = 30): DashboardStats {
   const { store } = ctx;
   const keys = dayKeys(ctx.clock(), days);
-  const byDay = new Map<string, DashboardDay>(keys.map((d) => [d, { day: d, enrollments: 0, verifySuccess: 0, verifyFailure: 0, throttled: 0, lockouts: 0, securityKeySuccess: 0, securityKeyFailure: 0 }]));
+  const byDay = new Map<string, DashboardDay>(
+    keys.map((d) => [
+      d,
+      { day: d, enrollments: 0, verifySuccess: 0, verifyFailure: 0, throttled: 0, lockouts: 0, securityKeySuccess: 0, securityKeyFailure: 0 },
+    ]),
+  );
   for (const c of store.dashboard.since(keys[0]!)) {
     const row = byDay.get(c.day);
     if (!row) continue;

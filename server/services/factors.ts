@@ -37,22 +37,39 @@ export function requireRoomForFactor(ctx: ServiceContext, userId: string): void 
 export function insertPendingOtpFactor(ctx: ServiceContext, user: UserRow, input: EnrollFactorInput, now: number): NewPendingOtpFactor {
   if (!ctx.store.db.inTransaction()) throw new Error('insertPendingOtpFactor must run inside a transaction');
   requireRoomForFactor(ctx, user.id);
-  return input.type === 'totp' ? METHOD_MODULES.totp.enroll(ctx, user, { ...input, type: 'totp' }, now) : METHOD_MODULES.hotp.enroll(ctx, user, { ...input, type: 'hotp' }, now);
+  return input.type === 'totp'
+    ? METHOD_MODULES.totp.enroll(ctx, user, { ...input, type: 'totp' }, now)
+    : METHOD_MODULES.hotp.enroll(ctx, user, { ...input, type: 'hotp' }, now);
 }
 
 /**
  * Creates a pending TOTP/HOTP factor with a fresh seed. The seed is returned
  * here once and sealed at rest; the factor verifies only after confirmation.
  */
-export function enrollOtpFactor(ctx: ServiceContext, username: string, input: EnrollFactorInput, actor: Actor, action: AuditAction = 'factor.enroll'): EnrolledFactor {
+export function enrollOtpFactor(
+  ctx: ServiceContext,
+  username: string,
+  input: EnrollFactorInput,
+  actor: Actor,
+  action: AuditAction = 'factor.enroll',
+): EnrolledFactor {
   requireMethodEnabled(ctx, input.type);
   const now = ctx.clock();
   return ctx.store.tx(() => {
     const user = requireUser(ctx, username);
     const created = insertPendingOtpFactor(ctx, user, input, now);
     ctx.audit.append({
-      actor, action, user: user.username, outcome: 'success',
-      details: { factorId: created.id, type: input.type, algorithm: input.algorithm, digits: input.digits, ...(input.type === 'totp' ? { period: input.period } : {}) },
+      actor,
+      action,
+      user: user.username,
+      outcome: 'success',
+      details: {
+        factorId: created.id,
+        type: input.type,
+        algorithm: input.algorithm,
+        digits: input.digits,
+        ...(input.type === 'totp' ? { period: input.period } : {}),
+      },
     });
     const { id, type, status, secret, otpauthUri, expiresAt } = created;
     return { id, type, status, secret, otpauthUri, expiresAt };
@@ -96,7 +113,14 @@ export function deleteFactor(ctx: ServiceContext, username: string, factorId: st
     const user = requireUser(ctx, username);
     const factor = requireFactor(ctx, user.id, factorId);
     ctx.store.factors.delete(user.id, factor.id);
-    ctx.audit.append({ actor, action: 'factor.delete', user: user.username, outcome: 'success', reason, details: { factorId, type: factor.type, status: factor.status } });
+    ctx.audit.append({
+      actor,
+      action: 'factor.delete',
+      user: user.username,
+      outcome: 'success',
+      reason,
+      details: { factorId, type: factor.type, status: factor.status },
+    });
   });
 }
 
@@ -106,7 +130,13 @@ export function renameFactor(ctx: ServiceContext, username: string, factorId: st
     const user = requireUser(ctx, username);
     const factor = requireFactor(ctx, user.id, factorId);
     ctx.store.factors.setLabel(user.id, factor.id, label);
-    ctx.audit.append({ actor, action: 'factor.rename', user: user.username, outcome: 'success', details: { factorId, type: factor.type, from: factor.label, to: label } });
+    ctx.audit.append({
+      actor,
+      action: 'factor.rename',
+      user: user.username,
+      outcome: 'success',
+      details: { factorId, type: factor.type, from: factor.label, to: label },
+    });
     const renamed = requireFactor(ctx, user.id, factorId);
     return factorView(ctx, renamed);
   });

@@ -132,7 +132,17 @@ export class HashLane {
 const seconds = (n: number) => (n === 1 ? '1 second' : `${n} seconds`);
 
 /** Operator passwords: console sign-in, re-authentication, setting a password. */
-export const passwordLane = new HashLane('password', PASSWORD_HASH_CONCURRENCY, PASSWORD_HASH_QUEUE, (s) => `The server is busy checking other sign-ins; try again in ${seconds(s)}`);
+export const passwordLane = new HashLane(
+  'password',
+  PASSWORD_HASH_CONCURRENCY,
+  PASSWORD_HASH_QUEUE,
+  (s) => `The server is busy checking other sign-ins; try again in ${seconds(s)}`,
+);
 
 /** Recovery codes: verifying one (high priority) and hashing a new set. */
-export const recoveryLane = new HashLane('recovery', RECOVERY_HASH_CONCURRENCY, RECOVERY_HASH_QUEUE, (s) => `The server is busy checking other recovery codes; try again in ${seconds(s)}`);
+export const recoveryLane = new HashLane(
+  'recovery',
+  RECOVERY_HASH_CONCURRENCY,
+  RECOVERY_HASH_QUEUE,
+  (s) => `The server is busy checking other recovery codes; try again in ${seconds(s)}`,
+);

@@ -75,7 +75,11 @@ describe('HashLane', () => {
     const lane = new HashLane('test', 1, 2, (s) => `busy ${s}`);
     const gates: (() => void)[] = [];
     const ran: string[] = [];
-    const job = (name: string) => () => new Promise<string>((resolve) => { ran.push(name); gates.push(() => resolve(name)); });
+    const job = (name: string) => () =>
+      new Promise<string>((resolve) => {
+        ran.push(name);
+        gates.push(() => resolve(name));
+      });
     const a = lane.run(job('a'));
     const b = lane.run(job('b'));
     const c = lane.run(job('c'), 'high');

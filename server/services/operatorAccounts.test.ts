@@ -25,7 +25,11 @@ describe('createFirstAdmin', () => {
     expect(await verifyPassword('a long enough password', row.password_hash!)).toBe(true);
     const entries = s.audit.query({ order: 'asc', limit: 10 }).items;
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ action: 'operator.create', actor: { name: 'cli:test' }, details: { operatorId: row.id, role: 'admin', firstAdmin: true } });
+    expect(entries[0]).toMatchObject({
+      action: 'operator.create',
+      actor: { name: 'cli:test' },
+      details: { operatorId: row.id, role: 'admin', firstAdmin: true },
+    });
   });
 
   it('is refused once any operator exists, and for a weak password or a bad name; nothing is written', async () => {

@@ -26,11 +26,13 @@ export function listOperators(ctx: ServiceContext): OperatorView[] {
   return ctx.store.operators.list().map(toOperatorView);
 }
 
-export const FirstAdminInput = z.object({
-  username: Username,
-  displayName: DisplayName.optional(),
-  password: Password,
-}).strict();
+export const FirstAdminInput = z
+  .object({
+    username: Username,
+    displayName: DisplayName.optional(),
+    password: Password,
+  })
+  .strict();
 export type FirstAdminInput = z.input<typeof FirstAdminInput>;
 
 /**
@@ -102,10 +104,24 @@ export function insertOperator(
 ): string {
   const id = randomUUID();
   const key = usernameKey(op.username);
-  ctx.store.operators.insert({ id, username: op.username, username_key: key, display_name: op.displayName ?? null, role: op.role, password_hash: op.passwordHash, status: 'pending', created_at: createdAt });
+  ctx.store.operators.insert({
+    id,
+    username: op.username,
+    username_key: key,
+    display_name: op.displayName ?? null,
+    role: op.role,
+    password_hash: op.passwordHash,
+    status: 'pending',
+    created_at: createdAt,
+  });
   // The name's sign-in throttle starts afresh with the operator; failures against it as an unknown name go.
   ctx.store.loginPhantoms.delete(key);
-  ctx.audit.append({ actor, action: 'operator.create', outcome: 'success', details: { operatorId: id, operator: op.username, role: op.role, ...extraDetails } });
+  ctx.audit.append({
+    actor,
+    action: 'operator.create',
+    outcome: 'success',
+    details: { operatorId: id, operator: op.username, role: op.role, ...extraDetails },
+  });
   return id;
 }
 
@@ -124,18 +140,25 @@ export function updateOperator(ctx: ServiceContext, input: UpdateOperatorInput, 
     if (!op) throw new TesseraError('not_found', 'No operator with that id');
     const fields: Partial<OperatorRow> = {};
     const changed: Record<string, { from: unknown; to: unknown }> = {};
-    if (input.role !== undefined && input.role !== op.role) { fields.role = input.role; changed.role = { from: op.role, to: input.role }; }
+    if (input.role !== undefined && input.role !== op.role) {
+      fields.role = input.role;
+      changed.role = { from: op.role, to: input.role };
+    }
     if (input.status !== undefined && input.status !== op.status && !(input.status === 'active' && op.status === 'pending')) {
       fields.status = input.status === 'active' && !op.totp_sealed ? 'pending' : input.status;
       changed.status = { from: op.status, to: fields.status };
     }
-    if (input.displayName !== undefined && input.displayName !== op.display_name) { fields.display_name = input.displayName; changed.displayName = { from: op.display_name, to: input.displayName }; }
+    if (input.displayName !== undefined && input.displayName !== op.display_name) {
+      fields.display_name = input.displayName;
+      changed.displayName = { from: op.display_name, to: input.displayName };
+    }
     if (input.resetSecondFactor) {
       Object.assign(fields, { totp_sealed: null, totp_key_version: null, totp_last_step: 0, status: op.status === 'disabled' ? 'disabled' : 'pending' });
       changed.secondFactor = { from: 'enrolled', to: 'reset' };
     }
     if (Object.keys(changed).length === 0) return toOperatorView(op);
-    const losesAdmin = op.role === 'admin' && op.status === 'active' && ((fields.role && fields.role !== 'admin') || (fields.status && fields.status !== 'active'));
+    const losesAdmin =
+      op.role === 'admin' && op.status === 'active' && ((fields.role && fields.role !== 'admin') || (fields.status && fields.status !== 'active'));
     if (losesAdmin && activeAdmins(ctx).length <= 1) {
       throw new TesseraError('conflict', 'This is the last active administrator; add another administrator first');
     }
@@ -144,7 +167,12 @@ export function updateOperator(ctx: ServiceContext, input: UpdateOperatorInput, 
     const keysRemoved = input.resetSecondFactor ? ctx.store.webauthn.deleteAllForOperator(op.id) : 0;
     if (keysRemoved > 0) changed.securityKeys = { from: keysRemoved, to: 0 };
     const ended = fields.status !== undefined && fields.status !== 'active' ? ctx.store.sessions.deleteForOperator(op.id) : 0;
-    ctx.audit.append({ actor, action: 'operator.update', outcome: 'success', details: { operatorId: op.id, operator: op.username, changed, sessionsEnded: ended } });
+    ctx.audit.append({
+      actor,
+      action: 'operator.update',
+      outcome: 'success',
+      details: { operatorId: op.id, operator: op.username, changed, sessionsEnded: ended },
+    });
     return toOperatorView(ctx.store.operators.findById(op.id)!);
   });
 }

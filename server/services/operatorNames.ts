@@ -13,7 +13,11 @@ import type { ServiceContext } from './context';
 export function newOperatorNameProblem(ctx: ServiceContext, username: string): TesseraError | null {
   const skeleton = usernameSkeleton(username);
   const alike = ctx.store.operators.list().find((o) => usernameSkeleton(o.username) === skeleton);
-  if (alike) return new TesseraError('conflict', `Username "${username}" looks like the existing operator "${alike.username}"; choose a name that cannot be mistaken for it`);
+  if (alike)
+    return new TesseraError(
+      'conflict',
+      `Username "${username}" looks like the existing operator "${alike.username}"; choose a name that cannot be mistaken for it`,
+    );
   const mixed = mixedScriptMessage('Username', username);
   return mixed ? new TesseraError('bad_request', mixed, { fields: [{ path: 'username', message: mixed }] }) : null;
 }

@@ -105,7 +105,13 @@ function readHeader(header: string[], ignoredColumns: string[]): Column[] {
   const columns: Column[] = [];
   const seen = new Set<string>();
   for (const name of header) {
-    const field = HEADER_ALIASES[name.normalize('NFKC').toLowerCase().replace(/[\s_-]+/g, '')] ?? null;
+    const field =
+      HEADER_ALIASES[
+        name
+          .normalize('NFKC')
+          .toLowerCase()
+          .replace(/[\s_-]+/g, '')
+      ] ?? null;
     if (field === null) {
       if (name.trim() !== '') ignoredColumns.push(name.trim());
     } else if (seen.has(field)) {
@@ -122,5 +128,8 @@ function readHeader(header: string[], ignoredColumns: string[]): Column[] {
 }
 
 function tooLarge(size: number): TesseraError {
-  return new TesseraError('too_large', `The file is ${(size / 1024 / 1024).toFixed(1)} MB; the limit is ${MAX_IMPORT_BYTES / 1024 / 1024} MB. Split it into smaller files`);
+  return new TesseraError(
+    'too_large',
+    `The file is ${(size / 1024 / 1024).toFixed(1)} MB; the limit is ${MAX_IMPORT_BYTES / 1024 / 1024} MB. Split it into smaller files`,
+  );
 }

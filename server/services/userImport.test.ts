@@ -81,9 +81,13 @@ describe('planUserImport', () => {
     expect(s.store.users.count()).toBe(1);
   });
 
-  it('the server\'s async planner gives the same plan, across its yields, and lets other work run meanwhile', async () => {
+  it("the server's async planner gives the same plan, across its yields, and lets other work run meanwhile", async () => {
     createUser(s, { username: 'user-1500' }, actor);
-    const many = Array.from({ length: 2600 }, (_, i) => ({ row: i + 2, username: i % 900 === 5 ? 'dup' : `user-${i}`, email: i % 700 === 3 ? 'not-an-email' : `u${i}@example.org` }));
+    const many = Array.from({ length: 2600 }, (_, i) => ({
+      row: i + 2,
+      username: i % 900 === 5 ? 'dup' : `user-${i}`,
+      email: i % 700 === 3 ? 'not-an-email' : `u${i}@example.org`,
+    }));
     const order: string[] = [];
     setImmediate(() => order.push('other work'));
     const planned = await planUserImportAsync(s, many);
@@ -121,7 +125,13 @@ describe('applyUserImport', () => {
   it('stops between chunks when aborted; committed chunks stay', async () => {
     const plan = planUserImport(s, rows(30));
     const controller = new AbortController();
-    const result = await applyUserImport(s, plan, actor, { chunkSize: 10, signal: controller.signal, onProgress: (p) => { if (p.done === 10) controller.abort(); } });
+    const result = await applyUserImport(s, plan, actor, {
+      chunkSize: 10,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.done === 10) controller.abort();
+      },
+    });
     expect(result).toMatchObject({ created: 10, cancelled: true, notAttempted: 20 });
     expect(s.store.users.count()).toBe(10);
     expect(s.audit.query({ order: 'asc', limit: 100, action: 'user.create' }).items).toHaveLength(10);

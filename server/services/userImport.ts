@@ -98,7 +98,10 @@ export async function readUserCsvOffThread(
 const WORKER_HEAP_MB = 256;
 
 function tooLarge(size: number): TesseraError {
-  return new TesseraError('too_large', `The file is ${(size / 1024 / 1024).toFixed(1)} MB; the limit is ${MAX_IMPORT_BYTES / 1024 / 1024} MB. Split it into smaller files`);
+  return new TesseraError(
+    'too_large',
+    `The file is ${(size / 1024 / 1024).toFixed(1)} MB; the limit is ${MAX_IMPORT_BYTES / 1024 / 1024} MB. Split it into smaller files`,
+  );
 }
 
 /** An empty or blank optional cell means "not given". */

@@ -53,7 +53,7 @@ describe('previewUserImport (worker thread)', () => {
     expect(s.store.users.count()).toBe(2);
   });
 
-  it('is stopped by its signal, with the signal\'s reason', async () => {
+  it("is stopped by its signal, with the signal's reason", async () => {
     const controller = new AbortController();
     const reason = new Error('cancelled by the operator');
     const running = previewUserImport(s, csv(50_000), { signal: controller.signal, onProgress: () => controller.abort(reason) });

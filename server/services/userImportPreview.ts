@@ -53,7 +53,10 @@ export async function previewUserImport(
   opts: { signal?: AbortSignal; onProgress?: (p: PreviewProgress) => void } = {},
 ): Promise<UserImportPreview> {
   if (bytes.byteLength > MAX_IMPORT_BYTES) {
-    throw new TesseraError('too_large', `The file is ${(bytes.byteLength / 1024 / 1024).toFixed(1)} MB; the limit is ${MAX_IMPORT_BYTES / 1024 / 1024} MB. Split it into smaller files`);
+    throw new TesseraError(
+      'too_large',
+      `The file is ${(bytes.byteLength / 1024 / 1024).toFixed(1)} MB; the limit is ${MAX_IMPORT_BYTES / 1024 / 1024} MB. Split it into smaller files`,
+    );
   }
   const dbFile = ctx.store.db.path;
   if (dbFile === '' || dbFile === ':memory:') return previewHere(ctx, bytes, opts);
@@ -76,7 +79,11 @@ export async function previewUserImport(
   return { ...result, plan };
 }
 
-async function previewHere(ctx: ServiceContext, bytes: Uint8Array, opts: { signal?: AbortSignal; onProgress?: (p: PreviewProgress) => void }): Promise<UserImportPreview> {
+async function previewHere(
+  ctx: ServiceContext,
+  bytes: Uint8Array,
+  opts: { signal?: AbortSignal; onProgress?: (p: PreviewProgress) => void },
+): Promise<UserImportPreview> {
   const { rows, ignoredColumns } = await readUserCsvOffThread(bytes, {
     ...(opts.signal ? { signal: opts.signal } : {}),
     onProgress: (p) => opts.onProgress?.({ stage: 'reading', ...p }),
@@ -106,7 +113,14 @@ export function listPreviewRows(plan: ImportPlan, fileRows: readonly ImportRow[]
   }
   for (const c of plan.create) {
     if (rows.length >= PREVIEW_ROW_LIMIT) break;
-    rows.push({ row: c.row, outcome: 'create', username: c.input.username, email: c.input.email ?? null, displayName: c.input.displayName ?? null, reason: null });
+    rows.push({
+      row: c.row,
+      outcome: 'create',
+      username: c.input.username,
+      email: c.input.email ?? null,
+      displayName: c.input.displayName ?? null,
+      reason: null,
+    });
   }
   rows.sort((a, b) => a.row - b.row);
   return { rows, truncated: rows.length < plan.total };

@@ -45,7 +45,10 @@ async function everyPage(list: typeof rest, query: string): Promise<string[]> {
 }
 
 describe('searching users with % and _', () => {
-  for (const [face, list] of [['REST', rest], ['tRPC', trpc]] as const) {
+  for (const [face, list] of [
+    ['REST', rest],
+    ['tRPC', trpc],
+  ] as const) {
     it(`${face}: the characters are literal, across pages`, async () => {
       expect(await everyPage(list, 'a_b')).toEqual(['a_b', 'a_bc']);
       expect(await everyPage(list, '50%')).toEqual(['50%', '50%off']);

@@ -13,7 +13,11 @@ import { throttleStateOf } from './wireViews';
  */
 
 /** Counts one failure; says whether it is the one that locked the user (and until when). */
-export function recordUserFailure(ctx: ServiceContext, user: Pick<UserRow, 'id'>, now: number): { failures: number; lockedUntil: number | null; lockedNow: boolean } {
+export function recordUserFailure(
+  ctx: ServiceContext,
+  user: Pick<UserRow, 'id'>,
+  now: number,
+): { failures: number; lockedUntil: number | null; lockedNow: boolean } {
   const current = currentRow(ctx, user.id);
   const next = recordFailure(throttleStateOf(current), now, ctx.settings.throttle());
   ctx.store.users.setThrottle(current.id, { failures: next.failures, last_failure_at: next.lastFailureAt, locked_until: next.lockedUntil });

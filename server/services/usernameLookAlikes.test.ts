@@ -38,7 +38,12 @@ afterAll(async () => {
 describe('REST POST /api/v1/users', () => {
   it('refuses a look-alike of an existing user with conflict, naming them, and changes nothing', async () => {
     const before = srv.snapshot();
-    for (const [username, existing] of [[CYRILLIC_ALICE, 'alice'], [CYRILLIC_ACE, 'ace'], ['b0b', 'bob'], ['AL\u0406CE', 'alice']] as const) {
+    for (const [username, existing] of [
+      [CYRILLIC_ALICE, 'alice'],
+      [CYRILLIC_ACE, 'ace'],
+      ['b0b', 'bob'],
+      ['AL\u0406CE', 'alice'],
+    ] as const) {
       const r = await srv.call('POST', '/api/v1/users', { key: srv.keys.provision, body: { username } });
       expect(r.status, username).toBe(409);
       expect(r.json.error.code).toBe('conflict');
@@ -73,7 +78,10 @@ describe('console users.create (tRPC)', () => {
 describe('CSV import', () => {
   it('the preview rejects look-alikes of existing users and of earlier rows, and mixed-script names', async () => {
     const file = ['username', 'carol', CYRILLIC_ACE, 'rnallory', 'mallory', 'c\u0430rl', 'dave'].join('\n');
-    const r = await srv.call('POST', '/console/users/import/preview', { rawBody: file, headers: { 'content-type': 'text/csv', 'x-tessera-csrf': '1', cookie } });
+    const r = await srv.call('POST', '/console/users/import/preview', {
+      rawBody: file,
+      headers: { 'content-type': 'text/csv', 'x-tessera-csrf': '1', cookie },
+    });
     expect(r.status, r.text).toBe(200);
     const p = r.json as ImportPreview;
     expect(p.rows.map((x) => [x.row, x.outcome, x.reason])).toEqual([
@@ -87,7 +95,10 @@ describe('CSV import', () => {
   });
 
   it('an import skips a user whose look-alike appeared after the preview', async () => {
-    const plan = planUserImport(srv.services, [{ row: 2, username: 'rnary' }, { row: 3, username: 'frank' }]);
+    const plan = planUserImport(srv.services, [
+      { row: 2, username: 'rnary' },
+      { row: 3, username: 'frank' },
+    ]);
     expect(plan.create).toHaveLength(2);
     createUser(srv.services, { username: 'mary' }, SYSTEM_ACTOR); // "rn" reads as "m"
     const result = await applyUserImport(srv.services, plan, SYSTEM_ACTOR);
@@ -98,8 +109,12 @@ describe('CSV import', () => {
 
 describe('operators', () => {
   it('a new operator may not look like another one, nor mix scripts', async () => {
-    await expect(createOperator(srv.services, { username: 'op-\u0430dmin', role: 'helpdesk', password: 'a long enough password' }, SYSTEM_ACTOR)).rejects.toThrow(/looks like the existing operator "op-admin"/);
-    await expect(createOperator(srv.services, { username: 'rn\u0430x', role: 'helpdesk', password: 'a long enough password' }, SYSTEM_ACTOR)).rejects.toThrow(/mixes Latin and Cyrillic letters/);
+    await expect(
+      createOperator(srv.services, { username: 'op-\u0430dmin', role: 'helpdesk', password: 'a long enough password' }, SYSTEM_ACTOR),
+    ).rejects.toThrow(/looks like the existing operator "op-admin"/);
+    await expect(createOperator(srv.services, { username: 'rn\u0430x', role: 'helpdesk', password: 'a long enough password' }, SYSTEM_ACTOR)).rejects.toThrow(
+      /mixes Latin and Cyrillic letters/,
+    );
     expect(srv.services.store.operators.list().map((o) => o.username)).toEqual(['op-admin']);
     await createOperator(srv.services, { username: 'op-helpdesk', role: 'helpdesk', password: 'a long enough password' }, SYSTEM_ACTOR);
   });
@@ -114,7 +129,7 @@ describe('users from before skeletons were stored (migration 0009)', () => {
       const old = new Database(file);
       for (const m of MIGRATIONS.slice(0, 8)) old.exec(m.sql);
       old.pragma('user_version = 8');
-      const insert = old.prepare("INSERT INTO users (id, username, username_key, search_text, created_at) VALUES (?, ?, ?, ?, ?)");
+      const insert = old.prepare('INSERT INTO users (id, username, username_key, search_text, created_at) VALUES (?, ?, ?, ?, ?)');
       insert.run('u1', 'olga', 'olga', 'olga', 1);
       insert.run('u2', '\u03bflga', '\u03bflga', '\u03bflga', 2); // Greek ο: mixed, from before the check
       insert.run('u3', 'pete', 'pete', 'pete', 3);

@@ -30,7 +30,10 @@ export function newUsernameProblem(ctx: ServiceContext, username: string): Tesse
 export function usernameProblemAmong(users: Pick<UsersRepo, 'findLookAlike'>, username: string): TesseraError | null {
   const alike = users.findLookAlike(username);
   if (alike) {
-    return new TesseraError('conflict', `Username "${username}" looks like the existing user "${alike.username}"; choose a name that cannot be mistaken for it`);
+    return new TesseraError(
+      'conflict',
+      `Username "${username}" looks like the existing user "${alike.username}"; choose a name that cannot be mistaken for it`,
+    );
   }
   const mixed = mixedScriptMessage('Username', username);
   return mixed ? new TesseraError('bad_request', mixed, { fields: [{ path: 'username', message: mixed }] }) : null;
@@ -54,7 +57,14 @@ export function createUser(ctx: ServiceContext, input: CreateUserInput, actor: A
  * details { import: true }).
  */
 export function insertUserRow(ctx: ServiceContext, input: CreateUserInput, key: string, now: number, actor: Actor, details?: Record<string, unknown>) {
-  const row = { id: randomUUID(), username: input.username, username_key: key, display_name: input.displayName ?? null, email: input.email ?? null, created_at: now };
+  const row = {
+    id: randomUUID(),
+    username: input.username,
+    username_key: key,
+    display_name: input.displayName ?? null,
+    email: input.email ?? null,
+    created_at: now,
+  };
   ctx.store.users.insert(row);
   ctx.audit.append({ actor, action: 'user.create', user: row.username, outcome: 'success', ...(details ? { details } : {}) });
   return row;
@@ -75,7 +85,10 @@ export function getUser(ctx: ServiceContext, username: string): UserDetail {
   const user = requireUser(ctx, username);
   const factors = ctx.store.factors.listByUser(user.id);
   return {
-    ...toUserSummary(user, factors.some((f) => f.status === 'active')),
+    ...toUserSummary(
+      user,
+      factors.some((f) => f.status === 'active'),
+    ),
     factors: factorViewsOf(ctx, user.id, factors),
     recoveryCodes: ctx.store.recoveryCodes.counts(user.id),
     throttle: toThrottleView(user, ctx.clock(), ctx.settings.throttle()),
@@ -98,7 +111,11 @@ export function unlockUser(ctx: ServiceContext, username: string, reason: string
     const user = requireUser(ctx, username);
     ctx.store.users.setThrottle(user.id, { failures: 0, last_failure_at: null, locked_until: null });
     ctx.audit.append({
-      actor, action: 'user.unlock', user: user.username, outcome: 'success', reason,
+      actor,
+      action: 'user.unlock',
+      user: user.username,
+      outcome: 'success',
+      reason,
       details: { failuresCleared: user.failures, wasLocked: user.locked_until !== null && user.locked_until > ctx.clock() },
     });
   });

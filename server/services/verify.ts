@@ -58,7 +58,11 @@ function gate(ctx: ServiceContext, userId: string, actor: Actor): { user: UserRo
   const decision = evaluateThrottle(throttleStateOf(user), ctx.clock(), ctx.settings.throttle());
   if (decision.decision === 'allow') return { user, blocked: null };
   ctx.audit.append({
-    actor, action: 'verify', user: user.username, outcome: 'denied', reason: decision.decision,
+    actor,
+    action: 'verify',
+    user: user.username,
+    outcome: 'denied',
+    reason: decision.decision,
     details: { retryAfterSeconds: decision.retryAfterSeconds },
   });
   return { user, blocked: { ok: false, reason: decision.decision, retryAfterSeconds: decision.retryAfterSeconds } };
@@ -101,7 +105,11 @@ function fail(ctx: ServiceContext, user: UserRow, actor: Actor, details: Record<
   const next = recordUserFailure(ctx, user, ctx.clock());
   ctx.audit.append({
     // A failure that locks the user is recorded as such, so lockouts can be counted and alerted on.
-    actor, action: 'verify', user: user.username, outcome: 'failure', reason: next.lockedNow ? 'locked_out' : 'invalid_code',
+    actor,
+    action: 'verify',
+    user: user.username,
+    outcome: 'failure',
+    reason: next.lockedNow ? 'locked_out' : 'invalid_code',
     details: { failures: next.failures, ...(next.lockedNow ? { lockedUntil: new Date(next.lockedUntil!).toISOString() } : {}), ...details },
   });
   return { ok: false, reason: 'invalid_code' };

@@ -54,7 +54,10 @@ function makeDatabaseFilesPrivate(file: string): void {
 export class Db {
   private readonly sqlite: Database.Database;
 
-  constructor(readonly path: string, options: OpenOptions = {}) {
+  constructor(
+    readonly path: string,
+    options: OpenOptions = {},
+  ) {
     // A read-only connection (the audit verify worker) opens files a writer made; it neither creates nor changes them.
     const writesFiles = !options.readonly && path !== '' && path !== ':memory:';
     if (writesFiles) makeDatabaseFilesPrivate(path);

@@ -26,12 +26,18 @@ export function makePrivate(target: string, mode: 0o600 | 0o700, what: string): 
   const fix = `run: chmod ${octal(mode).slice(1)} ${JSON.stringify(target)} as its owner`;
   const uid = process.getuid?.();
   if (uid !== undefined && stat.uid !== uid) {
-    throw new TesseraError('forbidden', `${what} ${target} can be read by other users (mode ${octal(stat.mode)}) and belongs to another user (uid ${stat.uid}), so Tessera will not change it; ${fix}`);
+    throw new TesseraError(
+      'forbidden',
+      `${what} ${target} can be read by other users (mode ${octal(stat.mode)}) and belongs to another user (uid ${stat.uid}), so Tessera will not change it; ${fix}`,
+    );
   }
   try {
     fs.chmodSync(target, mode);
   } catch (err) {
-    throw new TesseraError('forbidden', `${what} ${target} can be read by other users (mode ${octal(stat.mode)}) and could not be changed (${(err as NodeJS.ErrnoException).code ?? String(err)}); ${fix}`);
+    throw new TesseraError(
+      'forbidden',
+      `${what} ${target} can be read by other users (mode ${octal(stat.mode)}) and could not be changed (${(err as NodeJS.ErrnoException).code ?? String(err)}); ${fix}`,
+    );
   }
   return stat.mode & 0o777;
 }

@@ -101,8 +101,7 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
   const { services, url } = running;
 
   // Keys first, so the snapshots taken later already contain them.
-  const key = (name: string, scopes: ('verify' | 'provision' | 'audit')[]) =>
-    createApiKey(services, { name, scopes }, SYSTEM_ACTOR).key;
+  const key = (name: string, scopes: ('verify' | 'provision' | 'audit')[]) => createApiKey(services, { name, scopes }, SYSTEM_ACTOR).key;
   const keys: TestKeys = {
     all: key('test-all', ['audit', 'provision', 'verify']),
     verify: key('test-verify', ['verify']),
@@ -137,12 +136,14 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
       const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
       // WITHOUT ROWID tables have no rowid: order them by every column instead.
       const order = /without\s+rowid/i.test(sql)
-        ? db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info(${`'${t.replace(/'/g, "''")}'`})`).all().map((c) => q(c.name)).join(', ')
+        ? db
+            .prepare<[], { name: string }>(`SELECT name FROM pragma_table_info(${`'${t.replace(/'/g, "''")}'`})`)
+            .all()
+            .map((c) => q(c.name))
+            .join(', ')
         : 'rowid';
       const rows = db.prepare(`SELECT * FROM ${q(t)} ORDER BY ${order}`).all() as Record<string, unknown>[];
-      dump[t] = rows.map((r) =>
-        Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Buffer.isBuffer(v) ? `hex:${v.toString('hex')}` : v])),
-      );
+      dump[t] = rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Buffer.isBuffer(v) ? `hex:${v.toString('hex')}` : v])));
     }
     return JSON.stringify(dump);
   }
@@ -204,22 +205,19 @@ async function viaFetch(target: URL, method: string, headers: Record<string, str
 
 function rawRequest(target: URL, method: string, headers: Record<string, string>, body: string | Buffer | undefined): Promise<CallResult> {
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: target.hostname, port: target.port, path: target.pathname + target.search, method, headers },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const h = new Headers();
-          for (const [k, v] of Object.entries(res.headers)) {
-            if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
-          }
-          resolve({ status: res.statusCode ?? 0, headers: h, json: parseJson(h.get('content-type'), text), text });
-        });
-        res.on('error', reject);
-      },
-    );
+    const req = http.request({ host: target.hostname, port: target.port, path: target.pathname + target.search, method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) {
+          if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
+        }
+        resolve({ status: res.statusCode ?? 0, headers: h, json: parseJson(h.get('content-type'), text), text });
+      });
+      res.on('error', reject);
+    });
     req.on('error', reject);
     if (body !== undefined) req.write(body);
     req.end();

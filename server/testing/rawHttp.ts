@@ -50,9 +50,11 @@ export async function rawConnect(port: number, first?: string): Promise<RawConne
     received: () => data,
     closed,
     trickle(chunk, everyMs) {
-      timers.push(setInterval(() => {
-        if (!isClosed && socket.writable) socket.write(chunk);
-      }, everyMs));
+      timers.push(
+        setInterval(() => {
+          if (!isClosed && socket.writable) socket.write(chunk);
+        }, everyMs),
+      );
     },
     waitFor(text) {
       if (data.includes(text)) return Promise.resolve(data);

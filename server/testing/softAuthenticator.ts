@@ -45,7 +45,15 @@ function aaguidBytes(aaguid: string): Buffer {
 
 function coseKey(publicKey: KeyObject): Buffer {
   const jwk = publicKey.export({ format: 'jwk' }) as { x: string; y: string };
-  return cbor(new Map<number, Cbor>([[1, 2], [3, -7], [-1, 1], [-2, Buffer.from(jwk.x, 'base64url')], [-3, Buffer.from(jwk.y, 'base64url')]]));
+  return cbor(
+    new Map<number, Cbor>([
+      [1, 2],
+      [3, -7],
+      [-1, 1],
+      [-2, Buffer.from(jwk.x, 'base64url')],
+      [-3, Buffer.from(jwk.y, 'base64url')],
+    ]),
+  );
 }
 
 export interface SoftCredential {
@@ -135,8 +143,22 @@ export class SoftAuthenticator {
     count.writeUInt32BE(counter);
     const idLen = Buffer.alloc(2);
     idLen.writeUInt16BE(id.length);
-    const authData = Buffer.concat([sha256(rpId), Buffer.from([this.flags(o, true)]), count, aaguidBytes(this.aaguid), idLen, Buffer.from(id), coseKey(publicKey)]);
-    const attestationObject = cbor(new Map<string, Cbor>([['fmt', 'none'], ['attStmt', new Map()], ['authData', authData]]));
+    const authData = Buffer.concat([
+      sha256(rpId),
+      Buffer.from([this.flags(o, true)]),
+      count,
+      aaguidBytes(this.aaguid),
+      idLen,
+      Buffer.from(id),
+      coseKey(publicKey),
+    ]);
+    const attestationObject = cbor(
+      new Map<string, Cbor>([
+        ['fmt', 'none'],
+        ['attStmt', new Map()],
+        ['authData', authData],
+      ]),
+    );
     const clientDataJSON = this.clientData(o.type ?? 'webauthn.create', o.challenge ?? options.challenge, o.origin ?? origin);
     if (!existing) this.credentials.push(cred);
     return {

@@ -6,12 +6,18 @@ export const API_SCOPES = ['verify', 'provision', 'audit'] as const;
 export const ApiScope = z.enum(API_SCOPES);
 export type ApiScope = z.infer<typeof ApiScope>;
 
-export const CreateApiKeyInput = z.object({
-  name: cleanText(64, 'Name'),
-  scopes: z.array(ApiScope).min(1, 'Choose at least one scope').max(3).transform((s) => [...new Set(s)].sort()),
-  /** The application's WebAuthn relying party, set with the key (optional; can be set later). */
-  webauthn: WebauthnRpInput.optional(),
-}).strict();
+export const CreateApiKeyInput = z
+  .object({
+    name: cleanText(64, 'Name'),
+    scopes: z
+      .array(ApiScope)
+      .min(1, 'Choose at least one scope')
+      .max(3)
+      .transform((s) => [...new Set(s)].sort()),
+    /** The application's WebAuthn relying party, set with the key (optional; can be set later). */
+    webauthn: WebauthnRpInput.optional(),
+  })
+  .strict();
 export type CreateApiKeyInput = z.infer<typeof CreateApiKeyInput>;
 
 export const ApiKeyView = z.object({

@@ -20,17 +20,19 @@ export type AuditEntry = z.infer<typeof AuditEntry>;
 
 const IsoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time' });
 
-export const AuditQuery = z.object({
-  user: z.string().max(128).optional(),
-  action: z.string().max(64).optional(),
-  actor: z.string().max(128).optional(),
-  outcome: AuditOutcome.optional(),
-  from: IsoTime.optional(),
-  to: IsoTime.optional(),
-  order: z.enum(['asc', 'desc']).optional().default('desc'),
-  limit: Limit,
-  cursor: Cursor.optional(),
-}).strict();
+export const AuditQuery = z
+  .object({
+    user: z.string().max(128).optional(),
+    action: z.string().max(64).optional(),
+    actor: z.string().max(128).optional(),
+    outcome: AuditOutcome.optional(),
+    from: IsoTime.optional(),
+    to: IsoTime.optional(),
+    order: z.enum(['asc', 'desc']).optional().default('desc'),
+    limit: Limit,
+    cursor: Cursor.optional(),
+  })
+  .strict();
 export type AuditQuery = z.infer<typeof AuditQuery>;
 
 export const AuditPage = z.object({ items: z.array(AuditEntry), nextCursor: z.string().nullable() });
@@ -49,8 +51,20 @@ export type AuditVerifyResult = z.infer<typeof AuditVerifyResult>;
 
 /** The problems an integrity check reports (AuditVerifyResult.problem). */
 export const AUDIT_PROBLEMS = [
-  'hash_mismatch', 'seq_gap', 'seq_order', 'truncated', 'checkpoint_mismatch', 'checkpoint_missing', 'bad_signature',
-  'missing_head', 'unsigned_tail', 'rolled_back', 'anchor_mismatch', 'anchor_invalid', 'public_key_mismatch',
-  'derived_mismatch', 'dashboard_mismatch',
+  'hash_mismatch',
+  'seq_gap',
+  'seq_order',
+  'truncated',
+  'checkpoint_mismatch',
+  'checkpoint_missing',
+  'bad_signature',
+  'missing_head',
+  'unsigned_tail',
+  'rolled_back',
+  'anchor_mismatch',
+  'anchor_invalid',
+  'public_key_mismatch',
+  'derived_mismatch',
+  'dashboard_mismatch',
 ] as const;
 export type AuditProblem = (typeof AUDIT_PROBLEMS)[number];

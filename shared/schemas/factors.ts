@@ -4,13 +4,21 @@ import { FactorType } from './methods';
 
 export const OtpAlgorithm = z.enum(['SHA1', 'SHA256', 'SHA512']);
 
-export const EnrollFactorInput = z.object({
-  type: z.enum(['totp', 'hotp']),
-  label: cleanText(64, 'Label').optional(),
-  algorithm: OtpAlgorithm.optional().default('SHA1'),
-  digits: z.union([z.literal(6), z.literal(8)]).optional().default(6),
-  period: z.union([z.literal(30), z.literal(60)]).optional().default(30),
-}).strict();
+export const EnrollFactorInput = z
+  .object({
+    type: z.enum(['totp', 'hotp']),
+    label: cleanText(64, 'Label').optional(),
+    algorithm: OtpAlgorithm.optional().default('SHA1'),
+    digits: z
+      .union([z.literal(6), z.literal(8)])
+      .optional()
+      .default(6),
+    period: z
+      .union([z.literal(30), z.literal(60)])
+      .optional()
+      .default(30),
+  })
+  .strict();
 export type EnrollFactorInput = z.infer<typeof EnrollFactorInput>;
 
 export const EnrolledFactor = z.object({
@@ -23,9 +31,11 @@ export const EnrolledFactor = z.object({
 });
 export type EnrolledFactor = z.infer<typeof EnrolledFactor>;
 
-export const ConfirmFactorInput = z.object({
-  code: z.string().min(1, 'code must not be empty').max(32, 'code is too long'),
-}).strict();
+export const ConfirmFactorInput = z
+  .object({
+    code: z.string().min(1, 'code must not be empty').max(32, 'code is too long'),
+  })
+  .strict();
 
 /** A WebAuthn factor's authenticator: never a secret (a credential is a public key and its id). */
 export const WebauthnFactorInfo = z.object({
@@ -64,7 +74,9 @@ export type RecoveryCodesIssued = z.infer<typeof RecoveryCodesIssued>;
 
 export const RenameFactorInput = z.object({ label: cleanText(64, 'Label') }).strict();
 
-export const HotpResyncInput = z.object({
-  code1: z.string().regex(/^\d{6,8}$/, 'code1 must be 6–8 digits'),
-  code2: z.string().regex(/^\d{6,8}$/, 'code2 must be 6–8 digits'),
-}).strict();
+export const HotpResyncInput = z
+  .object({
+    code1: z.string().regex(/^\d{6,8}$/, 'code1 must be 6–8 digits'),
+    code2: z.string().regex(/^\d{6,8}$/, 'code2 must be 6–8 digits'),
+  })
+  .strict();

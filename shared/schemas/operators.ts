@@ -19,14 +19,20 @@ export const OtpCode = z
   .transform((s) => s.replace(/\s+/g, ''))
   .pipe(z.string().regex(/^\d{6,8}$/, 'Enter the 6-digit code from your authenticator app'));
 
-export const Ticket = z.string().min(20).max(200).regex(/^[A-Za-z0-9_-]+$/, 'Not a valid sign-in step');
+export const Ticket = z
+  .string()
+  .min(20)
+  .max(200)
+  .regex(/^[A-Za-z0-9_-]+$/, 'Not a valid sign-in step');
 
-export const SetupInput = z.object({
-  token: z.string().min(20).max(200),
-  username: Username,
-  displayName: DisplayName.optional(),
-  password: Password,
-}).strict();
+export const SetupInput = z
+  .object({
+    token: z.string().min(20).max(200),
+    username: Username,
+    displayName: DisplayName.optional(),
+    password: Password,
+  })
+  .strict();
 export type SetupInput = z.infer<typeof SetupInput>;
 
 export const LoginInput = z.object({ username: cleanText(128, 'Username'), password: Password }).strict();
@@ -54,19 +60,23 @@ export const OperatorView = z.object({
 });
 export type OperatorView = z.infer<typeof OperatorView>;
 
-export const CreateOperatorInput = z.object({
-  username: Username,
-  displayName: DisplayName.optional(),
-  role: OperatorRole,
-  password: Password,
-}).strict();
+export const CreateOperatorInput = z
+  .object({
+    username: Username,
+    displayName: DisplayName.optional(),
+    role: OperatorRole,
+    password: Password,
+  })
+  .strict();
 export type CreateOperatorInput = z.infer<typeof CreateOperatorInput>;
 
-export const UpdateOperatorInput = z.object({
-  id: z.string().min(1).max(64),
-  role: OperatorRole.optional(),
-  status: z.enum(['active', 'disabled']).optional(),
-  displayName: DisplayName.nullable().optional(),
-  resetSecondFactor: z.boolean().optional(),
-}).strict();
+export const UpdateOperatorInput = z
+  .object({
+    id: z.string().min(1).max(64),
+    role: OperatorRole.optional(),
+    status: z.enum(['active', 'disabled']).optional(),
+    displayName: DisplayName.nullable().optional(),
+    resetSecondFactor: z.boolean().optional(),
+  })
+  .strict();
 export type UpdateOperatorInput = z.infer<typeof UpdateOperatorInput>;

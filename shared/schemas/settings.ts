@@ -7,8 +7,16 @@ export const Settings = z.object({
   totpWindow: z.number().int().min(0).max(1),
   throttleFreeAttempts: z.number().int().min(1).max(20),
   throttleLockAfter: z.number().int().min(2).max(100),
-  throttleLockMinutes: z.number().int().min(1).max(24 * 60),
-  pendingExpiryHours: z.number().int().min(1).max(24 * 30),
+  throttleLockMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
+  pendingExpiryHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30),
   methods: z.object({
     totp: z.boolean(),
     hotp: z.boolean(),
@@ -31,10 +39,13 @@ export const DEFAULT_SETTINGS: Settings = {
 };
 
 /** Only the settings above: an unknown key (a typo, a setting of another version) is refused by name, never dropped. */
-export const SettingsPatch = Settings.partial().extend({
-  methods: Settings.shape.methods.partial().strict().optional(),
-}).strict().refine((p) => p.throttleLockAfter === undefined || p.throttleFreeAttempts === undefined || p.throttleLockAfter > p.throttleFreeAttempts, {
-  message: 'Lock threshold must be above the free attempts',
-  path: ['throttleLockAfter'],
-});
+export const SettingsPatch = Settings.partial()
+  .extend({
+    methods: Settings.shape.methods.partial().strict().optional(),
+  })
+  .strict()
+  .refine((p) => p.throttleLockAfter === undefined || p.throttleFreeAttempts === undefined || p.throttleLockAfter > p.throttleFreeAttempts, {
+    message: 'Lock threshold must be above the free attempts',
+    path: ['throttleLockAfter'],
+  });
 export type SettingsPatch = z.infer<typeof SettingsPatch>;

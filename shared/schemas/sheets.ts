@@ -15,31 +15,47 @@ export const MAX_SHEET_CSV_BYTES = 2 * 1024 * 1024;
 
 /** Who gets a sheet: the users named in a CSV (header "username"), a user search, or everyone without an active factor. */
 export const SheetSelection = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('csv'),
-    csv: z.string().min(1, 'The CSV is empty').refine((s) => s.length <= MAX_SHEET_CSV_BYTES && new TextEncoder().encode(s).length <= MAX_SHEET_CSV_BYTES, `The CSV must be at most ${MAX_SHEET_CSV_BYTES / 1024 / 1024} MB`),
-  }).strict(),
-  z.object({
-    kind: z.literal('search'),
-    query: z.string().max(128).transform((s) => s.normalize('NFKC').trim()).pipe(z.string().min(1, 'Type a search first')),
-  }).strict(),
+  z
+    .object({
+      kind: z.literal('csv'),
+      csv: z
+        .string()
+        .min(1, 'The CSV is empty')
+        .refine(
+          (s) => s.length <= MAX_SHEET_CSV_BYTES && new TextEncoder().encode(s).length <= MAX_SHEET_CSV_BYTES,
+          `The CSV must be at most ${MAX_SHEET_CSV_BYTES / 1024 / 1024} MB`,
+        ),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('search'),
+      query: z
+        .string()
+        .max(128)
+        .transform((s) => s.normalize('NFKC').trim())
+        .pipe(z.string().min(1, 'Type a search first')),
+    })
+    .strict(),
   z.object({ kind: z.literal('withoutFactor') }).strict(),
 ]);
 export type SheetSelection = z.infer<typeof SheetSelection>;
 
-export const SheetBatchInput = z.object({
-  selection: SheetSelection,
-  paper: Paper.optional().default('a4'),
-  /** Only say who would get a sheet and who is skipped; change nothing. */
-  dryRun: z.boolean().optional().default(false),
-  /**
-   * Also reprint for users whose sheet (or other pending authenticator-app
-   * enrollment) has not been scanned yet: their pending factor is replaced
-   * and the sheet they hold stops working. Off by default, so running a
-   * rollout again does not void sheets already handed out.
-   */
-  reissuePending: z.boolean().optional().default(false),
-}).strict();
+export const SheetBatchInput = z
+  .object({
+    selection: SheetSelection,
+    paper: Paper.optional().default('a4'),
+    /** Only say who would get a sheet and who is skipped; change nothing. */
+    dryRun: z.boolean().optional().default(false),
+    /**
+     * Also reprint for users whose sheet (or other pending authenticator-app
+     * enrollment) has not been scanned yet: their pending factor is replaced
+     * and the sheet they hold stops working. Off by default, so running a
+     * rollout again does not void sheets already handed out.
+     */
+    reissuePending: z.boolean().optional().default(false),
+  })
+  .strict();
 export type SheetBatchInput = z.infer<typeof SheetBatchInput>;
 
 export const SingleSheetInput = z.object({ paper: Paper.optional().default('a4') }).strict();

@@ -43,15 +43,19 @@ export const Email = z
 /** Why an operator or application did something destructive: kept in the audit log. */
 export const Reason = cleanText(500, 'Reason');
 
-export const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'Not a valid id');
+export const Id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'Not a valid id');
 
 /** An opaque paging cursor. */
-export const Cursor = z.string().max(200).regex(/^[A-Za-z0-9_-]*$/, 'Not a valid cursor');
+export const Cursor = z
+  .string()
+  .max(200)
+  .regex(/^[A-Za-z0-9_-]*$/, 'Not a valid cursor');
 
 export const Limit = z.coerce.number().int().min(1).max(500).default(50);
 
 /** A yes/no flag that arrives as a JSON boolean (console) or a query-string word (REST): "false" means false. */
-export const Flag = z.union([
-  z.boolean(),
-  z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).transform((v) => v === 'true' || v === '1'),
-]);
+export const Flag = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).transform((v) => v === 'true' || v === '1')]);

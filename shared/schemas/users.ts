@@ -2,11 +2,13 @@ import { z } from 'zod';
 import { Cursor, DisplayName, Email, Flag, Limit, Reason, Username } from './text';
 import { FactorView } from './factors';
 
-export const CreateUserInput = z.object({
-  username: Username,
-  displayName: DisplayName.optional(),
-  email: Email.optional(),
-}).strict();
+export const CreateUserInput = z
+  .object({
+    username: Username,
+    displayName: DisplayName.optional(),
+    email: Email.optional(),
+  })
+  .strict();
 export type CreateUserInput = z.infer<typeof CreateUserInput>;
 
 export const UserSummary = z.object({
@@ -32,12 +34,14 @@ export const UserDetail = UserSummary.extend({
 });
 export type UserDetail = z.infer<typeof UserDetail>;
 
-export const ListUsersInput = z.object({
-  query: z.string().max(128).optional().default(''),
-  limit: Limit,
-  cursor: Cursor.optional(),
-  withoutFactor: Flag.optional(),
-}).strict();
+export const ListUsersInput = z
+  .object({
+    query: z.string().max(128).optional().default(''),
+    limit: Limit,
+    cursor: Cursor.optional(),
+    withoutFactor: Flag.optional(),
+  })
+  .strict();
 export type ListUsersInput = z.infer<typeof ListUsersInput>;
 
 export const UserPage = z.object({ items: z.array(UserSummary), nextCursor: z.string().nullable() });

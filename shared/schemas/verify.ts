@@ -2,10 +2,15 @@ import { z } from 'zod';
 import { Username } from './text';
 import { FactorType } from './methods';
 
-export const VerifyInput = z.object({
-  user: Username,
-  code: z.string({ error: (issue) => (issue.input === undefined ? 'code is required' : 'code must be text') }).min(1, 'code must not be empty').max(64, 'code is too long'),
-}).strict();
+export const VerifyInput = z
+  .object({
+    user: Username,
+    code: z
+      .string({ error: (issue) => (issue.input === undefined ? 'code is required' : 'code must be text') })
+      .min(1, 'code must not be empty')
+      .max(64, 'code is too long'),
+  })
+  .strict();
 export type VerifyInput = z.infer<typeof VerifyInput>;
 
 export const VerifyResult = z.discriminatedUnion('ok', [

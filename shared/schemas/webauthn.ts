@@ -100,7 +100,10 @@ export type SetWebauthnRpInput = z.output<typeof SetWebauthnRpInput>;
 // What the browser sends back (as @simplewebauthn/browser or toJSON() gives it)
 
 const b64url = (label: string, max: number) =>
-  z.string({ error: `${label} must be base64url text` }).max(max, `${label} is too long`).regex(/^[A-Za-z0-9_-]*$/, `${label} must be base64url`);
+  z
+    .string({ error: `${label} must be base64url text` })
+    .max(max, `${label} is too long`)
+    .regex(/^[A-Za-z0-9_-]*$/, `${label} must be base64url`);
 
 /** ≤ 1023 bytes (WebAuthn §5.1.3): 1364 base64url characters. */
 const CredentialIdText = b64url('Credential id', 1364).min(1, 'Credential id is required');
@@ -121,7 +124,11 @@ export const RegistrationResponse = z.object({
     clientDataJSON: b64url('clientDataJSON', 8192),
     attestationObject: b64url('attestationObject', 48_000),
     authenticatorData: b64url('authenticatorData', 8192).optional(),
-    transports: z.array(z.string().max(32)).max(10).optional().transform((t) => t?.filter((x): x is z.infer<typeof Transport> => Transport.safeParse(x).success)),
+    transports: z
+      .array(z.string().max(32))
+      .max(10)
+      .optional()
+      .transform((t) => t?.filter((x): x is z.infer<typeof Transport> => Transport.safeParse(x).success)),
     publicKeyAlgorithm: z.number().int().optional(),
     publicKey: b64url('publicKey', 8192).optional(),
   }),
@@ -149,11 +156,13 @@ export type AuthenticationResponse = z.output<typeof AuthenticationResponse>;
 // REST inputs and results
 
 export const WebauthnRegistrationOptionsInput = z.object({ user: Username }).strict();
-export const WebauthnRegistrationVerifyInput = z.object({
-  user: Username,
-  response: RegistrationResponse,
-  label: cleanText(64, 'Label').optional(),
-}).strict();
+export const WebauthnRegistrationVerifyInput = z
+  .object({
+    user: Username,
+    response: RegistrationResponse,
+    label: cleanText(64, 'Label').optional(),
+  })
+  .strict();
 export type WebauthnRegistrationVerifyInput = z.output<typeof WebauthnRegistrationVerifyInput>;
 
 export const WebauthnAuthenticationOptionsInput = z.object({ user: Username.optional() }).strict().optional().default({});
@@ -198,10 +207,7 @@ export const WebauthnFailure = z.object({
 });
 export type WebauthnFailure = z.infer<typeof WebauthnFailure>;
 
-export const WebauthnRegistrationResult = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true), factor: FactorView }),
-  WebauthnFailure,
-]);
+export const WebauthnRegistrationResult = z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), factor: FactorView }), WebauthnFailure]);
 export type WebauthnRegistrationResult = z.infer<typeof WebauthnRegistrationResult>;
 
 export const WebauthnAuthenticationResult = z.discriminatedUnion('ok', [
@@ -242,7 +248,14 @@ export const RequestOptionsJSON = z.looseObject({
 /** Re-authentication before an operator changes their own factors: the current password, or a fresh code. */
 export const Reauth = z.union([
   z.object({ password: z.string().min(1, 'Password is required').max(1024) }).strict(),
-  z.object({ code: z.string().transform((s) => s.replace(/\s+/g, '')).pipe(z.string().regex(/^\d{6}$/, 'Enter the 6-digit code from your authenticator app')) }).strict(),
+  z
+    .object({
+      code: z
+        .string()
+        .transform((s) => s.replace(/\s+/g, ''))
+        .pipe(z.string().regex(/^\d{6}$/, 'Enter the 6-digit code from your authenticator app')),
+    })
+    .strict(),
 ]);
 export type Reauth = z.output<typeof Reauth>;
 

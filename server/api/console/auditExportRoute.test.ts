@@ -15,10 +15,27 @@ const cookies = new Map<OperatorRole, string>();
 function signedIn(role: OperatorRole): string {
   const { store } = t.services;
   const id = randomUUID();
-  store.operators.insert({ id, username: `export-${role}`, username_key: usernameKey(`export-${role}`), display_name: null, role, password_hash: null, status: 'active', created_at: t.clock.now() });
+  store.operators.insert({
+    id,
+    username: `export-${role}`,
+    username_key: usernameKey(`export-${role}`),
+    display_name: null,
+    role,
+    password_hash: null,
+    status: 'active',
+    created_at: t.clock.now(),
+  });
   const sessionId = generateToken();
   const now = t.clock.now();
-  store.sessions.insert({ id_hash: hashToken(sessionId), operator_id: id, created_at: now, last_seen_at: now, expires_at: now + SESSION_ABSOLUTE_MS, ip: null, user_agent: null });
+  store.sessions.insert({
+    id_hash: hashToken(sessionId),
+    operator_id: id,
+    created_at: now,
+    last_seen_at: now,
+    expires_at: now + SESSION_ABSOLUTE_MS,
+    ip: null,
+    user_agent: null,
+  });
   return `tessera_session=${sessionId}`;
 }
 
@@ -78,7 +95,9 @@ describe('GET /console/audit/export', () => {
 
   it('neutralises spreadsheet formulas in CSV cells', async () => {
     const res = await t.call('GET', '/console/audit/export?format=csv&action=user.create', { headers: asRole('admin') });
-    const users = parseCsv(res.text).slice(1).map((r) => r[6]);
+    const users = parseCsv(res.text)
+      .slice(1)
+      .map((r) => r[6]);
     expect(users).toEqual(['alice', 'bob', `'=HYPERLINK("http://evil.example","x")`, "'+cmd", "'@sum", "'-2+3"]);
   });
 
@@ -86,8 +105,12 @@ describe('GET /console/audit/export', () => {
     const all = t.services.audit.query({ action: 'verify', order: 'asc', limit: 500 }).items;
     const from = all[10]!.at;
     const to = all[20]!.at;
-    const res = await t.call('GET', `/console/audit/export?format=csv&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&action=verify`, { headers: asRole('auditor') });
-    const seqs = parseCsv(res.text).slice(1).map((r) => Number(r[0]));
+    const res = await t.call('GET', `/console/audit/export?format=csv&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&action=verify`, {
+      headers: asRole('auditor'),
+    });
+    const seqs = parseCsv(res.text)
+      .slice(1)
+      .map((r) => Number(r[0]));
     expect(seqs).toEqual(all.slice(10, 20).map((e) => e.seq));
     expect(res.headers.get('x-tessera-total')).toBe('10');
   });

@@ -32,27 +32,33 @@ const TYPES: Record<ExportFormat, string> = {
  * and a role that may read the audit log; the export is itself audited.
  */
 export function registerAuditExportRoute(app: FastifyInstance, services: Services): void {
-  app.get('/console/audit/export', consoleRoute(services, 'audit', ({ req, reply, actor }) => {
-    const { format, ...filter } = AuditExportQuery.parse(req.query);
+  app.get(
+    '/console/audit/export',
+    consoleRoute(services, 'audit', ({ req, reply, actor }) => {
+      const { format, ...filter } = AuditExportQuery.parse(req.query);
 
-    const abort = new AbortController();
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) abort.abort(new Error('the client stopped the export'));
-    });
-    const started = startAuditExport(services, actor, { format, filter, pageSize: PAGE_SIZE, signal: abort.signal });
+      const abort = new AbortController();
+      reply.raw.on('close', () => {
+        if (!reply.raw.writableFinished) abort.abort(new Error('the client stopped the export'));
+      });
+      const started = startAuditExport(services, actor, { format, filter, pageSize: PAGE_SIZE, signal: abort.signal });
 
-    const stamp = new Date(services.clock()).toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
-    const filtered = Object.values(filter).some((v) => v !== undefined);
-    const name = `tessera-audit-${filtered ? 'filtered-' : ''}${stamp}.${format}`;
-    // Strings go in as bytes (objectMode off), so the stream holds about one page before it waits for the socket.
-    const body = Readable.from(started.lines, { objectMode: false, highWaterMark: 64 * 1024 });
-    body.on('error', () => undefined); // an aborted export ends the response; nothing more to report
-    return reply
-      .code(200)
-      .header('content-type', TYPES[format])
-      .header('content-disposition', `attachment; filename="${name}"`)
-      .header(EXPORT_TOTAL_HEADER, String(started.total))
-      .header('cache-control', 'no-store')
-      .send(body);
-  }));
+      const stamp = new Date(services.clock())
+        .toISOString()
+        .replace(/[:.]/g, '-')
+        .replace(/-\d{3}Z$/, 'Z');
+      const filtered = Object.values(filter).some((v) => v !== undefined);
+      const name = `tessera-audit-${filtered ? 'filtered-' : ''}${stamp}.${format}`;
+      // Strings go in as bytes (objectMode off), so the stream holds about one page before it waits for the socket.
+      const body = Readable.from(started.lines, { objectMode: false, highWaterMark: 64 * 1024 });
+      body.on('error', () => undefined); // an aborted export ends the response; nothing more to report
+      return reply
+        .code(200)
+        .header('content-type', TYPES[format])
+        .header('content-disposition', `attachment; filename="${name}"`)
+        .header(EXPORT_TOTAL_HEADER, String(started.total))
+        .header('cache-control', 'no-store')
+        .send(body);
+    }),
+  );
 }

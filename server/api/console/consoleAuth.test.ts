@@ -5,7 +5,13 @@ import { admitOperator, checkCsrf, type ConsoleRequest } from './consoleAuth';
 import type { ConsoleSessionInfo } from './session';
 
 const session = (role: OperatorRow['role']): ConsoleSessionInfo => ({ id: 's', operator: { id: 'op-1', username: 'zoë', role } as OperatorRow });
-const request = (over: Partial<ConsoleRequest> = {}): ConsoleRequest => ({ session: session('admin'), ip: '127.0.0.1', sameOriginRequest: true, crossSite: false, ...over });
+const request = (over: Partial<ConsoleRequest> = {}): ConsoleRequest => ({
+  session: session('admin'),
+  ip: '127.0.0.1',
+  sameOriginRequest: true,
+  crossSite: false,
+  ...over,
+});
 
 function refusal(fn: () => unknown): { status: number; message: string } | 'admitted' {
   try {
@@ -19,14 +25,20 @@ function refusal(fn: () => unknown): { status: number; message: string } | 'admi
 
 describe('consoleAuth: one admission for tRPC and the console routes', () => {
   it('admits a signed-in operator of the role and names them as the actor', () => {
-    expect(admitOperator(request(), 'admin', 'header')).toEqual({ session: session('admin'), actor: { kind: 'operator', id: 'op-1', name: 'zoë', ip: '127.0.0.1' } });
+    expect(admitOperator(request(), 'admin', 'header')).toEqual({
+      session: session('admin'),
+      actor: { kind: 'operator', id: 'op-1', name: 'zoë', ip: '127.0.0.1' },
+    });
   });
 
   it('checks the CSRF rule first, then the session, then the role', () => {
     const csrf = { status: 403, message: 'Cross-site request refused' };
     expect(refusal(() => admitOperator(request({ session: null, sameOriginRequest: false }), 'admin', 'header'))).toEqual(csrf);
     expect(refusal(() => admitOperator(request({ session: null }), 'admin', 'header'))).toEqual({ status: 401, message: 'Sign in to continue' });
-    expect(refusal(() => admitOperator(request({ session: session('auditor') }), 'admin', 'header'))).toEqual({ status: 403, message: 'Your role does not allow this' });
+    expect(refusal(() => admitOperator(request({ session: session('auditor') }), 'admin', 'header'))).toEqual({
+      status: 403,
+      message: 'Your role does not allow this',
+    });
   });
 
   it('header: the CSRF header and not cross-site; sameSite: only not cross-site; none: nothing', () => {

@@ -37,7 +37,12 @@ export function admittedOperator(req: FastifyRequest): OperatorContext {
  * runs in onRequest, before a byte of the body is read, so a refused upload
  * is never received.
  */
-export function consoleRoute<R>(services: Services, roles: RoleSet, handler: (call: ConsoleCall) => Promise<R> | R, opts: ConsoleRouteOptions = {}): ConsoleRouteParts<R> {
+export function consoleRoute<R>(
+  services: Services,
+  roles: RoleSet,
+  handler: (call: ConsoleCall) => Promise<R> | R,
+  opts: ConsoleRouteOptions = {},
+): ConsoleRouteParts<R> {
   const rule = opts.csrf ?? 'header';
   const admit: onRequestAsyncHookHandler = async (req) => {
     admitted.set(req, admitOperator(readConsoleRequest(services, req), roles, rule));

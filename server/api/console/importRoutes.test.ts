@@ -40,7 +40,8 @@ afterAll(async () => {
 });
 
 describe('POST /console/users/import/preview', () => {
-  const file = 'username,email,display_name,department\nalice,alice@example.com,Alice A,IT\nEXISTING,,,\nbob,not-an-email,Bob,\nalice,,Alice again,\n,,nobody,\ncarol,,,\n';
+  const file =
+    'username,email,display_name,department\nalice,alice@example.com,Alice A,IT\nEXISTING,,,\nbob,not-an-email,Bob,\nalice,,Alice again,\n,,nobody,\ncarol,,,\n';
 
   it('says per row what would be created, skipped and rejected, and changes nothing', async () => {
     const before = srv.snapshot();
@@ -69,17 +70,26 @@ describe('POST /console/users/import/preview', () => {
   });
 
   it('needs the CSRF header and refuses cross-site requests', async () => {
-    const noHeader = await srv.call('POST', '/console/users/import/preview', { rawBody: file, headers: { 'content-type': 'text/csv', cookie: cookies.get('admin')! } });
+    const noHeader = await srv.call('POST', '/console/users/import/preview', {
+      rawBody: file,
+      headers: { 'content-type': 'text/csv', cookie: cookies.get('admin')! },
+    });
     expect(noHeader.status).toBe(403);
     expect((await csv(cookies.get('admin')!, file, { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
   });
 
   it('takes text/csv only; other routes stay JSON-only', async () => {
-    const form = await srv.call('POST', '/console/users/import/preview', { rawBody: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-tessera-csrf': '1', cookie: cookies.get('admin')! } });
+    const form = await srv.call('POST', '/console/users/import/preview', {
+      rawBody: 'a=b',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-tessera-csrf': '1', cookie: cookies.get('admin')! },
+    });
     expect(form.status).toBe(415);
     const json = await srv.call('POST', '/console/users/import/preview', { body: { a: 1 }, headers: { 'x-tessera-csrf': '1', cookie: cookies.get('admin')! } });
     expect(json.status).toBe(415);
-    const trpcCsv = await srv.call('POST', '/trpc/users.create', { rawBody: 'username\nx\n', headers: { 'content-type': 'text/csv', 'x-tessera-csrf': '1', cookie: cookies.get('admin')! } });
+    const trpcCsv = await srv.call('POST', '/trpc/users.create', {
+      rawBody: 'username\nx\n',
+      headers: { 'content-type': 'text/csv', 'x-tessera-csrf': '1', cookie: cookies.get('admin')! },
+    });
     expect(trpcCsv.status).toBe(415);
   });
 
@@ -222,9 +232,15 @@ describe('POST /console/users/import', () => {
 
   it("another operator cannot start someone else's plan, and only admins may start one", async () => {
     const p = (await csv(cookies.get('admin')!, 'username\nzed\n')).json as ImportPreview;
-    const helpdesk = await srv.call('POST', '/console/users/import', { body: { planId: p.planId }, headers: { 'x-tessera-csrf': '1', cookie: cookies.get('helpdesk')! } });
+    const helpdesk = await srv.call('POST', '/console/users/import', {
+      body: { planId: p.planId },
+      headers: { 'x-tessera-csrf': '1', cookie: cookies.get('helpdesk')! },
+    });
     expect(helpdesk.status).toBe(403);
-    const bad = await srv.call('POST', '/console/users/import', { body: { planId: 'nope' }, headers: { 'x-tessera-csrf': '1', cookie: cookies.get('admin')! } });
+    const bad = await srv.call('POST', '/console/users/import', {
+      body: { planId: 'nope' },
+      headers: { 'x-tessera-csrf': '1', cookie: cookies.get('admin')! },
+    });
     expect(bad.status).toBe(400);
   });
 

@@ -82,7 +82,10 @@ export function registerImportRoutes(app: FastifyInstance, services: Services, j
 
     // Who may upload (consoleRoute's admission, first), and what, is settled before a byte of the (up to 50 MB) body is read.
     const csvOnly = async (req: FastifyRequest) => {
-      const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      const type = String(req.headers['content-type'] ?? '')
+        .split(';')[0]!
+        .trim()
+        .toLowerCase();
       if (type !== 'text/csv') throw new TesseraError('unsupported_media_type', 'Send the file as text/csv');
     };
 
@@ -152,25 +155,35 @@ export function registerImportRoutes(app: FastifyInstance, services: Services, j
     });
     scope.post('/console/users/import/preview', { bodyLimit: MAX_IMPORT_BYTES, ...preview, onRequest: [...preview.onRequest, csvOnly, slotFree] });
 
-    scope.post('/console/users/import', consoleRoute(services, 'admin', async ({ req, reply, session, actor }): Promise<ImportStarted> => {
-      const parsed = StartImportInput.safeParse(req.body);
-      if (!parsed.success) throw new TesseraError('bad_request', 'Send {"planId"} from the preview', { fields: [{ path: 'planId', message: parsed.error.issues[0]!.message }] });
-      const now = services.clock();
-      const held = plans.get(parsed.data.planId);
-      if (!held || held.ownerId !== session.operator.id || held.expiresAt <= now) {
-        throw new TesseraError('not_found', 'This preview has expired or was already imported; choose the file again');
-      }
-      plans.delete(parsed.data.planId);
-      const { plan } = held;
-      const job = jobs.start<ImportJobResult>('users.import', session.operator.id, plan.create.length, async (ctx) => {
-        const r = await applyUserImport(services, plan, actor, {
-          signal: ctx.signal,
-          onProgress: (p) => ctx.progress(p.done, p.total, `${p.created.toLocaleString('en')} created`),
+    scope.post(
+      '/console/users/import',
+      consoleRoute(services, 'admin', async ({ req, reply, session, actor }): Promise<ImportStarted> => {
+        const parsed = StartImportInput.safeParse(req.body);
+        if (!parsed.success)
+          throw new TesseraError('bad_request', 'Send {"planId"} from the preview', { fields: [{ path: 'planId', message: parsed.error.issues[0]!.message }] });
+        const now = services.clock();
+        const held = plans.get(parsed.data.planId);
+        if (!held || held.ownerId !== session.operator.id || held.expiresAt <= now) {
+          throw new TesseraError('not_found', 'This preview has expired or was already imported; choose the file again');
+        }
+        plans.delete(parsed.data.planId);
+        const { plan } = held;
+        const job = jobs.start<ImportJobResult>('users.import', session.operator.id, plan.create.length, async (ctx) => {
+          const r = await applyUserImport(services, plan, actor, {
+            signal: ctx.signal,
+            onProgress: (p) => ctx.progress(p.done, p.total, `${p.created.toLocaleString('en')} created`),
+          });
+          return {
+            created: r.created,
+            skipped: plan.skip.length + r.skipped.length,
+            rejected: plan.reject.length,
+            cancelled: r.cancelled,
+            notAttempted: r.notAttempted,
+          };
         });
-        return { created: r.created, skipped: plan.skip.length + r.skipped.length, rejected: plan.reject.length, cancelled: r.cancelled, notAttempted: r.notAttempted };
-      });
-      reply.code(202);
-      return { jobId: job.id, total: plan.create.length };
-    }));
+        reply.code(202);
+        return { jobId: job.id, total: plan.create.length };
+      }),
+    );
   });
 }

@@ -44,7 +44,17 @@ export class JobRegistry {
     this.sweep();
     const running = [...this.jobs.values()].filter((j) => j.ownerId === ownerId && j.status.state === 'running').length;
     if (running >= MAX_RUNNING_PER_OPERATOR) throw new TesseraError('conflict', 'You already have several jobs running; wait for one to finish or cancel it');
-    const status: JobStatus<R> = { id: randomUUID(), kind, state: 'running', done: 0, total, message: null, result: null, startedAt: new Date().toISOString(), finishedAt: null };
+    const status: JobStatus<R> = {
+      id: randomUUID(),
+      kind,
+      state: 'running',
+      done: 0,
+      total,
+      message: null,
+      result: null,
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+    };
     const job: Job<R> = { status, ownerId, controller: new AbortController(), ...(cleanup ? { cleanup } : {}) };
     this.jobs.set(status.id, job as Job<unknown>);
     const ctx: JobContext = {
@@ -63,7 +73,8 @@ export class JobRegistry {
       },
       (err: unknown) => {
         status.state = job.controller.signal.aborted ? 'cancelled' : 'failed';
-        status.message = err instanceof TesseraError ? err.message : status.state === 'cancelled' ? 'Cancelled' : 'The job failed; the details are in the server log';
+        status.message =
+          err instanceof TesseraError ? err.message : status.state === 'cancelled' ? 'Cancelled' : 'The job failed; the details are in the server log';
         status.finishedAt = new Date().toISOString();
         if (!(err instanceof TesseraError) && !job.controller.signal.aborted) console.error(`job ${kind} failed`, err);
       },

@@ -25,7 +25,13 @@ export function readCookie(req: FastifyRequest, name: string): string | null {
 
 /** HttpOnly, SameSite=Strict, Path=/, Secure when served over TLS. */
 export function sessionCookie(value: string, opts: { secure: boolean; clear?: boolean }): string {
-  const parts = [`${SESSION_COOKIE}=${opts.clear ? '' : value}`, 'Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${opts.clear ? 0 : Math.floor(SESSION_ABSOLUTE_MS / 1000)}`];
+  const parts = [
+    `${SESSION_COOKIE}=${opts.clear ? '' : value}`,
+    'Path=/',
+    'HttpOnly',
+    'SameSite=Strict',
+    `Max-Age=${opts.clear ? 0 : Math.floor(SESSION_ABSOLUTE_MS / 1000)}`,
+  ];
   if (opts.secure) parts.push('Secure');
   return parts.join('; ');
 }

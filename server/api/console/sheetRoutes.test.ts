@@ -25,7 +25,8 @@ function headers(who: Who, extra: Record<string, string> = {}): Record<string, s
 
 const single = (who: Who, username: string, body: unknown = { paper: 'a4' }, extra: Record<string, string> = {}) =>
   srv.call('POST', `/console/users/${encodeURIComponent(username)}/sheet`, { body, headers: headers(who, extra) });
-const batch = (who: Who, body: unknown, extra: Record<string, string> = {}) => srv.call('POST', '/console/sheets/batch', { body, headers: headers(who, extra) });
+const batch = (who: Who, body: unknown, extra: Record<string, string> = {}) =>
+  srv.call('POST', '/console/sheets/batch', { body, headers: headers(who, extra) });
 
 async function pdfBytes(who: Who, url: string): Promise<{ status: number; headers: Headers; bytes: Buffer }> {
   const res = await fetch(new URL(url, srv.url), { headers: who ? { cookie: cookies.get(who)! } : {} });
@@ -95,7 +96,10 @@ describe('roles: nobody 401, auditor 403, helpdesk single only, admin both', () 
     expect((await single('admin', 'route-2', { paper: 'a4' }, { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
     expect((await srv.call('POST', '/console/sheets/batch', { body: dry, headers: { cookie: cookies.get('admin')! } })).status).toBe(403);
     // A form post cannot reach it either: JSON only.
-    const form = await srv.call('POST', '/console/users/route-2/sheet', { rawBody: 'paper=a4', headers: headers('admin', { 'content-type': 'application/x-www-form-urlencoded' }) });
+    const form = await srv.call('POST', '/console/users/route-2/sheet', {
+      rawBody: 'paper=a4',
+      headers: headers('admin', { 'content-type': 'application/x-www-form-urlencoded' }),
+    });
     expect(form.status).toBe(415);
     expect(srv.snapshot()).toBe(before);
   });
@@ -177,7 +181,9 @@ describe('a batch', () => {
     expect(done.result).not.toHaveProperty('issuedUsernames');
 
     // The temp file is 0600 in a 0700 folder.
-    const dir = sheetTempDirs().map((d) => path.join(os.tmpdir(), d)).find((d) => fs.existsSync(path.join(d, 'sheets.pdf')) && fs.statSync(path.join(d, 'sheets.pdf')).size === done.result!.bytes)!;
+    const dir = sheetTempDirs()
+      .map((d) => path.join(os.tmpdir(), d))
+      .find((d) => fs.existsSync(path.join(d, 'sheets.pdf')) && fs.statSync(path.join(d, 'sheets.pdf')).size === done.result!.bytes)!;
     expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
     expect(fs.statSync(path.join(dir, 'sheets.pdf')).mode & 0o777).toBe(0o600);
 
@@ -231,7 +237,10 @@ describe('a batch', () => {
       await mine.createUser('close-1');
       const cookie = await mine.signIn('closer', 'admin');
       const before = sheetTempDirs();
-      const r = await mine.call('POST', '/console/sheets/batch', { body: { selection: { kind: 'search', query: 'close-' } }, headers: { cookie, 'x-tessera-csrf': '1' } });
+      const r = await mine.call('POST', '/console/sheets/batch', {
+        body: { selection: { kind: 'search', query: 'close-' } },
+        headers: { cookie, 'x-tessera-csrf': '1' },
+      });
       expect(r.status).toBe(202);
       const created = sheetTempDirs().filter((d) => !before.includes(d));
       expect(created).toHaveLength(1);

@@ -6,7 +6,14 @@ import { z } from 'zod';
 import { SHEET_EXPIRES_AT_HEADER, SHEET_FACTOR_ID_HEADER } from '../../../shared/consoleHeaders';
 import { TesseraError } from '../../../shared/errors';
 import { Username } from '../../../shared/schemas/text';
-import { MAX_SHEET_CSV_BYTES, SheetBatchInput, SingleSheetInput, type SheetBatchResult, type SheetBatchStarted, type SheetPlan } from '../../../shared/schemas/sheets';
+import {
+  MAX_SHEET_CSV_BYTES,
+  SheetBatchInput,
+  SingleSheetInput,
+  type SheetBatchResult,
+  type SheetBatchStarted,
+  type SheetPlan,
+} from '../../../shared/schemas/sheets';
 import type { Services } from '../../services/index';
 import { KeptFiles, reserveTempFile, sweepStaleTempFolders } from '../../services/outputFiles';
 import { issueSheetFactor, planSheets, singleSheetDocument, writeSheetBatchFile } from '../../services/sheets/enrollmentSheets';
@@ -25,17 +32,25 @@ const UserParams = z.object({ username: Username }).strict();
 
 /** A file name any browser and file system takes: the username's safe characters. */
 function fileSafe(text: string): string {
-  return text.normalize('NFKD').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+|_+$/g, '').slice(0, 60) || 'user';
+  return (
+    text
+      .normalize('NFKD')
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .replace(/^[._]+|_+$/g, '')
+      .slice(0, 60) || 'user'
+  );
 }
 
 function sendPdf(reply: FastifyReply, body: NodeJS.ReadableStream, disposition: 'inline' | 'attachment', name: string): FastifyReply {
-  return reply
-    .code(200)
-    .header('content-type', 'application/pdf')
-    .header('content-disposition', `${disposition}; filename="${name}"`)
-    // It holds seeds: never cached, by the browser or anything between.
-    .header('cache-control', 'no-store')
-    .send(body);
+  return (
+    reply
+      .code(200)
+      .header('content-type', 'application/pdf')
+      .header('content-disposition', `${disposition}; filename="${name}"`)
+      // It holds seeds: never cached, by the browser or anything between.
+      .header('cache-control', 'no-store')
+      .send(body)
+  );
 }
 
 /**
@@ -74,75 +89,101 @@ export function registerSheetRoutes(app: FastifyInstance, services: Services, jo
   sweepStaleSheetFiles();
   app.addHook('onClose', async () => files.dropAll());
 
-  app.post('/console/users/:username/sheet', consoleRoute(services, 'helpdesk', ({ req, reply, actor }) => {
-    const { username } = UserParams.parse(req.params);
-    const { paper } = SingleSheetInput.parse(req.body ?? {});
-    const issue = issueSheetFactor(services, username, actor, { paper });
-    const doc = singleSheetDocument(issue, paper);
-    reply.header(SHEET_FACTOR_ID_HEADER, issue.factorId).header(SHEET_EXPIRES_AT_HEADER, issue.expiresAt.toISOString());
-    return sendPdf(reply, doc, 'inline', `enrollment-sheet-${fileSafe(issue.username)}.pdf`);
-  }));
+  app.post(
+    '/console/users/:username/sheet',
+    consoleRoute(services, 'helpdesk', ({ req, reply, actor }) => {
+      const { username } = UserParams.parse(req.params);
+      const { paper } = SingleSheetInput.parse(req.body ?? {});
+      const issue = issueSheetFactor(services, username, actor, { paper });
+      const doc = singleSheetDocument(issue, paper);
+      reply.header(SHEET_FACTOR_ID_HEADER, issue.factorId).header(SHEET_EXPIRES_AT_HEADER, issue.expiresAt.toISOString());
+      return sendPdf(reply, doc, 'inline', `enrollment-sheet-${fileSafe(issue.username)}.pdf`);
+    }),
+  );
 
-  app.post('/console/sheets/batch', { bodyLimit: BATCH_BODY_LIMIT, ...consoleRoute(services, 'admin', async ({ req, reply, session, actor }): Promise<SheetPlan | SheetBatchStarted> => {
-    const input = SheetBatchInput.parse(req.body);
-    const plan = await planSheets(services, input.selection, { reissuePending: input.reissuePending });
-    if (input.dryRun) return plan;
-    if (plan.sheets.length === 0) {
-      throw new TesseraError('conflict', 'Nobody in this selection gets a sheet; the dry run says why each one is skipped');
-    }
-
-    const target = reserveTempFile(SHEETS_TMP_PREFIX, 'sheets.pdf');
-    const batchId = randomUUID();
-    const stamp = new Date(services.clock()).toISOString().slice(0, 10);
-    const name = `enrollment-sheets-${stamp}-${plan.sheets.length}.pdf`;
-    let jobId = '';
-
-    const job = jobs.start<SheetBatchResult>('sheets.batch', session.operator.id, plan.sheets.length, async (ctx) => {
-      let result: SheetBatchResult & { issuedUsernames: string[] };
-      try {
-        // A cancelled batch, or one that drew no page, leaves no file.
-        result = await writeSheetBatchFile(services, plan.sheets, target, actor, {
-          paper: input.paper,
-          batchId,
-          reissuePending: input.reissuePending,
-          signal: ctx.signal,
-          onProgress: (p) => ctx.progress(p.done, p.total, `${p.issued.toLocaleString('en')} sheet${p.issued === 1 ? '' : 's'} issued`),
-        });
-      } catch (err) {
-        files.drop(jobId);
-        if (ctx.signal.aborted) throw err;
-        throw new TesseraError('internal', 'Generating the sheets failed and the partial file was deleted. Sheets issued before the failure stay issued (see the audit log, action sheet.issue); print them again from each user page or run the batch with "reprint pending" on.');
+  app.post('/console/sheets/batch', {
+    bodyLimit: BATCH_BODY_LIMIT,
+    ...consoleRoute(services, 'admin', async ({ req, reply, session, actor }): Promise<SheetPlan | SheetBatchStarted> => {
+      const input = SheetBatchInput.parse(req.body);
+      const plan = await planSheets(services, input.selection, { reissuePending: input.reissuePending });
+      if (input.dryRun) return plan;
+      if (plan.sheets.length === 0) {
+        throw new TesseraError('conflict', 'Nobody in this selection gets a sheet; the dry run says why each one is skipped');
       }
-      const { issuedUsernames, ...summary } = result;
-      if (result.cancelled || result.pages === 0) {
-        files.drop(jobId);
-      } else {
-        // Deleted after the keep time, or earlier when the registry drops the job or the server closes.
-        files.keep(jobId);
-      }
-      return result.cancelled ? { ...summary, issuedUsernames } : summary;
-    }, () => files.drop(jobId));
-    jobId = job.id;
-    files.add(jobId, target, name, session.operator.id);
 
-    reply.code(202);
-    return { jobId: job.id, batchId, total: plan.sheets.length, skippedTotal: plan.skippedTotal, notIncluded: plan.notIncluded };
-  }) });
+      const target = reserveTempFile(SHEETS_TMP_PREFIX, 'sheets.pdf');
+      const batchId = randomUUID();
+      const stamp = new Date(services.clock()).toISOString().slice(0, 10);
+      const name = `enrollment-sheets-${stamp}-${plan.sheets.length}.pdf`;
+      let jobId = '';
+
+      const job = jobs.start<SheetBatchResult>(
+        'sheets.batch',
+        session.operator.id,
+        plan.sheets.length,
+        async (ctx) => {
+          let result: SheetBatchResult & { issuedUsernames: string[] };
+          try {
+            // A cancelled batch, or one that drew no page, leaves no file.
+            result = await writeSheetBatchFile(services, plan.sheets, target, actor, {
+              paper: input.paper,
+              batchId,
+              reissuePending: input.reissuePending,
+              signal: ctx.signal,
+              onProgress: (p) => ctx.progress(p.done, p.total, `${p.issued.toLocaleString('en')} sheet${p.issued === 1 ? '' : 's'} issued`),
+            });
+          } catch (err) {
+            files.drop(jobId);
+            if (ctx.signal.aborted) throw err;
+            throw new TesseraError(
+              'internal',
+              'Generating the sheets failed and the partial file was deleted. Sheets issued before the failure stay issued (see the audit log, action sheet.issue); print them again from each user page or run the batch with "reprint pending" on.',
+            );
+          }
+          const { issuedUsernames, ...summary } = result;
+          if (result.cancelled || result.pages === 0) {
+            files.drop(jobId);
+          } else {
+            // Deleted after the keep time, or earlier when the registry drops the job or the server closes.
+            files.keep(jobId);
+          }
+          return result.cancelled ? { ...summary, issuedUsernames } : summary;
+        },
+        () => files.drop(jobId),
+      );
+      jobId = job.id;
+      files.add(jobId, target, name, session.operator.id);
+
+      reply.code(202);
+      return { jobId: job.id, batchId, total: plan.sheets.length, skippedTotal: plan.skippedTotal, notIncluded: plan.notIncluded };
+    }),
+  });
 
   // A plain link may start the download: it changes nothing and only the owner gets the file.
-  app.get('/console/jobs/:id/sheets.pdf', consoleRoute(services, 'admin', ({ req, reply, session }) => {
-    const { id } = JobParams.parse(req.params);
-    const status = jobs.get<SheetBatchResult>(id, session.operator.id);
-    if (status.kind !== 'sheets.batch') throw new TesseraError('not_found', 'That job made no enrollment sheets');
-    if (status.state === 'running') throw new TesseraError('conflict', 'The sheets are still being generated');
-    const held = files.get(id, session.operator.id);
-    if (status.state !== 'done' || !held) {
-      throw new TesseraError('not_found', status.state === 'done'
-        ? `The file was deleted ${SHEET_FILE_KEEP_MS / 60_000} minutes after it was made (it holds every user's key); run the batch again with "reprint pending" on`
-        : 'This batch did not finish, so there is no file');
-    }
-    const size = fs.statSync(held.path).size;
-    reply.header('content-length', String(size));
-    return sendPdf(reply, fs.createReadStream(held.path), 'attachment', held.name);
-  }, { csrf: 'sameSite' }));
+  app.get(
+    '/console/jobs/:id/sheets.pdf',
+    consoleRoute(
+      services,
+      'admin',
+      ({ req, reply, session }) => {
+        const { id } = JobParams.parse(req.params);
+        const status = jobs.get<SheetBatchResult>(id, session.operator.id);
+        if (status.kind !== 'sheets.batch') throw new TesseraError('not_found', 'That job made no enrollment sheets');
+        if (status.state === 'running') throw new TesseraError('conflict', 'The sheets are still being generated');
+        const held = files.get(id, session.operator.id);
+        if (status.state !== 'done' || !held) {
+          throw new TesseraError(
+            'not_found',
+            status.state === 'done'
+              ? `The file was deleted ${SHEET_FILE_KEEP_MS / 60_000} minutes after it was made (it holds every user's key); run the batch again with "reprint pending" on`
+              : 'This batch did not finish, so there is no file',
+          );
+        }
+        const size = fs.statSync(held.path).size;
+        reply.header('content-length', String(size));
+        return sendPdf(reply, fs.createReadStream(held.path), 'attachment', held.name);
+      },
+      { csrf: 'sameSite' },
+    ),
+  );
 }

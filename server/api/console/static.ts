@@ -14,7 +14,14 @@ export function registerConsole(app: FastifyInstance, _services: Services, dir: 
   const index = dir ? path.join(dir, 'index.html') : null;
   if (!dir || !index || !fs.existsSync(index)) {
     app.get('/', async (_req, reply) =>
-      reply.type('text/html; charset=utf-8').send(placeholderPage('Tessera', 'The console has not been built. Run "npm start" (it builds it) or "npx vite build renderer". The REST API is running under /api/v1.')),
+      reply
+        .type('text/html; charset=utf-8')
+        .send(
+          placeholderPage(
+            'Tessera',
+            'The console has not been built. Run "npm start" (it builds it) or "npx vite build renderer". The REST API is running under /api/v1.',
+          ),
+        ),
     );
     return () => false;
   }

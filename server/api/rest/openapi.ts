@@ -16,7 +16,10 @@ function openApiPath(path: string): string {
 
 function parameters(r: RestRoute): JsonSchema[] {
   const out: JsonSchema[] = [];
-  for (const [where, schema] of [['path', r.params], ['query', r.query]] as const) {
+  for (const [where, schema] of [
+    ['path', r.params],
+    ['query', r.query],
+  ] as const) {
     if (!schema) continue;
     const json = schemaOf(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
     for (const [name, prop] of Object.entries(json.properties ?? {})) {
@@ -40,7 +43,9 @@ export function buildOpenApiDocument(routes: readonly RestRoute[], version: stri
       responses: Object.fromEntries(
         Object.entries(r.responses).map(([status, resp]) => [
           status,
-          resp.schema ? { description: resp.description, content: { 'application/json': { schema: schemaOf(resp.schema, 'output') } } } : { description: resp.description },
+          resp.schema
+            ? { description: resp.description, content: { 'application/json': { schema: schemaOf(resp.schema, 'output') } } }
+            : { description: resp.description },
         ]),
       ),
     };

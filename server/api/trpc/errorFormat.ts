@@ -52,7 +52,10 @@ export function consoleError(error: TRPCError): { message: string; tesseraCode: 
   if (error.code === 'INTERNAL_SERVER_ERROR') return { message: INTERNAL_MESSAGE, tesseraCode: 'internal', fields: null, retryAfterSeconds: null };
   if (error.code === 'BAD_REQUEST' && cause instanceof z.ZodError) {
     const fields = fieldIssues(cause);
-    const summary = fields.slice(0, 3).map((f) => `${f.path}: ${f.message}`).join('; ');
+    const summary = fields
+      .slice(0, 3)
+      .map((f) => `${f.path}: ${f.message}`)
+      .join('; ');
     return { message: `Invalid input — ${summary}`, tesseraCode: 'bad_request', fields, retryAfterSeconds: null };
   }
   if (error.code === 'BAD_REQUEST' && cause instanceof SyntaxError) {

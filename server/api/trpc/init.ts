@@ -6,8 +6,18 @@ import type { TrpcContext } from './context';
 import { consoleError, type ConsoleErrorData } from './errorFormat';
 
 const TRPC_CODE: Record<number, TRPCError['code']> = {
-  400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_SUPPORTED', 408: 'TIMEOUT', 409: 'CONFLICT',
-  413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 423: 'FORBIDDEN', 429: 'TOO_MANY_REQUESTS', 500: 'INTERNAL_SERVER_ERROR',
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_SUPPORTED',
+  408: 'TIMEOUT',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  423: 'FORBIDDEN',
+  429: 'TOO_MANY_REQUESTS',
+  500: 'INTERNAL_SERVER_ERROR',
 };
 
 export interface ProcedureMeta {
@@ -15,15 +25,18 @@ export interface ProcedureMeta {
   roles: RoleSet | 'public';
 }
 
-const t = initTRPC.context<TrpcContext>().meta<ProcedureMeta>().create({
-  isDev: false,
-  // Every error gets a stable Tessera code and a human message (errorFormat.ts); nothing of a parser's internals.
-  errorFormatter({ shape, error }) {
-    const { message, ...rest } = consoleError(error);
-    const data: ConsoleErrorData = { code: shape.data.code, httpStatus: shape.data.httpStatus, ...rest };
-    return { message, code: shape.code, data };
-  },
-});
+const t = initTRPC
+  .context<TrpcContext>()
+  .meta<ProcedureMeta>()
+  .create({
+    isDev: false,
+    // Every error gets a stable Tessera code and a human message (errorFormat.ts); nothing of a parser's internals.
+    errorFormatter({ shape, error }) {
+      const { message, ...rest } = consoleError(error);
+      const data: ConsoleErrorData = { code: shape.data.code, httpStatus: shape.data.httpStatus, ...rest };
+      return { message, code: shape.code, data };
+    },
+  });
 
 /** Maps TesseraErrors thrown by services to tRPC errors with the same code and message. */
 const errorMapping = t.middleware(async ({ next }) => {

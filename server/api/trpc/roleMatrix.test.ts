@@ -93,7 +93,16 @@ beforeAll(async () => {
   services = t.services;
   for (const role of ALL) {
     const id = randomUUID();
-    services.store.operators.insert({ id, username: `op-${role}`, username_key: usernameKey(`op-${role}`), display_name: null, role, password_hash: null, status: 'active', created_at: Date.now() });
+    services.store.operators.insert({
+      id,
+      username: `op-${role}`,
+      username_key: usernameKey(`op-${role}`),
+      display_name: null,
+      role,
+      password_hash: null,
+      status: 'active',
+      created_at: Date.now(),
+    });
     operatorIds.set(role, id);
   }
   // One operator per role with a password, for the calls that re-authenticate (profile keys).
@@ -203,9 +212,11 @@ async function userWith(c: Ctx, type?: 'totp' | 'hotp'): Promise<{ username: str
 }
 
 const SUCCEEDS: Record<string, (c: Ctx) => Promise<void>> = {
-  'system.info': async ({ caller }) => expect(await caller.system.info()).toMatchObject({ version: expect.any(String), issuer: expect.any(String), needsSetup: false }),
+  'system.info': async ({ caller }) =>
+    expect(await caller.system.info()).toMatchObject({ version: expect.any(String), issuer: expect.any(String), needsSetup: false }),
   'system.setupTokenValid': async ({ caller }) => expect(await caller.system.setupTokenValid({ token: 'no-such-token' })).toEqual({ valid: false }),
-  'auth.me': async ({ caller, who }) => expect(await caller.auth.me()).toEqual(who === 'nobody' ? null : { operator: expect.objectContaining({ username: `op-${who}`, role: who }) }),
+  'auth.me': async ({ caller, who }) =>
+    expect(await caller.auth.me()).toEqual(who === 'nobody' ? null : { operator: expect.objectContaining({ username: `op-${who}`, role: who }) }),
   'auth.login': async ({ caller, who }) => {
     const login = caller.auth.login({ username: 'pw-auditor', password: PASSWORD });
     // Signed in already: the answer is a conflict that says so (the console shows it), not a second session.
@@ -248,13 +259,21 @@ const SUCCEEDS: Record<string, (c: Ctx) => Promise<void>> = {
   },
   'users.enrollOtp': async (c) => {
     const { username } = await userWith(c);
-    expect(await c.caller.users.enrollOtp({ username, factor: { type: 'totp' } })).toMatchObject({ type: 'totp', status: 'pending', secret: expect.any(String), otpauthUri: expect.stringMatching(/^otpauth:\/\/totp\//) });
+    expect(await c.caller.users.enrollOtp({ username, factor: { type: 'totp' } })).toMatchObject({
+      type: 'totp',
+      status: 'pending',
+      secret: expect.any(String),
+      otpauthUri: expect.stringMatching(/^otpauth:\/\/totp\//),
+    });
   },
   'users.confirmFactor': async (c) => {
     const { username } = await userWith(c);
     const f = await c.caller.users.enrollOtp({ username, factor: { type: 'totp' } });
     const code = totpCode({ secret: f.secret, algorithm: 'SHA1', digits: 6, period: 30 }, Date.now());
-    expect(await c.caller.users.confirmFactor({ username, factorId: f.id, code })).toMatchObject({ status: 'active', factor: expect.objectContaining({ id: f.id }) });
+    expect(await c.caller.users.confirmFactor({ username, factorId: f.id, code })).toMatchObject({
+      status: 'active',
+      factor: expect.objectContaining({ id: f.id }),
+    });
   },
   'users.deleteFactor': async (c) => {
     const { username, factorId } = await userWith(c, 'totp');
@@ -264,7 +283,10 @@ const SUCCEEDS: Record<string, (c: Ctx) => Promise<void>> = {
   'users.resyncHotp': async (c) => {
     const { username, factorId, secret } = await userWith(c, 'hotp');
     const params = { secret, algorithm: 'SHA1', digits: 6 } as const;
-    expect(await c.caller.users.resyncHotp({ username, factorId, code1: hotpCode(params, 20), code2: hotpCode(params, 21) })).toMatchObject({ id: factorId, type: 'hotp' });
+    expect(await c.caller.users.resyncHotp({ username, factorId, code1: hotpCode(params, 20), code2: hotpCode(params, 21) })).toMatchObject({
+      id: factorId,
+      type: 'hotp',
+    });
   },
   'users.renameFactor': async (c) => {
     const { username, factorId } = await userWith(c, 'totp');
@@ -280,7 +302,8 @@ const SUCCEEDS: Record<string, (c: Ctx) => Promise<void>> = {
     const before = await caller.settings.get();
     expect(await caller.settings.update({ issuer: before.issuer })).toMatchObject({ issuer: before.issuer });
   },
-  'settings.methodUsage': async ({ caller }) => expect(await caller.settings.methodUsage()).toEqual(expect.arrayContaining([expect.objectContaining({ method: 'totp' })])),
+  'settings.methodUsage': async ({ caller }) =>
+    expect(await caller.settings.methodUsage()).toEqual(expect.arrayContaining([expect.objectContaining({ method: 'totp' })])),
   'apiKeys.list': async (c) => {
     const { id } = createApiKey(services, { name: c.name('listed'), scopes: ['verify'] }, SYSTEM_ACTOR);
     expect((await c.caller.apiKeys.list()).map((k) => k.id)).toContain(id);
@@ -302,7 +325,8 @@ const SUCCEEDS: Record<string, (c: Ctx) => Promise<void>> = {
     const rp = { rpId: 'localhost', rpName: 'Demo', origins: ['http://localhost:3000'] };
     expect(await c.caller.apiKeys.setWebauthn({ apiKeyId: id, rp })).toMatchObject({ rpId: 'localhost', origins: ['http://localhost:3000'] });
   },
-  'operators.list': async ({ caller }) => expect((await caller.operators.list()).map((o) => o.username)).toEqual(expect.arrayContaining(['op-admin', 'op-helpdesk', 'op-auditor'])),
+  'operators.list': async ({ caller }) =>
+    expect((await caller.operators.list()).map((o) => o.username)).toEqual(expect.arrayContaining(['op-admin', 'op-helpdesk', 'op-auditor'])),
   'operators.create': async (c) => {
     const username = c.name('newop');
     expect(await c.caller.operators.create({ username, role: 'auditor', password: PASSWORD })).toMatchObject({ username, role: 'auditor' });
@@ -338,10 +362,16 @@ const SUCCEEDS: Record<string, (c: Ctx) => Promise<void>> = {
   },
   'jobs.cancel': async (c) => {
     let signal: AbortSignal | null = null;
-    const job = c.jobs.start('test', c.operatorId!, 1, (j) => new Promise((_, reject) => {
-      signal = j.signal;
-      j.signal.addEventListener('abort', () => reject(j.signal.reason));
-    }));
+    const job = c.jobs.start(
+      'test',
+      c.operatorId!,
+      1,
+      (j) =>
+        new Promise((_, reject) => {
+          signal = j.signal;
+          j.signal.addEventListener('abort', () => reject(j.signal.reason));
+        }),
+    );
     expect(await c.caller.jobs.cancel({ id: job.id })).toMatchObject({ id: job.id, kind: 'test' });
     expect(signal!.aborted).toBe(true);
     await new Promise((r) => setTimeout(r, 0));
@@ -350,13 +380,19 @@ const SUCCEEDS: Record<string, (c: Ctx) => Promise<void>> = {
   'profile.webauthn.list': async ({ caller }) => expect(await caller.profile.webauthn.list()).toEqual([]),
   'profile.webauthn.registrationOptions': async (c) => {
     const { caller } = ctxFor(c.who, true);
-    expect(await caller.profile.webauthn.registrationOptions({ reauth: { password: PASSWORD } })).toMatchObject({ rp: { id: 'localhost' }, user: { name: `pw-${c.who}` } });
+    expect(await caller.profile.webauthn.registrationOptions({ reauth: { password: PASSWORD } })).toMatchObject({
+      rp: { id: 'localhost' },
+      user: { name: `pw-${c.who}` },
+    });
   },
   'profile.webauthn.verifyRegistration': async (c) => {
     const { caller } = ctxFor(c.who, true);
     const options = await caller.profile.webauthn.registrationOptions({ reauth: { password: PASSWORD } });
     const label = c.name('key');
-    expect(await caller.profile.webauthn.verifyRegistration({ response: new SoftAuthenticator().create(options, ORIGIN), label })).toMatchObject({ label, rpId: 'localhost' });
+    expect(await caller.profile.webauthn.verifyRegistration({ response: new SoftAuthenticator().create(options, ORIGIN), label })).toMatchObject({
+      label,
+      rpId: 'localhost',
+    });
   },
   'profile.webauthn.remove': async (c) => {
     const { caller } = ctxFor(c.who, true);

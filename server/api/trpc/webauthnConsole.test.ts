@@ -103,7 +103,9 @@ describe('an operator registers a key on their profile', () => {
 
   it('re-authentication comes first: a wrong password is refused, audited and counted', async () => {
     const before = seq();
-    expect(await trpcCode(callerAs(op).profile.webauthn.registrationOptions({ reauth: { password: 'not my password at all' } }))).toMatch(/^BAD_REQUEST: That is not your current password/);
+    expect(await trpcCode(callerAs(op).profile.webauthn.registrationOptions({ reauth: { password: 'not my password at all' } }))).toMatch(
+      /^BAD_REQUEST: That is not your current password/,
+    );
     expect(entries(before)).toEqual([expect.objectContaining({ action: 'operator.reauth', outcome: 'failure', reason: 'wrong_password' })]);
     expect(s.store.operators.findById(op.id)!.failures).toBe(1);
     expect(s.store.webauthn.forOperator(op.id)).toEqual([]);
@@ -131,12 +133,16 @@ describe('an operator registers a key on their profile', () => {
     const caller = callerAs(op);
     const options = await caller.profile.webauthn.registrationOptions({ reauth: { password: PASSWORD } });
     const before = seq();
-    expect(await trpcCode(caller.profile.webauthn.verifyRegistration({ response: new SoftAuthenticator().create(options, 'http://localhost:9999') }))).toMatch(/^BAD_REQUEST: .*allow list/);
+    expect(await trpcCode(caller.profile.webauthn.verifyRegistration({ response: new SoftAuthenticator().create(options, 'http://localhost:9999') }))).toMatch(
+      /^BAD_REQUEST: .*allow list/,
+    );
     expect(entries(before)).toEqual([expect.objectContaining({ action: 'operator.webauthn.register', outcome: 'failure', reason: 'origin_mismatch' })]);
   });
 
   it('the console opened at an IP address cannot use keys: the message says to use localhost', async () => {
-    expect(await trpcCode(callerAs(op, 'http://127.0.0.1:8787').profile.webauthn.registrationOptions({ reauth: { password: PASSWORD } }))).toMatch(/CONFLICT: .*http:\/\/localhost:8787/);
+    expect(await trpcCode(callerAs(op, 'http://127.0.0.1:8787').profile.webauthn.registrationOptions({ reauth: { password: PASSWORD } }))).toMatch(
+      /CONFLICT: .*http:\/\/localhost:8787/,
+    );
   });
 
   describe('and signs in with it instead of the code', () => {
@@ -167,14 +173,18 @@ describe('an operator registers a key on their profile', () => {
       await callerAs(null).auth.completeWebauthnLogin({ ticket: step.ticket, response });
       const step2 = await loginStep();
       const before = seq();
-      expect(await trpcCode(callerAs(null).auth.completeWebauthnLogin({ ticket: step2.ticket, response }))).toMatch(/^BAD_REQUEST: The challenge in this response was never issued/);
+      expect(await trpcCode(callerAs(null).auth.completeWebauthnLogin({ ticket: step2.ticket, response }))).toMatch(
+        /^BAD_REQUEST: The challenge in this response was never issued/,
+      );
       expect(entries(before)).toEqual([expect.objectContaining({ action: 'operator.login', outcome: 'failure', reason: 'challenge_unknown_or_used' })]);
     });
 
     it('an assertion made on another origin is refused (origin_mismatch)', async () => {
       const step = await loginStep();
       const options = await callerAs(null).auth.webauthnOptions({ ticket: step.ticket });
-      expect(await trpcCode(callerAs(null).auth.completeWebauthnLogin({ ticket: step.ticket, response: key.get(options, 'http://localhost:9999') }))).toMatch(/allow list/);
+      expect(await trpcCode(callerAs(null).auth.completeWebauthnLogin({ ticket: step.ticket, response: key.get(options, 'http://localhost:9999') }))).toMatch(
+        /allow list/,
+      );
       expect(entries(seq() - 1)[0]).toMatchObject({ action: 'operator.login', reason: 'origin_mismatch' });
     });
 
@@ -183,7 +193,9 @@ describe('an operator registers a key on their profile', () => {
       const step = await loginStep();
       const options = await callerAs(null).auth.webauthnOptions({ ticket: step.ticket });
       const before = seq();
-      expect(await trpcCode(callerAs(null).auth.completeWebauthnLogin({ ticket: step.ticket, response: key.get(options, ORIGIN, { counter: 1 }) }))).toMatch(/cloned/);
+      expect(await trpcCode(callerAs(null).auth.completeWebauthnLogin({ ticket: step.ticket, response: key.get(options, ORIGIN, { counter: 1 }) }))).toMatch(
+        /cloned/,
+      );
       const log = entries(before);
       expect(log).toEqual([expect.objectContaining({ action: 'operator.login', outcome: 'failure', reason: 'counter_regression' })]);
       expect(JSON.parse(log[0]!.details!)).toMatchObject({ method: 'webauthn', flagged: true, receivedCounter: 1 });
@@ -235,9 +247,20 @@ describe('API clients: the WebAuthn relying party', () => {
     const before = seq();
     const set = await caller.apiKeys.setWebauthn({
       apiKeyId: keyId,
-      rp: { rpId: 'Example.COM', rpName: 'Example', origins: ['https://login.example.com/', 'https://example.com', 'https://example.com'], requireUserVerification: true, aaguids: ['CB69481E-8FF7-4039-93EC-0A2729A154A8'] },
+      rp: {
+        rpId: 'Example.COM',
+        rpName: 'Example',
+        origins: ['https://login.example.com/', 'https://example.com', 'https://example.com'],
+        requireUserVerification: true,
+        aaguids: ['CB69481E-8FF7-4039-93EC-0A2729A154A8'],
+      },
     });
-    expect(set).toMatchObject({ rpId: 'example.com', origins: ['https://login.example.com', 'https://example.com'], requireUserVerification: true, aaguids: ['cb69481e-8ff7-4039-93ec-0a2729a154a8'] });
+    expect(set).toMatchObject({
+      rpId: 'example.com',
+      origins: ['https://login.example.com', 'https://example.com'],
+      requireUserVerification: true,
+      aaguids: ['cb69481e-8ff7-4039-93ec-0a2729a154a8'],
+    });
     expect(await caller.apiKeys.getWebauthn({ apiKeyId: keyId })).toEqual(set);
     expect(entries(before)).toEqual([expect.objectContaining({ action: 'apikey.webauthn', outcome: 'success' })]);
     expect(await caller.apiKeys.setWebauthn({ apiKeyId: keyId, rp: null })).toBeNull();
@@ -267,12 +290,25 @@ describe('API clients: the WebAuthn relying party', () => {
 
 describe('factors in the console', () => {
   it('users.get shows a WebAuthn factor with its model; users.renameFactor renames it (audited); the dashboard counts users with a key', async () => {
-    const created = createApiKey(s, { name: 'app', scopes: ['provision', 'verify'], webauthn: { rpId: 'localhost', rpName: 'App', origins: ['http://localhost:3000'], requireUserVerification: false, aaguids: [] } }, SYSTEM_ACTOR);
+    const created = createApiKey(
+      s,
+      {
+        name: 'app',
+        scopes: ['provision', 'verify'],
+        webauthn: { rpId: 'localhost', rpName: 'App', origins: ['http://localhost:3000'], requireUserVerification: false, aaguids: [] },
+      },
+      SYSTEM_ACTOR,
+    );
     const caller = callerAs(op);
     await caller.users.create({ username: 'pat' });
     const { webauthn } = await import('../../services/index');
     const options = await webauthn.appRegistrationOptions(s, { apiKeyId: created.id }, 'pat', SYSTEM_ACTOR);
-    const reg = await webauthn.appVerifyRegistration(s, { apiKeyId: created.id }, { user: 'pat', response: new SoftAuthenticator({ aaguid: 'bada5566-a7aa-401f-bd96-45619a55120d' }).create(options, 'http://localhost:3000') }, SYSTEM_ACTOR);
+    const reg = await webauthn.appVerifyRegistration(
+      s,
+      { apiKeyId: created.id },
+      { user: 'pat', response: new SoftAuthenticator({ aaguid: 'bada5566-a7aa-401f-bd96-45619a55120d' }).create(options, 'http://localhost:3000') },
+      SYSTEM_ACTOR,
+    );
     if (!reg.ok) throw new Error(reg.reason);
     const user = await caller.users.get({ username: 'pat' });
     expect(user.factors[0]).toMatchObject({ type: 'webauthn', label: '1Password', webauthn: { model: '1Password' } });

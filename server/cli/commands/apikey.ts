@@ -35,25 +35,46 @@ const create: Command = {
     const scopes = inv.args.scopes as string | undefined;
     if (name === undefined) return inv.usage('--name is required');
     if (scopes === undefined) return inv.usage('--scopes is required');
-    const list = (v: unknown) => ((v as string[] | undefined) ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '');
+    const list = (v: unknown) =>
+      ((v as string[] | undefined) ?? [])
+        .flatMap((x) => x.split(','))
+        .map((x) => x.trim())
+        .filter((x) => x !== '');
     const rpId = inv.args['rp-id'] as string | undefined;
     const origins = list(inv.args.origin);
     const aaguids = list(inv.args.aaguid);
     const rpOptionsGiven = inv.args['rp-name'] !== undefined || origins.length > 0 || inv.args['require-uv'] !== undefined || aaguids.length > 0;
     if (rpId === undefined && rpOptionsGiven) return inv.usage('--rp-name, --origin, --require-uv and --aaguid need --rp-id');
     if (rpId !== undefined && origins.length === 0) return inv.usage('--rp-id needs at least one --origin');
-    const input = parseInput(CreateApiKeyInput, {
-      name,
-      scopes: scopes.split(',').map((s) => s.trim()).filter((s) => s !== ''),
-      ...(rpId !== undefined
-        ? { webauthn: { rpId, rpName: (inv.args['rp-name'] as string | undefined) ?? name, origins, requireUserVerification: inv.args['require-uv'] === true, aaguids } }
-        : {}),
-    }, { name: '--name', scopes: '--scopes (verify, provision, audit)', webauthn: 'WebAuthn (--rp-id, --origin, --aaguid)' });
+    const input = parseInput(
+      CreateApiKeyInput,
+      {
+        name,
+        scopes: scopes
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+        ...(rpId !== undefined
+          ? {
+              webauthn: {
+                rpId,
+                rpName: (inv.args['rp-name'] as string | undefined) ?? name,
+                origins,
+                requireUserVerification: inv.args['require-uv'] === true,
+                aaguids,
+              },
+            }
+          : {}),
+      },
+      { name: '--name', scopes: '--scopes (verify, provision, audit)', webauthn: 'WebAuthn (--rp-id, --origin, --aaguid)' },
+    );
     const created = await withServices(inv, (s) => createApiKey(s, input, cliActor()));
     const out = inv.io.stdout;
     out.write(`Created API key ${created.id} "${created.name}" (scopes: ${created.scopes.join(', ')}).\n`);
     if (input.webauthn) {
-      out.write(`WebAuthn relying party: ${input.webauthn.rpId} ("${input.webauthn.rpName}"), origins ${input.webauthn.origins.join(', ')}${input.webauthn.requireUserVerification ? ', user verification required' : ''}${input.webauthn.aaguids.length > 0 ? `, ${input.webauthn.aaguids.length} allowed model(s)` : ''}.\n`);
+      out.write(
+        `WebAuthn relying party: ${input.webauthn.rpId} ("${input.webauthn.rpName}"), origins ${input.webauthn.origins.join(', ')}${input.webauthn.requireUserVerification ? ', user verification required' : ''}${input.webauthn.aaguids.length > 0 ? `, ${input.webauthn.aaguids.length} allowed model(s)` : ''}.\n`,
+      );
     }
     out.write('This is the only time the key is shown; Tessera keeps only its hash. Store it now:\n');
     out.write(`${created.key}\n`);
@@ -72,10 +93,12 @@ const list: Command = {
       inv.io.stdout.write('No API keys. Create one with: tessera apikey create --name N --scopes verify\n');
       return 0;
     }
-    inv.io.stdout.write(formatTable(
-      ['ID', 'NAME', 'PREFIX', 'SCOPES', 'CREATED', 'LAST USED', 'REVOKED'],
-      keys.map((k) => [k.id, k.name, k.prefix, k.scopes.join(','), shortTime(k.createdAt), shortTime(k.lastUsedAt), shortTime(k.revokedAt)]),
-    ));
+    inv.io.stdout.write(
+      formatTable(
+        ['ID', 'NAME', 'PREFIX', 'SCOPES', 'CREATED', 'LAST USED', 'REVOKED'],
+        keys.map((k) => [k.id, k.name, k.prefix, k.scopes.join(','), shortTime(k.createdAt), shortTime(k.lastUsedAt), shortTime(k.revokedAt)]),
+      ),
+    );
     return 0;
   },
 };

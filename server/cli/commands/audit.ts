@@ -8,7 +8,7 @@ import { cliActor, parseInput, withInterrupt, withServices, type Command, type C
 
 const verify: Command = {
   name: 'audit verify',
-  summary: 'check the audit log\'s hash chain, signatures and anchor, or an exported bundle offline',
+  summary: "check the audit log's hash chain, signatures and anchor, or an exported bundle offline",
   synopsis: '[--bundle FILE [--key FINGERPRINT] [--since SEQ:HASH]]',
   help: [
     'Options:',
@@ -100,7 +100,11 @@ const anchorCmd: Command = {
     const r = await withServices(inv, async (s) => {
       const before = s.audit.anchorStatus();
       const check = await s.audit.verify({ withAnchor: false });
-      if (!check.ok) throw new TesseraError('integrity', `Not re-anchoring: the audit log itself fails at entry #${check.firstBadSeq}: ${check.problem}${check.message ? ` (${check.message})` : ''}`);
+      if (!check.ok)
+        throw new TesseraError(
+          'integrity',
+          `Not re-anchoring: the audit log itself fails at entry #${check.firstBadSeq}: ${check.problem}${check.message ? ` (${check.message})` : ''}`,
+        );
       const seq = s.audit.reanchor({ actor: cliActor(), action: 'audit.anchor_reset', outcome: 'success', reason });
       return { before, seq };
     });
@@ -139,9 +143,7 @@ const exportCmd: Command = {
     for (const k of ['user', 'action', 'actor', 'outcome', 'from', 'to'] as const) if (inv.args[k] !== undefined) raw[k] = inv.args[k];
     const q = parseInput(AuditQuery, raw, { user: '--user', action: '--action', actor: '--actor', outcome: '--outcome', from: '--from', to: '--to' });
     const filter: AuditExportFilter = { user: q.user, action: q.action, actor: q.actor, outcome: q.outcome, from: q.from, to: q.to };
-    const summary = await withServices(inv, (s) =>
-      withInterrupt(inv.io, (signal) => exportAuditToFile(s, file, cliActor(), { filter, signal })),
-    );
+    const summary = await withServices(inv, (s) => withInterrupt(inv.io, (signal) => exportAuditToFile(s, file, cliActor(), { filter, signal })));
     inv.io.stdout.write(
       `Exported ${summary.entries} audit entr${summary.entries === 1 ? 'y' : 'ies'} (through #${summary.headSeq}) to ${file}` +
         `${summary.filtered ? ' (filtered: not chain-verifiable)' : `; check it with: tessera audit verify --bundle ${JSON.stringify(file)} --key <fingerprint of tessera audit key>`}\n`,
@@ -163,7 +165,10 @@ const key: Command = {
     }
     inv.io.stdout.write('Pin the fingerprint: "tessera audit verify --bundle FILE --key FINGERPRINT" checks a bundle against it.\n');
     if (swapped.length > 0) {
-      throw new TesseraError('integrity', `The public key stored for audit key ${swapped.join(', ')} is not the one its sealed private key gives: the database was tampered with (the fingerprint above is the real one)`);
+      throw new TesseraError(
+        'integrity',
+        `The public key stored for audit key ${swapped.join(', ')} is not the one its sealed private key gives: the database was tampered with (the fingerprint above is the real one)`,
+      );
     }
     return 0;
   },

@@ -56,13 +56,17 @@ function enrollCommand(type: 'totp' | 'hotp'): Command {
     async run(inv) {
       const username = parseInput(Username, inv.positionals[0]);
       const algorithm = inv.args.algorithm as string | undefined;
-      const input = parseInput(EnrollFactorInput, {
-        type,
-        ...(inv.args.label !== undefined ? { label: inv.args.label } : {}),
-        ...(algorithm !== undefined ? { algorithm: algorithm.toUpperCase().replace(/^SHA-/, 'SHA') } : {}),
-        ...(inv.args.digits !== undefined ? { digits: numberOption(inv, 'digits', [6, 8]) } : {}),
-        ...(inv.args.period !== undefined ? { period: numberOption(inv, 'period', [30, 60]) } : {}),
-      }, { label: '--label', algorithm: '--algorithm (SHA1, SHA256 or SHA512)', digits: '--digits', period: '--period' });
+      const input = parseInput(
+        EnrollFactorInput,
+        {
+          type,
+          ...(inv.args.label !== undefined ? { label: inv.args.label } : {}),
+          ...(algorithm !== undefined ? { algorithm: algorithm.toUpperCase().replace(/^SHA-/, 'SHA') } : {}),
+          ...(inv.args.digits !== undefined ? { digits: numberOption(inv, 'digits', [6, 8]) } : {}),
+          ...(inv.args.period !== undefined ? { period: numberOption(inv, 'period', [30, 60]) } : {}),
+        },
+        { label: '--label', algorithm: '--algorithm (SHA1, SHA256 or SHA512)', digits: '--digits', period: '--period' },
+      );
       const confirmCode = inv.args.confirm as string | undefined;
 
       return withServices(inv, async (s) => {

@@ -24,7 +24,7 @@ export const init: Command = {
     'Options:',
     '  --admin NAME               create the first admin operator (status pending: they enroll',
     '                             their authenticator at their first console sign-in)',
-    '  --admin-password-stdin     read that admin\'s password from standard input',
+    "  --admin-password-stdin     read that admin's password from standard input",
     'Without --admin, prints a one-time link to create the first admin in the console.',
     'Never overwrites: on a second run it reports what exists.',
   ].join('\n'),
@@ -48,7 +48,9 @@ export const init: Command = {
       const keyWhere = key.source === 'env' ? 'from TESSERA_MASTER_KEY' : path.join(dataDir, MASTER_KEY_FILE);
       const operators = operatorCount(services);
       if (dbExisted) {
-        out(`Already initialised: ${dataDir} (database ${dbPath(dataDir)}, master key ${keyWhere}, ${operators} operator${operators === 1 ? '' : 's'}). Nothing was overwritten.`);
+        out(
+          `Already initialised: ${dataDir} (database ${dbPath(dataDir)}, master key ${keyWhere}, ${operators} operator${operators === 1 ? '' : 's'}). Nothing was overwritten.`,
+        );
       } else {
         out(`${dirExisted ? 'Data folder' : 'Created data folder'} ${dataDir}`);
         out(`Created database ${dbPath(dataDir)}`);

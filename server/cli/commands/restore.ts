@@ -7,11 +7,11 @@ export const restore: Command = {
   summary: 'replace the database with a backup (checked first; the current one is kept aside)',
   synopsis: 'FILE',
   help: [
-    'The backup must be a Tessera database that this data folder\'s master key opens, pass',
-    'SQLite\'s integrity check and have an audit log that verifies. Stop the server first:',
+    "The backup must be a Tessera database that this data folder's master key opens, pass",
+    "SQLite's integrity check and have an audit log that verifies. Stop the server first:",
     'restore refuses while the database is open in another process. The current tessera.db',
     'is renamed to tessera.db.before-restore-<time>, never deleted. The audit anchor',
-    '(audit.anchor) is moved to the restore\'s own audit entry, which records the anchor it',
+    "(audit.anchor) is moved to the restore's own audit entry, which records the anchor it",
     'replaced: restoring an older backup is a deliberate step back, not a silent rollback.',
   ].join('\n'),
   options: {},
@@ -27,7 +27,9 @@ export const restore: Command = {
     out(`Restored into ${dbPath(inv.dataDir)}; recorded as audit entry #${result.restoreSeq}.`);
     if (result.previousAnchorSeq !== null && result.previousAnchorSeq > result.entries) {
       out(`The audit log steps back: the anchor recorded entry #${result.previousAnchorSeq}, the backup ends at #${result.entries}.`);
-      out(`Entries #${result.entries + 1}-#${result.previousAnchorSeq} of the replaced log are only in ${result.movedAside ?? 'the replaced database'}; the anchor now records #${result.restoreSeq}.`);
+      out(
+        `Entries #${result.entries + 1}-#${result.previousAnchorSeq} of the replaced log are only in ${result.movedAside ?? 'the replaced database'}; the anchor now records #${result.restoreSeq}.`,
+      );
     }
     return 0;
   },

@@ -53,7 +53,9 @@ export const serve: Command = {
         const link = issueSetupToken(running.services, cliActor());
         if (link) {
           const base = isWildcard(host) ? `http://127.0.0.1:${running.port}` : running.url;
-          io.stdout.write(`No operator yet: create the first admin with this one-time link (valid until ${link.expiresAt}):\n  ${base}/setup?token=${link.token}\n`);
+          io.stdout.write(
+            `No operator yet: create the first admin with this one-time link (valid until ${link.expiresAt}):\n  ${base}/setup?token=${link.token}\n`,
+          );
         }
       }
       await new Promise<void>((resolve) => {

@@ -22,10 +22,21 @@ function pendingUris(): Map<string, string[]> {
   return withData((s) => {
     const out = new Map<string, string[]>();
     for (const u of s.store.users.list({ query: '', limit: 1000, after: null, withoutFactor: false }).rows) {
-      const uris = s.store.factors.listByUser(u.id).filter((f) => f.type === 'totp' && f.status === 'pending').map((f) => {
-        const p = otpParamsOf(s.keyring, f);
-        return buildOtpauthUri({ type: 'totp', issuer: s.settings.get().issuer, account: u.username, secret: p.secret, algorithm: p.algorithm, digits: p.digits, period: p.period });
-      });
+      const uris = s.store.factors
+        .listByUser(u.id)
+        .filter((f) => f.type === 'totp' && f.status === 'pending')
+        .map((f) => {
+          const p = otpParamsOf(s.keyring, f);
+          return buildOtpauthUri({
+            type: 'totp',
+            issuer: s.settings.get().issuer,
+            account: u.username,
+            secret: p.secret,
+            algorithm: p.algorithm,
+            digits: p.digits,
+            period: p.period,
+          });
+        });
       if (uris.length) out.set(u.username, uris);
     }
     return out;
@@ -63,16 +74,18 @@ describe('tessera sheets', () => {
     const before = auditCount();
     const r = await run(['sheets', '--users', path.join(root, 'users.csv'), '--dry-run', '--data', data]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe([
-      'Ignoring column: team',
-      '2 sheets to print, 2 skipped.',
-      'row 3: skip "ghost" (no such user)',
-      'row 5: skip "ben" (duplicate in file)',
-      'sheet for "ben" (BEN)',
-      'sheet for "amy" (AMY)',
-      'Dry run: nothing was changed.',
-      '',
-    ].join('\n'));
+    expect(r.stdout).toBe(
+      [
+        'Ignoring column: team',
+        '2 sheets to print, 2 skipped.',
+        'row 3: skip "ghost" (no such user)',
+        'row 5: skip "ben" (duplicate in file)',
+        'sheet for "ben" (BEN)',
+        'sheet for "amy" (AMY)',
+        'Dry run: nothing was changed.',
+        '',
+      ].join('\n'),
+    );
     expect(auditCount()).toBe(before);
     expect(pendingUris().size).toBe(0);
   });

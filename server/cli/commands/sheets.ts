@@ -19,7 +19,8 @@ function printPlan(inv: Invocation, plan: SheetPlan, dryRun: boolean): void {
   }
   if (plan.skipped.length < plan.skippedTotal) out(`… and ${plural(plan.skippedTotal - plan.skipped.length, 'more skipped user')}`);
   if (dryRun) {
-    for (const s of plan.sheets) out(`sheet for "${s.username}"${s.displayName ? ` (${s.displayName})` : ''}${s.replacesPending ? ' — replaces a pending enrollment' : ''}`);
+    for (const s of plan.sheets)
+      out(`sheet for "${s.username}"${s.displayName ? ` (${s.displayName})` : ''}${s.replacesPending ? ' — replaces a pending enrollment' : ''}`);
   }
 }
 
@@ -40,10 +41,10 @@ export const sheets: Command = {
     '  --reprint-pending   also print for users whose earlier sheet has not been scanned yet:',
     '                      their pending enrollment is replaced and the old sheet stops working',
     'Each sheet enrolls a pending TOTP factor (active at its first confirmed code, expiring after',
-    'the settings\' pendingExpiryHours) and is audited as sheet.issue. Skipped: unknown users,',
+    "the settings' pendingExpiryHours) and is audited as sheet.issue. Skipped: unknown users,",
     'repeats in the file, users who have an authenticator app or an unscanned sheet.',
     'Ctrl-C stops between pages: sheets issued so far stay issued; the partial file is deleted.',
-    'The PDF holds every user\'s secret: print it, hand the sheets out, delete the file.',
+    "The PDF holds every user's secret: print it, hand the sheets out, delete the file.",
   ].join('\n'),
   options: {
     users: { type: 'string' },
@@ -96,14 +97,17 @@ export const sheets: Command = {
       if (tty) inv.io.stderr.write('\n');
       for (const k of result.skippedLate) inv.io.stdout.write(`skipped "${k.username}" (${k.reason} — changed since the plan)\n`);
       if (result.cancelled) {
-        throw new TesseraError('bad_request', `Interrupted after ${plural(result.issued, 'sheet')}; ${file} was deleted. Those users now hold pending enrollments nobody has seen: rerun with --reprint-pending to print them again`);
+        throw new TesseraError(
+          'bad_request',
+          `Interrupted after ${plural(result.issued, 'sheet')}; ${file} was deleted. Those users now hold pending enrollments nobody has seen: rerun with --reprint-pending to print them again`,
+        );
       }
       if (result.pages === 0) {
         inv.io.stdout.write('Nobody to print a sheet for after all; no file written.\n');
         return 0;
       }
       inv.io.stdout.write(`Wrote ${plural(result.pages, 'sheet')} (${PAPER_LABELS[paper]}, ${formatBytes(result.bytes)}) to ${file}.\n`);
-      inv.io.stdout.write('The file holds every user\'s secret: print it, hand the sheets out, then delete it.\n');
+      inv.io.stdout.write("The file holds every user's secret: print it, hand the sheets out, then delete it.\n");
       return 0;
     });
   },

@@ -11,11 +11,15 @@ const add: Command = {
   options: { email: { type: 'string' }, 'display-name': { type: 'string' } },
   positionals: { min: 1, max: 1 },
   async run(inv) {
-    const input = parseInput(CreateUserInput, {
-      username: inv.positionals[0],
-      ...(inv.args.email !== undefined ? { email: inv.args.email } : {}),
-      ...(inv.args['display-name'] !== undefined ? { displayName: inv.args['display-name'] } : {}),
-    }, { email: '--email', displayName: '--display-name' });
+    const input = parseInput(
+      CreateUserInput,
+      {
+        username: inv.positionals[0],
+        ...(inv.args.email !== undefined ? { email: inv.args.email } : {}),
+        ...(inv.args['display-name'] !== undefined ? { displayName: inv.args['display-name'] } : {}),
+      },
+      { email: '--email', displayName: '--display-name' },
+    );
     const created = await withServices(inv, (s) => createUser(s, input, cliActor()));
     inv.io.stdout.write(`Created user "${created.username}"${created.email ? ` <${created.email}>` : ''}.\n`);
     return 0;
@@ -72,9 +76,14 @@ const importCmd: Command = {
       );
       if (tty) inv.io.stderr.write('\n');
       for (const k of result.skipped) inv.io.stdout.write(`row ${k.row}: skipped "${k.username}" (${k.reason} — added since the plan)\n`);
-      inv.io.stdout.write(`Created ${result.created} user${result.created === 1 ? '' : 's'}; ${plan.skip.length + result.skipped.length} skipped, ${plan.reject.length} rejected.\n`);
+      inv.io.stdout.write(
+        `Created ${result.created} user${result.created === 1 ? '' : 's'}; ${plan.skip.length + result.skipped.length} skipped, ${plan.reject.length} rejected.\n`,
+      );
       if (result.cancelled) {
-        throw new TesseraError('bad_request', `Import cancelled: ${result.created} created, ${result.notAttempted} not attempted (rerun the same file to continue; existing users are skipped)`);
+        throw new TesseraError(
+          'bad_request',
+          `Import cancelled: ${result.created} created, ${result.notAttempted} not attempted (rerun the same file to continue; existing users are skipped)`,
+        );
       }
       return 0;
     });

@@ -23,4 +23,3 @@ describe('CLI user add', () => {
     }
   });
 });
-

@@ -35,7 +35,12 @@ export interface SignedAnchor extends AnchorContent {
 
 export function anchorMessage(a: AnchorContent): Buffer {
   const content: AnchorContent = {
-    seq: a.seq, hash: a.hash, headSignature: a.headSignature, keyVersion: a.keyVersion, fingerprint: a.fingerprint, writtenAt: a.writtenAt,
+    seq: a.seq,
+    hash: a.hash,
+    headSignature: a.headSignature,
+    keyVersion: a.keyVersion,
+    fingerprint: a.fingerprint,
+    writtenAt: a.writtenAt,
   };
   return Buffer.from(`${ANCHOR_TYPE}:v${ANCHOR_VERSION}:${canonicalJson(content)}`, 'utf8');
 }

@@ -45,7 +45,9 @@ function rehash(entries: Entry[]): Entry[] {
 describe('computeEntryHash', () => {
   it('is hex SHA-256 over prevHash, a newline and the canonical JSON', () => {
     const c = content(1);
-    const want = createHash('sha256').update(`${GENESIS_HASH}\n${canonicalJson(c)}`).digest('hex');
+    const want = createHash('sha256')
+      .update(`${GENESIS_HASH}\n${canonicalJson(c)}`)
+      .digest('hex');
     expect(computeEntryHash(GENESIS_HASH, c)).toBe(want);
     expect(GENESIS_HASH).toBe('0'.repeat(64));
   });
@@ -153,9 +155,7 @@ describe('verifyChain', () => {
 
   it('detects reordered entries whose seq fields were swapped back', () => {
     // Content of 5 and 6 swapped but seq kept in order: the hashes break at 5.
-    const swapped = chain.map((e) =>
-      e.seq === 5 ? { ...chain[5]!, seq: 5 } : e.seq === 6 ? { ...chain[4]!, seq: 6 } : e,
-    );
+    const swapped = chain.map((e) => (e.seq === 5 ? { ...chain[5]!, seq: 5 } : e.seq === 6 ? { ...chain[4]!, seq: 6 } : e));
     expect(verifyChain(swapped)).toEqual({ ok: false, firstBadSeq: 5, problem: 'hash_mismatch' });
   });
 

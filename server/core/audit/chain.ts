@@ -21,9 +21,7 @@ export interface AuditContent {
 
 export type ChainProblem = 'hash_mismatch' | 'seq_gap' | 'seq_order' | 'truncated';
 
-export type ChainVerifyResult =
-  | { ok: true; entries: number; head: string; lastSeq: number }
-  | { ok: false; firstBadSeq: number; problem: ChainProblem };
+export type ChainVerifyResult = { ok: true; entries: number; head: string; lastSeq: number } | { ok: false; firstBadSeq: number; problem: ChainProblem };
 
 export interface ChainVerifyOptions {
   /** Hash before the first entry given (a checkpoint's hash when verifying a suffix). Default GENESIS_HASH. */
@@ -51,10 +49,7 @@ export function computeEntryHash(prevHash: string, content: AuditContent): strin
  * going back means a reordered or duplicated one. firstBadSeq is the first
  * seq that is missing, out of place or whose hash does not match.
  */
-export function verifyChain(
-  entries: Iterable<AuditContent & { hash: string }>,
-  opts: ChainVerifyOptions = {},
-): ChainVerifyResult {
+export function verifyChain(entries: Iterable<AuditContent & { hash: string }>, opts: ChainVerifyOptions = {}): ChainVerifyResult {
   let prev = opts.prevHash ?? GENESIS_HASH;
   let expected = opts.expectFirstSeq ?? 1;
   let count = 0;

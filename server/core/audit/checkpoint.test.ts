@@ -1,6 +1,17 @@
 import { describe, it, expect } from 'vitest';
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
-import { checkpointMessage, generateSigningKeyPair, keyFingerprint, normalizeFingerprint, publicKeyOf, signCheckpoint, signHead, verifyCheckpoint, verifyHead, verifyLegacyPoint } from './checkpoint';
+import {
+  checkpointMessage,
+  generateSigningKeyPair,
+  keyFingerprint,
+  normalizeFingerprint,
+  publicKeyOf,
+  signCheckpoint,
+  signHead,
+  verifyCheckpoint,
+  verifyHead,
+  verifyLegacyPoint,
+} from './checkpoint';
 
 const hashA = 'a'.repeat(64);
 const hashB = 'b'.repeat(64);
@@ -64,7 +75,11 @@ describe('checkpoints', () => {
     expect(verifyHead(keys.publicKeyDer, 5, hashA, cp)).toBe(false);
     expect(verifyCheckpoint(keys.publicKeyDer, 5, hashA, head)).toBe(false);
     // v1 (one message for both) is still read, for old bundles and the one-time re-signing.
-    const v1 = sign(null, Buffer.from(`tessera-audit-checkpoint:v1:5:${hashA}`), createPrivateKey({ key: keys.privateKeyDer, format: 'der', type: 'pkcs8' })).toString('base64url');
+    const v1 = sign(
+      null,
+      Buffer.from(`tessera-audit-checkpoint:v1:5:${hashA}`),
+      createPrivateKey({ key: keys.privateKeyDer, format: 'der', type: 'pkcs8' }),
+    ).toString('base64url');
     expect(verifyLegacyPoint(keys.publicKeyDer, 5, hashA, v1)).toBe(true);
     expect(verifyHead(keys.publicKeyDer, 5, hashA, v1)).toBe(false);
   });

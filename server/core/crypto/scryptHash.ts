@@ -54,12 +54,8 @@ export function scryptMaxmem(cost: ScryptCost): number {
 
 function derive(secret: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(
-      secret,
-      salt,
-      cost.keyLength,
-      { N: 2 ** cost.log2N, r: cost.r, p: cost.p, maxmem: scryptMaxmem(cost) },
-      (err, key) => (err ? reject(new TesseraError('internal', 'Key derivation failed')) : resolve(key)),
+    scrypt(secret, salt, cost.keyLength, { N: 2 ** cost.log2N, r: cost.r, p: cost.p, maxmem: scryptMaxmem(cost) }, (err, key) =>
+      err ? reject(new TesseraError('internal', 'Key derivation failed')) : resolve(key),
     );
   });
 }

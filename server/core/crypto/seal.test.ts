@@ -99,7 +99,15 @@ describe('parseMasterKey', () => {
 
   it('refuses anything else with bad_request and no echo', () => {
     const hex = bytes.toString('hex');
-    for (const bad of [hex.slice(2), hex + '00', hex.slice(1) + 'g', Buffer.alloc(31).toString('base64'), Buffer.alloc(33).toString('base64'), '', 'x'.repeat(43).replace(/x$/, 'B')]) {
+    for (const bad of [
+      hex.slice(2),
+      hex + '00',
+      hex.slice(1) + 'g',
+      Buffer.alloc(31).toString('base64'),
+      Buffer.alloc(33).toString('base64'),
+      '',
+      'x'.repeat(43).replace(/x$/, 'B'),
+    ]) {
       let err: unknown;
       try {
         parseMasterKey(bad);

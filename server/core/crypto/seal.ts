@@ -12,12 +12,7 @@ const DATA_KEY_AAD = 'tessera:data-key:v1';
  * The aad binds the ciphertext to its place (e.g. "factor:<id>:seed"), so a
  * sealed seed copied to another row fails to open.
  */
-export function sealSecret(
-  dataKey: Buffer,
-  plaintext: Uint8Array,
-  aad: string,
-  randomBytes: RandomBytes = defaultRandomBytes,
-): Buffer {
+export function sealSecret(dataKey: Buffer, plaintext: Uint8Array, aad: string, randomBytes: RandomBytes = defaultRandomBytes): Buffer {
   checkKey(dataKey);
   const nonce = takeRandomBytes(randomBytes, NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', dataKey, nonce, { authTagLength: TAG_BYTES });

@@ -22,11 +22,7 @@ export function generateHotp(p: OtpParams, counter: number): string {
  * accepted, so the counter can only move forward. The caller stores
  * nextCounter (compare-and-set on the old counter) only when ok.
  */
-export function verifyHotp(
-  p: OtpParams,
-  code: string,
-  opts: { counter: number; lookAhead?: number },
-): HotpVerifyResult {
+export function verifyHotp(p: OtpParams, code: string, opts: { counter: number; lookAhead?: number }): HotpVerifyResult {
   const lookAhead = opts.lookAhead ?? HOTP_DEFAULT_LOOK_AHEAD;
   requireNonNegativeInteger(opts.counter, 'The HOTP counter');
   checkBound(lookAhead, MAX_LOOK_AHEAD, 'The HOTP look-ahead');
@@ -44,12 +40,7 @@ export function verifyHotp(
  * Finds the first c in [counter, counter+searchWindow] with code1 at c and
  * code2 at c+1; the next expected counter is then c+2.
  */
-export function resyncHotp(
-  p: OtpParams,
-  code1: string,
-  code2: string,
-  opts: { counter: number; searchWindow?: number },
-): HotpResyncResult {
+export function resyncHotp(p: OtpParams, code1: string, code2: string, opts: { counter: number; searchWindow?: number }): HotpResyncResult {
   const searchWindow = opts.searchWindow ?? HOTP_DEFAULT_RESYNC_WINDOW;
   requireNonNegativeInteger(opts.counter, 'The HOTP counter');
   checkBound(searchWindow, MAX_RESYNC_WINDOW, 'The HOTP resync window');

@@ -7,9 +7,9 @@ const secret = new TextEncoder().encode('12345678901234567890');
 
 describe('buildOtpauthUri', () => {
   it('builds the Key URI format with issuer in label and parameter, unpadded Base32', () => {
-    expect(
-      buildOtpauthUri({ type: 'totp', issuer: 'Tessera', account: 'alice', secret, algorithm: 'SHA1', digits: 6, period: 30 }),
-    ).toBe('otpauth://totp/Tessera:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Tessera&algorithm=SHA1&digits=6&period=30');
+    expect(buildOtpauthUri({ type: 'totp', issuer: 'Tessera', account: 'alice', secret, algorithm: 'SHA1', digits: 6, period: 30 })).toBe(
+      'otpauth://totp/Tessera:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Tessera&algorithm=SHA1&digits=6&period=30',
+    );
   });
 
   it('percent-encodes spaces, @ and reserved characters (never "+")', () => {
@@ -88,9 +88,7 @@ describe('parseOtpauthUri', () => {
   it('property: round-trips what buildOtpauthUri makes', () => {
     // Reserved URI characters and arbitrary (well-formed) Unicode.
     const unit = fc.oneof(fc.constantFrom(...`%+&#?=/@ .!'()*:`), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }));
-    const part = fc
-      .string({ unit, minLength: 1, maxLength: 20 })
-      .filter((s) => s.trim() === s && s !== '' && !/[\x00-\x1f\x7f]/.test(s));
+    const part = fc.string({ unit, minLength: 1, maxLength: 20 }).filter((s) => s.trim() === s && s !== '' && !/[\x00-\x1f\x7f]/.test(s));
     const issuerPart = part.filter((s) => !s.includes(':'));
     fc.assert(
       fc.property(

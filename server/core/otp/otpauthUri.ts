@@ -31,12 +31,7 @@ export function buildOtpauthUri(o: OtpauthUriFields): string {
   if (!isOtpDigits(o.digits)) throw new TesseraError('bad_request', 'OTP digits must be 6 or 8');
 
   const label = `${encode(o.issuer)}:${encode(o.account)}`;
-  const params = [
-    `secret=${base32Encode(o.secret)}`,
-    `issuer=${encode(o.issuer)}`,
-    `algorithm=${o.algorithm}`,
-    `digits=${o.digits}`,
-  ];
+  const params = [`secret=${base32Encode(o.secret)}`, `issuer=${encode(o.issuer)}`, `algorithm=${o.algorithm}`, `digits=${o.digits}`];
   if (o.type === 'totp') {
     const period = o.period ?? 30;
     if (!isTotpPeriod(period)) throw new TesseraError('bad_request', 'TOTP period must be 30 or 60');

@@ -9,15 +9,9 @@ export const OTP_SECRET_MIN_BYTES = 16;
 export const OTP_SECRET_MAX_BYTES = 64;
 export const OTP_SECRET_DEFAULT_BYTES = 20;
 
-export function generateOtpSecret(
-  randomBytes: RandomBytes = defaultRandomBytes,
-  bytes: number = OTP_SECRET_DEFAULT_BYTES,
-): Uint8Array {
+export function generateOtpSecret(randomBytes: RandomBytes = defaultRandomBytes, bytes: number = OTP_SECRET_DEFAULT_BYTES): Uint8Array {
   if (!Number.isInteger(bytes) || bytes < OTP_SECRET_MIN_BYTES || bytes > OTP_SECRET_MAX_BYTES) {
-    throw new TesseraError(
-      'bad_request',
-      `An OTP secret must be ${OTP_SECRET_MIN_BYTES} to ${OTP_SECRET_MAX_BYTES} bytes`,
-    );
+    throw new TesseraError('bad_request', `An OTP secret must be ${OTP_SECRET_MIN_BYTES} to ${OTP_SECRET_MAX_BYTES} bytes`);
   }
   // Copy so a caller's buffer pool can never alias the secret.
   return Uint8Array.from(takeRandomBytes(randomBytes, bytes));

@@ -96,15 +96,9 @@ describe('verifyTotp', () => {
   });
 
   it('rejects bad configuration loudly', () => {
-    expect(() => verifyTotp(P6, '123456', { epochSeconds: now, window: -1, lastStep: 0 })).toThrow(
-      expect.objectContaining({ code: 'internal' }),
-    );
-    expect(() => verifyTotp(P6, '123456', { epochSeconds: now, window: 1, lastStep: -1 })).toThrow(
-      expect.objectContaining({ code: 'internal' }),
-    );
-    expect(() => verifyTotp(P6, '123456', { epochSeconds: Number.NaN, window: 1, lastStep: 0 })).toThrow(
-      expect.objectContaining({ code: 'internal' }),
-    );
+    expect(() => verifyTotp(P6, '123456', { epochSeconds: now, window: -1, lastStep: 0 })).toThrow(expect.objectContaining({ code: 'internal' }));
+    expect(() => verifyTotp(P6, '123456', { epochSeconds: now, window: 1, lastStep: -1 })).toThrow(expect.objectContaining({ code: 'internal' }));
+    expect(() => verifyTotp(P6, '123456', { epochSeconds: Number.NaN, window: 1, lastStep: 0 })).toThrow(expect.objectContaining({ code: 'internal' }));
   });
 
   it('refuses a secret shorter than 16 bytes without echoing it', () => {

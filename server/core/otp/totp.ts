@@ -3,9 +3,7 @@ import { TesseraError } from '../../../shared/errors';
 import { callOtplib, isCodeShape, OTP_CRYPTO, otplibAlgorithm, requireNonNegativeInteger } from './otplibAdapter';
 import type { TotpParams } from './types';
 
-export type TotpVerifyResult =
-  | { ok: true; step: number; delta: number }
-  | { ok: false; reason: 'invalid' | 'replay' };
+export type TotpVerifyResult = { ok: true; step: number; delta: number } | { ok: false; reason: 'invalid' | 'replay' };
 
 export interface TotpVerifyOptions {
   /** Unix time in seconds (otplib 13 counts in seconds). */
@@ -44,11 +42,7 @@ export function generateTotp(p: TotpParams, epochSeconds: number): string {
  * re-sent code from a wrong one. The caller must still persist the returned
  * step atomically (UPDATE … WHERE last_step < ?): this function only decides.
  */
-export function verifyTotp(
-  p: TotpParams,
-  code: string,
-  opts: TotpVerifyOptions,
-): TotpVerifyResult {
+export function verifyTotp(p: TotpParams, code: string, opts: TotpVerifyOptions): TotpVerifyResult {
   const window = opts.window ?? 1;
   const lastStep = opts.lastStep ?? 0;
   checkEpoch(opts.epochSeconds);

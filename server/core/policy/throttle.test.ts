@@ -1,14 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import {
-  DEFAULT_THROTTLE,
-  effectiveThrottleState,
-  evaluateThrottle,
-  justLocked,
-  recordFailure,
-  recordSuccess,
-  type ThrottleState,
-} from './throttle';
+import { DEFAULT_THROTTLE, effectiveThrottleState, evaluateThrottle, justLocked, recordFailure, recordSuccess, type ThrottleState } from './throttle';
 
 const T0 = 1_700_000_000_000;
 

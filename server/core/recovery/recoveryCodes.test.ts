@@ -64,8 +64,7 @@ describe('generateRecoveryCodeSet', () => {
 
   it('is roughly uniform over the alphabet', () => {
     const counts = new Map<string, number>();
-    for (let i = 0; i < 200; i++)
-      for (const c of generateRecoveryCodeSet()) for (const ch of c.secret) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    for (let i = 0; i < 200; i++) for (const c of generateRecoveryCodeSet()) for (const ch of c.secret) counts.set(ch, (counts.get(ch) ?? 0) + 1);
     expect(counts.size).toBe(32);
     // 24 000 symbols: expect 750 each; ±30 % is many standard deviations.
     for (const n of counts.values()) expect(Math.abs(n - 750)).toBeLessThan(225);
@@ -81,7 +80,15 @@ describe('parseRecoveryCode', () => {
   });
 
   it('rejects look-alikes and wrong lengths instead of guessing', () => {
-    for (const bad of ['ABCD-EFGH-JKMN-PQR0', 'OBCD-EFGH-JKMN-PQRS', 'ABCD-EFGH-JKMN-PQR1', 'ABCD-EFGH-JKMN-PQI2', 'ABCD-EFGH-JKMN-PQR', 'ABCD-EFGH-JKMN-PQRST', '']) {
+    for (const bad of [
+      'ABCD-EFGH-JKMN-PQR0',
+      'OBCD-EFGH-JKMN-PQRS',
+      'ABCD-EFGH-JKMN-PQR1',
+      'ABCD-EFGH-JKMN-PQI2',
+      'ABCD-EFGH-JKMN-PQR',
+      'ABCD-EFGH-JKMN-PQRST',
+      '',
+    ]) {
       expect(parseRecoveryCode(bad)).toBeNull();
     }
   });

@@ -55,10 +55,7 @@ export function parseRecoveryCode(normalized: string): { lookupId: string; secre
  * case, spaces and dashes are normalised here and in verify, so a valid code
  * typed differently can never fail.
  */
-export async function hashRecoveryCodeSecret(
-  secret: string,
-  randomBytes: RandomBytes = defaultRandomBytes,
-): Promise<string> {
+export async function hashRecoveryCodeSecret(secret: string, randomBytes: RandomBytes = defaultRandomBytes): Promise<string> {
   return scryptHash(canonicalSecret(secret), RECOVERY_SCRYPT_COST, randomBytes);
 }
 

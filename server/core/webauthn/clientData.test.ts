@@ -21,7 +21,11 @@ describe('decodeBase64Url', () => {
 describe('parseClientData', () => {
   it('reads type, challenge and origin', () => {
     expect(parseClientData(enc({ type: 'webauthn.get', challenge: 'abc', origin: 'http://localhost:3000', crossOrigin: false }))).toEqual({
-      type: 'webauthn.get', challenge: 'abc', origin: 'http://localhost:3000', crossOrigin: false, topOrigin: null,
+      type: 'webauthn.get',
+      challenge: 'abc',
+      origin: 'http://localhost:3000',
+      crossOrigin: false,
+      topOrigin: null,
     });
   });
   it('returns null for anything that is not a client data object', () => {

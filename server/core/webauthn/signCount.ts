@@ -4,9 +4,7 @@
  * the received one must be greater. Anything else is a clone signal.
  * Authenticators without a counter always send 0: 0 after 0 is fine.
  */
-export type SignCountDecision =
-  | { ok: true; next: number; changed: boolean }
-  | { ok: false; reason: 'counter_regression'; stored: number; received: number };
+export type SignCountDecision = { ok: true; next: number; changed: boolean } | { ok: false; reason: 'counter_regression'; stored: number; received: number };
 
 export function evaluateSignCount(stored: number, received: number): SignCountDecision {
   if (!Number.isSafeInteger(stored) || stored < 0 || !Number.isSafeInteger(received) || received < 0) {

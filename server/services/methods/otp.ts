@@ -48,8 +48,14 @@ export function insertPendingOtp(ctx: ServiceContext, user: UserRow, input: Enro
     ...(input.type === 'totp' ? { period: input.period } : { counter: 0 }),
   });
   return {
-    id, type: input.type, status: 'pending', secret: base32Encode(secret), otpauthUri,
-    expiresAt: new Date(expiresAt).toISOString(), secretBytes: secret, expiresAtMs: expiresAt,
+    id,
+    type: input.type,
+    status: 'pending',
+    secret: base32Encode(secret),
+    otpauthUri,
+    expiresAt: new Date(expiresAt).toISOString(),
+    secretBytes: secret,
+    expiresAtMs: expiresAt,
   };
 }
 

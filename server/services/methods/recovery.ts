@@ -1,5 +1,11 @@
 import { DEFAULT_SETTINGS } from '../../../shared/schemas/settings';
-import { generateRecoveryCodeSet, hashRecoveryCodeSecret, parseRecoveryCode, verifyRecoveryCodeSecret, type RecoveryCode } from '../../core/recovery/recoveryCodes';
+import {
+  generateRecoveryCodeSet,
+  hashRecoveryCodeSecret,
+  parseRecoveryCode,
+  verifyRecoveryCodeSecret,
+  type RecoveryCode,
+} from '../../core/recovery/recoveryCodes';
 import type { UserRow } from '../../store/index';
 import type { ServiceContext } from '../context';
 import { recoveryLane } from '../hashLanes';
@@ -63,7 +69,11 @@ export const recovery = {
     consume(ctx, { row }, userId, now) {
       if (!row || !ctx.store.recoveryCodes.markUsed(row.id, now)) return null;
       const left = ctx.store.recoveryCodes.counts(userId).unused;
-      return { factor: { id: `recovery:${row.lookup_id}`, type: 'recovery' }, details: { type: 'recovery', recoveryCodeId: row.id, recoveryCodesLeft: left }, left };
+      return {
+        factor: { id: `recovery:${row.lookup_id}`, type: 'recovery' },
+        details: { type: 'recovery', recoveryCodeId: row.id, recoveryCodesLeft: left },
+        left,
+      };
     },
   },
   // Not a factor row: the user's view counts the set (total, unused) instead.

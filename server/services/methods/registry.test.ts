@@ -32,7 +32,9 @@ describe('method registry', () => {
 
   it('refuses turning on a method not built yet, and only that', () => {
     const off = Object.fromEntries(METHODS.map((m) => [m, false])) as Record<(typeof METHODS)[number], boolean>;
-    expect(() => requireMethodsAvailable({ email: true }, off)).toThrow(expect.objectContaining({ code: 'method_unavailable', message: expect.stringContaining('no codes are sent') }));
+    expect(() => requireMethodsAvailable({ email: true }, off)).toThrow(
+      expect.objectContaining({ code: 'method_unavailable', message: expect.stringContaining('no codes are sent') }),
+    );
     expect(() => requireMethodsAvailable({ email: false, totp: true, hotp: true, recovery: true, webauthn: true }, off)).not.toThrow();
     // A value stored before (email on) is kept as it is and can be turned off.
     expect(() => requireMethodsAvailable({ email: true }, { ...off, email: true })).not.toThrow();

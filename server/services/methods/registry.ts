@@ -56,7 +56,10 @@ export function requireMethodEnabled(ctx: ServiceContext, method: Method): void 
 export function requireMethodsAvailable(changed: Partial<Record<Method, boolean>>, current: Record<Method, boolean>): void {
   for (const [method, on] of Object.entries(changed) as [Method, boolean | undefined][]) {
     if (on === true && !current[method] && !isMethodAvailable(method)) {
-      throw new TesseraError('method_unavailable', `${METHOD_LABELS[method]} is not available in this release yet, so it cannot be turned on; no codes are sent`);
+      throw new TesseraError(
+        'method_unavailable',
+        `${METHOD_LABELS[method]} is not available in this release yet, so it cannot be turned on; no codes are sent`,
+      );
     }
   }
 }

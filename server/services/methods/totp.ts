@@ -17,7 +17,11 @@ export const totp = {
   settings: { toggle: 'totp', enabledByDefault: DEFAULT_SETTINGS.methods.totp },
   enroll: (ctx: ServiceContext, user: UserRow, input: OtpEnrollInput<'totp'>, now: number): NewPendingOtpFactor => insertPendingOtp(ctx, user, input, now),
   confirm(ctx, factor, digits, now) {
-    const r = verifyTotp(otpParamsOf(ctx.keyring, factor), digits, { epochSeconds: Math.floor(now / 1000), window: ctx.settings.get().totpWindow, lastStep: 0 });
+    const r = verifyTotp(otpParamsOf(ctx.keyring, factor), digits, {
+      epochSeconds: Math.floor(now / 1000),
+      window: ctx.settings.get().totpWindow,
+      lastStep: 0,
+    });
     return r.ok ? { last_step: r.step, counter: 0 } : null;
   },
   verify: {

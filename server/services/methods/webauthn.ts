@@ -54,6 +54,7 @@ export const webauthn = {
       const credential = ctx.store.webauthn.find(factor.id);
       return credential ? { credential } : undefined;
     },
-    forUser: (ctx, userId) => new Map(ctx.store.webauthn.forUser(userId).flatMap((c): [string, FactorExtras][] => (c.factor_id === null ? [] : [[c.factor_id, { credential: c }]]))),
+    forUser: (ctx, userId) =>
+      new Map(ctx.store.webauthn.forUser(userId).flatMap((c): [string, FactorExtras][] => (c.factor_id === null ? [] : [[c.factor_id, { credential: c }]]))),
   },
 } as const satisfies MethodModule;

@@ -47,12 +47,23 @@ function storedUri(username: string, factorId: string): string {
   const user = srv.services.store.users.findByKey(usernameKey(username))!;
   const row = srv.services.store.factors.find(user.id, factorId)!;
   const p = otpParamsOf(srv.services.keyring, row);
-  return buildOtpauthUri({ type: 'totp', issuer: srv.services.settings.get().issuer, account: user.username, secret: p.secret, algorithm: p.algorithm, digits: p.digits, period: p.period });
+  return buildOtpauthUri({
+    type: 'totp',
+    issuer: srv.services.settings.get().issuer,
+    account: user.username,
+    secret: p.secret,
+    algorithm: p.algorithm,
+    digits: p.digits,
+    period: p.period,
+  });
 }
 
 function pendingTotpIds(username: string): string[] {
   const user = srv.services.store.users.findByKey(usernameKey(username))!;
-  return srv.services.store.factors.listByUser(user.id).filter((f) => f.type === 'totp' && f.status === 'pending').map((f) => f.id);
+  return srv.services.store.factors
+    .listByUser(user.id)
+    .filter((f) => f.type === 'totp' && f.status === 'pending')
+    .map((f) => f.id);
 }
 
 function lastAudit(count: number) {
@@ -64,7 +75,10 @@ function lastAudit(count: number) {
 async function confirmAndVerify(username: string, factorId: string, uri: string): Promise<void> {
   const f = parseOtpauthUri(uri);
   const factor = { secret: base32Encode(f.secret), algorithm: f.algorithm, digits: f.digits, period: 30 as const };
-  const confirm = await srv.call('POST', `/api/v1/users/${encodeURIComponent(username)}/factors/${factorId}/confirm`, { key: srv.keys.provision, body: { code: totpCode(factor, srv.clock.now()) } });
+  const confirm = await srv.call('POST', `/api/v1/users/${encodeURIComponent(username)}/factors/${factorId}/confirm`, {
+    key: srv.keys.provision,
+    body: { code: totpCode(factor, srv.clock.now()) },
+  });
   expect(confirm.status, confirm.text).toBe(200);
   expect(confirm.json.status).toBe('active');
   srv.clock.advance(30_000);
@@ -116,7 +130,10 @@ describe('issueSheetFactor: one sheet', () => {
     const oldCode = totpCode(oldFactor, srv.clock.now());
     const gone = await srv.call('POST', `/api/v1/users/sheet-reprint/factors/${first.factorId}/confirm`, { key: srv.keys.provision, body: { code: oldCode } });
     expect(gone.status).toBe(404);
-    const wrongSeed = await srv.call('POST', `/api/v1/users/sheet-reprint/factors/${second.factorId}/confirm`, { key: srv.keys.provision, body: { code: oldCode } });
+    const wrongSeed = await srv.call('POST', `/api/v1/users/sheet-reprint/factors/${second.factorId}/confirm`, {
+      key: srv.keys.provision,
+      body: { code: oldCode },
+    });
     expect(wrongSeed.status).toBe(400);
     expect(wrongSeed.json.error.code).toBe('invalid_code');
     await confirmAndVerify('sheet-reprint', second.factorId, second.otpauthUri);
@@ -128,7 +145,17 @@ describe('issueSheetFactor: one sheet', () => {
     const issue = issueSheetFactor(srv.services, 'sheet-has-app', HELPDESK, { paper: 'a4' });
     expect(issue.replacedFactorIds).toEqual([]);
     const user = srv.services.store.users.findByKey('sheet-has-app')!;
-    expect(srv.services.store.factors.listByUser(user.id).map((f) => [f.id, f.status]).sort()).toEqual([[active.id, 'active'], [issue.factorId, 'pending']].sort());
+    expect(
+      srv.services.store.factors
+        .listByUser(user.id)
+        .map((f) => [f.id, f.status])
+        .sort(),
+    ).toEqual(
+      [
+        [active.id, 'active'],
+        [issue.factorId, 'pending'],
+      ].sort(),
+    );
   });
 
   it('refuses, changing nothing, when TOTP is off or the user does not exist', async () => {
@@ -204,7 +231,9 @@ describe('planSheets: who gets a sheet and who is skipped, and why', () => {
     const now = srv.clock.now();
     srv.clock.advance(srv.services.settings.get().pendingExpiryHours * 3_600_000 + 1000);
     try {
-      expect((await planSheets(srv.services, { kind: 'csv', csv: 'username\nplan-pending\n' })).sheets).toEqual([{ username: 'plan-pending', displayName: 'PLAN-PENDING', replacesPending: false }]);
+      expect((await planSheets(srv.services, { kind: 'csv', csv: 'username\nplan-pending\n' })).sheets).toEqual([
+        { username: 'plan-pending', displayName: 'PLAN-PENDING', replacesPending: false },
+      ]);
     } finally {
       srv.clock.set(now);
     }
@@ -289,15 +318,18 @@ describe('writeSheetBatch: one PDF, a page per user', () => {
 
   it('a user deleted or given an app after the plan is skipped, not failed', async () => {
     for (const u of ['late-1', 'late-2', 'late-3']) await srv.createUser(u);
-    const { result } = await runBatch({ kind: 'search', query: 'late-' }, {
-      onBefore: () => {
-        srv.services.store.tx(() => {
-          srv.services.store.users.delete(srv.services.store.users.findByKey('late-1')!.id);
-          srv.services.audit.append({ actor: SYSTEM_ACTOR, action: 'user.delete', user: 'late-1', outcome: 'success', reason: 'test' });
-        });
-        issueSheetFactor(srv.services, 'late-3', HELPDESK, { paper: 'a4' });
+    const { result } = await runBatch(
+      { kind: 'search', query: 'late-' },
+      {
+        onBefore: () => {
+          srv.services.store.tx(() => {
+            srv.services.store.users.delete(srv.services.store.users.findByKey('late-1')!.id);
+            srv.services.audit.append({ actor: SYSTEM_ACTOR, action: 'user.delete', user: 'late-1', outcome: 'success', reason: 'test' });
+          });
+          issueSheetFactor(srv.services, 'late-3', HELPDESK, { paper: 'a4' });
+        },
       },
-    });
+    );
     expect(result).toMatchObject({ issued: 1, pages: 1, cancelled: false });
     expect(result.skippedLate).toEqual([
       { username: 'late-1', row: null, reason: 'no such user' },

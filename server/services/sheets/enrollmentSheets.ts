@@ -86,7 +86,10 @@ function issueInTx(ctx: ServiceContext, user: UserRow, actor: Actor, now: number
   const created = insertPendingOtpFactor(ctx, user, { ...SHEET_FACTOR }, now);
   const replacedFactorIds = replaced.map((f) => f.id);
   ctx.audit.append({
-    actor, action: 'sheet.issue', user: user.username, outcome: 'success',
+    actor,
+    action: 'sheet.issue',
+    user: user.username,
+    outcome: 'success',
     details: { factorId: created.id, replacedFactorIds, paper: opts.paper, ...(opts.batchId ? { batch: opts.batchId } : {}) },
   });
   return {
@@ -268,7 +271,14 @@ export async function writeSheetBatch(
 ): Promise<SheetBatchResult & { issuedUsernames: string[] }> {
   requireMethodEnabled(ctx, 'totp');
   const result: SheetBatchResult & { issuedUsernames: string[] } = {
-    batchId: opts.batchId, issued: 0, skippedLate: [], pages: 0, bytes: 0, cancelled: false, paper: opts.paper, issuedUsernames: [],
+    batchId: opts.batchId,
+    issued: 0,
+    skippedLate: [],
+    pages: 0,
+    bytes: 0,
+    cancelled: false,
+    paper: opts.paper,
+    issuedUsernames: [],
   };
   const doc = createSheetDocument({ issuer: ctx.settings.get().issuer });
   let needDrain = false;
@@ -336,5 +346,9 @@ export async function writeSheetBatch(
  * leaves no file.
  */
 export function writeSheetBatchFile(ctx: ServiceContext, planned: Parameters<typeof writeSheetBatch>[1], target: OutputFile, actor: Actor, opts: BatchOptions) {
-  return writeOutputFile(target, (out) => writeSheetBatch(ctx, planned, out, actor, opts), (r) => !r.cancelled && r.pages > 0);
+  return writeOutputFile(
+    target,
+    (out) => writeSheetBatch(ctx, planned, out, actor, opts),
+    (r) => !r.cancelled && r.pages > 0,
+  );
 }

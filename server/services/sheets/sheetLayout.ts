@@ -74,7 +74,7 @@ function printableChar(c: string): boolean {
 }
 
 /** Letters the standard fonts lack but people read fine without their marks. */
-const FALLBACK: Record<string, string> = { Ł: 'L', ł: 'l', Đ: 'D', đ: 'd', Ħ: 'H', ħ: 'h', ı: 'i', ŀ: 'l', Ŀ: 'L', ſ: 's', Ŧ: 'T', ŧ: 't', 'ß': 'ss' };
+const FALLBACK: Record<string, string> = { Ł: 'L', ł: 'l', Đ: 'D', đ: 'd', Ħ: 'H', ħ: 'h', ı: 'i', ŀ: 'l', Ŀ: 'L', ſ: 's', Ŧ: 'T', ŧ: 't', ß: 'ss' };
 
 /**
  * The text as the built-in fonts can print it: characters outside WinAnsi are
@@ -110,7 +110,15 @@ export function printableText(text: string): { text: string; lossy: boolean } {
 // Dates
 
 const DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-const DATE_TIME = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'UTC' });
+const DATE_TIME = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+  timeZone: 'UTC',
+});
 
 /** "25 November 2026": day and month spelled out, so no reader mistakes 03/04 for 04/03. */
 export function formatSheetDate(d: Date): string {
@@ -180,7 +188,11 @@ interface Box {
 }
 
 function label(doc: PDFKit.PDFDocument, text: string, x: number, y: number, width?: number): void {
-  doc.font('Helvetica-Bold').fontSize(7.5).fillColor(MUTED).text(text.toUpperCase(), x, y, { lineBreak: false, ...(width ? { width } : {}) });
+  doc
+    .font('Helvetica-Bold')
+    .fontSize(7.5)
+    .fillColor(MUTED)
+    .text(text.toUpperCase(), x, y, { lineBreak: false, ...(width ? { width } : {}) });
 }
 
 function hline(doc: PDFKit.PDFDocument, x1: number, x2: number, y: number, color = RULE, width = 0.75, dash?: number): void {
@@ -196,7 +208,11 @@ function steps(doc: PDFKit.PDFDocument, items: string[], box: Box): number {
   for (const [i, item] of items.entries()) {
     doc.save();
     doc.circle(box.x + 9, y + 7, 9).fill(ACCENT);
-    doc.font('Helvetica-Bold').fontSize(10).fillColor('#ffffff').text(String(i + 1), box.x, y + 2.2, { width: 18, align: 'center', lineBreak: false });
+    doc
+      .font('Helvetica-Bold')
+      .fontSize(10)
+      .fillColor('#ffffff')
+      .text(String(i + 1), box.x, y + 2.2, { width: 18, align: 'center', lineBreak: false });
     doc.restore();
     doc.font('Helvetica').fontSize(10.5).fillColor(INK);
     const w = box.w - indent;
@@ -234,8 +250,15 @@ export function drawSheet(doc: PDFKit.PDFDocument, data: SheetData): SheetGeomet
   let issuerSize = 22;
   doc.font('Helvetica-Bold');
   while (issuerSize > 14 && doc.fontSize(issuerSize).widthOfString(issuer.text) > issuerW) issuerSize -= 1;
-  doc.fontSize(issuerSize).fillColor(INK).text(issuer.text, left + 14, y + 1 + (22 - issuerSize) / 2, { width: issuerW, height: 28, ellipsis: true, lineBreak: false });
-  doc.font('Helvetica').fontSize(9).fillColor(MUTED).text('Two-step sign-in', right - 190, y + 4, { width: 190, align: 'right', lineBreak: false });
+  doc
+    .fontSize(issuerSize)
+    .fillColor(INK)
+    .text(issuer.text, left + 14, y + 1 + (22 - issuerSize) / 2, { width: issuerW, height: 28, ellipsis: true, lineBreak: false });
+  doc
+    .font('Helvetica')
+    .fontSize(9)
+    .fillColor(MUTED)
+    .text('Two-step sign-in', right - 190, y + 4, { width: 190, align: 'right', lineBreak: false });
   doc.text('Authenticator app enrollment', right - 190, y + 17, { width: 190, align: 'right', lineBreak: false });
   y += 42 + gap(8);
   hline(doc, left, right, y);
@@ -251,15 +274,27 @@ export function drawSheet(doc: PDFKit.PDFDocument, data: SheetData): SheetGeomet
   y += 12;
   const name = display ? display.text : user.text;
   doc.font('Helvetica-Bold').fontSize(14).fillColor(INK).text(name, left, y, { width: colW, height: 18, ellipsis: true, lineBreak: false });
-  doc.font('Helvetica').fontSize(12).fillColor(INK).text(formatSheetDate(data.issuedAt), left + width / 2 + 10, y + 1, { width: colW, lineBreak: false });
+  doc
+    .font('Helvetica')
+    .fontSize(12)
+    .fillColor(INK)
+    .text(formatSheetDate(data.issuedAt), left + width / 2 + 10, y + 1, { width: colW, lineBreak: false });
   y += 19;
   doc.font('Helvetica').fontSize(10).fillColor(MUTED).text(`Username: ${user.text}`, left, y, { width: colW, height: 14, ellipsis: true, lineBreak: false });
   if (data.expiresAt) {
-    doc.font('Helvetica').fontSize(10).fillColor(MUTED).text(`Set up before ${formatSheetDateTime(data.expiresAt)}`, left + width / 2 + 10, y, { width: colW, lineBreak: false });
+    doc
+      .font('Helvetica')
+      .fontSize(10)
+      .fillColor(MUTED)
+      .text(`Set up before ${formatSheetDateTime(data.expiresAt)}`, left + width / 2 + 10, y, { width: colW, lineBreak: false });
   }
   y += 14;
   if (lossy) {
-    doc.font('Helvetica-Oblique').fontSize(8).fillColor(MUTED).text('Some characters of this name cannot be printed here (shown as ?); the QR code holds the exact name.', left, y + 2, { width, lineBreak: false });
+    doc
+      .font('Helvetica-Oblique')
+      .fontSize(8)
+      .fillColor(MUTED)
+      .text('Some characters of this name cannot be printed here (shown as ?); the QR code holds the exact name.', left, y + 2, { width, lineBreak: false });
     y += 12;
   }
   y += gap(18);
@@ -268,58 +303,112 @@ export function drawSheet(doc: PDFKit.PDFDocument, data: SheetData): SheetGeomet
   const qrSize = Math.min(206, width * 0.44);
   const qrX = left;
   const qrY = y;
-  doc.save().lineWidth(0.75).strokeColor(RULE).roundedRect(qrX - 1, qrY - 1, qrSize + 2, qrSize + 2, 4).stroke().restore();
+  doc
+    .save()
+    .lineWidth(0.75)
+    .strokeColor(RULE)
+    .roundedRect(qrX - 1, qrY - 1, qrSize + 2, qrSize + 2, 4)
+    .stroke()
+    .restore();
   drawQr(doc, data.otpauthUri, qrX, qrY, qrSize);
-  doc.font('Helvetica').fontSize(8.5).fillColor(MUTED).text('Scan this code with the app', qrX, qrY + qrSize + 7, { width: qrSize, align: 'center', lineBreak: false });
+  doc
+    .font('Helvetica')
+    .fontSize(8.5)
+    .fillColor(MUTED)
+    .text('Scan this code with the app', qrX, qrY + qrSize + 7, { width: qrSize, align: 'center', lineBreak: false });
 
   const stepsX = qrX + qrSize + 26;
   const stepsW = right - stepsX;
   label(doc, 'How to set it up', stepsX, qrY);
   const accountShown = `${shorten(issuer.text, 40)} (${shorten(user.text, 40)})`;
-  const stepsEnd = steps(doc, [
-    'Install an authenticator app on your phone, if you do not have one (for example Microsoft Authenticator, Google Authenticator or the app your IT team recommends).',
-    'In the app, choose "Add account" (or +) and scan the QR code on the left.',
-    `The app now lists ${accountShown} with a ${digits}-digit code that changes every ${period} seconds.`,
-    `Finish by signing in with that code${data.expiresAt ? ` before ${formatSheetDate(data.expiresAt)}` : ''}. Until then the app's codes are not accepted; after that date this sheet no longer works.`,
-  ], { x: stepsX, y: qrY + 16, w: stepsW });
+  const stepsEnd = steps(
+    doc,
+    [
+      'Install an authenticator app on your phone, if you do not have one (for example Microsoft Authenticator, Google Authenticator or the app your IT team recommends).',
+      'In the app, choose "Add account" (or +) and scan the QR code on the left.',
+      `The app now lists ${accountShown} with a ${digits}-digit code that changes every ${period} seconds.`,
+      `Finish by signing in with that code${data.expiresAt ? ` before ${formatSheetDate(data.expiresAt)}` : ''}. Until then the app's codes are not accepted; after that date this sheet no longer works.`,
+    ],
+    { x: stepsX, y: qrY + 16, w: stepsW },
+  );
   y = Math.max(qrY + qrSize + 26, stepsEnd) + gap(12);
 
   // Manual entry.
   const panelH = 74;
   doc.roundedRect(left, y, width, panelH, 6).fill(PANEL);
   label(doc, 'Cannot scan? Enter this key by hand', left + 16, y + 13);
-  doc.font('Courier-Bold').fontSize(17).fillColor(INK).text(data.secretGroups, left + 16, y + 29, { width: width - 32, characterSpacing: 0.5, lineBreak: false });
-  doc.font('Helvetica').fontSize(9).fillColor(MUTED).text(
-    `Account: ${user.text}   ·   Type: time-based   ·   ${digits} digits   ·   every ${period} seconds`,
-    left + 16, y + 53, { width: width - 32, height: 12, ellipsis: true, lineBreak: false },
-  );
+  doc
+    .font('Courier-Bold')
+    .fontSize(17)
+    .fillColor(INK)
+    .text(data.secretGroups, left + 16, y + 29, { width: width - 32, characterSpacing: 0.5, lineBreak: false });
+  doc
+    .font('Helvetica')
+    .fontSize(9)
+    .fillColor(MUTED)
+    .text(`Account: ${user.text}   ·   Type: time-based   ·   ${digits} digits   ·   every ${period} seconds`, left + 16, y + 53, {
+      width: width - 32,
+      height: 12,
+      ellipsis: true,
+      lineBreak: false,
+    });
   y += panelH + gap(16);
 
   // Privacy note.
-  doc.font('Helvetica-Bold').fontSize(9.5).fillColor(INK).text('Keep this sheet private.', left, y, { width, continued: true })
-    .font('Helvetica').fillColor(MUTED)
-    .text(' Anyone who sees the QR code or the key can make your sign-in codes. Do not photograph or copy it. Once your app shows codes, shred this part of the sheet. If it is lost, tell IT: they will issue a new one and this one stops working.', { width, lineGap: 1.5 });
+  doc
+    .font('Helvetica-Bold')
+    .fontSize(9.5)
+    .fillColor(INK)
+    .text('Keep this sheet private.', left, y, { width, continued: true })
+    .font('Helvetica')
+    .fillColor(MUTED)
+    .text(
+      ' Anyone who sees the QR code or the key can make your sign-in codes. Do not photograph or copy it. Once your app shows codes, shred this part of the sheet. If it is lost, tell IT: they will issue a new one and this one stops working.',
+      { width, lineGap: 1.5 },
+    );
   const contentBottom = doc.y;
 
   // Receipt slip at the foot of the page.
   const slipH = 128;
   const slipTop = pageH - MARGIN - slipH;
   hline(doc, left, right, slipTop, FAINT, 0.75, 4);
-  doc.font('Helvetica').fontSize(7.5).fillColor(FAINT).text('cut here', left, slipTop - 11, { width, align: 'right', lineBreak: false });
+  doc
+    .font('Helvetica')
+    .fontSize(7.5)
+    .fillColor(FAINT)
+    .text('cut here', left, slipTop - 11, { width, align: 'right', lineBreak: false });
   let sy = slipTop + 16;
   doc.font('Helvetica-Bold').fontSize(11).fillColor(INK).text('Receipt', left, sy, { lineBreak: false });
-  doc.font('Helvetica').fontSize(9).fillColor(MUTED).text('Sign and return this slip to IT. It holds no secret.', left + 52, sy + 1.5, { lineBreak: false });
+  doc
+    .font('Helvetica')
+    .fontSize(9)
+    .fillColor(MUTED)
+    .text('Sign and return this slip to IT. It holds no secret.', left + 52, sy + 1.5, { lineBreak: false });
   if (data.reference) {
-    doc.font('Helvetica').fontSize(8).fillColor(MUTED).text(`Sheet ref. ${data.reference}`, right - 150, sy + 2, { width: 150, align: 'right', lineBreak: false });
+    doc
+      .font('Helvetica')
+      .fontSize(8)
+      .fillColor(MUTED)
+      .text(`Sheet ref. ${data.reference}`, right - 150, sy + 2, { width: 150, align: 'right', lineBreak: false });
   }
   sy += 20;
-  doc.font('Helvetica').fontSize(9.5).fillColor(INK).text(
-    `I, ${shorten(name, 50)}${display ? ` (${shorten(user.text, 40)})` : ''}, received my authenticator app enrollment sheet from ${shorten(issuer.text, 50)} on the date below and will keep it private.`,
-    left, sy, { width, height: 26, ellipsis: true, lineGap: 1.5 },
-  );
+  doc
+    .font('Helvetica')
+    .fontSize(9.5)
+    .fillColor(INK)
+    .text(
+      `I, ${shorten(name, 50)}${display ? ` (${shorten(user.text, 40)})` : ''}, received my authenticator app enrollment sheet from ${shorten(issuer.text, 50)} on the date below and will keep it private.`,
+      left,
+      sy,
+      { width, height: 26, ellipsis: true, lineGap: 1.5 },
+    );
   sy += 52;
   const fieldGap = 18;
-  const fields: [string, number][] = [['Name', 0.34], ['Signature', 0.4], ['Date', 0.26]];
+  const fields: [string, number][] = [
+    ['Name', 0.34],
+    ['Signature', 0.4],
+    ['Date', 0.26],
+  ];
   let fx = left;
   for (const [fieldLabel, share] of fields) {
     const fw = (width - fieldGap * (fields.length - 1)) * share;
@@ -329,6 +418,10 @@ export function drawSheet(doc: PDFKit.PDFDocument, data: SheetData): SheetGeomet
   }
 
   // Footer.
-  doc.font('Helvetica').fontSize(7).fillColor(FAINT).text(`${issuer.text} · issued by Tessera on ${formatSheetDate(data.issuedAt)}`, left, pageH - MARGIN + 18, { width, align: 'center', lineBreak: false });
+  doc
+    .font('Helvetica')
+    .fontSize(7)
+    .fillColor(FAINT)
+    .text(`${issuer.text} · issued by Tessera on ${formatSheetDate(data.issuedAt)}`, left, pageH - MARGIN + 18, { width, align: 'center', lineBreak: false });
   return { contentBottom, slipTop, qr: { x: qrX, y: qrY, size: qrSize } };
 }

@@ -52,7 +52,12 @@ function appBinding(rp: RelyingParty, caller: AppCaller, purpose: ChallengeBindi
 }
 
 /** Starts a registration for `username`: options for navigator.credentials.create, with a new challenge. */
-export async function appRegistrationOptions(ctx: ServiceContext, caller: AppCaller, username: string, actor: Actor): Promise<PublicKeyCredentialCreationOptionsJSON> {
+export async function appRegistrationOptions(
+  ctx: ServiceContext,
+  caller: AppCaller,
+  username: string,
+  actor: Actor,
+): Promise<PublicKeyCredentialCreationOptionsJSON> {
   requireMethodEnabled(ctx, 'webauthn');
   const rp = requireAppRelyingParty(ctx, caller.apiKeyId);
   const user = requireUser(ctx, username);
@@ -69,7 +74,12 @@ export async function appRegistrationOptions(ctx: ServiceContext, caller: AppCal
 }
 
 /** Finishes a registration: verifies the attestation and stores the credential as an active factor. */
-export async function appVerifyRegistration(ctx: ServiceContext, caller: AppCaller, input: WebauthnRegistrationVerifyInput, actor: Actor): Promise<WebauthnRegistrationResult> {
+export async function appVerifyRegistration(
+  ctx: ServiceContext,
+  caller: AppCaller,
+  input: WebauthnRegistrationVerifyInput,
+  actor: Actor,
+): Promise<WebauthnRegistrationResult> {
   requireMethodEnabled(ctx, 'webauthn');
   const rp = requireAppRelyingParty(ctx, caller.apiKeyId);
   const user = requireUser(ctx, input.user);
@@ -88,8 +98,18 @@ export async function appVerifyRegistration(ctx: ServiceContext, caller: AppCall
     const { registration, details } = checked;
     const factorId = webauthn.enroll(ctx, user, rp.id, registration, input.label, now);
     ctx.audit.append({
-      actor, action: 'webauthn.register', user: user.username, outcome: 'success',
-      details: { factorId, ...details, rpId: rp.id, userVerified: registration.userVerified, backedUp: registration.backedUp, deviceType: registration.deviceType },
+      actor,
+      action: 'webauthn.register',
+      user: user.username,
+      outcome: 'success',
+      details: {
+        factorId,
+        ...details,
+        rpId: rp.id,
+        userVerified: registration.userVerified,
+        backedUp: registration.backedUp,
+        deviceType: registration.deviceType,
+      },
     });
     const factor = ctx.store.factors.find(user.id, factorId)!;
     return { ok: true, factor: factorView(ctx, factor) };
@@ -102,7 +122,12 @@ export async function appVerifyRegistration(ctx: ServiceContext, caller: AppCall
  * authenticator says whose it is). A throttled or locked user is refused here
  * already.
  */
-export async function appAuthenticationOptions(ctx: ServiceContext, caller: AppCaller, username: string | undefined, actor: Actor): Promise<PublicKeyCredentialRequestOptionsJSON> {
+export async function appAuthenticationOptions(
+  ctx: ServiceContext,
+  caller: AppCaller,
+  username: string | undefined,
+  actor: Actor,
+): Promise<PublicKeyCredentialRequestOptionsJSON> {
   requireMethodEnabled(ctx, 'webauthn');
   const rp = requireAppRelyingParty(ctx, caller.apiKeyId);
   let user: UserRow | null = null;
@@ -111,7 +136,11 @@ export async function appAuthenticationOptions(ctx: ServiceContext, caller: AppC
     user = requireUser(ctx, username);
     const gate = evaluateThrottle(throttleStateOf(user), ctx.clock(), ctx.settings.throttle());
     if (gate.decision !== 'allow') {
-      throw new TesseraError(gate.decision, gate.decision === 'locked' ? 'This user is locked out after too many failures' : 'Too many recent failures for this user: retry later', { retryAfterSeconds: gate.retryAfterSeconds });
+      throw new TesseraError(
+        gate.decision,
+        gate.decision === 'locked' ? 'This user is locked out after too many failures' : 'Too many recent failures for this user: retry later',
+        { retryAfterSeconds: gate.retryAfterSeconds },
+      );
     }
     allow = ctx.store.webauthn.forUserAndRp(user.id, rp.id).filter((c) => c.factor_status === 'active' && c.flagged_at === null);
     if (allow.length === 0) throw new TesseraError('conflict', 'This user has no usable security key or passkey registered with this application');
@@ -121,7 +150,13 @@ export async function appAuthenticationOptions(ctx: ServiceContext, caller: AppC
   const now = ctx.clock();
   ctx.store.tx(() => {
     insertChallenge(ctx, challenge, appBinding(rp, caller, 'authenticate', user?.id ?? null), now);
-    ctx.audit.append({ actor, action: 'webauthn.challenge', user: user?.username ?? null, outcome: 'success', details: { purpose: 'authenticate', rpId: rp.id, discoverable: user === null } });
+    ctx.audit.append({
+      actor,
+      action: 'webauthn.challenge',
+      user: user?.username ?? null,
+      outcome: 'success',
+      details: { purpose: 'authenticate', rpId: rp.id, discoverable: user === null },
+    });
   });
   return options;
 }
@@ -132,7 +167,12 @@ export async function appAuthenticationOptions(ctx: ServiceContext, caller: AppC
  * throttle like wrong codes; a throttled or locked user is refused before the
  * signature is checked.
  */
-export async function appVerifyAuthentication(ctx: ServiceContext, caller: AppCaller, input: WebauthnAuthenticationVerifyInput, actor: Actor): Promise<WebauthnAuthenticationResult> {
+export async function appVerifyAuthentication(
+  ctx: ServiceContext,
+  caller: AppCaller,
+  input: WebauthnAuthenticationVerifyInput,
+  actor: Actor,
+): Promise<WebauthnAuthenticationResult> {
   requireMethodEnabled(ctx, 'webauthn');
   const rp = requireAppRelyingParty(ctx, caller.apiKeyId);
   const now = ctx.clock();
@@ -165,7 +205,14 @@ export async function appVerifyAuthentication(ctx: ServiceContext, caller: AppCa
       const now2 = evaluateThrottle(throttleStateOf(user), ctx.clock(), ctx.settings.throttle());
       const gate = now2.decision !== 'allow' ? now2 : blocked;
       if (gate) {
-        ctx.audit.append({ actor, action: 'webauthn.authenticate', user: user.username, outcome: 'denied', reason: gate.decision, details: { ...base, retryAfterSeconds: gate.retryAfterSeconds } });
+        ctx.audit.append({
+          actor,
+          action: 'webauthn.authenticate',
+          user: user.username,
+          outcome: 'denied',
+          reason: gate.decision,
+          details: { ...base, retryAfterSeconds: gate.retryAfterSeconds },
+        });
         return failure(gate.decision, gate.retryAfterSeconds);
       }
     }
@@ -180,13 +227,25 @@ export async function appVerifyAuthentication(ctx: ServiceContext, caller: AppCa
     }
     ctx.store.factors.markUsed(cred.factor_id, ctx.clock());
     clearUserFailures(ctx, user);
-    ctx.audit.append({ actor, action: 'webauthn.authenticate', user: user.username, outcome: 'success', details: { ...base, userVerified: verified.userVerified } });
+    ctx.audit.append({
+      actor,
+      action: 'webauthn.authenticate',
+      user: user.username,
+      outcome: 'success',
+      details: { ...base, userVerified: verified.userVerified },
+    });
     return { ok: true, user: user.username, factor: { id: cred.factor_id, type: 'webauthn' }, userVerified: verified.userVerified };
   });
 }
 
 /** Counts a refusal toward the user's throttle (when there is a user) and audits it; the failure that locks is recorded as such. */
-function failAuthentication(ctx: ServiceContext, user: UserRow | undefined, actor: Actor, reason: WebauthnReason, details: Record<string, unknown>): WebauthnAuthenticationResult {
+function failAuthentication(
+  ctx: ServiceContext,
+  user: UserRow | undefined,
+  actor: Actor,
+  reason: WebauthnReason,
+  details: Record<string, unknown>,
+): WebauthnAuthenticationResult {
   let extra: Record<string, unknown> = {};
   let auditReason: string = reason;
   if (user) {
@@ -195,6 +254,13 @@ function failAuthentication(ctx: ServiceContext, user: UserRow | undefined, acto
     // As for codes: the failure that locks the user is recorded as such, so lockouts can be counted and alerted on.
     if (next.lockedNow) auditReason = 'locked_out';
   }
-  ctx.audit.append({ actor, action: 'webauthn.authenticate', user: user?.username ?? null, outcome: 'failure', reason: auditReason, details: { ...details, ...extra } });
+  ctx.audit.append({
+    actor,
+    action: 'webauthn.authenticate',
+    user: user?.username ?? null,
+    outcome: 'failure',
+    reason: auditReason,
+    details: { ...details, ...extra },
+  });
   return failure(reason);
 }

@@ -10,7 +10,13 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { TesseraError } from '../../../shared/errors';
-import { WEBAUTHN_REASONS, type AuthenticationResponse, type RegistrationResponse, type WebauthnFailure, type WebauthnReason } from '../../../shared/schemas/webauthn';
+import {
+  WEBAUTHN_REASONS,
+  type AuthenticationResponse,
+  type RegistrationResponse,
+  type WebauthnFailure,
+  type WebauthnReason,
+} from '../../../shared/schemas/webauthn';
 import { authenticatorModel, UNKNOWN_MODEL } from '../../../shared/webauthn/authenticatorModels';
 import { defaultRandomBytes } from '../../core/random';
 import { CHALLENGE_TTL_MS, checkChallenge, newChallenge, type ChallengeBinding, type StoredChallenge } from '../../core/webauthn/challenge';
@@ -111,7 +117,11 @@ export function registrationOptions(
   });
 }
 
-export function authenticationOptions(opts: { rp: RelyingParty; challenge: string; allow: WebauthnCredentialRow[] | null }): Promise<PublicKeyCredentialRequestOptionsJSON> {
+export function authenticationOptions(opts: {
+  rp: RelyingParty;
+  challenge: string;
+  allow: WebauthnCredentialRow[] | null;
+}): Promise<PublicKeyCredentialRequestOptionsJSON> {
   return generateAuthenticationOptions({
     rpID: opts.rp.id,
     challenge: new Uint8Array(decodeBase64Url(opts.challenge)!),
@@ -252,7 +262,12 @@ export async function verifyAssertion(
       credential: { id: response.id, publicKey: new Uint8Array(credential.public_key), counter: 0, transports: transportsOf(credential) },
     });
     if (!r.verified) return { ok: false, reason: 'bad_signature' };
-    return { ok: true, newCounter: r.authenticationInfo.newCounter, userVerified: r.authenticationInfo.userVerified, backedUp: r.authenticationInfo.credentialBackedUp };
+    return {
+      ok: true,
+      newCounter: r.authenticationInfo.newCounter,
+      userVerified: r.authenticationInfo.userVerified,
+      backedUp: r.authenticationInfo.credentialBackedUp,
+    };
   } catch (err) {
     return { ok: false, reason: reasonForLibraryError(err) };
   }
@@ -287,7 +302,8 @@ export function checkRegistration(
 ): RegistrationCheck {
   if (pre.failure) return { ok: false, reason: pre.failure, details: {} };
   if (!consumed) return { ok: false, reason: 'challenge_unknown_or_used', details: {} };
-  if (!verified || !verified.ok) return { ok: false, reason: verified?.reason ?? 'malformed_response', details: verified?.aaguid ? modelDetails(verified.aaguid) : {} };
+  if (!verified || !verified.ok)
+    return { ok: false, reason: verified?.reason ?? 'malformed_response', details: verified?.aaguid ? modelDetails(verified.aaguid) : {} };
   const details = modelDetails(verified.aaguid);
   if (ctx.store.webauthn.findByCredentialId(verified.credentialId)) return { ok: false, reason: 'credential_exists', details };
   if (isFull()) return { ok: false, reason: 'too_many_factors', details };

@@ -9,7 +9,18 @@ import { requireMethodEnabled } from '../factors';
 import { reauthenticate } from '../operatorAuth/reauth';
 import type { RequestMeta } from '../operatorAuth/state';
 import { iso } from '../wireViews';
-import { checkRegistration, consumeChallenge, credentialDetails, defaultKeyLabel, freshChallenge, insertChallenge, insertCredential, precheck, registrationOptions, verifyRegistration } from './ceremony';
+import {
+  checkRegistration,
+  consumeChallenge,
+  credentialDetails,
+  defaultKeyLabel,
+  freshChallenge,
+  insertChallenge,
+  insertCredential,
+  precheck,
+  registrationOptions,
+  verifyRegistration,
+} from './ceremony';
 import type { RelyingParty } from './relyingParty';
 
 /**
@@ -55,12 +66,22 @@ export async function operatorRegistrationOptions(
   if (existing.length >= MAX_OPERATOR_KEYS) throw new TesseraError('conflict', `You already have ${MAX_OPERATOR_KEYS} security keys; remove one first`);
   const proof = await reauthenticate(ctx, op.id, reauth, meta);
   const challenge = freshChallenge();
-  const options = await registrationOptions(rp, challenge, op, existing.filter((c) => c.rp_id === rp.id));
+  const options = await registrationOptions(
+    rp,
+    challenge,
+    op,
+    existing.filter((c) => c.rp_id === rp.id),
+  );
   const now = ctx.clock();
   ctx.store.tx(() => {
     if (!proof.commit()) throw new TesseraError('invalid_code', 'That code was already used; wait for the next one');
     insertChallenge(ctx, challenge, { purpose: 'register', rpId: rp.id, apiKeyId: null, operatorId: op.id, userId: null }, now);
-    ctx.audit.append({ actor, action: 'webauthn.challenge', outcome: 'success', details: { purpose: 'register', rpId: rp.id, operatorId: op.id, console: true } });
+    ctx.audit.append({
+      actor,
+      action: 'webauthn.challenge',
+      outcome: 'success',
+      details: { purpose: 'register', rpId: rp.id, operatorId: op.id, console: true },
+    });
   });
   return options;
 }
@@ -90,7 +111,9 @@ export async function operatorVerifyRegistration(
     const id = randomUUID();
     insertCredential(ctx, id, { operatorId: op.id }, rp.id, registration, label ?? defaultKeyLabel(registration.aaguid), now);
     ctx.audit.append({
-      actor, action: 'operator.webauthn.register', outcome: 'success',
+      actor,
+      action: 'operator.webauthn.register',
+      outcome: 'success',
       details: { operatorId: op.id, credentialId: id, rpId: rp.id, ...details, userVerified: registration.userVerified, backedUp: registration.backedUp },
     });
     return toOperatorKeyView(ctx.store.webauthn.find(id)!);
@@ -114,7 +137,12 @@ export async function removeOperatorKey(
   ctx.store.tx(() => {
     if (!proof.commit()) throw new TesseraError('invalid_code', 'That code was already used; wait for the next one');
     if (!ctx.store.webauthn.deleteForOperator(op.id, id)) throw new TesseraError('not_found', 'You have no security key with that id');
-    ctx.audit.append({ actor, action: 'operator.webauthn.remove', outcome: 'success', details: { operatorId: op.id, credentialId: id, label: key.label, ...credentialDetails(key), wasFlagged: key.flagged_at !== null } });
+    ctx.audit.append({
+      actor,
+      action: 'operator.webauthn.remove',
+      outcome: 'success',
+      details: { operatorId: op.id, credentialId: id, label: key.label, ...credentialDetails(key), wasFlagged: key.flagged_at !== null },
+    });
   });
   return { ok: true };
 }

@@ -28,7 +28,14 @@ function toRelyingParty(row: WebauthnRpRow): RelyingParty {
 
 function toConfigView(row: WebauthnRpRow): WebauthnRpConfig {
   const rp = toRelyingParty(row);
-  return { rpId: rp.id, rpName: rp.name, origins: rp.origins, requireUserVerification: rp.requireUserVerification, aaguids: rp.aaguids, updatedAt: iso(row.updated_at)! };
+  return {
+    rpId: rp.id,
+    rpName: rp.name,
+    origins: rp.origins,
+    requireUserVerification: rp.requireUserVerification,
+    aaguids: rp.aaguids,
+    updatedAt: iso(row.updated_at)!,
+  };
 }
 
 /** The relying party of the application calling with this API key; 409 when none is set. */
@@ -84,7 +91,9 @@ export function setAppRelyingParty(ctx: ServiceContext, apiKeyId: string, rp: We
     if (!before && rp === null) throw new TesseraError('not_found', 'This API key has no WebAuthn relying party to remove');
     const row = writeAppRelyingParty(ctx, apiKeyId, rp, now);
     ctx.audit.append({
-      actor, action: 'apikey.webauthn', outcome: 'success',
+      actor,
+      action: 'apikey.webauthn',
+      outcome: 'success',
       details: { apiKeyId, name: key.name, ...(rp ? { rp: rpAuditDetails(rp) } : { removed: true }) },
     });
     return row ? toConfigView(row) : null;

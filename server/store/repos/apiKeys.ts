@@ -25,14 +25,10 @@ export class ApiKeysRepo {
     this.byHash = s.prepare<[string], ApiKeyRow>('SELECT * FROM api_keys WHERE hash = ?');
     this.byId = s.prepare<[string], ApiKeyRow>('SELECT * FROM api_keys WHERE id = ?');
     this.listStmt = s.prepare<[], ApiKeyRow>('SELECT * FROM api_keys ORDER BY created_at DESC, id');
-    this.insertStmt = s.prepare(
-      'INSERT INTO api_keys (id, name, prefix, hash, scopes, created_at) VALUES (@id, @name, @prefix, @hash, @scopes, @created_at)',
-    );
+    this.insertStmt = s.prepare('INSERT INTO api_keys (id, name, prefix, hash, scopes, created_at) VALUES (@id, @name, @prefix, @hash, @scopes, @created_at)');
     this.revokeStmt = s.prepare<[number, string]>('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
     // Coarse (one write a minute per key) so recording use does not cost a write per request.
-    this.touchStmt = s.prepare<[number, string, number]>(
-      'UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)',
-    );
+    this.touchStmt = s.prepare<[number, string, number]>('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)');
   }
 
   findByHash(hash: string): ApiKeyRow | undefined {

@@ -87,7 +87,8 @@ function fullScan(p: string): boolean {
 
 describe('audit page and count queries use an index for every filter', () => {
   for (const [name, [filter, index]] of Object.entries(FILTERS)) {
-    const searched = index === null ? /SEARCH audit_log USING INTEGER PRIMARY KEY \(rowid[<>]/ : new RegExp(`SEARCH audit_log USING (COVERING )?INDEX ${index} \\(`);
+    const searched =
+      index === null ? /SEARCH audit_log USING INTEGER PRIMARY KEY \(rowid[<>]/ : new RegExp(`SEARCH audit_log USING (COVERING )?INDEX ${index} \\(`);
     it(`chooses ${index ?? 'the seq range'} for ${name}`, () => {
       expect(auditIndexFor(filter)).toBe(index);
     });

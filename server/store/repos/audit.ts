@@ -48,14 +48,38 @@ export interface AuditFilter {
  */
 function filterSql(f: AuditFilter, params: Record<string, unknown>, range: SeqRange): string[] {
   const where: string[] = [];
-  if (f.user !== undefined) { where.push('target_user_key = @user'); params.user = f.user; }
-  if (f.action !== undefined) { where.push('action = @action'); params.action = f.action; }
-  if (f.actor !== undefined) { where.push('actor_name = @actor'); params.actor = f.actor; }
-  if (f.outcome !== undefined) { where.push('outcome = @outcome'); params.outcome = f.outcome; }
-  if (range.fromSeq !== null) { where.push('seq >= @fromSeq'); params.fromSeq = range.fromSeq; }
-  if (range.toSeq !== null) { where.push('seq < @toSeq'); params.toSeq = range.toSeq; }
-  if (f.fromMs !== undefined) { where.push('+at_ms >= @fromMs'); params.fromMs = f.fromMs; }
-  if (f.toMs !== undefined) { where.push('+at_ms < @toMs'); params.toMs = f.toMs; }
+  if (f.user !== undefined) {
+    where.push('target_user_key = @user');
+    params.user = f.user;
+  }
+  if (f.action !== undefined) {
+    where.push('action = @action');
+    params.action = f.action;
+  }
+  if (f.actor !== undefined) {
+    where.push('actor_name = @actor');
+    params.actor = f.actor;
+  }
+  if (f.outcome !== undefined) {
+    where.push('outcome = @outcome');
+    params.outcome = f.outcome;
+  }
+  if (range.fromSeq !== null) {
+    where.push('seq >= @fromSeq');
+    params.fromSeq = range.fromSeq;
+  }
+  if (range.toSeq !== null) {
+    where.push('seq < @toSeq');
+    params.toSeq = range.toSeq;
+  }
+  if (f.fromMs !== undefined) {
+    where.push('+at_ms >= @fromMs');
+    params.fromMs = f.fromMs;
+  }
+  if (f.toMs !== undefined) {
+    where.push('+at_ms < @toMs');
+    params.toMs = f.toMs;
+  }
   return where;
 }
 
@@ -215,7 +239,10 @@ export class AuditRepo {
   }
 
   /** The SQL `page` runs for a filter (exposed for the query-plan test). */
-  pageSql(f: AuditFilter, opts: { limit: number; afterSeq: number | null; order: 'asc' | 'desc' }): { sql: string; params: Record<string, unknown>; empty: boolean } {
+  pageSql(
+    f: AuditFilter,
+    opts: { limit: number; afterSeq: number | null; order: 'asc' | 'desc' },
+  ): { sql: string; params: Record<string, unknown>; empty: boolean } {
     const params: Record<string, unknown> = { limit: opts.limit };
     const range = this.seqRange(f);
     const where = filterSql(f, params, range);
@@ -239,7 +266,10 @@ export class AuditRepo {
     const params: Record<string, unknown> = {};
     const range = this.seqRange(f);
     const where = filterSql(f, params, range);
-    if (throughSeq !== null) { where.push('seq <= @throughSeq'); params.throughSeq = throughSeq; }
+    if (throughSeq !== null) {
+      where.push('seq <= @throughSeq');
+      params.throughSeq = throughSeq;
+    }
     return { sql: `SELECT count(*) AS n FROM ${fromClause(f)} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, params, empty: range.empty };
   }
 

@@ -55,21 +55,15 @@ export class FactorsRepo {
        WHERE id = @id AND status = 'pending'`,
     );
     // The WHERE clause is the replay guard: a step at or below the stored one changes nothing.
-    this.advanceStepStmt = s.prepare(
-      'UPDATE factors SET last_step = @step, last_used_at = @now WHERE id = @id AND last_step < @step',
-    );
-    this.advanceCounterStmt = s.prepare(
-      'UPDATE factors SET counter = @counter, last_used_at = @now WHERE id = @id AND counter < @counter',
-    );
+    this.advanceStepStmt = s.prepare('UPDATE factors SET last_step = @step, last_used_at = @now WHERE id = @id AND last_step < @step');
+    this.advanceCounterStmt = s.prepare('UPDATE factors SET counter = @counter, last_used_at = @now WHERE id = @id AND counter < @counter');
     this.deleteStmt = s.prepare<[string, string]>('DELETE FROM factors WHERE id = ? AND user_id = ?');
     this.deleteAllStmt = s.prepare<[string]>('DELETE FROM factors WHERE user_id = ?');
     this.expiredStmt = s.prepare<[number], FactorRow & { username: string }>(
       `SELECT f.*, u.username FROM factors f JOIN users u ON u.id = f.user_id
        WHERE f.status = 'pending' AND f.expires_at <= ? ORDER BY f.expires_at LIMIT 500`,
     );
-    this.usersWithActiveStmt = s.prepare<[string], { n: number }>(
-      `SELECT count(DISTINCT user_id) AS n FROM factors WHERE type = ? AND status = 'active'`,
-    );
+    this.usersWithActiveStmt = s.prepare<[string], { n: number }>(`SELECT count(DISTINCT user_id) AS n FROM factors WHERE type = ? AND status = 'active'`);
     // A factor proven when it is created (a WebAuthn registration): no secret, active at once.
     this.insertActiveStmt = s.prepare(
       `INSERT INTO factors (id, user_id, type, status, label, created_at, confirmed_at)
@@ -91,7 +85,12 @@ export class FactorsRepo {
     return this.byId.get(id, userId);
   }
 
-  insertPending(row: Pick<FactorRow, 'id' | 'user_id' | 'type' | 'label' | 'algorithm' | 'digits' | 'period' | 'secret_sealed' | 'key_version' | 'created_at' | 'expires_at'>): void {
+  insertPending(
+    row: Pick<
+      FactorRow,
+      'id' | 'user_id' | 'type' | 'label' | 'algorithm' | 'digits' | 'period' | 'secret_sealed' | 'key_version' | 'created_at' | 'expires_at'
+    >,
+  ): void {
     this.insertStmt.run(row);
   }
 

@@ -19,7 +19,9 @@ export class LoginPhantomsRepo {
 
   constructor(db: Db) {
     const s = sqliteOf(db);
-    this.findStmt = s.prepare<[string], LoginPhantomRow>('SELECT username_key, failures, last_failure_at, locked_until FROM login_phantoms WHERE username_key = ?');
+    this.findStmt = s.prepare<[string], LoginPhantomRow>(
+      'SELECT username_key, failures, last_failure_at, locked_until FROM login_phantoms WHERE username_key = ?',
+    );
     this.upsertStmt = s.prepare(
       `INSERT INTO login_phantoms (username_key, failures, last_failure_at, locked_until)
        VALUES (@username_key, @failures, @last_failure_at, @locked_until)

@@ -69,6 +69,10 @@ export class OperatorsRepo {
     const names = Object.keys(fields);
     if (names.length === 0) return false;
     const sql = `UPDATE operators SET ${names.map((n) => `${n} = @${n}`).join(', ')} WHERE id = @id`;
-    return sqliteOf(this.db).prepare(sql).run({ ...fields, id }).changes === 1;
+    return (
+      sqliteOf(this.db)
+        .prepare(sql)
+        .run({ ...fields, id }).changes === 1
+    );
   }
 }

@@ -19,12 +19,8 @@ export class RecoveryCodesRepo {
 
   constructor(db: Db) {
     const s = sqliteOf(db);
-    this.byLookup = s.prepare<[string, string], RecoveryCodeRow>(
-      'SELECT * FROM recovery_codes WHERE user_id = ? AND lookup_id = ?',
-    );
-    this.insertStmt = s.prepare(
-      'INSERT INTO recovery_codes (user_id, lookup_id, hash, created_at) VALUES (@user_id, @lookup_id, @hash, @created_at)',
-    );
+    this.byLookup = s.prepare<[string, string], RecoveryCodeRow>('SELECT * FROM recovery_codes WHERE user_id = ? AND lookup_id = ?');
+    this.insertStmt = s.prepare('INSERT INTO recovery_codes (user_id, lookup_id, hash, created_at) VALUES (@user_id, @lookup_id, @hash, @created_at)');
     // Single use, atomically: a code already used changes nothing.
     this.useStmt = s.prepare<[number, number]>('UPDATE recovery_codes SET used_at = ? WHERE id = ? AND used_at IS NULL');
     this.deleteAllStmt = s.prepare<[string]>('DELETE FROM recovery_codes WHERE user_id = ?');

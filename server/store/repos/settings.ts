@@ -8,9 +8,7 @@ export class SettingsRepo {
   constructor(db: Db) {
     const s = sqliteOf(db);
     this.allStmt = s.prepare<[], { key: string; value: string }>('SELECT key, value FROM settings');
-    this.upsertStmt = s.prepare<[string, string]>(
-      'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-    );
+    this.upsertStmt = s.prepare<[string, string]>('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   }
 
   all(): Record<string, unknown> {

@@ -9,15 +9,11 @@ export class SetupTokensRepo {
 
   constructor(db: Db) {
     const s = sqliteOf(db);
-    this.insertStmt = s.prepare(
-      'INSERT INTO setup_tokens (hash, purpose, created_at, expires_at) VALUES (@hash, @purpose, @created_at, @expires_at)',
-    );
+    this.insertStmt = s.prepare('INSERT INTO setup_tokens (hash, purpose, created_at, expires_at) VALUES (@hash, @purpose, @created_at, @expires_at)');
     this.findStmt = s.prepare<[string], { hash: string; purpose: string; expires_at: number; used_at: number | null }>(
       'SELECT hash, purpose, expires_at, used_at FROM setup_tokens WHERE hash = ?',
     );
-    this.useStmt = s.prepare<[number, string, number]>(
-      'UPDATE setup_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ?',
-    );
+    this.useStmt = s.prepare<[number, string, number]>('UPDATE setup_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ?');
   }
 
   insert(row: { hash: string; purpose: string; created_at: number; expires_at: number }): void {

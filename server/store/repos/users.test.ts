@@ -70,7 +70,31 @@ function allPages(repo: UsersRepo, query: string, limit: number, withoutFactor =
   return { users, pages, shortPagesWithNext };
 }
 
-const QUERIES = ['zebra', 'ZEBRA', 'rare zebra 9', 'person 4999', 'example', 'corp', 'an', 'a', 'da', 'zq', '_1', '%', '_', 'ann%', 'nothing-here', 'bert_12', 'a_b', '50%', '%admin', 'na_', 'q*r', 'i"', '"hi"'];
+const QUERIES = [
+  'zebra',
+  'ZEBRA',
+  'rare zebra 9',
+  'person 4999',
+  'example',
+  'corp',
+  'an',
+  'a',
+  'da',
+  'zq',
+  '_1',
+  '%',
+  '_',
+  'ann%',
+  'nothing-here',
+  'bert_12',
+  'a_b',
+  '50%',
+  '%admin',
+  'na_',
+  'q*r',
+  'i"',
+  '"hi"',
+];
 
 describe('UsersRepo.list search', () => {
   // Sparse queries go through the trigram index, dense ones walk the table in bounded windows, short ones
@@ -101,7 +125,9 @@ describe('UsersRepo.list search', () => {
     // "na_" matches anna_* and dana_*: between them lie 2,500 bert_ and chen_ users, walked 100 at a time.
     const na = allPages(tiny, 'na_', 50);
     expect(na.shortPagesWithNext).toBeGreaterThanOrEqual(20);
-    const lastAnna = expected('na_').filter((u) => u.startsWith('anna_')).pop()!;
+    const lastAnna = expected('na_')
+      .filter((u) => u.startsWith('anna_'))
+      .pop()!;
     const page = tiny.list({ query: 'na_', limit: 50, after: lastAnna, withoutFactor: false });
     expect(page.rows).toEqual([]);
     expect(page.next).toMatch(/^bert_/); // 100 keys on, not the whole table
@@ -115,20 +141,34 @@ describe('UsersRepo.list search', () => {
     const planOf = (query: string) => {
       const plan = store.users.searchPlan(query);
       const sql = searchSql(plan, false);
-      const rows = rawSqlite(store).prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ after: '', limit: 51, phrase: 'x', window: 10, needle: 'x', lo: 'a', hi: 'b' }) as { detail: string }[];
+      const rows = rawSqlite(store)
+        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .all({ after: '', limit: 51, phrase: 'x', window: 10, needle: 'x', lo: 'a', hi: 'b' }) as { detail: string }[];
       return { kind: plan.kind, details: rows.map((r) => r.detail) };
     };
     for (const query of ['a_b', '50%', '%admin', 'x%_y', 'q*r']) {
       const { kind, details } = planOf(query);
       expect(kind, query).toBe('index');
-      expect(details.some((d) => /SCAN users_fts VIRTUAL TABLE INDEX/.test(d)), details.join(' | ')).toBe(true);
-      expect(details.some((d) => /^SCAN (u|users)\b/.test(d)), details.join(' | ')).toBe(false);
+      expect(
+        details.some((d) => /SCAN users_fts VIRTUAL TABLE INDEX/.test(d)),
+        details.join(' | '),
+      ).toBe(true);
+      expect(
+        details.some((d) => /^SCAN (u|users)\b/.test(d)),
+        details.join(' | '),
+      ).toBe(false);
     }
     for (const query of ['na_', '%', '_']) {
       const { kind, details } = planOf(query);
       expect(kind, query).toBe('walk');
-      expect(details.some((d) => /SEARCH users USING COVERING INDEX users_by_key_text \(username_key>\?/.test(d)), details.join(' | ')).toBe(true);
-      expect(details.some((d) => /^SCAN (u|users)\b/.test(d) || /USE TEMP B-TREE/.test(d)), details.join(' | ')).toBe(false);
+      expect(
+        details.some((d) => /SEARCH users USING COVERING INDEX users_by_key_text \(username_key>\?/.test(d)),
+        details.join(' | '),
+      ).toBe(true);
+      expect(
+        details.some((d) => /^SCAN (u|users)\b/.test(d) || /USE TEMP B-TREE/.test(d)),
+        details.join(' | '),
+      ).toBe(false);
     }
   });
 
@@ -136,7 +176,10 @@ describe('UsersRepo.list search', () => {
     const row = store.users.findByKey('anna_0')!;
     expect(store.users.list({ query: 'rare zebra 0', limit: 5, after: null, withoutFactor: false }).rows.map((r) => r.username)).toEqual(['anna_0']);
     store.users.delete(row.id);
-    names.splice(names.findIndex((n) => n.username === 'anna_0'), 1);
+    names.splice(
+      names.findIndex((n) => n.username === 'anna_0'),
+      1,
+    );
     expect(store.users.list({ query: 'rare zebra 0', limit: 5, after: null, withoutFactor: false }).rows).toEqual([]);
   });
 

@@ -64,11 +64,11 @@ export interface UserListPage {
 }
 
 /** How one search is answered: from the trigram index, or by a bounded walk over users in key order. */
-export type SearchPlan =
-  | { kind: 'index'; phrase: string }
-  | { kind: 'walk'; prefix: { lo: string; hi: string } | null; needle: string | null };
+export type SearchPlan = { kind: 'index'; phrase: string } | { kind: 'walk'; prefix: { lo: string; hi: string } | null; needle: string | null };
 
-const U_COLUMNS = COLUMNS.split(', ').map((c) => `u.${c}`).join(', ');
+const U_COLUMNS = COLUMNS.split(', ')
+  .map((c) => `u.${c}`)
+  .join(', ');
 const WITHOUT_FACTOR = `NOT EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id AND f.status = 'active')`;
 
 /**
@@ -120,13 +120,13 @@ export class UsersRepo {
        VALUES (@id, @username, @username_key, @username_skeleton, @display_name, @email, @search_text, @created_at)`,
     );
     this.bySkeleton = s.prepare<[string], UserRow>(`SELECT ${COLUMNS} FROM users WHERE username_skeleton = ?`);
-    this.withoutSkeleton = s.prepare<[], { id: string; username: string }>('SELECT id, username FROM users WHERE username_skeleton IS NULL ORDER BY created_at, rowid');
+    this.withoutSkeleton = s.prepare<[], { id: string; username: string }>(
+      'SELECT id, username FROM users WHERE username_skeleton IS NULL ORDER BY created_at, rowid',
+    );
     this.setSkeletonStmt = s.prepare<[string, string]>('UPDATE users SET username_skeleton = ? WHERE id = ?');
     if (!s.readonly) this.fillSkeletons();
     this.deleteStmt = s.prepare<[string]>('DELETE FROM users WHERE id = ?');
-    this.throttleStmt = s.prepare(
-      'UPDATE users SET failures = @failures, last_failure_at = @last_failure_at, locked_until = @locked_until WHERE id = @id',
-    );
+    this.throttleStmt = s.prepare('UPDATE users SET failures = @failures, last_failure_at = @last_failure_at, locked_until = @locked_until WHERE id = @id');
     this.countStmt = s.prepare<[], { n: number }>('SELECT count(*) AS n FROM users');
     this.countIndexed = s.prepare<[string], { n: number }>(
       `SELECT count(*) AS n FROM (SELECT 1 FROM users_fts WHERE users_fts MATCH ? LIMIT ${SPARSE_MATCHES})`,
@@ -222,7 +222,10 @@ export class UsersRepo {
     }
     if (plan.kind === 'index') return { rows, next: null };
     // The walk looked at its whole window without filling the page: go on after the window's last key, if there are more.
-    const end = this.statement<{ username_key: string }>(`${windowSql(plan, 'username_key')} LIMIT 1 OFFSET ${window - 1}`).get({ after: params.after, ...plan.prefix });
+    const end = this.statement<{ username_key: string }>(`${windowSql(plan, 'username_key')} LIMIT 1 OFFSET ${window - 1}`).get({
+      after: params.after,
+      ...plan.prefix,
+    });
     return { rows, next: end ? end.username_key : null };
   }
 

@@ -106,9 +106,7 @@ export class WebauthnRepo {
       `UPDATE webauthn_credentials SET counter = @next, backed_up = @backed_up, last_used_at = @now
        WHERE id = @id AND counter = @stored AND flagged_at IS NULL`,
     );
-    this.credFlag = s.prepare(
-      'UPDATE webauthn_credentials SET flagged_at = @now, flag_reason = @reason WHERE id = @id AND flagged_at IS NULL',
-    );
+    this.credFlag = s.prepare('UPDATE webauthn_credentials SET flagged_at = @now, flag_reason = @reason WHERE id = @id AND flagged_at IS NULL');
     this.credDeleteOperator = s.prepare<[string, string]>('DELETE FROM webauthn_credentials WHERE id = ? AND operator_id = ?');
     this.credDeleteAllOperator = s.prepare<[string]>('DELETE FROM webauthn_credentials WHERE operator_id = ?');
 
@@ -119,9 +117,7 @@ export class WebauthnRepo {
     this.chGet = s.prepare<[string], WebauthnChallengeRow>('SELECT * FROM webauthn_challenges WHERE challenge = ?');
     // Single use: whoever deletes the row has used it; a second use finds nothing.
     this.chConsume = s.prepare<[string], WebauthnChallengeRow>('DELETE FROM webauthn_challenges WHERE challenge = ? RETURNING *');
-    this.chCountForKey = s.prepare<[string, number], { n: number }>(
-      'SELECT count(*) AS n FROM webauthn_challenges WHERE api_key_id = ? AND expires_at > ?',
-    );
+    this.chCountForKey = s.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM webauthn_challenges WHERE api_key_id = ? AND expires_at > ?');
     this.chDeleteExpired = s.prepare<[number, number]>(
       'DELETE FROM webauthn_challenges WHERE challenge IN (SELECT challenge FROM webauthn_challenges WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)',
     );

@@ -43,7 +43,12 @@ async function finished(who: string, id: string): Promise<JobStatus<AuditVerifyR
 
 beforeAll(async () => {
   srv = await startTestServer();
-  for (const [name, role] of [['aud1', 'auditor'], ['aud2', 'auditor'], ['aud3', 'auditor']] as const) await signIn(name, role);
+  for (const [name, role] of [
+    ['aud1', 'auditor'],
+    ['aud2', 'auditor'],
+    ['aud3', 'auditor'],
+  ] as const)
+    await signIn(name, role);
   // Enough entries that a check is still running while the next requests arrive (the worker alone takes a while to start).
   const s = srv.services;
   for (let t = 0; t < 10; t++) {
@@ -80,7 +85,9 @@ describe('audit.verify (console)', () => {
     expect(await finished('aud1', a.id)).toMatchObject({ state: 'cancelled' });
     expect(await finished('aud2', b.id)).toMatchObject({ state: 'done', result: { ok: true } });
     // Others' jobs are not theirs to see.
-    expect((await srv.call('GET', `/trpc/jobs.get?input=${encodeURIComponent(JSON.stringify({ id: b.id }))}`, { headers: { cookie: cookies.get('aud3')! } })).status).toBe(404);
+    expect(
+      (await srv.call('GET', `/trpc/jobs.get?input=${encodeURIComponent(JSON.stringify({ id: b.id }))}`, { headers: { cookie: cookies.get('aud3')! } })).status,
+    ).toBe(404);
     const now = await startCheck('aud3');
     expect(now.status).toBe(200);
     await finished('aud3', (now.json.result.data as JobStatus).id);

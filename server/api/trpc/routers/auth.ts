@@ -34,9 +34,11 @@ export const authRouter = router({
   }),
 
   /** Step two with a security key instead of the code: options for navigator.credentials.get. */
-  webauthnOptions: publicProcedure.input(TicketInput).mutation(({ ctx, input }) =>
-    operatorAuth.webauthnLoginOptions(ctx.services, input.ticket, webauthn.consoleRelyingParty(ctx.services, ctx.origin), meta(ctx)),
-  ),
+  webauthnOptions: publicProcedure
+    .input(TicketInput)
+    .mutation(({ ctx, input }) =>
+      operatorAuth.webauthnLoginOptions(ctx.services, input.ticket, webauthn.consoleRelyingParty(ctx.services, ctx.origin), meta(ctx)),
+    ),
 
   completeWebauthnLogin: publicProcedure.input(z.object({ ticket: Ticket, response: AuthenticationResponse }).strict()).mutation(async ({ ctx, input }) => {
     const s = await operatorAuth.completeWebauthnLogin(ctx.services, input, webauthn.consoleRelyingParty(ctx.services, ctx.origin), meta(ctx));

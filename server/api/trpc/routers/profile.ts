@@ -15,19 +15,32 @@ const meta = (ctx: TrpcContext) => ({ ip: ctx.ip, userAgent: ctx.userAgent });
 export const profileRouter = router({
   webauthn: router({
     list: anyOperatorProcedure.input(z.void()).query(({ ctx }) => webauthn.listOperatorKeys(ctx.services, ctx.session.operator.id)),
-    registrationOptions: anyOperatorProcedure.input(z.object({ reauth: Reauth }).strict()).mutation(({ ctx, input }) =>
-      webauthn.operatorRegistrationOptions(
-        ctx.services, ctx.session.operator,
-        webauthn.consoleRelyingParty(ctx.services, ctx.origin), input.reauth, meta(ctx), ctx.actor,
+    registrationOptions: anyOperatorProcedure
+      .input(z.object({ reauth: Reauth }).strict())
+      .mutation(({ ctx, input }) =>
+        webauthn.operatorRegistrationOptions(
+          ctx.services,
+          ctx.session.operator,
+          webauthn.consoleRelyingParty(ctx.services, ctx.origin),
+          input.reauth,
+          meta(ctx),
+          ctx.actor,
+        ),
       ),
-    ),
     verifyRegistration: anyOperatorProcedure
       .input(z.object({ response: RegistrationResponse, label: cleanText(64, 'Name').optional() }).strict())
       .mutation(({ ctx, input }) =>
-        webauthn.operatorVerifyRegistration(ctx.services, ctx.session.operator, webauthn.consoleRelyingParty(ctx.services, ctx.origin), input.response, input.label, ctx.actor),
+        webauthn.operatorVerifyRegistration(
+          ctx.services,
+          ctx.session.operator,
+          webauthn.consoleRelyingParty(ctx.services, ctx.origin),
+          input.response,
+          input.label,
+          ctx.actor,
+        ),
       ),
-    remove: anyOperatorProcedure.input(z.object({ id: z.string().min(1).max(64), reauth: Reauth }).strict()).mutation(({ ctx, input }) =>
-      webauthn.removeOperatorKey(ctx.services, ctx.session.operator, input.id, input.reauth, meta(ctx), ctx.actor),
-    ),
+    remove: anyOperatorProcedure
+      .input(z.object({ id: z.string().min(1).max(64), reauth: Reauth }).strict())
+      .mutation(({ ctx, input }) => webauthn.removeOperatorKey(ctx.services, ctx.session.operator, input.id, input.reauth, meta(ctx), ctx.actor)),
   }),
 });
