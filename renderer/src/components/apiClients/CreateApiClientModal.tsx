@@ -2,9 +2,10 @@ import { Alert, Button, Checkbox, Code, CopyButton, Group, Modal, Stack, Text, T
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { API_SCOPES, type ApiScope, type CreatedApiKey } from '../../../../shared/schemas/apiKeys';
-import { fieldErrors, formError, useTRPC } from '../../api/trpc';
+import { formError, useTRPC } from '../../api/trpc';
 import { FormModal } from '../common/ModalForm';
 import { checkCreateApiClient } from '../../lib/formChecks';
+import { useCheckedSubmit } from '../../lib/useCheckedSubmit';
 import { SCOPE_TEXT } from './scopes';
 import './apiClients.css';
 
@@ -18,17 +19,16 @@ export function CreateApiClientModal({ opened, onClose }: { opened: boolean; onC
   const queryClient = useQueryClient();
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<ApiScope[]>(['verify']);
-  const [errors, setErrors] = useState<Record<string, string>>({});
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
 
-  const create = useMutation(
-    trpc.apiKeys.create.mutationOptions({
-      onSuccess: async (key) => {
-        setCreated(key);
-        await queryClient.invalidateQueries({ queryKey: trpc.apiKeys.list.queryKey() });
-      },
-      onError: (err) => setErrors(fieldErrors(err)),
-    }),
+  const create = useMutation(trpc.apiKeys.create.mutationOptions());
+  const { errors, setErrors, clearError, submit } = useCheckedSubmit(
+    () => checkCreateApiClient({ name, scopes }),
+    async (input) => {
+      const key = await create.mutateAsync(input);
+      setCreated(key);
+      await queryClient.invalidateQueries({ queryKey: trpc.apiKeys.list.queryKey() });
+    },
   );
 
   const close = () => {
@@ -38,16 +38,6 @@ export function CreateApiClientModal({ opened, onClose }: { opened: boolean; onC
     setCreated(null);
     create.reset();
     onClose();
-  };
-
-  const submit = () => {
-    const checked = checkCreateApiClient({ name, scopes });
-    if (!checked.ok) {
-      setErrors(checked.errors);
-      return;
-    }
-    setErrors({});
-    create.mutate(checked.data);
   };
 
   if (created) {
@@ -91,7 +81,7 @@ export function CreateApiClientModal({ opened, onClose }: { opened: boolean; onC
             value={name}
             onChange={(e) => {
               setName(e.currentTarget.value);
-              setErrors(({ name: _n, ...rest }) => rest);
+              clearError('name');
             }}
             error={errors.name}
             data-autofocus
@@ -103,7 +93,7 @@ export function CreateApiClientModal({ opened, onClose }: { opened: boolean; onC
             value={scopes}
             onChange={(v) => {
               setScopes(v as ApiScope[]);
-              setErrors(({ scopes: _s, ...rest }) => rest);
+              clearError('scopes');
             }}
             error={errors.scopes}
           >

@@ -2,6 +2,7 @@ import { Textarea, TextInput } from '@mantine/core';
 import { useEffect, useState, type ReactNode } from 'react';
 import { errorMessage, fieldErrors } from '../../api/trpc';
 import { checkReasonConfirm } from '../../lib/formChecks';
+import { useFieldErrors } from '../../lib/useCheckedSubmit';
 import { FormModal } from './ModalForm';
 
 export interface ReasonConfirmModalProps {
@@ -29,7 +30,7 @@ export interface ReasonConfirmModalProps {
 export function ReasonConfirmModal({ opened, onClose, title, children, confirmLabel, color = 'red', typeToConfirm, reasonPlaceholder, askReason = true, onConfirm }: ReasonConfirmModalProps) {
   const [reason, setReason] = useState('');
   const [typed, setTyped] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const { errors, setErrors, clearError } = useFieldErrors();
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -74,7 +75,7 @@ export function ReasonConfirmModal({ opened, onClose, title, children, confirmLa
             value={reason}
             onChange={(e) => {
               setReason(e.currentTarget.value);
-              setErrors(({ reason: _r, ...rest }) => rest);
+              clearError('reason');
             }}
             error={errors.reason}
             data-autofocus
@@ -91,7 +92,7 @@ export function ReasonConfirmModal({ opened, onClose, title, children, confirmLa
               value={typed}
               onChange={(e) => {
                 setTyped(e.currentTarget.value);
-                setErrors(({ typed: _t, ...rest }) => rest);
+                clearError('typed');
               }}
               error={errors.typed}
               autoComplete="off"

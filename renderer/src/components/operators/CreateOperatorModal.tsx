@@ -3,9 +3,10 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ROLE_LABELS, type OperatorRole } from '../../../../shared/schemas/operators';
-import { fieldErrors, formError, useTRPC } from '../../api/trpc';
+import { formError, useTRPC } from '../../api/trpc';
 import { FormModal } from '../common/ModalForm';
 import { checkCreateOperator } from '../../lib/formChecks';
+import { useCheckedSubmit } from '../../lib/useCheckedSubmit';
 import { RoleRadios } from './RoleRadios';
 
 const EMPTY = { username: '', displayName: '', role: 'helpdesk' as OperatorRole, password: '' };
@@ -15,7 +16,20 @@ export function CreateOperatorModal({ opened, onClose }: { opened: boolean; onCl
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [values, setValues] = useState(EMPTY);
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const create = useMutation(trpc.operators.create.mutationOptions());
+  const { errors, setErrors, clearError, submit } = useCheckedSubmit(
+    () => checkCreateOperator(values),
+    async (input) => {
+      const op = await create.mutateAsync(input);
+      notifications.show({
+        color: 'green',
+        title: `${op.username} added as ${ROLE_LABELS[op.role]}`,
+        message: 'Give them the starting password in person; they set up an authenticator app when they first sign in.',
+      });
+      await queryClient.invalidateQueries({ queryKey: trpc.operators.list.queryKey() });
+      close();
+    },
+  );
 
   const close = () => {
     setValues(EMPTY);
@@ -24,34 +38,9 @@ export function CreateOperatorModal({ opened, onClose }: { opened: boolean; onCl
     onClose();
   };
 
-  const create = useMutation(
-    trpc.operators.create.mutationOptions({
-      onSuccess: async (op) => {
-        notifications.show({
-          color: 'green',
-          title: `${op.username} added as ${ROLE_LABELS[op.role]}`,
-          message: 'Give them the starting password in person; they set up an authenticator app when they first sign in.',
-        });
-        await queryClient.invalidateQueries({ queryKey: trpc.operators.list.queryKey() });
-        close();
-      },
-      onError: (err) => setErrors(fieldErrors(err)),
-    }),
-  );
-
   const set = <K extends keyof typeof EMPTY>(key: K, value: (typeof EMPTY)[K]) => {
     setValues((v) => ({ ...v, [key]: value }));
-    setErrors(({ [key]: _gone, ...rest }) => rest);
-  };
-
-  const submit = () => {
-    const checked = checkCreateOperator(values);
-    if (!checked.ok) {
-      setErrors(checked.errors);
-      return;
-    }
-    setErrors({});
-    create.mutate(checked.data);
+    clearError(key);
   };
 
   return (

@@ -3,8 +3,9 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { UpdateOperatorInput, type OperatorRole, type OperatorView } from '../../../../shared/schemas/operators';
-import { fieldErrors, formError, useTRPC } from '../../api/trpc';
+import { formError, useTRPC } from '../../api/trpc';
 import { FormModal } from '../common/ModalForm';
+import { useCheckedSubmit } from '../../lib/useCheckedSubmit';
 import { checkForm } from '../../lib/zodForm';
 import { RoleRadios } from './RoleRadios';
 
@@ -14,37 +15,25 @@ export function EditOperatorModal({ operator, isSelf, onClose }: { operator: Ope
   const queryClient = useQueryClient();
   const [displayName, setDisplayName] = useState(operator.displayName ?? '');
   const [role, setRole] = useState<OperatorRole>(operator.role);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-
-  const update = useMutation(
-    trpc.operators.update.mutationOptions({
-      onSuccess: async (op) => {
-        notifications.show({ color: 'green', title: `${op.username} updated`, message: 'The change is in the audit log.' });
-        await queryClient.invalidateQueries({ queryKey: trpc.operators.list.queryKey() });
-        onClose();
-      },
-      onError: (err) => setErrors(fieldErrors(err)),
-    }),
-  );
-
-  const submit = () => {
-    const name = displayName.trim() === '' ? null : displayName;
-    const checked = checkForm(UpdateOperatorInput, {
-      id: operator.id,
-      ...(name !== operator.displayName ? { displayName: name } : {}),
-      ...(role !== operator.role ? { role } : {}),
-    });
-    if (!checked.ok) {
-      setErrors(checked.errors);
-      return;
-    }
-    if (Object.keys(checked.data).length === 1) {
+  const update = useMutation(trpc.operators.update.mutationOptions());
+  const { errors, clearError, submit } = useCheckedSubmit(
+    () => {
+      const name = displayName.trim() === '' ? null : displayName;
+      return checkForm(UpdateOperatorInput, {
+        id: operator.id,
+        ...(name !== operator.displayName ? { displayName: name } : {}),
+        ...(role !== operator.role ? { role } : {}),
+      });
+    },
+    async (input) => {
+      // Only the id: nothing changed, nothing to send.
+      if (Object.keys(input).length === 1) return onClose();
+      const op = await update.mutateAsync(input);
+      notifications.show({ color: 'green', title: `${op.username} updated`, message: 'The change is in the audit log.' });
+      await queryClient.invalidateQueries({ queryKey: trpc.operators.list.queryKey() });
       onClose();
-      return;
-    }
-    setErrors({});
-    update.mutate(checked.data);
-  };
+    },
+  );
 
   return (
     <FormModal
@@ -68,7 +57,7 @@ export function EditOperatorModal({ operator, isSelf, onClose }: { operator: Ope
             value={displayName}
             onChange={(e) => {
               setDisplayName(e.currentTarget.value);
-              setErrors(({ displayName: _d, ...rest }) => rest);
+              clearError('displayName');
             }}
             error={errors.displayName}
             data-autofocus

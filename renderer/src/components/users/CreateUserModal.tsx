@@ -3,9 +3,10 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { fieldErrors, formError, useTRPC } from '../../api/trpc';
+import { formError, useTRPC } from '../../api/trpc';
 import { FormModal } from '../common/ModalForm';
 import { checkCreateUser } from '../../lib/formChecks';
+import { useCheckedSubmit } from '../../lib/useCheckedSubmit';
 
 /** Adds one user (checked with the shared CreateUserInput), then opens their page to enroll a factor. */
 export function CreateUserModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
@@ -13,8 +14,18 @@ export function CreateUserModal({ opened, onClose }: { opened: boolean; onClose:
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [values, setValues] = useState({ username: '', displayName: '', email: '' });
-  const [errors, setErrors] = useState<Record<string, string>>({});
   const create = useMutation(trpc.users.create.mutationOptions());
+  const { errors, setErrors, submit } = useCheckedSubmit(
+    () => checkCreateUser(values),
+    async (input) => {
+      const user = await create.mutateAsync(input);
+      await queryClient.invalidateQueries(trpc.users.list.pathFilter());
+      await queryClient.invalidateQueries(trpc.dashboard.stats.pathFilter());
+      notifications.show({ color: 'teal', title: 'User created', message: `${user.username} was added. Enroll a factor next.` });
+      onClose();
+      await navigate(`/users/${encodeURIComponent(user.username)}`);
+    },
+  );
 
   useEffect(() => {
     if (opened) {
@@ -27,25 +38,6 @@ export function CreateUserModal({ opened, onClose }: { opened: boolean; onClose:
   const set = (k: keyof typeof values) => (e: React.ChangeEvent<HTMLInputElement>) => {
     const value = e.currentTarget.value;
     setValues((v) => ({ ...v, [k]: value }));
-  };
-
-  const submit = async () => {
-    const checked = checkCreateUser(values);
-    if (!checked.ok) {
-      setErrors(checked.errors);
-      return;
-    }
-    setErrors({});
-    try {
-      const user = await create.mutateAsync(checked.data);
-      await queryClient.invalidateQueries(trpc.users.list.pathFilter());
-      await queryClient.invalidateQueries(trpc.dashboard.stats.pathFilter());
-      notifications.show({ color: 'teal', title: 'User created', message: `${user.username} was added. Enroll a factor next.` });
-      onClose();
-      await navigate(`/users/${encodeURIComponent(user.username)}`);
-    } catch (err) {
-      setErrors(fieldErrors(err));
-    }
   };
 
   return (

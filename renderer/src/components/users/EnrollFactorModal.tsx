@@ -8,6 +8,7 @@ import { errorMessage, fieldErrors, formError, useTRPC } from '../../api/trpc';
 import { ModalForm } from '../common/ModalForm';
 import { formatDateTime } from '../../lib/format';
 import { checkEnrollFactor } from '../../lib/formChecks';
+import { useCheckedSubmit } from '../../lib/useCheckedSubmit';
 import { CodeInput } from '../common/CodeInput';
 import { OtpEnrollPanel } from '../common/OtpEnrollPanel';
 
@@ -29,7 +30,6 @@ export function EnrollFactorModal({ username, opened, onClose }: { username: str
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [form, setForm] = useState<Form>(DEFAULTS);
-  const [errors, setErrors] = useState<Record<string, string>>({});
   const [enrolled, setEnrolled] = useState<EnrolledFactor | null>(null);
   const [code, setCode] = useState('');
   const [codeError, setCodeError] = useState<string | null>(null);
@@ -55,20 +55,13 @@ export function EnrollFactorModal({ username, opened, onClose }: { username: str
     void queryClient.invalidateQueries(trpc.dashboard.stats.pathFilter());
   };
 
-  const start = async () => {
-    const checked = checkEnrollFactor(form);
-    if (!checked.ok) {
-      setErrors(checked.errors);
-      return;
-    }
-    setErrors({});
-    try {
-      setEnrolled(await enroll.mutateAsync({ username, factor: checked.data }));
+  const { errors, setErrors, submit: start } = useCheckedSubmit(
+    () => checkEnrollFactor(form),
+    async (factor) => {
+      setEnrolled(await enroll.mutateAsync({ username, factor }));
       refresh();
-    } catch (err) {
-      setErrors(fieldErrors(err));
-    }
-  };
+    },
+  );
 
   const finish = async () => {
     const digits = code.replace(/\s+/g, '');

@@ -2,9 +2,10 @@ import { Group, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { fieldErrors, formError, useTRPC } from '../../api/trpc';
+import { formError, useTRPC } from '../../api/trpc';
 import { FormModal } from '../common/ModalForm';
 import { checkHotpResync } from '../../lib/formChecks';
+import { useCheckedSubmit } from '../../lib/useCheckedSubmit';
 import { CodeInput } from '../common/CodeInput';
 
 /** HOTP resync (RFC 4226 §7.4): two consecutive codes from the token move the counter forward. */
@@ -12,31 +13,22 @@ export function HotpResyncModal({ username, factorId, onClose }: { username: str
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [codes, setCodes] = useState({ code1: '', code2: '' });
-  const [errors, setErrors] = useState<Record<string, string>>({});
   const resync = useMutation(trpc.users.resyncHotp.mutationOptions());
+  const { errors, setErrors, submit } = useCheckedSubmit(
+    () => checkHotpResync(codes),
+    async (input) => {
+      await resync.mutateAsync({ username, factorId: factorId!, ...input });
+      void queryClient.invalidateQueries(trpc.users.get.queryFilter({ username }));
+      void queryClient.invalidateQueries(trpc.audit.forUser.pathFilter());
+      notifications.show({ color: 'teal', title: 'Token resynchronised', message: `The HOTP token of ${username} is back in step.` });
+      onClose();
+    },
+  );
   useEffect(() => {
     setCodes({ code1: '', code2: '' });
     setErrors({});
     resync.reset();
   }, [factorId]);
-
-  const submit = async () => {
-    const checked = checkHotpResync(codes);
-    if (!checked.ok) {
-      setErrors(checked.errors);
-      return;
-    }
-    setErrors({});
-    try {
-      await resync.mutateAsync({ username, factorId: factorId!, ...checked.data });
-      void queryClient.invalidateQueries(trpc.users.get.queryFilter({ username }));
-      void queryClient.invalidateQueries(trpc.audit.forUser.pathFilter());
-      notifications.show({ color: 'teal', title: 'Token resynchronised', message: `The HOTP token of ${username} is back in step.` });
-      onClose();
-    } catch (err) {
-      setErrors(fieldErrors(err));
-    }
-  };
 
   return (
     <FormModal opened={factorId !== null} onClose={onClose} title="Resynchronise HOTP token" onSubmit={submit} error={formError(resync.error)} actionLabel="Resynchronise" busy={resync.isPending}>
