@@ -1,13 +1,15 @@
-import { Alert, Button, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
+import { Button, PasswordInput, Text, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Navigate, useSearchParams } from 'react-router';
 import { LoginInput, type LoginStep } from '../../../shared/schemas/operators';
-import { errorMessage, fieldErrors, useTRPC } from '../api/trpc';
+import { formError, useTRPC } from '../api/trpc';
 import { OperatorCodeStep } from '../components/auth/OperatorCodeStep';
 import { SecurityKeyStep } from '../components/auth/SecurityKeyStep';
 import { AuthLayout } from '../components/common/AuthLayout';
+import { ErrorAlert, SubmitForm } from '../components/common/ModalForm';
 import { OtpEnrollPanel } from '../components/common/OtpEnrollPanel';
+import { useCheckedSubmit } from '../lib/useCheckedSubmit';
 import { checkForm } from '../lib/zodForm';
 
 /** Only paths inside the console: `?next=//evil.example` must not send anyone away. */
@@ -36,26 +38,16 @@ export function LoginPage() {
 
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
   const [step, setStep] = useState<LoginStep | null>(null);
 
   const login = useMutation(trpc.auth.login.mutationOptions());
   const completeLogin = useMutation(trpc.auth.completeLogin.mutationOptions());
   const completeEnrollment = useMutation(trpc.auth.completeEnrollment.mutationOptions());
 
-  const submitPassword = async () => {
-    const checked = checkForm(LoginInput, { username, password });
-    if (!checked.ok) {
-      setErrors(checked.errors);
-      return;
-    }
-    setErrors({});
-    try {
-      setStep(await login.mutateAsync(checked.data));
-    } catch (err) {
-      setErrors(fieldErrors(err));
-    }
-  };
+  const { errors, submit: submitPassword } = useCheckedSubmit(
+    () => checkForm(LoginInput, { username, password }),
+    async (input) => setStep(await login.mutateAsync(input)),
+  );
 
   // The console re-renders signed in at /login, where RedirectAfterSignIn takes over.
   const signedIn = (operator: { username: string }) => {
@@ -93,32 +85,19 @@ export function LoginPage() {
     );
   }
 
-  const general = login.isError && Object.keys(fieldErrors(login.error)).length === 0 ? errorMessage(login.error) : null;
   return (
     <AuthLayout title="Sign in to Tessera" subtitle="Operator console for IT staff, helpdesk and auditors.">
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submitPassword();
-        }}
-        noValidate
-      >
-        <Stack gap="md">
-          <TextInput label="Username" value={username} onChange={(e) => setUsername(e.currentTarget.value)} error={errors.username} autoComplete="username" autoFocus />
-          <PasswordInput label="Password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} error={errors.password} autoComplete="current-password" />
-          {general && (
-            <Alert color="red" variant="light" role="alert">
-              {general}
-            </Alert>
-          )}
-          <Button type="submit" loading={login.isPending} fullWidth>
-            Sign in
-          </Button>
-          <Text size="xs" c="dimmed" ta="center">
-            Forgot your password or lost your phone? Ask an administrator to reset your sign-in.
-          </Text>
-        </Stack>
-      </form>
+      <SubmitForm onSubmit={submitPassword}>
+        <TextInput label="Username" value={username} onChange={(e) => setUsername(e.currentTarget.value)} error={errors.username} autoComplete="username" autoFocus />
+        <PasswordInput label="Password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} error={errors.password} autoComplete="current-password" />
+        <ErrorAlert message={formError(login.error)} />
+        <Button type="submit" loading={login.isPending} fullWidth>
+          Sign in
+        </Button>
+        <Text size="xs" c="dimmed" ta="center">
+          Forgot your password or lost your phone? Ask an administrator to reset your sign-in.
+        </Text>
+      </SubmitForm>
     </AuthLayout>
   );
 }

@@ -1,13 +1,15 @@
-import { Alert, Anchor, Button, Code, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Anchor, Button, Code, PasswordInput, Text, TextInput } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { SetupInput, type LoginStep } from '../../../shared/schemas/operators';
-import { errorMessage, fieldErrors, useTRPC } from '../api/trpc';
+import { formError, useTRPC } from '../api/trpc';
 import { OperatorCodeStep } from '../components/auth/OperatorCodeStep';
 import { AuthLayout } from '../components/common/AuthLayout';
+import { ErrorAlert, SubmitForm } from '../components/common/ModalForm';
 import { OtpEnrollPanel } from '../components/common/OtpEnrollPanel';
 import { PageLoader } from '../components/common/States';
+import { useCheckedSubmit } from '../lib/useCheckedSubmit';
 import { checkForm } from '../lib/zodForm';
 
 type Enroll = Extract<LoginStep, { next: 'enroll' }>;
@@ -27,7 +29,6 @@ export function SetupPage() {
   const info = useQuery(trpc.system.info.queryOptions());
 
   const [values, setValues] = useState({ username: '', displayName: '', password: '', repeat: '' });
-  const [errors, setErrors] = useState<Record<string, string>>({});
   const [enroll, setEnroll] = useState<(Enroll & { username: string }) | null>(null);
 
   const setup = useMutation(trpc.auth.setup.mutationOptions());
@@ -38,21 +39,21 @@ export function SetupPage() {
     setValues((v) => ({ ...v, [k]: value }));
   };
 
-  const submitAccount = async () => {
-    const checked = checkForm(SetupInput, { token, username: values.username, password: values.password, ...(values.displayName.trim() ? { displayName: values.displayName } : {}) });
-    const next: Record<string, string> = checked.ok ? {} : { ...checked.errors };
-    delete next.token;
-    if (values.password && values.repeat !== values.password) next.repeat = 'The two passwords are not the same';
-    if (!checked.ok && Object.keys(next).length === 0) next._ = checked.errors.token ?? 'Check the form';
-    setErrors(next);
-    if (!checked.ok || Object.keys(next).length > 0) return;
-    try {
-      const step = await setup.mutateAsync(checked.data);
-      setEnroll({ ...step, username: checked.data.username });
-    } catch (err) {
-      setErrors(fieldErrors(err));
-    }
-  };
+  const { errors, submit: submitAccount } = useCheckedSubmit(
+    () => {
+      const checked = checkForm(SetupInput, { token, username: values.username, password: values.password, ...(values.displayName.trim() ? { displayName: values.displayName } : {}) });
+      const next: Record<string, string> = checked.ok ? {} : { ...checked.errors };
+      // The token is not a field: a bad one is a message for the whole form.
+      delete next.token;
+      if (values.password && values.repeat !== values.password) next.repeat = 'The two passwords are not the same';
+      if (!checked.ok && Object.keys(next).length === 0) next._ = checked.errors.token ?? 'Check the form';
+      return checked.ok && Object.keys(next).length === 0 ? checked : { ok: false, errors: next };
+    },
+    async (input) => {
+      const step = await setup.mutateAsync(input);
+      setEnroll({ ...step, username: input.username });
+    },
+  );
 
   const finish = async (code: string) => {
     const r = await complete.mutateAsync({ ticket: enroll!.ticket, code });
@@ -109,28 +110,16 @@ export function SetupPage() {
 
   return (
     <AuthLayout title="Set up Tessera" subtitle="Step 1 of 2 · Create the first administrator. You will add your authenticator app next.">
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submitAccount();
-        }}
-        noValidate
-      >
-        <Stack gap="md">
-          <TextInput label="Username" value={values.username} onChange={set('username')} error={errors.username} autoComplete="username" required autoFocus />
-          <TextInput label="Display name" description="Optional: shown in the console and the audit log" value={values.displayName} onChange={set('displayName')} error={errors.displayName} autoComplete="name" />
-          <PasswordInput label="Password" description="At least 12 characters; a passphrase is easiest" value={values.password} onChange={set('password')} error={errors.password} autoComplete="new-password" required />
-          <PasswordInput label="Repeat password" value={values.repeat} onChange={set('repeat')} error={errors.repeat} autoComplete="new-password" required />
-          {(errors._ || (setup.isError && Object.keys(fieldErrors(setup.error)).length === 0)) && (
-            <Alert color="red" variant="light" role="alert">
-              {errors._ ?? errorMessage(setup.error)}
-            </Alert>
-          )}
-          <Button type="submit" loading={setup.isPending} fullWidth>
-            Continue
-          </Button>
-        </Stack>
-      </form>
+      <SubmitForm onSubmit={submitAccount}>
+        <TextInput label="Username" value={values.username} onChange={set('username')} error={errors.username} autoComplete="username" required autoFocus />
+        <TextInput label="Display name" description="Optional: shown in the console and the audit log" value={values.displayName} onChange={set('displayName')} error={errors.displayName} autoComplete="name" />
+        <PasswordInput label="Password" description="At least 12 characters; a passphrase is easiest" value={values.password} onChange={set('password')} error={errors.password} autoComplete="new-password" required />
+        <PasswordInput label="Repeat password" value={values.repeat} onChange={set('repeat')} error={errors.repeat} autoComplete="new-password" required />
+        <ErrorAlert message={errors._ ?? formError(setup.error)} />
+        <Button type="submit" loading={setup.isPending} fullWidth>
+          Continue
+        </Button>
+      </SubmitForm>
     </AuthLayout>
   );
 }

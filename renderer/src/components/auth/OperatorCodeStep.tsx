@@ -4,6 +4,7 @@ import { OtpCode } from '../../../../shared/schemas/operators';
 import { errorMessage, fieldErrors } from '../../api/trpc';
 import { checkForm } from '../../lib/zodForm';
 import { CodeInput } from '../common/CodeInput';
+import { SubmitForm } from '../common/ModalForm';
 
 /**
  * The second sign-in step: a code from the operator's own authenticator,
@@ -58,19 +59,11 @@ export function OperatorCodeStep({
   }
 
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}
-      noValidate
-    >
-      <Stack gap="md">
-        <CodeInput value={code} onChange={(e) => setCode(e.currentTarget.value)} error={error} autoFocus={autoFocus} />
-        <Button type="submit" loading={busy} fullWidth>
-          {submitLabel}
-        </Button>
-      </Stack>
-    </form>
+    <SubmitForm onSubmit={submit}>
+      <CodeInput value={code} onChange={(e) => setCode(e.currentTarget.value)} error={error} autoFocus={autoFocus} />
+      <Button type="submit" loading={busy} fullWidth>
+        {submitLabel}
+      </Button>
+    </SubmitForm>
   );
 }

@@ -45,6 +45,21 @@ export function ModalActions({ onCancel, cancelLabel = 'Cancel', cancelDisabled 
   );
 }
 
+/** A form whose Enter runs onSubmit (the browser's own validation off), its children stacked. */
+export function SubmitForm({ onSubmit, children }: { onSubmit: () => unknown; children: ReactNode }) {
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        void onSubmit();
+      }}
+      noValidate
+    >
+      <Stack gap="md">{children}</Stack>
+    </form>
+  );
+}
+
 export interface ModalFormProps extends Omit<ModalActionsProps, 'onAction'> {
   onSubmit: () => unknown;
   /** The server's refusal of the whole form, if any. */
@@ -57,20 +72,12 @@ export interface ModalFormProps extends Omit<ModalActionsProps, 'onAction'> {
 /** A dialog's form: fields, then the error, then Cancel and the action. For a dialog with several steps, one per step. */
 export function ModalForm({ onSubmit, error, footnote, children, ...actions }: ModalFormProps) {
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        void onSubmit();
-      }}
-      noValidate
-    >
-      <Stack gap="md">
-        {children}
-        <ErrorAlert message={error} />
-        {footnote}
-        <ModalActions {...actions} />
-      </Stack>
-    </form>
+    <SubmitForm onSubmit={onSubmit}>
+      {children}
+      <ErrorAlert message={error} />
+      {footnote}
+      <ModalActions {...actions} />
+    </SubmitForm>
   );
 }
 
