@@ -29,4 +29,7 @@ if (typeof window.ResizeObserver !== 'function') {
 // Mantine's ScrollArea and Combobox scroll options into view; happy-dom has no layout.
 if (typeof Element.prototype.scrollIntoView !== 'function') Element.prototype.scrollIntoView = () => {};
 
+// Mantine's autosize Textarea listens for web fonts loading.
+if (!('fonts' in document)) Object.defineProperty(document, 'fonts', { value: new EventTarget(), configurable: true });
+
 export {};

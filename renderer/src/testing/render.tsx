@@ -1,7 +1,7 @@
 import '../zodConfig';
 import './dom';
 import { MantineProvider } from '@mantine/core';
-import { Notifications } from '@mantine/notifications';
+import { Notifications, notifications } from '@mantine/notifications';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { cleanup, render, type RenderResult } from '@testing-library/react';
 import type { ReactNode } from 'react';
@@ -12,7 +12,12 @@ import { makeQueryClient, makeTrpcClient, TRPCProvider } from '../api/trpc';
 import { OperatorProvider } from '../lib/session';
 import { theme } from '../theme';
 
-afterEach(() => cleanup());
+afterEach(() => {
+  cleanup();
+  // The notifications store is one per module: a test's toasts must not show in the next.
+  notifications.clean();
+  notifications.cleanQueue();
+});
 
 export const TEST_ADMIN: OperatorView = { id: 'op-admin', username: 'ada', displayName: 'Ada Admin', role: 'admin', status: 'active', createdAt: '2026-01-01T00:00:00.000Z' };
 
