@@ -1,4 +1,4 @@
-import { Badge, Button, Group, Paper, Stack, Switch, Table, Text, Tooltip, VisuallyHidden } from '@mantine/core';
+import { Badge, Button, Group, Paper, Stack, Switch, Table, Text, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -14,6 +14,7 @@ import { ErrorState, NothingHere, PageLoader } from '../components/common/States
 import { ConfirmModal } from '../components/settings/ConfirmModal';
 import { formatAgo, formatDateTime } from '../lib/format';
 import { useCan } from '../lib/session';
+import { ScrollTable } from '../components/common/ScrollTable';
 
 /** Applications' API keys: who has one, what it may do, when it was last used; admins create and revoke. */
 export function ApiClientsPage() {
@@ -79,90 +80,83 @@ export function ApiClientsPage() {
             />
           )}
           <Paper withBorder radius="md">
-            <Table.ScrollContainer minWidth={980}>
-              <Table verticalSpacing="sm" horizontalSpacing="md" highlightOnHover aria-label="API clients">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Name</Table.Th>
-                    <Table.Th w={140}>Key</Table.Th>
-                    <Table.Th w={240}>Scopes</Table.Th>
-                    <Table.Th w={170}>Created</Table.Th>
-                    <Table.Th w={120}>Last used</Table.Th>
-                    <Table.Th w={170}>Status</Table.Th>
-                    {canChange && (
-                      <Table.Th w={90}>
-                        <VisuallyHidden>Actions</VisuallyHidden>
-                      </Table.Th>
+            <ScrollTable
+              minWidth={980} verticalSpacing="sm" horizontalSpacing="md" highlightOnHover aria-label="API clients" actions={canChange} actionsWidth={90}
+              head={
+                <>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th w={140}>Key</Table.Th>
+                  <Table.Th w={240}>Scopes</Table.Th>
+                  <Table.Th w={170}>Created</Table.Th>
+                  <Table.Th w={120}>Last used</Table.Th>
+                  <Table.Th w={170}>Status</Table.Th>
+                </>
+              }
+            >
+              {rows.map((k) => (
+                <Table.Tr key={k.id} className={k.revokedAt ? 'row-revoked' : undefined}>
+                  <Table.Td>
+                    <Text fw={600} size="sm">
+                      {k.name}
+                    </Text>
+                    <WebauthnRpButton apiKey={k} />
+                  </Table.Td>
+                  <Table.Td>
+                    <Text span className="mono" size="sm">
+                      {k.prefix}…
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Group gap={4}>
+                      {k.scopes.map((s) => (
+                        <Tooltip key={s} label={SCOPE_TEXT[s].description} multiline w={280} withArrow>
+                          <Badge variant="light" color={s === 'provision' ? 'orange' : s === 'audit' ? 'grape' : 'blue'} tabIndex={0}>
+                            {s}
+                          </Badge>
+                        </Tooltip>
+                      ))}
+                    </Group>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{formatDateTime(k.createdAt)}</Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm" title={k.lastUsedAt ?? undefined}>
+                      {formatAgo(k.lastUsedAt)}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    {k.revokedAt ? (
+                      <Badge color="gray" variant="light">
+                        Revoked {formatAgo(k.revokedAt)}
+                      </Badge>
+                    ) : (
+                      <Badge color="green" variant="light">
+                        Active
+                      </Badge>
                     )}
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {rows.map((k) => (
-                    <Table.Tr key={k.id} className={k.revokedAt ? 'row-revoked' : undefined}>
-                      <Table.Td>
-                        <Text fw={600} size="sm">
-                          {k.name}
-                        </Text>
-                        <WebauthnRpButton apiKey={k} />
-                      </Table.Td>
-                      <Table.Td>
-                        <Text span className="mono" size="sm">
-                          {k.prefix}…
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <Group gap={4}>
-                          {k.scopes.map((s) => (
-                            <Tooltip key={s} label={SCOPE_TEXT[s].description} multiline w={280} withArrow>
-                              <Badge variant="light" color={s === 'provision' ? 'orange' : s === 'audit' ? 'grape' : 'blue'} tabIndex={0}>
-                                {s}
-                              </Badge>
-                            </Tooltip>
-                          ))}
-                        </Group>
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="sm">{formatDateTime(k.createdAt)}</Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="sm" title={k.lastUsedAt ?? undefined}>
-                          {formatAgo(k.lastUsedAt)}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>
-                        {k.revokedAt ? (
-                          <Badge color="gray" variant="light">
-                            Revoked {formatAgo(k.revokedAt)}
-                          </Badge>
-                        ) : (
-                          <Badge color="green" variant="light">
-                            Active
-                          </Badge>
-                        )}
-                      </Table.Td>
-                      {canChange && (
-                        <Table.Td ta="right">
-                          {!k.revokedAt && (
-                            <Button
-                              size="xs"
-                              variant="subtle"
-                              color="red"
-                              onClick={() => {
-                                revoke.reset();
-                                setRevoking(k);
-                              }}
-                              aria-label={`Revoke ${k.name}`}
-                            >
-                              Revoke
-                            </Button>
-                          )}
-                        </Table.Td>
+                  </Table.Td>
+                  {canChange && (
+                    <Table.Td ta="right">
+                      {!k.revokedAt && (
+                        <Button
+                          size="xs"
+                          variant="subtle"
+                          color="red"
+                          onClick={() => {
+                            revoke.reset();
+                            setRevoking(k);
+                          }}
+                          aria-label={`Revoke ${k.name}`}
+                        >
+                          Revoke
+                        </Button>
                       )}
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
+                    </Table.Td>
+                  )}
+                </Table.Tr>
+              ))}
+            </ScrollTable>
           </Paper>
         </Stack>
       )}

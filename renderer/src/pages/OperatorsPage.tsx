@@ -1,4 +1,4 @@
-import { ActionIcon, Badge, Button, Group, Menu, Paper, Stack, Table, Text, Tooltip, VisuallyHidden } from '@mantine/core';
+import { ActionIcon, Badge, Button, Group, Menu, Paper, Stack, Table, Text, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -13,6 +13,7 @@ import { ROLE_COLORS, STATUS_TEXT } from '../components/operators/roleText';
 import { ConfirmModal } from '../components/settings/ConfirmModal';
 import { formatDate } from '../lib/format';
 import { useCan, useOperator } from '../lib/session';
+import { ScrollTable } from '../components/common/ScrollTable';
 
 type Pending = { kind: 'disable' | 'enable' | 'resetSecondFactor'; operator: OperatorView };
 
@@ -107,98 +108,91 @@ export function OperatorsPage() {
       ) : (
         <Stack gap="sm">
           <Paper withBorder radius="md">
-            <Table.ScrollContainer minWidth={760}>
-              <Table verticalSpacing="sm" horizontalSpacing="md" highlightOnHover aria-label="Operators">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Operator</Table.Th>
-                    <Table.Th>Role</Table.Th>
-                    <Table.Th>Status</Table.Th>
-                    <Table.Th>Added</Table.Th>
+            <ScrollTable
+              minWidth={760} verticalSpacing="sm" horizontalSpacing="md" highlightOnHover aria-label="Operators" actions={canChange}
+              head={
+                <>
+                  <Table.Th>Operator</Table.Th>
+                  <Table.Th>Role</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th>Added</Table.Th>
+                </>
+              }
+            >
+              {operators.map((o) => {
+                const isSelf = o.id === me.id;
+                const status = STATUS_TEXT[o.status];
+                return (
+                  <Table.Tr key={o.id} data-testid={`operator-${o.username}`}>
+                    <Table.Td>
+                      <Stack gap={0}>
+                        <Group gap={6}>
+                          <Text fw={600} size="sm">
+                            {o.displayName ?? o.username}
+                          </Text>
+                          {isSelf && (
+                            <Badge size="xs" variant="outline">
+                              You
+                            </Badge>
+                          )}
+                        </Group>
+                        {o.displayName && (
+                          <Text size="xs" c="dimmed" className="mono">
+                            {o.username}
+                          </Text>
+                        )}
+                      </Stack>
+                    </Table.Td>
+                    <Table.Td>
+                      <Badge color={ROLE_COLORS[o.role]} variant="light">
+                        {ROLE_LABELS[o.role]}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td>
+                      <Tooltip label={status.hint} withArrow>
+                        <Badge color={status.color} variant="dot" tabIndex={0}>
+                          {status.label}
+                        </Badge>
+                      </Tooltip>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{formatDate(o.createdAt)}</Text>
+                    </Table.Td>
                     {canChange && (
-                      <Table.Th>
-                        <VisuallyHidden>Actions</VisuallyHidden>
-                      </Table.Th>
+                      <Table.Td>
+                        <Group gap={4} justify="flex-end" wrap="nowrap">
+                          <Button size="xs" variant="default" onClick={() => setEditing(o)} aria-label={`Edit ${o.username}`}>
+                            Edit
+                          </Button>
+                          <Menu position="bottom-end" withinPortal shadow="md">
+                            <Menu.Target>
+                              <ActionIcon variant="subtle" color="gray" size="lg" aria-label={`More actions for ${o.username}`}>
+                                <DotsIcon />
+                              </ActionIcon>
+                            </Menu.Target>
+                            <Menu.Dropdown>
+                              {o.status !== 'pending' && (
+                                <Menu.Item onClick={() => ask('resetSecondFactor', o)}>Reset second factor…</Menu.Item>
+                              )}
+                              {o.status === 'disabled' ? (
+                                <Menu.Item onClick={() => ask('enable', o)}>Enable…</Menu.Item>
+                              ) : (
+                                !isSelf && (
+                                  <Menu.Item color="red" onClick={() => ask('disable', o)}>
+                                    Disable…
+                                  </Menu.Item>
+                                )
+                              )}
+                              {isSelf && o.status !== 'disabled' && <Menu.Label>You cannot disable yourself</Menu.Label>}
+                            </Menu.Dropdown>
+                          </Menu>
+                        </Group>
+                      </Table.Td>
                     )}
                   </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {operators.map((o) => {
-                    const isSelf = o.id === me.id;
-                    const status = STATUS_TEXT[o.status];
-                    return (
-                      <Table.Tr key={o.id} data-testid={`operator-${o.username}`}>
-                        <Table.Td>
-                          <Stack gap={0}>
-                            <Group gap={6}>
-                              <Text fw={600} size="sm">
-                                {o.displayName ?? o.username}
-                              </Text>
-                              {isSelf && (
-                                <Badge size="xs" variant="outline">
-                                  You
-                                </Badge>
-                              )}
-                            </Group>
-                            {o.displayName && (
-                              <Text size="xs" c="dimmed" className="mono">
-                                {o.username}
-                              </Text>
-                            )}
-                          </Stack>
-                        </Table.Td>
-                        <Table.Td>
-                          <Badge color={ROLE_COLORS[o.role]} variant="light">
-                            {ROLE_LABELS[o.role]}
-                          </Badge>
-                        </Table.Td>
-                        <Table.Td>
-                          <Tooltip label={status.hint} withArrow>
-                            <Badge color={status.color} variant="dot" tabIndex={0}>
-                              {status.label}
-                            </Badge>
-                          </Tooltip>
-                        </Table.Td>
-                        <Table.Td>
-                          <Text size="sm">{formatDate(o.createdAt)}</Text>
-                        </Table.Td>
-                        {canChange && (
-                          <Table.Td>
-                            <Group gap={4} justify="flex-end" wrap="nowrap">
-                              <Button size="xs" variant="default" onClick={() => setEditing(o)} aria-label={`Edit ${o.username}`}>
-                                Edit
-                              </Button>
-                              <Menu position="bottom-end" withinPortal shadow="md">
-                                <Menu.Target>
-                                  <ActionIcon variant="subtle" color="gray" size="lg" aria-label={`More actions for ${o.username}`}>
-                                    <DotsIcon />
-                                  </ActionIcon>
-                                </Menu.Target>
-                                <Menu.Dropdown>
-                                  {o.status !== 'pending' && (
-                                    <Menu.Item onClick={() => ask('resetSecondFactor', o)}>Reset second factor…</Menu.Item>
-                                  )}
-                                  {o.status === 'disabled' ? (
-                                    <Menu.Item onClick={() => ask('enable', o)}>Enable…</Menu.Item>
-                                  ) : (
-                                    !isSelf && (
-                                      <Menu.Item color="red" onClick={() => ask('disable', o)}>
-                                        Disable…
-                                      </Menu.Item>
-                                    )
-                                  )}
-                                  {isSelf && o.status !== 'disabled' && <Menu.Label>You cannot disable yourself</Menu.Label>}
-                                </Menu.Dropdown>
-                              </Menu>
-                            </Group>
-                          </Table.Td>
-                        )}
-                      </Table.Tr>
-                    );
-                  })}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
+                );
+              })}
+            </ScrollTable>
           </Paper>
           <Text size="xs" c="dimmed">
             Every operator signs in with a password and their own authenticator app. There is always at least one active administrator.

@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Group, Paper, Stack, Table, Text, Title, Tooltip, VisuallyHidden } from '@mantine/core';
+import { Alert, Badge, Button, Group, Paper, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -12,6 +12,7 @@ import { AddSecurityKeyModal, RemoveSecurityKeyModal } from '../components/profi
 import { formatAgo, formatDate } from '../lib/format';
 import { useOperator } from '../lib/session';
 import { keysUnavailableReason } from '../lib/webauthn';
+import { ScrollTable } from '../components/common/ScrollTable';
 
 /** The signed-in operator's own account: who they are, and their security keys and passkeys for signing in. */
 export function ProfilePage() {
@@ -75,65 +76,60 @@ export function ProfilePage() {
           ) : keys.data.length === 0 ? (
             <NothingHere icon={<IconKey size={22} />} title="No security keys yet" description="Add one to sign in with a touch instead of a code." />
           ) : (
-            <Table.ScrollContainer minWidth={560}>
-              <Table verticalSpacing="sm" aria-label="Your security keys and passkeys">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Name</Table.Th>
-                    <Table.Th>Model</Table.Th>
-                    <Table.Th>Added</Table.Th>
-                    <Table.Th>Last used</Table.Th>
-                    <Table.Th>
-                      <VisuallyHidden>Actions</VisuallyHidden>
-                    </Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {keys.data.map((k) => (
-                    <Table.Tr key={k.id}>
-                      <Table.Td>
-                        <Group gap="xs" wrap="nowrap">
-                          <Text size="sm" fw={500} className="break-anywhere">
-                            {k.label}
-                          </Text>
-                          {k.flagged && (
-                            <Tooltip label="Its signature counter went backwards: it may have been copied. It is refused until you remove it." multiline w={260}>
-                              <Badge color="red" variant="light">
-                                Refused: possible copy
-                              </Badge>
-                            </Tooltip>
-                          )}
-                          {k.backedUp && (
-                            <Badge color="gray" variant="light">
-                              Synced passkey
-                            </Badge>
-                          )}
-                        </Group>
-                        {k.rpId !== window.location.hostname && (
-                          <Text size="xs" c="dimmed">
-                            For {k.rpId}
-                          </Text>
-                        )}
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="sm">{k.model}</Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="sm">{formatDate(k.createdAt)}</Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="sm">{k.lastUsedAt ? formatAgo(k.lastUsedAt) : 'Never'}</Text>
-                      </Table.Td>
-                      <Table.Td ta="right">
-                        <Button size="xs" variant="subtle" color="red" onClick={() => setRemoving(k)} aria-label={`Remove ${k.label}`}>
-                          Remove
-                        </Button>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
+            <ScrollTable
+              minWidth={560} verticalSpacing="sm" aria-label="Your security keys and passkeys" actions
+              head={
+                <>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Model</Table.Th>
+                  <Table.Th>Added</Table.Th>
+                  <Table.Th>Last used</Table.Th>
+                </>
+              }
+            >
+              {keys.data.map((k) => (
+                <Table.Tr key={k.id}>
+                  <Table.Td>
+                    <Group gap="xs" wrap="nowrap">
+                      <Text size="sm" fw={500} className="break-anywhere">
+                        {k.label}
+                      </Text>
+                      {k.flagged && (
+                        <Tooltip label="Its signature counter went backwards: it may have been copied. It is refused until you remove it." multiline w={260}>
+                          <Badge color="red" variant="light">
+                            Refused: possible copy
+                          </Badge>
+                        </Tooltip>
+                      )}
+                      {k.backedUp && (
+                        <Badge color="gray" variant="light">
+                          Synced passkey
+                        </Badge>
+                      )}
+                    </Group>
+                    {k.rpId !== window.location.hostname && (
+                      <Text size="xs" c="dimmed">
+                        For {k.rpId}
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{k.model}</Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{formatDate(k.createdAt)}</Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{k.lastUsedAt ? formatAgo(k.lastUsedAt) : 'Never'}</Text>
+                  </Table.Td>
+                  <Table.Td ta="right">
+                    <Button size="xs" variant="subtle" color="red" onClick={() => setRemoving(k)} aria-label={`Remove ${k.label}`}>
+                      Remove
+                    </Button>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </ScrollTable>
           )}
         </Paper>
       </Stack>

@@ -19,6 +19,7 @@ import { UserActivity } from '../components/users/UserActivity';
 import { formatAgo, formatDate, formatDateTime, formatSeconds, plural } from '../lib/format';
 import { useCan } from '../lib/session';
 import '../components/common/common.css';
+import { ScrollTable } from '../components/common/ScrollTable';
 
 /** Short cells that must not wrap or truncate (status badge, dates). A style object: CSSOM, so the CSP allows it. */
 const NOWRAP = { whiteSpace: 'nowrap' } as const;
@@ -184,55 +185,54 @@ export function UserDetailPage() {
                 )}
               </NothingHere>
             ) : (
-              <Table.ScrollContainer minWidth={620}>
-                <Table verticalSpacing="sm" fz="sm" data-testid="factors">
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th>Type</Table.Th>
-                      <Table.Th>Label</Table.Th>
-                      <Table.Th style={STATUS_CELL}>Status</Table.Th>
-                      <Table.Th style={NOWRAP}>Created</Table.Th>
-                      <Table.Th style={NOWRAP}>Last used</Table.Th>
-                      {canHelp && <Table.Th w={1} aria-label="Actions" />}
-                    </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {u.factors.map((f) => (
-                      <Table.Tr key={f.id}>
-                        <Table.Td>
-                          <Text size="sm" fw={500}>
-                            {FACTOR_TYPE_LABELS[f.type]}
-                          </Text>
-                          <FactorDetails factor={f} />
-                        </Table.Td>
-                        <Table.Td className="break-anywhere">{f.label ?? <Text span c="dimmed" size="sm">—</Text>}</Table.Td>
-                        <Table.Td style={STATUS_CELL}>
-                          {f.status === 'active' ? (
-                            <Badge color="teal" variant="light">Active</Badge>
-                          ) : (
-                            <Tooltip label={`Waiting for its first code; expires ${formatDateTime(f.expiresAt)}`}>
-                              <Badge color="yellow" variant="light">Pending</Badge>
-                            </Tooltip>
-                          )}
-                        </Table.Td>
-                        <Table.Td title={f.createdAt} style={NOWRAP}>{formatDate(f.createdAt)}</Table.Td>
-                        <Table.Td title={f.lastUsedAt ?? undefined} style={NOWRAP}>{formatAgo(f.lastUsedAt)}</Table.Td>
-                        {canHelp && (
-                          <Table.Td>
-                            <Group gap={4} wrap="nowrap" justify="flex-end">
-                              <FactorActions username={u.username} factor={f} />
-                              <RenameFactorButton username={u.username} factor={f} typeLabel={FACTOR_TYPE_LABELS[f.type]} />
-                              <Button size="compact-xs" variant="subtle" color="red" onClick={() => setConfirm({ kind: 'deleteFactor', factor: f })} aria-label={`Remove ${FACTOR_TYPE_LABELS[f.type]}${f.label ? ` “${f.label}”` : ''}`}>
-                                Remove
-                              </Button>
-                            </Group>
-                          </Table.Td>
-                        )}
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              </Table.ScrollContainer>
+              <ScrollTable
+                minWidth={620}
+                verticalSpacing="sm" fz="sm" data-testid="factors"
+                head={
+                  <>
+                    <Table.Th>Type</Table.Th>
+                    <Table.Th>Label</Table.Th>
+                    <Table.Th style={STATUS_CELL}>Status</Table.Th>
+                    <Table.Th style={NOWRAP}>Created</Table.Th>
+                    <Table.Th style={NOWRAP}>Last used</Table.Th>
+                    {canHelp && <Table.Th w={1} aria-label="Actions" />}
+                  </>
+                }
+              >
+                {u.factors.map((f) => (
+                  <Table.Tr key={f.id}>
+                    <Table.Td>
+                      <Text size="sm" fw={500}>
+                        {FACTOR_TYPE_LABELS[f.type]}
+                      </Text>
+                      <FactorDetails factor={f} />
+                    </Table.Td>
+                    <Table.Td className="break-anywhere">{f.label ?? <Text span c="dimmed" size="sm">—</Text>}</Table.Td>
+                    <Table.Td style={STATUS_CELL}>
+                      {f.status === 'active' ? (
+                        <Badge color="teal" variant="light">Active</Badge>
+                      ) : (
+                        <Tooltip label={`Waiting for its first code; expires ${formatDateTime(f.expiresAt)}`}>
+                          <Badge color="yellow" variant="light">Pending</Badge>
+                        </Tooltip>
+                      )}
+                    </Table.Td>
+                    <Table.Td title={f.createdAt} style={NOWRAP}>{formatDate(f.createdAt)}</Table.Td>
+                    <Table.Td title={f.lastUsedAt ?? undefined} style={NOWRAP}>{formatAgo(f.lastUsedAt)}</Table.Td>
+                    {canHelp && (
+                      <Table.Td>
+                        <Group gap={4} wrap="nowrap" justify="flex-end">
+                          <FactorActions username={u.username} factor={f} />
+                          <RenameFactorButton username={u.username} factor={f} typeLabel={FACTOR_TYPE_LABELS[f.type]} />
+                          <Button size="compact-xs" variant="subtle" color="red" onClick={() => setConfirm({ kind: 'deleteFactor', factor: f })} aria-label={`Remove ${FACTOR_TYPE_LABELS[f.type]}${f.label ? ` “${f.label}”` : ''}`}>
+                            Remove
+                          </Button>
+                        </Group>
+                      </Table.Td>
+                    )}
+                  </Table.Tr>
+                ))}
+              </ScrollTable>
             )}
           </Paper>
 
