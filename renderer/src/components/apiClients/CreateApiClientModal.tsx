@@ -75,26 +75,12 @@ export function CreateApiClientModal({ opened, onClose }: { opened: boolean; onC
 
   return (
     <FormModal opened={opened} onClose={close} title="New API client" size="lg" onSubmit={submit} error={formError(create.error)} actionLabel="Create key" busy={create.isPending}>
-          <TextInput
-            label="Name"
-            description="Which application uses the key, e.g. “Intranet sign-in”. Shown in the audit log as the actor."
-            value={name}
-            onChange={(e) => {
-              setName(e.currentTarget.value);
-              clearError('name');
-            }}
-            error={errors.name}
-            data-autofocus
-            required
-          />
+          <TextInput label="Name" description="Which application uses the key, e.g. “Intranet sign-in”. Shown in the audit log as the actor." value={name} onChange={(e) => { setName(e.currentTarget.value); clearError('name'); }} error={errors.name} data-autofocus required />
           <Checkbox.Group
             label="Scopes"
             description="Give each application only what it needs."
             value={scopes}
-            onChange={(v) => {
-              setScopes(v as ApiScope[]);
-              clearError('scopes');
-            }}
+            onChange={(v) => { setScopes(v as ApiScope[]); clearError('scopes'); }}
             error={errors.scopes}
           >
             <Stack gap="sm" mt="xs">

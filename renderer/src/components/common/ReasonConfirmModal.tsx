@@ -73,10 +73,7 @@ export function ReasonConfirmModal({ opened, onClose, title, children, confirmLa
             minRows={2}
             maxRows={5}
             value={reason}
-            onChange={(e) => {
-              setReason(e.currentTarget.value);
-              clearError('reason');
-            }}
+            onChange={(e) => { setReason(e.currentTarget.value); clearError('reason'); }}
             error={errors.reason}
             data-autofocus
             withAsterisk
@@ -90,10 +87,7 @@ export function ReasonConfirmModal({ opened, onClose, title, children, confirmLa
                 </>
               }
               value={typed}
-              onChange={(e) => {
-                setTyped(e.currentTarget.value);
-                clearError('typed');
-              }}
+              onChange={(e) => { setTyped(e.currentTarget.value); clearError('typed'); }}
               error={errors.typed}
               autoComplete="off"
             />

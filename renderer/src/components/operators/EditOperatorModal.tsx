@@ -51,17 +51,7 @@ export function EditOperatorModal({ operator, isSelf, onClose }: { operator: Ope
       actionLabel="Save"
       busy={update.isPending}
     >
-          <TextInput
-            label="Display name"
-            description="Optional"
-            value={displayName}
-            onChange={(e) => {
-              setDisplayName(e.currentTarget.value);
-              clearError('displayName');
-            }}
-            error={errors.displayName}
-            data-autofocus
-          />
+          <TextInput label="Display name" description="Optional" value={displayName} onChange={(e) => { setDisplayName(e.currentTarget.value); clearError('displayName'); }} error={errors.displayName} data-autofocus />
           <RoleRadios value={role} onChange={setRole} error={errors.role} />
           {isSelf && role !== 'admin' && (
             <Alert color="yellow" variant="light">
