@@ -6,6 +6,13 @@ import { useCan } from '../../lib/session';
 import type { AuditView } from './auditUrl';
 import { ACTOR_KIND_LABELS, formatUtc, OutcomeBadge } from './outcome';
 
+/** An empty field of the entry. */
+const NONE = (
+  <Text size="sm" c="dimmed">
+    None
+  </Text>
+);
+
 /**
  * One entry in full: who, what, to whom, outcome and why, from where, the
  * details, and its place in the hash chain. Previous/next walk the list;
@@ -93,9 +100,7 @@ export function AuditEntryDrawer({
                     entry.user
                   )
                 ) : (
-                  <Text size="sm" c="dimmed">
-                    None
-                  </Text>
+                  NONE
                 )}
               </DataList.ItemValue>
             </DataList.Item>
@@ -108,7 +113,7 @@ export function AuditEntryDrawer({
             <DataList.Item>
               <DataList.ItemLabel>Reason</DataList.ItemLabel>
               <DataList.ItemValue>
-                {entry.reason ?? <Text size="sm" c="dimmed">None</Text>}
+                {entry.reason ?? NONE}
                 {entry.reason && <LabelOf code={entry.reason} text={auditReasonText(entry.action, entry.reason)} />}
               </DataList.ItemValue>
             </DataList.Item>
@@ -124,9 +129,7 @@ export function AuditEntryDrawer({
                     {JSON.stringify(entry.details, null, 2)}
                   </Code>
                 ) : (
-                  <Text size="sm" c="dimmed">
-                    None
-                  </Text>
+                  NONE
                 )}
               </DataList.ItemValue>
             </DataList.Item>

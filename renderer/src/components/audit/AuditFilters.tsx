@@ -1,4 +1,4 @@
-import { Autocomplete, Button, Group, Menu, Paper, SegmentedControl, Select, Stack, TextInput } from '@mantine/core';
+import { Autocomplete, Button, Group, Menu, Paper, SegmentedControl, Select, Stack, TextInput, type AutocompleteProps } from '@mantine/core';
 import { useDebouncedCallback } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
@@ -32,6 +32,22 @@ function useTextFilter(value: string | undefined, apply: (v: string | undefined)
   };
 }
 
+type TextFilter = ReturnType<typeof useTextFilter>;
+
+const enterApplies = (f: { flush: () => void }) => (e: React.KeyboardEvent) => {
+  if (e.key === 'Enter') f.flush();
+};
+
+/** A text filter with suggestions: picking one applies it at once. */
+function FilterAutocomplete({ filter, onPick, ...props }: { filter: TextFilter; onPick: (v: string) => void } & Pick<AutocompleteProps, 'label' | 'placeholder' | 'data' | 'w' | 'limit'>) {
+  return <Autocomplete {...props} value={filter.value} onChange={filter.onChange} onOptionSubmit={onPick} onBlur={filter.flush} onKeyDown={enterApplies(filter)} size="sm" />;
+}
+
+/** A UTC date and time of the range; the URL keeps it as ISO. */
+function TimeInput({ label, value, onChange, error }: { label: string; value: string | undefined; onChange: (iso: string | undefined) => void; error?: string | undefined }) {
+  return <TextInput type="datetime-local" label={label} value={isoToInput(value)} onChange={(e) => onChange(inputToIso(e.currentTarget.value))} w={200} size="sm" error={error} />;
+}
+
 const QUICK_RANGES: { label: string; ms: number }[] = [
   { label: 'Last hour', ms: 3_600_000 },
   { label: 'Last 24 hours', ms: 86_400_000 },
@@ -51,32 +67,14 @@ export function AuditFilters({ view, onChange }: { view: AuditView; onChange: (n
   const actor = useTextFilter(view.actor, (v) => set({ actor: v }));
   const action = useTextFilter(view.action, (v) => set({ action: v }));
   const user = useTextFilter(view.user, (v) => set({ user: v }));
-  const enterApplies = (f: { flush: () => void }) => (e: React.KeyboardEvent) => {
-    if (e.key === 'Enter') f.flush();
-  };
 
   return (
     <Paper withBorder radius="md" p="sm" component="section" aria-label="Filters">
       <Stack gap="xs">
         <Group gap="sm" align="flex-end" justify="space-between" wrap="wrap">
           <Group gap="sm" align="flex-end" wrap="wrap">
-            <TextInput
-              type="datetime-local"
-              label="From (UTC)"
-              value={isoToInput(view.from)}
-              onChange={(e) => set({ from: inputToIso(e.currentTarget.value) })}
-              w={200}
-              size="sm"
-            />
-            <TextInput
-              type="datetime-local"
-              label="Until (UTC)"
-              value={isoToInput(view.to)}
-              onChange={(e) => set({ to: inputToIso(e.currentTarget.value) })}
-              w={200}
-              size="sm"
-              error={view.from && view.to && view.to <= view.from ? 'Before the start' : undefined}
-            />
+            <TimeInput label="From (UTC)" value={view.from} onChange={(from) => set({ from })} />
+            <TimeInput label="Until (UTC)" value={view.to} onChange={(to) => set({ to })} error={view.from && view.to && view.to <= view.from ? 'Before the start' : undefined} />
             <Menu position="bottom-start" shadow="md">
               <Menu.Target>
                 <Button variant="default" size="sm" leftSection={<IconClock size={16} />} aria-label="Quick time range">
@@ -106,32 +104,8 @@ export function AuditFilters({ view, onChange }: { view: AuditView; onChange: (n
           />
         </Group>
         <Group gap="sm" align="flex-end" wrap="wrap">
-          <Autocomplete
-            label="Actor"
-            placeholder="Operator or API client"
-            data={actorNames}
-            value={actor.value}
-            onChange={actor.onChange}
-            onOptionSubmit={(v) => set({ actor: v })}
-            onBlur={actor.flush}
-            onKeyDown={enterApplies(actor)}
-            w={200}
-            size="sm"
-            limit={20}
-          />
-          <Autocomplete
-            label="Action"
-            placeholder="e.g. verify"
-            data={actions.data ?? []}
-            value={action.value}
-            onChange={action.onChange}
-            onOptionSubmit={(v) => set({ action: v })}
-            onBlur={action.flush}
-            onKeyDown={enterApplies(action)}
-            w={180}
-            size="sm"
-            limit={50}
-          />
+          <FilterAutocomplete label="Actor" placeholder="Operator or API client" data={actorNames} filter={actor} onPick={(v) => set({ actor: v })} w={200} limit={20} />
+          <FilterAutocomplete label="Action" placeholder="e.g. verify" data={actions.data ?? []} filter={action} onPick={(v) => set({ action: v })} w={180} limit={50} />
           <TextInput
             label="User"
             placeholder="Username"
