@@ -59,17 +59,3 @@ export function releasePrintFrame(): void {
   old.remove();
   if (url) URL.revokeObjectURL(url);
 }
-
-/** Saves a PDF held in memory under `fileName` (the desktop app asks where with the system save dialog). */
-export function savePdf(pdf: Blob, fileName: string): void {
-  const url = URL.createObjectURL(pdf);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  a.rel = 'noopener';
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  // The download has its own copy once it started.
-  window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}

@@ -3,7 +3,8 @@ import { useEffect, useRef, useState } from 'react';
 import type { AuditView } from './auditUrl';
 import { hasFilters } from './auditUrl';
 import { formatBytes } from '../../lib/format';
-import { exportUrl, runExport, saveBlob, type ExportFormat, type ExportProgress, type ExportResult } from './exportStream';
+import { exportUrl, runExport, type ExportFormat, type ExportProgress, type ExportResult } from './exportStream';
+import { saveBlob } from '../../lib/saveBlob';
 
 type State =
   | { phase: 'running'; progress: ExportProgress }

@@ -98,21 +98,3 @@ export async function runExport(url: string, format: ExportFormat, signal: Abort
   const type = format === 'csv' ? 'text/csv;charset=utf-8' : 'application/x-ndjson;charset=utf-8';
   return { blob: new Blob(chunks, { type }), fileName: fileNameFrom(res.headers.get('content-disposition'), format), rows, bytes };
 }
-
-/**
- * Hands the file to the browser as a download. (In the desktop app the
- * Electron shell will offer a save dialog instead.)
- */
-export function saveBlob(blob: Blob, fileName: string): void {
-  const href = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = href;
-  a.download = fileName;
-  a.rel = 'noopener';
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  // Give the download a moment to start before the URL goes.
-  setTimeout(() => URL.revokeObjectURL(href), 60_000);
-}
-

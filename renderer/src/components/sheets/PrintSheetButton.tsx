@@ -5,7 +5,8 @@ import { PAPER_LABELS, type Paper } from '../../../../shared/schemas/sheets';
 import { issueUserSheet, type IssuedSheet } from '../../api/sheetsHttp';
 import { errorMessage, useTRPC } from '../../api/trpc';
 import { formatDateTime } from '../../lib/format';
-import { canPrintPdfHere, printPdf, releasePrintFrame, savePdf } from '../../lib/printPdf';
+import { canPrintPdfHere, printPdf, releasePrintFrame } from '../../lib/printPdf';
+import { saveBlob } from '../../lib/saveBlob';
 import { useCan } from '../../lib/session';
 import { IconPrinter } from './sheetIcons';
 import './sheets.css';
@@ -76,7 +77,7 @@ export function PrintSheetModal({ opened, onClose, username, displayName }: { op
     setStage({ kind: 'issued', sheet, printing: true, printError: null });
     try {
       if (inBrowser) await printPdf(sheet.pdf);
-      else savePdf(sheet.pdf, sheet.fileName);
+      else saveBlob(sheet.pdf, sheet.fileName);
       setStage({ kind: 'issued', sheet, printing: false, printError: null });
     } catch (err) {
       setStage({ kind: 'issued', sheet, printing: false, printError: errorMessage(err) });
@@ -140,7 +141,7 @@ export function PrintSheetModal({ opened, onClose, username, displayName }: { op
               Print again
             </Button>
           )}
-          <Button variant="default" onClick={() => savePdf(sheet.pdf, sheet.fileName)}>
+          <Button variant="default" onClick={() => saveBlob(sheet.pdf, sheet.fileName)}>
             {inBrowser ? 'Download PDF' : 'Save PDF again'}
           </Button>
           <Button onClick={close}>Done</Button>
