@@ -221,6 +221,12 @@ export function RolloutPage() {
     setPlan(null);
     setError(null);
   };
+  // Every way a job ends offers the next rollout.
+  const newRollout = (
+    <Button variant="default" onClick={startOver}>
+      New rollout
+    </Button>
+  );
 
   /** After a cancel: the users whose sheets were issued but not delivered, ready for a reprint. */
   const reprintIssued = (usernames: string[]) => {
@@ -366,9 +372,7 @@ export function RolloutPage() {
                     <Button component="a" href={batchDownloadUrl(started.jobId)} download leftSection={<IconDownload size={16} />} data-testid="rollout-download">
                       Download PDF
                     </Button>
-                    <Button variant="default" onClick={startOver}>
-                      New rollout
-                    </Button>
+                    {newRollout}
                   </Group>
                 </Stack>
               )}
@@ -387,9 +391,7 @@ export function RolloutPage() {
                         Prepare a reprint for these {plural(result.data.issuedUsernames.length, 'user')}
                       </Button>
                     )}
-                    <Button variant="default" onClick={startOver}>
-                      New rollout
-                    </Button>
+                    {newRollout}
                   </Group>
                 </Stack>
               )}
@@ -399,9 +401,7 @@ export function RolloutPage() {
                     {finished.message}
                   </Alert>
                   <Group>
-                    <Button variant="default" onClick={startOver}>
-                      New rollout
-                    </Button>
+                    {newRollout}
                     <Button variant="subtle" component={Link} to="/audit?action=sheet.issue">
                       See issued sheets in the audit log
                     </Button>
