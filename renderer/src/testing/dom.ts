@@ -29,6 +29,17 @@ if (typeof window.ResizeObserver !== 'function') {
 // Mantine's ScrollArea and Combobox scroll options into view; happy-dom has no layout.
 if (typeof Element.prototype.scrollIntoView !== 'function') Element.prototype.scrollIntoView = () => {};
 
+// happy-dom has no layout: an element is as big as its inline style says (0 otherwise), so
+// virtualised lists (@tanstack/react-virtual reads clientWidth/clientHeight) render their rows.
+for (const [prop, css] of [['clientHeight', 'height'], ['clientWidth', 'width']] as const) {
+  Object.defineProperty(HTMLElement.prototype, prop, {
+    configurable: true,
+    get(this: HTMLElement) {
+      return Number.parseFloat(this.style[css]) || 0;
+    },
+  });
+}
+
 // Mantine's autosize Textarea listens for web fonts loading.
 if (!('fonts' in document)) Object.defineProperty(document, 'fonts', { value: new EventTarget(), configurable: true });
 

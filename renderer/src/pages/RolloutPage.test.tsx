@@ -1,0 +1,168 @@
+// @vitest-environment happy-dom
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { beforeEach, describe, expect, test } from 'vitest';
+import { MAX_SHEET_CSV_BYTES, type SheetPlan } from '../../../shared/schemas/sheets';
+import { jsonResponse, useFakeTessera } from '../testing/fakeTessera';
+import { renderConsole } from '../testing/render';
+import { RolloutPage } from './RolloutPage';
+
+const server = useFakeTessera();
+const BATCH = 'POST /console/sheets/batch';
+const JOB = '5f0c8a52-3b1e-4c7d-9a41-0d2b6e8f1a77';
+
+const plan: SheetPlan = {
+  sheets: [
+    { username: 'ann', displayName: 'Ann Archer', replacesPending: false },
+    { username: 'bob', displayName: null, replacesPending: true },
+  ],
+  skipped: [
+    { username: 'carl', row: 3, reason: 'already has an active authenticator app' },
+    { username: 'nobody', row: 4, reason: 'no such user' },
+    { username: 'dora', row: 5, reason: 'already has an active authenticator app' },
+  ],
+  skippedTotal: 3,
+  notIncluded: 0,
+  ignoredColumns: ['email'],
+};
+
+/** The batch route as the server answers it: a plan for a dry run, a started job otherwise. */
+function answerBatch(p: SheetPlan = plan) {
+  server.route(BATCH, (body) =>
+    (body as { dryRun: boolean }).dryRun ? jsonResponse(p) : jsonResponse({ jobId: JOB, batchId: 'b1', total: p.sheets.length, skippedTotal: p.skippedTotal, notIncluded: 0 }),
+  );
+}
+
+/** jobs.get: running (page 1 of 2) at the first poll, then done. */
+function answerJob() {
+  let polls = 0;
+  const base = { id: JOB, kind: 'sheets', done: 0, total: 2, startedAt: '2026-01-01T00:00:00.000Z' };
+  server.trpc('jobs.get', () => {
+    polls++;
+    if (polls === 1) return { ...base, state: 'running', done: 1, message: 'Writing page 2', result: null, finishedAt: null };
+    return {
+      ...base,
+      state: 'done',
+      done: 2,
+      message: null,
+      finishedAt: '2026-01-01T00:00:05.000Z',
+      result: { batchId: 'b1', issued: 2, skippedLate: [{ username: 'bob', row: null, reason: 'has too many factors' }], pages: 2, bytes: 2048, cancelled: false, paper: 'a4' },
+    };
+  });
+}
+
+const dryRun = () => fireEvent.click(screen.getByRole('button', { name: 'Dry run' }));
+
+function chooseFile(file: File) {
+  const input = document.querySelector<HTMLInputElement>('input[type="file"]');
+  if (!input) throw new Error('no file input');
+  fireEvent.change(input, { target: { files: [file] } });
+}
+
+beforeEach(() => window.localStorage.clear());
+
+describe('RolloutPage', () => {
+  test('without factor: the dry run shows who gets a sheet and who is skipped and why; Generate waits for it', async () => {
+    answerBatch();
+    renderConsole(<RolloutPage />, { path: '/rollout' });
+    expect((screen.getByRole('button', { name: 'Generate sheets' }) as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(screen.getByRole('radio', { name: 'A4' }));
+    dryRun();
+
+    const shown = await screen.findByTestId('rollout-plan');
+    expect(server.mutations().map((c) => [c.name, c.input])).toEqual([[BATCH, { selection: { kind: 'withoutFactor' }, paper: 'a4', reissuePending: false, dryRun: true }]]);
+    expect(within(shown).getByText('2 sheets to print')).toBeTruthy();
+    expect(within(shown).getByText('3 skipped')).toBeTruthy();
+    expect(within(shown).getByText('1 replace an unscanned sheet')).toBeTruthy();
+    // Why, most common reason first.
+    expect(Array.from(screen.getByLabelText('Why users are skipped').children, (b) => b.textContent)).toEqual([
+      'already has an active authenticator app: 2',
+      'no such user: 1',
+    ]);
+    expect(screen.getByText('Ignored CSV columns: email')).toBeTruthy();
+
+    const gets = screen.getByTestId('rollout-gets');
+    expect(within(gets).getByText('ann')).toBeTruthy();
+    expect(within(gets).getByText('Ann Archer')).toBeTruthy();
+    expect(within(gets).getByText('replaces an unscanned sheet')).toBeTruthy();
+
+    fireEvent.click(screen.getByRole('radio', { name: 'Skipped (3)' }));
+    const skipped = screen.getByTestId('rollout-skipped');
+    expect(within(skipped).getByText('nobody')).toBeTruthy();
+    expect(within(skipped).getByText('no such user')).toBeTruthy();
+
+    expect((screen.getByRole('button', { name: 'Generate 2 sheets' }) as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  test('confirm, progress, done: the batch starts after the confirmation and ends with the download', async () => {
+    answerBatch();
+    answerJob();
+    renderConsole(<RolloutPage />, { path: '/rollout' });
+    fireEvent.click(screen.getByRole('radio', { name: 'A4' }));
+    dryRun();
+    fireEvent.click(await screen.findByRole('button', { name: 'Generate 2 sheets' }));
+
+    // The confirmation says what happens and that one unscanned sheet stops working; nothing is sent yet.
+    const dialog = await screen.findByRole('dialog', { name: 'Generate 2 sheets?' });
+    expect(within(dialog).getByText('1 user has a sheet that has not been scanned yet: it stops working and this one replaces it.')).toBeTruthy();
+    expect(server.inputsOf(BATCH)).toHaveLength(1);
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Generate' }));
+
+    await waitFor(() => expect(screen.getByTestId('rollout-progress').textContent).toBe('1 of 2 · Writing page 2'));
+    expect(screen.getByRole('button', { name: 'Cancel' })).toBeTruthy();
+    expect(server.inputsOf(BATCH)[1]).toEqual({ selection: { kind: 'withoutFactor' }, paper: 'a4', reissuePending: false, dryRun: false });
+    expect(server.inputsOf('jobs.get')[0]).toEqual({ id: JOB });
+
+    expect(await screen.findByText('2 sheets ready', {}, { timeout: 3000 })).toBeTruthy();
+    expect(screen.getByText('1 user skipped while generating')).toBeTruthy();
+    expect(screen.getByText('bob (has too many factors)')).toBeTruthy();
+    expect(screen.getByTestId('rollout-download').getAttribute('href')).toBe(`/console/jobs/${JOB}/sheets.pdf`);
+    // The paper chosen is remembered for the next sheet.
+    expect(window.localStorage.length).toBe(1);
+
+    fireEvent.click(screen.getByRole('button', { name: 'New rollout' }));
+    expect(screen.getByRole('button', { name: 'Dry run' })).toBeTruthy();
+    expect(screen.queryByTestId('rollout-plan')).toBeNull();
+  });
+
+  test('a CSV: the chosen file is what the dry run sends, with "reprint unscanned" when ticked', async () => {
+    answerBatch({ ...plan, skipped: [], skippedTotal: 0 });
+    renderConsole(<RolloutPage />, { path: '/rollout' });
+    fireEvent.click(screen.getByRole('radio', { name: 'Users from a CSV file' }));
+    // Nothing chosen yet: nothing to check.
+    expect((screen.getByRole('button', { name: 'Dry run' }) as HTMLButtonElement).disabled).toBe(true);
+    chooseFile(new File(['username,email\nann,ann@example.com\nbob,bob@example.com\n'], 'wave-1.csv', { type: 'text/csv' }));
+    expect(await screen.findByText('wave-1.csv')).toBeTruthy();
+    fireEvent.click(screen.getByRole('checkbox', { name: /^Also reprint for users whose sheet has not been scanned yet/ }));
+    fireEvent.click(screen.getByRole('radio', { name: 'US Letter' }));
+    dryRun();
+    await screen.findByTestId('rollout-plan');
+    expect(server.inputsOf(BATCH)).toEqual([
+      { selection: { kind: 'csv', csv: 'username,email\nann,ann@example.com\nbob,bob@example.com\n' }, paper: 'letter', reissuePending: true, dryRun: true },
+    ]);
+    expect(screen.getByRole('radio', { name: 'Skipped (0)' })).toBeTruthy();
+
+    // Changing the form drops the plan: Generate needs a new dry run.
+    fireEvent.click(screen.getByRole('checkbox', { name: /^Also reprint/ }));
+    expect(screen.queryByTestId('rollout-plan')).toBeNull();
+    expect((screen.getByRole('button', { name: 'Generate sheets' }) as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  test('a CSV over the limit is refused in the page and nothing is sent', async () => {
+    renderConsole(<RolloutPage />, { path: '/rollout' });
+    fireEvent.click(screen.getByRole('radio', { name: 'Users from a CSV file' }));
+    chooseFile(new File(['x'.repeat(MAX_SHEET_CSV_BYTES + 1)], 'everyone.csv', { type: 'text/csv' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('everyone.csv is 2.0 MB; a rollout CSV may be 2 MB at most.');
+    expect((screen.getByRole('button', { name: 'Dry run' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(server.calls).toEqual([]);
+  });
+
+  test('a dry run the server refuses shows its message', async () => {
+    server.route(BATCH, () => jsonResponse({ error: { code: 'bad_request', message: 'The CSV has no username column' } }, 400));
+    renderConsole(<RolloutPage />, { path: '/rollout' });
+    dryRun();
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('The CSV has no username column');
+    expect(screen.queryByTestId('rollout-plan')).toBeNull();
+  });
+});
