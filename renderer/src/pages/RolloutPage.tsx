@@ -1,5 +1,5 @@
 import { Alert, Badge, Button, Card, Checkbox, FileButton, Group, Modal, Progress, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
@@ -13,9 +13,9 @@ import { IconDownload, IconPrinter } from '../components/sheets/sheetIcons';
 import '../components/sheets/sheets.css';
 import { formatBytes, formatNumber, plural } from '../lib/format';
 import { csvFileProblem, planKey, reasonCounts, replacingCount, reprintCsv, rolloutSelection, type SelectionKind } from './rollout';
+import { useJobPoll } from '../lib/useJobPoll';
 
 type Kind = SelectionKind;
-const NO_JOB = '00000000-0000-4000-8000-000000000000';
 const ROW = 40;
 const HEAD = 42;
 const MAX_TABLE_HEIGHT = 400;
@@ -153,12 +153,7 @@ export function RolloutPage() {
   const key = useMemo(() => planKey(selection, reissuePending), [selection, reissuePending]);
   const currentPlan = plan && plan.key === key ? plan.plan : null;
 
-  const job = useQuery({
-    ...trpc.jobs.get.queryOptions({ id: started?.jobId ?? NO_JOB }),
-    enabled: started !== null,
-    refetchInterval: (q) => (q.state.data?.state === 'running' ? 300 : false),
-    staleTime: 0,
-  });
+  const job = useJobPoll(started?.jobId ?? null, 300);
   const cancel = useMutation(trpc.jobs.cancel.mutationOptions({ onSuccess: () => void job.refetch() }));
   const status = started ? job.data ?? null : null;
   const finished = status && status.state !== 'running' ? status : null;

@@ -1,12 +1,11 @@
 import { Alert, Button, CloseButton, Group, Progress, Stack, Text } from '@mantine/core';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { AuditVerifyResult } from '../../../../shared/schemas/audit';
 import { errorMessage, useTRPC } from '../../api/trpc';
 import { IconShield } from '../common/icons';
 import { auditProblemText } from '../../../../shared/auditActions';
-
-const NO_JOB = '00000000-0000-4000-8000-000000000000';
+import { useJobPoll } from '../../lib/useJobPoll';
 
 /**
  * "Check integrity": a job on the server (a worker thread recomputes the
@@ -17,12 +16,7 @@ export function useIntegrityCheck() {
   const trpc = useTRPC();
   const [jobId, setJobId] = useState<string | null>(null);
   const start = useMutation(trpc.audit.verify.mutationOptions({ onSuccess: (job) => setJobId(job.id) }));
-  const job = useQuery({
-    ...trpc.jobs.get.queryOptions({ id: jobId ?? NO_JOB }),
-    enabled: jobId !== null,
-    refetchInterval: (q) => (q.state.data?.state === 'running' ? 400 : false),
-    staleTime: 0,
-  });
+  const job = useJobPoll(jobId, 400);
   const cancel = useMutation(trpc.jobs.cancel.mutationOptions({ onSuccess: () => void job.refetch() }));
   const status = jobId !== null ? (job.data ?? null) : null;
   const running = start.isPending || (jobId !== null && (status === null || status.state === 'running'));

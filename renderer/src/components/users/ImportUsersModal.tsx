@@ -1,6 +1,6 @@
 import { Alert, Badge, Button, Code, FileButton, Group, Loader, Modal, Progress, SegmentedControl, Stack, Table, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { ImportJobResult, ImportPreview, type ImportRowOutcome } from '../../../../shared/schemas/userImport';
@@ -9,9 +9,9 @@ import { errorMessage, useTRPC } from '../../api/trpc';
 import { formatNumber, plural } from '../../lib/format';
 import { IconFile, IconUpload } from '../common/icons';
 import './users.css';
+import { useJobPoll } from '../../lib/useJobPoll';
 
 const MAX_BYTES = 50 * 1024 * 1024;
-const NO_JOB = '00000000-0000-4000-8000-000000000000';
 const OUTCOME: Record<ImportRowOutcome, { label: string; color: string }> = {
   create: { label: 'Create', color: 'teal' },
   skip: { label: 'Skip', color: 'gray' },
@@ -155,20 +155,10 @@ export function ImportUsersModal({ opened, onClose }: { opened: boolean; onClose
   const abortRef = useRef<AbortController | null>(null);
 
   const jobId = stage.kind === 'running' ? stage.jobId : null;
-  const job = useQuery({
-    ...trpc.jobs.get.queryOptions({ id: jobId ?? NO_JOB }),
-    enabled: jobId !== null,
-    refetchInterval: (q) => (q.state.data?.state === 'running' ? 400 : false),
-    staleTime: 0,
-  });
+  const job = useJobPoll(jobId, 400);
   // The preview is a server job too: the file is read and checked with progress, and can be cancelled.
   const previewJobId = stage.kind === 'reading' ? stage.jobId : null;
-  const previewJob = useQuery({
-    ...trpc.jobs.get.queryOptions({ id: previewJobId ?? NO_JOB }),
-    enabled: previewJobId !== null,
-    refetchInterval: (q) => (q.state.data?.state === 'running' ? 300 : false),
-    staleTime: 0,
-  });
+  const previewJob = useJobPoll(previewJobId, 300);
   const cancel = useMutation(trpc.jobs.cancel.mutationOptions({ onSuccess: () => void job.refetch() }));
   const finished = job.data && job.data.state !== 'running' ? job.data : null;
   const result = finished ? ImportJobResult.safeParse(finished.result) : null;
