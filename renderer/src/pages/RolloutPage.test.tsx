@@ -124,6 +124,42 @@ describe('RolloutPage', () => {
     expect(screen.queryByTestId('rollout-plan')).toBeNull();
   });
 
+  test('cancel while generating: what was issued is said, and a reprint for those users is one click', async () => {
+    answerBatch();
+    let cancelled = false;
+    const base = { id: JOB, kind: 'sheets', total: 2, startedAt: '2026-01-01T00:00:00.000Z' };
+    server.trpc('jobs.get', () =>
+      cancelled
+        ? { ...base, state: 'cancelled', done: 1, message: null, finishedAt: '2026-01-01T00:00:02.000Z', result: { batchId: 'b1', issued: 1, skippedLate: [], pages: 0, bytes: 0, cancelled: true, paper: 'a4', issuedUsernames: ['ann'] } }
+        : { ...base, state: 'running', done: 1, message: 'Writing page 2', result: null, finishedAt: null },
+    );
+    server.trpc('jobs.cancel', () => {
+      cancelled = true;
+      return { ok: true };
+    });
+    renderConsole(<RolloutPage />, { path: '/rollout' });
+    dryRun();
+    fireEvent.click(await screen.findByRole('button', { name: 'Generate 2 sheets' }));
+    fireEvent.click(within(await screen.findByRole('dialog', { name: 'Generate 2 sheets?' })).getByRole('button', { name: 'Generate' }));
+    await waitFor(() => expect(screen.getByTestId('rollout-progress').textContent).toBe('1 of 2 · Writing page 2'));
+
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(await screen.findByText('Cancelled')).toBeTruthy();
+    expect(server.inputsOf('jobs.cancel')).toEqual([{ id: JOB }]);
+    expect(screen.getByText(/^1 sheet was issued before you cancelled\./)).toBeTruthy();
+    expect(screen.queryByTestId('rollout-download')).toBeNull();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Prepare a reprint for these 1 user' }));
+    // Back at the start, with a one-column CSV of those users and their unscanned sheets replaced.
+    expect(screen.getByText('1 users from the cancelled batch')).toBeTruthy();
+    expect((screen.getByRole('radio', { name: 'Users from a CSV file' }) as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByRole('checkbox', { name: /^Also reprint/ }) as HTMLInputElement).checked).toBe(true);
+    dryRun();
+    await screen.findByTestId('rollout-plan');
+    // Letter: the default for happy-dom's en-US navigator, as nothing was remembered in this test.
+    expect(server.inputsOf(BATCH).at(-1)).toEqual({ selection: { kind: 'csv', csv: 'username\nann\n' }, paper: 'letter', reissuePending: true, dryRun: true });
+  });
+
   test('a CSV: the chosen file is what the dry run sends, with "reprint unscanned" when ticked', async () => {
     answerBatch({ ...plan, skipped: [], skippedTotal: 0 });
     renderConsole(<RolloutPage />, { path: '/rollout' });
