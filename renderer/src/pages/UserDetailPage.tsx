@@ -20,6 +20,7 @@ import { formatAgo, formatDate, formatDateTime, formatSeconds, plural } from '..
 import { useCan } from '../lib/session';
 import '../components/common/common.css';
 import { ScrollTable } from '../components/common/ScrollTable';
+import { SectionHeader } from '../components/common/SectionHeader';
 
 /** Short cells that must not wrap or truncate (status badge, dates). A style object: CSSOM, so the CSP allows it. */
 const NOWRAP = { whiteSpace: 'nowrap' } as const;
@@ -168,14 +169,7 @@ export function UserDetailPage() {
 
         <div className="detail-grid">
           <Paper withBorder radius="md" p="md">
-            <Group justify="space-between" mb="sm">
-              <Title order={3} size="h4">
-                Factors
-              </Title>
-              <Text size="xs" c="dimmed">
-                {plural(u.factors.length, 'factor')}
-              </Text>
-            </Group>
+            <SectionHeader title="Factors" note={plural(u.factors.length, 'factor')} />
             {u.factors.length === 0 ? (
               <NothingHere icon={<IconShield size={24} />} title="No factors yet" description={`${u.username} cannot pass MFA until a factor is enrolled and confirmed.`}>
                 {canHelp && (

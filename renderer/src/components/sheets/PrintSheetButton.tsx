@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Modal, SegmentedControl, Stack, Text } from '@mantine/core';
+import { Alert, Button, Group, Modal, Stack, Text } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { PAPER_LABELS, type Paper } from '../../../../shared/schemas/sheets';
@@ -10,6 +10,7 @@ import { saveBlob } from '../../lib/saveBlob';
 import { useCan } from '../../lib/session';
 import { IconPrinter } from './sheetIcons';
 import './sheets.css';
+import { SegmentedField } from '../common/SegmentedField';
 
 const PAPER_KEY = 'tessera.sheetPaper';
 
@@ -34,17 +35,7 @@ export function rememberPaper(paper: Paper): void {
 
 export function PaperPicker({ value, onChange }: { value: Paper; onChange: (p: Paper) => void }) {
   return (
-    <Stack gap={4}>
-      <Text size="sm" fw={500} id="sheet-paper-label">
-        Paper
-      </Text>
-      <SegmentedControl
-        aria-labelledby="sheet-paper-label"
-        value={value}
-        onChange={(v) => onChange(v as Paper)}
-        data={(['a4', 'letter'] as const).map((p) => ({ value: p, label: PAPER_LABELS[p] }))}
-      />
-    </Stack>
+    <SegmentedField id="sheet-paper-label" label="Paper" value={value} onChange={onChange} data={(['a4', 'letter'] as const).map((p) => ({ value: p, label: PAPER_LABELS[p] }))} />
   );
 }
 

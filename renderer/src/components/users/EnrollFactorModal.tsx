@@ -1,4 +1,4 @@
-import { Accordion, Alert, Group, Modal, SegmentedControl, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Accordion, Alert, Group, Modal, Select, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
@@ -10,6 +10,7 @@ import { formatDateTime } from '../../lib/format';
 import { checkEnrollFactor } from '../../lib/formChecks';
 import { useCheckedSubmit } from '../../lib/useCheckedSubmit';
 import { CodeInput } from '../common/CodeInput';
+import { SegmentedField } from '../common/SegmentedField';
 import { OtpEnrollPanel } from '../common/OtpEnrollPanel';
 
 interface Form {
@@ -87,21 +88,16 @@ export function EnrollFactorModal({ username, opened, onClose }: { username: str
     <Modal opened={opened} onClose={onClose} title={<Text fw={600}>{enrolled ? `Scan with ${username}’s device` : `Enroll a factor for ${username}`}</Text>} size="lg" centered closeOnClickOutside={!enrolled}>
       {!enrolled ? (
         <ModalForm onSubmit={start} error={formError(enroll.error)} onCancel={onClose} actionLabel="Show QR code" busy={enroll.isPending}>
-            <Stack gap={6}>
-              <Text size="sm" fw={500} id="factor-type-label">
-                Type
-              </Text>
-              <SegmentedControl
-                aria-labelledby="factor-type-label"
-                value={form.type}
-                onChange={(v) => setField('type')(v as Form['type'])}
-                data={(['totp', 'hotp'] as const).map((value) => ({ value, label: OTP_ENROLL_TEXTS[value].choice }))}
-                fullWidth
-              />
-              <Text size="xs" c="dimmed">
-                {OTP_ENROLL_TEXTS[form.type].hint}
-              </Text>
-            </Stack>
+            <SegmentedField
+              id="factor-type-label"
+              label="Type"
+              value={form.type}
+              onChange={setField('type')}
+              data={(['totp', 'hotp'] as const).map((value) => ({ value, label: OTP_ENROLL_TEXTS[value].choice }))}
+              hint={OTP_ENROLL_TEXTS[form.type].hint}
+              gap={6}
+              fullWidth
+            />
             <TextInput label="Label" description="Optional: helps tell factors apart, e.g. “Work phone”" placeholder="Work phone" value={form.label} onChange={(e) => setField('label')(e.currentTarget.value)} error={errors.label} data-autofocus />
             <Accordion variant="contained" chevronPosition="left">
               <Accordion.Item value="advanced">

@@ -1,10 +1,11 @@
-import { Badge, Button, Group, Loader, Paper, Table, Text, Title } from '@mantine/core';
+import { Badge, Button, Group, Loader, Paper, Table, Text } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import type { AuditEntry } from '../../../../shared/schemas/audit';
 import { auditActionLabel, auditReasonText } from '../../../../shared/auditActions';
 import { useTRPC, useTRPCClient } from '../../api/trpc';
 import { formatDateTime } from '../../lib/format';
 import { ErrorState } from '../common/States';
+import { SectionHeader } from '../common/SectionHeader';
 
 const OUTCOME_COLOR = { success: 'teal', failure: 'red', denied: 'orange' } as const;
 
@@ -34,14 +35,7 @@ export function UserActivity({ username }: { username: string }) {
 
   return (
     <Paper withBorder radius="md" p="md">
-      <Group justify="space-between" mb="sm">
-        <Title order={3} size="h4">
-          Activity
-        </Title>
-        <Text size="xs" c="dimmed">
-          From the audit log, newest first
-        </Text>
-      </Group>
+      <SectionHeader title="Activity" note="From the audit log, newest first" />
       {trail.isError ? (
         <ErrorState error={trail.error} title="Could not load the activity" onRetry={() => void trail.refetch()} />
       ) : trail.isPending ? (
