@@ -6,6 +6,7 @@ import { SettingsPatch, type Settings } from '../../../../shared/schemas/setting
 import { fieldErrors, useTRPC } from '../../api/trpc';
 import { checkForm } from '../../lib/zodForm';
 import { useCan } from '../../lib/session';
+import { useCheckedSubmit } from '../../lib/useCheckedSubmit';
 import './settings.css';
 
 type Editable = Omit<Settings, 'methods'>;
@@ -13,15 +14,8 @@ type FormValues = { [K in keyof Editable]: Editable[K] extends number ? number |
 
 const FIELDS: (keyof Editable)[] = ['issuer', 'totpWindow', 'throttleFreeAttempts', 'throttleLockAfter', 'throttleLockMinutes', 'pendingExpiryHours'];
 
-function valuesOf(s: Settings): FormValues {
-  return {
-    issuer: s.issuer,
-    totpWindow: s.totpWindow,
-    throttleFreeAttempts: s.throttleFreeAttempts,
-    throttleLockAfter: s.throttleLockAfter,
-    throttleLockMinutes: s.throttleLockMinutes,
-    pendingExpiryHours: s.pendingExpiryHours,
-  };
+function valuesOf({ methods: _methods, ...editable }: Settings): FormValues {
+  return editable;
 }
 
 /** NumberInput gives '' for an empty field: keep it as text so zod says what is wrong. */
@@ -53,44 +47,33 @@ export function SettingsForm({ settings }: { settings: Settings }) {
   const queryClient = useQueryClient();
   const canEdit = useCan('admin');
   const [values, setValues] = useState<FormValues>(() => valuesOf(settings));
-  const [errors, setErrors] = useState<Record<string, string>>({});
   const initial = valuesOf(settings);
   const dirty = FIELDS.some((k) => String(values[k]) !== String(initial[k]));
 
-  const save = useMutation(
-    trpc.settings.update.mutationOptions({
-      onSuccess: async (next) => {
-        setValues(valuesOf(next));
-        notifications.show({ color: 'green', title: 'Settings saved', message: 'They apply from the next request; the change is in the audit log.' });
-        await queryClient.invalidateQueries({ queryKey: trpc.settings.get.queryKey() });
-      },
-      onError: (err) => setErrors(fieldErrors(err)),
-    }),
+  const save = useMutation(trpc.settings.update.mutationOptions());
+  const { errors, setErrors, clearError, submit } = useCheckedSubmit(
+    () =>
+      checkForm(SettingsPatch, {
+        issuer: values.issuer,
+        totpWindow: asNumber(values.totpWindow),
+        throttleFreeAttempts: asNumber(values.throttleFreeAttempts),
+        throttleLockAfter: asNumber(values.throttleLockAfter),
+        throttleLockMinutes: asNumber(values.throttleLockMinutes),
+        pendingExpiryHours: asNumber(values.pendingExpiryHours),
+      }),
+    async (patch) => {
+      const next = await save.mutateAsync(patch);
+      setValues(valuesOf(next));
+      notifications.show({ color: 'green', title: 'Settings saved', message: 'They apply from the next request; the change is in the audit log.' });
+      await queryClient.invalidateQueries({ queryKey: trpc.settings.get.queryKey() });
+    },
   );
 
   const set = <K extends keyof FormValues>(key: K, value: FormValues[K]) => {
     setValues((v) => ({ ...v, [key]: value }));
-    setErrors(({ [key]: _gone, ...rest }) => rest);
+    clearError(key);
   };
 
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    const candidate = {
-      issuer: values.issuer,
-      totpWindow: asNumber(values.totpWindow),
-      throttleFreeAttempts: asNumber(values.throttleFreeAttempts),
-      throttleLockAfter: asNumber(values.throttleLockAfter),
-      throttleLockMinutes: asNumber(values.throttleLockMinutes),
-      pendingExpiryHours: asNumber(values.pendingExpiryHours),
-    };
-    const checked = checkForm(SettingsPatch, candidate);
-    if (!checked.ok) {
-      setErrors(checked.errors);
-      return;
-    }
-    setErrors({});
-    save.mutate(checked.data);
-  };
 
   const common = { readOnly: !canEdit, disabled: save.isPending };
   const number = (key: keyof Editable, label: string, description: string, min: number, max: number, suffix?: string) => (
@@ -112,7 +95,12 @@ export function SettingsForm({ settings }: { settings: Settings }) {
   );
 
   return (
-    <Paper withBorder p="lg" radius="md" component="form" onSubmit={submit} noValidate aria-labelledby="settings-title">
+    <Paper withBorder p="lg" radius="md" component="form"
+      onSubmit={(e: FormEvent) => {
+        e.preventDefault();
+        void submit();
+      }}
+      noValidate aria-labelledby="settings-title">
       <Stack gap={4} mb="lg">
         <Title order={3} id="settings-title">
           Settings
