@@ -1,14 +1,15 @@
-import { Alert, Anchor, Badge, Button, Group, Modal, Stack, Switch, Text, Textarea, TextInput } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Group, Modal, Switch, Text, Textarea, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import type { ApiKeyView } from '../../../../shared/schemas/apiKeys';
 import { WebauthnRpInput, type WebauthnRpConfig } from '../../../../shared/schemas/webauthn';
 import { authenticatorModel, UNKNOWN_MODEL } from '../../../../shared/webauthn/authenticatorModels';
-import { errorMessage, fieldErrors, useTRPC } from '../../api/trpc';
+import { errorMessage, fieldErrors, formError, useTRPC } from '../../api/trpc';
 import { formatDateTime } from '../../lib/format';
 import { useCan } from '../../lib/session';
 import { checkForm } from '../../lib/zodForm';
+import { ErrorAlert, SubmitForm } from '../common/ModalForm';
 
 const lines = (text: string) =>
   text
@@ -97,109 +98,89 @@ export function WebauthnRpEditor({ apiKey, onDone }: { apiKey: ApiKeyView; onDon
   };
 
   const aaguidList = lines(f.aaguids);
-  const serverMessage = save.error && Object.keys(fieldErrors(save.error)).length === 0 ? errorMessage(save.error) : null;
+
+  // The two lists are typed one entry a line.
+  const listField = (key: 'origins' | 'aaguids') => ({ autosize: true, minRows: 2, value: f[key], onChange: (e: React.ChangeEvent<HTMLTextAreaElement>) => set({ [key]: e.currentTarget.value }), error: errors[key], readOnly: !canChange });
 
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (canChange) submit();
-      }}
-      noValidate
-    >
-      <Stack gap="md">
-        {current.data === null && (
-          <Text size="sm" c="dimmed">
-            No relying party yet: this application cannot register or check security keys through Tessera until one is set.
-          </Text>
-        )}
-        {current.data && (
-          <Text size="xs" c="dimmed">
-            Last changed {formatDateTime(current.data.updatedAt)}
-          </Text>
-        )}
-        <TextInput
-          label="RP ID"
-          description="The host name keys are bound to, without https:// or a port — e.g. login.example.com, or localhost. Not an IP address."
-          value={f.rpId}
-          onChange={(e) => set({ rpId: e.currentTarget.value })}
-          error={errors.rpId}
-          readOnly={!canChange}
-          required
-          autoFocus={canChange}
-        />
-        <TextInput label="RP name" description="Shown by browsers when a key is created." value={f.rpName} onChange={(e) => set({ rpName: e.currentTarget.value })} error={errors.rpName} readOnly={!canChange} required />
-        <Textarea
-          label="Allowed origins"
-          description="One per line: the exact pages the application signs users in on, e.g. https://login.example.com. Responses from any other origin are refused."
-          autosize
-          minRows={2}
-          value={f.origins}
-          onChange={(e) => set({ origins: e.currentTarget.value })}
-          error={errors.origins}
-          readOnly={!canChange}
-          required
-        />
-        <Switch
-          label="Require user verification"
-          description="The key must check a PIN, fingerprint or face, not only a touch. Keys that cannot are refused."
-          checked={f.requireUserVerification}
-          onChange={(e) => set({ requireUserVerification: e.currentTarget.checked })}
-          disabled={!canChange}
-        />
-        <Textarea
-          label="Allowed authenticator models (AAGUIDs)"
-          description="Optional, one per line. Empty: any model. The model is what the authenticator says it is, not proof."
-          autosize
-          minRows={2}
-          value={f.aaguids}
-          onChange={(e) => set({ aaguids: e.currentTarget.value })}
-          error={errors.aaguids}
-          readOnly={!canChange}
-          placeholder="cb69481e-8ff7-4039-93ec-0a2729a154a8"
-        />
-        {aaguidList.length > 0 && (
-          <Group gap={6}>
-            {aaguidList.map((a) => (
-              <Badge key={a} variant="light" color={authenticatorModel(a) === UNKNOWN_MODEL ? 'gray' : 'blue'} className="break-anywhere">
-                {authenticatorModel(a)}
-              </Badge>
-            ))}
-          </Group>
-        )}
-        {serverMessage && (
-          <Alert color="red" variant="light" role="alert">
-            {serverMessage}
-          </Alert>
-        )}
-        {canChange && (
-          <Group justify="space-between">
-            {current.data ? (
-              confirmRemove ? (
-                <Group gap="xs">
-                  <Text size="sm">Remove? Its users’ keys stop working here.</Text>
-                  <Button size="xs" color="red" onClick={() => save.mutate({ apiKeyId: apiKey.id, rp: null })} loading={save.isPending}>
-                    Remove
-                  </Button>
-                  <Anchor component="button" type="button" size="sm" onClick={() => setConfirmRemove(false)}>
-                    Keep
-                  </Anchor>
-                </Group>
-              ) : (
-                <Button variant="subtle" color="red" onClick={() => setConfirmRemove(true)}>
-                  Remove relying party
+    <SubmitForm onSubmit={() => canChange && submit()}>
+      {current.data === null && (
+        <Text size="sm" c="dimmed">
+          No relying party yet: this application cannot register or check security keys through Tessera until one is set.
+        </Text>
+      )}
+      {current.data && (
+        <Text size="xs" c="dimmed">
+          Last changed {formatDateTime(current.data.updatedAt)}
+        </Text>
+      )}
+      <TextInput
+        label="RP ID"
+        description="The host name keys are bound to, without https:// or a port — e.g. login.example.com, or localhost. Not an IP address."
+        value={f.rpId}
+        onChange={(e) => set({ rpId: e.currentTarget.value })}
+        error={errors.rpId}
+        readOnly={!canChange}
+        required
+        autoFocus={canChange}
+      />
+      <TextInput label="RP name" description="Shown by browsers when a key is created." value={f.rpName} onChange={(e) => set({ rpName: e.currentTarget.value })} error={errors.rpName} readOnly={!canChange} required />
+      <Textarea
+        label="Allowed origins"
+        description="One per line: the exact pages the application signs users in on, e.g. https://login.example.com. Responses from any other origin are refused."
+        {...listField('origins')}
+        required
+      />
+      <Switch
+        label="Require user verification"
+        description="The key must check a PIN, fingerprint or face, not only a touch. Keys that cannot are refused."
+        checked={f.requireUserVerification}
+        onChange={(e) => set({ requireUserVerification: e.currentTarget.checked })}
+        disabled={!canChange}
+      />
+      <Textarea
+        label="Allowed authenticator models (AAGUIDs)"
+        description="Optional, one per line. Empty: any model. The model is what the authenticator says it is, not proof."
+        {...listField('aaguids')}
+        placeholder="cb69481e-8ff7-4039-93ec-0a2729a154a8"
+      />
+      {aaguidList.length > 0 && (
+        <Group gap={6}>
+          {aaguidList.map((a) => (
+            <Badge key={a} variant="light" color={authenticatorModel(a) === UNKNOWN_MODEL ? 'gray' : 'blue'} className="break-anywhere">
+              {authenticatorModel(a)}
+            </Badge>
+          ))}
+        </Group>
+      )}
+      <ErrorAlert message={formError(save.error)} />
+      {canChange && (
+        <Group justify="space-between">
+          {current.data ? (
+            confirmRemove ? (
+              <Group gap="xs">
+                <Text size="sm">Remove? Its users’ keys stop working here.</Text>
+                <Button size="xs" color="red" onClick={() => save.mutate({ apiKeyId: apiKey.id, rp: null })} loading={save.isPending}>
+                  Remove
                 </Button>
-              )
+                <Anchor component="button" type="button" size="sm" onClick={() => setConfirmRemove(false)}>
+                  Keep
+                </Anchor>
+              </Group>
             ) : (
-              <span />
-            )}
-            <Button type="submit" loading={save.isPending}>
-              Save
-            </Button>
-          </Group>
-        )}
-      </Stack>
-    </form>
+              <Button variant="subtle" color="red" onClick={() => setConfirmRemove(true)}>
+                Remove relying party
+              </Button>
+            )
+          ) : (
+            <span />
+          )}
+          <Button type="submit" loading={save.isPending}>
+            Save
+          </Button>
+        </Group>
+      )}
+    </SubmitForm>
   );
 }
 
