@@ -7,6 +7,7 @@ import type { FactorType } from '../../../../shared/schemas/methods';
 import { errorMessage, fieldErrors, useTRPC } from '../../api/trpc';
 import { checkForm } from '../../lib/zodForm';
 import { HotpResyncModal } from './HotpResyncModal';
+import { SubmitForm } from '../common/ModalForm';
 
 /**
  * What a row of a user's factor list shows and offers beyond the common
@@ -144,25 +145,17 @@ export function RenameFactorButton({ username, factor, typeLabel }: { username: 
         </ActionIcon>
       </Tooltip>
       <Modal opened={opened} onClose={() => setOpened(false)} title={`Rename ${typeLabel.toLowerCase()}`} centered>
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            submit();
-          }}
-          noValidate
-        >
-          <Stack gap="md">
-            <TextInput label="Name" description="What the user and helpdesk call this device." value={label} onChange={(e) => setLabel(e.currentTarget.value)} error={error} maxLength={64} data-autofocus />
-            <Group justify="flex-end">
-              <Button variant="default" onClick={() => setOpened(false)}>
-                Cancel
-              </Button>
-              <Button type="submit" loading={rename.isPending}>
-                Rename
-              </Button>
-            </Group>
-          </Stack>
-        </form>
+        <SubmitForm onSubmit={submit}>
+          <TextInput label="Name" description="What the user and helpdesk call this device." value={label} onChange={(e) => setLabel(e.currentTarget.value)} error={error} maxLength={64} data-autofocus />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setOpened(false)}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={rename.isPending}>
+              Rename
+            </Button>
+          </Group>
+        </SubmitForm>
       </Modal>
     </>
   );
