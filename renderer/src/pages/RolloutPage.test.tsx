@@ -28,7 +28,9 @@ const plan: SheetPlan = {
 /** The batch route as the server answers it: a plan for a dry run, a started job otherwise. */
 function answerBatch(p: SheetPlan = plan) {
   server.route(BATCH, (body) =>
-    (body as { dryRun: boolean }).dryRun ? jsonResponse(p) : jsonResponse({ jobId: JOB, batchId: 'b1', total: p.sheets.length, skippedTotal: p.skippedTotal, notIncluded: 0 }),
+    (body as { dryRun: boolean }).dryRun
+      ? jsonResponse(p)
+      : jsonResponse({ jobId: JOB, batchId: 'b1', total: p.sheets.length, skippedTotal: p.skippedTotal, notIncluded: 0 }),
   );
 }
 
@@ -45,7 +47,15 @@ function answerJob() {
       done: 2,
       message: null,
       finishedAt: '2026-01-01T00:00:05.000Z',
-      result: { batchId: 'b1', issued: 2, skippedLate: [{ username: 'bob', row: null, reason: 'has too many factors' }], pages: 2, bytes: 2048, cancelled: false, paper: 'a4' },
+      result: {
+        batchId: 'b1',
+        issued: 2,
+        skippedLate: [{ username: 'bob', row: null, reason: 'has too many factors' }],
+        pages: 2,
+        bytes: 2048,
+        cancelled: false,
+        paper: 'a4',
+      },
     };
   });
 }
@@ -69,7 +79,9 @@ describe('RolloutPage', () => {
     dryRun();
 
     const shown = await screen.findByTestId('rollout-plan');
-    expect(server.mutations().map((c) => [c.name, c.input])).toEqual([[BATCH, { selection: { kind: 'withoutFactor' }, paper: 'a4', reissuePending: false, dryRun: true }]]);
+    expect(server.mutations().map((c) => [c.name, c.input])).toEqual([
+      [BATCH, { selection: { kind: 'withoutFactor' }, paper: 'a4', reissuePending: false, dryRun: true }],
+    ]);
     expect(within(shown).getByText('2 sheets to print')).toBeTruthy();
     expect(within(shown).getByText('3 skipped')).toBeTruthy();
     expect(within(shown).getByText('1 replace an unscanned sheet')).toBeTruthy();
@@ -130,7 +142,14 @@ describe('RolloutPage', () => {
     const base = { id: JOB, kind: 'sheets', total: 2, startedAt: '2026-01-01T00:00:00.000Z' };
     server.trpc('jobs.get', () =>
       cancelled
-        ? { ...base, state: 'cancelled', done: 1, message: null, finishedAt: '2026-01-01T00:00:02.000Z', result: { batchId: 'b1', issued: 1, skippedLate: [], pages: 0, bytes: 0, cancelled: true, paper: 'a4', issuedUsernames: ['ann'] } }
+        ? {
+            ...base,
+            state: 'cancelled',
+            done: 1,
+            message: null,
+            finishedAt: '2026-01-01T00:00:02.000Z',
+            result: { batchId: 'b1', issued: 1, skippedLate: [], pages: 0, bytes: 0, cancelled: true, paper: 'a4', issuedUsernames: ['ann'] },
+          }
         : { ...base, state: 'running', done: 1, message: 'Writing page 2', result: null, finishedAt: null },
     );
     server.trpc('jobs.cancel', () => {

@@ -31,7 +31,10 @@ if (typeof Element.prototype.scrollIntoView !== 'function') Element.prototype.sc
 
 // happy-dom has no layout: an element is as big as its inline style says (0 otherwise), so
 // virtualised lists (@tanstack/react-virtual reads clientWidth/clientHeight) render their rows.
-for (const [prop, css] of [['clientHeight', 'height'], ['clientWidth', 'width']] as const) {
+for (const [prop, css] of [
+  ['clientHeight', 'height'],
+  ['clientWidth', 'width'],
+] as const) {
   Object.defineProperty(HTMLElement.prototype, prop, {
     configurable: true,
     get(this: HTMLElement) {

@@ -55,7 +55,14 @@ function envelope(result: unknown, error: unknown, path: string) {
       error: {
         message: error.message,
         code: -32600,
-        data: { code: error.opts.code ?? 'BAD_REQUEST', httpStatus: status, tesseraCode: error.opts.tesseraCode ?? 'bad_request', fields: error.opts.fields ?? null, retryAfterSeconds: null, path },
+        data: {
+          code: error.opts.code ?? 'BAD_REQUEST',
+          httpStatus: status,
+          tesseraCode: error.opts.tesseraCode ?? 'bad_request',
+          fields: error.opts.fields ?? null,
+          retryAfterSeconds: null,
+          path,
+        },
       },
     };
   }
@@ -112,7 +119,11 @@ export function useFakeTessera(): FakeTessera {
     const name = `${method} ${url.pathname}`;
     calls.push({ name, method, input: body, headers });
     const handler = routeHandlers.get(name);
-    if (!handler) return new Response(JSON.stringify({ error: { code: 'not_found', message: `No handler for ${name} in this test` } }), { status: 404, headers: { 'content-type': 'application/json' } });
+    if (!handler)
+      return new Response(JSON.stringify({ error: { code: 'not_found', message: `No handler for ${name} in this test` } }), {
+        status: 404,
+        headers: { 'content-type': 'application/json' },
+      });
     return handler(body, headers);
   }
 

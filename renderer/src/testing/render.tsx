@@ -19,7 +19,14 @@ afterEach(() => {
   notifications.cleanQueue();
 });
 
-export const TEST_ADMIN: OperatorView = { id: 'op-admin', username: 'ada', displayName: 'Ada Admin', role: 'admin', status: 'active', createdAt: '2026-01-01T00:00:00.000Z' };
+export const TEST_ADMIN: OperatorView = {
+  id: 'op-admin',
+  username: 'ada',
+  displayName: 'Ada Admin',
+  role: 'admin',
+  status: 'active',
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
 
 /** Where the router is now: components that navigate are checked through it. */
 function LocationProbe() {

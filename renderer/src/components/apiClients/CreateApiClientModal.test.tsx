@@ -21,7 +21,13 @@ describe('CreateApiClientModal', () => {
   });
 
   test('good input sends apiKeys.create with the ticked scopes, then shows the key once', async () => {
-    server.trpc('apiKeys.create', (input) => ({ id: 'k1', name: (input as { name: string }).name, scopes: (input as { scopes: string[] }).scopes, key: 'tsk_test_0123456789abcdef', createdAt: '2026-01-01T00:00:00.000Z' }));
+    server.trpc('apiKeys.create', (input) => ({
+      id: 'k1',
+      name: (input as { name: string }).name,
+      scopes: (input as { scopes: string[] }).scopes,
+      key: 'tsk_test_0123456789abcdef',
+      createdAt: '2026-01-01T00:00:00.000Z',
+    }));
     renderConsole(<CreateApiClientModal opened onClose={() => {}} />);
     fireEvent.change(screen.getByLabelText(/^Name/), { target: { value: 'Intranet sign-in' } });
     fireEvent.click(screen.getByRole('checkbox', { name: /^Provision users and factors/ }));

@@ -12,7 +12,14 @@ const server = useFakeTessera();
 function ResetDevice({ onClose }: { onClose: () => void }) {
   const client = useTRPCClient();
   return (
-    <ReasonConfirmModal opened onClose={onClose} title="Reset grace’s devices" confirmLabel="Reset devices" typeToConfirm="grace" onConfirm={(reason) => client.users.reset.mutate({ username: 'grace', reason })}>
+    <ReasonConfirmModal
+      opened
+      onClose={onClose}
+      title="Reset grace’s devices"
+      confirmLabel="Reset devices"
+      typeToConfirm="grace"
+      onConfirm={(reason) => client.users.reset.mutate({ username: 'grace', reason })}
+    >
       All of grace’s factors are removed.
     </ReasonConfirmModal>
   );

@@ -21,7 +21,14 @@ describe('CreateOperatorModal', () => {
 
   test('good input sends operators.create with the chosen role, then closes', async () => {
     const closed: string[] = [];
-    server.trpc('operators.create', () => ({ id: 'op2', username: 'hank', displayName: 'Hank Help', role: 'auditor', status: 'pending', createdAt: '2026-01-01T00:00:00.000Z' }));
+    server.trpc('operators.create', () => ({
+      id: 'op2',
+      username: 'hank',
+      displayName: 'Hank Help',
+      role: 'auditor',
+      status: 'pending',
+      createdAt: '2026-01-01T00:00:00.000Z',
+    }));
     renderConsole(<CreateOperatorModal opened onClose={() => closed.push('closed')} />);
     type(/^Username/, 'hank');
     type(/^Display name/, 'Hank Help');

@@ -40,7 +40,10 @@ describe('SettingsForm', () => {
     save();
     expect(await screen.findByText('Settings saved')).toBeTruthy();
     expect(server.mutations().map((c) => [c.name, c.input])).toEqual([
-      ['settings.update', { issuer: 'Acme IT', totpWindow: 1, throttleFreeAttempts: 3, throttleLockAfter: 10, throttleLockMinutes: 30, pendingExpiryHours: 48 }],
+      [
+        'settings.update',
+        { issuer: 'Acme IT', totpWindow: 1, throttleFreeAttempts: 3, throttleLockAfter: 10, throttleLockMinutes: 30, pendingExpiryHours: 48 },
+      ],
     ]);
     expect((screen.getByLabelText(/^Issuer name/) as HTMLInputElement).value).toBe('Acme IT');
   });

@@ -22,7 +22,7 @@ describe('CreateUserModal', () => {
     expect(server.mutations()).toEqual([]);
   });
 
-  test('a bad email shows the email field\'s message and sends nothing', async () => {
+  test("a bad email shows the email field's message and sends nothing", async () => {
     open();
     type(/^Username/, 'grace');
     type(/^Email/, 'not an email');
@@ -33,7 +33,7 @@ describe('CreateUserModal', () => {
     expect(server.mutations()).toEqual([]);
   });
 
-  test('good input sends users.create with the CSRF header, then opens the new user\'s page', async () => {
+  test("good input sends users.create with the CSRF header, then opens the new user's page", async () => {
     server.trpc('users.create', (input) => ({ ...(input as object), id: 'u1' }));
     server.trpc('users.list', () => ({ users: [], total: 0 }));
     open();
@@ -49,9 +49,14 @@ describe('CreateUserModal', () => {
     expect(await screen.findByText('grace was added. Enroll a factor next.')).toBeTruthy();
   });
 
-  test('the server\'s field refusal shows on that field', async () => {
+  test("the server's field refusal shows on that field", async () => {
     server.trpc('users.create', () => {
-      throw new TrpcRefusal('A user with this username exists', { code: 'CONFLICT', httpStatus: 409, tesseraCode: 'conflict', fields: [{ path: 'username', message: 'That username is taken' }] });
+      throw new TrpcRefusal('A user with this username exists', {
+        code: 'CONFLICT',
+        httpStatus: 409,
+        tesseraCode: 'conflict',
+        fields: [{ path: 'username', message: 'That username is taken' }],
+      });
     });
     open();
     type(/^Username/, 'grace');

@@ -37,7 +37,9 @@ describe('EnrollFactorModal', () => {
     const code = await screen.findByLabelText('6-digit code from the device');
     expect(screen.getByText('Scan with grace’s device')).toBeTruthy();
     // What the shared schema gives back (its period default included) is what goes.
-    expect(server.mutations().map((c) => [c.name, c.input])).toEqual([['users.enrollOtp', { username: 'grace', factor: { type: 'hotp', label: 'Desk token', algorithm: 'SHA1', digits: 6, period: 30 } }]]);
+    expect(server.mutations().map((c) => [c.name, c.input])).toEqual([
+      ['users.enrollOtp', { username: 'grace', factor: { type: 'hotp', label: 'Desk token', algorithm: 'SHA1', digits: 6, period: 30 } }],
+    ]);
 
     // A short code is refused here, without a request.
     fireEvent.change(code, { target: { value: '123' } });
@@ -52,10 +54,13 @@ describe('EnrollFactorModal', () => {
     expect(await screen.findByText('The HOTP token now works for grace.')).toBeTruthy();
   });
 
-  test('a wrong first code shows the server\'s message on the code field and clears it', async () => {
+  test("a wrong first code shows the server's message on the code field and clears it", async () => {
     server.trpc('users.enrollOtp', () => ({ ...enrolled, type: 'totp', otpauthUri: 'otpauth://totp/Tessera:grace?secret=JBSWY3DPEHPK3PXP&issuer=Tessera' }));
     server.trpc('users.confirmFactor', () => {
-      throw new TrpcRefusal('That code is not right', { tesseraCode: 'invalid_code', fields: [{ path: 'code', message: 'That code is not right; try the next one' }] });
+      throw new TrpcRefusal('That code is not right', {
+        tesseraCode: 'invalid_code',
+        fields: [{ path: 'code', message: 'That code is not right; try the next one' }],
+      });
     });
     open();
     fireEvent.click(screen.getByRole('button', { name: 'Show QR code' }));

@@ -28,7 +28,9 @@ describe('HotpResyncModal', () => {
     type('Next code', '654321');
     submit();
     await waitFor(() => expect(closed).toEqual(['closed']));
-    expect(server.mutations().map((c) => [c.name, c.input])).toEqual([['users.resyncHotp', { username: 'grace', factorId: 'f1', code1: '123456', code2: '654321' }]]);
+    expect(server.mutations().map((c) => [c.name, c.input])).toEqual([
+      ['users.resyncHotp', { username: 'grace', factorId: 'f1', code1: '123456', code2: '654321' }],
+    ]);
     expect(await screen.findByText('The HOTP token of grace is back in step.')).toBeTruthy();
   });
 
