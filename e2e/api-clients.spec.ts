@@ -94,7 +94,15 @@ test.describe('API clients (admin)', () => {
       route.fulfill({
         status: 500,
         contentType: 'application/json',
-        body: JSON.stringify([{ error: { message: 'Tessera hit an internal error; the details are in its log', code: -32603, data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500 } } }]),
+        body: JSON.stringify([
+          {
+            error: {
+              message: 'Tessera hit an internal error; the details are in its log',
+              code: -32603,
+              data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500 },
+            },
+          },
+        ]),
       }),
     );
     await page.goto('/api-clients');

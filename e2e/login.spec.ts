@@ -1,4 +1,21 @@
-import { browserSession, codeUsed, createOperator, E2E_PASSWORD, expect, forgetSession, freshCodeAfter, nextFreshCode, readShownSecret, rememberEnrolled, setupFirstAdmin, shot, signIn, test, trpc, uniqueName } from './support/console';
+import {
+  browserSession,
+  codeUsed,
+  createOperator,
+  E2E_PASSWORD,
+  expect,
+  forgetSession,
+  freshCodeAfter,
+  nextFreshCode,
+  readShownSecret,
+  rememberEnrolled,
+  setupFirstAdmin,
+  shot,
+  signIn,
+  test,
+  trpc,
+  uniqueName,
+} from './support/console';
 
 test.describe('sign-in', () => {
   test('password, then the operator’s own code; wrong password and wrong code are refused clearly', async ({ page }) => {

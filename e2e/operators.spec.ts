@@ -92,7 +92,10 @@ test.describe('Operators (admin)', () => {
     // Enable again.
     await row.getByRole('button', { name: `More actions for ${auditor.username}` }).click();
     await page.getByRole('menuitem', { name: 'Enable…' }).click();
-    await page.getByRole('dialog', { name: `Enable ${auditor.username}?` }).getByRole('button', { name: 'Enable operator' }).click();
+    await page
+      .getByRole('dialog', { name: `Enable ${auditor.username}?` })
+      .getByRole('button', { name: 'Enable operator' })
+      .click();
     await expect(row).toContainText('Active');
 
     // Reset the second factor: back to awaiting first sign-in (they enroll a new authenticator).
@@ -106,7 +109,10 @@ test.describe('Operators (admin)', () => {
     expect(login.data?.next).toBe('enroll');
 
     // Every change is in the audit log.
-    const log = await query<{ items: { details: { operator?: string; changed?: Record<string, unknown> } }[] }>(admin, 'audit.query', { action: 'operator.update', limit: 10 });
+    const log = await query<{ items: { details: { operator?: string; changed?: Record<string, unknown> } }[] }>(admin, 'audit.query', {
+      action: 'operator.update',
+      limit: 10,
+    });
     const mine = log.items.filter((e) => e.details.operator === auditor.username).map((e) => Object.keys(e.details.changed ?? {}).join(','));
     expect(mine).toEqual(['secondFactor', 'status', 'status', 'role']);
   });

@@ -3,7 +3,20 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { base32Encode, parseOtpauthUri } from '../server/core/index';
 import { decodePdfQrCodes, renderPdfPages, requirePdfTools } from '../server/testing/pdfQr';
-import { createApiKey, createOperator, createUsers, expect, openConsoleAs, rest, restVerify, setupFirstAdmin, shot, test, totpCode, uniqueName } from './support/console';
+import {
+  createApiKey,
+  createOperator,
+  createUsers,
+  expect,
+  openConsoleAs,
+  rest,
+  restVerify,
+  setupFirstAdmin,
+  shot,
+  test,
+  totpCode,
+  uniqueName,
+} from './support/console';
 import { SCREENS_DIR } from './support/shot';
 
 /** A full-page screenshot from the top, after transitions settle. */
@@ -100,13 +113,19 @@ test('helpdesk prints a sheet from the user page; a reprint re-keys; auditors se
   const oldSecret = base32Encode(parseOtpauthUri(first.uri).secret);
   const newSecret = base32Encode(parseOtpauthUri(second.uri).secret);
   let now = Date.now();
-  expect((await rest(key, 'POST', `/users/${encodeURIComponent(username)}/factors/${first.factorId}/confirm`, { code: totpCode(oldSecret, now) })).status).toBe(404);
-  expect((await rest(key, 'POST', `/users/${encodeURIComponent(username)}/factors/${second.factorId}/confirm`, { code: totpCode(oldSecret, now) })).status).toBe(400);
+  expect((await rest(key, 'POST', `/users/${encodeURIComponent(username)}/factors/${first.factorId}/confirm`, { code: totpCode(oldSecret, now) })).status).toBe(
+    404,
+  );
+  expect(
+    (await rest(key, 'POST', `/users/${encodeURIComponent(username)}/factors/${second.factorId}/confirm`, { code: totpCode(oldSecret, now) })).status,
+  ).toBe(400);
   await page.getByRole('button', { name: 'Done' }).click();
 
   // The printed sheet works: its code confirms the factor, and the next code verifies.
   now = Date.now();
-  const confirm = await rest(key, 'POST', `/users/${encodeURIComponent(username)}/factors/${second.factorId}/confirm`, { code: totpCode(newSecret, now - 30_000) });
+  const confirm = await rest(key, 'POST', `/users/${encodeURIComponent(username)}/factors/${second.factorId}/confirm`, {
+    code: totpCode(newSecret, now - 30_000),
+  });
   expect(confirm.status, JSON.stringify(confirm.json)).toBe(200);
   expect((await restVerify(key, username, totpCode(newSecret, now))).body).toMatchObject({ ok: true });
 

@@ -24,7 +24,10 @@ test('admin creates a user, enrolls TOTP, and issues, copies and prints recovery
   await page.getByRole('button', { name: 'Enroll a factor' }).first().click();
   await page.getByRole('dialog').getByRole('button', { name: 'Show QR code' }).click();
   const secret = new URL(await readQrUri(page)).searchParams.get('secret')!;
-  await page.getByRole('dialog').getByLabel('6-digit code from the device').fill(totpCode(secret, Date.now() - 30_000));
+  await page
+    .getByRole('dialog')
+    .getByLabel('6-digit code from the device')
+    .fill(totpCode(secret, Date.now() - 30_000));
   await page.getByRole('dialog').getByRole('button', { name: 'Confirm factor' }).click();
   await expect(page.getByRole('dialog')).toBeHidden();
   expect((await rest(key, 'POST', '/verify', { user: name, code: totpCode(secret) })).json).toMatchObject({ ok: true });

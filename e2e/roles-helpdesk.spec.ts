@@ -1,4 +1,18 @@
-import { createApiKey, createOperator, expect, openConsoleAs, provisionTotpUser, rest, sessionFor, setupFirstAdmin, shot, test, totpCode, trpc, uniqueName } from './support/console';
+import {
+  createApiKey,
+  createOperator,
+  expect,
+  openConsoleAs,
+  provisionTotpUser,
+  rest,
+  sessionFor,
+  setupFirstAdmin,
+  shot,
+  test,
+  totpCode,
+  trpc,
+  uniqueName,
+} from './support/console';
 
 /**
  * Helpdesk: finds a user fast and resets a lost device with a reason; sees
@@ -16,7 +30,8 @@ test('helpdesk finds a user and resets a lost device with a reason', async ({ pa
   await expect(page).toHaveURL(/\/users$/);
   const nav = page.getByRole('navigation', { name: 'Main' });
   await expect(nav.getByRole('link', { name: 'Users' })).toBeVisible();
-  for (const hidden of ['Dashboard', 'Audit log', 'Methods & settings', 'API clients', 'Operators']) await expect(nav.getByRole('link', { name: hidden })).toHaveCount(0);
+  for (const hidden of ['Dashboard', 'Audit log', 'Methods & settings', 'API clients', 'Operators'])
+    await expect(nav.getByRole('link', { name: hidden })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Create user' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Import CSV' })).toHaveCount(0);
 
@@ -66,7 +81,11 @@ test('the server refuses forbidden actions even when called directly', async ({ 
   expect(create.status).toBe(403);
   expect(create.error?.data?.tesseraCode).toBe('forbidden');
   expect((await trpc(hd, 'operators.create', { username: uniqueName('op'), role: 'admin', password: 'a long enough password' })).status).toBe(403);
-  const imp = await fetch(`${process.env.TESSERA_E2E_URL}/console/users/import/preview`, { method: 'POST', headers: { cookie: `tessera_session=${hd}`, 'x-tessera-csrf': '1', 'content-type': 'text/csv' }, body: 'username\nx\n' });
+  const imp = await fetch(`${process.env.TESSERA_E2E_URL}/console/users/import/preview`, {
+    method: 'POST',
+    headers: { cookie: `tessera_session=${hd}`, 'x-tessera-csrf': '1', 'content-type': 'text/csv' },
+    body: 'username\nx\n',
+  });
   expect(imp.status).toBe(403);
 
   // Auditors read but change nothing.
@@ -102,7 +121,8 @@ test('auditors see users read-only: no actions are offered', async ({ page }) =>
   await expect(page.getByRole('heading', { name: 'Rory Readonly' })).toBeVisible();
   await expect(page.getByText('Read-only')).toBeVisible();
   await expect(page.getByTestId('factors')).toContainText('Authenticator app');
-  for (const action of ['Enroll a factor', 'More actions', 'Issue recovery codes', 'Issue a new set']) await expect(page.getByRole('button', { name: action })).toHaveCount(0);
+  for (const action of ['Enroll a factor', 'More actions', 'Issue recovery codes', 'Issue a new set'])
+    await expect(page.getByRole('button', { name: action })).toHaveCount(0);
   await expect(page.getByRole('button', { name: /^Remove / })).toHaveCount(0);
   await shot(page, 'auditor-user-detail');
   await page.goto('/users');

@@ -2,7 +2,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { base32Encode, parseOtpauthUri } from '../server/core/index';
 import { decodePdfQrCodes, renderPdfPages, requirePdfTools } from '../server/testing/pdfQr';
-import { createApiKey, createUsers, expect, openConsoleAsAdmin, provisionTotpUser, rest, restVerify, shot, test, totpCode, uniqueName } from './support/console';
+import {
+  createApiKey,
+  createUsers,
+  expect,
+  openConsoleAsAdmin,
+  provisionTotpUser,
+  rest,
+  restVerify,
+  shot,
+  test,
+  totpCode,
+  uniqueName,
+} from './support/console';
 import { SCREENS_DIR } from './support/shot';
 import type { Page } from '@playwright/test';
 
@@ -24,7 +36,10 @@ test('admin: dry run, generate 5 sheets with progress, download; every page scan
   const prefix = uniqueName('roll');
   const admin = await openConsoleAsAdmin(page, '/rollout');
   const users = Array.from({ length: 5 }, (_, i) => `${prefix}-${i + 1}`);
-  await createUsers(admin, users.map((username, i) => ({ username, displayName: ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Edsger Dijkstra', 'Barbara Liskov'][i]! })));
+  await createUsers(
+    admin,
+    users.map((username, i) => ({ username, displayName: ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Edsger Dijkstra', 'Barbara Liskov'][i]! })),
+  );
   const key = await createApiKey(admin, ['verify', 'provision']);
   const withApp = `${prefix}-has-app`;
   await provisionTotpUser(key, withApp);
@@ -32,7 +47,9 @@ test('admin: dry run, generate 5 sheets with progress, download; every page scan
   await page.reload();
   await expect(page.getByRole('heading', { name: 'Enrollment sheet rollout' })).toBeVisible();
   await page.getByText('Users from a CSV file', { exact: true }).click();
-  const csv = ['username,department', ...users.map((u) => `${u},Research`), `${prefix}-ghost,Research`, `${users[0]},Research`, `${withApp},Research`].join('\n');
+  const csv = ['username,department', ...users.map((u) => `${u},Research`), `${prefix}-ghost,Research`, `${users[0]},Research`, `${withApp},Research`].join(
+    '\n',
+  );
   await page.locator('input[type=file]').setInputFiles({ name: 'rollout.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await expect(page.getByText('rollout.csv')).toBeVisible();
 

@@ -37,7 +37,9 @@ test.describe('Methods & settings (admin)', () => {
     await page.getByRole('link', { name: 'Methods & settings' }).click();
     await expect(page.getByRole('heading', { name: 'Methods & settings' })).toBeVisible();
     for (const m of usage) {
-      await expect(page.getByTestId(`method-${m.method}-usage`)).toContainText(m.users === 0 ? /^No user/ : new RegExp(`^${m.users.toLocaleString('en')} user`));
+      await expect(page.getByTestId(`method-${m.method}-usage`)).toContainText(
+        m.users === 0 ? /^No user/ : new RegExp(`^${m.users.toLocaleString('en')} user`),
+      );
       await expect(page.getByRole('switch', { name: m.label })).toBeChecked({ checked: m.enabled });
     }
     // Email is weaker, off by default, and the screen says so; the Google Authenticator caveat is there too.
@@ -111,7 +113,14 @@ test.describe('Methods & settings (admin)', () => {
       await page.getByLabel('Pending enrollment expiry').press('Enter');
       await expect(page.getByText('Settings saved')).toBeVisible();
       const saved = await query<Settings>(admin, 'settings.get');
-      expect(saved).toMatchObject({ issuer: 'Acme Corp', totpWindow: 0, throttleFreeAttempts: 5, throttleLockAfter: 12, throttleLockMinutes: 45, pendingExpiryHours: 48 });
+      expect(saved).toMatchObject({
+        issuer: 'Acme Corp',
+        totpWindow: 0,
+        throttleFreeAttempts: 5,
+        throttleLockAfter: 12,
+        throttleLockMinutes: 45,
+        pendingExpiryHours: 48,
+      });
 
       await page.reload();
       await expect(page.getByLabel('Issuer name')).toHaveValue('Acme Corp');
@@ -120,7 +129,10 @@ test.describe('Methods & settings (admin)', () => {
       await screen(page, 'settings-saved');
 
       // The change is in the audit log with what changed.
-      const log = await query<{ items: { action: string; details: { changed: Record<string, { from: unknown; to: unknown }> } }[] }>(admin, 'audit.query', { action: 'settings.update', limit: 1 });
+      const log = await query<{ items: { action: string; details: { changed: Record<string, { from: unknown; to: unknown }> } }[] }>(admin, 'audit.query', {
+        action: 'settings.update',
+        limit: 1,
+      });
       expect(log.items[0]!.details.changed.issuer).toEqual({ from: before.issuer, to: 'Acme Corp' });
     } finally {
       const { methods: _m, ...rest } = before;

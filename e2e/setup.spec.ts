@@ -90,4 +90,3 @@ test('the setup link creates the first admin, who scans the QR and is signed in'
   await expect(page.getByRole('alert')).toContainText('Tessera is already set up');
   await shot(page, 'setup-link-used');
 });
-

@@ -1,4 +1,15 @@
-import { createApiKey, createUsers, expect, importUsersCsv, openConsoleAsAdmin, provisionTotpUser, setupFirstAdmin, shot, test, uniqueName } from './support/console';
+import {
+  createApiKey,
+  createUsers,
+  expect,
+  importUsersCsv,
+  openConsoleAsAdmin,
+  provisionTotpUser,
+  setupFirstAdmin,
+  shot,
+  test,
+  uniqueName,
+} from './support/console';
 
 /** A CSV of `n` users named `${prefix}-000001`…, with display names and emails. */
 function bigCsv(prefix: string, n: number): string {
@@ -19,7 +30,11 @@ test('search finds users by username, display name and email, instantly, over 10
   await createUsers(admin, [
     { username: `${tag}-zoe`, displayName: 'Zoë Ångström-Lindqvist', email: `zoe@${tag}.example` },
     { username: `${tag}-bob`, displayName: 'Bob Builder', email: `bob@${tag}.example` },
-    { username: `${tag}-carol-with-a-very-long-username-that-keeps-going-and-going`, displayName: 'Carol Whose Display Name Is Also Remarkably Long For A Table Cell', email: `carol.with.a.long.address@${tag}.example` },
+    {
+      username: `${tag}-carol-with-a-very-long-username-that-keeps-going-and-going`,
+      displayName: 'Carol Whose Display Name Is Also Remarkably Long For A Table Cell',
+      email: `carol.with.a.long.address@${tag}.example`,
+    },
   ]);
   const key = await createApiKey(admin, ['provision']);
   await provisionTotpUser(key, `${tag}-dave`, { displayName: 'Dave Enrolled', email: `dave@${tag}.example` });

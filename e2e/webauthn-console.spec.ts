@@ -12,7 +12,11 @@ import { expect, openConsoleAsAdmin, shot, test, tesseraUrl, trpcOk, sessionFor,
 import { addVirtualAuthenticator, tesseraByName } from './support/webauthn';
 
 async function rest(key: string, path: string, body: unknown): Promise<any> {
-  const res = await fetch(`${tesseraUrl()}/api/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${tesseraUrl()}/api/v1${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return res.json();
 }
 
@@ -59,7 +63,10 @@ test("a user's security key in the console: model and relying party shown, renam
   await expect(dialog).toBeHidden();
   await expect(factors.getByRole('row', { name: /Front desk YubiKey/ })).toBeVisible();
 
-  await factors.getByRole('row', { name: /Front desk YubiKey/ }).getByRole('button', { name: /^Remove/ }).click();
+  await factors
+    .getByRole('row', { name: /Front desk YubiKey/ })
+    .getByRole('button', { name: /^Remove/ })
+    .click();
   const confirm = page.getByRole('dialog', { name: 'Remove this factor?' });
   await confirm.getByLabel(/Reason/).fill('Key handed back');
   await confirm.getByRole('button', { name: 'Remove factor' }).click();
@@ -101,5 +108,10 @@ test("an API client's WebAuthn relying party is set on the API clients page, che
   const keys = await trpcOk<{ id: string; name: string }[]>(await sessionFor(admin), 'apiKeys.list', undefined, 'query');
   const id = keys.find((k) => k.name === name)!.id;
   const rp = await trpcOk(await sessionFor(admin), 'apiKeys.getWebauthn', { apiKeyId: id }, 'query');
-  expect(rp).toMatchObject({ rpId: 'portal.example.com', origins: ['https://portal.example.com', 'https://sso.portal.example.com'], requireUserVerification: true, aaguids: ['cb69481e-8ff7-4039-93ec-0a2729a154a8'] });
+  expect(rp).toMatchObject({
+    rpId: 'portal.example.com',
+    origins: ['https://portal.example.com', 'https://sso.portal.example.com'],
+    requireUserVerification: true,
+    aaguids: ['cb69481e-8ff7-4039-93ec-0a2729a154a8'],
+  });
 });

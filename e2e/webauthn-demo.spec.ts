@@ -14,7 +14,15 @@ import type { Page } from '@playwright/test';
 import { startDemoApp, type DemoApp } from './demo-app/server';
 import { expect, shot, test, tesseraUrl, totpCode } from './support/console';
 import { freePort } from './support/server';
-import { addVirtualAuthenticator, auditEntries, challengeOf, createKeyWithCli, credentialsOf, withDatabase, type VirtualAuthenticator } from './support/webauthn';
+import {
+  addVirtualAuthenticator,
+  auditEntries,
+  challengeOf,
+  createKeyWithCli,
+  credentialsOf,
+  withDatabase,
+  type VirtualAuthenticator,
+} from './support/webauthn';
 
 let demo: DemoApp;
 let demoKey: string;
@@ -29,7 +37,18 @@ test.beforeAll(async () => {
   origin = `http://localhost:${p1}`;
   otherOrigin = `http://localhost:${p2}`;
   // Only the first port's origin is allowed: the second serves the same app from an origin Tessera must refuse.
-  demoKey = await createKeyWithCli(['--name', `Northwind demo ${PREFIX}`, '--scopes', 'verify,provision', '--rp-id', 'localhost', '--rp-name', 'Northwind Payroll', '--origin', origin]);
+  demoKey = await createKeyWithCli([
+    '--name',
+    `Northwind demo ${PREFIX}`,
+    '--scopes',
+    'verify,provision',
+    '--rp-id',
+    'localhost',
+    '--rp-name',
+    'Northwind Payroll',
+    '--origin',
+    origin,
+  ]);
   auditKey = await createKeyWithCli(['--name', `webauthn audit ${PREFIX}`, '--scopes', 'audit']);
   demo = await startDemoApp({ tesseraUrl: tesseraUrl(), apiKey: demoKey, ports: [p1, p2], tesseraUserPrefix: PREFIX });
 });
@@ -69,7 +88,9 @@ async function lastAuthEntry(user: string) {
   return entry;
 }
 
-test('register a security key through the demo app; sign in with password + key, and with a passkey alone; a replayed response is refused', async ({ page }) => {
+test('register a security key through the demo app; sign in with password + key, and with a passkey alone; a replayed response is refused', async ({
+  page,
+}) => {
   test.setTimeout(90_000);
   await addVirtualAuthenticator(page);
   await page.goto(origin);
@@ -80,9 +101,15 @@ test('register a security key through the demo app; sign in with password + key,
   await expect(page.getByRole('heading', { name: 'Welcome, Alice Anders' })).toBeVisible();
   await shot(page, 'webauthn-demo-3-registered');
   const user = await (await fetch(`${tesseraUrl()}/api/v1/users/${PREFIX}alice`, { headers: { authorization: `Bearer ${demoKey}` } })).json();
-  expect(user.factors).toEqual([expect.objectContaining({ type: 'webauthn', status: 'active', label: 'Alice laptop', webauthn: expect.objectContaining({ rpId: 'localhost' }) })]);
+  expect(user.factors).toEqual([
+    expect.objectContaining({ type: 'webauthn', status: 'active', label: 'Alice laptop', webauthn: expect.objectContaining({ rpId: 'localhost' }) }),
+  ]);
   const [registered] = await auditEntries(auditKey, { action: 'webauthn.register', user: `${PREFIX}alice` });
-  expect(registered).toMatchObject({ outcome: 'success', actor: { kind: 'apikey' }, details: expect.objectContaining({ rpId: 'localhost', factorId: user.factors[0].id }) });
+  expect(registered).toMatchObject({
+    outcome: 'success',
+    actor: { kind: 'apikey' },
+    details: expect.objectContaining({ rpId: 'localhost', factorId: user.factors[0].id }),
+  });
 
   // Password, then the key. The assertion the page sends is captured on its way (for the replay below).
   await signOut(page);
@@ -111,7 +138,11 @@ test('register a security key through the demo app; sign in with password + key,
   await signOut(page);
   expect(captured).not.toBeNull();
   const replay = await page.evaluate(async (body) => {
-    const res = await fetch('/api/passkey/verify', { method: 'POST', headers: { 'content-type': 'application/json', 'x-demo': '1' }, body: JSON.stringify(body) });
+    const res = await fetch('/api/passkey/verify', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-demo': '1' },
+      body: JSON.stringify(body),
+    });
     return res.json();
   }, captured);
   expect(replay).toMatchObject({ ok: false, reason: 'challenge_unknown_or_used', message: expect.stringMatching(/already used/) });
@@ -188,9 +219,15 @@ test('the same app with TOTP: password + code; then a key added while signed in;
   await addVirtualAuthenticator(page);
   // Dave's authenticator app, enrolled by the application over REST.
   const headers = { authorization: `Bearer ${demoKey}`, 'content-type': 'application/json' };
-  const enrolled = await (await fetch(`${tesseraUrl()}/api/v1/users/${PREFIX}dave/factors`, { method: 'POST', headers, body: JSON.stringify({ type: 'totp' }) })).json();
+  const enrolled = await (
+    await fetch(`${tesseraUrl()}/api/v1/users/${PREFIX}dave/factors`, { method: 'POST', headers, body: JSON.stringify({ type: 'totp' }) })
+  ).json();
   const first = totpCode(enrolled.secret);
-  const confirmed = await fetch(`${tesseraUrl()}/api/v1/users/${PREFIX}dave/factors/${enrolled.id}/confirm`, { method: 'POST', headers, body: JSON.stringify({ code: first }) });
+  const confirmed = await fetch(`${tesseraUrl()}/api/v1/users/${PREFIX}dave/factors/${enrolled.id}/confirm`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ code: first }),
+  });
   expect(confirmed.status).toBe(200);
 
   await passwordStep(page, 'dave');

@@ -37,7 +37,8 @@ export const DEMO_USERS: Readonly<Record<string, { password: string; displayName
   dave: { password: 'dave-demo-password', displayName: 'Dave Diaz' },
 };
 
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 interface Session {
   /** Who passed the password (stage 'second') or both steps (stage 'done'). */
@@ -129,16 +130,27 @@ export async function startDemoApp(opts: DemoOptions): Promise<DemoApp> {
 
   /** Tessera's answer to a WebAuthn verify, passed on with its reason. */
   function refusal(r: TesseraReply): { ok: false; reason: string; message: string } {
-    return { ok: false, reason: r.json?.reason ?? r.json?.error?.code ?? 'error', message: r.json?.message ?? r.json?.error?.message ?? `Tessera answered ${r.status}` };
+    return {
+      ok: false,
+      reason: r.json?.reason ?? r.json?.error?.code ?? 'error',
+      message: r.json?.message ?? r.json?.error?.message ?? `Tessera answered ${r.status}`,
+    };
   }
 
   async function api(req: http.IncomingMessage, res: http.ServerResponse, route: string, body: any): Promise<void> {
     const s = sessionOf(req, res);
     switch (route) {
       case 'GET /api/me':
-        return send(res, 200, { user: s.user, stage: s.stage, displayName: s.user ? DEMO_USERS[s.user]?.displayName : null, methods: s.user ? await methodsOf(s.user) : null });
+        return send(res, 200, {
+          user: s.user,
+          stage: s.stage,
+          displayName: s.user ? DEMO_USERS[s.user]?.displayName : null,
+          methods: s.user ? await methodsOf(s.user) : null,
+        });
       case 'POST /api/login': {
-        const username = String(body?.username ?? '').trim().toLowerCase();
+        const username = String(body?.username ?? '')
+          .trim()
+          .toLowerCase();
         if (!passwordOk(username, String(body?.password ?? ''))) return send(res, 401, { ok: false, message: 'Wrong user name or password' });
         s.user = username;
         s.stage = 'second';

@@ -51,7 +51,11 @@ function defineDesktopTests(): void {
   async function trpcFromPage<T>(procedure: string, input: unknown): Promise<T> {
     const r = await page.evaluate(
       async ({ procedure, input }) => {
-        const res = await fetch(`/trpc/${procedure}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-tessera-csrf': '1' }, body: JSON.stringify(input) });
+        const res = await fetch(`/trpc/${procedure}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-tessera-csrf': '1' },
+          body: JSON.stringify(input),
+        });
         return { status: res.status, body: (await res.json()) as { result?: { data?: unknown }; error?: { message?: string } } };
       },
       { procedure, input },

@@ -19,8 +19,7 @@ export const DEBIAN_CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-export const NO_CHROMIUM_MESSAGE =
-  "No Chromium found: install Debian's chromium (sudo apt-get install chromium) or run npx playwright install chromium";
+export const NO_CHROMIUM_MESSAGE = "No Chromium found: install Debian's chromium (sudo apt-get install chromium) or run npx playwright install chromium";
 
 /**
  * Launch options for the Chromium to test in: Debian's when present, else

@@ -294,9 +294,10 @@ export async function setupLink(): Promise<string> {
     if (r.data?.valid) return `${tesseraUrl()}/setup?token=${encodeURIComponent(printedToken)}`;
   }
   const dataDir = process.env.TESSERA_E2E_DATA!;
-  const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'init', '--data', dataDir], { cwd: REPO_ROOT, env: { ...process.env, TESSERA_DATA: dataDir } }).catch(
-    (err: { stdout?: string; stderr?: string; message: string }) => ({ stdout: err.stdout ?? '', stderr: err.stderr ?? err.message }),
-  );
+  const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'init', '--data', dataDir], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, TESSERA_DATA: dataDir },
+  }).catch((err: { stdout?: string; stderr?: string; message: string }) => ({ stdout: err.stdout ?? '', stderr: err.stderr ?? err.message }));
   const token = /\/setup\?token=([A-Za-z0-9_%-]+)/.exec(`${stdout}\n${stderr}`)?.[1];
   if (!token) throw new Error(`tessera init printed no setup link:\n${stdout}\n${stderr}`);
   return `${tesseraUrl()}/setup?token=${token}`;
@@ -510,12 +511,18 @@ export async function rest(apiKey: string, method: string, path: string, body?: 
  * provision key. The factor is confirmed with the PREVIOUS step's code
  * (inside the ±1 window), so the current step is still free for a verify.
  */
-export async function provisionTotpUser(apiKey: string, username: string, extra: { displayName?: string; email?: string } = {}): Promise<{ secret: string; factorId: string }> {
+export async function provisionTotpUser(
+  apiKey: string,
+  username: string,
+  extra: { displayName?: string; email?: string } = {},
+): Promise<{ secret: string; factorId: string }> {
   const u = await rest(apiKey, 'POST', '/users', { username, ...extra });
   if (u.status !== 201) throw new Error(`POST /users → ${u.status} ${JSON.stringify(u.json)}`);
   const f = await rest(apiKey, 'POST', `/users/${encodeURIComponent(username)}/factors`, { type: 'totp' });
   if (f.status !== 201) throw new Error(`POST factors → ${f.status} ${JSON.stringify(f.json)}`);
-  const c = await rest(apiKey, 'POST', `/users/${encodeURIComponent(username)}/factors/${f.json.id}/confirm`, { code: totpCode(f.json.secret, Date.now() - 30_000) });
+  const c = await rest(apiKey, 'POST', `/users/${encodeURIComponent(username)}/factors/${f.json.id}/confirm`, {
+    code: totpCode(f.json.secret, Date.now() - 30_000),
+  });
   if (c.status !== 200) throw new Error(`confirm → ${c.status} ${JSON.stringify(c.json)}`);
   return { secret: f.json.secret as string, factorId: f.json.id as string };
 }
@@ -524,18 +531,31 @@ export async function provisionTotpUser(apiKey: string, username: string, extra:
  * Imports users through the console's CSV import (preview, start, wait for
  * the job) as `admin`: the quick way to seed many users. Returns the job's result.
  */
-export async function importUsersCsv(admin: OperatorCreds, csv: string, opts: { timeoutMs?: number } = {}): Promise<{ created: number; skipped: number; rejected: number }> {
+export async function importUsersCsv(
+  admin: OperatorCreds,
+  csv: string,
+  opts: { timeoutMs?: number } = {},
+): Promise<{ created: number; skipped: number; rejected: number }> {
   const session = await sessionFor(admin);
   const headers = { cookie: `${SESSION_COOKIE}=${session}`, 'x-tessera-csrf': '1' };
   const p = await fetch(`${tesseraUrl()}/console/users/import/preview`, { method: 'POST', headers: { ...headers, 'content-type': 'text/csv' }, body: csv });
   const preview = (await p.json()) as { planId: string };
   if (p.status !== 200) throw new Error(`import preview → ${p.status} ${JSON.stringify(preview)}`);
-  const s = await fetch(`${tesseraUrl()}/console/users/import`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ planId: preview.planId }) });
+  const s = await fetch(`${tesseraUrl()}/console/users/import`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ planId: preview.planId }),
+  });
   const started = (await s.json()) as { jobId: string };
   if (s.status !== 202) throw new Error(`import start → ${s.status} ${JSON.stringify(started)}`);
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   while (Date.now() < deadline) {
-    const job = await trpcOk<{ state: string; result: { created: number; skipped: number; rejected: number } | null; message: string | null }>(session, 'jobs.get', { id: started.jobId }, 'query');
+    const job = await trpcOk<{ state: string; result: { created: number; skipped: number; rejected: number } | null; message: string | null }>(
+      session,
+      'jobs.get',
+      { id: started.jobId },
+      'query',
+    );
     if (job.state === 'done') return job.result!;
     if (job.state !== 'running') throw new Error(`import ${job.state}: ${job.message}`);
     await new Promise((r) => setTimeout(r, 250));

@@ -11,7 +11,11 @@ export const SCREENS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.u
  * (anything else becomes '-'), e.g. `shot(page, 'users-list')`.
  */
 export async function shot(page: Page, name: string): Promise<string> {
-  const base = name.replace(/\.png$/i, '').replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'screen';
+  const base =
+    name
+      .replace(/\.png$/i, '')
+      .replace(/[^\w.-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'screen';
   const file = path.join(SCREENS_DIR, `${base}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;

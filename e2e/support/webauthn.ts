@@ -32,7 +32,14 @@ export async function addVirtualAuthenticator(page: Page, opts: { cdp?: CDPSessi
   const cdp = opts.cdp ?? (await page.context().newCDPSession(page));
   await cdp.send('WebAuthn.enable', { enableUI: false });
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
   });
   return { cdp, id: authenticatorId };
 }
@@ -55,7 +62,10 @@ export async function credentialsOf(a: VirtualAuthenticator): Promise<VirtualCre
 export async function tesseraCli(args: string[]): Promise<string> {
   const dataDir = process.env.TESSERA_E2E_DATA;
   if (!dataDir) throw new Error('TESSERA_E2E_DATA is not set: run the specs with `npx playwright test`');
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args, '--data', dataDir], { cwd: REPO_ROOT, env: { ...process.env, TESSERA_DATA: dataDir } });
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args, '--data', dataDir], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, TESSERA_DATA: dataDir },
+  });
   return stdout;
 }
 

@@ -47,15 +47,78 @@ export function App() {
           <Route path="/" element={<Navigate to={me.data.operator.role === 'helpdesk' ? '/users' : '/dashboard'} replace />} />
           <Route path="/login" element={<RedirectAfterSignIn />} />
           <Route path="/setup" element={<Navigate to="/" replace />} />
-          <Route path="/dashboard" element={<RequireRole set="audit"><DashboardPage /></RequireRole>} />
-          <Route path="/users" element={<RequireRole set="readUsers"><UsersPage /></RequireRole>} />
-          <Route path="/users/:username" element={<RequireRole set="readUsers"><UserDetailPage /></RequireRole>} />
-          <Route path="/settings" element={<RequireRole set="audit"><SettingsPage /></RequireRole>} />
-          <Route path="/api-clients" element={<RequireRole set="audit"><ApiClientsPage /></RequireRole>} />
-          <Route path="/operators" element={<RequireRole set="audit"><OperatorsPage /></RequireRole>} />
-          <Route path="/audit" element={<RequireRole set="audit"><AuditPage /></RequireRole>} />
-          <Route path="/rollout" element={<RequireRole set="admin"><RolloutPage /></RequireRole>} />
-          <Route path="/profile" element={<RequireRole set="anyOperator"><ProfilePage /></RequireRole>} />
+          <Route
+            path="/dashboard"
+            element={
+              <RequireRole set="audit">
+                <DashboardPage />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="/users"
+            element={
+              <RequireRole set="readUsers">
+                <UsersPage />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="/users/:username"
+            element={
+              <RequireRole set="readUsers">
+                <UserDetailPage />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="/settings"
+            element={
+              <RequireRole set="audit">
+                <SettingsPage />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="/api-clients"
+            element={
+              <RequireRole set="audit">
+                <ApiClientsPage />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="/operators"
+            element={
+              <RequireRole set="audit">
+                <OperatorsPage />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="/audit"
+            element={
+              <RequireRole set="audit">
+                <AuditPage />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="/rollout"
+            element={
+              <RequireRole set="admin">
+                <RolloutPage />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="/profile"
+            element={
+              <RequireRole set="anyOperator">
+                <ProfilePage />
+              </RequireRole>
+            }
+          />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </Layout>

@@ -57,7 +57,8 @@ export async function consoleFetch(path: string, init: ConsoleFetchInit = {}): P
   }
   if (!res.ok) {
     const error = ((await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null)?.error;
-    const message = error?.message ?? (res.status === 413 && init.tooLarge ? init.tooLarge : (init.failed?.(res.status) ?? `The server answered ${res.status}`));
+    const message =
+      error?.message ?? (res.status === 413 && init.tooLarge ? init.tooLarge : (init.failed?.(res.status) ?? `The server answered ${res.status}`));
     throw new ConsoleRequestError(message, res.status, error?.code ?? null);
   }
   return res;

@@ -10,7 +10,12 @@ const IMPORT_TOO_LARGE = 'The file is too large (50 MB at most)';
  * checked with progress): poll jobs.get with the returned id; its result is the ImportPreview.
  */
 export async function startUserImportPreview(file: Blob, signal?: AbortSignal): Promise<ImportPreviewStarted> {
-  const res = await consoleFetch('/console/users/import/preview', { body: { data: file, contentType: 'text/csv' }, headers: { prefer: 'respond-async' }, signal, tooLarge: IMPORT_TOO_LARGE });
+  const res = await consoleFetch('/console/users/import/preview', {
+    body: { data: file, contentType: 'text/csv' },
+    headers: { prefer: 'respond-async' },
+    signal,
+    tooLarge: IMPORT_TOO_LARGE,
+  });
   return ImportPreviewStarted.parse(await res.json());
 }
 

@@ -52,13 +52,22 @@ export function Layout({ children }: { children: ReactNode }) {
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
-            <span className="brand-mark" aria-hidden="true">T</span>
+            <span className="brand-mark" aria-hidden="true">
+              T
+            </span>
             <Text fw={700} size="lg">
               Tessera
             </Text>
           </Group>
           <Group gap="sm" wrap="nowrap" miw={0}>
-            <Anchor component={RouterLink} to="/profile" size="sm" className="truncate" maw={260} title={`${operator.username}: your profile and security keys`}>
+            <Anchor
+              component={RouterLink}
+              to="/profile"
+              size="sm"
+              className="truncate"
+              maw={260}
+              title={`${operator.username}: your profile and security keys`}
+            >
               {operator.displayName ?? operator.username}
             </Anchor>
             <Badge variant="light" visibleFrom="sm">

@@ -34,7 +34,10 @@ describe('in the desktop app', () => {
   });
 
   it('passes a refused print on to the caller', async () => {
-    g.window = { print: vi.fn(), tessera: { print: async () => Promise.reject(new Error('Printing failed: failed')), openDataFolder: async () => undefined, version: () => 'x' } };
+    g.window = {
+      print: vi.fn(),
+      tessera: { print: async () => Promise.reject(new Error('Printing failed: failed')), openDataFolder: async () => undefined, version: () => 'x' },
+    };
     await expect(printPage()).rejects.toThrow('Printing failed');
   });
 });

@@ -12,7 +12,10 @@ describe('Create user', () => {
     expect(checkCreateUser({ username: 'ann', displayName: ' ', email: '' })).toEqual({ ok: true, data: { username: 'ann' } });
   });
   it('sends the cleaned values', () => {
-    expect(checkCreateUser({ username: ' Ann ', displayName: 'Ann L', email: 'ann@example.com' })).toEqual({ ok: true, data: { username: 'Ann', displayName: 'Ann L', email: 'ann@example.com' } });
+    expect(checkCreateUser({ username: ' Ann ', displayName: 'Ann L', email: 'ann@example.com' })).toEqual({
+      ok: true,
+      data: { username: 'Ann', displayName: 'Ann L', email: 'ann@example.com' },
+    });
   });
 });
 
@@ -33,15 +36,21 @@ describe('Add operator', () => {
 
 describe('Create API client', () => {
   it('needs a name and a scope', () => {
-    expect(checkCreateApiClient({ name: '', scopes: [] })).toEqual({ ok: false, errors: { name: 'Name must not be empty', scopes: 'Choose at least one scope' } });
+    expect(checkCreateApiClient({ name: '', scopes: [] })).toEqual({
+      ok: false,
+      errors: { name: 'Name must not be empty', scopes: 'Choose at least one scope' },
+    });
   });
   it('sends the scopes once each, sorted', () => {
-    expect(checkCreateApiClient({ name: 'VPN', scopes: ['verify', 'audit', 'verify'] })).toEqual({ ok: true, data: { name: 'VPN', scopes: ['audit', 'verify'] } });
+    expect(checkCreateApiClient({ name: 'VPN', scopes: ['verify', 'audit', 'verify'] })).toEqual({
+      ok: true,
+      data: { name: 'VPN', scopes: ['audit', 'verify'] },
+    });
   });
 });
 
 describe('Enroll factor', () => {
-  it('TOTP sends its period; the selects\' strings become numbers', () => {
+  it("TOTP sends its period; the selects' strings become numbers", () => {
     expect(checkEnrollFactor({ type: 'totp', label: 'Phone', algorithm: 'SHA1', digits: '6', period: '60' })).toEqual({
       ok: true,
       data: { type: 'totp', label: 'Phone', algorithm: 'SHA1', digits: 6, period: 60 },
@@ -71,14 +80,26 @@ describe('HOTP resync', () => {
 
 describe('Confirm with a reason', () => {
   it('an empty reason is asked for', () => {
-    expect(checkReasonConfirm({ askReason: true, reason: '  ', typed: '' })).toEqual({ errors: { reason: 'Give a reason: it is kept in the audit log' }, reason: null });
+    expect(checkReasonConfirm({ askReason: true, reason: '  ', typed: '' })).toEqual({
+      errors: { reason: 'Give a reason: it is kept in the audit log' },
+      reason: null,
+    });
   });
   it('a too long reason says so', () => {
-    expect(checkReasonConfirm({ askReason: true, reason: 'x'.repeat(501), typed: '' })).toEqual({ errors: { reason: 'Reason must be at most 500 characters' }, reason: null });
+    expect(checkReasonConfirm({ askReason: true, reason: 'x'.repeat(501), typed: '' })).toEqual({
+      errors: { reason: 'Reason must be at most 500 characters' },
+      reason: null,
+    });
   });
   it('the name must be typed back when asked', () => {
-    expect(checkReasonConfirm({ askReason: true, reason: 'lost phone', typeToConfirm: 'ann', typed: 'an' })).toEqual({ errors: { typed: 'Type ann to confirm' }, reason: null });
-    expect(checkReasonConfirm({ askReason: true, reason: '', typeToConfirm: 'ann', typed: '' }).errors).toEqual({ reason: 'Give a reason: it is kept in the audit log', typed: 'Type ann to confirm' });
+    expect(checkReasonConfirm({ askReason: true, reason: 'lost phone', typeToConfirm: 'ann', typed: 'an' })).toEqual({
+      errors: { typed: 'Type ann to confirm' },
+      reason: null,
+    });
+    expect(checkReasonConfirm({ askReason: true, reason: '', typeToConfirm: 'ann', typed: '' }).errors).toEqual({
+      reason: 'Give a reason: it is kept in the audit log',
+      typed: 'Type ann to confirm',
+    });
   });
   it('goes ahead with the cleaned reason, or an empty one when none is asked', () => {
     expect(checkReasonConfirm({ askReason: true, reason: ' lost phone ', typeToConfirm: 'ann', typed: ' ann ' })).toEqual({ errors: {}, reason: 'lost phone' });

@@ -18,7 +18,12 @@ export function checkCreateUser(values: { username: string; displayName: string;
 }
 
 export function checkCreateOperator(values: { username: string; displayName: string; role: OperatorRole; password: string }) {
-  return checkForm(CreateOperatorInput, { username: values.username, role: values.role, password: values.password, ...given('displayName', values.displayName) });
+  return checkForm(CreateOperatorInput, {
+    username: values.username,
+    role: values.role,
+    password: values.password,
+    ...given('displayName', values.displayName),
+  });
 }
 
 export function checkCreateApiClient(values: { name: string; scopes: ApiScope[] }) {
@@ -46,10 +51,13 @@ export function checkHotpResync(codes: { code1: string; code2: string }) {
  * log) when it asks for one, and the name typed back when it asks for that.
  * Returns the field errors ({} when it may go ahead) and the reason to send.
  */
-export function checkReasonConfirm(opts: { askReason: boolean; reason: string; typeToConfirm?: string; typed: string }): { errors: Record<string, string>; reason: string | null } {
+export function checkReasonConfirm(opts: { askReason: boolean; reason: string; typeToConfirm?: string; typed: string }): {
+  errors: Record<string, string>;
+  reason: string | null;
+} {
   const checked = opts.askReason ? checkForm(Reason, opts.reason) : ({ ok: true, data: '' } as const);
   const errors: Record<string, string> = {};
-  if (!checked.ok) errors.reason = opts.reason.trim() === '' ? 'Give a reason: it is kept in the audit log' : checked.errors._ ?? 'Not a valid reason';
+  if (!checked.ok) errors.reason = opts.reason.trim() === '' ? 'Give a reason: it is kept in the audit log' : (checked.errors._ ?? 'Not a valid reason');
   if (opts.typeToConfirm !== undefined && opts.typed.trim() !== opts.typeToConfirm) errors.typed = `Type ${opts.typeToConfirm} to confirm`;
   return { errors, reason: checked.ok && Object.keys(errors).length === 0 ? checked.data : null };
 }

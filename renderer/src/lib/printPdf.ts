@@ -36,16 +36,20 @@ export function printPdf(pdf: Blob, timeoutMs = 15_000): Promise<void> {
   frame.dataset.url = url;
   return new Promise((resolve, reject) => {
     const timer = window.setTimeout(() => reject(new Error('The PDF did not load for printing; use Download PDF instead')), timeoutMs);
-    frame.addEventListener('load', () => {
-      window.clearTimeout(timer);
-      try {
-        frame.contentWindow?.focus();
-        frame.contentWindow?.print();
-        resolve();
-      } catch {
-        reject(new Error('This browser cannot print the PDF from the page; use Download PDF and print it from your PDF viewer'));
-      }
-    }, { once: true });
+    frame.addEventListener(
+      'load',
+      () => {
+        window.clearTimeout(timer);
+        try {
+          frame.contentWindow?.focus();
+          frame.contentWindow?.print();
+          resolve();
+        } catch {
+          reject(new Error('This browser cannot print the PDF from the page; use Download PDF and print it from your PDF viewer'));
+        }
+      },
+      { once: true },
+    );
     frame.src = url;
     document.body.appendChild(frame);
   });

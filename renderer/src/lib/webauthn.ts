@@ -39,7 +39,8 @@ export function browserKeyMessage(err: unknown): string {
   if (err instanceof WebAuthnError) {
     if (err.code === 'ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED') return 'This security key is already registered.';
     if (err.code === 'ERROR_CEREMONY_ABORTED') return 'The security key request was cancelled.';
-    if (err.code === 'ERROR_INVALID_DOMAIN' || err.code === 'ERROR_INVALID_RP_ID') return 'This address cannot use security keys; open the console at http://localhost.';
+    if (err.code === 'ERROR_INVALID_DOMAIN' || err.code === 'ERROR_INVALID_RP_ID')
+      return 'This address cannot use security keys; open the console at http://localhost.';
   }
   const name = (err as { name?: string } | null)?.name;
   if (name === 'NotAllowedError') return 'No security key answered: the request was cancelled or timed out. Try again.';

@@ -73,15 +73,17 @@ export function ApiClientsPage() {
       ) : (
         <Stack gap="sm">
           {revokedCount > 0 && (
-            <Switch
-              label={`Show revoked keys (${revokedCount})`}
-              checked={showRevoked}
-              onChange={(e) => setShowRevoked(e.currentTarget.checked)}
-            />
+            <Switch label={`Show revoked keys (${revokedCount})`} checked={showRevoked} onChange={(e) => setShowRevoked(e.currentTarget.checked)} />
           )}
           <Paper withBorder radius="md">
             <ScrollTable
-              minWidth={980} verticalSpacing="sm" horizontalSpacing="md" highlightOnHover aria-label="API clients" actions={canChange} actionsWidth={90}
+              minWidth={980}
+              verticalSpacing="sm"
+              horizontalSpacing="md"
+              highlightOnHover
+              aria-label="API clients"
+              actions={canChange}
+              actionsWidth={90}
               head={
                 <>
                   <Table.Th>Name</Table.Th>
@@ -173,8 +175,8 @@ export function ApiClientsPage() {
         onConfirm={() => revoking && revoke.mutate({ id: revoking.id })}
       >
         <Text size="sm">
-          Every request with the key <span className="mono">{revoking?.prefix}…</span> is refused at once. The application stops
-          working until it is given a new key. This cannot be undone.
+          Every request with the key <span className="mono">{revoking?.prefix}…</span> is refused at once. The application stops working until it is given a new
+          key. This cannot be undone.
         </Text>
       </ConfirmModal>
     </>

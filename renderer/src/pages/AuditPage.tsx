@@ -133,7 +133,11 @@ export function AuditPage() {
           <NothingHere
             icon={<IconList size={28} />}
             title={hasFilters(view) ? 'No entries match these filters' : 'The audit log is empty'}
-            description={hasFilters(view) ? 'Widen the time range or clear a filter.' : 'Entries appear here as soon as anyone signs in, verifies a code or changes anything.'}
+            description={
+              hasFilters(view)
+                ? 'Widen the time range or clear a filter.'
+                : 'Entries appear here as soon as anyone signs in, verifies a code or changes anything.'
+            }
           >
             {hasFilters(view) && (
               <Button variant="light" onClick={() => setView({ order: view.order })}>
@@ -159,8 +163,22 @@ export function AuditPage() {
       <AuditEntryDrawer
         entry={openEntry}
         onClose={() => setOpen(null)}
-        onPrev={open !== null && open > 0 ? () => { setOpen(open - 1); setActive(open - 1); } : null}
-        onNext={open !== null && open < entries.length - 1 ? () => { setOpen(open + 1); setActive(open + 1); } : null}
+        onPrev={
+          open !== null && open > 0
+            ? () => {
+                setOpen(open - 1);
+                setActive(open - 1);
+              }
+            : null
+        }
+        onNext={
+          open !== null && open < entries.length - 1
+            ? () => {
+                setOpen(open + 1);
+                setActive(open + 1);
+              }
+            : null
+        }
         onFilter={(patch) => setView({ ...view, ...patch })}
       />
       <ExportModal request={exporting} onClose={() => setExporting(null)} />

@@ -60,7 +60,14 @@ export function DashboardPage() {
     <Stack gap="md">
       {header}
       <div className="stat-grid">
-        <StatCard label="Users" value={s.users} icon={<IconUsers />} to="/users" linkLabel="Open the user list" hint={`${plural(sum('enrollments'), 'enrollment')} in the ${period} · ${formatNumber(s.usersWithSecurityKey)} with a security key`} />
+        <StatCard
+          label="Users"
+          value={s.users}
+          icon={<IconUsers />}
+          to="/users"
+          linkLabel="Open the user list"
+          hint={`${plural(sum('enrollments'), 'enrollment')} in the ${period} · ${formatNumber(s.usersWithSecurityKey)} with a security key`}
+        />
         <StatCard
           label="Without an active factor"
           value={s.usersWithoutFactor}
@@ -68,7 +75,13 @@ export function DashboardPage() {
           color={s.usersWithoutFactor > 0 ? 'orange' : 'teal'}
           to="/users?withoutFactor=1"
           linkLabel="List the users without an active factor"
-          hint={s.pendingEnrollments > 0 ? `${plural(s.pendingEnrollments, 'enrollment')} waiting for a first code` : s.usersWithoutFactor > 0 ? 'Cannot pass MFA yet' : 'Everyone can pass MFA'}
+          hint={
+            s.pendingEnrollments > 0
+              ? `${plural(s.pendingEnrollments, 'enrollment')} waiting for a first code`
+              : s.usersWithoutFactor > 0
+                ? 'Cannot pass MFA yet'
+                : 'Everyone can pass MFA'
+          }
         />
         <StatCard
           label="Failed verifies"
@@ -102,7 +115,13 @@ export function DashboardPage() {
         height={260}
       />
       <div className="chart-grid">
-        <DayChart title="Enrollments per day" description="Factors confirmed with their first code." data={s.days} series={[{ key: 'enrollments', label: 'Enrollments', color: '#1c7ed6' }]} emptyText={`No enrollments in the ${period}`} />
+        <DayChart
+          title="Enrollments per day"
+          description="Factors confirmed with their first code."
+          data={s.days}
+          series={[{ key: 'enrollments', label: 'Enrollments', color: '#1c7ed6' }]}
+          emptyText={`No enrollments in the ${period}`}
+        />
         <DayChart
           title="Failures and lockouts"
           description="Wrong codes, throttled requests and users locked out."

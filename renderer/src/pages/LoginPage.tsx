@@ -62,8 +62,15 @@ export function LoginPage() {
 
   if (step?.next === 'totp') {
     return (
-      <AuthLayout title="Enter your code" subtitle={`Signing in as ${username.trim()}. Open your authenticator app and type the current code for the Tessera console.`}>
-        <OperatorCodeStep submitLabel="Verify" onSubmit={async (code) => signedIn((await completeLogin.mutateAsync({ ticket: step.ticket, code })).operator)} onRestart={restart} />
+      <AuthLayout
+        title="Enter your code"
+        subtitle={`Signing in as ${username.trim()}. Open your authenticator app and type the current code for the Tessera console.`}
+      >
+        <OperatorCodeStep
+          submitLabel="Verify"
+          onSubmit={async (code) => signedIn((await completeLogin.mutateAsync({ ticket: step.ticket, code })).operator)}
+          onRestart={restart}
+        />
         {step.webauthn && <SecurityKeyStep ticket={step.ticket} onSignedIn={signedIn} onRestart={restart} />}
         <Button variant="subtle" size="xs" onClick={restart}>
           Use a different account
@@ -73,7 +80,11 @@ export function LoginPage() {
   }
   if (step?.next === 'enroll') {
     return (
-      <AuthLayout title="Add your authenticator" subtitle="First sign-in: the console asks for a code from an authenticator app every time. Set it up now." width={620}>
+      <AuthLayout
+        title="Add your authenticator"
+        subtitle="First sign-in: the console asks for a code from an authenticator app every time. Set it up now."
+        width={620}
+      >
         <OtpEnrollPanel otpauthUri={step.otpauthUri} secret={step.secret} account={username.trim()} />
         <OperatorCodeStep
           submitLabel="Finish setup"
@@ -88,8 +99,21 @@ export function LoginPage() {
   return (
     <AuthLayout title="Sign in to Tessera" subtitle="Operator console for IT staff, helpdesk and auditors.">
       <SubmitForm onSubmit={submitPassword}>
-        <TextInput label="Username" value={username} onChange={(e) => setUsername(e.currentTarget.value)} error={errors.username} autoComplete="username" autoFocus />
-        <PasswordInput label="Password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} error={errors.password} autoComplete="current-password" />
+        <TextInput
+          label="Username"
+          value={username}
+          onChange={(e) => setUsername(e.currentTarget.value)}
+          error={errors.username}
+          autoComplete="username"
+          autoFocus
+        />
+        <PasswordInput
+          label="Password"
+          value={password}
+          onChange={(e) => setPassword(e.currentTarget.value)}
+          error={errors.password}
+          autoComplete="current-password"
+        />
         <ErrorAlert message={formError(login.error)} />
         <Button type="submit" loading={login.isPending} fullWidth>
           Sign in

@@ -8,7 +8,15 @@ export function NotFoundPage() {
   const location = useLocation();
   return (
     <Paper withBorder radius="md" p="xl" mt="xl">
-      <NothingHere icon={<IconCompass size={28} />} title="Page not found" description={<>There is no console page at <code>{location.pathname}</code>. It may have moved, or the link is mistyped.</>}>
+      <NothingHere
+        icon={<IconCompass size={28} />}
+        title="Page not found"
+        description={
+          <>
+            There is no console page at <code>{location.pathname}</code>. It may have moved, or the link is mistyped.
+          </>
+        }
+      >
         <Button component={Link} to="/">
           Go to the start page
         </Button>

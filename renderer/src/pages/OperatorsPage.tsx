@@ -74,7 +74,9 @@ export function OperatorsPage() {
   const confirm = () => {
     if (!pending) return;
     const input: UpdateOperatorInput =
-      pending.kind === 'resetSecondFactor' ? { id: pending.operator.id, resetSecondFactor: true } : { id: pending.operator.id, status: pending.kind === 'disable' ? 'disabled' : 'active' };
+      pending.kind === 'resetSecondFactor'
+        ? { id: pending.operator.id, resetSecondFactor: true }
+        : { id: pending.operator.id, status: pending.kind === 'disable' ? 'disabled' : 'active' };
     update.mutate(input);
   };
   const ask = (kind: Pending['kind'], operator: OperatorView) => {
@@ -82,7 +84,9 @@ export function OperatorsPage() {
     setPending({ kind, operator });
   };
 
-  const operators = [...(list.data ?? [])].sort((a, b) => Number(a.status === 'disabled') - Number(b.status === 'disabled') || a.username.localeCompare(b.username));
+  const operators = [...(list.data ?? [])].sort(
+    (a, b) => Number(a.status === 'disabled') - Number(b.status === 'disabled') || a.username.localeCompare(b.username),
+  );
 
   return (
     <>
@@ -109,7 +113,12 @@ export function OperatorsPage() {
         <Stack gap="sm">
           <Paper withBorder radius="md">
             <ScrollTable
-              minWidth={760} verticalSpacing="sm" horizontalSpacing="md" highlightOnHover aria-label="Operators" actions={canChange}
+              minWidth={760}
+              verticalSpacing="sm"
+              horizontalSpacing="md"
+              highlightOnHover
+              aria-label="Operators"
+              actions={canChange}
               head={
                 <>
                   <Table.Th>Operator</Table.Th>
@@ -171,9 +180,7 @@ export function OperatorsPage() {
                               </ActionIcon>
                             </Menu.Target>
                             <Menu.Dropdown>
-                              {o.status !== 'pending' && (
-                                <Menu.Item onClick={() => ask('resetSecondFactor', o)}>Reset second factor…</Menu.Item>
-                              )}
+                              {o.status !== 'pending' && <Menu.Item onClick={() => ask('resetSecondFactor', o)}>Reset second factor…</Menu.Item>}
                               {o.status === 'disabled' ? (
                                 <Menu.Item onClick={() => ask('enable', o)}>Enable…</Menu.Item>
                               ) : (

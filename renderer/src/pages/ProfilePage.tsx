@@ -77,7 +77,10 @@ export function ProfilePage() {
             <NothingHere icon={<IconKey size={22} />} title="No security keys yet" description="Add one to sign in with a touch instead of a code." />
           ) : (
             <ScrollTable
-              minWidth={560} verticalSpacing="sm" aria-label="Your security keys and passkeys" actions
+              minWidth={560}
+              verticalSpacing="sm"
+              aria-label="Your security keys and passkeys"
+              actions
               head={
                 <>
                   <Table.Th>Name</Table.Th>

@@ -1,4 +1,20 @@
-import { Alert, Badge, Button, Card, Checkbox, FileButton, Group, Modal, Progress, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  Card,
+  Checkbox,
+  FileButton,
+  Group,
+  Modal,
+  Progress,
+  SegmentedControl,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
@@ -21,7 +37,19 @@ const HEAD = 42;
 const MAX_TABLE_HEIGHT = 400;
 
 /** A virtualised table (a dry run may list thousands of users). */
-function VirtualTable<T>({ rows, className, head, cells, testId }: { rows: T[]; className: string; head: string[]; cells: (row: T, index: number) => ReactNode[]; testId: string }) {
+function VirtualTable<T>({
+  rows,
+  className,
+  head,
+  cells,
+  testId,
+}: {
+  rows: T[];
+  className: string;
+  head: string[];
+  cells: (row: T, index: number) => ReactNode[];
+  testId: string;
+}) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const v = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW, overscan: 10 });
   return (
@@ -55,10 +83,22 @@ function PlanView({ plan }: { plan: SheetPlan }) {
   return (
     <Stack gap="sm" data-testid="rollout-plan">
       <Group gap="xs" wrap="wrap">
-        <Badge color="teal" variant="light" size="lg">{plural(plan.sheets.length, 'sheet')} to print</Badge>
-        <Badge color="gray" variant="light" size="lg">{formatNumber(plan.skippedTotal)} skipped</Badge>
-        {replacing > 0 && <Badge color="yellow" variant="light" size="lg">{formatNumber(replacing)} replace an unscanned sheet</Badge>}
-        {plan.notIncluded > 0 && <Badge color="orange" variant="light" size="lg">{formatNumber(plan.notIncluded)} more beyond this batch</Badge>}
+        <Badge color="teal" variant="light" size="lg">
+          {plural(plan.sheets.length, 'sheet')} to print
+        </Badge>
+        <Badge color="gray" variant="light" size="lg">
+          {formatNumber(plan.skippedTotal)} skipped
+        </Badge>
+        {replacing > 0 && (
+          <Badge color="yellow" variant="light" size="lg">
+            {formatNumber(replacing)} replace an unscanned sheet
+          </Badge>
+        )}
+        {plan.notIncluded > 0 && (
+          <Badge color="orange" variant="light" size="lg">
+            {formatNumber(plan.notIncluded)} more beyond this batch
+          </Badge>
+        )}
       </Group>
       {plan.skippedTotal > 0 && (
         <div className="rollout-reasons" aria-label="Why users are skipped">
@@ -71,10 +111,15 @@ function PlanView({ plan }: { plan: SheetPlan }) {
       )}
       {plan.notIncluded > 0 && (
         <Text size="sm" c="dimmed">
-          One batch holds at most {formatNumber(MAX_SHEETS_PER_BATCH)} sheets. Generate this one, then run the rollout again: users holding an unscanned sheet are skipped, so the next run continues with the rest.
+          One batch holds at most {formatNumber(MAX_SHEETS_PER_BATCH)} sheets. Generate this one, then run the rollout again: users holding an unscanned sheet
+          are skipped, so the next run continues with the rest.
         </Text>
       )}
-      {plan.ignoredColumns.length > 0 && <Text size="xs" c="dimmed">Ignored CSV columns: {plan.ignoredColumns.join(', ')}</Text>}
+      {plan.ignoredColumns.length > 0 && (
+        <Text size="xs" c="dimmed">
+          Ignored CSV columns: {plan.ignoredColumns.join(', ')}
+        </Text>
+      )}
       <SegmentedControl
         value={tab}
         onChange={(v) => setTab(v as typeof tab)}
@@ -86,7 +131,9 @@ function PlanView({ plan }: { plan: SheetPlan }) {
       />
       {tab === 'gets' ? (
         plan.sheets.length === 0 ? (
-          <Text size="sm" c="dimmed" ta="center" py="lg">Nobody in this selection gets a sheet.</Text>
+          <Text size="sm" c="dimmed" ta="center" py="lg">
+            Nobody in this selection gets a sheet.
+          </Text>
         ) : (
           <VirtualTable
             rows={plan.sheets}
@@ -94,15 +141,31 @@ function PlanView({ plan }: { plan: SheetPlan }) {
             testId="rollout-gets"
             head={['Page', 'Username', 'Display name', 'Note']}
             cells={(s, i) => [
-              <Text size="sm" c="dimmed" span>{i + 1}</Text>,
-              <Text size="sm" span title={s.username}>{s.username}</Text>,
-              <Text size="sm" span>{s.displayName ?? '—'}</Text>,
-              s.replacesPending ? <Text size="xs" c="yellow.9" span>replaces an unscanned sheet</Text> : <Text size="xs" c="dimmed" span>new</Text>,
+              <Text size="sm" c="dimmed" span>
+                {i + 1}
+              </Text>,
+              <Text size="sm" span title={s.username}>
+                {s.username}
+              </Text>,
+              <Text size="sm" span>
+                {s.displayName ?? '—'}
+              </Text>,
+              s.replacesPending ? (
+                <Text size="xs" c="yellow.9" span>
+                  replaces an unscanned sheet
+                </Text>
+              ) : (
+                <Text size="xs" c="dimmed" span>
+                  new
+                </Text>
+              ),
             ]}
           />
         )
       ) : plan.skippedTotal === 0 ? (
-        <Text size="sm" c="dimmed" ta="center" py="lg">Nobody is skipped.</Text>
+        <Text size="sm" c="dimmed" ta="center" py="lg">
+          Nobody is skipped.
+        </Text>
       ) : (
         <Stack gap={4}>
           <VirtualTable
@@ -111,14 +174,24 @@ function PlanView({ plan }: { plan: SheetPlan }) {
             testId="rollout-skipped"
             head={['#', 'CSV line', 'Username', 'Reason']}
             cells={(s, i) => [
-              <Text size="sm" c="dimmed" span>{i + 1}</Text>,
-              <Text size="sm" c="dimmed" span>{s.row ?? '—'}</Text>,
-              <Text size="sm" span title={s.username ?? undefined}>{s.username ?? '(empty)'}</Text>,
-              <Text size="sm" span>{s.reason}</Text>,
+              <Text size="sm" c="dimmed" span>
+                {i + 1}
+              </Text>,
+              <Text size="sm" c="dimmed" span>
+                {s.row ?? '—'}
+              </Text>,
+              <Text size="sm" span title={s.username ?? undefined}>
+                {s.username ?? '(empty)'}
+              </Text>,
+              <Text size="sm" span>
+                {s.reason}
+              </Text>,
             ]}
           />
           {plan.skipped.length < plan.skippedTotal && (
-            <Text size="xs" c="dimmed">The list shows the first {formatNumber(plan.skipped.length)} skipped users; the count covers all.</Text>
+            <Text size="xs" c="dimmed">
+              The list shows the first {formatNumber(plan.skipped.length)} skipped users; the count covers all.
+            </Text>
           )}
         </Stack>
       )}
@@ -155,7 +228,7 @@ export function RolloutPage() {
 
   const job = useJobPoll(started?.jobId ?? null, 300);
   const cancel = useMutation(trpc.jobs.cancel.mutationOptions({ onSuccess: () => void job.refetch() }));
-  const status = started ? job.data ?? null : null;
+  const status = started ? (job.data ?? null) : null;
   const finished = status && status.state !== 'running' ? status : null;
   const result = finished ? SheetBatchResult.safeParse(finished.result) : null;
   const running = started !== null && !finished;
@@ -318,11 +391,19 @@ export function RolloutPage() {
                 <Button variant="default" onClick={() => void dryRun()} loading={planning} disabled={!selection}>
                   Dry run
                 </Button>
-                <Button leftSection={<IconPrinter size={16} />} onClick={() => setConfirming(true)} disabled={!currentPlan || currentPlan.sheets.length === 0 || planning}>
+                <Button
+                  leftSection={<IconPrinter size={16} />}
+                  onClick={() => setConfirming(true)}
+                  disabled={!currentPlan || currentPlan.sheets.length === 0 || planning}
+                >
                   {currentPlan && currentPlan.sheets.length > 0 ? `Generate ${plural(currentPlan.sheets.length, 'sheet')}` : 'Generate sheets'}
                 </Button>
               </Group>
-              {!currentPlan && <Text size="sm" c="dimmed">The dry run lists who gets a sheet and who is skipped, and why. It changes nothing.</Text>}
+              {!currentPlan && (
+                <Text size="sm" c="dimmed">
+                  The dry run lists who gets a sheet and who is skipped, and why. It changes nothing.
+                </Text>
+              )}
               {currentPlan && <PlanView key={key} plan={currentPlan} />}
             </Stack>
           </Card>
@@ -353,7 +434,8 @@ export function RolloutPage() {
                   <Alert color="teal" variant="light" title={`${plural(result.data.pages, 'sheet')} ready`}>
                     <Stack gap={6}>
                       <Text size="sm">
-                        One PDF ({formatBytes(result.data.bytes)}), a page per user. It holds every user&apos;s secret: print it, hand each sheet to its user, then delete the file. The server deletes its copy after 30 minutes.
+                        One PDF ({formatBytes(result.data.bytes)}), a page per user. It holds every user&apos;s secret: print it, hand each sheet to its user,
+                        then delete the file. The server deletes its copy after 30 minutes.
                       </Text>
                       <Text size="sm">Each sheet works until its date is past; a user finishes by signing in with the first code.</Text>
                     </Stack>
@@ -364,7 +446,13 @@ export function RolloutPage() {
                     </Alert>
                   )}
                   <Group gap="sm">
-                    <Button component="a" href={batchDownloadUrl(started.jobId)} download leftSection={<IconDownload size={16} />} data-testid="rollout-download">
+                    <Button
+                      component="a"
+                      href={batchDownloadUrl(started.jobId)}
+                      download
+                      leftSection={<IconDownload size={16} />}
+                      data-testid="rollout-download"
+                    >
                       Download PDF
                     </Button>
                     {newRollout}
@@ -376,7 +464,9 @@ export function RolloutPage() {
                   <Alert color="yellow" variant="light" title="Cancelled">
                     <Stack gap={6}>
                       <Text size="sm">
-                        {plural(result?.success ? result.data.issued : 0, 'sheet was', 'sheets were')} issued before you cancelled. They stay issued and are in the audit log, but the unfinished file was deleted, so nobody holds those sheets: their pending enrollments expire on their own, or print them again.
+                        {plural(result?.success ? result.data.issued : 0, 'sheet was', 'sheets were')} issued before you cancelled. They stay issued and are in
+                        the audit log, but the unfinished file was deleted, so nobody holds those sheets: their pending enrollments expire on their own, or
+                        print them again.
                       </Text>
                     </Stack>
                   </Alert>
@@ -408,10 +498,16 @@ export function RolloutPage() {
         )}
       </Stack>
 
-      <Modal opened={confirming} onClose={() => setConfirming(false)} title={<Text fw={600}>Generate {currentPlan ? plural(currentPlan.sheets.length, 'sheet') : 'sheets'}?</Text>} centered>
+      <Modal
+        opened={confirming}
+        onClose={() => setConfirming(false)}
+        title={<Text fw={600}>Generate {currentPlan ? plural(currentPlan.sheets.length, 'sheet') : 'sheets'}?</Text>}
+        centered
+      >
         <Stack gap="md">
           <Text size="sm">
-            Each sheet issues a new secret for its user&apos;s authenticator app and is recorded in the audit log. A user becomes protected by it at their first code.
+            Each sheet issues a new secret for its user&apos;s authenticator app and is recorded in the audit log. A user becomes protected by it at their first
+            code.
           </Text>
           {replacing > 0 && (
             <Alert color="yellow" variant="light">

@@ -41,7 +41,12 @@ export function SetupPage() {
 
   const { errors, submit: submitAccount } = useCheckedSubmit(
     () => {
-      const checked = checkForm(SetupInput, { token, username: values.username, password: values.password, ...(values.displayName.trim() ? { displayName: values.displayName } : {}) });
+      const checked = checkForm(SetupInput, {
+        token,
+        username: values.username,
+        password: values.password,
+        ...(values.displayName.trim() ? { displayName: values.displayName } : {}),
+      });
       const next: Record<string, string> = checked.ok ? {} : { ...checked.errors };
       // The token is not a field: a bad one is a message for the whole form.
       delete next.token;
@@ -101,7 +106,11 @@ export function SetupPage() {
 
   if (enroll) {
     return (
-      <AuthLayout title="Add your authenticator" subtitle={`Step 2 of 2 · The console asks ${enroll.username} for a code from this app at every sign-in.`} width={620}>
+      <AuthLayout
+        title="Add your authenticator"
+        subtitle={`Step 2 of 2 · The console asks ${enroll.username} for a code from this app at every sign-in.`}
+        width={620}
+      >
         <OtpEnrollPanel otpauthUri={enroll.otpauthUri} secret={enroll.secret} account={enroll.username} />
         <OperatorCodeStep submitLabel="Finish setup" onSubmit={finish} onRestart={() => window.location.reload()} autoFocus={false} />
       </AuthLayout>
@@ -112,8 +121,23 @@ export function SetupPage() {
     <AuthLayout title="Set up Tessera" subtitle="Step 1 of 2 · Create the first administrator. You will add your authenticator app next.">
       <SubmitForm onSubmit={submitAccount}>
         <TextInput label="Username" value={values.username} onChange={set('username')} error={errors.username} autoComplete="username" required autoFocus />
-        <TextInput label="Display name" description="Optional: shown in the console and the audit log" value={values.displayName} onChange={set('displayName')} error={errors.displayName} autoComplete="name" />
-        <PasswordInput label="Password" description="At least 12 characters; a passphrase is easiest" value={values.password} onChange={set('password')} error={errors.password} autoComplete="new-password" required />
+        <TextInput
+          label="Display name"
+          description="Optional: shown in the console and the audit log"
+          value={values.displayName}
+          onChange={set('displayName')}
+          error={errors.displayName}
+          autoComplete="name"
+        />
+        <PasswordInput
+          label="Password"
+          description="At least 12 characters; a passphrase is easiest"
+          value={values.password}
+          onChange={set('password')}
+          error={errors.password}
+          autoComplete="new-password"
+          required
+        />
         <PasswordInput label="Repeat password" value={values.repeat} onChange={set('repeat')} error={errors.repeat} autoComplete="new-password" required />
         <ErrorAlert message={errors._ ?? formError(setup.error)} />
         <Button type="submit" loading={setup.isPending} fullWidth>

@@ -27,12 +27,7 @@ const NOWRAP = { whiteSpace: 'nowrap' } as const;
 /** Badges ellipsise when their cell is narrow; the status column keeps room for the longest (“Pending”). */
 const STATUS_CELL = { whiteSpace: 'nowrap', minWidth: 96 } as const;
 
-type Confirm =
-  | { kind: 'deleteFactor'; factor: FactorView }
-  | { kind: 'reset' }
-  | { kind: 'unlock' }
-  | { kind: 'deleteUser' }
-  | { kind: 'reissueCodes' };
+type Confirm = { kind: 'deleteFactor'; factor: FactorView } | { kind: 'reset' } | { kind: 'unlock' } | { kind: 'deleteUser' } | { kind: 'reissueCodes' };
 
 /**
  * One user: their factors (type, label, created, last used), recovery codes,
@@ -84,7 +79,11 @@ export function UserDetailPage() {
         <PageHeader title={username} back={{ to: '/users', label: 'Users' }} />
         {notFound ? (
           <Paper withBorder radius="md" p="xl">
-            <NothingHere icon={<IconUserOff size={26} />} title="No such user" description={`There is no user named “${username}”. They may have been deleted, or the name is mistyped.`}>
+            <NothingHere
+              icon={<IconUserOff size={26} />}
+              title="No such user"
+              description={`There is no user named “${username}”. They may have been deleted, or the name is mistyped.`}
+            >
               <Button component={Link} to="/users">
                 Back to users
               </Button>
@@ -146,17 +145,35 @@ export function UserDetailPage() {
 
       <Stack gap="md">
         <Group gap="xs">
-          {active.length > 0 ? <Badge color="teal" variant="light">{plural(active.length, 'active factor')}</Badge> : <Badge color="orange" variant="light">No active factor</Badge>}
+          {active.length > 0 ? (
+            <Badge color="teal" variant="light">
+              {plural(active.length, 'active factor')}
+            </Badge>
+          ) : (
+            <Badge color="orange" variant="light">
+              No active factor
+            </Badge>
+          )}
           {u.throttle.state === 'locked' && <Badge color="red">Locked</Badge>}
           {u.throttle.state === 'throttled' && <Badge color="orange">Throttled</Badge>}
-          {!canHelp && <Badge color="gray" variant="outline">Read-only</Badge>}
+          {!canHelp && (
+            <Badge color="gray" variant="outline">
+              Read-only
+            </Badge>
+          )}
         </Group>
 
         {blocked && (
-          <Alert color={u.throttle.state === 'locked' ? 'red' : 'orange'} variant="light" title={u.throttle.state === 'locked' ? 'This user is locked out' : 'This user is being throttled'} role="status">
+          <Alert
+            color={u.throttle.state === 'locked' ? 'red' : 'orange'}
+            variant="light"
+            title={u.throttle.state === 'locked' ? 'This user is locked out' : 'This user is being throttled'}
+            role="status"
+          >
             <Group justify="space-between" align="center" wrap="wrap">
               <Text size="sm">
-                {plural(u.throttle.failures, 'failed attempt')} in a row. {u.throttle.retryAfterSeconds !== null ? `Releases by itself in ${formatSeconds(u.throttle.retryAfterSeconds)}.` : ''}
+                {plural(u.throttle.failures, 'failed attempt')} in a row.{' '}
+                {u.throttle.retryAfterSeconds !== null ? `Releases by itself in ${formatSeconds(u.throttle.retryAfterSeconds)}.` : ''}
               </Text>
               {canHelp && (
                 <Button size="xs" color={u.throttle.state === 'locked' ? 'red' : 'orange'} onClick={() => setConfirm({ kind: 'unlock' })}>
@@ -171,7 +188,11 @@ export function UserDetailPage() {
           <Paper withBorder radius="md" p="md">
             <SectionHeader title="Factors" note={plural(u.factors.length, 'factor')} />
             {u.factors.length === 0 ? (
-              <NothingHere icon={<IconShield size={24} />} title="No factors yet" description={`${u.username} cannot pass MFA until a factor is enrolled and confirmed.`}>
+              <NothingHere
+                icon={<IconShield size={24} />}
+                title="No factors yet"
+                description={`${u.username} cannot pass MFA until a factor is enrolled and confirmed.`}
+              >
                 {canHelp && (
                   <Button size="sm" onClick={() => setEnrolling(true)}>
                     Enroll a factor
@@ -181,7 +202,9 @@ export function UserDetailPage() {
             ) : (
               <ScrollTable
                 minWidth={620}
-                verticalSpacing="sm" fz="sm" data-testid="factors"
+                verticalSpacing="sm"
+                fz="sm"
+                data-testid="factors"
                 head={
                   <>
                     <Table.Th>Type</Table.Th>
@@ -201,24 +224,44 @@ export function UserDetailPage() {
                       </Text>
                       <FactorDetails factor={f} />
                     </Table.Td>
-                    <Table.Td className="break-anywhere">{f.label ?? <Text span c="dimmed" size="sm">—</Text>}</Table.Td>
+                    <Table.Td className="break-anywhere">
+                      {f.label ?? (
+                        <Text span c="dimmed" size="sm">
+                          —
+                        </Text>
+                      )}
+                    </Table.Td>
                     <Table.Td style={STATUS_CELL}>
                       {f.status === 'active' ? (
-                        <Badge color="teal" variant="light">Active</Badge>
+                        <Badge color="teal" variant="light">
+                          Active
+                        </Badge>
                       ) : (
                         <Tooltip label={`Waiting for its first code; expires ${formatDateTime(f.expiresAt)}`}>
-                          <Badge color="yellow" variant="light">Pending</Badge>
+                          <Badge color="yellow" variant="light">
+                            Pending
+                          </Badge>
                         </Tooltip>
                       )}
                     </Table.Td>
-                    <Table.Td title={f.createdAt} style={NOWRAP}>{formatDate(f.createdAt)}</Table.Td>
-                    <Table.Td title={f.lastUsedAt ?? undefined} style={NOWRAP}>{formatAgo(f.lastUsedAt)}</Table.Td>
+                    <Table.Td title={f.createdAt} style={NOWRAP}>
+                      {formatDate(f.createdAt)}
+                    </Table.Td>
+                    <Table.Td title={f.lastUsedAt ?? undefined} style={NOWRAP}>
+                      {formatAgo(f.lastUsedAt)}
+                    </Table.Td>
                     {canHelp && (
                       <Table.Td>
                         <Group gap={4} wrap="nowrap" justify="flex-end">
                           <FactorActions username={u.username} factor={f} />
                           <RenameFactorButton username={u.username} factor={f} typeLabel={FACTOR_TYPE_LABELS[f.type]} />
-                          <Button size="compact-xs" variant="subtle" color="red" onClick={() => setConfirm({ kind: 'deleteFactor', factor: f })} aria-label={`Remove ${FACTOR_TYPE_LABELS[f.type]}${f.label ? ` “${f.label}”` : ''}`}>
+                          <Button
+                            size="compact-xs"
+                            variant="subtle"
+                            color="red"
+                            onClick={() => setConfirm({ kind: 'deleteFactor', factor: f })}
+                            aria-label={`Remove ${FACTOR_TYPE_LABELS[f.type]}${f.label ? ` “${f.label}”` : ''}`}
+                          >
                             Remove
                           </Button>
                         </Group>
@@ -247,7 +290,12 @@ export function UserDetailPage() {
                 One-time codes for when the user has no device. A new set replaces the old one.
               </Text>
               {canHelp && (
-                <Button size="xs" variant="light" onClick={() => (u.recoveryCodes.unused > 0 ? setConfirm({ kind: 'reissueCodes' }) : void issue())} loading={issueCodes.isPending}>
+                <Button
+                  size="xs"
+                  variant="light"
+                  onClick={() => (u.recoveryCodes.unused > 0 ? setConfirm({ kind: 'reissueCodes' }) : void issue())}
+                  loading={issueCodes.isPending}
+                >
                   {u.recoveryCodes.total === 0 ? 'Issue recovery codes' : 'Issue a new set'}
                 </Button>
               )}
@@ -256,7 +304,15 @@ export function UserDetailPage() {
               <Title order={3} size="h4" mb={6}>
                 Sign-in attempts
               </Title>
-              <Text size="sm">{u.throttle.state === 'ok' ? (u.throttle.failures === 0 ? 'No recent failures' : `${plural(u.throttle.failures, 'recent failure')}`) : u.throttle.state === 'locked' ? 'Locked' : 'Throttled'}</Text>
+              <Text size="sm">
+                {u.throttle.state === 'ok'
+                  ? u.throttle.failures === 0
+                    ? 'No recent failures'
+                    : `${plural(u.throttle.failures, 'recent failure')}`
+                  : u.throttle.state === 'locked'
+                    ? 'Locked'
+                    : 'Throttled'}
+              </Text>
               <Text size="xs" c="dimmed">
                 Wrong codes slow further attempts down and, after ten in a row, lock the user for a while.
               </Text>
@@ -279,7 +335,11 @@ export function UserDetailPage() {
             onConfirm={async (reason) => {
               if (confirm?.kind !== 'deleteFactor') return;
               await deleteFactor.mutateAsync({ username: u.username, factorId: confirm.factor.id, reason });
-              notifications.show({ color: 'teal', title: 'Factor removed', message: `${FACTOR_TYPE_LABELS[confirm.factor.type]} of ${u.username} no longer works.` });
+              notifications.show({
+                color: 'teal',
+                title: 'Factor removed',
+                message: `${FACTOR_TYPE_LABELS[confirm.factor.type]} of ${u.username} no longer works.`,
+              });
             }}
           >
             <Text size="sm">
@@ -287,7 +347,9 @@ export function UserDetailPage() {
                 <>
                   {FACTOR_TYPE_LABELS[confirm.factor.type]}
                   {confirm.factor.label ? ` “${confirm.factor.label}”` : ''} stops working at once.
-                  {active.length === 1 && confirm.factor.status === 'active' ? ` It is ${u.username}’s only active factor: they will not pass MFA until a new one is enrolled.` : ''}
+                  {active.length === 1 && confirm.factor.status === 'active'
+                    ? ` It is ${u.username}’s only active factor: they will not pass MFA until a new one is enrolled.`
+                    : ''}
                 </>
               )}
             </Text>
@@ -301,12 +363,22 @@ export function UserDetailPage() {
             reasonPlaceholder="e.g. ticket #4711: phone stolen"
             onConfirm={async (reason) => {
               const r = await reset.mutateAsync({ username: u.username, reason });
-              notifications.show({ color: 'teal', title: 'Lost device reset', message: `${plural(r.factorsRemoved, 'factor')} and ${plural(r.recoveryCodesRemoved, 'recovery code')} removed. Enroll a new factor next.` });
+              notifications.show({
+                color: 'teal',
+                title: 'Lost device reset',
+                message: `${plural(r.factorsRemoved, 'factor')} and ${plural(r.recoveryCodesRemoved, 'recovery code')} removed. Enroll a new factor next.`,
+              });
             }}
           >
             <Text size="sm">
               Removes <b>{u.factors.length === 1 ? 'the only factor' : `all ${plural(u.factors.length, 'factor')}`}</b>
-              {u.recoveryCodes.total > 0 ? <> and <b>{plural(u.recoveryCodes.total, 'recovery code')}</b></> : null} of {u.username}. They cannot pass MFA until a new factor is enrolled. This cannot be undone.
+              {u.recoveryCodes.total > 0 ? (
+                <>
+                  {' '}
+                  and <b>{plural(u.recoveryCodes.total, 'recovery code')}</b>
+                </>
+              ) : null}{' '}
+              of {u.username}. They cannot pass MFA until a new factor is enrolled. This cannot be undone.
             </Text>
           </ReasonConfirmModal>
           <ReasonConfirmModal
@@ -321,7 +393,9 @@ export function UserDetailPage() {
               notifications.show({ color: 'teal', title: 'Unlocked', message: `${u.username} can try codes again.` });
             }}
           >
-            <Text size="sm">Clears {plural(u.throttle.failures, 'failed attempt')} and any lock, so {u.username} can try codes again at once.</Text>
+            <Text size="sm">
+              Clears {plural(u.throttle.failures, 'failed attempt')} and any lock, so {u.username} can try codes again at once.
+            </Text>
           </ReasonConfirmModal>
           <ReasonConfirmModal
             opened={confirm?.kind === 'reissueCodes'}
@@ -350,7 +424,9 @@ export function UserDetailPage() {
                 await navigate('/users');
               }}
             >
-              <Text size="sm">Deletes the user with every factor and recovery code. Applications will get “no such user” for them. The audit log keeps their history.</Text>
+              <Text size="sm">
+                Deletes the user with every factor and recovery code. Applications will get “no such user” for them. The audit log keeps their history.
+              </Text>
             </ReasonConfirmModal>
           )}
         </>

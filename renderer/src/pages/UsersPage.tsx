@@ -98,7 +98,11 @@ export function UsersPage() {
     );
   } else if (rows.length === 0) {
     body = debounced ? (
-      <NothingHere icon={<IconSearch size={26} />} title={`No users match “${debounced}”`} description="Search looks at usernames, display names and email addresses.">
+      <NothingHere
+        icon={<IconSearch size={26} />}
+        title={`No users match “${debounced}”`}
+        description="Search looks at usernames, display names and email addresses."
+      >
         <Button variant="default" onClick={() => setQuery('')}>
           Clear the search
         </Button>
@@ -110,7 +114,15 @@ export function UsersPage() {
         </Button>
       </NothingHere>
     ) : (
-      <NothingHere icon={<IconUsers size={26} />} title="No users yet" description={canAdmin ? 'Create users one by one, import a CSV file, or let an application provision them through the REST API.' : 'Users appear here when an administrator or an application adds them.'}>
+      <NothingHere
+        icon={<IconUsers size={26} />}
+        title="No users yet"
+        description={
+          canAdmin
+            ? 'Create users one by one, import a CSV file, or let an application provision them through the REST API.'
+            : 'Users appear here when an administrator or an application adds them.'
+        }
+      >
         {canAdmin && (
           <>
             <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>
@@ -141,31 +153,47 @@ export function UsersPage() {
               const u = rows[v.index]!;
               const href = `/users/${encodeURIComponent(u.username)}`;
               return (
-                <Table.Tr key={u.username} data-href={href} aria-rowindex={v.index + 2} style={{ height: ROW_HEIGHT, transform: `translateY(${v.start}px)` }} onClick={(e) => {
-                  if (!(e.target as HTMLElement).closest('a')) void navigate(href);
-                }}>
+                <Table.Tr
+                  key={u.username}
+                  data-href={href}
+                  aria-rowindex={v.index + 2}
+                  style={{ height: ROW_HEIGHT, transform: `translateY(${v.start}px)` }}
+                  onClick={(e) => {
+                    if (!(e.target as HTMLElement).closest('a')) void navigate(href);
+                  }}
+                >
                   <Table.Td title={u.username}>
                     <Anchor component={Link} to={href} fw={500} size="sm">
                       {u.username}
                     </Anchor>
                   </Table.Td>
                   <Table.Td title={u.displayName ?? undefined}>
-                    <Text size="sm" span c={u.displayName ? undefined : 'dimmed'}>{u.displayName ?? '—'}</Text>
+                    <Text size="sm" span c={u.displayName ? undefined : 'dimmed'}>
+                      {u.displayName ?? '—'}
+                    </Text>
                   </Table.Td>
                   <Table.Td title={u.email ?? undefined}>
-                    <Text size="sm" span c={u.email ? undefined : 'dimmed'}>{u.email ?? '—'}</Text>
+                    <Text size="sm" span c={u.email ? undefined : 'dimmed'}>
+                      {u.email ?? '—'}
+                    </Text>
                   </Table.Td>
                   <Table.Td>
                     {u.hasActiveFactor ? (
-                      <Badge color="teal" variant="light">Active factor</Badge>
+                      <Badge color="teal" variant="light">
+                        Active factor
+                      </Badge>
                     ) : (
                       <Tooltip label="Cannot pass MFA until a factor is enrolled and confirmed">
-                        <Badge color="orange" variant="light">No factor</Badge>
+                        <Badge color="orange" variant="light">
+                          No factor
+                        </Badge>
                       </Tooltip>
                     )}
                   </Table.Td>
                   <Table.Td>
-                    <Text size="sm" span>{formatDate(u.createdAt)}</Text>
+                    <Text size="sm" span>
+                      {formatDate(u.createdAt)}
+                    </Text>
                   </Table.Td>
                 </Table.Tr>
               );

@@ -15,7 +15,11 @@ describe('rolloutSelection', () => {
     expect(rolloutSelection('search', null, '  sales ')).toEqual({ kind: 'search', query: 'sales' });
   });
   it('what it builds is what the server accepts', () => {
-    for (const s of [rolloutSelection('withoutFactor', null, ''), rolloutSelection('csv', { text: 'username\nann\n' }, ''), rolloutSelection('search', null, 'ann')]) {
+    for (const s of [
+      rolloutSelection('withoutFactor', null, ''),
+      rolloutSelection('csv', { text: 'username\nann\n' }, ''),
+      rolloutSelection('search', null, 'ann'),
+    ]) {
       expect(SheetSelection.safeParse(s).success, JSON.stringify(s)).toBe(true);
     }
   });
@@ -34,7 +38,16 @@ describe('planKey', () => {
 describe('reasonCounts', () => {
   const skip = (reason: SkippedSheet['reason'], username = 'x'): SkippedSheet => ({ username, row: null, reason });
   it('counts each reason, most first', () => {
-    expect(reasonCounts([skip('no such user'), skip('duplicate in file'), skip('no such user'), skip('TOTP is turned off'), skip('no such user'), skip('duplicate in file')])).toEqual([
+    expect(
+      reasonCounts([
+        skip('no such user'),
+        skip('duplicate in file'),
+        skip('no such user'),
+        skip('TOTP is turned off'),
+        skip('no such user'),
+        skip('duplicate in file'),
+      ]),
+    ).toEqual([
       ['no such user', 3],
       ['duplicate in file', 2],
       ['TOTP is turned off', 1],

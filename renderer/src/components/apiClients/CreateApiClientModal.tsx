@@ -42,11 +42,19 @@ export function CreateApiClientModal({ opened, onClose }: { opened: boolean; onC
 
   if (created) {
     return (
-      <Modal opened={opened} onClose={close} title="API client created" centered size="lg" closeOnEscape={false} closeOnClickOutside={false} withCloseButton={false}>
+      <Modal
+        opened={opened}
+        onClose={close}
+        title="API client created"
+        centered
+        size="lg"
+        closeOnEscape={false}
+        closeOnClickOutside={false}
+        withCloseButton={false}
+      >
         <Stack gap="md">
           <Text size="sm">
-            The key for <b>{created.name}</b>. Put it in the application’s secret store now and send it as{' '}
-            <Code>Authorization: Bearer …</Code>.
+            The key for <b>{created.name}</b>. Put it in the application’s secret store now and send it as <Code>Authorization: Bearer …</Code>.
           </Text>
           <Group gap="xs" wrap="nowrap" align="stretch">
             <Code block className="api-key" data-testid="new-api-key" aria-label="The new API key">
@@ -74,21 +82,44 @@ export function CreateApiClientModal({ opened, onClose }: { opened: boolean; onC
   }
 
   return (
-    <FormModal opened={opened} onClose={close} title="New API client" size="lg" onSubmit={submit} error={formError(create.error)} actionLabel="Create key" busy={create.isPending}>
-          <TextInput label="Name" description="Which application uses the key, e.g. “Intranet sign-in”. Shown in the audit log as the actor." value={name} onChange={(e) => { setName(e.currentTarget.value); clearError('name'); }} error={errors.name} data-autofocus required />
-          <Checkbox.Group
-            label="Scopes"
-            description="Give each application only what it needs."
-            value={scopes}
-            onChange={(v) => { setScopes(v as ApiScope[]); clearError('scopes'); }}
-            error={errors.scopes}
-          >
-            <Stack gap="sm" mt="xs">
-              {API_SCOPES.map((s) => (
-                <Checkbox key={s} value={s} label={SCOPE_TEXT[s].label} description={SCOPE_TEXT[s].description} />
-              ))}
-            </Stack>
-          </Checkbox.Group>
+    <FormModal
+      opened={opened}
+      onClose={close}
+      title="New API client"
+      size="lg"
+      onSubmit={submit}
+      error={formError(create.error)}
+      actionLabel="Create key"
+      busy={create.isPending}
+    >
+      <TextInput
+        label="Name"
+        description="Which application uses the key, e.g. “Intranet sign-in”. Shown in the audit log as the actor."
+        value={name}
+        onChange={(e) => {
+          setName(e.currentTarget.value);
+          clearError('name');
+        }}
+        error={errors.name}
+        data-autofocus
+        required
+      />
+      <Checkbox.Group
+        label="Scopes"
+        description="Give each application only what it needs."
+        value={scopes}
+        onChange={(v) => {
+          setScopes(v as ApiScope[]);
+          clearError('scopes');
+        }}
+        error={errors.scopes}
+      >
+        <Stack gap="sm" mt="xs">
+          {API_SCOPES.map((s) => (
+            <Checkbox key={s} value={s} label={SCOPE_TEXT[s].label} description={SCOPE_TEXT[s].description} />
+          ))}
+        </Stack>
+      </Checkbox.Group>
     </FormModal>
   );
 }

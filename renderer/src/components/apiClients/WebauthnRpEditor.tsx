@@ -100,7 +100,14 @@ export function WebauthnRpEditor({ apiKey, onDone }: { apiKey: ApiKeyView; onDon
   const aaguidList = lines(f.aaguids);
 
   // The two lists are typed one entry a line.
-  const listField = (key: 'origins' | 'aaguids') => ({ autosize: true, minRows: 2, value: f[key], onChange: (e: React.ChangeEvent<HTMLTextAreaElement>) => set({ [key]: e.currentTarget.value }), error: errors[key], readOnly: !canChange });
+  const listField = (key: 'origins' | 'aaguids') => ({
+    autosize: true,
+    minRows: 2,
+    value: f[key],
+    onChange: (e: React.ChangeEvent<HTMLTextAreaElement>) => set({ [key]: e.currentTarget.value }),
+    error: errors[key],
+    readOnly: !canChange,
+  });
 
   return (
     <SubmitForm onSubmit={() => canChange && submit()}>
@@ -124,7 +131,15 @@ export function WebauthnRpEditor({ apiKey, onDone }: { apiKey: ApiKeyView; onDon
         required
         autoFocus={canChange}
       />
-      <TextInput label="RP name" description="Shown by browsers when a key is created." value={f.rpName} onChange={(e) => set({ rpName: e.currentTarget.value })} error={errors.rpName} readOnly={!canChange} required />
+      <TextInput
+        label="RP name"
+        description="Shown by browsers when a key is created."
+        value={f.rpName}
+        onChange={(e) => set({ rpName: e.currentTarget.value })}
+        error={errors.rpName}
+        readOnly={!canChange}
+        required
+      />
       <Textarea
         label="Allowed origins"
         description="One per line: the exact pages the application signs users in on, e.g. https://login.example.com. Responses from any other origin are refused."
@@ -189,7 +204,15 @@ export function WebauthnRpButton({ apiKey }: { apiKey: ApiKeyView }) {
   const [opened, setOpened] = useState(false);
   return (
     <>
-      <Anchor component="button" type="button" size="xs" ta="left" display="block" onClick={() => setOpened(true)} aria-label={`WebAuthn relying party of ${apiKey.name}`}>
+      <Anchor
+        component="button"
+        type="button"
+        size="xs"
+        ta="left"
+        display="block"
+        onClick={() => setOpened(true)}
+        aria-label={`WebAuthn relying party of ${apiKey.name}`}
+      >
         WebAuthn…
       </Anchor>
       <Modal opened={opened} onClose={() => setOpened(false)} title={`WebAuthn relying party — ${apiKey.name}`} size="lg" centered>

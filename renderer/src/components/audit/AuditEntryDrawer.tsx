@@ -84,7 +84,9 @@ export function AuditEntryDrawer({
             <DataList.Item>
               <DataList.ItemLabel>Action</DataList.ItemLabel>
               <DataList.ItemValue>
-                <Text size="sm" className="mono">{entry.action}</Text>
+                <Text size="sm" className="mono">
+                  {entry.action}
+                </Text>
                 <LabelOf code={entry.action} text={auditActionLabel(entry.action)} />
               </DataList.ItemValue>
             </DataList.Item>
@@ -178,5 +180,9 @@ export function AuditEntryDrawer({
 
 /** A code's words under it (shared/auditActions), when there are any. */
 function LabelOf({ code, text }: { code: string; text: string }) {
-  return text === code ? null : <Text size="xs" c="dimmed">{text}</Text>;
+  return text === code ? null : (
+    <Text size="xs" c="dimmed">
+      {text}
+    </Text>
+  );
 }

@@ -39,13 +39,47 @@ const enterApplies = (f: { flush: () => void }) => (e: React.KeyboardEvent) => {
 };
 
 /** A text filter with suggestions: picking one applies it at once. */
-function FilterAutocomplete({ filter, onPick, ...props }: { filter: TextFilter; onPick: (v: string) => void } & Pick<AutocompleteProps, 'label' | 'placeholder' | 'data' | 'w' | 'limit'>) {
-  return <Autocomplete {...props} value={filter.value} onChange={filter.onChange} onOptionSubmit={onPick} onBlur={filter.flush} onKeyDown={enterApplies(filter)} size="sm" />;
+function FilterAutocomplete({
+  filter,
+  onPick,
+  ...props
+}: { filter: TextFilter; onPick: (v: string) => void } & Pick<AutocompleteProps, 'label' | 'placeholder' | 'data' | 'w' | 'limit'>) {
+  return (
+    <Autocomplete
+      {...props}
+      value={filter.value}
+      onChange={filter.onChange}
+      onOptionSubmit={onPick}
+      onBlur={filter.flush}
+      onKeyDown={enterApplies(filter)}
+      size="sm"
+    />
+  );
 }
 
 /** A UTC date and time of the range; the URL keeps it as ISO. */
-function TimeInput({ label, value, onChange, error }: { label: string; value: string | undefined; onChange: (iso: string | undefined) => void; error?: string | undefined }) {
-  return <TextInput type="datetime-local" label={label} value={isoToInput(value)} onChange={(e) => onChange(inputToIso(e.currentTarget.value))} w={200} size="sm" error={error} />;
+function TimeInput({
+  label,
+  value,
+  onChange,
+  error,
+}: {
+  label: string;
+  value: string | undefined;
+  onChange: (iso: string | undefined) => void;
+  error?: string | undefined;
+}) {
+  return (
+    <TextInput
+      type="datetime-local"
+      label={label}
+      value={isoToInput(value)}
+      onChange={(e) => onChange(inputToIso(e.currentTarget.value))}
+      w={200}
+      size="sm"
+      error={error}
+    />
+  );
 }
 
 const QUICK_RANGES: { label: string; ms: number }[] = [
@@ -74,7 +108,12 @@ export function AuditFilters({ view, onChange }: { view: AuditView; onChange: (n
         <Group gap="sm" align="flex-end" justify="space-between" wrap="wrap">
           <Group gap="sm" align="flex-end" wrap="wrap">
             <TimeInput label="From (UTC)" value={view.from} onChange={(from) => set({ from })} />
-            <TimeInput label="Until (UTC)" value={view.to} onChange={(to) => set({ to })} error={view.from && view.to && view.to <= view.from ? 'Before the start' : undefined} />
+            <TimeInput
+              label="Until (UTC)"
+              value={view.to}
+              onChange={(to) => set({ to })}
+              error={view.from && view.to && view.to <= view.from ? 'Before the start' : undefined}
+            />
             <Menu position="bottom-start" shadow="md">
               <Menu.Target>
                 <Button variant="default" size="sm" leftSection={<IconClock size={16} />} aria-label="Quick time range">
@@ -104,8 +143,24 @@ export function AuditFilters({ view, onChange }: { view: AuditView; onChange: (n
           />
         </Group>
         <Group gap="sm" align="flex-end" wrap="wrap">
-          <FilterAutocomplete label="Actor" placeholder="Operator or API client" data={actorNames} filter={actor} onPick={(v) => set({ actor: v })} w={200} limit={20} />
-          <FilterAutocomplete label="Action" placeholder="e.g. verify" data={actions.data ?? []} filter={action} onPick={(v) => set({ action: v })} w={180} limit={50} />
+          <FilterAutocomplete
+            label="Actor"
+            placeholder="Operator or API client"
+            data={actorNames}
+            filter={actor}
+            onPick={(v) => set({ actor: v })}
+            w={200}
+            limit={20}
+          />
+          <FilterAutocomplete
+            label="Action"
+            placeholder="e.g. verify"
+            data={actions.data ?? []}
+            filter={action}
+            onPick={(v) => set({ action: v })}
+            w={180}
+            limit={50}
+          />
           <TextInput
             label="User"
             placeholder="Username"

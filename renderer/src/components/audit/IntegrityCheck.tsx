@@ -26,7 +26,13 @@ export function useIntegrityCheck() {
     progress: status?.state === 'running' ? { done: status.done, total: status.total } : null,
     result: parsed?.success ? parsed.data : null,
     cancelled: status?.state === 'cancelled',
-    error: start.isError ? errorMessage(start.error) : job.isError ? errorMessage(job.error) : status?.state === 'failed' ? (status.message ?? 'The check failed') : null,
+    error: start.isError
+      ? errorMessage(start.error)
+      : job.isError
+        ? errorMessage(job.error)
+        : status?.state === 'failed'
+          ? (status.message ?? 'The check failed')
+          : null,
     start: () => {
       cancel.reset();
       setJobId(null);

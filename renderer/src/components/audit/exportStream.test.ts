@@ -34,6 +34,12 @@ describe('exportUrl', () => {
   it('carries the list filters and the format, not the sort', () => {
     const url = new URL(exportUrl({ user: 'Zoë', action: 'verify', outcome: 'failure', from: '2026-01-01T00:00:00.000Z', order: 'asc' }, 'csv'), 'http://x');
     expect(url.pathname).toBe('/console/audit/export');
-    expect(Object.fromEntries(url.searchParams)).toEqual({ format: 'csv', user: 'Zoë', action: 'verify', outcome: 'failure', from: '2026-01-01T00:00:00.000Z' });
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      format: 'csv',
+      user: 'Zoë',
+      action: 'verify',
+      outcome: 'failure',
+      from: '2026-01-01T00:00:00.000Z',
+    });
   });
 });

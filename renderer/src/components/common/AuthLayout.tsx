@@ -8,7 +8,9 @@ export function AuthLayout({ title, subtitle, width = 420, children }: { title: 
     <main className="auth-page">
       <Stack gap="lg" w="100%" maw={width}>
         <Group gap="sm" justify="center">
-          <span className="brand-mark" aria-hidden="true">T</span>
+          <span className="brand-mark" aria-hidden="true">
+            T
+          </span>
           <Text fw={700} size="xl">
             Tessera
           </Text>

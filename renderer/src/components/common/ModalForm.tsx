@@ -32,7 +32,16 @@ export interface ModalActionsProps {
   onAction?: () => void;
 }
 
-export function ModalActions({ onCancel, cancelLabel = 'Cancel', cancelDisabled = false, focusCancel = false, actionLabel, actionColor, busy = false, onAction }: ModalActionsProps) {
+export function ModalActions({
+  onCancel,
+  cancelLabel = 'Cancel',
+  cancelDisabled = false,
+  focusCancel = false,
+  actionLabel,
+  actionColor,
+  busy = false,
+  onAction,
+}: ModalActionsProps) {
   return (
     <Group justify="flex-end" gap="sm" wrap="nowrap">
       <Button variant="default" onClick={onCancel} disabled={cancelDisabled} {...(focusCancel ? { 'data-autofocus': true } : {})}>
@@ -91,7 +100,15 @@ export interface FormModalProps extends ModalFormProps {
 }
 
 /** A centred dialog holding one ModalForm; Cancel closes it unless told otherwise. */
-export function FormModal({ opened, onClose, title, size = 'md', modalProps, onCancel, ...form }: Omit<FormModalProps, 'onCancel'> & { onCancel?: () => void }) {
+export function FormModal({
+  opened,
+  onClose,
+  title,
+  size = 'md',
+  modalProps,
+  onCancel,
+  ...form
+}: Omit<FormModalProps, 'onCancel'> & { onCancel?: () => void }) {
   return (
     <Modal opened={opened} onClose={onClose} title={typeof title === 'string' ? <Text fw={600}>{title}</Text> : title} centered size={size} {...modalProps}>
       <ModalForm onCancel={onCancel ?? onClose} {...form} />

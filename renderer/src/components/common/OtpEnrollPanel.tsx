@@ -51,10 +51,20 @@ export function OtpEnrollPanel({ otpauthUri, secret, account }: { otpauthUri: st
           </Text>
           <OtpSecret secret={secret} />
           <Group gap={6}>
-            <Badge variant="light" color="gray">{p.type === 'totp' ? 'Time-based (TOTP)' : 'Counter-based (HOTP)'}</Badge>
-            <Badge variant="light" color="gray">{p.algorithm.replace('SHA', 'SHA-')}</Badge>
-            <Badge variant="light" color="gray">{p.digits} digits</Badge>
-            {p.type === 'totp' && <Badge variant="light" color="gray">{p.period} s</Badge>}
+            <Badge variant="light" color="gray">
+              {p.type === 'totp' ? 'Time-based (TOTP)' : 'Counter-based (HOTP)'}
+            </Badge>
+            <Badge variant="light" color="gray">
+              {p.algorithm.replace('SHA', 'SHA-')}
+            </Badge>
+            <Badge variant="light" color="gray">
+              {p.digits} digits
+            </Badge>
+            {p.type === 'totp' && (
+              <Badge variant="light" color="gray">
+                {p.period} s
+              </Badge>
+            )}
           </Group>
         </Stack>
       </Group>

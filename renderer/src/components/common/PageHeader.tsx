@@ -4,7 +4,17 @@ import { Link } from 'react-router';
 import { IconArrowLeft } from './icons';
 
 /** The top of every console page: title, one line on what it is for, the page's main actions. */
-export function PageHeader({ title, description, actions, back }: { title: ReactNode; description?: ReactNode; actions?: ReactNode; back?: { to: string; label: string } }) {
+export function PageHeader({
+  title,
+  description,
+  actions,
+  back,
+}: {
+  title: ReactNode;
+  description?: ReactNode;
+  actions?: ReactNode;
+  back?: { to: string; label: string };
+}) {
   return (
     <Stack gap={4} mb="lg">
       {back && (
@@ -17,7 +27,9 @@ export function PageHeader({ title, description, actions, back }: { title: React
       )}
       <Group justify="space-between" align="flex-end" wrap="wrap" gap="md">
         <Stack gap={2} miw={0} className="page-title">
-          <Title order={2} className="break-anywhere">{title}</Title>
+          <Title order={2} className="break-anywhere">
+            {title}
+          </Title>
           {description && (
             <Text c="dimmed" size="sm">
               {description}

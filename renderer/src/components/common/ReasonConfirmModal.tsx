@@ -27,7 +27,18 @@ export interface ReasonConfirmModalProps {
  * Asks for a reason (kept in the audit log, checked with the shared Reason
  * schema) and an explicit confirmation before a destructive action.
  */
-export function ReasonConfirmModal({ opened, onClose, title, children, confirmLabel, color = 'red', typeToConfirm, reasonPlaceholder, askReason = true, onConfirm }: ReasonConfirmModalProps) {
+export function ReasonConfirmModal({
+  opened,
+  onClose,
+  title,
+  children,
+  confirmLabel,
+  color = 'red',
+  typeToConfirm,
+  reasonPlaceholder,
+  askReason = true,
+  onConfirm,
+}: ReasonConfirmModalProps) {
   const [reason, setReason] = useState('');
   const [typed, setTyped] = useState('');
   const { errors, setErrors, clearError } = useFieldErrors();
@@ -62,36 +73,52 @@ export function ReasonConfirmModal({ opened, onClose, title, children, confirmLa
   };
 
   return (
-    <FormModal opened={opened} onClose={onClose} title={title} onSubmit={submit} error={failure} cancelDisabled={busy} actionLabel={confirmLabel} actionColor={color} busy={busy}>
-          <div>{children}</div>
-          {askReason && (
-          <Textarea
-            label="Reason"
-            description="Kept in the audit log with your name."
-            placeholder={reasonPlaceholder ?? 'e.g. ticket #4711: phone lost'}
-            autosize
-            minRows={2}
-            maxRows={5}
-            value={reason}
-            onChange={(e) => { setReason(e.currentTarget.value); clearError('reason'); }}
-            error={errors.reason}
-            data-autofocus
-            withAsterisk
-          />
-          )}
-          {typeToConfirm !== undefined && (
-            <TextInput
-              label={
-                <>
-                  Type <b>{typeToConfirm}</b> to confirm
-                </>
-              }
-              value={typed}
-              onChange={(e) => { setTyped(e.currentTarget.value); clearError('typed'); }}
-              error={errors.typed}
-              autoComplete="off"
-            />
-          )}
+    <FormModal
+      opened={opened}
+      onClose={onClose}
+      title={title}
+      onSubmit={submit}
+      error={failure}
+      cancelDisabled={busy}
+      actionLabel={confirmLabel}
+      actionColor={color}
+      busy={busy}
+    >
+      <div>{children}</div>
+      {askReason && (
+        <Textarea
+          label="Reason"
+          description="Kept in the audit log with your name."
+          placeholder={reasonPlaceholder ?? 'e.g. ticket #4711: phone lost'}
+          autosize
+          minRows={2}
+          maxRows={5}
+          value={reason}
+          onChange={(e) => {
+            setReason(e.currentTarget.value);
+            clearError('reason');
+          }}
+          error={errors.reason}
+          data-autofocus
+          withAsterisk
+        />
+      )}
+      {typeToConfirm !== undefined && (
+        <TextInput
+          label={
+            <>
+              Type <b>{typeToConfirm}</b> to confirm
+            </>
+          }
+          value={typed}
+          onChange={(e) => {
+            setTyped(e.currentTarget.value);
+            clearError('typed');
+          }}
+          error={errors.typed}
+          autoComplete="off"
+        />
+      )}
     </FormModal>
   );
 }

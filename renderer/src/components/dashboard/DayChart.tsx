@@ -16,7 +16,16 @@ const tickOf = (day: string) => dayLabel.format(new Date(`${day}T00:00:00Z`));
  * A per-day chart (recharts) in a card, with a text summary for screen
  * readers and a clear empty state when every value is zero.
  */
-export function DayChart<T extends { day: string }>({ title, description, data, series, kind = 'bar', stacked = false, emptyText, height = 240 }: {
+export function DayChart<T extends { day: string }>({
+  title,
+  description,
+  data,
+  series,
+  kind = 'bar',
+  stacked = false,
+  emptyText,
+  height = 240,
+}: {
   title: string;
   description?: ReactNode;
   data: T[];
@@ -64,7 +73,16 @@ export function DayChart<T extends { day: string }>({ title, description, data, 
                 <BarChart data={data} margin={{ top: 8, right: 8, left: 0, bottom: 0 }}>
                   {axes}
                   {series.map((s) => (
-                    <Bar key={s.key} dataKey={s.key} name={s.label} fill={s.color} stackId={stacked ? 'a' : undefined} maxBarSize={18} radius={stacked ? 0 : [3, 3, 0, 0]} isAnimationActive={false} />
+                    <Bar
+                      key={s.key}
+                      dataKey={s.key}
+                      name={s.label}
+                      fill={s.color}
+                      stackId={stacked ? 'a' : undefined}
+                      maxBarSize={18}
+                      radius={stacked ? 0 : [3, 3, 0, 0]}
+                      isAnimationActive={false}
+                    />
                   ))}
                 </BarChart>
               ) : (

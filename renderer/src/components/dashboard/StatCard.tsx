@@ -5,7 +5,23 @@ import { formatNumber } from '../../lib/format';
 import '../common/common.css';
 
 /** One number on the dashboard; a link into the filtered list behind it when there is one. */
-export function StatCard({ label, value, hint, icon, color = 'blue', to, linkLabel }: { label: string; value: number; hint?: ReactNode; icon: ReactNode; color?: string; to?: string; linkLabel?: string }) {
+export function StatCard({
+  label,
+  value,
+  hint,
+  icon,
+  color = 'blue',
+  to,
+  linkLabel,
+}: {
+  label: string;
+  value: number;
+  hint?: ReactNode;
+  icon: ReactNode;
+  color?: string;
+  to?: string;
+  linkLabel?: string;
+}) {
   const body = (
     <Group justify="space-between" align="flex-start" wrap="nowrap" gap="sm">
       <Stack gap={2} miw={0}>
@@ -34,7 +50,15 @@ export function StatCard({ label, value, hint, icon, color = 'blue', to, linkLab
     );
   }
   return (
-    <Paper withBorder radius="md" p="md" className="stat-card" component={Link} to={to} aria-label={`${label}: ${formatNumber(value)}. ${linkLabel ?? 'Open the list'}`}>
+    <Paper
+      withBorder
+      radius="md"
+      p="md"
+      className="stat-card"
+      component={Link}
+      to={to}
+      aria-label={`${label}: ${formatNumber(value)}. ${linkLabel ?? 'Open the list'}`}
+    >
       {body}
     </Paper>
   );

@@ -44,21 +44,45 @@ export function CreateOperatorModal({ opened, onClose }: { opened: boolean; onCl
   };
 
   return (
-    <FormModal opened={opened} onClose={close} title="Add operator" size="lg" onSubmit={submit} error={formError(create.error)} actionLabel="Add operator" busy={create.isPending}>
-          <Group grow align="flex-start">
-            <TextInput label="Username" value={values.username} onChange={(e) => set('username', e.currentTarget.value)} error={errors.username} required data-autofocus autoComplete="off" />
-            <TextInput label="Display name" description="Optional" value={values.displayName} onChange={(e) => set('displayName', e.currentTarget.value)} error={errors.displayName} autoComplete="off" />
-          </Group>
-          <RoleRadios value={values.role} onChange={(r) => set('role', r)} error={errors.role} />
-          <PasswordInput
-            label="Starting password"
-            description="At least 12 characters. Hand it over in person; they add their own authenticator app at first sign-in."
-            value={values.password}
-            onChange={(e) => set('password', e.currentTarget.value)}
-            error={errors.password}
-            required
-            autoComplete="new-password"
-          />
+    <FormModal
+      opened={opened}
+      onClose={close}
+      title="Add operator"
+      size="lg"
+      onSubmit={submit}
+      error={formError(create.error)}
+      actionLabel="Add operator"
+      busy={create.isPending}
+    >
+      <Group grow align="flex-start">
+        <TextInput
+          label="Username"
+          value={values.username}
+          onChange={(e) => set('username', e.currentTarget.value)}
+          error={errors.username}
+          required
+          data-autofocus
+          autoComplete="off"
+        />
+        <TextInput
+          label="Display name"
+          description="Optional"
+          value={values.displayName}
+          onChange={(e) => set('displayName', e.currentTarget.value)}
+          error={errors.displayName}
+          autoComplete="off"
+        />
+      </Group>
+      <RoleRadios value={values.role} onChange={(r) => set('role', r)} error={errors.role} />
+      <PasswordInput
+        label="Starting password"
+        description="At least 12 characters. Hand it over in person; they add their own authenticator app at first sign-in."
+        value={values.password}
+        onChange={(e) => set('password', e.currentTarget.value)}
+        error={errors.password}
+        required
+        autoComplete="new-password"
+      />
     </FormModal>
   );
 }

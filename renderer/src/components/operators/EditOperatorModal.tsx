@@ -51,13 +51,23 @@ export function EditOperatorModal({ operator, isSelf, onClose }: { operator: Ope
       actionLabel="Save"
       busy={update.isPending}
     >
-          <TextInput label="Display name" description="Optional" value={displayName} onChange={(e) => { setDisplayName(e.currentTarget.value); clearError('displayName'); }} error={errors.displayName} data-autofocus />
-          <RoleRadios value={role} onChange={setRole} error={errors.role} />
-          {isSelf && role !== 'admin' && (
-            <Alert color="yellow" variant="light">
-              This is your own account: you will lose the administrator screens as soon as you save.
-            </Alert>
-          )}
+      <TextInput
+        label="Display name"
+        description="Optional"
+        value={displayName}
+        onChange={(e) => {
+          setDisplayName(e.currentTarget.value);
+          clearError('displayName');
+        }}
+        error={errors.displayName}
+        data-autofocus
+      />
+      <RoleRadios value={role} onChange={setRole} error={errors.role} />
+      {isSelf && role !== 'admin' && (
+        <Alert color="yellow" variant="light">
+          This is your own account: you will lose the administrator screens as soon as you save.
+        </Alert>
+      )}
     </FormModal>
   );
 }

@@ -3,7 +3,17 @@ import { OPERATOR_ROLES, ROLE_LABELS, type OperatorRole } from '../../../../shar
 import { ROLE_DESCRIPTIONS } from './roleText';
 
 /** The three roles as radio buttons, each saying what it may do (arrow keys move between them). */
-export function RoleRadios({ value, onChange, error, disabled }: { value: OperatorRole; onChange: (r: OperatorRole) => void; error?: string | undefined; disabled?: boolean }) {
+export function RoleRadios({
+  value,
+  onChange,
+  error,
+  disabled,
+}: {
+  value: OperatorRole;
+  onChange: (r: OperatorRole) => void;
+  error?: string | undefined;
+  disabled?: boolean;
+}) {
   return (
     <Radio.Group label="Role" value={value} onChange={(v) => onChange(v as OperatorRole)} error={error}>
       <Stack gap="sm" mt="xs">

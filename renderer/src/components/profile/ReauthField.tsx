@@ -5,7 +5,17 @@ import { PasswordInput } from '@mantine/core';
  * current password, or a fresh 6-digit code (a password is at least 12
  * characters, so six digits can only be a code).
  */
-export function ReauthField({ value, onChange, error, autoFocus }: { value: string; onChange: (v: string) => void; error?: string | null; autoFocus?: boolean }) {
+export function ReauthField({
+  value,
+  onChange,
+  error,
+  autoFocus,
+}: {
+  value: string;
+  onChange: (v: string) => void;
+  error?: string | null;
+  autoFocus?: boolean;
+}) {
   return (
     <PasswordInput
       label="Current password, or a code from your authenticator app"

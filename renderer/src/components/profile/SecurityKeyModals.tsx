@@ -57,23 +57,45 @@ export function AddSecurityKeyModal({ opened, onClose, onAdded }: { opened: bool
   };
 
   return (
-    <FormModal opened={opened} onClose={onClose} title="Add a security key or passkey" onSubmit={submit} error={error} cancelDisabled={stage !== 'form'} actionLabel="Continue" busy={stage !== 'form'}>
-          <Text size="sm">
-            After you confirm, your browser asks you to touch your security key, or to create a passkey on this device or your phone.
-          </Text>
-          <TextInput label="Name" description="So you can tell your keys apart (optional)." placeholder="e.g. YubiKey on my keyring" value={name} onChange={(e) => setName(e.currentTarget.value)} maxLength={64} />
-          <ReauthField value={secret} onChange={setSecret} autoFocus />
-          {stage === 'touch' && (
-            <Alert color="blue" variant="light" title="Your browser is asking for the key">
-              Touch your security key, or follow your browser’s passkey prompt.
-            </Alert>
-          )}
+    <FormModal
+      opened={opened}
+      onClose={onClose}
+      title="Add a security key or passkey"
+      onSubmit={submit}
+      error={error}
+      cancelDisabled={stage !== 'form'}
+      actionLabel="Continue"
+      busy={stage !== 'form'}
+    >
+      <Text size="sm">After you confirm, your browser asks you to touch your security key, or to create a passkey on this device or your phone.</Text>
+      <TextInput
+        label="Name"
+        description="So you can tell your keys apart (optional)."
+        placeholder="e.g. YubiKey on my keyring"
+        value={name}
+        onChange={(e) => setName(e.currentTarget.value)}
+        maxLength={64}
+      />
+      <ReauthField value={secret} onChange={setSecret} autoFocus />
+      {stage === 'touch' && (
+        <Alert color="blue" variant="light" title="Your browser is asking for the key">
+          Touch your security key, or follow your browser’s passkey prompt.
+        </Alert>
+      )}
     </FormModal>
   );
 }
 
 /** Removes one of the operator's keys, after re-authentication. */
-export function RemoveSecurityKeyModal({ keyToRemove, onClose, onRemoved }: { keyToRemove: OperatorKeyView | null; onClose: () => void; onRemoved: () => void }) {
+export function RemoveSecurityKeyModal({
+  keyToRemove,
+  onClose,
+  onRemoved,
+}: {
+  keyToRemove: OperatorKeyView | null;
+  onClose: () => void;
+  onRemoved: () => void;
+}) {
   const client = useTRPCClient();
   const [secret, setSecret] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -104,9 +126,17 @@ export function RemoveSecurityKeyModal({ keyToRemove, onClose, onRemoved }: { ke
   };
 
   return (
-    <FormModal opened={keyToRemove !== null} onClose={onClose} title={keyToRemove ? `Remove “${keyToRemove.label}”?` : ''} onSubmit={submit} actionLabel="Remove key" actionColor="red" busy={busy}>
-          <Text size="sm">You will no longer be able to sign in with this key. Your authenticator app keeps working.</Text>
-          <ReauthField value={secret} onChange={setSecret} error={error} autoFocus />
+    <FormModal
+      opened={keyToRemove !== null}
+      onClose={onClose}
+      title={keyToRemove ? `Remove “${keyToRemove.label}”?` : ''}
+      onSubmit={submit}
+      actionLabel="Remove key"
+      actionColor="red"
+      busy={busy}
+    >
+      <Text size="sm">You will no longer be able to sign in with this key. Your authenticator app keeps working.</Text>
+      <ReauthField value={secret} onChange={setSecret} error={error} autoFocus />
     </FormModal>
   );
 }

@@ -132,7 +132,13 @@ export function MethodsCard() {
                     disabled={update.isPending || (!isMethodAvailable(m.method) && !m.enabled)}
                   />
                 ) : (
-                  <Badge className="method-state" color={m.enabled ? 'green' : 'gray'} variant="light" size="lg" aria-label={`${m.label}: ${m.enabled ? 'on' : 'off'}`}>
+                  <Badge
+                    className="method-state"
+                    color={m.enabled ? 'green' : 'gray'}
+                    variant="light"
+                    size="lg"
+                    aria-label={`${m.label}: ${m.enabled ? 'on' : 'off'}`}
+                  >
                     {m.enabled ? 'On' : 'Off'}
                   </Badge>
                 )}
@@ -163,9 +169,7 @@ export function MethodsCard() {
               {relyText(pending.method.users, pending.method.method)}.
             </Text>
             <Text size="sm">While it is off: {METHOD_TEXTS[pending.method.method].offEffect}</Text>
-            <Text size="sm">
-              Users with no other method cannot pass a second-factor check until it is turned back on. Their factors are kept.
-            </Text>
+            <Text size="sm">Users with no other method cannot pass a second-factor check until it is turned back on. Their factors are kept.</Text>
           </Stack>
         )}
         {pending?.enable && (

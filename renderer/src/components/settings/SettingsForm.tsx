@@ -74,7 +74,6 @@ export function SettingsForm({ settings }: { settings: Settings }) {
     clearError(key);
   };
 
-
   const common = { readOnly: !canEdit, disabled: save.isPending };
   const number = (key: keyof Editable, label: string, description: string, min: number, max: number, suffix?: string) => (
     <NumberInput
@@ -95,12 +94,18 @@ export function SettingsForm({ settings }: { settings: Settings }) {
   );
 
   return (
-    <Paper withBorder p="lg" radius="md" component="form"
+    <Paper
+      withBorder
+      p="lg"
+      radius="md"
+      component="form"
       onSubmit={(e: FormEvent) => {
         e.preventDefault();
         void submit();
       }}
-      noValidate aria-labelledby="settings-title">
+      noValidate
+      aria-labelledby="settings-title"
+    >
       <Stack gap={4} mb="lg">
         <Title order={3} id="settings-title">
           Settings
@@ -135,9 +140,8 @@ export function SettingsForm({ settings }: { settings: Settings }) {
             maw={480}
           />
           <Alert color="blue" variant="light" title="Some apps ignore algorithm, digits and period" maw={720}>
-            Google Authenticator and several other apps read only the secret from the QR code and always use SHA-1, 6 digits
-            and 30 seconds. Tessera enrolls with those defaults; choose anything else only for tokens you know support it, or
-            the user’s codes will never match.
+            Google Authenticator and several other apps read only the secret from the QR code and always use SHA-1, 6 digits and 30 seconds. Tessera enrolls
+            with those defaults; choose anything else only for tokens you know support it, or the user’s codes will never match.
           </Alert>
         </Section>
 

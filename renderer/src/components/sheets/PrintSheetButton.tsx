@@ -35,7 +35,13 @@ export function rememberPaper(paper: Paper): void {
 
 export function PaperPicker({ value, onChange }: { value: Paper; onChange: (p: Paper) => void }) {
   return (
-    <SegmentedField id="sheet-paper-label" label="Paper" value={value} onChange={onChange} data={(['a4', 'letter'] as const).map((p) => ({ value: p, label: PAPER_LABELS[p] }))} />
+    <SegmentedField
+      id="sheet-paper-label"
+      label="Paper"
+      value={value}
+      onChange={onChange}
+      data={(['a4', 'letter'] as const).map((p) => ({ value: p, label: PAPER_LABELS[p] }))}
+    />
   );
 }
 
@@ -48,7 +54,17 @@ type Stage = { kind: 'confirm' } | { kind: 'issuing' } | { kind: 'issued'; sheet
  * app the save dialog (its window has no PDF viewer). The PDF lives only in
  * this dialog: closing it discards the sheet's secret.
  */
-export function PrintSheetModal({ opened, onClose, username, displayName }: { opened: boolean; onClose: () => void; username: string; displayName?: string | null }) {
+export function PrintSheetModal({
+  opened,
+  onClose,
+  username,
+  displayName,
+}: {
+  opened: boolean;
+  onClose: () => void;
+  username: string;
+  displayName?: string | null;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [stage, setStage] = useState<Stage>({ kind: 'confirm' });
@@ -146,7 +162,8 @@ export function PrintSheetModal({ opened, onClose, username, displayName }: { op
           A one-page sheet with a QR code for <b>{name}</b> to set up an authenticator app, the key for typing in by hand, instructions and a receipt to sign.
         </Text>
         <Alert color="yellow" variant="light" title="Printing issues a new secret">
-          Any sheet or enrollment of {name}&apos;s that has not been scanned yet stops working and is replaced by this one. An authenticator app that is already set up keeps working. The sheet is recorded in the audit log.
+          Any sheet or enrollment of {name}&apos;s that has not been scanned yet stops working and is replaced by this one. An authenticator app that is already
+          set up keeps working. The sheet is recorded in the audit log.
         </Alert>
         <PaperPicker value={paper} onChange={setPaper} />
         {error && (
@@ -167,14 +184,31 @@ export function PrintSheetModal({ opened, onClose, username, displayName }: { op
   }
 
   return (
-    <Modal opened={opened} onClose={close} title={<Text fw={600}>Print an enrollment sheet</Text>} centered size="md" closeOnClickOutside={stage.kind !== 'issuing'}>
+    <Modal
+      opened={opened}
+      onClose={close}
+      title={<Text fw={600}>Print an enrollment sheet</Text>}
+      centered
+      size="md"
+      closeOnClickOutside={stage.kind !== 'issuing'}
+    >
       {body}
     </Modal>
   );
 }
 
 /** "Print enrollment sheet" for a user: helpdesk and admins (reprinting is a helpdesk action); hidden from other roles. */
-export function PrintSheetButton({ username, displayName, size = 'sm', variant = 'light' }: { username: string; displayName?: string | null; size?: 'xs' | 'sm' | 'md'; variant?: 'light' | 'default' | 'filled' | 'subtle' }) {
+export function PrintSheetButton({
+  username,
+  displayName,
+  size = 'sm',
+  variant = 'light',
+}: {
+  username: string;
+  displayName?: string | null;
+  size?: 'xs' | 'sm' | 'md';
+  variant?: 'light' | 'default' | 'filled' | 'subtle';
+}) {
   const allowed = useCan('helpdesk');
   const [opened, setOpened] = useState(false);
   if (!allowed) return null;

@@ -41,10 +41,27 @@ export function CreateUserModal({ opened, onClose }: { opened: boolean; onClose:
   };
 
   return (
-    <FormModal opened={opened} onClose={onClose} title="Create a user" onSubmit={submit} error={formError(create.error)} actionLabel="Create user" busy={create.isPending}>
-          <TextInput label="Username" description="What applications send as the user; compared without regard to case" value={values.username} onChange={set('username')} error={errors.username} required data-autofocus autoComplete="off" />
-          <TextInput label="Display name" value={values.displayName} onChange={set('displayName')} error={errors.displayName} autoComplete="off" />
-          <TextInput label="Email" type="email" value={values.email} onChange={set('email')} error={errors.email} autoComplete="off" />
+    <FormModal
+      opened={opened}
+      onClose={onClose}
+      title="Create a user"
+      onSubmit={submit}
+      error={formError(create.error)}
+      actionLabel="Create user"
+      busy={create.isPending}
+    >
+      <TextInput
+        label="Username"
+        description="What applications send as the user; compared without regard to case"
+        value={values.username}
+        onChange={set('username')}
+        error={errors.username}
+        required
+        data-autofocus
+        autoComplete="off"
+      />
+      <TextInput label="Display name" value={values.displayName} onChange={set('displayName')} error={errors.displayName} autoComplete="off" />
+      <TextInput label="Email" type="email" value={values.email} onChange={set('email')} error={errors.email} autoComplete="off" />
     </FormModal>
   );
 }

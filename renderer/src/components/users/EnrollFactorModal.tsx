@@ -56,7 +56,11 @@ export function EnrollFactorModal({ username, opened, onClose }: { username: str
     void queryClient.invalidateQueries(trpc.dashboard.stats.pathFilter());
   };
 
-  const { errors, setErrors, submit: start } = useCheckedSubmit(
+  const {
+    errors,
+    setErrors,
+    submit: start,
+  } = useCheckedSubmit(
     () => checkEnrollFactor(form),
     async (factor) => {
       setEnrolled(await enroll.mutateAsync({ username, factor }));
@@ -82,48 +86,102 @@ export function EnrollFactorModal({ username, opened, onClose }: { username: str
     }
   };
 
-  const setField = <K extends keyof Form>(k: K) => (v: Form[K] | null) => v !== null && setForm((f) => ({ ...f, [k]: v }));
+  const setField =
+    <K extends keyof Form>(k: K) =>
+    (v: Form[K] | null) =>
+      v !== null && setForm((f) => ({ ...f, [k]: v }));
 
   return (
-    <Modal opened={opened} onClose={onClose} title={<Text fw={600}>{enrolled ? `Scan with ${username}’s device` : `Enroll a factor for ${username}`}</Text>} size="lg" centered closeOnClickOutside={!enrolled}>
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      title={<Text fw={600}>{enrolled ? `Scan with ${username}’s device` : `Enroll a factor for ${username}`}</Text>}
+      size="lg"
+      centered
+      closeOnClickOutside={!enrolled}
+    >
       {!enrolled ? (
         <ModalForm onSubmit={start} error={formError(enroll.error)} onCancel={onClose} actionLabel="Show QR code" busy={enroll.isPending}>
-            <SegmentedField
-              id="factor-type-label"
-              label="Type"
-              value={form.type}
-              onChange={setField('type')}
-              data={(['totp', 'hotp'] as const).map((value) => ({ value, label: OTP_ENROLL_TEXTS[value].choice }))}
-              hint={OTP_ENROLL_TEXTS[form.type].hint}
-              gap={6}
-              fullWidth
-            />
-            <TextInput label="Label" description="Optional: helps tell factors apart, e.g. “Work phone”" placeholder="Work phone" value={form.label} onChange={(e) => setField('label')(e.currentTarget.value)} error={errors.label} data-autofocus />
-            <Accordion variant="contained" chevronPosition="left">
-              <Accordion.Item value="advanced">
-                <Accordion.Control>Advanced: algorithm, digits{form.type === 'totp' ? ', period' : ''}</Accordion.Control>
-                <Accordion.Panel>
-                  <Stack gap="sm">
-                    <Alert color="orange" variant="light">
-                      <Text size="xs">Some apps (Google Authenticator) ignore these settings and always use SHA-1, 6 digits, 30 seconds. Keep the defaults unless the device needs others.</Text>
-                    </Alert>
-                    <Group grow align="flex-start">
-                      <Select label="Algorithm" value={form.algorithm} onChange={(v) => setField('algorithm')(v as Form['algorithm'] | null)} data={[{ value: 'SHA1', label: 'SHA-1 (default)' }, { value: 'SHA256', label: 'SHA-256' }, { value: 'SHA512', label: 'SHA-512' }]} allowDeselect={false} error={errors.algorithm} />
-                      <Select label="Digits" value={form.digits} onChange={(v) => setField('digits')(v as Form['digits'] | null)} data={[{ value: '6', label: '6 (default)' }, { value: '8', label: '8' }]} allowDeselect={false} error={errors.digits} />
-                      {form.type === 'totp' && <Select label="Period" value={form.period} onChange={(v) => setField('period')(v as Form['period'] | null)} data={[{ value: '30', label: '30 s (default)' }, { value: '60', label: '60 s' }]} allowDeselect={false} error={errors.period} />}
-                    </Group>
-                  </Stack>
-                </Accordion.Panel>
-              </Accordion.Item>
-            </Accordion>
+          <SegmentedField
+            id="factor-type-label"
+            label="Type"
+            value={form.type}
+            onChange={setField('type')}
+            data={(['totp', 'hotp'] as const).map((value) => ({ value, label: OTP_ENROLL_TEXTS[value].choice }))}
+            hint={OTP_ENROLL_TEXTS[form.type].hint}
+            gap={6}
+            fullWidth
+          />
+          <TextInput
+            label="Label"
+            description="Optional: helps tell factors apart, e.g. “Work phone”"
+            placeholder="Work phone"
+            value={form.label}
+            onChange={(e) => setField('label')(e.currentTarget.value)}
+            error={errors.label}
+            data-autofocus
+          />
+          <Accordion variant="contained" chevronPosition="left">
+            <Accordion.Item value="advanced">
+              <Accordion.Control>Advanced: algorithm, digits{form.type === 'totp' ? ', period' : ''}</Accordion.Control>
+              <Accordion.Panel>
+                <Stack gap="sm">
+                  <Alert color="orange" variant="light">
+                    <Text size="xs">
+                      Some apps (Google Authenticator) ignore these settings and always use SHA-1, 6 digits, 30 seconds. Keep the defaults unless the device
+                      needs others.
+                    </Text>
+                  </Alert>
+                  <Group grow align="flex-start">
+                    <Select
+                      label="Algorithm"
+                      value={form.algorithm}
+                      onChange={(v) => setField('algorithm')(v as Form['algorithm'] | null)}
+                      data={[
+                        { value: 'SHA1', label: 'SHA-1 (default)' },
+                        { value: 'SHA256', label: 'SHA-256' },
+                        { value: 'SHA512', label: 'SHA-512' },
+                      ]}
+                      allowDeselect={false}
+                      error={errors.algorithm}
+                    />
+                    <Select
+                      label="Digits"
+                      value={form.digits}
+                      onChange={(v) => setField('digits')(v as Form['digits'] | null)}
+                      data={[
+                        { value: '6', label: '6 (default)' },
+                        { value: '8', label: '8' },
+                      ]}
+                      allowDeselect={false}
+                      error={errors.digits}
+                    />
+                    {form.type === 'totp' && (
+                      <Select
+                        label="Period"
+                        value={form.period}
+                        onChange={(v) => setField('period')(v as Form['period'] | null)}
+                        data={[
+                          { value: '30', label: '30 s (default)' },
+                          { value: '60', label: '60 s' },
+                        ]}
+                        allowDeselect={false}
+                        error={errors.period}
+                      />
+                    )}
+                  </Group>
+                </Stack>
+              </Accordion.Panel>
+            </Accordion.Item>
+          </Accordion>
         </ModalForm>
       ) : (
         <ModalForm onSubmit={finish} onCancel={onClose} cancelLabel="Finish later" actionLabel="Confirm factor" busy={confirm.isPending}>
-            <OtpEnrollPanel otpauthUri={enrolled.otpauthUri} secret={enrolled.secret} account={username} />
-            <Text size="xs" c="dimmed">
-              The secret is shown now only. Until it is confirmed with a code the factor is pending, and it expires {formatDateTime(enrolled.expiresAt)}.
-            </Text>
-            <CodeInput label={`${form.digits}-digit code from the device`} value={code} onChange={(e) => setCode(e.currentTarget.value)} error={codeError} />
+          <OtpEnrollPanel otpauthUri={enrolled.otpauthUri} secret={enrolled.secret} account={username} />
+          <Text size="xs" c="dimmed">
+            The secret is shown now only. Until it is confirmed with a code the factor is pending, and it expires {formatDateTime(enrolled.expiresAt)}.
+          </Text>
+          <CodeInput label={`${form.digits}-digit code from the device`} value={code} onChange={(e) => setCode(e.currentTarget.value)} error={codeError} />
         </ModalForm>
       )}
     </Modal>

@@ -112,7 +112,10 @@ export function RenameFactorButton({ username, factor, typeLabel }: { username: 
       onSuccess: async (f) => {
         notifications.show({ color: 'teal', title: 'Factor renamed', message: `${typeLabel} is now “${f.label}”.` });
         setOpened(false);
-        await Promise.all([queryClient.invalidateQueries(trpc.users.get.queryFilter({ username })), queryClient.invalidateQueries(trpc.audit.forUser.pathFilter())]);
+        await Promise.all([
+          queryClient.invalidateQueries(trpc.users.get.queryFilter({ username })),
+          queryClient.invalidateQueries(trpc.audit.forUser.pathFilter()),
+        ]);
       },
       onError: (err) => setError(fieldErrors(err).label ?? errorMessage(err)),
     }),
@@ -138,7 +141,17 @@ export function RenameFactorButton({ username, factor, typeLabel }: { username: 
     <>
       <Tooltip label="Rename">
         <ActionIcon size="sm" variant="subtle" onClick={() => setOpened(true)} aria-label={`Rename ${typeLabel}${factor.label ? ` “${factor.label}”` : ''}`}>
-          <svg width="14" height="14" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
+          <svg
+            width="14"
+            height="14"
+            viewBox="0 0 24 24"
+            fill="none"
+            stroke="currentColor"
+            strokeWidth="2"
+            strokeLinecap="round"
+            strokeLinejoin="round"
+            aria-hidden="true"
+          >
             <path d="M12 20h9" />
             <path d="M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4Z" />
           </svg>
@@ -146,7 +159,15 @@ export function RenameFactorButton({ username, factor, typeLabel }: { username: 
       </Tooltip>
       <Modal opened={opened} onClose={() => setOpened(false)} title={`Rename ${typeLabel.toLowerCase()}`} centered>
         <SubmitForm onSubmit={submit}>
-          <TextInput label="Name" description="What the user and helpdesk call this device." value={label} onChange={(e) => setLabel(e.currentTarget.value)} error={error} maxLength={64} data-autofocus />
+          <TextInput
+            label="Name"
+            description="What the user and helpdesk call this device."
+            value={label}
+            onChange={(e) => setLabel(e.currentTarget.value)}
+            error={error}
+            maxLength={64}
+            data-autofocus
+          />
           <Group justify="flex-end">
             <Button variant="default" onClick={() => setOpened(false)}>
               Cancel

@@ -31,12 +31,39 @@ export function HotpResyncModal({ username, factorId, onClose }: { username: str
   }, [factorId]);
 
   return (
-    <FormModal opened={factorId !== null} onClose={onClose} title="Resynchronise HOTP token" onSubmit={submit} error={formError(resync.error)} actionLabel="Resynchronise" busy={resync.isPending}>
-          <Text size="sm">When a token was pressed many times without signing in, its codes run ahead of Tessera. Press the button twice and type both codes, in order.</Text>
-          <Group grow align="flex-start">
-            <CodeInput label="First code" value={codes.code1} onChange={(e) => { const v = e.currentTarget.value; setCodes((c) => ({ ...c, code1: v })); }} error={errors.code1} data-autofocus />
-            <CodeInput label="Next code" value={codes.code2} onChange={(e) => { const v = e.currentTarget.value; setCodes((c) => ({ ...c, code2: v })); }} error={errors.code2} />
-          </Group>
+    <FormModal
+      opened={factorId !== null}
+      onClose={onClose}
+      title="Resynchronise HOTP token"
+      onSubmit={submit}
+      error={formError(resync.error)}
+      actionLabel="Resynchronise"
+      busy={resync.isPending}
+    >
+      <Text size="sm">
+        When a token was pressed many times without signing in, its codes run ahead of Tessera. Press the button twice and type both codes, in order.
+      </Text>
+      <Group grow align="flex-start">
+        <CodeInput
+          label="First code"
+          value={codes.code1}
+          onChange={(e) => {
+            const v = e.currentTarget.value;
+            setCodes((c) => ({ ...c, code1: v }));
+          }}
+          error={errors.code1}
+          data-autofocus
+        />
+        <CodeInput
+          label="Next code"
+          value={codes.code2}
+          onChange={(e) => {
+            const v = e.currentTarget.value;
+            setCodes((c) => ({ ...c, code2: v }));
+          }}
+          error={errors.code2}
+        />
+      </Group>
     </FormModal>
   );
 }

@@ -19,7 +19,11 @@ const OUTCOME: Record<ImportRowOutcome, { label: string; color: string }> = {
 };
 
 /** While reading, jobId is the server's preview job once the upload is done (null while uploading). */
-type Stage = { kind: 'choose' } | { kind: 'reading'; file: File; jobId: string | null } | { kind: 'preview'; file: File; preview: ImportPreview } | { kind: 'running'; file: File; preview: ImportPreview; jobId: string };
+type Stage =
+  | { kind: 'choose' }
+  | { kind: 'reading'; file: File; jobId: string | null }
+  | { kind: 'preview'; file: File; preview: ImportPreview }
+  | { kind: 'running'; file: File; preview: ImportPreview; jobId: string };
 
 /** The drop target and file picker (keyboard: the button). */
 function ChooseFile({ onFile, error }: { onFile: (f: File) => void; error: string | null }) {
@@ -61,7 +65,8 @@ function ChooseFile({ onFile, error }: { onFile: (f: File) => void; error: strin
         </Stack>
       </div>
       <Text size="sm">
-        The first row names the columns: <Code>username</Code> (required), <Code>email</Code>, <Code>display_name</Code>. Other columns are ignored. You will see what happens to every row before anything is created.
+        The first row names the columns: <Code>username</Code> (required), <Code>email</Code>, <Code>display_name</Code>. Other columns are ignored. You will
+        see what happens to every row before anything is created.
       </Text>
       {error && (
         <Alert color="red" variant="light" title="This file cannot be imported" role="alert">
@@ -114,16 +119,34 @@ function PreviewTable({ preview }: { preview: ImportPreview }) {
                 return (
                   <Table.Tr key={r.row} style={{ height: 40, transform: `translateY(${item.start}px)` }}>
                     <Table.Td>
-                      <Text size="sm" c="dimmed" span>{r.row}</Text>
+                      <Text size="sm" c="dimmed" span>
+                        {r.row}
+                      </Text>
                     </Table.Td>
                     <Table.Td>
-                      <Badge variant="light" color={OUTCOME[r.outcome].color}>{OUTCOME[r.outcome].label}</Badge>
+                      <Badge variant="light" color={OUTCOME[r.outcome].color}>
+                        {OUTCOME[r.outcome].label}
+                      </Badge>
                     </Table.Td>
-                    <Table.Td title={r.username ?? undefined}><Text size="sm" span>{r.username ?? '—'}</Text></Table.Td>
-                    <Table.Td title={r.email ?? undefined}><Text size="sm" span>{r.email ?? '—'}</Text></Table.Td>
-                    <Table.Td title={r.displayName ?? undefined}><Text size="sm" span>{r.displayName ?? '—'}</Text></Table.Td>
+                    <Table.Td title={r.username ?? undefined}>
+                      <Text size="sm" span>
+                        {r.username ?? '—'}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td title={r.email ?? undefined}>
+                      <Text size="sm" span>
+                        {r.email ?? '—'}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td title={r.displayName ?? undefined}>
+                      <Text size="sm" span>
+                        {r.displayName ?? '—'}
+                      </Text>
+                    </Table.Td>
                     <Table.Td className="reason" title={r.reason ?? undefined}>
-                      <Text size="xs" span c={r.outcome === 'reject' ? 'red.8' : 'dimmed'}>{r.reason ?? ''}</Text>
+                      <Text size="xs" span c={r.outcome === 'reject' ? 'red.8' : 'dimmed'}>
+                        {r.reason ?? ''}
+                      </Text>
                     </Table.Td>
                   </Table.Tr>
                 );
@@ -134,7 +157,8 @@ function PreviewTable({ preview }: { preview: ImportPreview }) {
       )}
       {preview.rowsTruncated && (
         <Text size="xs" c="dimmed">
-          The list shows {formatNumber(preview.rows.length)} of {formatNumber(preview.total)} rows (every skipped and rejected one first); the counts cover the whole file.
+          The list shows {formatNumber(preview.rows.length)} of {formatNumber(preview.total)} rows (every skipped and rejected one first); the counts cover the
+          whole file.
         </Text>
       )}
     </Stack>
@@ -256,9 +280,15 @@ export function ImportUsersModal({ opened, onClose }: { opened: boolean; onClose
           <Text size="sm" fw={500}>
             {stage.file.name}: {plural(preview.total, 'row')}
           </Text>
-          <Badge color="teal" variant="light">{formatNumber(preview.counts.create)} to create</Badge>
-          <Badge color="gray" variant="light">{formatNumber(preview.counts.skip)} to skip</Badge>
-          <Badge color="red" variant="light">{formatNumber(preview.counts.reject)} rejected</Badge>
+          <Badge color="teal" variant="light">
+            {formatNumber(preview.counts.create)} to create
+          </Badge>
+          <Badge color="gray" variant="light">
+            {formatNumber(preview.counts.skip)} to skip
+          </Badge>
+          <Badge color="red" variant="light">
+            {formatNumber(preview.counts.reject)} rejected
+          </Badge>
         </Group>
         {preview.ignoredColumns.length > 0 && (
           <Text size="xs" c="dimmed">

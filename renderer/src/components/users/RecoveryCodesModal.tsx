@@ -17,11 +17,22 @@ export function RecoveryCodesModal({ username, codes, onClose }: { username: str
 
   return (
     <>
-      <Modal opened={codes !== null} onClose={onClose} title={<Text fw={600}>Recovery codes for {username}</Text>} size="lg" centered closeOnClickOutside={false} closeOnEscape={false} withCloseButton={false}>
+      <Modal
+        opened={codes !== null}
+        onClose={onClose}
+        title={<Text fw={600}>Recovery codes for {username}</Text>}
+        size="lg"
+        centered
+        closeOnClickOutside={false}
+        closeOnEscape={false}
+        withCloseButton={false}
+      >
         {codes && (
           <Stack gap="md">
             <Alert color="orange" variant="light" title="These codes will not be shown again">
-              <Text size="sm">Give them to {username} now: print them or copy them somewhere safe. Each code works once; the previous set no longer works.</Text>
+              <Text size="sm">
+                Give them to {username} now: print them or copy them somewhere safe. Each code works once; the previous set no longer works.
+              </Text>
             </Alert>
             <Paper withBorder p="md" radius="md" bg="gray.0">
               <div className="codes-grid" data-testid="recovery-codes" aria-label="Recovery codes">
