@@ -3,7 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type Transferable } from 'node:worker_threads';
 import { TesseraError } from '../../shared/errors';
 import { WORKER_ENTRIES, type WorkerName } from './workerEntries';
-import type { WorkerReply } from './workerTask';
+import type { WorkerAck, WorkerReply } from './workerTask';
 
 /** How to start a worker: a script URL, or code to evaluate. */
 export interface WorkerLaunch {
@@ -76,7 +76,13 @@ export function runWorker<R, M = never>(name: WorkerName, input: unknown, opts: 
           opts.onMessage?.(reply.value);
         } catch (err) {
           finish(() => reject(err));
+          return;
         }
+        // After a turn of the event loop: a task awaiting its acks sends its next message only then.
+        const ack: WorkerAck = { type: 'ack' };
+        setImmediate(() => {
+          if (!settled) worker.postMessage(ack);
+        });
       } else if (reply.type === 'result') {
         finish(() => resolve(reply.value));
       } else {

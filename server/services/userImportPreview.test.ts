@@ -8,6 +8,8 @@ import { listPreviewRows, PLAN_BATCH, previewUserImport, type PreviewProgress } 
 /** The import preview's worker: the same plan as the in-thread planner, over its own read-only connection. */
 
 const actor: Actor = { kind: 'system', id: null, name: 'test', ip: null };
+/** Several batches of the plan (PLAN_BATCH entries each) and a partial one. */
+const ROWS = 10_017;
 let t: TestServices;
 let s: Services;
 
@@ -32,7 +34,7 @@ describe('previewUserImport (worker thread)', () => {
   it('gives exactly the plan and the listed rows the in-thread planner gives, in batches, and changes nothing', async () => {
     createUser(s, { username: 'user-1500' }, actor);
     createUser(s, { username: 'paypal' }, actor);
-    const file = csv(2 * PLAN_BATCH + 17);
+    const file = csv(ROWS);
     const expectedRows = readUserCsv(file).rows;
     const expected = planUserImport(s, expectedRows);
     const before = s.store.audit.stats();
@@ -44,11 +46,11 @@ describe('previewUserImport (worker thread)', () => {
     expect(preview.plan.reject.find((r) => r.row === 44)?.reason).toMatch(/looks like the existing user "paypal"/);
     expect(preview.ignoredColumns).toEqual(['department']);
     expect({ rows: preview.rows, truncated: preview.truncated }).toEqual(listPreviewRows(expected, expectedRows));
-    expect(preview.total).toBe(2 * PLAN_BATCH + 17);
+    expect(preview.total).toBe(ROWS);
     // Reading, then checking, each moving forward to the end.
     const stages = progress.map((p) => p.stage);
     expect(stages.indexOf('checking')).toBeGreaterThan(stages.lastIndexOf('reading'));
-    expect(progress.at(-1)).toEqual({ stage: 'checking', done: 2 * PLAN_BATCH + 17, total: 2 * PLAN_BATCH + 17 });
+    expect(progress.at(-1)).toEqual({ stage: 'checking', done: ROWS, total: ROWS });
     expect(s.store.audit.stats()).toEqual(before);
     expect(s.store.users.count()).toBe(2);
   });

@@ -11,22 +11,23 @@ import { parseUserCsv, type ImportRow } from './userCsv';
 import { planUserImportAmong } from './userImport';
 import { listPreviewRows, PLAN_BATCH, type PreviewMessage, type PreviewWorkerInput, type PreviewWorkerResult } from './userImportPreview';
 
-function run(input: PreviewWorkerInput, post: (m: PreviewMessage) => void): PreviewWorkerResult {
+async function run(input: PreviewWorkerInput, post: (m: PreviewMessage) => Promise<void>): Promise<PreviewWorkerResult> {
   if (input.nativeBinding !== undefined) setSqliteNativeBinding(input.nativeBinding);
   const bytes = input.bytes.byteLength;
   const rows: ImportRow[] = [];
   const { ignoredColumns } = parseUserCsv(input.bytes, (batch) => {
     for (const r of batch.rows) rows.push(r);
-    post({ kind: 'progress', progress: { stage: 'reading', rows: rows.length, bytesRead: batch.bytesRead, bytes } });
+    void post({ kind: 'progress', progress: { stage: 'reading', rows: rows.length, bytesRead: batch.bytesRead, bytes } });
   });
   const store = new Store(new Db(input.dbFile, { readonly: true }));
   try {
     const plan = store.db.read(() =>
-      planUserImportAmong(store.users, rows, (done) => post({ kind: 'progress', progress: { stage: 'checking', done, total: rows.length } })),
+      planUserImportAmong(store.users, rows, (done) => void post({ kind: 'progress', progress: { stage: 'checking', done, total: rows.length } })),
     );
-    for (let i = 0; i < plan.create.length; i += PLAN_BATCH) post({ kind: 'create', entries: plan.create.slice(i, i + PLAN_BATCH) });
-    for (let i = 0; i < plan.skip.length; i += PLAN_BATCH) post({ kind: 'skip', entries: plan.skip.slice(i, i + PLAN_BATCH) });
-    for (let i = 0; i < plan.reject.length; i += PLAN_BATCH) post({ kind: 'reject', entries: plan.reject.slice(i, i + PLAN_BATCH) });
+    // One batch at a time: each is decoded on the event loop, which turns between them.
+    for (let i = 0; i < plan.create.length; i += PLAN_BATCH) await post({ kind: 'create', entries: plan.create.slice(i, i + PLAN_BATCH) });
+    for (let i = 0; i < plan.skip.length; i += PLAN_BATCH) await post({ kind: 'skip', entries: plan.skip.slice(i, i + PLAN_BATCH) });
+    for (let i = 0; i < plan.reject.length; i += PLAN_BATCH) await post({ kind: 'reject', entries: plan.reject.slice(i, i + PLAN_BATCH) });
     return { total: plan.total, ignoredColumns, ...listPreviewRows(plan, rows) };
   } finally {
     store.close();
