@@ -3,7 +3,8 @@ import { openTestServices, type TestServices } from '../testing/harness';
 import type { Actor, Services } from './index';
 import { createUser } from './users';
 import { planUserImport, readUserCsv } from './userImport';
-import { listPreviewRows, PLAN_BATCH, previewUserImport, type PreviewProgress } from './userImportPreview';
+import { runWorker } from '../runtime/worker';
+import { listPreviewRows, PLAN_BATCH, previewUserImport, type PreviewMessage, type PreviewProgress, type PreviewWorkerInput } from './userImportPreview';
 
 /** The import preview's worker: the same plan as the in-thread planner, over its own read-only connection. */
 
@@ -53,6 +54,22 @@ describe('previewUserImport (worker thread)', () => {
     expect(progress.at(-1)).toEqual({ stage: 'checking', done: ROWS, total: ROWS });
     expect(s.store.audit.stats()).toEqual(before);
     expect(s.store.users.count()).toBe(2);
+  });
+
+  it('sends its plan one batch per turn of the event loop, never in a burst', async () => {
+    const events: string[] = [];
+    const input: PreviewWorkerInput = { bytes: new Uint8Array(csv(ROWS)), dbFile: s.store.db.path, nativeBinding: undefined };
+    await runWorker<unknown, PreviewMessage>('userImportPreview', input, {
+      onMessage: (m) => {
+        if (m.kind === 'progress') return;
+        events.push(m.kind);
+        setImmediate(() => events.push('turn'));
+      },
+    });
+    const batches = events.filter((e) => e !== 'turn');
+    expect(batches.length).toBeGreaterThanOrEqual(Math.ceil((ROWS - 100) / PLAN_BATCH));
+    // Between two batches the loop turned: the next was sent only after the ack.
+    for (let i = 1; i < events.length; i++) if (events[i] !== 'turn') expect(events[i - 1]).toBe('turn');
   });
 
   it("is stopped by its signal, with the signal's reason", async () => {
