@@ -7,6 +7,7 @@ import { electronBuildOptions, ROOT } from '../../build/electron';
 import { TesseraError } from '../../shared/errors';
 import type { UserCsvBatch, UserCsvSummary } from '../services/userCsv';
 import { runWorker, workerLaunch } from './worker';
+import { WORKER_NICE } from './workerTask';
 
 const csv = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));
 
@@ -38,6 +39,20 @@ describe('runWorker from source (tsx, vitest)', () => {
     expect(err).toBeInstanceOf(TesseraError);
     expect((err as TesseraError).code).toBe('bad_request');
     expect((err as TesseraError).message).toMatch(/no username column/);
+  });
+
+  it.runIf(process.platform === 'linux')('runs the task at a lower priority than the event loop (nice WORKER_NICE)', async () => {
+    const niceOf = (tid: string) => Number(fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    const before = new Set(fs.readdirSync('/proc/self/task'));
+    let seen: number[] = [];
+    const big = csv(`username\n${'someone\n'.repeat(60_000)}`);
+    await runWorker('userCsv', big, {
+      onMessage: () => {
+        if (seen.length === 0) seen = fs.readdirSync('/proc/self/task').filter((t) => !before.has(t)).map(niceOf);
+      },
+    });
+    expect(seen).toContain(WORKER_NICE);
+    expect(niceOf(String(process.pid))).toBe(0);
   });
 
   it('an abort ends the worker and rejects with the reason', async () => {

@@ -1,3 +1,5 @@
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { TesseraError, type ErrorCode } from '../../shared/errors';
 
@@ -28,6 +30,7 @@ export interface WorkerAck {
 export function serveWorkerTask<I, R, M = never>(task: (input: I, post: (message: M) => Promise<void>) => R | Promise<R>): void {
   const port = parentPort;
   if (isMainThread || port === null) throw new Error('serveWorkerTask runs in a worker thread (server/runtime/worker.ts starts one)');
+  lowerThreadPriority();
   const reply = (r: WorkerReply<R, M>) => port.postMessage(r);
   const acks: (() => void)[] = [];
   port.on('message', (m: WorkerAck) => {
@@ -51,4 +54,23 @@ export function serveWorkerTask<I, R, M = never>(task: (input: I, post: (message
     )
     // The ack listener keeps the thread alive; the starting thread ends it on the result.
     .finally(() => port.unref());
+}
+
+/** The nice value of a worker task's thread: background work, so the event loop gets a core first. */
+export const WORKER_NICE = 10;
+
+/**
+ * Lowers this thread's scheduling priority (Linux: setpriority on the thread id
+ * from /proc/thread-self). On a small machine the event loop, answering
+ * verifies, then runs before a CPU-bound import preview or integrity check.
+ * Elsewhere, or when not allowed, the thread keeps its priority.
+ */
+function lowerThreadPriority(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isSafeInteger(tid) && tid > 0) setPriority(tid, WORKER_NICE);
+  } catch {
+    // Not allowed or no /proc: the work runs at normal priority.
+  }
 }
