@@ -48,7 +48,11 @@ describe('runWorker from source (tsx, vitest)', () => {
     const big = csv(`username\n${'someone\n'.repeat(60_000)}`);
     await runWorker('userCsv', big, {
       onMessage: () => {
-        if (seen.length === 0) seen = fs.readdirSync('/proc/self/task').filter((t) => !before.has(t)).map(niceOf);
+        if (seen.length === 0)
+          seen = fs
+            .readdirSync('/proc/self/task')
+            .filter((t) => !before.has(t))
+            .map(niceOf);
       },
     });
     expect(seen).toContain(WORKER_NICE);
