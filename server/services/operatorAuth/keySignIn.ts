@@ -9,7 +9,7 @@ import {
   consumeChallenge,
   credentialDetails,
   freshChallenge,
-  insertChallenge,
+  issueConsoleChallenge,
   precheck,
   verifyAssertion,
   type VerifiedAssertion,
@@ -40,13 +40,7 @@ export async function webauthnLoginOptions(
   const options = await authenticationOptions({ rp, challenge, allow });
   const now = ctx.clock();
   ctx.store.tx(() => {
-    insertChallenge(ctx, challenge, { purpose: 'authenticate', rpId: rp.id, apiKeyId: null, operatorId: op.id, userId: null }, now);
-    ctx.audit.append({
-      actor: operatorActor(op, meta.ip),
-      action: 'webauthn.challenge',
-      outcome: 'success',
-      details: { purpose: 'authenticate', rpId: rp.id, operatorId: op.id, console: true },
-    });
+    issueConsoleChallenge(ctx, challenge, { purpose: 'authenticate', rpId: rp.id, operatorId: op.id, actor: operatorActor(op, meta.ip) }, now);
   });
   return options;
 }

@@ -24,7 +24,7 @@ import { decodeBase64Url, encodeBase64Url, MAX_CREDENTIAL_ID_BYTES, parseClientD
 import { reasonForLibraryError } from '../../core/webauthn/libraryErrors';
 import { evaluateSignCount } from '../../core/webauthn/signCount';
 import type { WebauthnChallengeRow, WebauthnCredentialRow } from '../../store/index';
-import type { ServiceContext } from '../context';
+import type { Actor, ServiceContext } from '../context';
 import type { RelyingParty } from './relyingParty';
 
 /**
@@ -56,6 +56,25 @@ function storedChallenge(row: WebauthnChallengeRow): StoredChallenge {
     userId: row.user_id,
     expiresAt: row.expires_at,
   };
+}
+
+/**
+ * An operator's console challenge (sign-in or registering a key): stored and
+ * audited as 'webauthn.challenge'. Runs inside the caller's transaction.
+ */
+export function issueConsoleChallenge(
+  ctx: ServiceContext,
+  challenge: string,
+  c: { purpose: 'authenticate' | 'register'; rpId: string; operatorId: string; actor: Actor },
+  now: number,
+): void {
+  insertChallenge(ctx, challenge, { purpose: c.purpose, rpId: c.rpId, apiKeyId: null, operatorId: c.operatorId, userId: null }, now);
+  ctx.audit.append({
+    actor: c.actor,
+    action: 'webauthn.challenge',
+    outcome: 'success',
+    details: { purpose: c.purpose, rpId: c.rpId, operatorId: c.operatorId, console: true },
+  });
 }
 
 /** Stores a fresh challenge for `binding`. Runs inside the caller's transaction. */

@@ -15,7 +15,7 @@ import {
   credentialDetails,
   defaultKeyLabel,
   freshChallenge,
-  insertChallenge,
+  issueConsoleChallenge,
   insertCredential,
   precheck,
   registrationOptions,
@@ -75,13 +75,7 @@ export async function operatorRegistrationOptions(
   const now = ctx.clock();
   ctx.store.tx(() => {
     if (!proof.commit()) throw new TesseraError('invalid_code', 'That code was already used; wait for the next one');
-    insertChallenge(ctx, challenge, { purpose: 'register', rpId: rp.id, apiKeyId: null, operatorId: op.id, userId: null }, now);
-    ctx.audit.append({
-      actor,
-      action: 'webauthn.challenge',
-      outcome: 'success',
-      details: { purpose: 'register', rpId: rp.id, operatorId: op.id, console: true },
-    });
+    issueConsoleChallenge(ctx, challenge, { purpose: 'register', rpId: rp.id, operatorId: op.id, actor }, now);
   });
   return options;
 }
