@@ -21,43 +21,18 @@ import { createContextInner } from '../server/api/trpc/context.js';
 import { auditBundleLines } from '../server/services/auditExport.js';
 import { usernameKey } from '../shared/schemas/text.js';
 import type { BenchResult, Json, Metric } from './lib/types.js';
+import { envInt } from './lib/env.js';
+import { FIRST_NAMES } from './lib/names.js';
 
 const USERS = envInt('BENCH_SCALE_USERS', 100_000);
 const ENTRIES = envInt('BENCH_SCALE_ENTRIES', 1_000_000);
 const RUNS = 30;
 const GOAL_MS = 50;
-const FIRST = [
-  'anna',
-  'bert',
-  'chen',
-  'dana',
-  'emil',
-  'fatima',
-  'gus',
-  'hana',
-  'ivan',
-  'jo',
-  'kemal',
-  'lena',
-  'maria',
-  'nils',
-  'olga',
-  'pia',
-  'quinn',
-  'rosa',
-  'sven',
-  'tara',
-];
-
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  return raw ? Number(raw) : fallback;
-}
 
 function seedUsers(s: Services): void {
   s.store.tx(() => {
     for (let i = 0; i < USERS; i++) {
-      const first = FIRST[i % FIRST.length]!;
+      const first = FIRST_NAMES[i % FIRST_NAMES.length]!;
       const username = `${first}.${i}`;
       s.store.users.insert({
         id: randomUUID(),
@@ -86,7 +61,7 @@ function seedAudit(s: Services, clock: { now: number }): void {
         s.audit.append({
           actor: { kind: 'apikey', id: 'bench', name: i % 3 === 0 ? 'portal' : 'vpn', ip: '127.0.0.1' },
           action,
-          user: `${FIRST[i % FIRST.length]}.${i % USERS}`,
+          user: `${FIRST_NAMES[i % FIRST_NAMES.length]}.${i % USERS}`,
           outcome: failed ? 'failure' : 'success',
           reason: failed ? 'invalid_code' : null,
           details: action === 'verify' && !failed ? { type: 'totp' } : null,

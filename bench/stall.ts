@@ -23,6 +23,7 @@ import { confirmFactor, enrollOtpFactor } from '../server/services/factors.js';
 import { createOperator } from '../server/services/operatorAccounts.js';
 import { usernameKey } from '../shared/schemas/text.js';
 import { envInt } from './lib/env.js';
+import { FIRST_NAMES } from './lib/names.js';
 import { startLoginFlood } from './lib/loginFlood.js';
 import { createApiKey, initDataDir, makeTempDataDir, startServer, type ServerHandle } from './lib/server.js';
 import { currentStep, codeForStep, waitForStep } from './lib/totp.js';
@@ -37,28 +38,6 @@ const PROBE_EVERY_MS = 10;
 const SEARCHERS = 8;
 const FLOODERS = 48;
 const GOAL_VERIFY_P99_MS = 50;
-const FIRST = [
-  'anna',
-  'bert',
-  'chen',
-  'dana',
-  'emil',
-  'fatima',
-  'gus',
-  'hana',
-  'ivan',
-  'jo',
-  'kemal',
-  'lena',
-  'maria',
-  'nils',
-  'olga',
-  'pia',
-  'quinn',
-  'rosa',
-  'sven',
-  'tara',
-];
 /** Rare and common, short and long: each has % or _ (once a whole-table walk each). */
 const WILDCARD_QUERIES = ['a_b', '50%', '%', '_', 'x%_y', 'na_1', '%%%', '_4_'];
 /** For finding which load stalls: BENCH_STALL_ONLY=search,flood,preview (default all three). */
@@ -79,7 +58,7 @@ async function seed(dataDir: string): Promise<Seeded> {
     for (let start = 0; start < USERS; start += 10_000) {
       s.store.tx(() => {
         for (let i = start; i < Math.min(USERS, start + 10_000); i++) {
-          const first = FIRST[i % FIRST.length]!;
+          const first = FIRST_NAMES[i % FIRST_NAMES.length]!;
           const username = i % 50 === 0 ? `${first}_${i}` : i % 333 === 0 ? `${first}${i}%` : `${first}.${i}`;
           s.store.users.insert({
             id: randomUUID(),

@@ -1,0 +1,23 @@
+/** First names the benches build seeded usernames from (`anna.17`, `bert_50`, …). */
+export const FIRST_NAMES: readonly string[] = [
+  'anna',
+  'bert',
+  'chen',
+  'dana',
+  'emil',
+  'fatima',
+  'gus',
+  'hana',
+  'ivan',
+  'jo',
+  'kemal',
+  'lena',
+  'maria',
+  'nils',
+  'olga',
+  'pia',
+  'quinn',
+  'rosa',
+  'sven',
+  'tara',
+];
