@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { computeEntryHash, GENESIS_HASH } from '../core/audit/chain';
-import { verifyAuditBundle } from '../core/audit/bundleVerify';
+import { entryContent, verifyAuditBundle } from '../core/audit/bundleVerify';
 import { generateSigningKeyPair, keyFingerprint, signCheckpoint, signHead } from '../core/audit/checkpoint';
 import { openTestServices, type TestServices } from '../testing/harness';
 import { auditBundleLines, exportAuditToFile, verifyAuditBundleFile, writeAuditBundle } from './auditExport';
@@ -152,19 +152,8 @@ function rechain(l: string[], at: number, edit: (e: Record<string, any>) => void
     if (i === 0 || i === l.length - 1) return line;
     const e = JSON.parse(line);
     if (i === at) edit(e);
-    e.hash = computeEntryHash(prev, {
-      seq: e.seq,
-      at: e.at,
-      actorKind: e.actor.kind,
-      actorId: e.actor.id,
-      actorName: e.actor.name,
-      action: e.action,
-      targetUser: e.user,
-      outcome: e.outcome,
-      reason: e.reason,
-      ip: e.ip,
-      details: e.details,
-    });
+    const { hash: _claimed, ...content } = entryContent(e);
+    e.hash = computeEntryHash(prev, content);
     prev = e.hash;
     return JSON.stringify(e);
   });

@@ -63,7 +63,8 @@ export function parseKeptHead(text: string): { seq: number; hash: string } | nul
 const MAX_LINE = 1024 * 1024;
 const BATCH = 1000;
 
-function entryContent(e: AuditEntry): AuditContent & { hash: string } {
+/** What the chain hashes of an exported entry (its wire form), with the hash it claims. */
+export function entryContent(e: AuditEntry): AuditContent & { hash: string } {
   return {
     seq: e.seq,
     at: e.at,
