@@ -77,9 +77,7 @@ export async function readUserCsvOffThread(
   bytes: Uint8Array,
   opts: { signal?: AbortSignal; onProgress?: (p: ReadProgress) => void } = {},
 ): Promise<{ rows: ImportRow[]; ignoredColumns: string[] }> {
-  if (bytes.byteLength > MAX_IMPORT_BYTES) throw tooLarge(bytes.byteLength);
-  // Only a buffer that owns its whole ArrayBuffer may move; a slice of Node's shared pool (small bodies) is copied.
-  const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
+  const owned = uploadForWorker(bytes);
   const size = owned.byteLength;
   const rows: ImportRow[] = [];
   const { ignoredColumns } = await runWorker<UserCsvSummary, UserCsvBatch>('userCsv', owned, {
@@ -96,6 +94,16 @@ export async function readUserCsvOffThread(
 
 /** Room for a 50 MB file and the parser's state; a file that needs more fails alone. */
 const WORKER_HEAP_MB = 256;
+
+/**
+ * An uploaded file, checked against the size limit, as bytes that may move to
+ * a worker thread: only a buffer that owns its whole ArrayBuffer may move; a
+ * slice of Node's shared pool (small bodies) is copied.
+ */
+export function uploadForWorker(bytes: Uint8Array): Uint8Array {
+  if (bytes.byteLength > MAX_IMPORT_BYTES) throw tooLarge(bytes.byteLength);
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
+}
 
 function tooLarge(size: number): TesseraError {
   return new TesseraError(

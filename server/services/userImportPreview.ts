@@ -1,10 +1,9 @@
-import { TesseraError } from '../../shared/errors';
 import type { ImportPreviewRow } from '../../shared/schemas/userImport';
 import { runWorker } from '../runtime/worker';
 import { sqliteNativeBinding } from '../store/db';
 import type { ServiceContext } from './context';
-import { MAX_IMPORT_BYTES, type ImportRow } from './userCsv';
-import { planUserImportAsync, readUserCsvOffThread, type ImportPlan } from './userImport';
+import type { ImportRow } from './userCsv';
+import { planUserImportAsync, readUserCsvOffThread, uploadForWorker, type ImportPlan } from './userImport';
 
 /** Rows listed in a preview; the counts always cover the whole file. */
 export const PREVIEW_ROW_LIMIT = 20_000;
@@ -52,16 +51,9 @@ export async function previewUserImport(
   bytes: Uint8Array,
   opts: { signal?: AbortSignal; onProgress?: (p: PreviewProgress) => void } = {},
 ): Promise<UserImportPreview> {
-  if (bytes.byteLength > MAX_IMPORT_BYTES) {
-    throw new TesseraError(
-      'too_large',
-      `The file is ${(bytes.byteLength / 1024 / 1024).toFixed(1)} MB; the limit is ${MAX_IMPORT_BYTES / 1024 / 1024} MB. Split it into smaller files`,
-    );
-  }
+  const owned = uploadForWorker(bytes);
   const dbFile = ctx.store.db.path;
-  if (dbFile === '' || dbFile === ':memory:') return previewHere(ctx, bytes, opts);
-  // Only a buffer that owns its whole ArrayBuffer may move; a slice of Node's shared pool (small bodies) is copied.
-  const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
+  if (dbFile === '' || dbFile === ':memory:') return previewHere(ctx, owned, opts);
   const plan: ImportPlan = { total: 0, create: [], skip: [], reject: [] };
   const input: PreviewWorkerInput = { bytes: owned, dbFile, nativeBinding: sqliteNativeBinding() };
   const result = await runWorker<PreviewWorkerResult, PreviewMessage>('userImportPreview', input, {
