@@ -3,7 +3,7 @@
  * direction of docs/ARCHITECTURE.md (api → services → core + store; api and cli call
  * services and never import the store, not even a type; core imports nothing
  * of ours; the renderer reaches the server only through the AppRouter type;
- * shared/ is the wire contract and imports only zod), when a module outside
+ * shared/ is the wire contract and imports only zod and libphonenumber-js), when a module outside
  * server/store reaches the SQLite connection, or when server/core is not pure
  * (no I/O module, no ambient clock, randomness or environment, no file
  * extension in an import).
@@ -45,7 +45,8 @@ const TEST_FILE = /\.(test|spec)\.(ts|tsx|mts|cts)$/;
 /** Build-tool configs (vite.config.ts, …) run in Node, not in the renderer. */
 const CONFIG_FILE = /(^|\/)[\w.-]+\.config\.(ts|mts|cts)$/;
 const CORE_PACKAGES = ['otplib', '@otplib/*', '@noble/*', '@scure/*', 'unhomoglyph'];
-const SHARED_PACKAGES = ['zod'];
+/** libphonenumber-js: phone numbers are parsed by the same rules in the console and on the server (shared/schemas/phone.ts). */
+const SHARED_PACKAGES = ['zod', 'libphonenumber-js'];
 const ROUTER_MODULE = 'server/api/trpc/router';
 /** The raw SQLite connection: server/store's own (Db.sqlite is private; the repositories get it here). */
 const CONNECTION_MODULE = 'server/store/connection';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PhoneNumber } from './phone';
 import { cleanText, Email } from './text';
 
 /**
@@ -126,4 +127,4 @@ export type DeliveryChannel = z.infer<typeof DeliveryChannel>;
 
 /** "Send a test message": to an address or number the admin types. */
 export const TestEmailInput = z.object({ to: Email }).strict();
-export const TestSmsInput = z.object({ to: z.string().trim().min(1, 'Phone number is required').max(32, 'Phone number is too long') }).strict();
+export const TestSmsInput = z.object({ to: PhoneNumber }).strict();
