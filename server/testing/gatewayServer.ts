@@ -13,7 +13,8 @@ export interface GatewayRequest {
   body: string;
 }
 
-export type GatewayHandler = (req: GatewayRequest, res: http.ServerResponse) => void | Promise<void>;
+/** May return anything (`(req, res) => res.end()`); a returned promise that rejects answers 500. */
+export type GatewayHandler = (req: GatewayRequest, res: http.ServerResponse) => unknown;
 
 export interface TestGatewayServer {
   /** http://127.0.0.1:PORT (no trailing slash). */
