@@ -29,6 +29,12 @@ export const LOGIN_REASONS = {
   ...WEBAUTHN_REASONS,
 } as const;
 
+/** Why a code or test message was not delivered. */
+export const DELIVERY_REASONS = {
+  delivery_failed: 'not delivered',
+  delivery_unconfigured: 'no transport set up',
+} as const;
+
 interface AuditActionInfo {
   label: string;
   reasons?: Readonly<Record<string, string>>;
@@ -69,6 +75,12 @@ export const AUDIT_ACTIONS = {
   'system.restore': { label: 'Backup restored' },
   'audit.export': { label: 'Audit log exported' },
   'audit.anchor_reset': { label: 'Audit anchor reset' },
+  'user.update': { label: 'User details changed' },
+  'code.send': { label: 'Code sent', reasons: DELIVERY_REASONS },
+  'delivery.configure': { label: 'Email or SMS settings changed' },
+  'delivery.test': { label: 'Test message sent', reasons: DELIVERY_REASONS },
+  'temporary.issue': { label: 'Temporary code issued' },
+  'temporary.revoke': { label: 'Temporary code revoked' },
 } as const satisfies Record<string, AuditActionInfo>;
 
 /** An action the server writes (AuditLog.append takes only these). */

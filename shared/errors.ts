@@ -27,6 +27,10 @@ export const ERROR_CODES = {
   method_unavailable: 409,
   integrity: 500,
   internal: 500,
+  /** The SMTP server or SMS gateway refused or failed to take a code: nothing was delivered. */
+  delivery_failed: 502,
+  /** Email or SMS has no transport set up yet (Settings → Methods). */
+  delivery_unconfigured: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

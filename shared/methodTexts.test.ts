@@ -14,12 +14,18 @@ describe('method texts', () => {
 
   it('a method not built yet says why it cannot be turned on; a built one does not', () => {
     for (const m of METHODS) expect(METHOD_TEXTS[m].notAvailable === undefined, m).toBe(isMethodAvailable(m));
-    expect(isMethodAvailable('email')).toBe(false);
-    expect(METHOD_TEXTS.email.notAvailable).toMatch(/no codes are sent/);
+    expect(isMethodAvailable('email')).toBe(true);
+    expect(isMethodAvailable('sms')).toBe(true);
   });
 
   it('a method that asks before it is turned on says what turning it on does', () => {
     for (const m of METHODS) if (METHOD_TEXTS[m].warning) expect(METHOD_TEXTS[m].onEffect, m).toBeTruthy();
+  });
+
+  it('delivered methods carry the "weaker" note (NIST SP 800-63B restricted)', () => {
+    expect(METHOD_TEXTS.email.warning?.badge).toBe('Weaker');
+    expect(METHOD_TEXTS.sms.warning?.text).toMatch(/SIM swap/);
+    for (const m of ['totp', 'hotp', 'webauthn'] as const) expect(METHOD_TEXTS[m].warning).toBeUndefined();
   });
 
   it('says how many users rely on a method', () => {

@@ -54,7 +54,20 @@ export const METHOD_TEXTS: Record<Method, MethodText> = {
         'protected by the very password the code is meant to back up, and mail can be read in transit. Email is off by default; ' +
         'turn it on only for users who have no other way.',
     },
-    notAvailable: 'Email codes arrive in a later release; no codes are sent, and the method cannot be turned on yet.',
+  },
+  sms: {
+    label: METHOD_LABELS.sms,
+    description: 'A one-time code sent by text message to the user’s mobile phone, through your SMS gateway.',
+    offEffect: 'Text-message codes are no longer sent or accepted, and no one can enroll a phone number.',
+    onEffect: 'Users will be able to enroll a mobile number and receive codes by text message (each message may cost money).',
+    warning: {
+      badge: 'Weaker',
+      title: 'Weaker than apps and keys',
+      text:
+        'NIST SP 800-63B calls SMS a restricted authenticator: numbers can be moved to an attacker’s SIM (SIM swap or port-out), ' +
+        'and messages can be intercepted on the phone network. SMS is off by default; prefer an authenticator app or a security key, ' +
+        'and keep SMS for users who have nothing else.',
+    },
   },
 };
 
@@ -64,6 +77,7 @@ export const FACTOR_TYPE_LABELS: Record<FactorType, string> = {
   hotp: 'HOTP token',
   webauthn: 'Security key',
   email: 'Email code',
+  sms: 'Text message',
 };
 
 /** Enrolling an OTP factor in the console: the choice, the hint under it, and what "now works" names. */

@@ -99,6 +99,7 @@ describe('users', () => {
       username: 'alice',
       displayName: 'Alice Liddell',
       email: 'alice@example.com',
+      phone: null,
       createdAt: expect.stringMatching(ISO),
       hasActiveFactor: false,
     });
@@ -133,6 +134,7 @@ describe('users', () => {
           username: expect.any(String),
           displayName: expect.toBeOneOf([null, expect.any(String)]),
           email: expect.toBeOneOf([null, expect.any(String)]),
+          phone: null,
           createdAt: expect.stringMatching(ISO),
           hasActiveFactor: false,
         });

@@ -1,6 +1,11 @@
 import { TesseraError } from '../../shared/errors';
 import type { AuditAction } from '../../shared/auditActions';
-import type { EnrolledFactor, EnrollFactorInput, FactorView } from '../../shared/schemas/factors';
+import type { EnrollDeliveredInput, EnrolledDeliveredFactor, EnrolledFactor, EnrollFactorInput, FactorView } from '../../shared/schemas/factors';
+import { maskDestination } from '../../shared/mask';
+import { sendCode } from './challenge';
+import { requireTransport } from './delivery/deliver';
+import { revokeTemporaryOnNewFactor } from './temporaryCodes';
+import { iso } from './wireViews';
 import type { FactorRow, UserRow } from '../store/index';
 import type { Actor, ServiceContext } from './context';
 import { factorView, toFactorView } from './factorViews';
@@ -76,6 +81,61 @@ export function enrollOtpFactor(
   });
 }
 
+/**
+ * Creates a pending email or SMS factor and sends its confirmation code; it
+ * becomes active when that code comes back (confirm). When the code cannot
+ * be sent the factor is removed again (nobody could ever confirm it) and
+ * the send's error is the answer (502).
+ */
+export async function enrollDeliveredFactor(
+  ctx: ServiceContext,
+  username: string,
+  input: EnrollDeliveredInput,
+  actor: Actor,
+): Promise<EnrolledDeliveredFactor> {
+  requireMethodEnabled(ctx, input.type);
+  requireTransport(ctx, input.type);
+  const now = ctx.clock();
+  const { user, factor } = ctx.store.tx(() => {
+    const user = requireUser(ctx, username);
+    requireRoomForFactor(ctx, user.id);
+    const factor = METHOD_MODULES[input.type].enroll(ctx, user, input, now);
+    ctx.audit.append({
+      actor,
+      action: 'factor.enroll',
+      user: user.username,
+      outcome: 'success',
+      details: { factorId: factor.id, type: factor.type, destination: maskDestination(input.type, factor.destination!) },
+    });
+    return { user, factor };
+  });
+  try {
+    const sent = await sendCode(ctx, { user, factor: { ...factor, type: input.type, destination: factor.destination! }, purpose: 'confirm', actor });
+    return {
+      id: factor.id,
+      type: input.type,
+      status: 'pending',
+      destination: sent.destination,
+      transactionId: sent.transactionId,
+      codeExpiresAt: sent.expiresAt,
+      expiresAt: iso(factor.expires_at)!,
+    };
+  } catch (err) {
+    ctx.store.tx(() => {
+      if (!ctx.store.factors.delete(user.id, factor.id)) return;
+      ctx.audit.append({
+        actor,
+        action: 'factor.delete',
+        user: user.username,
+        outcome: 'success',
+        reason: 'its confirmation code could not be sent',
+        details: { factorId: factor.id, type: factor.type, status: 'pending' },
+      });
+    });
+    throw err;
+  }
+}
+
 function requireFactor(ctx: ServiceContext, userId: string, factorId: string): FactorRow {
   const factor = ctx.store.factors.find(userId, factorId);
   if (!factor) throw new TesseraError('not_found', 'This user has no factor with that id');
@@ -93,7 +153,7 @@ export function confirmFactor(ctx: ServiceContext, username: string, factorId: s
       throw new TesseraError('not_found', 'This enrollment has expired; enroll the factor again');
     }
     const method = moduleForFactor(factor.type);
-    if (!method?.confirm) throw new TesseraError('bad_request', 'Only TOTP and HOTP factors are confirmed with a code');
+    if (!method?.confirm) throw new TesseraError('bad_request', 'Only factors with codes (apps, tokens, email, SMS) are confirmed with a code');
     requireMethodEnabled(ctx, method.settings.toggle);
     const state = method.confirm(ctx, factor, code.replace(/\s+/g, ''), now);
     if (!state) {
@@ -102,6 +162,7 @@ export function confirmFactor(ctx: ServiceContext, username: string, factorId: s
     }
     ctx.store.factors.activate(factor.id, now, state);
     ctx.audit.append({ actor, action: 'factor.confirm', user: user.username, outcome: 'success', details: { factorId, type: factor.type } });
+    revokeTemporaryOnNewFactor(ctx, user, factor.id, actor);
     return toFactorView(requireFactor(ctx, user.id, factorId));
   });
   if (outcome === 'invalid') throw new TesseraError('invalid_code', 'That code is not right for this factor; check the device clock and try the next code');

@@ -23,6 +23,9 @@ export * as operatorAuth from './operatorAuth/index';
 export * as operatorAccounts from './operatorAccounts';
 export * as sheets from './sheets/enrollmentSheets';
 export * as webauthn from './webauthn/index';
+export { challenge } from './challenge';
+export * as temporaryCodes from './temporaryCodes';
+export * as delivery from './delivery/index';
 
 /** What the API and CLI hold: the context every use case takes first (`fn(ctx, input, actor)`). */
 export type Services = ServiceContext;

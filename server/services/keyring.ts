@@ -1,5 +1,6 @@
 import { generateDataKey, openSecret, sealSecret, unwrapDataKey, wrapDataKey } from '../core/crypto/seal';
 import { generateSigningKeyPair, publicKeyOf } from '../core/audit/checkpoint';
+import { deriveCodeMacKey } from '../core/crypto/codeMac';
 import { TesseraError } from '../../shared/errors';
 import type { Store } from '../store/index';
 
@@ -90,6 +91,22 @@ export class Keyring {
     if (!key) throw new TesseraError('integrity', `A secret is sealed under data key ${keyVersion}, which this database does not have`);
     return openSecret(key, sealed, aad);
   }
+
+  /**
+   * The key that short codes Tessera hands out are MACed under (core/crypto/codeMac), one per `label`.
+   * Derived from the first data key, which every later version keeps, so a
+   * rotation never voids a live code.
+   */
+  codeMacKey(label: 'delivered' | 'temporary'): Buffer {
+    let key = this.macKeys.get(label);
+    if (!key) {
+      key = deriveCodeMacKey(this.dataKeys.get(Math.min(...this.dataKeys.keys()))!, label);
+      this.macKeys.set(label, key);
+    }
+    return key;
+  }
+
+  private readonly macKeys = new Map<string, Buffer>();
 
   signingKey(version = this.currentSigningVersion): AuditSigningKey {
     const key = this.signingKeys.get(version);

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { TesseraError } from '../../shared/errors';
 import { mixedScriptMessage } from '../../shared/schemas/scripts';
 import { usernameKey } from '../../shared/schemas/text';
-import type { CreateUserInput, ListUsersInput, UserDetail, UserPage, UserSummary } from '../../shared/schemas/users';
+import { temporaryCodeView } from './temporaryCodes';
+import type { CreateUserInput, ListUsersInput, UpdateUserInput, UserDetail, UserPage, UserSummary } from '../../shared/schemas/users';
 import type { UserRow } from '../store/index';
 import type { UsersRepo } from '../store/repos/users';
 import type { Actor, ServiceContext } from './context';
@@ -63,6 +64,7 @@ export function insertUserRow(ctx: ServiceContext, input: CreateUserInput, key: 
     username_key: key,
     display_name: input.displayName ?? null,
     email: input.email ?? null,
+    phone: input.phone ?? null,
     created_at: now,
   };
   ctx.store.users.insert(row);
@@ -92,7 +94,35 @@ export function getUser(ctx: ServiceContext, username: string): UserDetail {
     factors: factorViewsOf(ctx, user.id, factors),
     recoveryCodes: ctx.store.recoveryCodes.counts(user.id),
     throttle: toThrottleView(user, ctx.clock(), ctx.settings.throttle()),
+    temporaryCode: temporaryCodeView(ctx, user.id),
   };
+}
+
+/**
+ * Changes a user's display name, email or phone. A changed address or
+ * number does not move their email/SMS factors: each keeps the destination
+ * it was confirmed with, so nobody redirects codes by editing a field.
+ */
+export function updateUser(ctx: ServiceContext, username: string, input: UpdateUserInput, actor: Actor): UserDetail {
+  ctx.store.tx(() => {
+    const user = requireUser(ctx, username);
+    const next = {
+      id: user.id,
+      username: user.username,
+      display_name: input.displayName === undefined ? user.display_name : input.displayName,
+      email: input.email === undefined ? user.email : input.email,
+      phone: input.phone === undefined ? user.phone : input.phone,
+    };
+    const changed: string[] = [];
+    if (next.display_name !== user.display_name) changed.push('displayName');
+    if (next.email !== user.email) changed.push('email');
+    if (next.phone !== user.phone) changed.push('phone');
+    if (changed.length === 0) return;
+    ctx.store.users.setContact(next);
+    // Names of the changed fields only: addresses and numbers stay out of the log.
+    ctx.audit.append({ actor, action: 'user.update', user: user.username, outcome: 'success', details: { changed } });
+  });
+  return getUser(ctx, username);
 }
 
 export function deleteUser(ctx: ServiceContext, username: string, reason: string, actor: Actor): void {

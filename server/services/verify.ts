@@ -12,6 +12,8 @@ import { SingleFlight } from './singleFlight';
 import { requireUser } from './users';
 import { throttleStateOf } from './wireViews';
 import { clearUserFailures, recordUserFailure } from './userThrottle';
+import type { CodeAttempt } from './deliveredCodes';
+import { useTemporaryCode } from './temporaryCodes';
 
 /**
  * Answers "is this code right for this user?". Invariants held here:
@@ -48,7 +50,9 @@ export async function verify(ctx: ServiceContext, input: VerifyInput, actor: Act
   const user = requireUser(ctx, input.user);
   const code = classifyCodeInput(input.code);
   if (code.kind === 'recovery') return verifySetCode(ctx, user, code.normalized, actor);
-  return ctx.verifyQueues.commits.run(() => verifyFactorCode(ctx, user.id, code.kind === 'otp' ? code.digits : null, actor));
+  if (code.kind === 'temporary') return ctx.verifyQueues.commits.run(() => verifyTemporaryCode(ctx, user.id, code.digits, actor));
+  const attempt: CodeAttempt = { transactionId: input.transactionId, apiKeyId: actor.kind === 'apikey' ? actor.id : null };
+  return ctx.verifyQueues.commits.run(() => verifyFactorCode(ctx, user.id, code.kind === 'otp' ? code.digits : null, attempt, actor));
 }
 
 /** Re-reads the user in the transaction and applies the throttle gate; audits and answers when blocked. */
@@ -69,7 +73,7 @@ function gate(ctx: ServiceContext, userId: string, actor: Actor): { user: UserRo
 }
 
 /** A typed OTP against each of the user's active factors whose method is on and takes codes, in one transaction. */
-function verifyFactorCode(ctx: ServiceContext, userId: string, digits: string | null, actor: Actor): VerifyResult {
+function verifyFactorCode(ctx: ServiceContext, userId: string, digits: string | null, attempt: CodeAttempt, actor: Actor): VerifyResult {
   const { user, blocked } = gate(ctx, userId, actor);
   if (blocked) return blocked;
   const now = ctx.clock();
@@ -84,7 +88,7 @@ function verifyFactorCode(ctx: ServiceContext, userId: string, digits: string | 
   let replayOf: string | null = null;
   if (digits !== null) {
     for (const { factor, check } of factors) {
-      const match = check.match(ctx, factor, digits, now);
+      const match = check.match(ctx, factor, digits, now, attempt);
       if (match === 'replay') replayOf = factor.id;
       if (match !== 'accepted') continue;
       clearUserFailures(ctx, user);
@@ -92,7 +96,28 @@ function verifyFactorCode(ctx: ServiceContext, userId: string, digits: string | 
       return { ok: true, factor: { id: factor.id, type: factor.type } };
     }
   }
-  return fail(ctx, user, actor, { ...(replayOf ? { replayOf } : {}), ...(digits === null ? { malformed: true } : {}) });
+  return fail(ctx, user, actor, {
+    ...(replayOf ? { replayOf } : {}),
+    ...(digits === null ? { malformed: true } : {}),
+    ...(attempt.transactionId ? { transactionId: attempt.transactionId } : {}),
+  });
+}
+
+/** A helpdesk's temporary code (12 digits): gated like any code, one use taken in the transaction. Works with no factor at all. */
+function verifyTemporaryCode(ctx: ServiceContext, userId: string, digits: string, actor: Actor): VerifyResult {
+  const { user, blocked } = gate(ctx, userId, actor);
+  if (blocked) return blocked;
+  const used = useTemporaryCode(ctx, user.id, digits, ctx.clock());
+  if (!used) return fail(ctx, user, actor, { type: 'temporary' });
+  clearUserFailures(ctx, user);
+  ctx.audit.append({
+    actor,
+    action: 'verify',
+    user: user.username,
+    outcome: 'success',
+    details: { type: 'temporary', temporaryCodeId: used.id, usesLeft: used.usesLeft },
+  });
+  return { ok: true, factor: { id: used.id, type: 'temporary' }, temporaryUsesLeft: used.usesLeft };
 }
 
 /** Whether the user holds unused codes of a set (recovery codes) whose method is on. */

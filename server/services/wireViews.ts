@@ -1,6 +1,7 @@
 import { evaluateThrottle, effectiveThrottleState, type ThrottleSettings, type ThrottleState } from '../core/policy/throttle';
 import type { ThrottleView, UserSummary } from '../../shared/schemas/users';
 import type { UserListRow, UserRow } from '../store/index';
+import { maskPhone } from '../../shared/mask';
 
 /**
  * Shapes store rows into the wire types of shared/: timestamps, users and
@@ -20,6 +21,7 @@ export function toUserSummary(u: UserRow, hasActiveFactor: boolean): UserSummary
     username: u.username,
     displayName: u.display_name,
     email: u.email,
+    phone: u.phone === null ? null : maskPhone(u.phone),
     createdAt: iso(u.created_at)!,
     hasActiveFactor,
   };

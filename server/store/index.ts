@@ -12,6 +12,10 @@ import { SessionsRepo } from './repos/sessions';
 import { DashboardRepo } from './repos/dashboard';
 import { WebauthnRepo } from './repos/webauthn';
 import { LoginPhantomsRepo } from './repos/loginPhantoms';
+import { DeliveredCodesRepo } from './repos/deliveredCodes';
+import { CodeSendsRepo } from './repos/codeSends';
+import { TemporaryCodesRepo } from './repos/temporaryCodes';
+import { DeliveryTransportsRepo } from './repos/deliveryTransports';
 
 export { Db } from './db';
 export type { OpenOptions, Durability } from './db';
@@ -25,6 +29,10 @@ export type { SessionRow } from './repos/sessions';
 export type { DailyCount } from './repos/dashboard';
 export type { WebauthnRpRow, WebauthnCredentialRow, WebauthnChallengeRow, UserCredentialRow } from './repos/webauthn';
 export type { LoginPhantomRow } from './repos/loginPhantoms';
+export type { DeliveredCodeRow } from './repos/deliveredCodes';
+export type { SendCounts } from './repos/codeSends';
+export type { TemporaryCodeRow } from './repos/temporaryCodes';
+export type { DeliveryTransportRow } from './repos/deliveryTransports';
 
 /** The database and every repository over it. */
 export class Store {
@@ -41,6 +49,10 @@ export class Store {
   readonly dashboard: DashboardRepo;
   readonly webauthn: WebauthnRepo;
   readonly loginPhantoms: LoginPhantomsRepo;
+  readonly deliveredCodes: DeliveredCodesRepo;
+  readonly codeSends: CodeSendsRepo;
+  readonly temporaryCodes: TemporaryCodesRepo;
+  readonly deliveryTransports: DeliveryTransportsRepo;
 
   constructor(readonly db: Db) {
     this.users = new UsersRepo(db);
@@ -56,6 +68,10 @@ export class Store {
     this.dashboard = new DashboardRepo(db);
     this.webauthn = new WebauthnRepo(db);
     this.loginPhantoms = new LoginPhantomsRepo(db);
+    this.deliveredCodes = new DeliveredCodesRepo(db);
+    this.codeSends = new CodeSendsRepo(db);
+    this.temporaryCodes = new TemporaryCodesRepo(db);
+    this.deliveryTransports = new DeliveryTransportsRepo(db);
   }
 
   static open(path: string, options: OpenOptions = {}): Store {

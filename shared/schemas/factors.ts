@@ -21,6 +21,37 @@ export const EnrollFactorInput = z
   .strict();
 export type EnrollFactorInput = z.infer<typeof EnrollFactorInput>;
 
+/**
+ * Enrolling an email or SMS factor: the code goes to `destination` (an
+ * address, an E.164 number), or to the user's own email or phone when it is
+ * left out. The factor stays pending until the code sent to it comes back.
+ */
+export const EnrollDeliveredInput = z
+  .object({
+    type: z.enum(['email', 'sms']),
+    label: cleanText(64, 'Label').optional(),
+    destination: z.string().trim().min(1, 'Destination must not be empty').max(254, 'Destination is too long').optional(),
+  })
+  .strict();
+export type EnrollDeliveredInput = z.infer<typeof EnrollDeliveredInput>;
+
+/** Any factor a REST client or the console enrolls by type (WebAuthn has its own ceremony). */
+export const EnrollAnyFactorInput = z.discriminatedUnion('type', [EnrollFactorInput, EnrollDeliveredInput]);
+export type EnrollAnyFactorInput = z.infer<typeof EnrollAnyFactorInput>;
+
+/** A pending email/SMS factor and the confirmation code sent to it (the code itself only in the message). */
+export const EnrolledDeliveredFactor = z.object({
+  id: z.string(),
+  type: z.enum(['email', 'sms']),
+  status: z.literal('pending'),
+  /** Masked: a•••@example.org, +•• ••• ••12. */
+  destination: z.string(),
+  transactionId: z.string(),
+  codeExpiresAt: z.string(),
+  expiresAt: z.string(),
+});
+export type EnrolledDeliveredFactor = z.infer<typeof EnrolledDeliveredFactor>;
+
 export const EnrolledFactor = z.object({
   id: z.string(),
   type: z.enum(['totp', 'hotp']),
@@ -66,6 +97,8 @@ export const FactorView = z.object({
   lastUsedAt: z.string().nullable(),
   /** Only on WebAuthn factors. */
   webauthn: WebauthnFactorInfo.optional(),
+  /** Only on email and SMS factors: where codes go, masked (a•••@example.org, +•• ••• ••12). */
+  destination: z.string().optional(),
 });
 export type FactorView = z.infer<typeof FactorView>;
 

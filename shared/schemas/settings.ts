@@ -23,7 +23,29 @@ export const Settings = z.object({
     recovery: z.boolean(),
     webauthn: z.boolean(),
     email: z.boolean(),
+    sms: z.boolean(),
   }),
+  /** Digits in an emailed or texted code. */
+  deliveredCodeDigits: z.union([z.literal(6), z.literal(7), z.literal(8)], { error: 'Code length must be 6, 7 or 8 digits' }),
+  /** How long a sent code stays valid. */
+  deliveredCodeMinutes: z.number().int().min(1, 'A sent code must live at least 1 minute').max(60, 'A sent code may live at most 60 minutes'),
+  /** Codes sent to one user within the window below. */
+  sendLimitPerUser: z.number().int().min(1, 'Allow at least 1 send').max(100, 'At most 100 sends per user'),
+  /** Codes one API key may have sent (to all its users together) within the window: a stolen key cannot run up an SMS bill. */
+  sendLimitPerApiKey: z.number().int().min(1, 'Allow at least 1 send').max(1_000_000, 'At most 1,000,000 sends per key'),
+  sendLimitWindowMinutes: z
+    .number()
+    .int()
+    .min(1, 'The window must be at least 1 minute')
+    .max(24 * 60, 'The window may be at most 24 hours'),
+  /** Seconds before a user may be sent another code. */
+  resendSeconds: z.number().int().min(0, 'Cannot be negative').max(600, 'At most 10 minutes'),
+  /** The longest life a helpdesk may give a temporary code. */
+  temporaryCodeMaxHours: z
+    .number()
+    .int()
+    .min(1, 'At least 1 hour')
+    .max(24 * 7, 'At most 7 days'),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -34,8 +56,15 @@ export const DEFAULT_SETTINGS: Settings = {
   throttleLockAfter: 10,
   throttleLockMinutes: 30,
   pendingExpiryHours: 72,
-  // Email is weaker than the other methods (NIST 800-63B): off until an admin turns it on.
-  methods: { totp: true, hotp: true, recovery: true, webauthn: true, email: false },
+  // Email and SMS are weaker than the other methods (NIST 800-63B restricted): off until an admin turns them on.
+  methods: { totp: true, hotp: true, recovery: true, webauthn: true, email: false, sms: false },
+  deliveredCodeDigits: 6,
+  deliveredCodeMinutes: 5,
+  sendLimitPerUser: 5,
+  sendLimitPerApiKey: 1000,
+  sendLimitWindowMinutes: 15,
+  resendSeconds: 30,
+  temporaryCodeMaxHours: 24,
 };
 
 /** Only the settings above: an unknown key (a typo, a setting of another version) is refused by name, never dropped. */

@@ -1,20 +1,37 @@
 import { z } from 'zod';
 import { Cursor, DisplayName, Email, Flag, Limit, Reason, Username } from './text';
 import { FactorView } from './factors';
+import { PhoneNumber } from './phone';
+import { TemporaryCodeView } from './temporaryCodes';
 
 export const CreateUserInput = z
   .object({
     username: Username,
     displayName: DisplayName.optional(),
     email: Email.optional(),
+    /** A mobile number for SMS codes, with its country code; stored as E.164. */
+    phone: PhoneNumber.optional(),
   })
   .strict();
 export type CreateUserInput = z.infer<typeof CreateUserInput>;
+
+/** Changes a user's details: a field given is set (null clears it), a field left out is kept. */
+export const UpdateUserInput = z
+  .object({
+    displayName: DisplayName.nullable().optional(),
+    email: Email.nullable().optional(),
+    phone: PhoneNumber.nullable().optional(),
+  })
+  .strict()
+  .refine((u) => u.displayName !== undefined || u.email !== undefined || u.phone !== undefined, 'Give at least one of displayName, email, phone');
+export type UpdateUserInput = z.infer<typeof UpdateUserInput>;
 
 export const UserSummary = z.object({
   username: z.string(),
   displayName: z.string().nullable(),
   email: z.string().nullable(),
+  /** Masked (+•• ••• ••12): the full number is never shown. */
+  phone: z.string().nullable(),
   createdAt: z.string(),
   hasActiveFactor: z.boolean(),
 });
@@ -31,6 +48,8 @@ export const UserDetail = UserSummary.extend({
   factors: z.array(FactorView),
   recoveryCodes: z.object({ total: z.number().int(), unused: z.number().int() }),
   throttle: ThrottleView,
+  /** The helpdesk's live temporary code (never the code itself), or null. */
+  temporaryCode: TemporaryCodeView.nullable(),
 });
 export type UserDetail = z.infer<typeof UserDetail>;
 

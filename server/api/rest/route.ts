@@ -25,7 +25,7 @@ export interface RestReply {
  * from these declarations.
  */
 export interface RestRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Fastify-style path under /api/v1, e.g. /users/:username */
   path: string;
   operationId: string;

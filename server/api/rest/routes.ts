@@ -2,8 +2,17 @@ import { z } from 'zod';
 import { ErrorBodySchema } from './schemas';
 import { route, type RestRoute } from './route';
 import { VerifyInput, VerifyResult } from '../../../shared/schemas/verify';
-import { CreateUserInput, ListUsersInput, ReasonInput, UserDetail, UserPage, UserSummary } from '../../../shared/schemas/users';
-import { ConfirmFactorInput, EnrolledFactor, EnrollFactorInput, FactorView, RecoveryCodesIssued } from '../../../shared/schemas/factors';
+import { CreateUserInput, ListUsersInput, ReasonInput, UpdateUserInput, UserDetail, UserPage, UserSummary } from '../../../shared/schemas/users';
+import { ChallengeInput, ChallengeResult } from '../../../shared/schemas/challenge';
+import {
+  ConfirmFactorInput,
+  EnrollAnyFactorInput,
+  type EnrollFactorInput,
+  EnrolledDeliveredFactor,
+  EnrolledFactor,
+  FactorView,
+  RecoveryCodesIssued,
+} from '../../../shared/schemas/factors';
 import { AuditPage, AuditQuery, AuditVerifyResult } from '../../../shared/schemas/audit';
 import { Id, Username } from '../../../shared/schemas/text';
 import {
@@ -16,10 +25,14 @@ import {
   WebauthnRegistrationResult,
   WebauthnRegistrationVerifyInput,
 } from '../../../shared/schemas/webauthn';
-import { factors, recoveryCodes, users, verify, webauthn } from '../../services/index';
+import { challenge, factors, recoveryCodes, users, verify, webauthn } from '../../services/index';
 
 const UserParams = z.object({ username: Username });
 const FactorParams = z.object({ username: Username, id: Id });
+
+function isOtpEnrollment(input: EnrollAnyFactorInput): input is EnrollFactorInput {
+  return input.type === 'totp' || input.type === 'hotp';
+}
 
 const err = (description: string) => ({ description, schema: ErrorBodySchema });
 
@@ -55,6 +68,25 @@ export const REST_ROUTES: RestRoute[] = [
   }),
   route({
     method: 'POST',
+    path: '/challenge',
+    operationId: 'challenge',
+    tag: 'Verify',
+    scopes: ['verify'],
+    summary: 'Send a fresh code to the user’s email or SMS factor (or say none is needed); pass the transactionId to /verify with the code',
+    body: ChallengeInput,
+    responses: {
+      200: { description: 'Sent (sent true, with the masked destination), or not needed for this user (sent false)', schema: ChallengeResult },
+      ...common,
+      404: err('No such user or factor, or no active factor'),
+      423: err('The user is locked out'),
+      429: err('Too many codes sent to this user or by this key, or a resend too soon: see Retry-After'),
+      502: err('The SMTP server or SMS gateway did not take the message (delivery_failed): nothing was sent'),
+      503: err('Email or SMS is not set up on this Tessera (delivery_unconfigured)'),
+    },
+    handler: async ({ body, actor, services }) => ({ status: 200, body: await challenge(services, body, actor) }),
+  }),
+  route({
+    method: 'POST',
     path: '/users',
     operationId: 'createUser',
     tag: 'Users',
@@ -85,6 +117,18 @@ export const REST_ROUTES: RestRoute[] = [
     params: UserParams,
     responses: { 200: { description: 'The user', schema: UserDetail }, ...common, 404: err('No such user') },
     handler: ({ params, services }) => ({ status: 200, body: users.getUser(services, params.username) }),
+  }),
+  route({
+    method: 'PATCH',
+    path: '/users/:username',
+    operationId: 'updateUser',
+    tag: 'Users',
+    scopes: ['provision'],
+    summary: 'Change a user’s display name, email or phone (null clears one); their email/SMS factors keep the destination they were confirmed with',
+    params: UserParams,
+    body: UpdateUserInput,
+    responses: { 200: { description: 'The user, changed', schema: UserDetail }, ...common, 404: err('No such user') },
+    handler: ({ params, body, actor, services }) => ({ status: 200, body: users.updateUser(services, params.username, body, actor) }),
   }),
   route({
     method: 'DELETE',
@@ -119,16 +163,28 @@ export const REST_ROUTES: RestRoute[] = [
     operationId: 'enrollFactor',
     tag: 'Factors',
     scopes: ['provision'],
-    summary: 'Enroll a TOTP or HOTP factor (pending until confirmed); the secret is returned once',
+    summary:
+      'Enroll a TOTP or HOTP factor (the secret is returned once), or an email or SMS factor (a code is sent to it); pending until confirmed with its first code',
     params: UserParams,
-    body: EnrollFactorInput,
+    body: EnrollAnyFactorInput,
     responses: {
-      201: { description: 'Pending factor with its secret', schema: EnrolledFactor },
+      201: {
+        description: 'Pending factor: with its secret (TOTP/HOTP), or with the masked destination its code went to (email/SMS)',
+        schema: z.union([EnrolledFactor, EnrolledDeliveredFactor]),
+      },
       ...common,
       404: err('No such user'),
       409: err('Too many factors'),
+      429: err('Too many codes sent to this user: see Retry-After'),
+      502: err('The confirmation code could not be sent: nothing was enrolled'),
+      503: err('Email or SMS is not set up on this Tessera'),
     },
-    handler: ({ params, body, actor, services }) => ({ status: 201, body: factors.enrollOtpFactor(services, params.username, body, actor) }),
+    handler: async ({ params, body, actor, services }) => ({
+      status: 201,
+      body: isOtpEnrollment(body)
+        ? factors.enrollOtpFactor(services, params.username, body, actor)
+        : await factors.enrollDeliveredFactor(services, params.username, body, actor),
+    }),
   }),
   route({
     method: 'POST',

@@ -13,6 +13,10 @@ import { createOperator } from '../../services/operatorAccounts';
 import { JobRegistry } from '../console/jobs';
 import { hotpCode, openTestServices, totpCode, type TestServices } from '../../testing/harness';
 import { SoftAuthenticator } from '../../testing/softAuthenticator';
+import { startSmtpServer, type TestSmtpServer } from '../../testing/smtpServer';
+import { startGatewayServer, type TestGatewayServer } from '../../testing/gatewayServer';
+import { updateSettings } from '../../services/settings';
+import { setSmsTransport, setSmtpTransport } from '../../services/delivery/transports';
 
 type Who = OperatorRole | 'nobody';
 const ALL: OperatorRole[] = ['admin', 'helpdesk', 'auditor'];
@@ -47,6 +51,11 @@ const EXPECTED: Record<string, OperatorRole[] | typeof PUBLIC> = {
   'users.reset': STAFF,
   'users.enrollOtp': STAFF,
   'users.confirmFactor': STAFF,
+  'users.enrollDelivered': STAFF,
+  'users.resendCode': STAFF,
+  'users.issueTemporaryCode': STAFF,
+  'users.revokeTemporaryCode': STAFF,
+  'users.update': STAFF,
   'users.deleteFactor': STAFF,
   'users.resyncHotp': STAFF,
   'users.renameFactor': STAFF,
@@ -54,6 +63,11 @@ const EXPECTED: Record<string, OperatorRole[] | typeof PUBLIC> = {
   'settings.get': AUDIT,
   'settings.update': ADMIN,
   'settings.methodUsage': AUDIT,
+  'settings.delivery': AUDIT,
+  'settings.setSmtp': ADMIN,
+  'settings.setSms': ADMIN,
+  'settings.testEmail': ADMIN,
+  'settings.testSms': ADMIN,
   'apiKeys.list': AUDIT,
   'apiKeys.create': ADMIN,
   'apiKeys.revoke': ADMIN,
@@ -88,9 +102,43 @@ const passwordOperatorIds = new Map<OperatorRole, string>();
 
 const PASSWORD = 'role matrix password 2026';
 
+let smtp: TestSmtpServer;
+let gateway: TestGatewayServer;
+
+/** The code in the latest mail to `to` (the SMTP server is real; the code is read as a user would). */
+function codeMailedTo(to: string): string {
+  const mail = [...smtp.messages].reverse().find((m) => JSON.stringify(m.to).includes(to));
+  const code = mail?.text?.match(/\b(\d{6,8})\b/)?.[1];
+  if (!code) throw new Error(`no code was mailed to ${to}`);
+  return code;
+}
+
 beforeAll(async () => {
   t = openTestServices({ prefix: 'tessera-roles-' });
   services = t.services;
+  smtp = await startSmtpServer();
+  gateway = await startGatewayServer((_req, res) => res.end('{"ok":true}'));
+  setSmtpTransport(
+    services,
+    { host: '127.0.0.1', port: smtp.port, tls: 'none', username: null, from: 'mfa@example.org', verifyCertificate: true, timeoutMs: 5000 },
+    SYSTEM_ACTOR,
+  );
+  setSmsTransport(
+    services,
+    {
+      profile: 'http',
+      url: gateway.url,
+      headers: [],
+      bodyFormat: 'json',
+      bodyTemplate: '{"to":"{{to}}","text":"{{message}}"}',
+      successStatuses: [],
+      successBodyContains: '',
+      timeoutMs: 5000,
+    },
+    SYSTEM_ACTOR,
+  );
+  // Each case sends to a user of its own, but many cases run in one second: no resend wait here.
+  updateSettings(services, { methods: { email: true, sms: true }, resendSeconds: 0, sendLimitPerUser: 100 }, SYSTEM_ACTOR);
   for (const role of ALL) {
     const id = randomUUID();
     services.store.operators.insert({
@@ -113,8 +161,10 @@ beforeAll(async () => {
   }
 });
 
-afterAll(() => {
+afterAll(async () => {
   t.close();
+  await smtp.close();
+  await gateway.close();
 });
 
 function callerFor(who: Who) {
@@ -297,6 +347,76 @@ const SUCCEEDS: Record<string, (c: Ctx) => Promise<void>> = {
     const issued = await c.caller.users.issueRecoveryCodes({ username });
     expect(issued.codes).toHaveLength(10);
   },
+  'users.update': async (c) => {
+    const { username } = await userWith(c);
+    const changed = await c.caller.users.update({ username, changes: { displayName: 'Changed Name', phone: '+44 20 7946 0958' } });
+    expect(changed).toMatchObject({ username, displayName: 'Changed Name', phone: '+•• ••• ••• ••58' });
+    expect(services.store.users.findByKey(usernameKey(username))?.phone).toBe('+442079460958');
+  },
+  'users.enrollDelivered': async (c) => {
+    const { username } = await userWith(c);
+    const to = `${username}@example.org`;
+    const f = await c.caller.users.enrollDelivered({ username, factor: { type: 'email', destination: to } });
+    expect(f).toMatchObject({ type: 'email', status: 'pending', destination: `${to[0]}•••@example.org`, transactionId: expect.any(String) });
+    const confirmed = await c.caller.users.confirmFactor({ username, factorId: f.id, code: codeMailedTo(to) });
+    expect(confirmed.factor).toMatchObject({ id: f.id, status: 'active', type: 'email' });
+  },
+  'users.resendCode': async (c) => {
+    const { username } = await userWith(c);
+    const f = await c.caller.users.enrollDelivered({ username, factor: { type: 'sms', destination: '+44 7911 123456' } });
+    const sent = gateway.requests.length;
+    const again = await c.caller.users.resendCode({ username, factorId: f.id });
+    expect(again).toMatchObject({ sent: true, channel: 'sms', factorId: f.id, destination: '+•• ••• ••• ••56' });
+    expect(gateway.requests.length).toBe(sent + 1);
+  },
+  'users.issueTemporaryCode': async (c) => {
+    const { username } = await userWith(c);
+    const issued = await c.caller.users.issueTemporaryCode({ username, code: { reason: 'lost phone', hours: 2, uses: 1 } });
+    expect(issued).toMatchObject({ code: expect.stringMatching(/^\d{4} \d{4} \d{4}$/), uses: 1 });
+    expect((await c.caller.users.get({ username })).temporaryCode).toMatchObject({ usesLeft: 1, maxUses: 1, reason: 'lost phone' });
+  },
+  'users.revokeTemporaryCode': async (c) => {
+    const { username } = await userWith(c);
+    await ctxFor('helpdesk').caller.users.issueTemporaryCode({ username, code: { reason: 'lost phone' } });
+    expect(await c.caller.users.revokeTemporaryCode({ username, reason: 'found it' })).toEqual({ ok: true });
+    expect((await c.caller.users.get({ username })).temporaryCode).toBeNull();
+  },
+  'settings.delivery': async ({ caller }) => {
+    const d = await caller.settings.delivery();
+    expect(d.email).toMatchObject({ host: '127.0.0.1', port: smtp.port, tls: 'none', hasPassword: false });
+    expect(d.sms).toMatchObject({ profile: 'http', hasSecret: false });
+  },
+  'settings.setSmtp': async ({ caller }) => {
+    const view = await caller.settings.setSmtp({
+      host: '127.0.0.1',
+      port: smtp.port,
+      tls: 'none',
+      username: null,
+      from: 'mfa@example.org',
+      verifyCertificate: true,
+      timeoutMs: 5000,
+    });
+    expect(view).toMatchObject({ host: '127.0.0.1', port: smtp.port, hasPassword: false });
+  },
+  'settings.setSms': async ({ caller }) => {
+    const view = await caller.settings.setSms({
+      profile: 'http',
+      url: gateway.url,
+      headers: [],
+      bodyFormat: 'json',
+      bodyTemplate: '{"to":"{{to}}","text":"{{message}}"}',
+      successStatuses: [],
+      successBodyContains: '',
+      timeoutMs: 5000,
+    });
+    expect(view).toMatchObject({ profile: 'http', url: gateway.url, hasSecret: false });
+  },
+  'settings.testEmail': async (c) => {
+    const to = `${c.name('test')}@example.org`;
+    expect(await c.caller.settings.testEmail({ to })).toMatchObject({ ok: true, response: expect.stringMatching(/^250/) });
+    expect(smtp.messages.some((m) => JSON.stringify(m.to).includes(to))).toBe(true);
+  },
+  'settings.testSms': async ({ caller }) => expect(await caller.settings.testSms({ to: '+44 7911 123456' })).toMatchObject({ ok: true }),
   'settings.get': async ({ caller }) => expect(await caller.settings.get()).toMatchObject({ methods: expect.any(Object) }),
   'settings.update': async ({ caller }) => {
     const before = await caller.settings.get();

@@ -2,9 +2,10 @@ import type { FactorView } from '../../../shared/schemas/factors';
 import type { FactorType, Method } from '../../../shared/schemas/methods';
 import type { FactorRow, RecoveryCodeRow, WebauthnCredentialRow } from '../../store/index';
 import type { ServiceContext } from '../context';
+import type { CodeAttempt } from '../deliveredCodes';
 
 /**
- * One second-factor method (TOTP, HOTP, recovery codes, WebAuthn) as the
+ * One second-factor method (TOTP, HOTP, recovery codes, WebAuthn, email, SMS) as the
  * services see it. Each method is one module under services/methods/ that
  * implements this interface; the registry lists them, and verify, factors
  * and the factor views loop over the registry instead of branching on a
@@ -52,8 +53,9 @@ export interface ActivationState {
 }
 
 /**
- * Checks the first code of a pending factor (no write): the state to
- * activate it with, or null when the code is wrong.
+ * Checks the first code of a pending factor: the state to activate it with,
+ * or null when the code is wrong. Inside the caller's transaction; writes
+ * nothing but, for a code Tessera sent, using that code up.
  */
 export type ConfirmWithCode = (ctx: ServiceContext, factor: FactorRow, digits: string, now: number) => ActivationState | null;
 
@@ -65,8 +67,11 @@ export type CodeCheck = FactorCodeCheck | SetCodeCheck;
 export interface FactorCodeCheck {
   /** Takes the typed codes classifyCodeInput calls 'otp' (6–8 digits). */
   readonly kind: 'factor';
-  /** Checks `digits` against `factor`; on a match moves its step or counter forward, once (a second use is 'replay'). */
-  match(ctx: ServiceContext, factor: FactorRow, digits: string, now: number): CodeMatch;
+  /**
+   * Checks `digits` against `factor`; on a match moves its step or counter forward, or uses up the code sent to it, once
+   * (a second use is 'replay' where the method can tell). `attempt` names the transaction and API key, for sent codes.
+   */
+  match(ctx: ServiceContext, factor: FactorRow, digits: string, now: number, attempt: CodeAttempt): CodeMatch;
 }
 
 /**

@@ -16,28 +16,27 @@ describe('method registry', () => {
     }
   });
 
-  it('finds the module of each stored factor type; none for email before email codes exist', () => {
-    for (const t of FACTOR_TYPES) expect(moduleForFactor(t)?.factorType).toBe(t === 'email' ? undefined : t);
+  it('finds the module of each stored factor type', () => {
+    for (const t of FACTOR_TYPES) expect(moduleForFactor(t)?.factorType).toBe(t);
     expect(moduleForFactor('totp')).toBe(METHOD_MODULES.totp);
     expect(METHOD_MODULES.recovery.factorType).toBeNull();
   });
 
-  it('codes: TOTP and HOTP match per factor, recovery codes are a set, WebAuthn takes no typed code', () => {
+  it('codes: TOTP, HOTP, email and SMS match per factor, recovery codes are a set, WebAuthn takes no typed code', () => {
     expect(METHOD_MODULES.totp.verify.kind).toBe('factor');
     expect(METHOD_MODULES.hotp.verify.kind).toBe('factor');
+    expect(METHOD_MODULES.email.verify.kind).toBe('factor');
+    expect(METHOD_MODULES.sms.verify.kind).toBe('factor');
     expect(METHOD_MODULES.recovery.verify.kind).toBe('set');
     expect(METHOD_MODULES.webauthn.verify).toBeNull();
-    expect(ALL_METHOD_MODULES.filter((m) => m.confirm !== null).map((m) => m.method)).toEqual(['totp', 'hotp']);
+    expect(ALL_METHOD_MODULES.filter((m) => m.confirm !== null).map((m) => m.method)).toEqual(['totp', 'hotp', 'email', 'sms']);
   });
 
-  it('refuses turning on a method not built yet, and only that', () => {
+  it('every method of this release can be turned on (nothing listed without its module)', () => {
     const off = Object.fromEntries(METHODS.map((m) => [m, false])) as Record<(typeof METHODS)[number], boolean>;
-    expect(() => requireMethodsAvailable({ email: true }, off)).toThrow(
-      expect.objectContaining({ code: 'method_unavailable', message: expect.stringContaining('no codes are sent') }),
-    );
-    expect(() => requireMethodsAvailable({ email: false, totp: true, hotp: true, recovery: true, webauthn: true }, off)).not.toThrow();
-    // A value stored before (email on) is kept as it is and can be turned off.
-    expect(() => requireMethodsAvailable({ email: true }, { ...off, email: true })).not.toThrow();
+    const allOn = Object.fromEntries(METHODS.map((m) => [m, true])) as Record<(typeof METHODS)[number], boolean>;
+    expect(() => requireMethodsAvailable(allOn, off)).not.toThrow();
+    expect([...AVAILABLE_METHODS].sort()).toEqual([...METHODS].sort());
   });
 });
 
@@ -50,18 +49,21 @@ describe('methods over a running Tessera', () => {
     await srv.close();
   });
 
-  it('a stored email switch from before still loads and can be turned off (one entry); it cannot be turned back on', () => {
-    srv.services.store.settings.set('methods', { ...DEFAULT_SETTINGS.methods, email: true });
+  it('a stored switch from an older release (no sms key) loads with the default; email and SMS turn on and off, one entry each', () => {
+    const { sms: _sms, ...older } = DEFAULT_SETTINGS.methods;
+    srv.services.store.settings.set('methods', { ...older, email: true });
     srv.services.settings.refresh();
     expect(srv.services.settings.isEnabled('email')).toBe(true);
+    expect(srv.services.settings.isEnabled('sms')).toBe(false);
     let before = srv.auditCount();
     updateSettings(srv.services, { methods: { email: false } }, SYSTEM_ACTOR);
     expect(srv.auditCount() - before).toBe(1);
     expect(srv.services.settings.isEnabled('email')).toBe(false);
     before = srv.auditCount();
-    expect(() => updateSettings(srv.services, { methods: { email: true } }, SYSTEM_ACTOR)).toThrow(expect.objectContaining({ code: 'method_unavailable' }));
-    expect(srv.auditCount() - before).toBe(0);
-    expect(srv.services.settings.isEnabled('email')).toBe(false);
+    updateSettings(srv.services, { methods: { sms: true } }, SYSTEM_ACTOR);
+    expect(srv.auditCount() - before).toBe(1);
+    expect(srv.services.settings.isEnabled('sms')).toBe(true);
+    updateSettings(srv.services, { methods: { sms: false } }, SYSTEM_ACTOR);
   });
 
   it('a factor view shows what its method describes and never its seed', async () => {

@@ -6,6 +6,8 @@ import type { AnyMethodModule, FactorCodeCheck, SetCodeCheck } from './method';
 import { recovery } from './recovery';
 import { totp } from './totp';
 import { webauthn } from './webauthn';
+import { email } from './email';
+import { sms } from './sms';
 
 /**
  * Every method Tessera implements, one module each. A method listed in
@@ -13,7 +15,7 @@ import { webauthn } from './webauthn';
  * be turned on. Typed so that AVAILABLE_METHODS and this table cannot
  * disagree.
  */
-export const METHOD_MODULES = { totp, hotp, recovery, webauthn } as const satisfies Record<AvailableMethod, AnyMethodModule>;
+export const METHOD_MODULES = { totp, hotp, recovery, webauthn, email, sms } as const satisfies Record<AvailableMethod, AnyMethodModule>;
 
 /** The modules in the order verify tries them (and views list them). */
 export const ALL_METHOD_MODULES: readonly AnyMethodModule[] = AVAILABLE_METHODS.map((m) => METHOD_MODULES[m]);

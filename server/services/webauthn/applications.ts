@@ -33,6 +33,7 @@ import {
   type VerifiedAssertion,
 } from './ceremony';
 import { requireAppRelyingParty, type RelyingParty } from './relyingParty';
+import { revokeTemporaryOnNewFactor } from '../temporaryCodes';
 
 /**
  * WebAuthn for applications' users, over REST: an application (API key)
@@ -111,6 +112,7 @@ export async function appVerifyRegistration(
         deviceType: registration.deviceType,
       },
     });
+    revokeTemporaryOnNewFactor(ctx, user, factorId, actor);
     const factor = ctx.store.factors.find(user.id, factorId)!;
     return { ok: true, factor: factorView(ctx, factor) };
   });

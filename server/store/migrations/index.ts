@@ -7,6 +7,7 @@ import { sql as webauthn } from './0006_webauthn';
 import { sql as loginPhantoms } from './0007_login_phantoms';
 import { sql as userSearchWalk } from './0008_user_search_walk';
 import { sql as usernameSkeleton } from './0009_username_skeleton';
+import { sql as deliveredCodes } from './0010_delivered_codes';
 
 /** Ordered schema migrations; the position + 1 is the schema version (PRAGMA user_version). */
 export const MIGRATIONS: readonly { name: string; sql: string }[] = [
@@ -19,4 +20,5 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
   { name: '0007_login_phantoms', sql: loginPhantoms },
   { name: '0008_user_search_walk', sql: userSearchWalk },
   { name: '0009_username_skeleton', sql: usernameSkeleton },
+  { name: '0010_delivered_codes', sql: deliveredCodes },
 ];

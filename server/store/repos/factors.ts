@@ -20,6 +20,8 @@ export interface FactorRow {
   confirmed_at: number | null;
   expires_at: number | null;
   last_used_at: number | null;
+  /** Where a delivered factor's codes go (email address, E.164 number); null for every other type. */
+  destination: string | null;
 }
 
 export class FactorsRepo {
@@ -46,8 +48,8 @@ export class FactorsRepo {
     );
     this.byId = s.prepare<[string, string], FactorRow>('SELECT * FROM factors WHERE id = ? AND user_id = ?');
     this.insertStmt = s.prepare(
-      `INSERT INTO factors (id, user_id, type, status, label, algorithm, digits, period, secret_sealed, key_version, counter, last_step, created_at, expires_at)
-       VALUES (@id, @user_id, @type, 'pending', @label, @algorithm, @digits, @period, @secret_sealed, @key_version, 0, 0, @created_at, @expires_at)`,
+      `INSERT INTO factors (id, user_id, type, status, label, algorithm, digits, period, secret_sealed, key_version, counter, last_step, created_at, expires_at, destination)
+       VALUES (@id, @user_id, @type, 'pending', @label, @algorithm, @digits, @period, @secret_sealed, @key_version, 0, 0, @created_at, @expires_at, @destination)`,
     );
     this.activateStmt = s.prepare(
       `UPDATE factors SET status = 'active', confirmed_at = @now, expires_at = NULL, last_used_at = @now,
@@ -89,9 +91,9 @@ export class FactorsRepo {
     row: Pick<
       FactorRow,
       'id' | 'user_id' | 'type' | 'label' | 'algorithm' | 'digits' | 'period' | 'secret_sealed' | 'key_version' | 'created_at' | 'expires_at'
-    >,
+    > & { destination?: string | null },
   ): void {
-    this.insertStmt.run(row);
+    this.insertStmt.run({ destination: null, ...row });
   }
 
   activate(id: string, now: number, state: { last_step: number; counter: number }): boolean {

@@ -9,6 +9,8 @@ export interface UserRow {
   username_key: string;
   display_name: string | null;
   email: string | null;
+  /** E.164, validated at the edge. */
+  phone: string | null;
   created_at: number;
   failures: number;
   last_failure_at: number | null;
@@ -19,8 +21,13 @@ export interface UserListRow extends UserRow {
   has_active_factor: 0 | 1;
 }
 
-const COLUMNS = 'id, username, username_key, display_name, email, created_at, failures, last_failure_at, locked_until';
+const COLUMNS = 'id, username, username_key, display_name, email, phone, created_at, failures, last_failure_at, locked_until';
 const ACTIVE_FACTOR = `EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id AND f.status = 'active') AS has_active_factor`;
+
+/** What searches match: username, display name and email, lower-cased. */
+function searchTextOf(row: Pick<UserRow, 'username' | 'display_name' | 'email'>): string {
+  return [row.username, row.display_name ?? '', row.email ?? ''].join('\u0001').toLowerCase();
+}
 
 /** Shorter queries match the start of usernames; longer ones match anywhere in name, display name or email. */
 export const MIN_SUBSTRING = 3;
@@ -107,6 +114,7 @@ export class UsersRepo {
   private readonly throttleStmt;
   private readonly countStmt;
   private readonly countIndexed;
+  private readonly contactStmt;
 
   constructor(
     private readonly db: Db,
@@ -116,8 +124,8 @@ export class UsersRepo {
     this.byKey = s.prepare<[string], UserRow>(`SELECT ${COLUMNS} FROM users WHERE username_key = ?`);
     this.byId = s.prepare<[string], UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = ?`);
     this.insertStmt = s.prepare(
-      `INSERT INTO users (id, username, username_key, username_skeleton, display_name, email, search_text, created_at)
-       VALUES (@id, @username, @username_key, @username_skeleton, @display_name, @email, @search_text, @created_at)`,
+      `INSERT INTO users (id, username, username_key, username_skeleton, display_name, email, phone, search_text, created_at)
+       VALUES (@id, @username, @username_key, @username_skeleton, @display_name, @email, @phone, @search_text, @created_at)`,
     );
     this.bySkeleton = s.prepare<[string], UserRow>(`SELECT ${COLUMNS} FROM users WHERE username_skeleton = ?`);
     this.withoutSkeleton = s.prepare<[], { id: string; username: string }>(
@@ -128,6 +136,8 @@ export class UsersRepo {
     this.deleteStmt = s.prepare<[string]>('DELETE FROM users WHERE id = ?');
     this.throttleStmt = s.prepare('UPDATE users SET failures = @failures, last_failure_at = @last_failure_at, locked_until = @locked_until WHERE id = @id');
     this.countStmt = s.prepare<[], { n: number }>('SELECT count(*) AS n FROM users');
+    // search_text follows the fields it is made of (the FTS triggers follow search_text).
+    this.contactStmt = s.prepare('UPDATE users SET display_name = @display_name, email = @email, phone = @phone, search_text = @search_text WHERE id = @id');
     this.countIndexed = s.prepare<[string], { n: number }>(
       `SELECT count(*) AS n FROM (SELECT 1 FROM users_fts WHERE users_fts MATCH ? LIMIT ${SPARSE_MATCHES})`,
     );
@@ -147,9 +157,14 @@ export class UsersRepo {
   }
 
   /** Throws SQLITE_CONSTRAINT_UNIQUE for a taken key or a look-alike name: services check first, to say which. */
-  insert(row: Omit<UserRow, 'failures' | 'last_failure_at' | 'locked_until'>): void {
-    const search_text = [row.username, row.display_name ?? '', row.email ?? ''].join('\u0001').toLowerCase();
-    this.insertStmt.run({ ...row, search_text, username_skeleton: usernameSkeleton(row.username) });
+  insert(row: Omit<UserRow, 'failures' | 'last_failure_at' | 'locked_until' | 'phone'> & { phone?: string | null }): void {
+    this.insertStmt.run({ phone: null, ...row, search_text: searchTextOf(row), username_skeleton: usernameSkeleton(row.username) });
+  }
+
+  /** Sets a user's display name, email and phone (all three, as given). */
+  setContact(row: Pick<UserRow, 'id' | 'username' | 'display_name' | 'email' | 'phone'>): boolean {
+    const { id, display_name, email, phone } = row;
+    return this.contactStmt.run({ id, display_name, email, phone, search_text: searchTextOf(row) }).changes === 1;
   }
 
   /**

@@ -2,7 +2,7 @@ import { Alert, Badge, Divider, Group, Paper, Skeleton, Stack, Switch, Text, Tit
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
-import { METHOD_TEXTS, relyText } from '../../../../shared/methodTexts';
+import { METHOD_TEXTS, relyText, type MethodText } from '../../../../shared/methodTexts';
 import { isMethodAvailable, type Method } from '../../../../shared/schemas/methods';
 import { useTRPC } from '../../api/trpc';
 import { useCan } from '../../lib/session';
@@ -108,7 +108,7 @@ export function MethodsCard() {
                   </Text>
                   {!isMethodAvailable(m.method) && (
                     <Text size="sm" fw={500} id={`method-${m.method}-unavailable`} data-testid={`method-${m.method}-unavailable`}>
-                      {METHOD_TEXTS[m.method].notAvailable}
+                      {(METHOD_TEXTS[m.method] as MethodText).notAvailable}
                     </Text>
                   )}
                   <Group gap={6} mt={2} c={m.users > 0 ? 'dark' : 'dimmed'}>

@@ -24,8 +24,18 @@ const FACTOR_PANELS: Record<FactorType, FactorPanel> = {
   totp: { Details: OtpFactorDetails },
   hotp: { Details: OtpFactorDetails, Actions: HotpFactorActions },
   webauthn: { Details: WebauthnFactorDetails },
-  email: {},
+  email: { Details: DeliveredFactorDetails },
+  sms: { Details: DeliveredFactorDetails },
 };
+
+/** An email or SMS factor: where its codes go, masked as the server sends it. */
+function DeliveredFactorDetails({ factor }: { factor: FactorView }) {
+  return factor.destination ? (
+    <Text size="xs" c="dimmed" data-testid={`factor-${factor.id}-destination`}>
+      {factor.destination}
+    </Text>
+  ) : null;
+}
 
 /** Under a factor's type name: what its method shows of it. */
 export function FactorDetails({ factor }: { factor: FactorView }) {

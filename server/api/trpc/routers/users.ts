@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { CreateUserInput, ListUsersInput } from '../../../../shared/schemas/users';
-import { EnrollFactorInput, HotpResyncInput, RenameFactorInput } from '../../../../shared/schemas/factors';
+import { CreateUserInput, ListUsersInput, UpdateUserInput } from '../../../../shared/schemas/users';
+import { IssueTemporaryCodeInput } from '../../../../shared/schemas/temporaryCodes';
+import { EnrollDeliveredInput, EnrollFactorInput, HotpResyncInput, RenameFactorInput } from '../../../../shared/schemas/factors';
 import { Id, Reason, Username } from '../../../../shared/schemas/text';
-import { factors, recoveryCodes, users } from '../../../services/index';
+import { challenge, factors, recoveryCodes, temporaryCodes, users } from '../../../services/index';
 import { userCounts } from '../../../services/dashboard';
 import { adminProcedure, helpdeskProcedure, readUsersProcedure, router } from '../init';
 
@@ -16,6 +17,10 @@ export const usersRouter = router({
   count: readUsersProcedure.input(z.void()).query(({ ctx }) => userCounts(ctx.services)),
   get: readUsersProcedure.input(UserRef).query(({ ctx, input }) => users.getUser(ctx.services, input.username)),
   create: adminProcedure.input(CreateUserInput).mutation(({ ctx, input }) => users.createUser(ctx.services, input, ctx.actor)),
+  /** Display name, email and phone (helpdesk corrects a number; factors keep theirs). */
+  update: helpdeskProcedure
+    .input(z.object({ username: Username, changes: UpdateUserInput }).strict())
+    .mutation(({ ctx, input }) => users.updateUser(ctx.services, input.username, input.changes, ctx.actor)),
   delete: adminProcedure.input(UserReason).mutation(({ ctx, input }) => {
     users.deleteUser(ctx.services, input.username, input.reason, ctx.actor);
     return { ok: true as const };
@@ -26,6 +31,22 @@ export const usersRouter = router({
   enrollOtp: helpdeskProcedure
     .input(z.object({ username: Username, factor: EnrollFactorInput }).strict())
     .mutation(({ ctx, input }) => factors.enrollOtpFactor(ctx.services, input.username, input.factor, ctx.actor)),
+  /** An email or SMS factor: pending until the code sent to it is typed back (confirmFactor). */
+  enrollDelivered: helpdeskProcedure
+    .input(z.object({ username: Username, factor: EnrollDeliveredInput }).strict())
+    .mutation(({ ctx, input }) => factors.enrollDeliveredFactor(ctx.services, input.username, input.factor, ctx.actor)),
+  /** Sends a pending email/SMS factor its confirmation code again (the same limits as any send). */
+  resendCode: helpdeskProcedure
+    .input(FactorRef.strict())
+    .mutation(({ ctx, input }) => challenge(ctx.services, { user: input.username, factor: input.factorId }, ctx.actor)),
+  /** Lost device: a temporary code to read out or print, shown once. */
+  issueTemporaryCode: helpdeskProcedure
+    .input(z.object({ username: Username, code: IssueTemporaryCodeInput }).strict())
+    .mutation(({ ctx, input }) => temporaryCodes.issueTemporaryCode(ctx.services, input.username, input.code, ctx.actor)),
+  revokeTemporaryCode: helpdeskProcedure.input(UserReason).mutation(({ ctx, input }) => {
+    temporaryCodes.revokeTemporaryCode(ctx.services, input.username, input.reason, ctx.actor);
+    return { ok: true as const };
+  }),
   confirmFactor: helpdeskProcedure
     .input(FactorRef.extend({ code: z.string().min(1).max(32) }).strict())
     .mutation(({ ctx, input }) => factors.confirmFactor(ctx.services, input.username, input.factorId, input.code, ctx.actor)),

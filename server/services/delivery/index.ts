@@ -1,0 +1,2 @@
+export { setSmsTransport, setSmtpTransport, smsView, smtpView } from './transports';
+export { sendTestMessage } from './testMessage';
