@@ -59,9 +59,12 @@ function pickFactor(ctx: ServiceContext, input: ChallengeInput, actor: Actor): S
     return { user, factor, purpose: factor.status === 'pending' ? 'confirm' : 'challenge', actor };
   }
   const active = ctx.store.factors.listActive(user.id); // most recently used first
-  const delivered = active.filter(isDelivered).filter((f) => isOn(ctx, moduleForFactor(f.type)!));
-  if (delivered.length > 0) return { user, factor: delivered[0]!, purpose: 'challenge', actor };
-  if (active.length > 0 || ctx.store.recoveryCodes.counts(user.id).unused > 0) {
+  const delivered = active.filter(isDelivered);
+  const usable = delivered.filter((f) => isOn(ctx, moduleForFactor(f.type)!));
+  if (usable.length > 0) return { user, factor: usable[0]!, purpose: 'challenge', actor };
+  const others = active.filter((f) => !isDelivered(f) && isOn(ctx, moduleForFactor(f.type)!));
+  if (delivered.length > 0 && others.length === 0) requireOn(ctx, delivered[0]!);
+  if (others.length > 0 || ctx.store.recoveryCodes.counts(user.id).unused > 0) {
     return { message: 'This user signs in with a code from their own device (or a security key): no code is sent; ask for it' };
   }
   throw new TesseraError('not_found', 'This user has no active factor to send a code to');
