@@ -13,6 +13,7 @@ export interface ImportRow {
   username?: string | undefined;
   email?: string | undefined;
   displayName?: string | undefined;
+  phone?: string | undefined;
 }
 
 /** What a whole file held, once its rows have all been handed over. */
@@ -30,7 +31,7 @@ export interface UserCsvBatch {
 }
 
 /** Header names accepted for each field, compared lower-case without spaces, '_' or '-'. */
-const HEADER_ALIASES: Record<string, 'username' | 'email' | 'displayName'> = {
+const HEADER_ALIASES: Record<string, 'username' | 'email' | 'displayName' | 'phone'> = {
   username: 'username',
   user: 'username',
   email: 'email',
@@ -38,6 +39,10 @@ const HEADER_ALIASES: Record<string, 'username' | 'email' | 'displayName'> = {
   emailaddress: 'email',
   displayname: 'displayName',
   fullname: 'displayName',
+  phone: 'phone',
+  mobile: 'phone',
+  mobilephone: 'phone',
+  phonenumber: 'phone',
 };
 
 type Column = keyof Omit<ImportRow, 'row'> | null;

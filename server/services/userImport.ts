@@ -7,6 +7,8 @@ import { runWorker } from '../runtime/worker';
 import type { UsersRepo } from '../store/repos/users';
 import type { Actor, ServiceContext } from './context';
 import { insertUserRow, usernameProblemAmong } from './users';
+import { enrollDeliveredFactor, requireMethodEnabled } from './factors';
+import { requireTransport } from './delivery/deliver';
 import { MAX_IMPORT_BYTES, parseUserCsv, type ImportRow, type UserCsvBatch, type UserCsvSummary } from './userCsv';
 
 export { MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, type ImportRow } from './userCsv';
@@ -38,6 +40,12 @@ export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
   /** Checked between chunks: committed chunks stay, the rest is not attempted. */
   signal?: AbortSignal;
+  /**
+   * Also enroll an email factor for each created user with an address: a
+   * confirmation code is sent to it (pending until it comes back). A failed
+   * send is counted and the import goes on.
+   */
+  enrollEmail?: boolean;
 }
 
 export interface ImportResult {
@@ -47,6 +55,8 @@ export interface ImportResult {
   cancelled: boolean;
   /** Planned creations not attempted because of a cancel. */
   notAttempted: number;
+  /** With enrollEmail: confirmation codes sent, and sends that failed (the first failure's message). */
+  emailCodes: { sent: number; failed: number; firstError: string | null };
 }
 
 /**
@@ -193,6 +203,7 @@ function planRow(users: UsernameIndex, r: ImportRow, plan: ImportPlan, inFile: I
     username: r.username ?? '',
     ...(optional(r.email) !== undefined ? { email: r.email } : {}),
     ...(optional(r.displayName) !== undefined ? { displayName: r.displayName } : {}),
+    ...(optional(r.phone) !== undefined ? { phone: r.phone } : {}),
   });
   if (!parsed.success) {
     plan.reject.push({ row: r.row, reason: [...new Set(parsed.error.issues.map((i) => i.message))].join('; ') });
@@ -236,7 +247,8 @@ export async function applyUserImport(ctx: ServiceContext, plan: ImportPlan, act
   const chunkSize = opts.chunkSize ?? 500;
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new TesseraError('internal', 'chunkSize must be a positive integer');
   const total = plan.create.length;
-  const result: ImportResult = { created: 0, skipped: [], cancelled: false, notAttempted: 0 };
+  const result: ImportResult = { created: 0, skipped: [], cancelled: false, notAttempted: 0, emailCodes: { sent: 0, failed: 0, firstError: null } };
+  if (opts.enrollEmail) requireEmailEnrollment(ctx);
   for (let start = 0; start < total; start += chunkSize) {
     if (opts.signal?.aborted) {
       result.cancelled = true;
@@ -245,9 +257,10 @@ export async function applyUserImport(ctx: ServiceContext, plan: ImportPlan, act
     }
     const chunk = plan.create.slice(start, start + chunkSize);
     const now = ctx.clock();
-    const { created, skipped } = ctx.store.tx(() => {
+    const { created, skipped, withEmail } = ctx.store.tx(() => {
       let created = 0;
       const skipped: ImportResult['skipped'] = [];
+      const withEmail: string[] = [];
       for (const { row, input } of chunk) {
         const key = usernameKey(input.username);
         if (ctx.store.users.findByKey(key)) {
@@ -260,13 +273,41 @@ export async function applyUserImport(ctx: ServiceContext, plan: ImportPlan, act
         }
         insertUserRow(ctx, input, key, now, actor, { import: true });
         created++;
+        if (input.email) withEmail.push(input.username);
       }
-      return { created, skipped };
+      return { created, skipped, withEmail };
     });
+    if (opts.enrollEmail) await enrollEmailFactors(ctx, withEmail, actor, result.emailCodes, opts.signal);
     result.created += created;
     result.skipped.push(...skipped);
     opts.onProgress?.({ done: Math.min(start + chunkSize, total), total, created: result.created, skipped: result.skipped.length });
     await yieldToLoop();
   }
   return result;
+}
+
+/** Refuses an import asked to enroll email factors while email is off or has no SMTP server: before anything is created. */
+export function requireEmailEnrollment(ctx: ServiceContext): void {
+  requireMethodEnabled(ctx, 'email');
+  requireTransport(ctx, 'email');
+}
+
+/** Sends each new user's address its confirmation code, one after another (an SMTP server takes one message at a time per connection). */
+async function enrollEmailFactors(
+  ctx: ServiceContext,
+  usernames: readonly string[],
+  actor: Actor,
+  tally: ImportResult['emailCodes'],
+  signal?: AbortSignal,
+): Promise<void> {
+  for (const username of usernames) {
+    if (signal?.aborted) return;
+    try {
+      await enrollDeliveredFactor(ctx, username, { type: 'email' }, actor);
+      tally.sent++;
+    } catch (err) {
+      tally.failed++;
+      tally.firstError ??= `${username}: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
 }

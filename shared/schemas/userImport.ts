@@ -33,7 +33,13 @@ export const ImportPreview = z.object({
 });
 export type ImportPreview = z.infer<typeof ImportPreview>;
 
-export const StartImportInput = z.object({ planId: z.string().uuid('Not a valid import plan') }).strict();
+export const StartImportInput = z
+  .object({
+    planId: z.string().uuid('Not a valid import plan'),
+    /** Enroll an email factor for each new user with an address (a confirmation code is mailed to each). */
+    enrollEmail: z.boolean().optional().default(false),
+  })
+  .strict();
 export type StartImportInput = z.infer<typeof StartImportInput>;
 
 export const ImportJobResult = z.object({
@@ -44,6 +50,8 @@ export const ImportJobResult = z.object({
   cancelled: z.boolean(),
   /** Planned creations not attempted because of a cancel. */
   notAttempted: z.number().int(),
+  /** With enrollEmail: email factors whose confirmation code was sent, and sends that failed (the first failure's message). */
+  emailCodes: z.object({ sent: z.number().int(), failed: z.number().int(), firstError: z.string().nullable() }),
 });
 export type ImportJobResult = z.infer<typeof ImportJobResult>;
 

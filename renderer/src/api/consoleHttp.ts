@@ -20,7 +20,7 @@ export async function startUserImportPreview(file: Blob, signal?: AbortSignal): 
 }
 
 /** Starts importing a previewed plan; poll jobs.get with the returned job id. */
-export async function startUserImport(planId: string): Promise<ImportStarted> {
-  const res = await consoleFetch('/console/users/import', { json: { planId } });
+export async function startUserImport(planId: string, enrollEmail = false): Promise<ImportStarted> {
+  const res = await consoleFetch('/console/users/import', { json: { planId, enrollEmail } });
   return ImportStarted.parse(await res.json());
 }

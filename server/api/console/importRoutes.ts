@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TesseraError } from '../../../shared/errors';
 import { StartImportInput, type ImportJobResult, type ImportPreview, type ImportPreviewStarted, type ImportStarted } from '../../../shared/schemas/userImport';
 import type { Services } from '../../services/index';
-import { applyUserImport, MAX_IMPORT_BYTES, type ImportPlan } from '../../services/userImport';
+import { applyUserImport, MAX_IMPORT_BYTES, requireEmailEnrollment, type ImportPlan } from '../../services/userImport';
 import { previewUserImport } from '../../services/userImportPreview';
 
 export { PREVIEW_ROW_LIMIT } from '../../services/userImportPreview';
@@ -166,11 +166,13 @@ export function registerImportRoutes(app: FastifyInstance, services: Services, j
         if (!held || held.ownerId !== session.operator.id || held.expiresAt <= now) {
           throw new TesseraError('not_found', 'This preview has expired or was already imported; choose the file again');
         }
+        if (parsed.data.enrollEmail) requireEmailEnrollment(services);
         plans.delete(parsed.data.planId);
         const { plan } = held;
         const job = jobs.start<ImportJobResult>('users.import', session.operator.id, plan.create.length, async (ctx) => {
           const r = await applyUserImport(services, plan, actor, {
             signal: ctx.signal,
+            enrollEmail: parsed.data.enrollEmail,
             onProgress: (p) => ctx.progress(p.done, p.total, `${p.created.toLocaleString('en')} created`),
           });
           return {
@@ -179,6 +181,7 @@ export function registerImportRoutes(app: FastifyInstance, services: Services, j
             rejected: plan.reject.length,
             cancelled: r.cancelled,
             notAttempted: r.notAttempted,
+            emailCodes: r.emailCodes,
           };
         });
         reply.code(202);

@@ -1,6 +1,6 @@
-import { Alert, Badge, Button, Code, FileButton, Group, Loader, Modal, Progress, SegmentedControl, Stack, Table, Text } from '@mantine/core';
+import { Alert, Badge, Button, Checkbox, Code, FileButton, Group, Loader, Modal, Progress, SegmentedControl, Stack, Table, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { ImportJobResult, ImportPreview, type ImportRowOutcome } from '../../../../shared/schemas/userImport';
@@ -176,7 +176,11 @@ export function ImportUsersModal({ opened, onClose }: { opened: boolean; onClose
   const [stage, setStage] = useState<Stage>({ kind: 'choose' });
   const [error, setError] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
+  const [enrollEmail, setEnrollEmail] = useState(false);
   const abortRef = useRef<AbortController | null>(null);
+  // Offered only while email codes are on: the server refuses the option otherwise.
+  const settings = useQuery(trpc.settings.get.queryOptions(undefined, { retry: false }));
+  const emailOn = settings.data?.methods.email === true;
 
   const jobId = stage.kind === 'running' ? stage.jobId : null;
   const job = useJobPoll(jobId, 400);
@@ -243,7 +247,7 @@ export function ImportUsersModal({ opened, onClose }: { opened: boolean; onClose
     setStarting(true);
     setError(null);
     try {
-      const started = await startUserImport(stage.preview.planId);
+      const started = await startUserImport(stage.preview.planId, emailOn && enrollEmail);
       setStage({ kind: 'running', file: stage.file, preview: stage.preview, jobId: started.jobId });
     } catch (err) {
       setError(errorMessage(err));
@@ -296,6 +300,15 @@ export function ImportUsersModal({ opened, onClose }: { opened: boolean; onClose
           </Text>
         )}
         <PreviewTable preview={preview} />
+        {emailOn && (
+          <Checkbox
+            checked={enrollEmail}
+            onChange={(e) => setEnrollEmail(e.currentTarget.checked)}
+            label="Enroll an email factor for each new user with an address"
+            description="Each address is sent a confirmation code; the factor works once the user types it back. Email codes are weaker than apps and keys."
+            data-testid="import-enroll-email"
+          />
+        )}
         {error && (
           <Alert color="red" variant="light" role="alert">
             {error}
@@ -351,6 +364,14 @@ export function ImportUsersModal({ opened, onClose }: { opened: boolean; onClose
                   <Text size="sm">{plural(result.data.skipped, 'row')} skipped (already there or repeated in the file).</Text>
                   <Text size="sm">{plural(result.data.rejected, 'row')} rejected.</Text>
                   {result.data.cancelled && <Text size="sm">{plural(result.data.notAttempted, 'user')} not imported because of the cancel.</Text>}
+                  {result.data.emailCodes.sent + result.data.emailCodes.failed > 0 && (
+                    <Text size="sm" data-testid="import-email-codes">
+                      {plural(result.data.emailCodes.sent, 'confirmation code')} sent by email
+                      {result.data.emailCodes.failed > 0 &&
+                        `; ${formatNumber(result.data.emailCodes.failed)} could not be sent (${result.data.emailCodes.firstError})`}
+                      .
+                    </Text>
+                  )}
                 </Stack>
               ) : (
                 <Text size="sm">{finished.message ?? 'The import stopped.'}</Text>
