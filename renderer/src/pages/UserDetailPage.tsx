@@ -11,10 +11,13 @@ import { IconKey, IconPlus, IconShield, IconUserOff } from '../components/common
 import { PageHeader } from '../components/common/PageHeader';
 import { ReasonConfirmModal } from '../components/common/ReasonConfirmModal';
 import { ErrorState, NothingHere, PageLoader } from '../components/common/States';
+import { EditUserModal } from '../components/users/EditUserModal';
 import { EnrollFactorModal } from '../components/users/EnrollFactorModal';
 import { FactorActions, FactorDetails, RenameFactorButton } from '../components/users/FactorExtras';
 import { PrintSheetButton } from '../components/sheets/PrintSheetButton';
 import { RecoveryCodesModal } from '../components/users/RecoveryCodesModal';
+import { TemporaryCodeCard } from '../components/users/TemporaryCodeCard';
+import { TemporaryCodeModal } from '../components/users/TemporaryCodeModal';
 import { UserActivity } from '../components/users/UserActivity';
 import { formatAgo, formatDate, formatDateTime, formatSeconds, plural } from '../lib/format';
 import { useCan } from '../lib/session';
@@ -27,7 +30,13 @@ const NOWRAP = { whiteSpace: 'nowrap' } as const;
 /** Badges ellipsise when their cell is narrow; the status column keeps room for the longest (“Pending”). */
 const STATUS_CELL = { whiteSpace: 'nowrap', minWidth: 96 } as const;
 
-type Confirm = { kind: 'deleteFactor'; factor: FactorView } | { kind: 'reset' } | { kind: 'unlock' } | { kind: 'deleteUser' } | { kind: 'reissueCodes' };
+type Confirm =
+  | { kind: 'deleteFactor'; factor: FactorView }
+  | { kind: 'reset' }
+  | { kind: 'unlock' }
+  | { kind: 'deleteUser' }
+  | { kind: 'reissueCodes' }
+  | { kind: 'revokeTemporary' };
 
 /**
  * One user: their factors (type, label, created, last used), recovery codes,
@@ -47,6 +56,10 @@ export function UserDetailPage() {
   const [enrolling, setEnrolling] = useState(false);
   const [confirm, setConfirm] = useState<Confirm | null>(null);
   const [codes, setCodes] = useState<string[] | null>(null);
+  const [editing, setEditing] = useState(false);
+  const [issuingTemporary, setIssuingTemporary] = useState(false);
+  /** Set right after a lost-device reset: the page offers the next steps. */
+  const [justReset, setJustReset] = useState(false);
 
   const refresh = async () => {
     await Promise.all([
@@ -61,6 +74,7 @@ export function UserDetailPage() {
   const unlock = useMutation(trpc.users.unlock.mutationOptions({ onSuccess: refresh }));
   const deleteUser = useMutation(trpc.users.delete.mutationOptions());
   const issueCodes = useMutation(trpc.users.issueRecoveryCodes.mutationOptions({ onSuccess: refresh }));
+  const revokeTemporary = useMutation(trpc.users.revokeTemporaryCode.mutationOptions({ onSuccess: refresh }));
 
   const issue = async () => {
     try {
@@ -108,7 +122,8 @@ export function UserDetailPage() {
         description={
           <span className="break-anywhere">
             {u.displayName ? `${u.username} · ` : ''}
-            {u.email ?? 'no email'} · added {formatDate(u.createdAt)}
+            {u.email ?? 'no email'}
+            {u.phone ? ` · ${u.phone}` : ''} · added {formatDate(u.createdAt)}
           </span>
         }
         actions={
@@ -123,6 +138,8 @@ export function UserDetailPage() {
                   <Button variant="default">More actions</Button>
                 </Menu.Target>
                 <Menu.Dropdown>
+                  <Menu.Item onClick={() => setEditing(true)}>Edit details</Menu.Item>
+                  <Menu.Item onClick={() => setIssuingTemporary(true)}>{u.temporaryCode ? 'Issue a new temporary code…' : 'Issue a temporary code…'}</Menu.Item>
                   <Menu.Item onClick={() => (u.recoveryCodes.unused > 0 ? setConfirm({ kind: 'reissueCodes' }) : void issue())}>Issue recovery codes</Menu.Item>
                   <Menu.Item onClick={() => setConfirm({ kind: 'unlock' })} disabled={!blocked && u.throttle.failures === 0}>
                     Unlock
@@ -162,6 +179,32 @@ export function UserDetailPage() {
             </Badge>
           )}
         </Group>
+
+        {justReset && canHelp && active.length === 0 && !u.temporaryCode && (
+          <Alert
+            color="blue"
+            variant="light"
+            title="Lost device reset"
+            withCloseButton
+            onClose={() => setJustReset(false)}
+            closeButtonLabel="Dismiss"
+            role="status"
+          >
+            <Group justify="space-between" align="center" wrap="wrap">
+              <Text size="sm">
+                {u.username} has no factor now. Give them a temporary code to sign in with until they set up a new device, or enroll the new device now.
+              </Text>
+              <Group gap="xs">
+                <Button size="xs" onClick={() => setIssuingTemporary(true)}>
+                  Issue a temporary code
+                </Button>
+                <Button size="xs" variant="default" onClick={() => setEnrolling(true)}>
+                  Enroll a factor
+                </Button>
+              </Group>
+            </Group>
+          </Alert>
+        )}
 
         {blocked && (
           <Alert
@@ -274,6 +317,7 @@ export function UserDetailPage() {
           </Paper>
 
           <Stack gap="md">
+            {u.temporaryCode && <TemporaryCodeCard code={u.temporaryCode} {...(canHelp ? { onRevoke: () => setConfirm({ kind: 'revokeTemporary' }) } : {})} />}
             <Paper withBorder radius="md" p="md">
               <Group justify="space-between" mb={6} wrap="nowrap">
                 <Title order={3} size="h4">
@@ -325,7 +369,22 @@ export function UserDetailPage() {
 
       {canHelp && (
         <>
-          <EnrollFactorModal username={u.username} opened={enrolling} onClose={() => setEnrolling(false)} />
+          <EnrollFactorModal username={u.username} user={{ email: u.email, phone: u.phone }} opened={enrolling} onClose={() => setEnrolling(false)} />
+          <EditUserModal user={u} opened={editing} onClose={() => setEditing(false)} />
+          <TemporaryCodeModal username={u.username} displayName={u.displayName} opened={issuingTemporary} onClose={() => setIssuingTemporary(false)} />
+          <ReasonConfirmModal
+            opened={confirm?.kind === 'revokeTemporary'}
+            onClose={() => setConfirm(null)}
+            title={`Revoke ${u.username}’s temporary code?`}
+            confirmLabel="Revoke code"
+            reasonPlaceholder="e.g. the user found their phone"
+            onConfirm={async (reason) => {
+              await revokeTemporary.mutateAsync({ username: u.username, reason });
+              notifications.show({ color: 'teal', title: 'Temporary code revoked', message: `${u.username}’s temporary code no longer works.` });
+            }}
+          >
+            <Text size="sm">The temporary code stops working at once{u.temporaryCode ? ` (${plural(u.temporaryCode.usesLeft, 'use')} left)` : ''}.</Text>
+          </ReasonConfirmModal>
           <RecoveryCodesModal username={u.username} codes={codes} onClose={() => setCodes(null)} />
           <ReasonConfirmModal
             opened={confirm?.kind === 'deleteFactor'}
@@ -368,6 +427,7 @@ export function UserDetailPage() {
                 title: 'Lost device reset',
                 message: `${plural(r.factorsRemoved, 'factor')} and ${plural(r.recoveryCodesRemoved, 'recovery code')} removed. Enroll a new factor next.`,
               });
+              setJustReset(true);
             }}
           >
             <Text size="sm">

@@ -1,9 +1,12 @@
-import { Accordion, Alert, Group, Modal, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Accordion, Alert, Badge, Group, Modal, Select, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { OTP_ENROLL_TEXTS } from '../../../../shared/methodTexts';
-import type { EnrolledFactor } from '../../../../shared/schemas/factors';
+import { FACTOR_TYPE_LABELS, METHOD_TEXTS, OTP_ENROLL_TEXTS } from '../../../../shared/methodTexts';
+import { EnrollDeliveredInput, type EnrolledDeliveredFactor, type EnrolledFactor, type EnrollFactorInput } from '../../../../shared/schemas/factors';
+import type { DeliveredType } from '../../../../shared/schemas/methods';
+import { parsePhone } from '../../../../shared/schemas/phone';
+import { Email } from '../../../../shared/schemas/text';
 import { errorMessage, fieldErrors, formError, useTRPC } from '../../api/trpc';
 import { ModalForm } from '../common/ModalForm';
 import { formatDateTime } from '../../lib/format';
@@ -12,39 +15,92 @@ import { useCheckedSubmit } from '../../lib/useCheckedSubmit';
 import { CodeInput } from '../common/CodeInput';
 import { SegmentedField } from '../common/SegmentedField';
 import { OtpEnrollPanel } from '../common/OtpEnrollPanel';
+import { checkForm } from '../../lib/zodForm';
+import { DeliveredCodeStep } from './DeliveredCodeStep';
+import { RefusalAlert, refusalOf } from './deliveryRefusal';
+import { useEnrollOptions } from './useEnrollOptions';
+
+type FactorChoice = 'totp' | 'hotp' | DeliveredType;
 
 interface Form {
-  type: 'totp' | 'hotp';
+  type: FactorChoice;
   label: string;
   algorithm: 'SHA1' | 'SHA256' | 'SHA512';
   digits: '6' | '8';
   period: '30' | '60';
+  /** Email or SMS: where the code goes (blank: the user's own email or phone). */
+  destination: string;
 }
-const DEFAULTS: Form = { type: 'totp', label: '', algorithm: 'SHA1', digits: '6', period: '30' };
+const DEFAULTS: Form = { type: 'totp', label: '', algorithm: 'SHA1', digits: '6', period: '30', destination: '' };
+
+const CHOICE_LABELS: Record<FactorChoice, string> = {
+  totp: OTP_ENROLL_TEXTS.totp.choice,
+  hotp: OTP_ENROLL_TEXTS.hotp.choice,
+  email: 'Email code',
+  sms: 'Text message (SMS)',
+};
+
+const isDelivered = (t: FactorChoice): t is DeliveredType => t === 'email' || t === 'sms';
+
+/** The email/SMS form checked as the server will: the shared schema, the address as an Email, the number by parsePhone. */
+function checkDelivered(form: Form, phoneOnFile: boolean): { ok: true; data: EnrollDeliveredInput } | { ok: false; errors: Record<string, string> } {
+  const destination = form.destination.trim();
+  if (destination === '' && form.type === 'email') return { ok: false, errors: { destination: 'Enter the email address the code goes to' } };
+  if (destination === '' && form.type === 'sms' && !phoneOnFile) return { ok: false, errors: { destination: 'Enter the mobile number the code goes to' } };
+  if (destination !== '' && form.type === 'email') {
+    const e = checkForm(Email, destination);
+    if (!e.ok) return { ok: false, errors: { destination: e.errors._ ?? 'Email is not a valid address' } };
+  }
+  if (destination !== '' && form.type === 'sms') {
+    const p = parsePhone(destination);
+    if (!p.ok) return { ok: false, errors: { destination: p.message } };
+  }
+  return checkForm(EnrollDeliveredInput, {
+    type: form.type,
+    ...(form.label.trim() ? { label: form.label } : {}),
+    ...(destination ? { destination } : {}),
+  });
+}
+
+/** What the page knows of the user: the email in full, the phone masked (or null). */
+export interface EnrollFor {
+  email: string | null;
+  phone: string | null;
+}
 
 /**
- * Enrolls a TOTP or HOTP factor for a user: choose the type (and, under
+ * Enrolls a factor for a user. TOTP or HOTP: choose the type (and, under
  * "Advanced", non-default parameters), then the QR and the secret are shown
- * once, and the first code from the device confirms the factor.
+ * once, and the first code from the device confirms the factor. Email or
+ * SMS (when those methods are on): a destination, then a code is sent and
+ * the code the user received confirms it.
  */
-export function EnrollFactorModal({ username, opened, onClose }: { username: string; opened: boolean; onClose: () => void }) {
+export function EnrollFactorModal({ username, user, opened, onClose }: { username: string; user?: EnrollFor; opened: boolean; onClose: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const { methods } = useEnrollOptions();
   const [form, setForm] = useState<Form>(DEFAULTS);
   const [enrolled, setEnrolled] = useState<EnrolledFactor | null>(null);
+  const [delivered, setDelivered] = useState<EnrolledDeliveredFactor | null>(null);
   const [code, setCode] = useState('');
   const [codeError, setCodeError] = useState<string | null>(null);
   const enroll = useMutation(trpc.users.enrollOtp.mutationOptions());
+  const enrollDelivered = useMutation(trpc.users.enrollDelivered.mutationOptions());
   const confirm = useMutation(trpc.users.confirmFactor.mutationOptions());
+  // Email and SMS are offered when on (or when this operator cannot read the settings: the server then says if they are off).
+  const choices: FactorChoice[] = ['totp', 'hotp', ...(['email', 'sms'] as const).filter((m) => methods === null || methods[m])];
+  const phoneOnFile = !!user?.phone;
 
   useEffect(() => {
     if (opened) {
       setForm(DEFAULTS);
       setErrors({});
       setEnrolled(null);
+      setDelivered(null);
       setCode('');
       setCodeError(null);
       enroll.reset();
+      enrollDelivered.reset();
       confirm.reset();
     }
   }, [opened]);
@@ -60,10 +116,12 @@ export function EnrollFactorModal({ username, opened, onClose }: { username: str
     errors,
     setErrors,
     submit: start,
-  } = useCheckedSubmit(
-    () => checkEnrollFactor(form),
+  } = useCheckedSubmit<EnrollFactorInput | EnrollDeliveredInput>(
+    () => (isDelivered(form.type) ? checkDelivered(form, phoneOnFile) : checkEnrollFactor({ ...form, type: form.type })),
     async (factor) => {
-      setEnrolled(await enroll.mutateAsync({ username, factor }));
+      if ('destination' in factor || isDelivered(factor.type))
+        setDelivered(await enrollDelivered.mutateAsync({ username, factor: factor as EnrollDeliveredInput }));
+      else setEnrolled(await enroll.mutateAsync({ username, factor: factor as EnrollFactorInput }));
       refresh();
     },
   );
@@ -78,7 +136,11 @@ export function EnrollFactorModal({ username, opened, onClose }: { username: str
     try {
       await confirm.mutateAsync({ username, factorId: enrolled!.id, code: digits });
       refresh();
-      notifications.show({ color: 'teal', title: 'Factor enrolled', message: `${OTP_ENROLL_TEXTS[form.type].device} now works for ${username}.` });
+      notifications.show({
+        color: 'teal',
+        title: 'Factor enrolled',
+        message: `${OTP_ENROLL_TEXTS[form.type === 'hotp' ? 'hotp' : 'totp'].device} now works for ${username}.`,
+      });
       onClose();
     } catch (err) {
       setCodeError(fieldErrors(err).code ?? errorMessage(err));
@@ -91,89 +153,173 @@ export function EnrollFactorModal({ username, opened, onClose }: { username: str
     (v: Form[K] | null) =>
       v !== null && setForm((f) => ({ ...f, [k]: v }));
 
+  const deliveredType = isDelivered(form.type) ? form.type : null;
+  const title = enrolled
+    ? `Scan with ${username}’s device`
+    : delivered
+      ? `Confirm ${FACTOR_TYPE_LABELS[delivered.type].toLowerCase()} for ${username}`
+      : `Enroll a factor for ${username}`;
+  const deliveredRefusal = enrollDelivered.error && Object.keys(fieldErrors(enrollDelivered.error)).length === 0 ? refusalOf(enrollDelivered.error) : null;
+
   return (
-    <Modal
-      opened={opened}
-      onClose={onClose}
-      title={<Text fw={600}>{enrolled ? `Scan with ${username}’s device` : `Enroll a factor for ${username}`}</Text>}
-      size="lg"
-      centered
-      closeOnClickOutside={!enrolled}
-    >
-      {!enrolled ? (
-        <ModalForm onSubmit={start} error={formError(enroll.error)} onCancel={onClose} actionLabel="Show QR code" busy={enroll.isPending}>
+    <Modal opened={opened} onClose={onClose} title={<Text fw={600}>{title}</Text>} size="lg" centered closeOnClickOutside={!enrolled && !delivered}>
+      {delivered ? (
+        <DeliveredCodeStep
+          username={username}
+          factor={delivered}
+          intro="sent"
+          onCancel={onClose}
+          onConfirmed={() => {
+            refresh();
+            notifications.show({
+              color: 'teal',
+              title: 'Factor enrolled',
+              message: `${FACTOR_TYPE_LABELS[delivered.type]} to ${delivered.destination} now works for ${username}.`,
+            });
+            onClose();
+          }}
+        />
+      ) : !enrolled ? (
+        <ModalForm
+          onSubmit={start}
+          error={deliveredType ? null : formError(enroll.error)}
+          onCancel={onClose}
+          actionLabel={deliveredType ? 'Send code' : 'Show QR code'}
+          busy={enroll.isPending || enrollDelivered.isPending}
+        >
           <SegmentedField
             id="factor-type-label"
             label="Type"
             value={form.type}
-            onChange={setField('type')}
-            data={(['totp', 'hotp'] as const).map((value) => ({ value, label: OTP_ENROLL_TEXTS[value].choice }))}
-            hint={OTP_ENROLL_TEXTS[form.type].hint}
+            onChange={(t) => {
+              setField('type')(t);
+              setErrors({});
+              enrollDelivered.reset();
+              enroll.reset();
+              setForm((f) => ({ ...f, destination: t === 'email' ? (user?.email ?? '') : '' }));
+            }}
+            data={choices.map((value) => ({ value, label: CHOICE_LABELS[value] }))}
+            hint={deliveredType ? METHOD_TEXTS[deliveredType].description : OTP_ENROLL_TEXTS[form.type === 'hotp' ? 'hotp' : 'totp'].hint}
             gap={6}
             fullWidth
           />
+          {deliveredType && METHOD_TEXTS[deliveredType].warning && (
+            <Alert
+              color="orange"
+              variant="light"
+              title={
+                <Group gap={6}>
+                  <Badge size="xs" color="orange" variant="filled">
+                    {METHOD_TEXTS[deliveredType].warning.badge}
+                  </Badge>
+                  {METHOD_TEXTS[deliveredType].warning.title}
+                </Group>
+              }
+            >
+              <Text size="xs">{METHOD_TEXTS[deliveredType].warning.text}</Text>
+            </Alert>
+          )}
           <TextInput
             label="Label"
-            description="Optional: helps tell factors apart, e.g. “Work phone”"
-            placeholder="Work phone"
+            description={deliveredType ? 'Optional: helps tell factors apart, e.g. “Personal mail”' : 'Optional: helps tell factors apart, e.g. “Work phone”'}
+            placeholder={deliveredType === 'email' ? 'Personal mail' : 'Work phone'}
             value={form.label}
             onChange={(e) => setField('label')(e.currentTarget.value)}
             error={errors.label}
             data-autofocus
           />
-          <Accordion variant="contained" chevronPosition="left">
-            <Accordion.Item value="advanced">
-              <Accordion.Control>Advanced: algorithm, digits{form.type === 'totp' ? ', period' : ''}</Accordion.Control>
-              <Accordion.Panel>
-                <Stack gap="sm">
-                  <Alert color="orange" variant="light">
-                    <Text size="xs">
-                      Some apps (Google Authenticator) ignore these settings and always use SHA-1, 6 digits, 30 seconds. Keep the defaults unless the device
-                      needs others.
-                    </Text>
-                  </Alert>
-                  <Group grow align="flex-start">
-                    <Select
-                      label="Algorithm"
-                      value={form.algorithm}
-                      onChange={(v) => setField('algorithm')(v as Form['algorithm'] | null)}
-                      data={[
-                        { value: 'SHA1', label: 'SHA-1 (default)' },
-                        { value: 'SHA256', label: 'SHA-256' },
-                        { value: 'SHA512', label: 'SHA-512' },
-                      ]}
-                      allowDeselect={false}
-                      error={errors.algorithm}
-                    />
-                    <Select
-                      label="Digits"
-                      value={form.digits}
-                      onChange={(v) => setField('digits')(v as Form['digits'] | null)}
-                      data={[
-                        { value: '6', label: '6 (default)' },
-                        { value: '8', label: '8' },
-                      ]}
-                      allowDeselect={false}
-                      error={errors.digits}
-                    />
-                    {form.type === 'totp' && (
+          {deliveredType === 'email' && (
+            <TextInput
+              label="Email address"
+              description="Where the codes go. The user’s email is filled in; another address works too."
+              type="email"
+              value={form.destination}
+              onChange={(e) => setField('destination')(e.currentTarget.value)}
+              error={errors.destination}
+              autoComplete="off"
+            />
+          )}
+          {deliveredType === 'sms' && (
+            <TextInput
+              label="Mobile number"
+              description={
+                phoneOnFile
+                  ? `With its country code, e.g. +44 7911 123456 — leave empty to use the number on file (${user?.phone})`
+                  : 'With its country code, e.g. +44 7911 123456'
+              }
+              type="tel"
+              value={form.destination}
+              onChange={(e) => setField('destination')(e.currentTarget.value)}
+              onBlur={() => {
+                const typed = form.destination.trim();
+                if (typed === '') return;
+                const p = parsePhone(typed);
+                setErrors((errs) => {
+                  const { destination: _old, ...rest } = errs;
+                  return p.ok ? rest : { ...rest, destination: p.message };
+                });
+              }}
+              error={errors.destination}
+              autoComplete="off"
+            />
+          )}
+          {deliveredType ? (
+            <RefusalAlert refusal={deliveredRefusal} />
+          ) : (
+            <Accordion variant="contained" chevronPosition="left">
+              <Accordion.Item value="advanced">
+                <Accordion.Control>Advanced: algorithm, digits{form.type === 'totp' ? ', period' : ''}</Accordion.Control>
+                <Accordion.Panel>
+                  <Stack gap="sm">
+                    <Alert color="orange" variant="light">
+                      <Text size="xs">
+                        Some apps (Google Authenticator) ignore these settings and always use SHA-1, 6 digits, 30 seconds. Keep the defaults unless the device
+                        needs others.
+                      </Text>
+                    </Alert>
+                    <Group grow align="flex-start">
                       <Select
-                        label="Period"
-                        value={form.period}
-                        onChange={(v) => setField('period')(v as Form['period'] | null)}
+                        label="Algorithm"
+                        value={form.algorithm}
+                        onChange={(v) => setField('algorithm')(v as Form['algorithm'] | null)}
                         data={[
-                          { value: '30', label: '30 s (default)' },
-                          { value: '60', label: '60 s' },
+                          { value: 'SHA1', label: 'SHA-1 (default)' },
+                          { value: 'SHA256', label: 'SHA-256' },
+                          { value: 'SHA512', label: 'SHA-512' },
                         ]}
                         allowDeselect={false}
-                        error={errors.period}
+                        error={errors.algorithm}
                       />
-                    )}
-                  </Group>
-                </Stack>
-              </Accordion.Panel>
-            </Accordion.Item>
-          </Accordion>
+                      <Select
+                        label="Digits"
+                        value={form.digits}
+                        onChange={(v) => setField('digits')(v as Form['digits'] | null)}
+                        data={[
+                          { value: '6', label: '6 (default)' },
+                          { value: '8', label: '8' },
+                        ]}
+                        allowDeselect={false}
+                        error={errors.digits}
+                      />
+                      {form.type === 'totp' && (
+                        <Select
+                          label="Period"
+                          value={form.period}
+                          onChange={(v) => setField('period')(v as Form['period'] | null)}
+                          data={[
+                            { value: '30', label: '30 s (default)' },
+                            { value: '60', label: '60 s' },
+                          ]}
+                          allowDeselect={false}
+                          error={errors.period}
+                        />
+                      )}
+                    </Group>
+                  </Stack>
+                </Accordion.Panel>
+              </Accordion.Item>
+            </Accordion>
+          )}
         </ModalForm>
       ) : (
         <ModalForm onSubmit={finish} onCancel={onClose} cancelLabel="Finish later" actionLabel="Confirm factor" busy={confirm.isPending}>

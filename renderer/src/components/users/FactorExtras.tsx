@@ -2,10 +2,13 @@ import { ActionIcon, Badge, Button, Group, Modal, Stack, Text, TextInput, Toolti
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type ReactNode } from 'react';
+import { FACTOR_TYPE_LABELS } from '../../../../shared/methodTexts';
 import { RenameFactorInput, type FactorView } from '../../../../shared/schemas/factors';
-import type { FactorType } from '../../../../shared/schemas/methods';
+import { isDeliveredType, type FactorType } from '../../../../shared/schemas/methods';
 import { errorMessage, fieldErrors, useTRPC } from '../../api/trpc';
 import { checkForm } from '../../lib/zodForm';
+import { ConfirmFactorModal } from './ConfirmFactorModal';
+import { refusalOf } from './deliveryRefusal';
 import { HotpResyncModal } from './HotpResyncModal';
 import { SubmitForm } from '../common/ModalForm';
 
@@ -43,10 +46,52 @@ export function FactorDetails({ factor }: { factor: FactorView }) {
   return Details ? <Details factor={factor} /> : null;
 }
 
-/** Beside Rename and Remove: what its method offers (HOTP: resync). */
+/** Beside Rename and Remove: what its method offers (HOTP: resync), and for a pending code factor its confirmation. */
 export function FactorActions({ username, factor }: { username: string; factor: FactorView }) {
   const Actions = FACTOR_PANELS[factor.type].Actions;
-  return Actions ? <Actions username={username} factor={factor} /> : null;
+  return (
+    <>
+      {factor.status === 'pending' && factor.type !== 'webauthn' && <PendingFactorActions username={username} factor={factor} />}
+      {Actions && <Actions username={username} factor={factor} />}
+    </>
+  );
+}
+
+/**
+ * A pending factor that confirms with a code (app, token, email, SMS):
+ * "Confirm with code", and for email/SMS "Resend code" (the send limits
+ * apply: a refusal says how long to wait).
+ */
+function PendingFactorActions({ username, factor }: { username: string; factor: FactorView }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [confirming, setConfirming] = useState(false);
+  const resend = useMutation(trpc.users.resendCode.mutationOptions());
+  const name = `${factor.label ? `“${factor.label}”` : FACTOR_TYPE_LABELS[factor.type]}`;
+  const sendAgain = async () => {
+    try {
+      const sent = await resend.mutateAsync({ username, factorId: factor.id });
+      if (sent.sent)
+        notifications.show({ color: 'teal', title: 'Code sent again', message: `A new code went to ${sent.destination}. Confirm the factor with it.` });
+      void queryClient.invalidateQueries(trpc.audit.forUser.pathFilter());
+    } catch (err) {
+      const r = refusalOf(err);
+      notifications.show({ color: r.code === 'throttled' ? 'orange' : 'red', title: 'The code was not sent', message: r.message });
+    }
+  };
+  return (
+    <>
+      <Button size="compact-xs" variant="light" onClick={() => setConfirming(true)} aria-label={`Confirm ${name} with code`}>
+        Confirm with code
+      </Button>
+      {isDeliveredType(factor.type) && (
+        <Button size="compact-xs" variant="subtle" onClick={() => void sendAgain()} loading={resend.isPending} aria-label={`Resend code to ${name}`}>
+          Resend code
+        </Button>
+      )}
+      <ConfirmFactorModal username={username} factor={confirming ? factor : null} onClose={() => setConfirming(false)} />
+    </>
+  );
 }
 
 /** An OTP factor's parameters: "SHA-1 · 6 digits · 30 s". */

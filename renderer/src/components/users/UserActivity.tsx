@@ -15,9 +15,24 @@ function actorText(e: AuditEntry): string {
   return e.actor.name ?? 'Tessera';
 }
 
-/** The reason an operator typed, or a reason code in words (shared/auditActions). */
+/** The reason an operator typed, or a reason code in words (shared/auditActions); a send that failed adds what the transport said. */
 function detailText(e: AuditEntry): string {
-  return e.reason ? auditReasonText(e.action, e.reason) : '';
+  const reason = e.reason ? auditReasonText(e.action, e.reason) : '';
+  const error = e.action === 'code.send' && typeof e.details?.error === 'string' ? e.details.error : '';
+  return error ? `${reason}: ${error}` : reason;
+}
+
+const CHANNELS: Record<string, string> = { email: 'Email', sms: 'Text message' };
+const PURPOSES: Record<string, string> = { confirm: 'to confirm the factor', challenge: 'to sign in' };
+
+/** A code send's channel, masked destination and purpose ("Email to a•••@example.org, to sign in"), from its audit details. */
+export function deliveryText(e: AuditEntry): string | null {
+  if (e.action !== 'code.send' || !e.details) return null;
+  const { channel, destination, purpose } = e.details;
+  const parts = [typeof channel === 'string' ? (CHANNELS[channel] ?? channel) : 'Code'];
+  if (typeof destination === 'string') parts.push(`to ${destination}`);
+  const line = parts.join(' ');
+  return typeof purpose === 'string' && PURPOSES[purpose] ? `${line}, ${PURPOSES[purpose]}` : line;
 }
 
 /** The user's own audit trail, newest first, 25 at a time. */
@@ -63,7 +78,14 @@ export function UserActivity({ username }: { username: string }) {
                 {entries.map((e) => (
                   <Table.Tr key={e.seq}>
                     <Table.Td title={e.at}>{formatDateTime(e.at)}</Table.Td>
-                    <Table.Td>{auditActionLabel(e.action)}</Table.Td>
+                    <Table.Td>
+                      {auditActionLabel(e.action)}
+                      {deliveryText(e) && (
+                        <Text size="xs" c="dimmed" className="break-anywhere">
+                          {deliveryText(e)}
+                        </Text>
+                      )}
+                    </Table.Td>
                     <Table.Td>
                       <Badge size="sm" variant="light" color={OUTCOME_COLOR[e.outcome]}>
                         {e.outcome}
