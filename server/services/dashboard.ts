@@ -17,6 +17,10 @@ export interface DashboardDay {
   lockouts: number;
   securityKeySuccess: number;
   securityKeyFailure: number;
+  /** Codes sent by email or SMS that the transport took (the server's answer was a success). */
+  codeSent: number;
+  /** Codes that were not delivered: the transport refused or failed, or none is set up. */
+  codeNotDelivered: number;
 }
 
 export interface DashboardStats {
@@ -55,7 +59,18 @@ export function dashboardStats(ctx: ServiceContext, days = 30): DashboardStats {
   const byDay = new Map<string, DashboardDay>(
     keys.map((d) => [
       d,
-      { day: d, enrollments: 0, verifySuccess: 0, verifyFailure: 0, throttled: 0, lockouts: 0, securityKeySuccess: 0, securityKeyFailure: 0 },
+      {
+        day: d,
+        enrollments: 0,
+        verifySuccess: 0,
+        verifyFailure: 0,
+        throttled: 0,
+        lockouts: 0,
+        securityKeySuccess: 0,
+        securityKeyFailure: 0,
+        codeSent: 0,
+        codeNotDelivered: 0,
+      },
     ]),
   );
   for (const c of store.dashboard.since(keys[0]!)) {
@@ -64,11 +79,14 @@ export function dashboardStats(ctx: ServiceContext, days = 30): DashboardStats {
     // A security key or passkey registered is an enrollment; its sign-ins are counted apart from codes.
     if ((c.action === 'factor.confirm' || c.action === 'webauthn.register') && c.outcome === 'success') row.enrollments += c.n;
     if (c.action === 'verify' && c.outcome === 'success') row.verifySuccess += c.n;
-    if (c.action === 'verify' && c.outcome === 'failure') row.verifyFailure += c.n;
+    // A verify for a user with no active factor is not a wrong code (issue 18 #3): not counted as a failed verify.
+    if (c.action === 'verify' && c.outcome === 'failure' && c.reason !== 'no_factor') row.verifyFailure += c.n;
     if (c.action === 'verify' && c.outcome === 'denied') row.throttled += c.n;
     if ((c.action === 'verify' || c.action === 'webauthn.authenticate') && c.reason === 'locked_out') row.lockouts += c.n;
     if (c.action === 'webauthn.authenticate' && c.outcome === 'success') row.securityKeySuccess += c.n;
     if (c.action === 'webauthn.authenticate' && c.outcome !== 'success') row.securityKeyFailure += c.n;
+    if (c.action === 'code.send' && c.outcome === 'success') row.codeSent += c.n;
+    if (c.action === 'code.send' && c.outcome === 'failure') row.codeNotDelivered += c.n;
   }
   return {
     users: store.users.count(),
