@@ -1,6 +1,7 @@
-import { SegmentedControl, Skeleton, Stack } from '@mantine/core';
+import { Anchor, SegmentedControl, Skeleton, Stack } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { useTRPC } from '../api/trpc';
 import { DayChart } from '../components/dashboard/DayChart';
 import { StatCard } from '../components/dashboard/StatCard';
@@ -17,7 +18,7 @@ const PERIODS = [
   { value: '90', label: '90 days' },
 ];
 
-/** How Tessera is doing: users, who still lacks a factor, and enrollments, verifies, failures and lockouts per day. */
+/** How Tessera is doing: users, who still lacks a factor, and enrollments, verifies, failures, lockouts and codes sent per day. */
 export function DashboardPage() {
   const trpc = useTRPC();
   const [days, setDays] = useState('30');
@@ -54,7 +55,8 @@ export function DashboardPage() {
   }
 
   const s = stats.data;
-  const sum = (k: 'verifyFailure' | 'lockouts' | 'throttled' | 'enrollments' | 'verifySuccess') => s.days.reduce((n, d) => n + d[k], 0);
+  const sum = (k: 'verifyFailure' | 'lockouts' | 'throttled' | 'enrollments' | 'verifySuccess' | 'codeSent' | 'codeNotDelivered') =>
+    s.days.reduce((n, d) => n + d[k], 0);
   const period = `last ${days} days`;
   return (
     <Stack gap="md">
@@ -135,6 +137,32 @@ export function DashboardPage() {
           emptyText={`No failures or lockouts in the ${period}`}
         />
       </div>
+      <DayChart
+        title="Codes sent by email and SMS"
+        description={
+          <>
+            One-time codes handed to the SMTP server or SMS gateway, and those that were not delivered (refused, failed or no transport set up).
+            {sum('codeNotDelivered') > 0 && ` ${plural(sum('codeNotDelivered'), 'code')} not delivered in the ${period}.`}
+            {canAudit && sum('codeNotDelivered') > 0 && (
+              <>
+                {' '}
+                <Anchor component={Link} to="/audit?action=code.send&outcome=failure" size="xs">
+                  See why in the audit log
+                </Anchor>
+              </>
+            )}
+          </>
+        }
+        data={s.days}
+        kind="bar"
+        stacked
+        series={[
+          { key: 'codeSent', label: 'Sent', color: '#1c7ed6' },
+          { key: 'codeNotDelivered', label: 'Not delivered', color: '#e03131' },
+        ]}
+        emptyText={`No codes sent by email or SMS in the ${period}`}
+        height={220}
+      />
     </Stack>
   );
 }

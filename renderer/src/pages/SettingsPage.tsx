@@ -1,21 +1,35 @@
-import { Alert, Stack } from '@mantine/core';
+import { Alert, Skeleton, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import type { Settings } from '../../../shared/schemas/settings';
 import { useTRPC } from '../api/trpc';
 import { PageHeader } from '../components/common/PageHeader';
 import { ErrorState, PageLoader } from '../components/common/States';
 import { MethodsCard } from '../components/settings/MethodsCard';
-import { SettingsForm } from '../components/settings/SettingsForm';
+import { SENT_CODE_FIELDS, SentCodesCard } from '../components/settings/SentCodesCard';
+import { FIELDS, SettingsForm } from '../components/settings/SettingsForm';
+import { SmsGatewayCard } from '../components/settings/SmsGatewayCard';
+import { SmtpCard } from '../components/settings/SmtpCard';
 import { useCan } from '../lib/session';
 
-/** Methods on and off (with who relies on each), issuer, TOTP window, throttling, pending-enrollment expiry. */
+/** The stored values a card edits: its key, so it starts again from them after a save (and only its own save). */
+function keyOf(settings: Settings, own: (keyof Settings)[]): string {
+  return JSON.stringify(own.map((k) => settings[k]));
+}
+const SENT: (keyof Settings)[] = [...SENT_CODE_FIELDS];
+
+/** Methods on and off (with who relies on each), issuer, TOTP window, throttling, pending-enrollment expiry, sent codes, and email and SMS delivery. */
 export function SettingsPage() {
   const trpc = useTRPC();
   const canEdit = useCan('admin');
   const settings = useQuery(trpc.settings.get.queryOptions());
+  const delivery = useQuery(trpc.settings.delivery.queryOptions());
 
   return (
     <>
-      <PageHeader title="Methods & settings" description="Which second factors Tessera accepts, and how codes are checked, throttled and enrolled." />
+      <PageHeader
+        title="Methods & settings"
+        description="Which second factors Tessera accepts, how codes are checked, throttled and enrolled, and how emailed and texted codes are sent."
+      />
       <Stack gap="lg" maw={1000}>
         {!canEdit && (
           <Alert color="gray" variant="light" title="Read-only">
@@ -28,8 +42,28 @@ export function SettingsPage() {
         ) : settings.isError ? (
           <ErrorState error={settings.error} title="Could not load the settings" onRetry={() => void settings.refetch()} />
         ) : (
-          // Keyed by the stored values (methods aside, which the form does not edit), so it starts again from them after a save.
-          <SettingsForm key={JSON.stringify({ ...settings.data, methods: null })} settings={settings.data} />
+          <>
+            <SettingsForm key={keyOf(settings.data, FIELDS)} settings={settings.data} />
+            <SentCodesCard key={keyOf(settings.data, SENT)} settings={settings.data} />
+          </>
+        )}
+        <Stack gap={4} mt="sm">
+          <Title order={2} size="h3">
+            Delivery
+          </Title>
+          <Text size="sm" c="dimmed" maw={760}>
+            Where email and text-message codes go out. Secrets are write-only: once saved, they are never shown again, not even to administrators.
+          </Text>
+        </Stack>
+        {delivery.isPending ? (
+          <Skeleton h={420} radius="md" />
+        ) : delivery.isError ? (
+          <ErrorState error={delivery.error} title="Could not load the email and SMS settings" onRetry={() => void delivery.refetch()} />
+        ) : (
+          <>
+            <SmtpCard key={JSON.stringify(delivery.data.email)} view={delivery.data.email} />
+            <SmsGatewayCard key={JSON.stringify(delivery.data.sms)} view={delivery.data.sms} />
+          </>
         )}
       </Stack>
     </>

@@ -17,8 +17,8 @@ interface Usage {
   users: number;
 }
 
-/** Why a method is weaker than the others (email); shown next to it whether it is on or off. */
-function MethodWarning({ method }: { method: Method }) {
+/** Why a method is weaker than the others (email, SMS); shown next to it whether it is on or off, and on its delivery card. */
+export function MethodWarning({ method }: { method: Method }) {
   const warning = METHOD_TEXTS[method].warning;
   if (!warning) return null;
   return (

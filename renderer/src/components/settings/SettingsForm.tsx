@@ -12,7 +12,8 @@ import './settings.css';
 type Editable = Omit<Settings, 'methods'>;
 type FormValues = { [K in keyof Editable]: Editable[K] extends number ? number | string : Editable[K] };
 
-const FIELDS: (keyof Editable)[] = ['issuer', 'totpWindow', 'throttleFreeAttempts', 'throttleLockAfter', 'throttleLockMinutes', 'pendingExpiryHours'];
+/** The settings this form edits (the page keys it by their stored values). */
+export const FIELDS: (keyof Editable)[] = ['issuer', 'totpWindow', 'throttleFreeAttempts', 'throttleLockAfter', 'throttleLockMinutes', 'pendingExpiryHours'];
 
 function valuesOf({ methods: _methods, ...editable }: Settings): FormValues {
   return editable;
