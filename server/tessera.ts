@@ -5,6 +5,8 @@ import { Store, type Durability } from './store/index';
 import { setSqliteNativeBinding } from './store/db';
 import { createServices, SYSTEM_ACTOR, type Clock, type Services } from './services/index';
 import { expirePendingFactors } from './services/factors';
+import { sweepExpiredDeliveredCodes } from './services/deliveredCodes';
+import { sweepSpentTemporaryCodes } from './services/temporaryCodes';
 import { sweepExpiredChallenges } from './services/webauthn/sweep';
 import { purgeSessions } from './services/operatorAuth/index';
 import { issueSetupToken } from './services/setup';
@@ -121,6 +123,8 @@ export async function startTessera(opts: TesseraOptions): Promise<RunningTessera
     try {
       expirePendingFactors(services, SYSTEM_ACTOR);
       sweepExpiredChallenges(services, SYSTEM_ACTOR);
+      sweepExpiredDeliveredCodes(services);
+      sweepSpentTemporaryCodes(services, SYSTEM_ACTOR);
       purgeSessions(services);
     } catch (err) {
       app.log.error({ err }, 'expiring pending factors failed');

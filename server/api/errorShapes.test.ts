@@ -269,19 +269,19 @@ describe('(e) settings patch', () => {
 
   it('an unknown method → 400 naming it, nothing changes', async () => {
     const before = t.snapshot();
-    const r = await update({ methods: { totp: true, sms: true } });
+    const r = await update({ methods: { totp: true, push: true } });
     expect(r.status).toBe(400);
-    expect(r.json.error.message).toContain('sms');
-    expect(r.json.error.data.fields).toContainEqual({ path: 'methods', message: expect.stringContaining('sms') });
+    expect(r.json.error.message).toContain('push');
+    expect(r.json.error.data.fields).toContainEqual({ path: 'methods', message: expect.stringContaining('push') });
     expect(t.snapshot()).toBe(before);
   });
 
-  it('turning on email codes, not built yet → 409 method_unavailable, nothing changes', async () => {
+  it('a sent-code setting out of range → 400 in words, nothing changes', async () => {
     const before = t.snapshot();
-    const r = await update({ methods: { email: true } });
-    expect(r.status).toBe(409);
-    expect(r.json.error.data.tesseraCode).toBe('method_unavailable');
-    expect(r.json.error.message).toContain('no codes are sent');
+    const r = await update({ deliveredCodeMinutes: 0, deliveredCodeDigits: 5 });
+    expect(r.status).toBe(400);
+    expect(r.json.error.data.fields).toContainEqual({ path: 'deliveredCodeMinutes', message: 'A sent code must live at least 1 minute' });
+    expect(r.json.error.data.fields).toContainEqual({ path: 'deliveredCodeDigits', message: 'Code length must be 6, 7 or 8 digits' });
     expect(t.snapshot()).toBe(before);
   });
 

@@ -274,7 +274,8 @@ describe('POST /verify input', () => {
 
 describe('factors input', () => {
   const enroll: [string, unknown, Expect][] = [
-    ['type sms', { type: 'sms' }, field('type')],
+    ['type push', { type: 'push' }, field('type')],
+    ['sms while SMS codes are off', { type: 'sms', destination: '+44 7911 123456' }, { status: 403, code: 'method_disabled', mentions: 'SMS' }],
     ['type missing', {}, field('type')],
     ['digits 7', { type: 'totp', digits: 7 }, field('digits')],
     ['digits as text', { type: 'totp', digits: '6' }, field('digits')],

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../services/index';
 import { updateSettings } from '../services/settings';
 import { setSmsTransport, setSmtpTransport } from '../services/delivery/transports';
-import { issueTemporaryCode } from '../services/temporaryCodes';
+import { issueTemporaryCode, sweepSpentTemporaryCodes } from '../services/temporaryCodes';
+import { sweepExpiredDeliveredCodes } from '../services/deliveredCodes';
 import { startTestServer, totpCode, type TestServer } from '../testing/harness';
 import { startSmtpServer, type TestSmtpServer } from '../testing/smtpServer';
 import { startGatewayServer, type GatewayRequest, type TestGatewayServer } from '../testing/gatewayServer';
@@ -435,6 +436,32 @@ describe('the helpdesk’s temporary code', () => {
     srv.clock.advance(3_600_000);
     expect((await verify(user, later.code)).json).toEqual({ ok: false, reason: 'invalid_code' });
     expect(() => issueTemporaryCode(srv.services, user, { reason: 'x', hours: 25 }, SYSTEM_ACTOR)).toThrow(/at most 24 hours/);
+  });
+});
+
+describe('the sweep', () => {
+  it('removes sent codes past their life and temporary codes that expired (audited), and nothing live', async () => {
+    sweepExpiredDeliveredCodes(srv.services); // what earlier tests left to expire
+    sweepSpentTemporaryCodes(srv.services, SYSTEM_ACTOR);
+    const { user } = await emailUser('sweep');
+    await challenge(user);
+    await mailedCode();
+    const temp = `sweept-${++n}`;
+    await srv.createUser(temp);
+    issueTemporaryCode(srv.services, temp, { reason: 'lost phone', hours: 1 }, SYSTEM_ACTOR);
+    const live = `sweepl-${++n}`;
+    await srv.createUser(live);
+    issueTemporaryCode(srv.services, live, { reason: 'lost phone', hours: 8 }, SYSTEM_ACTOR);
+    const count = (table: string) => (rawSqlite(srv.services.store).prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const codesBefore = count('delivered_codes');
+    expect(sweepExpiredDeliveredCodes(srv.services)).toBe(0);
+    srv.clock.advance(3_600_000);
+    expect(sweepExpiredDeliveredCodes(srv.services)).toBeGreaterThanOrEqual(1);
+    expect(count('delivered_codes')).toBeLessThan(codesBefore);
+    const seq = srv.auditCount();
+    expect(sweepSpentTemporaryCodes(srv.services, SYSTEM_ACTOR)).toBe(1);
+    expect(srv.auditSince(seq).map((e) => [e.action, e.target_user, e.reason])).toEqual([['temporary.revoke', temp, 'expired']]);
+    expect((await prov('GET', `/users/${live}`)).json.temporaryCode).not.toBeNull();
   });
 });
 

@@ -227,11 +227,11 @@ describe('invariant 1: one audit entry per state change and per verify attempt, 
     updateSettings(srv.services, { methods: { hotp: false } }, SYSTEM_ACTOR); // no change: no entry
     expect(srv.auditCount() - before).toBe(0);
     updateSettings(srv.services, { methods: { hotp: true } }, SYSTEM_ACTOR);
-    // Email codes are not built yet: turning them on is refused and changes nothing (no entry either).
+    // A refused settings change (out of range) changes nothing and writes no entry.
     before = srv.auditCount();
-    expect(() => updateSettings(srv.services, { methods: { email: true } }, SYSTEM_ACTOR)).toThrow(expect.objectContaining({ code: 'method_unavailable' }));
+    expect(() => updateSettings(srv.services, { deliveredCodeMinutes: 0 }, SYSTEM_ACTOR)).toThrow();
     expect(srv.auditCount() - before).toBe(0);
-    expect(srv.services.settings.isEnabled('email')).toBe(false);
+    expect(srv.services.settings.get().deliveredCodeMinutes).toBe(5);
 
     await srv.createUser('expiring');
     for (let i = 0; i < 2; i++) await srv.call('POST', `${V1}/users/expiring/factors`, { key: srv.keys.provision, body: { type: 'totp' } });
@@ -275,7 +275,7 @@ describe('invariant 1: one audit entry per state change and per verify attempt, 
     );
     await none('POST', '/users', { key: srv.keys.audit, body: { username: 'x' } }, 403);
     await none('POST', '/users', { key: srv.keys.provision, body: { username: 'rejected' } }, 409);
-    await none('POST', '/users/rejected/factors', { key: srv.keys.provision, body: { type: 'sms' } }, 400);
+    await none('POST', '/users/rejected/factors', { key: srv.keys.provision, body: { type: 'push' } }, 400);
     await none('DELETE', '/users/rejected', { key: srv.keys.provision, body: {} }, 400);
     await none('POST', '/users/rejected/unlock', { key: srv.keys.verify, body: { reason: 'x' } }, 403);
     await none('POST', `/users/rejected/factors/${f.id}/confirm`, { key: srv.keys.provision, body: { code: '123456' } }, 409);

@@ -3,7 +3,16 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AUDIT_PROBLEMS } from '../../shared/schemas/audit';
 import { WEBAUTHN_REASONS } from '../../shared/schemas/webauthn';
-import { AUDIT_ACTIONS, CODE_REASONS, LOGIN_REASONS, auditActionLabel, auditProblemText, auditReasonText, isAuditAction } from '../../shared/auditActions';
+import {
+  AUDIT_ACTIONS,
+  CODE_REASONS,
+  DELIVERY_REASONS,
+  LOGIN_REASONS,
+  auditActionLabel,
+  auditProblemText,
+  auditReasonText,
+  isAuditAction,
+} from '../../shared/auditActions';
 
 const SERVER = path.join(import.meta.dirname, '..');
 
@@ -70,7 +79,7 @@ describe('audit actions', () => {
   });
 
   it('every reason code the server writes has words', () => {
-    const known = new Set([...Object.keys(CODE_REASONS), ...Object.keys(LOGIN_REASONS), ...Object.keys(WEBAUTHN_REASONS)]);
+    const known = new Set([...Object.keys(CODE_REASONS), ...Object.keys(LOGIN_REASONS), ...Object.keys(WEBAUTHN_REASONS), ...Object.keys(DELIVERY_REASONS)]);
     const codes = writtenReasonCodes();
     expect(codes.has('address_limited')).toBe(true);
     expect([...codes].filter(([c]) => !known.has(c)).map(([c, f]) => `${c} (${f})`)).toEqual([]);

@@ -37,9 +37,12 @@ interface SendRequest {
 
 export async function challenge(ctx: ServiceContext, input: ChallengeInput, actor: Actor): Promise<ChallengeResult> {
   const picked = ctx.store.tx(() => pickFactor(ctx, input, actor));
-  if ('message' in picked) return { sent: false, reason: 'not_needed', message: picked.message };
+  if ('message' in picked) return { sent: false, reason: NOT_NEEDED, message: picked.message };
   return sendCode(ctx, picked);
 }
+
+/** Why nothing was sent, on the wire (an answer's field, not an audit entry's). */
+const NOT_NEEDED = 'not_needed';
 
 /** The factor a challenge goes to, or why none is needed. Refuses a locked user: no code is sent that could not be used. */
 function pickFactor(ctx: ServiceContext, input: ChallengeInput, actor: Actor): SendRequest | { message: string } {

@@ -75,3 +75,8 @@ export function useDeliveredCode(
 export function voidDeliveredCode(ctx: ServiceContext, transactionId: string): void {
   ctx.store.deliveredCodes.consume(transactionId);
 }
+
+/** Removes codes past their life (the sweep): an expired code is refused anyway, this keeps the table small. */
+export function sweepExpiredDeliveredCodes(ctx: ServiceContext): number {
+  return ctx.store.tx(() => ctx.store.deliveredCodes.deleteExpired(ctx.clock()));
+}

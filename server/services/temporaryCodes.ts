@@ -125,3 +125,23 @@ export function holdsTemporaryCode(ctx: ServiceContext, userId: string, now: num
   const row = ctx.store.temporaryCodes.forUser(userId);
   return row !== undefined && isLive(row, now);
 }
+
+/** Removes expired and used-up temporary codes (the sweep), an audit entry for each that expired unused. */
+export function sweepSpentTemporaryCodes(ctx: ServiceContext, actor: Actor): number {
+  const now = ctx.clock();
+  return ctx.store.tx(() => {
+    const gone = ctx.store.temporaryCodes.deleteSpent(now);
+    for (const g of gone) {
+      const user = ctx.store.users.findById(g.user_id);
+      ctx.audit.append({
+        actor,
+        action: 'temporary.revoke',
+        ...(user ? { user: user.username } : {}),
+        outcome: 'success',
+        reason: 'expired',
+        details: { id: g.id },
+      });
+    }
+    return gone.length;
+  });
+}

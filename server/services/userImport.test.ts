@@ -2,6 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTestServices, type TestServices } from '../testing/harness';
 import type { Actor, Services } from './index';
 import { createUser } from './users';
+import { updateSettings } from './settings';
+import { setSmtpTransport } from './delivery/transports';
+import { startSmtpServer } from '../testing/smtpServer';
 import { applyUserImport, MAX_IMPORT_ROWS, planUserImport, planUserImportAsync, readUserCsv, type ImportProgress } from './userImport';
 
 const actor: Actor = { kind: 'system', id: null, name: 'test', ip: null };
@@ -105,13 +108,46 @@ describe('applyUserImport', () => {
     const plan = planUserImport(s, rows(25));
     const progress: ImportProgress[] = [];
     const result = await applyUserImport(s, plan, actor, { chunkSize: 10, onProgress: (p) => progress.push(p) });
-    expect(result).toEqual({ created: 25, skipped: [], cancelled: false, notAttempted: 0 });
+    expect(result).toEqual({ created: 25, skipped: [], cancelled: false, notAttempted: 0, emailCodes: { sent: 0, failed: 0, firstError: null } });
     expect(progress.map((p) => p.done)).toEqual([10, 20, 25]);
     expect(s.store.users.count()).toBe(25);
     const page = s.audit.query({ order: 'asc', limit: 100, action: 'user.create' });
     expect(page.items).toHaveLength(25);
     expect(page.items.every((e) => e.details?.import === true && e.actor.name === 'test')).toBe(true);
     expect((await s.audit.verify()).ok).toBe(true);
+  });
+
+  it('with enrollEmail: each new user with an address gets a pending email factor and a mailed code; a refused send is counted, the import goes on', async () => {
+    const smtp = await startSmtpServer({ rejectMessage: (m) => (JSON.stringify(m.to).includes('bounce') ? 'No such mailbox' : '') });
+    try {
+      await expect(applyUserImport(s, planUserImport(s, rows(1)), actor, { enrollEmail: true })).rejects.toMatchObject({ code: 'method_disabled' });
+      updateSettings(s, { methods: { email: true } }, actor);
+      await expect(applyUserImport(s, planUserImport(s, rows(1)), actor, { enrollEmail: true })).rejects.toMatchObject({ code: 'delivery_unconfigured' });
+      setSmtpTransport(
+        s,
+        { host: '127.0.0.1', port: smtp.port, tls: 'none', username: null, from: 'mfa@example.org', verifyCertificate: true, timeoutMs: 3000 },
+        actor,
+      );
+      const plan = planUserImport(s, [
+        { row: 2, username: 'ann', email: 'ann@example.org', phone: '+44 7911 123456' },
+        { row: 3, username: 'bob' },
+        { row: 4, username: 'cat', email: 'bounce@example.org' },
+      ]);
+      const result = await applyUserImport(s, plan, actor, { enrollEmail: true });
+      expect(result.created).toBe(3);
+      expect(result.emailCodes).toEqual({
+        sent: 1,
+        failed: 1,
+        firstError: expect.stringMatching(/^cat: The code could not be sent by email: .*No such mailbox/),
+      });
+      expect(smtp.messages.map((m) => JSON.stringify(m.to))).toEqual([expect.stringContaining('ann@example.org')]);
+      const ann = s.store.users.findByKey('ann')!;
+      expect(ann.phone).toBe('+447911123456');
+      expect(s.store.factors.listByUser(ann.id).map((f) => [f.type, f.status, f.destination])).toEqual([['email', 'pending', 'ann@example.org']]);
+      expect(s.store.factors.listByUser(s.store.users.findByKey('cat')!.id)).toEqual([]);
+    } finally {
+      await smtp.close();
+    }
   });
 
   it('skips users created between plan and apply', async () => {

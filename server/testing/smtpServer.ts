@@ -14,7 +14,7 @@ export interface SmtpServerOptions {
   auth?: { username: string; password: string } | 'refuse';
   /** The text of the 535 refusal, given what the client sent (to test that echoed secrets are scrubbed). */
   refusalText?: (username: string, password: string) => string;
-  /** Refuse each message with 554 and this text, given the parsed message. */
+  /** Refuse a message with 554 and this text, given the parsed message; an empty text takes it. */
   rejectMessage?: (mail: ParsedMail) => string;
   /** Wait this long before the greeting. */
   greetingDelayMs?: number;
@@ -89,8 +89,9 @@ export async function startSmtpServer(opts: SmtpServerOptions = {}): Promise<Tes
       stream.on('end', () => {
         if (opts.dropInData) return;
         void simpleParser(Buffer.concat(chunks)).then((mail) => {
-          if (opts.rejectMessage) {
-            callback(Object.assign(new Error(opts.rejectMessage(mail)), { responseCode: 554 }));
+          const refusal = opts.rejectMessage?.(mail);
+          if (refusal) {
+            callback(Object.assign(new Error(refusal), { responseCode: 554 }));
             return;
           }
           const finish = () => {

@@ -223,7 +223,14 @@ describe('POST /console/users/import', () => {
     const done = await waitForJob(admin, start.json.jobId);
     expect(done.state).toBe('done');
     expect(done.done).toBe(1200);
-    expect(done.result).toEqual({ created: 1200, skipped: 1, rejected: 0, cancelled: false, notAttempted: 0 });
+    expect(done.result).toEqual({
+      created: 1200,
+      skipped: 1,
+      rejected: 0,
+      cancelled: false,
+      notAttempted: 0,
+      emailCodes: { sent: 0, failed: 0, firstError: null },
+    });
     expect(srv.auditCount() - auditBefore).toBe(1200);
     // A plan is used once.
     const again = await srv.call('POST', '/console/users/import', { body: { planId: p.planId }, headers: { 'x-tessera-csrf': '1', cookie: admin } });
