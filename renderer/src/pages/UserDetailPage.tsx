@@ -234,7 +234,11 @@ export function UserDetailPage() {
               <NothingHere
                 icon={<IconShield size={24} />}
                 title="No factors yet"
-                description={`${u.username} cannot pass MFA until a factor is enrolled and confirmed.`}
+                description={
+                  u.temporaryCode
+                    ? `${u.username} signs in with the temporary code until a new factor is enrolled and confirmed.`
+                    : `${u.username} cannot pass MFA until a factor is enrolled and confirmed.`
+                }
               >
                 {canHelp && (
                   <Button size="sm" onClick={() => setEnrolling(true)}>

@@ -60,7 +60,8 @@ export function DeliveredCodeStep({ username, factor, intro, onConfirmed, onCanc
       onConfirmed();
     } catch (err) {
       const r = refusalOf(err);
-      setCodeError(r.fields.code ?? r.message);
+      // The server's wording is about device clocks; a sent code has none.
+      setCodeError(r.code === 'invalid_code' ? `That is not the code we sent; check the latest ${channel}, or resend the code` : (r.fields.code ?? r.message));
       setCode('');
     }
   };

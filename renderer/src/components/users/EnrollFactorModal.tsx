@@ -1,4 +1,4 @@
-import { Accordion, Alert, Badge, Group, Modal, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Accordion, Alert, Badge, Group, Modal, Radio, Select, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
@@ -13,12 +13,12 @@ import { formatDateTime } from '../../lib/format';
 import { checkEnrollFactor } from '../../lib/formChecks';
 import { useCheckedSubmit } from '../../lib/useCheckedSubmit';
 import { CodeInput } from '../common/CodeInput';
-import { SegmentedField } from '../common/SegmentedField';
 import { OtpEnrollPanel } from '../common/OtpEnrollPanel';
 import { checkForm } from '../../lib/zodForm';
 import { DeliveredCodeStep } from './DeliveredCodeStep';
 import { RefusalAlert, refusalOf } from './deliveryRefusal';
 import { useEnrollOptions } from './useEnrollOptions';
+import './users.css';
 
 type FactorChoice = 'totp' | 'hotp' | DeliveredType;
 
@@ -60,6 +60,42 @@ function checkDelivered(form: Form, phoneOnFile: boolean): { ok: true; data: Enr
     ...(form.label.trim() ? { label: form.label } : {}),
     ...(destination ? { destination } : {}),
   });
+}
+
+/** The factor types as cards, two a row (a CSS grid: SimpleGrid injects a <style> the CSP refuses) (four names do not fit one segmented row); a Weaker badge on email and SMS. */
+function FactorTypeChoice({
+  choices,
+  value,
+  onChange,
+  hint,
+}: {
+  choices: FactorChoice[];
+  value: FactorChoice;
+  onChange: (t: FactorChoice) => void;
+  hint: string;
+}) {
+  return (
+    <Radio.Group
+      label="Type"
+      value={value}
+      onChange={(v) => onChange(v as FactorChoice)}
+      description={hint}
+      inputWrapperOrder={['label', 'input', 'description']}
+    >
+      <div className="factor-choices">
+        {choices.map((c) => (
+          <Radio.Card key={c} value={c} radius="md" p="xs" className="factor-choice">
+            <Group gap="xs" wrap="nowrap">
+              <Radio.Indicator size="xs" />
+              <Text size="sm" fw={500}>
+                {CHOICE_LABELS[c]}
+              </Text>
+            </Group>
+          </Radio.Card>
+        ))}
+      </div>
+    </Radio.Group>
+  );
 }
 
 /** What the page knows of the user: the email in full, the phone masked (or null). */
@@ -187,9 +223,8 @@ export function EnrollFactorModal({ username, user, opened, onClose }: { usernam
           actionLabel={deliveredType ? 'Send code' : 'Show QR code'}
           busy={enroll.isPending || enrollDelivered.isPending}
         >
-          <SegmentedField
-            id="factor-type-label"
-            label="Type"
+          <FactorTypeChoice
+            choices={choices}
             value={form.type}
             onChange={(t) => {
               setField('type')(t);
@@ -198,10 +233,7 @@ export function EnrollFactorModal({ username, user, opened, onClose }: { usernam
               enroll.reset();
               setForm((f) => ({ ...f, destination: t === 'email' ? (user?.email ?? '') : '' }));
             }}
-            data={choices.map((value) => ({ value, label: CHOICE_LABELS[value] }))}
             hint={deliveredType ? METHOD_TEXTS[deliveredType].description : OTP_ENROLL_TEXTS[form.type === 'hotp' ? 'hotp' : 'totp'].hint}
-            gap={6}
-            fullWidth
           />
           {deliveredType && METHOD_TEXTS[deliveredType].warning && (
             <Alert

@@ -162,10 +162,10 @@ export function TemporaryCodeModal({
               withAsterisk
               data-autofocus
             />
-            <Group grow align="flex-start">
+            <Group grow align="flex-end">
               <NumberInput
                 label="Works for (hours)"
-                description={`At most ${maxHours ?? SCHEMA_MAX_HOURS}`}
+                description={maxHours !== null ? `At most ${maxHours}` : 'Up to the set limit'}
                 min={1}
                 max={maxHours ?? SCHEMA_MAX_HOURS}
                 allowDecimal={false}
