@@ -20,7 +20,7 @@ export interface SentCall {
 export class TrpcRefusal extends Error {
   constructor(
     message: string,
-    readonly opts: { code?: string; httpStatus?: number; tesseraCode?: string; fields?: { path: string; message: string }[] } = {},
+    readonly opts: { code?: string; httpStatus?: number; tesseraCode?: string; fields?: { path: string; message: string }[]; retryAfterSeconds?: number } = {},
   ) {
     super(message);
   }
@@ -60,7 +60,7 @@ function envelope(result: unknown, error: unknown, path: string) {
           httpStatus: status,
           tesseraCode: error.opts.tesseraCode ?? 'bad_request',
           fields: error.opts.fields ?? null,
-          retryAfterSeconds: null,
+          retryAfterSeconds: error.opts.retryAfterSeconds ?? null,
           path,
         },
       },

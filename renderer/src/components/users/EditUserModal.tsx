@@ -33,7 +33,7 @@ export function checkUserChanges(user: Pick<UserDetail, 'displayName' | 'email' 
   else if (v.phone.trim()) {
     const p = parsePhone(v.phone);
     if (!p.ok) return { ok: false as const, errors: { phone: p.message } };
-    changes.phone = v.phone.trim();
+    changes.phone = v.phone.trim(); // the shared PhoneNumber turns it into E.164
   }
   if (Object.keys(changes).length === 0) return { ok: true as const, data: null };
   return checkForm(UpdateUserInput, changes);
