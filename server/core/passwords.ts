@@ -1,5 +1,5 @@
 import { TesseraError } from '../../shared/errors';
-import { scryptHash, scryptVerify, type ScryptCost } from './crypto/scryptHash';
+import { deriveOnThreadPool, scryptHash, scryptVerify, type ScryptCost, type ScryptDerive } from './crypto/scryptHash';
 import { defaultRandomBytes, type RandomBytes } from './random';
 
 /** OWASP Password Storage Cheat Sheet: scrypt N=2^17, r=8, p=1 (128 MiB; maxmem 256 MiB). */
@@ -18,13 +18,14 @@ function length(pw: string): number {
   return [...pw].length;
 }
 
-export async function hashPassword(pw: string, randomBytes: RandomBytes = defaultRandomBytes): Promise<string> {
+/** `derive` does the scrypt work (libuv's pool by default; the server's password lane passes its hashing threads'). */
+export async function hashPassword(pw: string, randomBytes: RandomBytes = defaultRandomBytes, derive: ScryptDerive = deriveOnThreadPool): Promise<string> {
   if (typeof pw !== 'string' || pw.length === 0) throw new TesseraError('bad_request', 'A password is required');
   const n = normalize(pw);
   if (length(n) > PASSWORD_MAX_LENGTH) {
     throw new TesseraError('bad_request', `A password can be at most ${PASSWORD_MAX_LENGTH} characters`);
   }
-  return scryptHash(n, PASSWORD_SCRYPT_COST, randomBytes);
+  return scryptHash(n, PASSWORD_SCRYPT_COST, randomBytes, derive);
 }
 
 /**
@@ -32,19 +33,19 @@ export async function hashPassword(pw: string, randomBytes: RandomBytes = defaul
  * before hashing (it can never have been stored). A malformed encoding throws
  * 'integrity' rather than quietly failing every login.
  */
-export async function verifyPassword(pw: string, encoded: string): Promise<boolean> {
+export async function verifyPassword(pw: string, encoded: string, derive: ScryptDerive = deriveOnThreadPool): Promise<boolean> {
   if (typeof pw !== 'string' || pw.length > PASSWORD_MAX_LENGTH * 4) return false;
   const n = normalize(pw);
   if (length(n) > PASSWORD_MAX_LENGTH) return false;
-  return scryptVerify(n, encoded);
+  return scryptVerify(n, encoded, derive);
 }
 
 /**
  * Spends the same time as a real verify and returns false: call it when the
  * operator does not exist, so response timing does not reveal who does.
  */
-export async function verifyPasswordAgainstNothing(pw: string): Promise<false> {
-  await scryptHash(typeof pw === 'string' ? normalize(pw).slice(0, PASSWORD_MAX_LENGTH) : '', PASSWORD_SCRYPT_COST);
+export async function verifyPasswordAgainstNothing(pw: string, derive: ScryptDerive = deriveOnThreadPool): Promise<false> {
+  await scryptHash(typeof pw === 'string' ? normalize(pw).slice(0, PASSWORD_MAX_LENGTH) : '', PASSWORD_SCRYPT_COST, defaultRandomBytes, derive);
   return false;
 }
 

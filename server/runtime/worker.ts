@@ -3,7 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type Transferable } from 'node:worker_threads';
 import { TesseraError } from '../../shared/errors';
 import { WORKER_ENTRIES, type WorkerName } from './workerEntries';
-import type { WorkerAck, WorkerReply } from './workerTask';
+import { WORKER_NICE, type WorkerAck, type WorkerReply } from './workerTask';
 
 /** How to start a worker: a script URL, or code to evaluate. */
 export interface WorkerLaunch {
@@ -24,6 +24,24 @@ export function workerLaunch(name: WorkerName, moduleUrl: string = import.meta.u
   const entry = JSON.stringify(pathToFileURL(path.join(root, WORKER_ENTRIES[name])).href);
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   return { script: `import(${tsx}).then((tsx) => tsx.tsImport(${entry}, ${entry}))`, eval: true };
+}
+
+/**
+ * The code a worker thread is started with: it lowers the thread's priority
+ * to WORKER_NICE first (as serveWorkerTask does), then loads the entry. So
+ * loading and compiling the entry's modules (from source: tsx, its loader
+ * thread and esbuild, which inherit the nice value) also yields to the event
+ * loop; at nice 0 that start-up held verifies up for a second on 2 cores.
+ */
+export function lowPriorityStart(launch: WorkerLaunch): string {
+  const load = launch.eval ? String(launch.script) : `import(${JSON.stringify(String(launch.script))});`;
+  return (
+    `Promise.all([import('node:fs'), import('node:os')]).then(([fs, os]) => {` +
+    `  if (process.platform !== 'linux') return;` +
+    `  const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());` +
+    `  if (Number.isSafeInteger(tid) && tid > 0) os.setPriority(tid, ${WORKER_NICE});` +
+    `}).catch(() => {}).then(() => {\n${load}\n});`
+  );
 }
 
 export interface RunWorkerOptions<M> {
@@ -53,8 +71,8 @@ export function runWorker<R, M = never>(name: WorkerName, input: unknown, opts: 
       return;
     }
     const launch = opts.launch ?? workerLaunch(name);
-    const worker = new Worker(launch.script, {
-      eval: launch.eval,
+    const worker = new Worker(lowPriorityStart(launch), {
+      eval: true,
       workerData: input,
       ...(opts.transferList ? { transferList: [...opts.transferList] } : {}),
       ...(opts.maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: opts.maxHeapMb } } : {}),

@@ -11,6 +11,8 @@ export const WORKER_ENTRIES = {
   userImportPreview: 'server/services/userImportPreview.worker.ts',
   /** The audit log's integrity check over its own read-only connection. */
   auditVerify: 'server/services/auditVerify.worker.ts',
+  /** A hashing thread: password and recovery-code scrypt at a low priority (server/runtime/scryptPool.ts). */
+  scrypt: 'server/runtime/scrypt.worker.ts',
 } as const;
 
 export type WorkerName = keyof typeof WORKER_ENTRIES;

@@ -56,6 +56,44 @@ export function serveWorkerTask<I, R, M = never>(task: (input: I, post: (message
     .finally(() => port.unref());
 }
 
+/** A request to a long-lived worker (server/runtime/workerPool.ts): its id comes back on the reply. */
+export interface WorkerRequest<I> {
+  id: number;
+  input: I;
+}
+
+/** The reply to one request: the result, or the error it threw (as in WorkerReply). */
+export type WorkerRequestReply<R> = { id: number } & ({ type: 'result'; value: R } | { type: 'error'; code: ErrorCode | null; message: string });
+
+/**
+ * The body of a long-lived worker's entry module: answers each request the
+ * starting thread sends with `handle`'s result or error, one at a time, for
+ * as long as the thread lives (the pool ends it). Runs at WORKER_NICE, like a task.
+ */
+export function serveWorkerRequests<I, R>(handle: (input: I) => R | Promise<R>): void {
+  const port = parentPort;
+  if (isMainThread || port === null) throw new Error('serveWorkerRequests runs in a worker thread (server/runtime/workerPool.ts starts one)');
+  lowerThreadPriority();
+  port.on('message', (req: WorkerRequest<I>) => {
+    Promise.resolve()
+      .then(() => handle(req.input))
+      .then(
+        (value) => port.postMessage({ id: req.id, type: 'result', value } satisfies WorkerRequestReply<R>),
+        (err: unknown) =>
+          port.postMessage(
+            (err instanceof TesseraError
+              ? { id: req.id, type: 'error', code: err.code, message: err.message }
+              : {
+                  id: req.id,
+                  type: 'error',
+                  code: null,
+                  message: err instanceof Error ? (err.stack ?? err.message) : String(err),
+                }) satisfies WorkerRequestReply<R>,
+          ),
+      );
+  });
+}
+
 /** The nice value of a worker task's thread: background work, so the event loop gets a core first. */
 export const WORKER_NICE = 10;
 

@@ -1,16 +1,24 @@
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { TesseraError } from '../../shared/errors';
+import { deriveOnThreadPool, type ScryptDerive } from '../core/crypto/scryptHash';
+import { scryptInWorker } from '../runtime/scryptPool';
 
 /**
- * Bounds on concurrent slow hashes (scrypt on libuv's thread pool), so a
- * flood of sign-ins cannot pile up memory or starve other work. Every slow
- * hash runs through one lane: operator passwords through `passwordLane`,
- * recovery codes through `recoveryLane`. The lanes are process-wide because
- * the thread pool, the cores and the memory they bound are.
+ * Bounds on concurrent slow hashes, so a flood of sign-ins cannot pile up
+ * memory or starve other work. Every slow hash runs through one lane:
+ * operator passwords through `passwordLane`, recovery codes through
+ * `recoveryLane`. The lanes are process-wide because the cores and the
+ * memory they bound are. A lane hands its job the deriver that does the
+ * scrypt work: the low-priority hashing threads (runtime/scryptPool.ts),
+ * shared by both lanes and never more than one core fewer than the machine's.
  */
 
-/** libuv runs scrypt on its pool: 4 threads unless UV_THREADPOOL_SIZE says otherwise. */
+/**
+ * libuv's pool: 4 threads unless UV_THREADPOOL_SIZE says otherwise. Hashes
+ * now run in the hashing threads, but the lanes keep the limits they were
+ * given against it: they bound admission and memory, the threads bound CPU.
+ */
 const THREAD_POOL = Math.max(1, Number(process.env.UV_THREADPOOL_SIZE) || 4);
 
 /**
@@ -69,13 +77,16 @@ export class HashLane {
     private readonly concurrency: number,
     private readonly queueLimit: number,
     private readonly busyMessage: (retryAfterSeconds: number) => string,
+    /** What does the scrypt work of this lane's jobs (libuv's pool unless given). */
+    private readonly derive: ScryptDerive = deriveOnThreadPool,
   ) {}
 
   /**
    * Runs `hash` when a slot is free (high priority first, then in arrival
-   * order). Throws LaneBusyError at once, before any work, when the queue is full.
+   * order), passing it the lane's deriver. Throws LaneBusyError at once,
+   * before any work, when the queue is full.
    */
-  async run<T>(hash: () => Promise<T>, priority: LanePriority = 'normal'): Promise<T> {
+  async run<T>(hash: (derive: ScryptDerive) => Promise<T>, priority: LanePriority = 'normal'): Promise<T> {
     if (this.running >= this.concurrency) {
       if (this.waitingCount() >= this.queueLimit) this.requireRoom(1);
       await new Promise<void>((resolve) => this.queues[priority].push(resolve));
@@ -87,7 +98,7 @@ export class HashLane {
     this.peak = Math.max(this.peak, this.running);
     const t0 = performance.now();
     try {
-      return await hash();
+      return await hash(this.derive);
     } finally {
       this.meanMs = this.meanMs * 0.8 + (performance.now() - t0) * 0.2;
       this.release();
@@ -137,6 +148,7 @@ export const passwordLane = new HashLane(
   PASSWORD_HASH_CONCURRENCY,
   PASSWORD_HASH_QUEUE,
   (s) => `The server is busy checking other sign-ins; try again in ${seconds(s)}`,
+  scryptInWorker('normal'),
 );
 
 /** Recovery codes: verifying one (high priority) and hashing a new set. */
@@ -145,4 +157,6 @@ export const recoveryLane = new HashLane(
   RECOVERY_HASH_CONCURRENCY,
   RECOVERY_HASH_QUEUE,
   (s) => `The server is busy checking other recovery codes; try again in ${seconds(s)}`,
+  // Ahead of waiting password hashes: an application's verify should not queue behind a login flood.
+  scryptInWorker('high'),
 );

@@ -91,7 +91,7 @@ export async function hashNewPassword(password: string, prefix: string, precheck
     throw new TesseraError('bad_request', `${prefix}${problems.join(' ')}`, { fields: problems.map((message) => ({ path: 'password', message })) });
   }
   precheck();
-  return passwordLane.run(() => hashPassword(password));
+  return passwordLane.run((derive) => hashPassword(password, undefined, derive));
 }
 
 /** Inserts a pending operator and its 'operator.create' entry (inside the caller's transaction); returns the id. */

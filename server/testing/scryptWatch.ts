@@ -7,8 +7,11 @@
  *
  *   vi.mock('node:crypto', async (real) => (await import('../testing/scryptWatch')).watchedCrypto(await real()));
  *
- * (This module must not import node:crypto itself.)
+ * (This module must not import node:crypto itself.) The server's hashing
+ * threads (server/runtime/scryptPool.ts) run scrypt outside this mock; they
+ * announce each derivation on a diagnostics channel, counted here the same way.
  */
+import { subscribe } from 'node:diagnostics_channel';
 
 export interface ScryptCounts {
   /** Hashes started. */
@@ -35,6 +38,20 @@ export const scryptWatch = {
     }
   },
 };
+
+/** server/runtime/scryptPool.ts's SCRYPT_CHANNEL (not imported: that module imports node:crypto). */
+subscribe('tessera:scrypt', (message) => {
+  const { phase, log2N } = message as { phase: 'start' | 'end'; log2N: number };
+  const counts = 2 ** log2N === PASSWORD_N ? scryptWatch.password : 2 ** log2N === RECOVERY_N ? scryptWatch.recovery : null;
+  if (!counts) return;
+  if (phase === 'start') {
+    counts.started += 1;
+    counts.running += 1;
+    counts.peak = Math.max(counts.peak, counts.running);
+  } else {
+    counts.running -= 1;
+  }
+});
 
 type ScryptCallback = (err: Error | null, key: Buffer) => void;
 type ScryptFn = (password: unknown, salt: unknown, keylen: number, options: unknown, callback?: ScryptCallback) => void;

@@ -18,18 +18,33 @@ const MAX_R = 32;
 const MAX_P = 16;
 const MAX_MEMORY = 512 * 1024 * 1024;
 
+/**
+ * The slow part alone: the scrypt key of `secret` (as UTF-8) under `salt`
+ * and an already checked cost. The default runs on libuv's thread pool;
+ * the server passes one that runs in its low-priority hashing threads
+ * (server/runtime/scryptPool.ts). Parsing, salts and comparing stay here.
+ */
+export type ScryptDerive = (secret: string, salt: Uint8Array, cost: ScryptCost) => Promise<Uint8Array>;
+
 /** Salted scrypt, encoded `scrypt$<log2N>$<r>$<p>$<salt b64url>$<hash b64url>` so the cost can rise later. */
-export async function scryptHash(secret: string, cost: ScryptCost, randomBytes: RandomBytes = defaultRandomBytes): Promise<string> {
+export async function scryptHash(
+  secret: string,
+  cost: ScryptCost,
+  randomBytes: RandomBytes = defaultRandomBytes,
+  derive: ScryptDerive = deriveOnThreadPool,
+): Promise<string> {
   checkCost(cost, 'internal');
   const salt = Buffer.from(takeRandomBytes(randomBytes, SALT_BYTES));
-  const hash = await derive(secret, salt, cost);
+  const hash = Buffer.from(await derive(secret, salt, cost));
   return ['scrypt', cost.log2N, cost.r, cost.p, salt.toString('base64url'), hash.toString('base64url')].join('$');
 }
 
 /** The cost is read from the encoding. A malformed encoding is data corruption: integrity error. */
-export async function scryptVerify(secret: string, encoded: string): Promise<boolean> {
+export async function scryptVerify(secret: string, encoded: string, derive: ScryptDerive = deriveOnThreadPool): Promise<boolean> {
   const parsed = parseScryptEncoding(encoded);
   const actual = await derive(secret, parsed.salt, parsed.cost);
+  // A deriver that returned the wrong length is a fault, not a mismatch (timingSafeEqual would throw a RangeError).
+  if (actual.byteLength !== parsed.hash.length) throw new TesseraError('internal', 'Key derivation failed');
   return timingSafeEqual(actual, parsed.hash);
 }
 
@@ -52,9 +67,15 @@ export function scryptMaxmem(cost: ScryptCost): number {
   return 256 * 2 ** cost.log2N * cost.r;
 }
 
-function derive(secret: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
+/** Node's scrypt options for a cost (the same for the thread pool and a hashing thread's scryptSync). */
+export function scryptOptions(cost: ScryptCost): { N: number; r: number; p: number; maxmem: number } {
+  return { N: 2 ** cost.log2N, r: cost.r, p: cost.p, maxmem: scryptMaxmem(cost) };
+}
+
+/** The default deriver: libuv's thread pool, at the process's priority. */
+export function deriveOnThreadPool(secret: string, salt: Uint8Array, cost: ScryptCost): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
-    scrypt(secret, salt, cost.keyLength, { N: 2 ** cost.log2N, r: cost.r, p: cost.p, maxmem: scryptMaxmem(cost) }, (err, key) =>
+    scrypt(secret, salt, cost.keyLength, scryptOptions(cost), (err, key) =>
       err ? reject(new TesseraError('internal', 'Key derivation failed')) : resolve(key),
     );
   });

@@ -1,6 +1,6 @@
 import { TesseraError } from '../../../shared/errors';
 import { defaultRandomBytes, takeRandomBytes, type RandomBytes } from '../random';
-import { scryptHash, scryptVerify, type ScryptCost } from '../crypto/scryptHash';
+import { deriveOnThreadPool, scryptHash, scryptVerify, type ScryptCost, type ScryptDerive } from '../crypto/scryptHash';
 import { encode5bit } from '../otp/secret';
 
 /** No 0/O, 1/I/L look-alikes; 32 symbols so each carries exactly 5 bits. */
@@ -55,13 +55,17 @@ export function parseRecoveryCode(normalized: string): { lookupId: string; secre
  * case, spaces and dashes are normalised here and in verify, so a valid code
  * typed differently can never fail.
  */
-export async function hashRecoveryCodeSecret(secret: string, randomBytes: RandomBytes = defaultRandomBytes): Promise<string> {
-  return scryptHash(canonicalSecret(secret), RECOVERY_SCRYPT_COST, randomBytes);
+export async function hashRecoveryCodeSecret(
+  secret: string,
+  randomBytes: RandomBytes = defaultRandomBytes,
+  derive: ScryptDerive = deriveOnThreadPool,
+): Promise<string> {
+  return scryptHash(canonicalSecret(secret), RECOVERY_SCRYPT_COST, randomBytes, derive);
 }
 
 /** Always costs exactly one hash, whatever the input, so timing tells nothing. */
-export async function verifyRecoveryCodeSecret(secret: string, encoded: string): Promise<boolean> {
-  return scryptVerify(canonicalSecret(secret), encoded);
+export async function verifyRecoveryCodeSecret(secret: string, encoded: string, derive: ScryptDerive = deriveOnThreadPool): Promise<boolean> {
+  return scryptVerify(canonicalSecret(secret), encoded, derive);
 }
 
 function canonicalSecret(secret: string): string {

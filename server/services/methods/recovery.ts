@@ -6,6 +6,7 @@ import {
   verifyRecoveryCodeSecret,
   type RecoveryCode,
 } from '../../core/recovery/recoveryCodes';
+import type { ScryptDerive } from '../../core/crypto/scryptHash';
 import type { UserRow } from '../../store/index';
 import type { ServiceContext } from '../context';
 import { recoveryLane } from '../hashLanes';
@@ -27,7 +28,7 @@ export interface PreparedRecoverySet {
 async function prepare(): Promise<PreparedRecoverySet> {
   const codes = generateRecoveryCodeSet();
   recoveryLane.requireRoom(codes.length);
-  const hashes = await Promise.all(codes.map((c) => recoveryLane.run(() => hashRecoveryCodeSecret(c.secret))));
+  const hashes = await Promise.all(codes.map((c) => recoveryLane.run((derive) => hashRecoveryCodeSecret(c.secret, undefined, derive))));
   return { codes, hashes };
 }
 
@@ -40,8 +41,8 @@ function install(ctx: ServiceContext, user: UserRow, set: PreparedRecoverySet, n
 
 let dummyHash: Promise<string> | null = null;
 /** A hash no code matches, for a guess whose lookup id names nothing: the same cost either way. */
-function dummy(): Promise<string> {
-  dummyHash ??= hashRecoveryCodeSecret('not-a-real-recovery-code');
+function dummy(derive: ScryptDerive): Promise<string> {
+  dummyHash ??= hashRecoveryCodeSecret('not-a-real-recovery-code', undefined, derive);
   return dummyHash;
 }
 
@@ -60,10 +61,10 @@ export const recovery = {
     },
     // In the recovery lane, ahead of issuing new sets: a login flood in the password lane cannot delay it.
     check: (candidate: SetCodeCandidate) =>
-      recoveryLane.run(async () => {
+      recoveryLane.run(async (derive) => {
         const { parsed, row } = candidate;
-        if (parsed && row && row.used_at === null) return verifyRecoveryCodeSecret(parsed.secret, row.hash);
-        await verifyRecoveryCodeSecret(parsed?.secret ?? 'x', await dummy());
+        if (parsed && row && row.used_at === null) return verifyRecoveryCodeSecret(parsed.secret, row.hash, derive);
+        await verifyRecoveryCodeSecret(parsed?.secret ?? 'x', await dummy(derive), derive);
         return false;
       }, 'high'),
     consume(ctx, { row }, userId, now) {

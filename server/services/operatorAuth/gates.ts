@@ -106,7 +106,7 @@ export function requireUnthrottled(ctx: ServiceContext, state: ThrottleState, wh
 
 /** The slow check, in the password lane (429 when it is full); a name without a hash costs the same work. */
 export function checkPassword(password: string, hash: string | null): Promise<boolean> {
-  return passwordLane.run(() => (hash ? verifyPassword(password, hash) : verifyPasswordAgainstNothing(password)));
+  return passwordLane.run((derive) => (hash ? verifyPassword(password, hash, derive) : verifyPasswordAgainstNothing(password, derive)));
 }
 
 /**
