@@ -43,8 +43,8 @@ export function SettingsPage() {
           <ErrorState error={settings.error} title="Could not load the settings" onRetry={() => void settings.refetch()} />
         ) : (
           <>
-            <SettingsForm key={keyOf(settings.data, FIELDS)} settings={settings.data} />
-            <SentCodesCard key={keyOf(settings.data, SENT)} settings={settings.data} />
+            <SettingsForm key={`general:${keyOf(settings.data, FIELDS)}`} settings={settings.data} />
+            <SentCodesCard key={`sent:${keyOf(settings.data, SENT)}`} settings={settings.data} />
           </>
         )}
         <Stack gap={4} mt="sm">
@@ -61,8 +61,8 @@ export function SettingsPage() {
           <ErrorState error={delivery.error} title="Could not load the email and SMS settings" onRetry={() => void delivery.refetch()} />
         ) : (
           <>
-            <SmtpCard key={JSON.stringify(delivery.data.email)} view={delivery.data.email} />
-            <SmsGatewayCard key={JSON.stringify(delivery.data.sms)} view={delivery.data.sms} />
+            <SmtpCard key={`email:${JSON.stringify(delivery.data.email)}`} view={delivery.data.email} />
+            <SmsGatewayCard key={`sms:${JSON.stringify(delivery.data.sms)}`} view={delivery.data.sms} />
           </>
         )}
       </Stack>

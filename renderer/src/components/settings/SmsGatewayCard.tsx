@@ -1,4 +1,4 @@
-import { ActionIcon, Button, Checkbox, Code, Collapse, Group, NumberInput, PasswordInput, Select, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { ActionIcon, Box, Button, Checkbox, Code, Collapse, Group, NumberInput, PasswordInput, Select, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
@@ -63,7 +63,7 @@ export function SmsGatewayCard({ view }: { view: SmsGatewayConfigView | null }) 
     <NumberInput
       {...common}
       label="Timeout"
-      description="How long to wait for the gateway (1–60 s)."
+      description="Wait for the gateway (1–60 s)."
       min={1}
       max={60}
       allowNegative={false}
@@ -206,24 +206,26 @@ export function SmsGatewayCard({ view }: { view: SmsGatewayConfigView | null }) 
               </Button>
             )}
           </Stack>
-          <SegmentedField<BodyFormat>
-            id="sms-body-format"
-            label="Body format"
-            value={values.bodyFormat}
-            onChange={(bodyFormat) => {
-              if (!canEdit) return;
-              // The starting template follows the format; an edited one is left alone.
-              setValues((v) => ({
-                ...v,
-                bodyFormat,
-                bodyTemplate: v.bodyTemplate === DEFAULT_BODY[v.bodyFormat] ? DEFAULT_BODY[bodyFormat] : v.bodyTemplate,
-              }));
-            }}
-            data={[
-              { value: 'json', label: 'JSON' },
-              { value: 'form', label: 'Form (URL-encoded)' },
-            ]}
-          />
+          <Box maw={360}>
+            <SegmentedField<BodyFormat>
+              id="sms-body-format"
+              label="Body format"
+              value={values.bodyFormat}
+              onChange={(bodyFormat) => {
+                if (!canEdit) return;
+                // The starting template follows the format; an edited one is left alone.
+                setValues((v) => ({
+                  ...v,
+                  bodyFormat,
+                  bodyTemplate: v.bodyTemplate === DEFAULT_BODY[v.bodyFormat] ? DEFAULT_BODY[bodyFormat] : v.bodyTemplate,
+                }));
+              }}
+              data={[
+                { value: 'json', label: 'JSON' },
+                { value: 'form', label: 'Form (URL-encoded)' },
+              ]}
+            />
+          </Box>
           <Textarea
             {...common}
             label="Body template"
@@ -242,7 +244,7 @@ export function SmsGatewayCard({ view }: { view: SmsGatewayConfigView | null }) 
             autosize
             minRows={2}
             maxRows={8}
-            ff="monospace"
+            classNames={{ input: 'mono-input' }}
             value={values.bodyTemplate}
             onChange={(e) => set('bodyTemplate', e.currentTarget.value)}
             error={errors.bodyTemplate}
@@ -280,7 +282,7 @@ export function SmsGatewayCard({ view }: { view: SmsGatewayConfigView | null }) 
             label="Account SID"
             description="“AC” and 32 hex digits, from the Twilio console."
             placeholder="AC…"
-            ff="monospace"
+            classNames={{ input: 'mono-input' }}
             value={values.accountSid}
             onChange={(e) => set('accountSid', e.currentTarget.value)}
             error={errors.accountSid}

@@ -71,7 +71,10 @@ export function SmtpCard({ view }: { view: SmtpConfigView | null }) {
           description="Host name or IP address of the SMTP server."
           placeholder="smtp.example.com"
           value={values.host}
-          onChange={(e) => set('host', e.currentTarget.value)}
+          onChange={(e) => {
+            set('host', e.currentTarget.value);
+            clearError('tls'); // "no TLS only to this machine" depends on the host too
+          }}
           error={errors.host}
           w={320}
         />
@@ -159,7 +162,7 @@ export function SmtpCard({ view }: { view: SmtpConfigView | null }) {
         <NumberInput
           {...common}
           label="Timeout"
-          description="How long to wait for the server (1–60 s)."
+          description="Wait for the server (1–60 s)."
           min={1}
           max={60}
           allowNegative={false}
