@@ -134,6 +134,8 @@ describe('SmtpCard', () => {
     expect(screen.queryByRole('button', { name: 'Save email settings' })).toBeNull();
     expect(screen.queryByRole('button', { name: 'Send test' })).toBeNull();
     expect(screen.queryByRole('checkbox', { name: /Remove password/ })).toBeNull();
+    expect(screen.queryByRole('switch')).toBeNull();
+    expect(screen.getByTestId('smtp-verify-certificate').textContent).toBe('Verified against the system’s CAs');
   });
 });
 

@@ -1,4 +1,4 @@
-import { Checkbox, Group, NumberInput, PasswordInput, Select, Switch, TextInput } from '@mantine/core';
+import { Checkbox, Group, NumberInput, PasswordInput, Select, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -173,15 +173,27 @@ export function SmtpCard({ view }: { view: SmtpConfigView | null }) {
           error={errors.timeoutMs}
           w={220}
         />
-        <Switch
-          mt={30}
-          label="Verify the server’s certificate"
-          description="Turn off only for a test server with a certificate of its own."
-          checked={values.verifyCertificate}
-          onChange={(e) => set('verifyCertificate', e.currentTarget.checked)}
-          disabled={!canEdit || save.isPending}
-          error={errors.verifyCertificate}
-        />
+        {canEdit ? (
+          <Switch
+            mt={30}
+            label="Verify the server’s certificate"
+            description="Turn off only for a test server with a certificate of its own."
+            checked={values.verifyCertificate}
+            onChange={(e) => set('verifyCertificate', e.currentTarget.checked)}
+            disabled={save.isPending}
+            error={errors.verifyCertificate}
+          />
+        ) : (
+          // Read-only roles see no switches on this page (a disabled one still looks like something to press).
+          <Stack gap={2} mt={24}>
+            <Text size="sm" fw={500}>
+              Server certificate
+            </Text>
+            <Text size="sm" data-testid="smtp-verify-certificate">
+              {values.verifyCertificate ? 'Verified against the system’s CAs' : 'Not verified (test server)'}
+            </Text>
+          </Stack>
+        )}
       </Group>
     </DeliveryCard>
   );
