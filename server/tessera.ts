@@ -7,6 +7,7 @@ import { createServices, SYSTEM_ACTOR, type Clock, type Services } from './servi
 import { expirePendingFactors } from './services/factors';
 import { sweepExpiredDeliveredCodes } from './services/deliveredCodes';
 import { sweepSpentTemporaryCodes } from './services/temporaryCodes';
+import { sweepExpiredDevices } from './services/rememberedDevices';
 import { sweepExpiredChallenges } from './services/webauthn/sweep';
 import { purgeSessions } from './services/operatorAuth/index';
 import { issueSetupToken } from './services/setup';
@@ -125,6 +126,7 @@ export async function startTessera(opts: TesseraOptions): Promise<RunningTessera
       sweepExpiredChallenges(services, SYSTEM_ACTOR);
       sweepExpiredDeliveredCodes(services);
       sweepSpentTemporaryCodes(services, SYSTEM_ACTOR);
+      sweepExpiredDevices(services);
       purgeSessions(services);
     } catch (err) {
       app.log.error({ err }, 'expiring pending factors failed');

@@ -15,6 +15,7 @@ export const CODE_REASONS = {
   locked_out: 'wrong code, now locked',
   throttled: 'throttled',
   locked: 'locked',
+  device_not_remembered: 'device not remembered',
 } as const;
 
 /** Why an operator's sign-in or re-authentication failed or was refused. */
@@ -81,6 +82,8 @@ export const AUDIT_ACTIONS = {
   'delivery.test': { label: 'Test message sent', reasons: DELIVERY_REASONS },
   'temporary.issue': { label: 'Temporary code issued' },
   'temporary.revoke': { label: 'Temporary code revoked' },
+  'device.remember': { label: 'Device remembered' },
+  'device.revoke': { label: 'Remembered device revoked' },
 } as const satisfies Record<string, AuditActionInfo>;
 
 /** An action the server writes (AuditLog.append takes only these). */

@@ -186,6 +186,8 @@ describe('users', () => {
     expect(r.json.factors[0]).toEqual({
       id: f.id,
       type: 'totp',
+      methodName: 'Authenticator app (TOTP)',
+      appsMayRemove: true,
       status: 'active',
       label: null,
       algorithm: 'SHA1',

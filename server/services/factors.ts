@@ -8,7 +8,8 @@ import { revokeTemporaryOnNewFactor } from './temporaryCodes';
 import { iso } from './wireViews';
 import type { FactorRow, UserRow } from '../store/index';
 import type { Actor, ServiceContext } from './context';
-import { factorView, toFactorView } from './factorViews';
+import { appsMayRemove, factorView, methodDisplayName, toFactorView } from './factorViews';
+import type { FactorType } from '../../shared/schemas/methods';
 import { resyncHotpCounter } from './methods/hotp';
 import type { NewPendingOtpFactor } from './methods/otp';
 import { METHOD_MODULES, moduleForFactor, requireMethodEnabled } from './methods/registry';
@@ -136,6 +137,22 @@ export async function enrollDeliveredFactor(
   }
 }
 
+/**
+ * Refuses an application (API key) removing factors of a method the
+ * enterprise owns (settings.appsMayRemove false: mfa2's MFA_OWNED_BY_ENTERPRISE):
+ * only operators may remove those.
+ */
+function requireRemovableBy(ctx: ServiceContext, actor: Actor, types: readonly FactorType[]): void {
+  if (actor.kind !== 'apikey') return;
+  const owned = types.find((t) => !appsMayRemove(ctx, t));
+  if (owned) {
+    throw new TesseraError(
+      'forbidden',
+      `Only operators may remove ${methodDisplayName(ctx, owned)} factors on this Tessera (Settings → Methods); ask your helpdesk`,
+    );
+  }
+}
+
 function requireFactor(ctx: ServiceContext, userId: string, factorId: string): FactorRow {
   const factor = ctx.store.factors.find(userId, factorId);
   if (!factor) throw new TesseraError('not_found', 'This user has no factor with that id');
@@ -163,7 +180,7 @@ export function confirmFactor(ctx: ServiceContext, username: string, factorId: s
     ctx.store.factors.activate(factor.id, now, state);
     ctx.audit.append({ actor, action: 'factor.confirm', user: user.username, outcome: 'success', details: { factorId, type: factor.type } });
     revokeTemporaryOnNewFactor(ctx, user, factor.id, actor);
-    return toFactorView(requireFactor(ctx, user.id, factorId));
+    return toFactorView(ctx, requireFactor(ctx, user.id, factorId));
   });
   if (outcome === 'invalid') throw new TesseraError('invalid_code', 'That code is not right for this factor; check the device clock and try the next code');
   return { status: 'active', factor: outcome };
@@ -173,6 +190,7 @@ export function deleteFactor(ctx: ServiceContext, username: string, factorId: st
   ctx.store.tx(() => {
     const user = requireUser(ctx, username);
     const factor = requireFactor(ctx, user.id, factorId);
+    requireRemovableBy(ctx, actor, [factor.type]);
     ctx.store.factors.delete(user.id, factor.id);
     ctx.audit.append({
       actor,
@@ -207,9 +225,23 @@ export function renameFactor(ctx: ServiceContext, username: string, factorId: st
 export function resetUser(ctx: ServiceContext, username: string, reason: string, actor: Actor): { factorsRemoved: number; recoveryCodesRemoved: number } {
   return ctx.store.tx(() => {
     const user = requireUser(ctx, username);
+    requireRemovableBy(
+      ctx,
+      actor,
+      ctx.store.factors.listByUser(user.id).map((f) => f.type),
+    );
     const factorsRemoved = ctx.store.factors.deleteAllForUser(user.id);
     const recoveryCodesRemoved = ctx.store.recoveryCodes.deleteAllForUser(user.id);
-    ctx.audit.append({ actor, action: 'user.reset', user: user.username, outcome: 'success', reason, details: { factorsRemoved, recoveryCodesRemoved } });
+    // A lost device may be a remembered one: none of them stands in for a code any more.
+    const devicesRevoked = ctx.store.rememberedDevices.deleteAllForUser(user.id);
+    ctx.audit.append({
+      actor,
+      action: 'user.reset',
+      user: user.username,
+      outcome: 'success',
+      reason,
+      details: { factorsRemoved, recoveryCodesRemoved, ...(devicesRevoked > 0 ? { devicesRevoked } : {}) },
+    });
     return { factorsRemoved, recoveryCodesRemoved };
   });
 }
@@ -228,7 +260,7 @@ export function resyncHotpFactor(ctx: ServiceContext, username: string, factorId
       return null;
     }
     ctx.audit.append({ actor, action: 'factor.resync', user: user.username, outcome: 'success', details: { factorId, skipped: next - factor.counter - 2 } });
-    return toFactorView(requireFactor(ctx, user.id, factorId));
+    return toFactorView(ctx, requireFactor(ctx, user.id, factorId));
   });
   if (!result) throw new TesseraError('invalid_code', 'Those two codes are not consecutive codes of this token');
   return result;

@@ -25,6 +25,7 @@ export * as sheets from './sheets/enrollmentSheets';
 export * as webauthn from './webauthn/index';
 export { challenge } from './challenge';
 export * as temporaryCodes from './temporaryCodes';
+export * as rememberedDevices from './rememberedDevices';
 export * as delivery from './delivery/index';
 
 /** What the API and CLI hold: the context every use case takes first (`fn(ctx, input, actor)`). */

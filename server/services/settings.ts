@@ -1,3 +1,4 @@
+import { TesseraError } from '../../shared/errors';
 import { DEFAULT_SETTINGS, Settings, type SettingsPatch } from '../../shared/schemas/settings';
 import type { Method } from '../../shared/schemas/methods';
 import type { ThrottleSettings } from '../core/policy/throttle';
@@ -42,13 +43,18 @@ export class SettingsService {
     const current = this.cached;
     requireMethodsAvailable(patch.methods ?? {}, current.methods);
     const next = Settings.parse({ ...current, ...patch, methods: { ...current.methods, ...patch.methods } });
+    if (next.recheckMaxSeconds < next.recheckMinSeconds) {
+      throw new TesseraError('bad_request', 'The longest re-check interval must not be below the shortest', {
+        fields: [{ path: 'recheckMaxSeconds', message: 'Must not be below the shortest re-check interval' }],
+      });
+    }
     const changed: Record<string, { from: unknown; to: unknown }> = {};
     for (const key of Object.keys(next) as (keyof Settings)[]) {
       if (key === 'methods') {
         for (const m of Object.keys(next.methods) as Method[]) {
           if (next.methods[m] !== current.methods[m]) changed[`methods.${m}`] = { from: current.methods[m], to: next.methods[m] };
         }
-      } else if (next[key] !== current[key]) {
+      } else if (JSON.stringify(next[key]) !== JSON.stringify(current[key])) {
         changed[key] = { from: current[key], to: next[key] };
       }
     }

@@ -9,7 +9,8 @@ import type { UsersRepo } from '../store/repos/users';
 import type { Actor, ServiceContext } from './context';
 import { decodeCursor, encodeCursor } from './cursor';
 import { factorViewsOf } from './factorViews';
-import { toThrottleView, toUserListItem, toUserSummary } from './wireViews';
+import { iso, toThrottleView, toUserListItem, toUserSummary } from './wireViews';
+import { rememberedDevicesOf } from './rememberedDevices';
 
 export function requireUser(ctx: ServiceContext, username: string): UserRow {
   const user = ctx.store.users.findByKey(usernameKey(username));
@@ -48,7 +49,10 @@ export function createUser(ctx: ServiceContext, input: CreateUserInput, actor: A
     const problem = newUsernameProblem(ctx, input.username);
     if (problem) throw problem;
     const row = insertUserRow(ctx, input, key, now, actor);
-    return toUserSummary({ ...row, failures: 0, last_failure_at: null, locked_until: null }, false);
+    return toUserSummary(
+      { ...row, failures: 0, last_failure_at: null, locked_until: null, last_factor_id: null, last_factor_type: null, last_verified_at: null },
+      false,
+    );
   });
 }
 
@@ -95,6 +99,11 @@ export function getUser(ctx: ServiceContext, username: string): UserDetail {
     recoveryCodes: ctx.store.recoveryCodes.counts(user.id),
     throttle: toThrottleView(user, ctx.clock(), ctx.settings.throttle()),
     temporaryCode: temporaryCodeView(ctx, user.id),
+    lastUsed:
+      user.last_factor_id !== null && user.last_factor_type !== null && user.last_verified_at !== null
+        ? { factorId: user.last_factor_id, type: user.last_factor_type, at: iso(user.last_verified_at)! }
+        : null,
+    rememberedDevices: rememberedDevicesOf(ctx, user.id),
   };
 }
 

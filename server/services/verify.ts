@@ -14,6 +14,8 @@ import { throttleStateOf } from './wireViews';
 import { clearUserFailures, recordUserFailure } from './userThrottle';
 import type { CodeAttempt } from './deliveredCodes';
 import { useTemporaryCode } from './temporaryCodes';
+import { randomInt } from 'node:crypto';
+import { rememberDevice, requireRememberAllowed, useRememberedDevice } from './rememberedDevices';
 
 /**
  * Answers "is this code right for this user?". Invariants held here:
@@ -47,8 +49,49 @@ export class VerifyQueues {
 }
 
 export async function verify(ctx: ServiceContext, input: VerifyInput, actor: Actor): Promise<VerifyResult> {
+  requireRememberAllowed(ctx, input, actor);
   const user = requireUser(ctx, input.user);
-  const code = classifyCodeInput(input.code);
+  const result =
+    input.deviceToken !== undefined
+      ? ctx.verifyQueues.commits.run(() => verifyRememberedDevice(ctx, user.id, input.deviceToken!, actor))
+      : checkCode(ctx, user, input.code ?? '', input, actor);
+  const answer = await result;
+  return answer.ok ? afterSuccess(ctx, user, answer, input, actor) : answer;
+}
+
+/**
+ * What a right answer adds: the last method used (GET /users/{u}), a
+ * remembered device when asked for, and when to check again (re-checks).
+ */
+function afterSuccess(ctx: ServiceContext, user: UserRow, answer: Verified, input: VerifyInput, actor: Actor): Verified {
+  const settings = ctx.settings.get();
+  const now = ctx.clock();
+  const extras = ctx.store.tx(() => {
+    if (answer.factor.type !== 'remembered') ctx.store.users.setLastUsed(user.id, answer.factor, now);
+    return input.remember ? rememberDevice(ctx, user, input.remember, input.userAgent, actor, now) : {};
+  });
+  const recheck = settings.recheck ? { recheckAfterSeconds: randomInt(settings.recheckMinSeconds, settings.recheckMaxSeconds + 1) } : {};
+  return { ...answer, ...extras, ...recheck };
+}
+
+type Verified = Extract<VerifyResult, { ok: true }>;
+
+/** A remembered device's token instead of a code: gated like a code (a locked user stays locked), never counted as a failure. */
+function verifyRememberedDevice(ctx: ServiceContext, userId: string, token: string, actor: Actor): VerifyResult {
+  const { user, blocked } = gate(ctx, userId, actor);
+  if (blocked) return blocked;
+  const device = useRememberedDevice(ctx, user, token, actor, ctx.clock());
+  if (!device) {
+    // 256 random bits are not guessed: a refused token is a stale or copied one, not worth a lockout.
+    ctx.audit.append({ actor, action: 'verify', user: user.username, outcome: 'failure', reason: 'device_not_remembered', details: { type: 'remembered' } });
+    return { ok: false, reason: 'device_not_remembered' };
+  }
+  ctx.audit.append({ actor, action: 'verify', user: user.username, outcome: 'success', details: { type: 'remembered', deviceId: device.id } });
+  return { ok: true, factor: { id: device.id, type: 'remembered' } };
+}
+
+function checkCode(ctx: ServiceContext, user: UserRow, typed: string, input: VerifyInput, actor: Actor): Promise<VerifyResult> {
+  const code = classifyCodeInput(typed);
   if (code.kind === 'recovery') return verifySetCode(ctx, user, code.normalized, actor);
   if (code.kind === 'temporary') return ctx.verifyQueues.commits.run(() => verifyTemporaryCode(ctx, user.id, code.digits, actor));
   const attempt: CodeAttempt = { transactionId: input.transactionId, apiKeyId: actor.kind === 'apikey' ? actor.id : null };

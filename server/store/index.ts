@@ -16,6 +16,7 @@ import { DeliveredCodesRepo } from './repos/deliveredCodes';
 import { CodeSendsRepo } from './repos/codeSends';
 import { TemporaryCodesRepo } from './repos/temporaryCodes';
 import { DeliveryTransportsRepo } from './repos/deliveryTransports';
+import { RememberedDevicesRepo } from './repos/rememberedDevices';
 
 export { Db } from './db';
 export type { OpenOptions, Durability } from './db';
@@ -33,6 +34,7 @@ export type { DeliveredCodeRow } from './repos/deliveredCodes';
 export type { SendCounts } from './repos/codeSends';
 export type { TemporaryCodeRow } from './repos/temporaryCodes';
 export type { DeliveryTransportRow } from './repos/deliveryTransports';
+export type { RememberedDeviceRow } from './repos/rememberedDevices';
 
 /** The database and every repository over it. */
 export class Store {
@@ -53,6 +55,7 @@ export class Store {
   readonly codeSends: CodeSendsRepo;
   readonly temporaryCodes: TemporaryCodesRepo;
   readonly deliveryTransports: DeliveryTransportsRepo;
+  readonly rememberedDevices: RememberedDevicesRepo;
 
   constructor(readonly db: Db) {
     this.users = new UsersRepo(db);
@@ -72,6 +75,7 @@ export class Store {
     this.codeSends = new CodeSendsRepo(db);
     this.temporaryCodes = new TemporaryCodesRepo(db);
     this.deliveryTransports = new DeliveryTransportsRepo(db);
+    this.rememberedDevices = new RememberedDevicesRepo(db);
   }
 
   static open(path: string, options: OpenOptions = {}): Store {

@@ -86,6 +86,10 @@ export type WebauthnFactorInfo = z.infer<typeof WebauthnFactorInfo>;
 export const FactorView = z.object({
   id: z.string(),
   type: FactorType,
+  /** The method's name as this Tessera calls it (an admin may rename methods: "Backup codes"). */
+  methodName: z.string(),
+  /** Whether applications (provision scope) may remove it; false: only operators may. */
+  appsMayRemove: z.boolean(),
   status: z.enum(['pending', 'active']),
   label: z.string().nullable(),
   algorithm: OtpAlgorithm.nullable(),

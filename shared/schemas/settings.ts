@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { cleanText } from './text';
 
+/** Per method, optional: a setting that names or marks some methods and leaves the others as they are. */
+function perMethod<T extends z.ZodType>(value: T) {
+  return z.object({ totp: value, hotp: value, recovery: value, webauthn: value, email: value, sms: value }).partial().strict();
+}
+
+/** An admin's own name for a method ("Backup codes" for recovery codes): shown in the console, on sheets and in REST answers. */
+export const MethodDisplayName = cleanText(48, 'Method name');
+
 /** Everything an admin can change. Stored per key; defaults fill gaps. */
 export const Settings = z.object({
   issuer: cleanText(64, 'Issuer').refine((s) => !s.includes(':'), 'Issuer must not contain a colon'),
@@ -40,6 +48,26 @@ export const Settings = z.object({
     .max(24 * 60, 'The window may be at most 24 hours'),
   /** Seconds before a user may be sent another code. */
   resendSeconds: z.number().int().min(0, 'Cannot be negative').max(600, 'At most 10 minutes'),
+  /** Remembered devices (a verify may ask to skip codes on this device for a while): off until an admin turns them on. */
+  rememberDevices: z.boolean(),
+  /** The longest a device is remembered. */
+  rememberDeviceMaxDays: z.number().int('Days must be a whole number').min(1, 'At least 1 day').max(365, 'At most 365 days'),
+  /** Re-checks: each successful verify says, in seconds chosen at random between these two, when to ask again. */
+  recheck: z.boolean(),
+  recheckMinSeconds: z
+    .number()
+    .int()
+    .min(60, 'At least 60 seconds')
+    .max(30 * 24 * 3600, 'At most 30 days'),
+  recheckMaxSeconds: z
+    .number()
+    .int()
+    .min(60, 'At least 60 seconds')
+    .max(30 * 24 * 3600, 'At most 30 days'),
+  /** Names shown instead of the built-in ones; a method left out keeps its own. */
+  methodNames: perMethod(MethodDisplayName),
+  /** Methods whose factors applications (provision scope) may remove; false: only operators may (the enterprise owns them). */
+  appsMayRemove: perMethod(z.boolean()),
   /** The longest life a helpdesk may give a temporary code. */
   temporaryCodeMaxHours: z
     .number()
@@ -65,6 +93,13 @@ export const DEFAULT_SETTINGS: Settings = {
   sendLimitWindowMinutes: 15,
   resendSeconds: 30,
   temporaryCodeMaxHours: 24,
+  rememberDevices: false,
+  rememberDeviceMaxDays: 30,
+  recheck: false,
+  recheckMinSeconds: 3600,
+  recheckMaxSeconds: 4 * 3600,
+  methodNames: {},
+  appsMayRemove: {},
 };
 
 /** Only the settings above: an unknown key (a typo, a setting of another version) is refused by name, never dropped. */
@@ -76,5 +111,9 @@ export const SettingsPatch = Settings.partial()
   .refine((p) => p.throttleLockAfter === undefined || p.throttleFreeAttempts === undefined || p.throttleLockAfter > p.throttleFreeAttempts, {
     message: 'Lock threshold must be above the free attempts',
     path: ['throttleLockAfter'],
+  })
+  .refine((p) => p.recheckMinSeconds === undefined || p.recheckMaxSeconds === undefined || p.recheckMaxSeconds >= p.recheckMinSeconds, {
+    message: 'The longest re-check interval must not be below the shortest',
+    path: ['recheckMaxSeconds'],
   });
 export type SettingsPatch = z.infer<typeof SettingsPatch>;

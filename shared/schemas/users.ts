@@ -3,6 +3,7 @@ import { Cursor, DisplayName, Email, Flag, Limit, Reason, Username } from './tex
 import { FactorView } from './factors';
 import { PhoneNumber } from './phone';
 import { TemporaryCodeView } from './temporaryCodes';
+import { RememberedDeviceView } from './rememberedDevices';
 
 export const CreateUserInput = z
   .object({
@@ -50,6 +51,10 @@ export const UserDetail = UserSummary.extend({
   throttle: ThrottleView,
   /** The helpdesk's live temporary code (never the code itself), or null. */
   temporaryCode: TemporaryCodeView.nullable(),
+  /** What the last successful verify used (mfa2's "go to the last method"): a factor, or recovery/temporary; null before any. */
+  lastUsed: z.object({ factorId: z.string(), type: z.string(), at: z.string() }).nullable(),
+  /** Devices applications asked to remember (never their tokens). */
+  rememberedDevices: z.array(RememberedDeviceView),
 });
 export type UserDetail = z.infer<typeof UserDetail>;
 

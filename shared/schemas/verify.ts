@@ -1,31 +1,64 @@
 import { z } from 'zod';
-import { Id, Username } from './text';
+import { cleanText, Id, Username } from './text';
 import { FactorType } from './methods';
+
+/** A remembered device's token as Tessera hands it out: "tdt_" and 43 base64url characters (256 random bits). */
+export const DeviceToken = z.string().regex(/^tdt_[A-Za-z0-9_-]{43}$/, 'deviceToken is not a token Tessera issued');
 
 export const VerifyInput = z
   .object({
     user: Username,
+    /** The code the user typed; not needed with a deviceToken. */
     code: z
       .string({ error: (issue) => (issue.input === undefined ? 'code is required' : 'code must be text') })
       .min(1, 'code must not be empty')
-      .max(64, 'code is too long'),
+      .max(64, 'code is too long')
+      .optional(),
     /** The challenge's transactionId, for a code Tessera sent: that code is then accepted for this transaction only. */
     transactionId: Id.optional(),
+    /** A remembered device's token instead of a code (when remembered devices are on). */
+    deviceToken: DeviceToken.optional(),
+    /** After a right code, remember this device: the answer carries its deviceToken. */
+    remember: z
+      .object({
+        label: cleanText(64, 'Device label'),
+        /** How long; at most the rememberDeviceMaxDays setting (the default). */
+        days: z.number().int('days must be a whole number').min(1, 'days must be at least 1').max(365, 'days must be at most 365').optional(),
+      })
+      .strict()
+      .optional(),
+    /** The user's browser or client, shown beside a remembered device. */
+    userAgent: cleanText(256, 'userAgent').optional(),
   })
-  .strict();
+  .strict()
+  .refine((v) => v.code !== undefined || v.deviceToken !== undefined, { message: 'code is required', path: ['code'] })
+  .refine((v) => v.code === undefined || v.deviceToken === undefined, { message: 'Send a code or a deviceToken, not both', path: ['deviceToken'] })
+  .refine((v) => v.remember === undefined || v.code !== undefined, { message: 'A device is remembered after a right code', path: ['remember'] });
 export type VerifyInput = z.infer<typeof VerifyInput>;
+
+/** What a successful verify adds beyond the factor: set only when asked for or turned on. */
+const VerifiedExtras = {
+  recoveryCodesLeft: z.number().int().optional(),
+  /** After a helpdesk's temporary code: how many more times it works. */
+  temporaryUsesLeft: z.number().int().optional(),
+  /** With `remember`: the token to send instead of a code next time (shown once), and until when it works. */
+  deviceToken: z.string().optional(),
+  deviceId: z.string().optional(),
+  deviceExpiresAt: z.string().optional(),
+  /** With re-checks on: ask this user for a code again after this many seconds. */
+  recheckAfterSeconds: z.number().int().optional(),
+};
 
 export const VerifyResult = z.discriminatedUnion('ok', [
   z.object({
     ok: z.literal(true),
-    factor: z.object({ id: z.string(), type: z.union([FactorType, z.literal('recovery'), z.literal('temporary')]) }),
-    recoveryCodesLeft: z.number().int().optional(),
-    /** After a helpdesk's temporary code: how many more times it works. */
-    temporaryUsesLeft: z.number().int().optional(),
+    factor: z.object({ id: z.string(), type: z.union([FactorType, z.literal('recovery'), z.literal('temporary'), z.literal('remembered')]) }),
+    ...VerifiedExtras,
   }),
   z.object({
     ok: z.literal(false),
-    reason: z.enum(['invalid_code', 'no_factor', 'throttled', 'locked']),
+    /** device_not_remembered: the deviceToken is unknown, expired, revoked or another application's. */
+    reason: z.enum(['invalid_code', 'no_factor', 'throttled', 'locked', 'device_not_remembered']),
     retryAfterSeconds: z.number().int().optional(),
   }),
 ]);

@@ -7,7 +7,7 @@ import { usernameKey } from '../../../shared/schemas/text';
 import { appRouter } from './router';
 import { createCallerFactory } from './init';
 import { createContextInner } from './context';
-import { SYSTEM_ACTOR } from '../../services/index';
+import { SYSTEM_ACTOR, verify } from '../../services/index';
 import { createApiKey } from '../../services/apiKeys';
 import { createOperator } from '../../services/operatorAccounts';
 import { JobRegistry } from '../console/jobs';
@@ -56,6 +56,8 @@ const EXPECTED: Record<string, OperatorRole[] | typeof PUBLIC> = {
   'users.issueTemporaryCode': STAFF,
   'users.revokeTemporaryCode': STAFF,
   'users.update': STAFF,
+  'users.revokeDevice': STAFF,
+  'users.revokeAllDevices': STAFF,
   'users.deleteFactor': STAFF,
   'users.resyncHotp': STAFF,
   'users.renameFactor': STAFF,
@@ -138,7 +140,7 @@ beforeAll(async () => {
     SYSTEM_ACTOR,
   );
   // Each case sends to a user of its own, but many cases run in one second: no resend wait here.
-  updateSettings(services, { methods: { email: true, sms: true }, resendSeconds: 0, sendLimitPerUser: 100 }, SYSTEM_ACTOR);
+  updateSettings(services, { methods: { email: true, sms: true }, resendSeconds: 0, sendLimitPerUser: 100, rememberDevices: true }, SYSTEM_ACTOR);
   for (const role of ALL) {
     const id = randomUUID();
     services.store.operators.insert({
@@ -261,7 +263,27 @@ async function userWith(c: Ctx, type?: 'totp' | 'hotp'): Promise<{ username: str
   return { username, factorId: f.id, secret: f.secret };
 }
 
+/** A user with a TOTP factor and one device an application asked to remember. */
+async function userWithDevice(c: Ctx): Promise<{ username: string; deviceId: string }> {
+  const { username, secret } = await userWith(c, 'totp');
+  const key = createApiKey(services, { name: c.name('app'), scopes: ['verify'] }, SYSTEM_ACTOR);
+  const app = { kind: 'apikey' as const, id: key.id, name: key.name, ip: null };
+  const params = { secret, algorithm: 'SHA1', digits: 6, period: 30 } as const;
+  const r = await verify(services, { user: username, code: totpCode(params, Date.now() + 30_000), remember: { label: 'Work laptop' } }, app);
+  if (!r.ok || !r.deviceId) throw new Error(`no device remembered: ${JSON.stringify(r)}`);
+  return { username, deviceId: r.deviceId };
+}
+
 const SUCCEEDS: Record<string, (c: Ctx) => Promise<void>> = {
+  'users.revokeDevice': async (c) => {
+    const { username, deviceId } = await userWithDevice(c);
+    expect(await c.caller.users.revokeDevice({ username, deviceId, reason: 'laptop stolen' })).toEqual({ ok: true });
+    expect((await c.caller.users.get({ username })).rememberedDevices).toEqual([]);
+  },
+  'users.revokeAllDevices': async (c) => {
+    const { username } = await userWithDevice(c);
+    expect(await c.caller.users.revokeAllDevices({ username, reason: 'left the company' })).toEqual({ revoked: 1 });
+  },
   'system.info': async ({ caller }) =>
     expect(await caller.system.info()).toMatchObject({ version: expect.any(String), issuer: expect.any(String), needsSetup: false }),
   'system.setupTokenValid': async ({ caller }) => expect(await caller.system.setupTokenValid({ token: 'no-such-token' })).toEqual({ valid: false }),

@@ -22,6 +22,7 @@ import { writeOutputFile, type OutputFile } from '../outputFiles';
 import { requireUser } from '../users';
 import { readUserCsv } from '../userImport';
 import { createSheetDocument, drawSheet, type SheetData } from './sheetLayout';
+import { methodDisplayName } from '../factorViews';
 
 /*
  * Enrollment sheets: a printed page per user with the QR code of a new
@@ -43,6 +44,8 @@ export interface SheetIssue {
   username: string;
   displayName: string | null;
   issuer: string;
+  /** The TOTP method's name as this Tessera calls it. */
+  methodName: string;
   otpauthUri: string;
   /** Base32, unpadded. For drawing only: it is never stored or shown again. */
   secret: string;
@@ -97,6 +100,7 @@ function issueInTx(ctx: ServiceContext, user: UserRow, actor: Actor, now: number
     username: user.username,
     displayName: user.display_name,
     issuer: ctx.settings.get().issuer,
+    methodName: methodDisplayName(ctx, 'totp'),
     otpauthUri: created.otpauthUri,
     secret: created.secret,
     issuedAt: new Date(now),
@@ -124,6 +128,7 @@ export function issueSheetFactor(ctx: ServiceContext, username: string, actor: A
 export function sheetDataOf(issue: SheetIssue, paper: Paper): SheetData {
   return {
     issuer: issue.issuer,
+    methodName: issue.methodName,
     username: issue.username,
     displayName: issue.displayName,
     otpauthUri: issue.otpauthUri,

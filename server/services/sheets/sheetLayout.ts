@@ -28,6 +28,8 @@ export interface SheetData {
   period?: number;
   /** A short non-secret reference printed on the receipt slip (e.g. the factor id's first characters). */
   reference?: string;
+  /** The method's name as this Tessera calls it (settings.methodNames); default "Authenticator app". */
+  methodName?: string;
 }
 
 /** Page sizes in PostScript points (1/72 inch). */
@@ -259,7 +261,12 @@ export function drawSheet(doc: PDFKit.PDFDocument, data: SheetData): SheetGeomet
     .fontSize(9)
     .fillColor(MUTED)
     .text('Two-step sign-in', right - 190, y + 4, { width: 190, align: 'right', lineBreak: false });
-  doc.text('Authenticator app enrollment', right - 190, y + 17, { width: 190, align: 'right', lineBreak: false });
+  doc.text(`${printableText(data.methodName ?? 'Authenticator app').text} enrollment`, right - 190, y + 17, {
+    width: 190,
+    align: 'right',
+    lineBreak: false,
+    ellipsis: true,
+  });
   y += 42 + gap(8);
   hline(doc, left, right, y);
   y += gap(22);

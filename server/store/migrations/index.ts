@@ -8,6 +8,7 @@ import { sql as loginPhantoms } from './0007_login_phantoms';
 import { sql as userSearchWalk } from './0008_user_search_walk';
 import { sql as usernameSkeleton } from './0009_username_skeleton';
 import { sql as deliveredCodes } from './0010_delivered_codes';
+import { sql as rememberedDevices } from './0011_remembered_devices';
 
 /** Ordered schema migrations; the position + 1 is the schema version (PRAGMA user_version). */
 export const MIGRATIONS: readonly { name: string; sql: string }[] = [
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
   { name: '0008_user_search_walk', sql: userSearchWalk },
   { name: '0009_username_skeleton', sql: usernameSkeleton },
   { name: '0010_delivered_codes', sql: deliveredCodes },
+  { name: '0011_remembered_devices', sql: rememberedDevices },
 ];

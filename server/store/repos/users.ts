@@ -12,6 +12,10 @@ export interface UserRow {
   /** E.164, validated at the edge. */
   phone: string | null;
   created_at: number;
+  /** The factor of the last successful verify (a factor id, or a set's/temporary code's id), its type and when. */
+  last_factor_id: string | null;
+  last_factor_type: string | null;
+  last_verified_at: number | null;
   failures: number;
   last_failure_at: number | null;
   locked_until: number | null;
@@ -21,7 +25,8 @@ export interface UserListRow extends UserRow {
   has_active_factor: 0 | 1;
 }
 
-const COLUMNS = 'id, username, username_key, display_name, email, phone, created_at, failures, last_failure_at, locked_until';
+const COLUMNS =
+  'id, username, username_key, display_name, email, phone, created_at, last_factor_id, last_factor_type, last_verified_at, failures, last_failure_at, locked_until';
 const ACTIVE_FACTOR = `EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id AND f.status = 'active') AS has_active_factor`;
 
 /** What searches match: username, display name and email, lower-cased. */
@@ -115,6 +120,7 @@ export class UsersRepo {
   private readonly countStmt;
   private readonly countIndexed;
   private readonly contactStmt;
+  private readonly lastUsedStmt;
 
   constructor(
     private readonly db: Db,
@@ -136,6 +142,9 @@ export class UsersRepo {
     this.deleteStmt = s.prepare<[string]>('DELETE FROM users WHERE id = ?');
     this.throttleStmt = s.prepare('UPDATE users SET failures = @failures, last_failure_at = @last_failure_at, locked_until = @locked_until WHERE id = @id');
     this.countStmt = s.prepare<[], { n: number }>('SELECT count(*) AS n FROM users');
+    this.lastUsedStmt = s.prepare<[string, string, number, string]>(
+      'UPDATE users SET last_factor_id = ?, last_factor_type = ?, last_verified_at = ? WHERE id = ?',
+    );
     // search_text follows the fields it is made of (the FTS triggers follow search_text).
     this.contactStmt = s.prepare('UPDATE users SET display_name = @display_name, email = @email, phone = @phone, search_text = @search_text WHERE id = @id');
     this.countIndexed = s.prepare<[string], { n: number }>(
@@ -157,8 +166,17 @@ export class UsersRepo {
   }
 
   /** Throws SQLITE_CONSTRAINT_UNIQUE for a taken key or a look-alike name: services check first, to say which. */
-  insert(row: Omit<UserRow, 'failures' | 'last_failure_at' | 'locked_until' | 'phone'> & { phone?: string | null }): void {
+  insert(
+    row: Omit<UserRow, 'failures' | 'last_failure_at' | 'locked_until' | 'phone' | 'last_factor_id' | 'last_factor_type' | 'last_verified_at'> & {
+      phone?: string | null;
+    },
+  ): void {
     this.insertStmt.run({ phone: null, ...row, search_text: searchTextOf(row), username_skeleton: usernameSkeleton(row.username) });
+  }
+
+  /** Records the factor a successful verify used. */
+  setLastUsed(id: string, factor: { id: string; type: string }, at: number): void {
+    this.lastUsedStmt.run(factor.id, factor.type, at, id);
   }
 
   /** Sets a user's display name, email and phone (all three, as given). */

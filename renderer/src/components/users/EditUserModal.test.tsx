@@ -19,6 +19,8 @@ const USER: UserDetail = {
   recoveryCodes: { total: 0, unused: 0 },
   throttle: { failures: 0, state: 'ok', retryAfterSeconds: null },
   temporaryCode: null,
+  lastUsed: null,
+  rememberedDevices: [],
 };
 
 function open(onClose: () => void = () => {}) {

@@ -11,6 +11,8 @@ const server = useFakeTessera();
 const base: FactorView = {
   id: 'f1',
   type: 'totp',
+  methodName: 'Authenticator app (TOTP)',
+  appsMayRemove: true,
   status: 'pending',
   label: 'Work phone',
   algorithm: 'SHA1',

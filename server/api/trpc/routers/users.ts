@@ -3,7 +3,7 @@ import { CreateUserInput, ListUsersInput, UpdateUserInput } from '../../../../sh
 import { IssueTemporaryCodeInput } from '../../../../shared/schemas/temporaryCodes';
 import { EnrollDeliveredInput, EnrollFactorInput, HotpResyncInput, RenameFactorInput } from '../../../../shared/schemas/factors';
 import { Id, Reason, Username } from '../../../../shared/schemas/text';
-import { challenge, factors, recoveryCodes, temporaryCodes, users } from '../../../services/index';
+import { challenge, factors, recoveryCodes, rememberedDevices, temporaryCodes, users } from '../../../services/index';
 import { userCounts } from '../../../services/dashboard';
 import { adminProcedure, helpdeskProcedure, readUsersProcedure, router } from '../init';
 
@@ -47,6 +47,14 @@ export const usersRouter = router({
     temporaryCodes.revokeTemporaryCode(ctx.services, input.username, input.reason, ctx.actor);
     return { ok: true as const };
   }),
+  /** Forget one remembered device (a lost laptop): its token no longer stands in for a code. */
+  revokeDevice: helpdeskProcedure.input(z.object({ username: Username, deviceId: Id, reason: Reason }).strict()).mutation(({ ctx, input }) => {
+    rememberedDevices.revokeRememberedDevice(ctx.services, input.username, input.deviceId, input.reason, ctx.actor);
+    return { ok: true as const };
+  }),
+  revokeAllDevices: helpdeskProcedure
+    .input(UserReason)
+    .mutation(({ ctx, input }) => ({ revoked: rememberedDevices.revokeAllRememberedDevices(ctx.services, input.username, input.reason, ctx.actor) })),
   confirmFactor: helpdeskProcedure
     .input(FactorRef.extend({ code: z.string().min(1).max(32) }).strict())
     .mutation(({ ctx, input }) => factors.confirmFactor(ctx.services, input.username, input.factorId, input.code, ctx.actor)),
