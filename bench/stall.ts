@@ -14,6 +14,7 @@
  * Goal: verify p99 under 50 ms during the storm. Load goes to 127.0.0.1 only.
  */
 import http from 'node:http';
+import { writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { createHistogram, monitorEventLoopDelay, type RecordableHistogram } from 'node:perf_hooks';
 import { generateSync } from 'otplib';
@@ -43,6 +44,11 @@ const WILDCARD_QUERIES = ['a_b', '50%', '%', '_', 'x%_y', 'na_1', '%%%', '_4_'];
 /** For finding which load stalls: BENCH_STALL_ONLY=search,flood,preview (default all three). */
 const ONLY = new Set((process.env.BENCH_STALL_ONLY ?? 'search,flood,preview').split(','));
 const ADMIN = { username: 'bench-admin', password: 'bench admin password 1' };
+/** BENCH_STALL_TRACE=file: one line per probe (phase, ms since the phase began, kind, latency ms), to see when the slow ones happen. */
+const TRACE = process.env.BENCH_STALL_TRACE;
+const traceLines: string[] = [];
+const PHASES = ['warm-up', 'quiet', 'storm'];
+let probes = 0;
 
 interface Seeded {
   verifyUsers: { username: string; secret: string }[];
@@ -172,10 +178,15 @@ async function probe(
   let hzFail = 0;
   let vfFail = 0;
   const inFlight: Promise<void>[] = [];
+  const phase = PHASES[probes++] ?? 'probe';
+  const phaseStart = performance.now();
   const timed = async (h: RecordableHistogram, send: () => Promise<boolean>, fail: () => void) => {
     const t = process.hrtime.bigint();
+    const sentAt = performance.now() - phaseStart;
     const ok = await send();
-    h.record(Math.max(1, Number(process.hrtime.bigint() - t)));
+    const ns = Math.max(1, Number(process.hrtime.bigint() - t));
+    h.record(ns);
+    if (TRACE) traceLines.push(`${phase} ${sentAt.toFixed(0)} ${h === hz ? 'healthz' : 'verify'} ${(ns / 1e6).toFixed(1)}`);
     if (!ok) fail();
   };
   const end = performance.now() + seconds * 1000;
@@ -282,6 +293,7 @@ export async function run(): Promise<BenchResult> {
         flood: { requests: number; statusCounts: Record<string, number>; errors: number; distinctAddresses: boolean };
       };
       const mem = server.memory();
+      if (TRACE) await writeFile(TRACE, `${traceLines.join('\n')}\n`);
       const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 10) / 10 : 0);
       const metrics: Metric[] = [
         { label: 'seed (users, factors, admin session)', value: Math.round(seeded.seedSeconds), unit: 's' },

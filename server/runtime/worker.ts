@@ -29,9 +29,9 @@ export function workerLaunch(name: WorkerName, moduleUrl: string = import.meta.u
 /**
  * The code a worker thread is started with: it lowers the thread's priority
  * to WORKER_NICE first (as serveWorkerTask does), then loads the entry. So
- * loading and compiling the entry's modules (from source: tsx, its loader
- * thread and esbuild, which inherit the nice value) also yields to the event
- * loop; at nice 0 that start-up held verifies up for a second on 2 cores.
+ * loading the entry's modules also yields to the event loop: from source that
+ * is tsx compiling them at every preview (its loader thread and esbuild
+ * inherit the nice value).
  */
 export function lowPriorityStart(launch: WorkerLaunch): string {
   const load = launch.eval ? String(launch.script) : `import(${JSON.stringify(String(launch.script))});`;
