@@ -59,17 +59,12 @@ export async function verify(ctx: ServiceContext, input: VerifyInput, actor: Act
   return answer.ok ? afterSuccess(ctx, user, answer, input, actor) : answer;
 }
 
-/**
- * What a right answer adds: the last method used (GET /users/{u}), a
- * remembered device when asked for, and when to check again (re-checks).
- */
+/** What a right answer adds: a remembered device when asked for, and when to check again (re-checks). */
 function afterSuccess(ctx: ServiceContext, user: UserRow, answer: Verified, input: VerifyInput, actor: Actor): Verified {
   const settings = ctx.settings.get();
-  const now = ctx.clock();
-  const extras = ctx.store.tx(() => {
-    if (answer.factor.type !== 'remembered') ctx.store.users.setLastUsed(user.id, answer.factor, now);
-    return input.remember ? rememberDevice(ctx, user, input.remember, input.userAgent, actor, now) : {};
-  });
+  // Only a verify that asked to remember the device writes again: the last method used was written with the verify.
+  const remember = input.remember;
+  const extras = remember ? ctx.store.tx(() => rememberDevice(ctx, user, remember, input.userAgent, actor, ctx.clock())) : {};
   const recheck = settings.recheck ? { recheckAfterSeconds: randomInt(settings.recheckMinSeconds, settings.recheckMaxSeconds + 1) } : {};
   return { ...answer, ...extras, ...recheck };
 }
@@ -102,6 +97,11 @@ function checkCode(ctx: ServiceContext, user: UserRow, typed: string, input: Ver
 function gate(ctx: ServiceContext, userId: string, actor: Actor): { user: UserRow; blocked: Blocked | null } {
   const user = ctx.store.users.findById(userId);
   if (!user) throw new TesseraError('not_found', 'No user with that username');
+  if (user.disabled_at !== null) {
+    // Left the directory or disabled there: refused before any code check, and not counted as a failure.
+    ctx.audit.append({ actor, action: 'verify', user: user.username, outcome: 'denied', reason: 'user_disabled', details: { why: user.disabled_reason } });
+    return { user, blocked: { ok: false, reason: 'user_disabled' } };
+  }
   const decision = evaluateThrottle(throttleStateOf(user), ctx.clock(), ctx.settings.throttle());
   if (decision.decision === 'allow') return { user, blocked: null };
   ctx.audit.append({
@@ -134,7 +134,7 @@ function verifyFactorCode(ctx: ServiceContext, userId: string, digits: string | 
       const match = check.match(ctx, factor, digits, now, attempt);
       if (match === 'replay') replayOf = factor.id;
       if (match !== 'accepted') continue;
-      clearUserFailures(ctx, user);
+      succeeded(ctx, user, factor, now);
       ctx.audit.append({ actor, action: 'verify', user: user.username, outcome: 'success', details: { factorId: factor.id, type: factor.type } });
       return { ok: true, factor: { id: factor.id, type: factor.type } };
     }
@@ -152,7 +152,7 @@ function verifyTemporaryCode(ctx: ServiceContext, userId: string, digits: string
   if (blocked) return blocked;
   const used = useTemporaryCode(ctx, user.id, digits, ctx.clock());
   if (!used) return fail(ctx, user, actor, { type: 'temporary' });
-  clearUserFailures(ctx, user);
+  succeeded(ctx, user, { id: used.id, type: 'temporary' }, ctx.clock());
   ctx.audit.append({
     actor,
     action: 'verify',
@@ -166,6 +166,12 @@ function verifyTemporaryCode(ctx: ServiceContext, userId: string, digits: string
 /** Whether the user holds unused codes of a set (recovery codes) whose method is on. */
 function holdsSetCodes(ctx: ServiceContext, userId: string): boolean {
   return ALL_METHOD_MODULES.some((m) => m.verify?.kind === 'set' && isOn(ctx, m) && m.verify.held(ctx, userId));
+}
+
+/** A right code: the failure count starts again and the factor is the user's last used (GET /users/{u}). Inside the verify's transaction. */
+function succeeded(ctx: ServiceContext, user: UserRow, factor: { id: string; type: string }, now: number): void {
+  clearUserFailures(ctx, user);
+  ctx.store.users.setLastUsed(user.id, factor, now);
 }
 
 /** Counts a failure (possibly locking the user) and audits it. */
@@ -207,7 +213,7 @@ async function verifySetCode(ctx: ServiceContext, userRow: UserRow, normalized: 
       if (g.blocked) return g.blocked;
       const used = good ? codes.consume(ctx, candidate, g.user.id, ctx.clock()) : null;
       if (used) {
-        clearUserFailures(ctx, g.user);
+        succeeded(ctx, g.user, used.factor, ctx.clock());
         ctx.audit.append({ actor, action: 'verify', user: g.user.username, outcome: 'success', details: used.details });
         return { ok: true, factor: used.factor, recoveryCodesLeft: used.left };
       }
