@@ -4,9 +4,11 @@ import type { Settings } from '../../../shared/schemas/settings';
 import { useTRPC } from '../api/trpc';
 import { PageHeader } from '../components/common/PageHeader';
 import { ErrorState, PageLoader } from '../components/common/States';
+import { METHOD_POLICY_FIELDS, MethodPoliciesCard } from '../components/settings/MethodPoliciesCard';
 import { MethodsCard } from '../components/settings/MethodsCard';
 import { SENT_CODE_FIELDS, SentCodesCard } from '../components/settings/SentCodesCard';
 import { FIELDS, SettingsForm } from '../components/settings/SettingsForm';
+import { SIGN_IN_OPTION_FIELDS, SignInOptionsCard } from '../components/settings/SignInOptionsCard';
 import { SmsGatewayCard } from '../components/settings/SmsGatewayCard';
 import { SmtpCard } from '../components/settings/SmtpCard';
 import { useCan } from '../lib/session';
@@ -16,8 +18,10 @@ function keyOf(settings: Settings, own: (keyof Settings)[]): string {
   return JSON.stringify(own.map((k) => settings[k]));
 }
 const SENT: (keyof Settings)[] = [...SENT_CODE_FIELDS];
+const SIGN_IN: (keyof Settings)[] = [...SIGN_IN_OPTION_FIELDS];
+const POLICIES: (keyof Settings)[] = [...METHOD_POLICY_FIELDS];
 
-/** Methods on and off (with who relies on each), issuer, TOTP window, throttling, pending-enrollment expiry, sent codes, and email and SMS delivery. */
+/** Methods on and off (with who relies on each), issuer, TOTP window, throttling, pending-enrollment expiry, sent codes, remembered devices and re-checks, method names and who may remove factors, and email and SMS delivery. */
 export function SettingsPage() {
   const trpc = useTRPC();
   const canEdit = useCan('admin');
@@ -45,6 +49,8 @@ export function SettingsPage() {
           <>
             <SettingsForm key={`general:${keyOf(settings.data, FIELDS)}`} settings={settings.data} />
             <SentCodesCard key={`sent:${keyOf(settings.data, SENT)}`} settings={settings.data} />
+            <SignInOptionsCard key={`sign-in:${keyOf(settings.data, SIGN_IN)}`} settings={settings.data} />
+            <MethodPoliciesCard key={`policies:${keyOf(settings.data, POLICIES)}`} settings={settings.data} />
           </>
         )}
         <Stack gap={4} mt="sm">

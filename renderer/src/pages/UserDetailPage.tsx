@@ -6,6 +6,8 @@ import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { FACTOR_TYPE_LABELS } from '../../../shared/methodTexts';
 import type { FactorView } from '../../../shared/schemas/factors';
+import { METHODS, type Method } from '../../../shared/schemas/methods';
+import type { UserDetail } from '../../../shared/schemas/users';
 import { useTRPC } from '../api/trpc';
 import { IconKey, IconPlus, IconShield, IconUserOff } from '../components/common/icons';
 import { PageHeader } from '../components/common/PageHeader';
@@ -16,11 +18,13 @@ import { EnrollFactorModal } from '../components/users/EnrollFactorModal';
 import { FactorActions, FactorDetails, RenameFactorButton } from '../components/users/FactorExtras';
 import { PrintSheetButton } from '../components/sheets/PrintSheetButton';
 import { RecoveryCodesModal } from '../components/users/RecoveryCodesModal';
+import { RememberedDevicesCard } from '../components/users/RememberedDevicesCard';
 import { TemporaryCodeCard } from '../components/users/TemporaryCodeCard';
 import { TemporaryCodeModal } from '../components/users/TemporaryCodeModal';
 import { UserActivity } from '../components/users/UserActivity';
 import { formatAgo, formatDate, formatDateTime, formatSeconds, plural } from '../lib/format';
 import { useCan } from '../lib/session';
+import { factorTypeName, useMethodNames, type MethodNamer } from '../lib/useMethodNames';
 import '../components/common/common.css';
 import { ScrollTable } from '../components/common/ScrollTable';
 import { SectionHeader } from '../components/common/SectionHeader';
@@ -29,6 +33,20 @@ import { SectionHeader } from '../components/common/SectionHeader';
 const NOWRAP = { whiteSpace: 'nowrap' } as const;
 /** Badges ellipsise when their cell is narrow; the status column keeps room for the longest (“Pending”). */
 const STATUS_CELL = { whiteSpace: 'nowrap', minWidth: 96 } as const;
+
+/** What the user's last successful verify used: the factor (its method's name and label), recovery codes or a temporary code. */
+function lastUsedName(u: UserDetail, methodName: MethodNamer): string {
+  const used = u.lastUsed;
+  if (!used) return '';
+  const f = u.factors.find((x) => x.id === used.factorId);
+  if (f) return `${factorTypeName(f)}${f.label ? ` “${f.label}”` : ''}`;
+  if (used.type === 'temporary') return 'a temporary code';
+  if ((METHODS as readonly string[]).includes(used.type)) {
+    const m = used.type as Method;
+    return m === 'recovery' ? methodName(m, 'Recovery codes') : `${methodName(m, FACTOR_TYPE_LABELS[m as Exclude<Method, 'recovery'>])} (since removed)`;
+  }
+  return used.type;
+}
 
 type Confirm =
   | { kind: 'deleteFactor'; factor: FactorView }
@@ -52,6 +70,7 @@ export function UserDetailPage() {
   const canHelp = useCan('helpdesk');
   const canAdmin = useCan('admin');
   const user = useQuery(trpc.users.get.queryOptions({ username }));
+  const methodName = useMethodNames(user.data?.factors);
 
   const [enrolling, setEnrolling] = useState(false);
   const [confirm, setConfirm] = useState<Confirm | null>(null);
@@ -230,6 +249,15 @@ export function UserDetailPage() {
         <div className="detail-grid">
           <Paper withBorder radius="md" p="md">
             <SectionHeader title="Factors" note={plural(u.factors.length, 'factor')} />
+            {u.lastUsed && (
+              <Text size="sm" mt={-4} mb="sm" data-testid="last-used" title={formatDateTime(u.lastUsed.at)}>
+                Last used:{' '}
+                <Text span fw={600} size="sm">
+                  {lastUsedName(u, methodName)}
+                </Text>{' '}
+                · {formatAgo(u.lastUsed.at)}
+              </Text>
+            )}
             {u.factors.length === 0 ? (
               <NothingHere
                 icon={<IconShield size={24} />}
@@ -267,7 +295,7 @@ export function UserDetailPage() {
                   <Table.Tr key={f.id}>
                     <Table.Td>
                       <Text size="sm" fw={500}>
-                        {FACTOR_TYPE_LABELS[f.type]}
+                        {factorTypeName(f)}
                       </Text>
                       <FactorDetails factor={f} />
                     </Table.Td>
@@ -301,13 +329,13 @@ export function UserDetailPage() {
                       <Table.Td>
                         <Group gap={4} wrap="nowrap" justify="flex-end">
                           <FactorActions username={u.username} factor={f} />
-                          <RenameFactorButton username={u.username} factor={f} typeLabel={FACTOR_TYPE_LABELS[f.type]} />
+                          <RenameFactorButton username={u.username} factor={f} typeLabel={factorTypeName(f)} />
                           <Button
                             size="compact-xs"
                             variant="subtle"
                             color="red"
                             onClick={() => setConfirm({ kind: 'deleteFactor', factor: f })}
-                            aria-label={`Remove ${FACTOR_TYPE_LABELS[f.type]}${f.label ? ` “${f.label}”` : ''}`}
+                            aria-label={`Remove ${factorTypeName(f)}${f.label ? ` “${f.label}”` : ''}`}
                           >
                             Remove
                           </Button>
@@ -325,7 +353,7 @@ export function UserDetailPage() {
             <Paper withBorder radius="md" p="md">
               <Group justify="space-between" mb={6} wrap="nowrap">
                 <Title order={3} size="h4">
-                  Recovery codes
+                  {methodName('recovery', 'Recovery codes')}
                 </Title>
                 <ThemeIcon variant="light" color="gray" aria-hidden>
                   <IconKey size={16} />
@@ -368,12 +396,20 @@ export function UserDetailPage() {
           </Stack>
         </div>
 
+        <RememberedDevicesCard username={u.username} devices={u.rememberedDevices} canRevoke={canHelp} />
+
         <UserActivity username={u.username} />
       </Stack>
 
       {canHelp && (
         <>
-          <EnrollFactorModal username={u.username} user={{ email: u.email, phone: u.phone }} opened={enrolling} onClose={() => setEnrolling(false)} />
+          <EnrollFactorModal
+            username={u.username}
+            user={{ email: u.email, phone: u.phone }}
+            factors={u.factors}
+            opened={enrolling}
+            onClose={() => setEnrolling(false)}
+          />
           <EditUserModal user={u} opened={editing} onClose={() => setEditing(false)} />
           <TemporaryCodeModal username={u.username} displayName={u.displayName} opened={issuingTemporary} onClose={() => setIssuingTemporary(false)} />
           <ReasonConfirmModal
@@ -401,14 +437,14 @@ export function UserDetailPage() {
               notifications.show({
                 color: 'teal',
                 title: 'Factor removed',
-                message: `${FACTOR_TYPE_LABELS[confirm.factor.type]} of ${u.username} no longer works.`,
+                message: `${factorTypeName(confirm.factor)} of ${u.username} no longer works.`,
               });
             }}
           >
             <Text size="sm">
               {confirm?.kind === 'deleteFactor' && (
                 <>
-                  {FACTOR_TYPE_LABELS[confirm.factor.type]}
+                  {factorTypeName(confirm.factor)}
                   {confirm.factor.label ? ` “${confirm.factor.label}”` : ''} stops working at once.
                   {active.length === 1 && confirm.factor.status === 'active'
                     ? ` It is ${u.username}’s only active factor: they will not pass MFA until a new one is enrolled.`

@@ -5,6 +5,7 @@ import { Fragment, useState } from 'react';
 import { METHOD_TEXTS, relyText, type MethodText } from '../../../../shared/methodTexts';
 import { isMethodAvailable, type Method } from '../../../../shared/schemas/methods';
 import { useTRPC } from '../../api/trpc';
+import { useMethodNames } from '../../lib/useMethodNames';
 import { useCan } from '../../lib/session';
 import { IconUsers } from '../common/icons';
 import { ErrorState } from '../common/States';
@@ -38,7 +39,12 @@ export function MethodsCard() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const canChange = useCan('admin');
-  const usage = useQuery(trpc.settings.methodUsage.queryOptions());
+  const methodName = useMethodNames();
+  // The admin's names (Method names below) in place of the built-in ones.
+  const usage = useQuery({
+    ...trpc.settings.methodUsage.queryOptions(),
+    select: (rows) => rows.map((m) => ({ ...m, builtIn: m.label, label: methodName(m.method, m.label) })),
+  });
   const [pending, setPending] = useState<{ method: Usage; enable: boolean } | null>(null);
 
   const update = useMutation(
@@ -92,6 +98,11 @@ export function MethodsCard() {
                     <Text fw={600} id={`method-${m.method}-label`}>
                       {m.label}
                     </Text>
+                    {m.label !== m.builtIn && (
+                      <Text size="sm" c="dimmed">
+                        {m.builtIn}
+                      </Text>
+                    )}
                     {METHOD_TEXTS[m.method].warning && (
                       <Badge color="yellow" variant="light" size="sm">
                         {METHOD_TEXTS[m.method].warning?.badge}

@@ -24,7 +24,7 @@ function asNumber(v: number | string): number | string {
   return typeof v === 'number' ? v : v.trim() === '' ? v : Number(v);
 }
 
-function Section({ title, description, children }: { title: string; description: ReactNode; children: ReactNode }) {
+export function Section({ title, description, children }: { title: string; description: ReactNode; children: ReactNode }) {
   return (
     <Stack gap="sm" component="fieldset" className="settings-fieldset">
       <Title order={4} component="legend">

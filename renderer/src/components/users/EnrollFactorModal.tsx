@@ -3,7 +3,13 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { FACTOR_TYPE_LABELS, METHOD_TEXTS, OTP_ENROLL_TEXTS } from '../../../../shared/methodTexts';
-import { EnrollDeliveredInput, type EnrolledDeliveredFactor, type EnrolledFactor, type EnrollFactorInput } from '../../../../shared/schemas/factors';
+import {
+  EnrollDeliveredInput,
+  type EnrolledDeliveredFactor,
+  type EnrolledFactor,
+  type EnrollFactorInput,
+  type FactorView,
+} from '../../../../shared/schemas/factors';
 import type { DeliveredType } from '../../../../shared/schemas/methods';
 import { parsePhone } from '../../../../shared/schemas/phone';
 import { Email } from '../../../../shared/schemas/text';
@@ -15,6 +21,7 @@ import { useCheckedSubmit } from '../../lib/useCheckedSubmit';
 import { CodeInput } from '../common/CodeInput';
 import { OtpEnrollPanel } from '../common/OtpEnrollPanel';
 import { checkForm } from '../../lib/zodForm';
+import { useMethodNames, type MethodNamer } from '../../lib/useMethodNames';
 import { DeliveredCodeStep } from './DeliveredCodeStep';
 import { RefusalAlert, refusalOf } from './deliveryRefusal';
 import { useEnrollOptions } from './useEnrollOptions';
@@ -68,7 +75,9 @@ function FactorTypeChoice({
   value,
   onChange,
   hint,
+  methodName,
 }: {
+  methodName: MethodNamer;
   choices: FactorChoice[];
   value: FactorChoice;
   onChange: (t: FactorChoice) => void;
@@ -88,7 +97,7 @@ function FactorTypeChoice({
             <Group gap="xs" wrap="nowrap">
               <Radio.Indicator size="xs" />
               <Text size="sm" fw={500}>
-                {CHOICE_LABELS[c]}
+                {methodName(c, CHOICE_LABELS[c])}
               </Text>
             </Group>
           </Radio.Card>
@@ -111,8 +120,22 @@ export interface EnrollFor {
  * SMS (when those methods are on): a destination, then a code is sent and
  * the code the user received confirms it.
  */
-export function EnrollFactorModal({ username, user, opened, onClose }: { username: string; user?: EnrollFor; opened: boolean; onClose: () => void }) {
+export function EnrollFactorModal({
+  username,
+  user,
+  factors,
+  opened,
+  onClose,
+}: {
+  username: string;
+  user?: EnrollFor;
+  /** The user's factors: their method names stand in for the admin's when this operator cannot read the settings. */
+  factors?: readonly FactorView[];
+  opened: boolean;
+  onClose: () => void;
+}) {
   const trpc = useTRPC();
+  const methodName = useMethodNames(factors);
   const queryClient = useQueryClient();
   const { methods } = useEnrollOptions();
   const [form, setForm] = useState<Form>(DEFAULTS);
@@ -193,7 +216,7 @@ export function EnrollFactorModal({ username, user, opened, onClose }: { usernam
   const title = enrolled
     ? `Scan with ${username}’s device`
     : delivered
-      ? `Confirm ${FACTOR_TYPE_LABELS[delivered.type].toLowerCase()} for ${username}`
+      ? `Confirm ${methodName(delivered.type, FACTOR_TYPE_LABELS[delivered.type]).toLowerCase()} for ${username}`
       : `Enroll a factor for ${username}`;
   const deliveredRefusal = enrollDelivered.error && Object.keys(fieldErrors(enrollDelivered.error)).length === 0 ? refusalOf(enrollDelivered.error) : null;
 
@@ -210,7 +233,7 @@ export function EnrollFactorModal({ username, user, opened, onClose }: { usernam
             notifications.show({
               color: 'teal',
               title: 'Factor enrolled',
-              message: `${FACTOR_TYPE_LABELS[delivered.type]} to ${delivered.destination} now works for ${username}.`,
+              message: `${methodName(delivered.type, FACTOR_TYPE_LABELS[delivered.type])} to ${delivered.destination} now works for ${username}.`,
             });
             onClose();
           }}
@@ -224,6 +247,7 @@ export function EnrollFactorModal({ username, user, opened, onClose }: { usernam
           busy={enroll.isPending || enrollDelivered.isPending}
         >
           <FactorTypeChoice
+            methodName={methodName}
             choices={choices}
             value={form.type}
             onChange={(t) => {

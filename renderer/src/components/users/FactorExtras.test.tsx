@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import type { FactorView } from '../../../../shared/schemas/factors';
 import { TrpcRefusal, useFakeTessera } from '../../testing/fakeTessera';
 import { renderConsole } from '../../testing/render';
-import { FactorActions } from './FactorExtras';
+import { FactorActions, FactorDetails } from './FactorExtras';
 
 const server = useFakeTessera();
 
@@ -44,7 +44,17 @@ describe('pending factors in the list', () => {
         retryAfterSeconds: 20,
       });
     });
-    const sms: FactorView = { ...base, id: 'f2', type: 'sms', label: null, algorithm: null, digits: null, period: null, destination: '+•• ••• ••58' };
+    const sms: FactorView = {
+      ...base,
+      id: 'f2',
+      type: 'sms',
+      methodName: 'Text message (SMS) code',
+      label: null,
+      algorithm: null,
+      digits: null,
+      period: null,
+      destination: '+•• ••• ••58',
+    };
     renderConsole(<FactorActions username="grace" factor={sms} />, { path: '/users/grace' });
     fireEvent.click(screen.getByRole('button', { name: 'Resend code to Text message' }));
     expect(await screen.findByText(/wait 20 s before asking for another/)).toBeTruthy();
@@ -54,5 +64,15 @@ describe('pending factors in the list', () => {
   test('an active factor offers no confirmation', () => {
     renderConsole(<FactorActions username="grace" factor={{ ...base, status: 'active' }} />, { path: '/users/grace' });
     expect(screen.queryByRole('button', { name: /with code/ })).toBeNull();
+  });
+});
+
+describe('who may remove a factor', () => {
+  test('a factor of a method applications may not remove carries "Only operators can remove"; others do not', () => {
+    const { unmount } = renderConsole(<FactorDetails factor={{ ...base, status: 'active', methodName: 'Phone app', appsMayRemove: false }} />);
+    expect(screen.getByTestId('factor-f1-operators-only').textContent).toBe('Only operators can remove');
+    unmount();
+    renderConsole(<FactorDetails factor={{ ...base, status: 'active' }} />);
+    expect(screen.queryByText('Only operators can remove')).toBeNull();
   });
 });

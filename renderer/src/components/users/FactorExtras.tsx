@@ -2,10 +2,10 @@ import { ActionIcon, Badge, Button, Group, Modal, Stack, Text, TextInput, Toolti
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type ReactNode } from 'react';
-import { FACTOR_TYPE_LABELS } from '../../../../shared/methodTexts';
 import { RenameFactorInput, type FactorView } from '../../../../shared/schemas/factors';
 import { isDeliveredType, type FactorType } from '../../../../shared/schemas/methods';
 import { errorMessage, fieldErrors, useTRPC } from '../../api/trpc';
+import { factorTypeName } from '../../lib/useMethodNames';
 import { checkForm } from '../../lib/zodForm';
 import { ConfirmFactorModal } from './ConfirmFactorModal';
 import { refusalOf } from './deliveryRefusal';
@@ -40,10 +40,30 @@ function DeliveredFactorDetails({ factor }: { factor: FactorView }) {
   ) : null;
 }
 
-/** Under a factor's type name: what its method shows of it. */
+/** Under a factor's type name: what its method shows of it, and whether only operators may remove it. */
 export function FactorDetails({ factor }: { factor: FactorView }) {
   const Details = FACTOR_PANELS[factor.type].Details;
-  return Details ? <Details factor={factor} /> : null;
+  return (
+    <>
+      {Details && <Details factor={factor} />}
+      {!factor.appsMayRemove && <OperatorsOnlyBadge factor={factor} />}
+    </>
+  );
+}
+
+/** The method is the organisation's (settings: who may remove factors): applications are refused when they remove it. */
+function OperatorsOnlyBadge({ factor }: { factor: FactorView }) {
+  return (
+    <Tooltip
+      label={`Applications may not remove ${factorTypeName(factor)} factors, nor reset a user who has one (Settings → Method names and removal). Helpdesk and administrators can, here.`}
+      multiline
+      w={280}
+    >
+      <Badge size="xs" color="grape" variant="light" tabIndex={0} mt={4} data-testid={`factor-${factor.id}-operators-only`}>
+        Only operators can remove
+      </Badge>
+    </Tooltip>
+  );
 }
 
 /** Beside Rename and Remove: what its method offers (HOTP: resync), and for a pending code factor its confirmation. */
@@ -67,7 +87,7 @@ function PendingFactorActions({ username, factor }: { username: string; factor: 
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
   const resend = useMutation(trpc.users.resendCode.mutationOptions());
-  const name = `${factor.label ? `“${factor.label}”` : FACTOR_TYPE_LABELS[factor.type]}`;
+  const name = `${factor.label ? `“${factor.label}”` : factorTypeName(factor)}`;
   const sendAgain = async () => {
     try {
       const sent = await resend.mutateAsync({ username, factorId: factor.id });
