@@ -1,26 +1,17 @@
 // @vitest-environment happy-dom
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, test } from 'vitest';
-import type { UserDetail } from '../../../../shared/schemas/users';
 import { TrpcRefusal, useFakeTessera } from '../../testing/fakeTessera';
 import { renderConsole } from '../../testing/render';
-import { EditUserModal } from './EditUserModal';
+import { type EditableUser, EditUserModal } from './EditUserModal';
 
 const server = useFakeTessera();
 
-const USER: UserDetail = {
+const USER: EditableUser = {
   username: 'grace',
   displayName: 'Grace Hopper',
   email: 'grace@example.org',
   phone: '+•• ••• ••• ••58',
-  createdAt: '2026-01-01T00:00:00.000Z',
-  hasActiveFactor: true,
-  factors: [],
-  recoveryCodes: { total: 0, unused: 0 },
-  throttle: { failures: 0, state: 'ok', retryAfterSeconds: null },
-  temporaryCode: null,
-  lastUsed: null,
-  rememberedDevices: [],
 };
 
 function open(onClose: () => void = () => {}) {

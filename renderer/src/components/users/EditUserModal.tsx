@@ -40,7 +40,10 @@ export function checkUserChanges(user: Pick<UserDetail, 'displayName' | 'email' 
 }
 
 /** "Edit details" (helpdesk and admins): display name, email and phone. Email and SMS factors keep the destination they were confirmed with. */
-export function EditUserModal({ user, opened, onClose }: { user: UserDetail; opened: boolean; onClose: () => void }) {
+/** What the dialog edits: a UserDetail has these (and more). */
+export type EditableUser = Pick<UserDetail, 'username' | 'displayName' | 'email' | 'phone'>;
+
+export function EditUserModal({ user, opened, onClose }: { user: EditableUser; opened: boolean; onClose: () => void }) {
   const trpc = useTRPC();
   const refresh = useRefreshUser(user.username);
   const [values, setValues] = useState<Values>({ displayName: '', email: '', phone: '', clearPhone: false });
