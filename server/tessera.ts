@@ -9,6 +9,7 @@ import { sweepExpiredDeliveredCodes } from './services/deliveredCodes';
 import { sweepSpentTemporaryCodes } from './services/temporaryCodes';
 import { sweepExpiredDevices } from './services/rememberedDevices';
 import { sweepExpiredChallenges } from './services/webauthn/sweep';
+import { removeFactorsPastGrace, runScheduledSync } from './services/directory/index';
 import { purgeSessions } from './services/operatorAuth/index';
 import { issueSetupToken } from './services/setup';
 import { buildHttpServer } from './api/http';
@@ -128,6 +129,9 @@ export async function startTessera(opts: TesseraOptions): Promise<RunningTessera
       sweepSpentTemporaryCodes(services, SYSTEM_ACTOR);
       sweepExpiredDevices(services);
       purgeSessions(services);
+      // Issue 15: factors of users disabled by the directory go after the grace period; a sync runs when its schedule says.
+      removeFactorsPastGrace(services, SYSTEM_ACTOR);
+      void runScheduledSync(services);
     } catch (err) {
       app.log.error({ err }, 'expiring pending factors failed');
     }

@@ -16,6 +16,8 @@ export const CODE_REASONS = {
   throttled: 'throttled',
   locked: 'locked',
   device_not_remembered: 'device not remembered',
+  // Issue 15: the user left the directory or is disabled there (factors kept until the grace period ends).
+  user_disabled: 'user disabled',
 } as const;
 
 /** Why an operator's sign-in or re-authentication failed or was refused. */
@@ -34,6 +36,19 @@ export const LOGIN_REASONS = {
 export const DELIVERY_REASONS = {
   delivery_failed: 'not delivered',
   delivery_unconfigured: 'no transport set up',
+} as const;
+
+/** Why the directory disabled a user, or why a directory password check failed or was refused. */
+export const DIRECTORY_REASONS = {
+  removed_from_directory: 'gone from the directory',
+  disabled_in_directory: 'disabled in the directory',
+  wrong_password: 'wrong password',
+  throttled: 'throttled',
+  locked: 'locked',
+  user_disabled: 'user disabled',
+  not_from_directory: 'not a directory user',
+  directory_unavailable: 'directory not reachable',
+  grace_period_over: 'grace period over',
 } as const;
 
 interface AuditActionInfo {
@@ -84,6 +99,13 @@ export const AUDIT_ACTIONS = {
   'temporary.revoke': { label: 'Temporary code revoked' },
   'device.remember': { label: 'Device remembered' },
   'device.revoke': { label: 'Remembered device revoked' },
+  'directory.configure': { label: 'Directory settings changed' },
+  'directory.sync': { label: 'Directory synced' },
+  'directory.user.update': { label: 'User details updated from the directory' },
+  'directory.user.disable': { label: 'User disabled by the directory', reasons: DIRECTORY_REASONS },
+  'directory.user.enable': { label: 'User re-enabled by the directory' },
+  'directory.factors.remove': { label: 'Factors removed after the grace period', reasons: DIRECTORY_REASONS },
+  'directory.password': { label: 'Directory password checked', reasons: DIRECTORY_REASONS },
 } as const satisfies Record<string, AuditActionInfo>;
 
 /** An action the server writes (AuditLog.append takes only these). */

@@ -31,6 +31,16 @@ export const ERROR_CODES = {
   delivery_failed: 502,
   /** Email or SMS has no transport set up yet (Settings → Methods). */
   delivery_unconfigured: 503,
+  /** The directory (LDAP/AD) could not be reached, refused the bind, or failed the search: nothing was changed. */
+  directory_unavailable: 502,
+  /** No directory connection is set up yet (Settings → Directory). */
+  directory_unconfigured: 503,
+  /** The user left the directory or is disabled there: no code is checked or sent for them. */
+  user_disabled: 403,
+  /** A directory user's display name, email or phone: the directory owns them, change them there. */
+  directory_managed: 409,
+  /** A sync would disable more than the guard's share of the directory's users: it stopped; confirm to go on. */
+  mass_disable_guard: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

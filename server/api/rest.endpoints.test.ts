@@ -102,6 +102,8 @@ describe('users', () => {
       phone: null,
       createdAt: expect.stringMatching(ISO),
       hasActiveFactor: false,
+      source: 'local',
+      disabled: false,
     });
     const dup = await prov('POST', '/users', { username: 'ALICE' });
     expect(dup.status).toBe(409);
@@ -137,6 +139,8 @@ describe('users', () => {
           phone: null,
           createdAt: expect.stringMatching(ISO),
           hasActiveFactor: false,
+          source: 'local',
+          disabled: false,
         });
         seen.push(u.username);
       }

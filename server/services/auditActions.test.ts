@@ -7,6 +7,7 @@ import {
   AUDIT_ACTIONS,
   CODE_REASONS,
   DELIVERY_REASONS,
+  DIRECTORY_REASONS,
   LOGIN_REASONS,
   auditActionLabel,
   auditProblemText,
@@ -79,7 +80,13 @@ describe('audit actions', () => {
   });
 
   it('every reason code the server writes has words', () => {
-    const known = new Set([...Object.keys(CODE_REASONS), ...Object.keys(LOGIN_REASONS), ...Object.keys(WEBAUTHN_REASONS), ...Object.keys(DELIVERY_REASONS)]);
+    const known = new Set([
+      ...Object.keys(CODE_REASONS),
+      ...Object.keys(LOGIN_REASONS),
+      ...Object.keys(WEBAUTHN_REASONS),
+      ...Object.keys(DELIVERY_REASONS),
+      ...Object.keys(DIRECTORY_REASONS),
+    ]);
     const codes = writtenReasonCodes();
     expect(codes.has('address_limited')).toBe(true);
     expect([...codes].filter(([c]) => !known.has(c)).map(([c, f]) => `${c} (${f})`)).toEqual([]);

@@ -47,6 +47,8 @@ const NOT_NEEDED = 'not_needed';
 /** The factor a challenge goes to, or why none is needed. Refuses a locked user: no code is sent that could not be used. */
 function pickFactor(ctx: ServiceContext, input: ChallengeInput, actor: Actor): SendRequest | { message: string } {
   const user = requireUser(ctx, input.user);
+  if (user.disabled_at !== null)
+    throw new TesseraError('user_disabled', 'This user is disabled (they left the directory or are disabled there): no code is sent');
   const decision = evaluateThrottle(throttleStateOf(user), ctx.clock(), ctx.settings.throttle());
   if (decision.decision !== 'allow') {
     const code = decision.decision === 'locked' ? 'locked' : 'throttled';

@@ -50,3 +50,4 @@ export function createServices(store: Store, masterKey: Buffer, clock: Clock = D
   const ctx: ServiceContext = { store, keyring, clock, settings, audit, operatorSignIn: new OperatorSignIn(), verifyQueues: new VerifyQueues(store) };
   return ctx;
 }
+export * as directory from './directory/index';

@@ -50,7 +50,19 @@ export function createUser(ctx: ServiceContext, input: CreateUserInput, actor: A
     if (problem) throw problem;
     const row = insertUserRow(ctx, input, key, now, actor);
     return toUserSummary(
-      { ...row, failures: 0, last_failure_at: null, locked_until: null, last_factor_id: null, last_factor_type: null, last_verified_at: null },
+      {
+        ...row,
+        failures: 0,
+        last_failure_at: null,
+        locked_until: null,
+        last_factor_id: null,
+        last_factor_type: null,
+        last_verified_at: null,
+        directory_dn: null,
+        directory_synced_at: null,
+        disabled_at: null,
+        disabled_reason: null,
+      },
       false,
     );
   });
@@ -104,6 +116,10 @@ export function getUser(ctx: ServiceContext, username: string): UserDetail {
         ? { factorId: user.last_factor_id, type: user.last_factor_type, at: iso(user.last_verified_at)! }
         : null,
     rememberedDevices: rememberedDevicesOf(ctx, user.id),
+    disabledAt: iso(user.disabled_at),
+    disabledReason: user.disabled_reason,
+    directory:
+      user.directory_dn === null ? null : { dn: user.directory_dn, syncedAt: iso(user.directory_synced_at), groups: ctx.store.directory.groupsOf(user.id) },
   };
 }
 
@@ -115,6 +131,7 @@ export function getUser(ctx: ServiceContext, username: string): UserDetail {
 export function updateUser(ctx: ServiceContext, username: string, input: UpdateUserInput, actor: Actor): UserDetail {
   ctx.store.tx(() => {
     const user = requireUser(ctx, username);
+    requireLocalFields(user, input);
     const next = {
       id: user.id,
       username: user.username,
@@ -132,6 +149,18 @@ export function updateUser(ctx: ServiceContext, username: string, input: UpdateU
     ctx.audit.append({ actor, action: 'user.update', user: user.username, outcome: 'success', details: { changed } });
   });
   return getUser(ctx, username);
+}
+
+/** The directory owns a directory user's display name, email and phone: a change here would be undone by the next sync. */
+function requireLocalFields(user: UserRow, input: UpdateUserInput): void {
+  if (user.directory_dn === null) return;
+  const fields = (['displayName', 'email', 'phone'] as const).filter((f) => input[f] !== undefined);
+  if (fields.length === 0) return;
+  throw new TesseraError(
+    'directory_managed',
+    `"${user.username}" comes from the directory: their display name, email and phone are the directory's; change them there (the next sync brings them here)`,
+    { fields: fields.map((path) => ({ path, message: 'Read-only: this user comes from the directory' })) },
+  );
 }
 
 export function deleteUser(ctx: ServiceContext, username: string, reason: string, actor: Actor): void {

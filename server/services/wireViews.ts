@@ -24,6 +24,8 @@ export function toUserSummary(u: UserRow, hasActiveFactor: boolean): UserSummary
     phone: u.phone === null ? null : maskPhone(u.phone),
     createdAt: iso(u.created_at)!,
     hasActiveFactor,
+    source: u.directory_dn === null ? 'local' : 'directory',
+    disabled: u.disabled_at !== null,
   };
 }
 

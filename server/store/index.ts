@@ -17,6 +17,7 @@ import { CodeSendsRepo } from './repos/codeSends';
 import { TemporaryCodesRepo } from './repos/temporaryCodes';
 import { DeliveryTransportsRepo } from './repos/deliveryTransports';
 import { RememberedDevicesRepo } from './repos/rememberedDevices';
+import { DirectoryRepo } from './repos/directory';
 
 export { Db } from './db';
 export type { OpenOptions, Durability } from './db';
@@ -35,6 +36,7 @@ export type { SendCounts } from './repos/codeSends';
 export type { TemporaryCodeRow } from './repos/temporaryCodes';
 export type { DeliveryTransportRow } from './repos/deliveryTransports';
 export type { RememberedDeviceRow } from './repos/rememberedDevices';
+export type { DirectorySettingsRow, DirectoryUserRow, PasswordThrottleRow } from './repos/directory';
 
 /** The database and every repository over it. */
 export class Store {
@@ -56,6 +58,7 @@ export class Store {
   readonly temporaryCodes: TemporaryCodesRepo;
   readonly deliveryTransports: DeliveryTransportsRepo;
   readonly rememberedDevices: RememberedDevicesRepo;
+  readonly directory: DirectoryRepo;
 
   constructor(readonly db: Db) {
     this.users = new UsersRepo(db);
@@ -76,6 +79,7 @@ export class Store {
     this.temporaryCodes = new TemporaryCodesRepo(db);
     this.deliveryTransports = new DeliveryTransportsRepo(db);
     this.rememberedDevices = new RememberedDevicesRepo(db);
+    this.directory = new DirectoryRepo(db);
   }
 
   static open(path: string, options: OpenOptions = {}): Store {

@@ -35,6 +35,10 @@ export const UserSummary = z.object({
   phone: z.string().nullable(),
   createdAt: z.string(),
   hasActiveFactor: z.boolean(),
+  /** directory: the directory owns this user (display name, email and phone are read-only here). */
+  source: z.enum(['local', 'directory']),
+  /** Disabled (left the directory, or disabled there): verify and challenge refuse them. */
+  disabled: z.boolean(),
 });
 export type UserSummary = z.infer<typeof UserSummary>;
 
@@ -55,6 +59,11 @@ export const UserDetail = UserSummary.extend({
   lastUsed: z.object({ factorId: z.string(), type: z.string(), at: z.string() }).nullable(),
   /** Devices applications asked to remember (never their tokens). */
   rememberedDevices: z.array(RememberedDeviceView),
+  /** When and why the user was disabled (removed_from_directory, disabled_in_directory); null when not. */
+  disabledAt: z.string().nullable(),
+  disabledReason: z.string().nullable(),
+  /** For a directory user: their entry's DN, the last sync that changed them, and their groups. */
+  directory: z.object({ dn: z.string(), syncedAt: z.string().nullable(), groups: z.array(z.string()) }).nullable(),
 });
 export type UserDetail = z.infer<typeof UserDetail>;
 

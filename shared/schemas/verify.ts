@@ -57,8 +57,11 @@ export const VerifyResult = z.discriminatedUnion('ok', [
   }),
   z.object({
     ok: z.literal(false),
-    /** device_not_remembered: the deviceToken is unknown, expired, revoked or another application's. */
-    reason: z.enum(['invalid_code', 'no_factor', 'throttled', 'locked', 'device_not_remembered']),
+    /**
+     * device_not_remembered: the deviceToken is unknown, expired, revoked or another application's.
+     * user_disabled: the user left the directory or is disabled there (their factors are kept for now).
+     */
+    reason: z.enum(['invalid_code', 'no_factor', 'throttled', 'locked', 'device_not_remembered', 'user_disabled']),
     retryAfterSeconds: z.number().int().optional(),
   }),
 ]);

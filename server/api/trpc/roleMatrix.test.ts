@@ -17,6 +17,8 @@ import { startSmtpServer, type TestSmtpServer } from '../../testing/smtpServer';
 import { startGatewayServer, type TestGatewayServer } from '../../testing/gatewayServer';
 import { updateSettings } from '../../services/settings';
 import { setSmsTransport, setSmtpTransport } from '../../services/delivery/transports';
+import { applyDirectorySync, setDirectoryConfig } from '../../services/directory/index';
+import { BIND_DN, BIND_PASSWORD, BASE_DN, startSlapd, type TestSlapd } from '../../testing/slapd';
 
 type Who = OperatorRole | 'nobody';
 const ALL: OperatorRole[] = ['admin', 'helpdesk', 'auditor'];
@@ -89,6 +91,12 @@ const EXPECTED: Record<string, OperatorRole[] | typeof PUBLIC> = {
   'profile.webauthn.registrationOptions': ALL,
   'profile.webauthn.verifyRegistration': ALL,
   'profile.webauthn.remove': ALL,
+  'directory.get': AUDIT,
+  'directory.set': ADMIN,
+  'directory.test': ADMIN,
+  'directory.planSync': ADMIN,
+  'directory.applySync': ADMIN,
+  'directory.groupWithoutFactor': STAFF,
 };
 
 interface ProcedureDef {
@@ -106,6 +114,20 @@ const PASSWORD = 'role matrix password 2026';
 
 let smtp: TestSmtpServer;
 let gateway: TestGatewayServer;
+let slapd: TestSlapd;
+
+/** The directory the directory.* cases use: a real slapd with a few users. */
+function directoryInput() {
+  return {
+    url: slapd.url,
+    tls: 'none' as const,
+    bindDn: BIND_DN,
+    bindPassword: BIND_PASSWORD,
+    baseDn: BASE_DN,
+    userFilter: '(objectClass=inetOrgPerson)',
+    attributes: { preset: 'openldap' as const },
+  };
+}
 
 /** The code in the latest mail to `to` (the SMTP server is real; the code is read as a user would). */
 function codeMailedTo(to: string): string {
@@ -120,6 +142,8 @@ beforeAll(async () => {
   services = t.services;
   smtp = await startSmtpServer();
   gateway = await startGatewayServer((_req, res) => res.end('{"ok":true}'));
+  slapd = await startSlapd({ users: 30 });
+  setDirectoryConfig(services, directoryInput(), SYSTEM_ACTOR);
   setSmtpTransport(
     services,
     { host: '127.0.0.1', port: smtp.port, tls: 'none', username: null, from: 'mfa@example.org', verifyCertificate: true, timeoutMs: 5000 },
@@ -167,6 +191,7 @@ afterAll(async () => {
   t.close();
   await smtp.close();
   await gateway.close();
+  await slapd?.stop();
 });
 
 function callerFor(who: Who) {
@@ -518,6 +543,42 @@ const SUCCEEDS: Record<string, (c: Ctx) => Promise<void>> = {
     expect(signal!.aborted).toBe(true);
     await new Promise((r) => setTimeout(r, 0));
     expect(await c.caller.jobs.get({ id: job.id })).toMatchObject({ state: 'cancelled' });
+  },
+  'directory.get': async ({ caller }) =>
+    expect(await caller.directory.get()).toMatchObject({ url: slapd.url, hasPassword: true, attributes: { preset: 'openldap', username: 'uid' } }),
+  'directory.set': async ({ caller }) => {
+    const { bindPassword: _kept, ...rest } = directoryInput();
+    expect(await caller.directory.set({ ...rest, graceDays: 30 })).toMatchObject({ url: slapd.url, hasPassword: true, graceDays: 30 });
+  },
+  'directory.test': async ({ caller }) =>
+    expect(await caller.directory.test({})).toMatchObject({ ok: true, usersFound: 30, sample: expect.arrayContaining(['user00001']) }),
+  'directory.planSync': async ({ caller }) => expect(await caller.directory.planSync()).toMatchObject({ searched: 30, guard: { exceeded: false } }),
+  'directory.applySync': async (c) => {
+    const job = await c.caller.directory.applySync({});
+    expect(job).toMatchObject({ kind: 'directory.sync', state: 'running' });
+    let status: { state: string; result: unknown; message: string | null } = job;
+    for (let i = 0; i < 200 && status.state === 'running'; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      status = await c.caller.jobs.get({ id: job.id });
+    }
+    expect(status).toMatchObject({ state: 'done', result: { cancelled: false, counts: expect.objectContaining({ disable: 0 }) } });
+    expect(services.store.users.findByKey('user00030')?.directory_dn).toBe(slapd.dnOf('user00030'));
+  },
+  'directory.groupWithoutFactor': async ({ caller }) => {
+    await applyDirectorySync(services, SYSTEM_ACTOR);
+    const list = await caller.directory.groupWithoutFactor({ group: 'VPN-users' });
+    expect(list.map((u) => u.username)).toEqual([
+      'user00003',
+      'user00006',
+      'user00009',
+      'user00012',
+      'user00015',
+      'user00018',
+      'user00021',
+      'user00024',
+      'user00027',
+      'user00030',
+    ]);
   },
   'profile.webauthn.list': async ({ caller }) => expect(await caller.profile.webauthn.list()).toEqual([]),
   'profile.webauthn.registrationOptions': async (c) => {

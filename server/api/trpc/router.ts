@@ -9,6 +9,7 @@ import { systemRouter } from './routers/system';
 import { usersRouter } from './routers/users';
 import { jobsRouter } from './routers/jobs';
 import { profileRouter } from './routers/profile';
+import { directoryRouter } from './routers/directory';
 
 /** The console's API. Role checks live in the procedure builders of init.ts. */
 export const appRouter = router({
@@ -22,6 +23,7 @@ export const appRouter = router({
   audit: auditRouter,
   jobs: jobsRouter,
   profile: profileRouter,
+  directory: directoryRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -136,6 +136,7 @@ export async function appAuthenticationOptions(
   let allow: WebauthnCredentialRow[] | null = null;
   if (username !== undefined) {
     user = requireUser(ctx, username);
+    if (user.disabled_at !== null) throw new TesseraError('user_disabled', 'This user is disabled (they left the directory or are disabled there)');
     const gate = evaluateThrottle(throttleStateOf(user), ctx.clock(), ctx.settings.throttle());
     if (gate.decision !== 'allow') {
       throw new TesseraError(

@@ -9,6 +9,7 @@ import { sql as userSearchWalk } from './0008_user_search_walk';
 import { sql as usernameSkeleton } from './0009_username_skeleton';
 import { sql as deliveredCodes } from './0010_delivered_codes';
 import { sql as rememberedDevices } from './0011_remembered_devices';
+import { sql as directory } from './0012_directory';
 
 /** Ordered schema migrations; the position + 1 is the schema version (PRAGMA user_version). */
 export const MIGRATIONS: readonly { name: string; sql: string }[] = [
@@ -23,4 +24,5 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
   { name: '0009_username_skeleton', sql: usernameSkeleton },
   { name: '0010_delivered_codes', sql: deliveredCodes },
   { name: '0011_remembered_devices', sql: rememberedDevices },
+  { name: '0012_directory', sql: directory },
 ];

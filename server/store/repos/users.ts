@@ -16,6 +16,12 @@ export interface UserRow {
   last_factor_id: string | null;
   last_factor_type: string | null;
   last_verified_at: number | null;
+  /** Set for a user the directory owns (issue 15): their display name, email and phone are the directory's. */
+  directory_dn: string | null;
+  directory_synced_at: number | null;
+  /** A disabled user (verify and challenge refuse them; factors kept until the grace period ends), and why. */
+  disabled_at: number | null;
+  disabled_reason: string | null;
   failures: number;
   last_failure_at: number | null;
   locked_until: number | null;
@@ -26,7 +32,7 @@ export interface UserListRow extends UserRow {
 }
 
 const COLUMNS =
-  'id, username, username_key, display_name, email, phone, created_at, last_factor_id, last_factor_type, last_verified_at, failures, last_failure_at, locked_until';
+  'id, username, username_key, display_name, email, phone, created_at, last_factor_id, last_factor_type, last_verified_at, directory_dn, directory_synced_at, disabled_at, disabled_reason, failures, last_failure_at, locked_until';
 const ACTIVE_FACTOR = `EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id AND f.status = 'active') AS has_active_factor`;
 
 /** What searches match: username, display name and email, lower-cased. */
@@ -130,8 +136,8 @@ export class UsersRepo {
     this.byKey = s.prepare<[string], UserRow>(`SELECT ${COLUMNS} FROM users WHERE username_key = ?`);
     this.byId = s.prepare<[string], UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = ?`);
     this.insertStmt = s.prepare(
-      `INSERT INTO users (id, username, username_key, username_skeleton, display_name, email, phone, search_text, created_at)
-       VALUES (@id, @username, @username_key, @username_skeleton, @display_name, @email, @phone, @search_text, @created_at)`,
+      `INSERT INTO users (id, username, username_key, username_skeleton, display_name, email, phone, search_text, created_at, directory_dn, directory_synced_at)
+       VALUES (@id, @username, @username_key, @username_skeleton, @display_name, @email, @phone, @search_text, @created_at, @directory_dn, @directory_synced_at)`,
     );
     this.bySkeleton = s.prepare<[string], UserRow>(`SELECT ${COLUMNS} FROM users WHERE username_skeleton = ?`);
     this.withoutSkeleton = s.prepare<[], { id: string; username: string }>(
@@ -167,11 +173,33 @@ export class UsersRepo {
 
   /** Throws SQLITE_CONSTRAINT_UNIQUE for a taken key or a look-alike name: services check first, to say which. */
   insert(
-    row: Omit<UserRow, 'failures' | 'last_failure_at' | 'locked_until' | 'phone' | 'last_factor_id' | 'last_factor_type' | 'last_verified_at'> & {
+    row: Omit<
+      UserRow,
+      | 'failures'
+      | 'last_failure_at'
+      | 'locked_until'
+      | 'phone'
+      | 'last_factor_id'
+      | 'last_factor_type'
+      | 'last_verified_at'
+      | 'directory_dn'
+      | 'directory_synced_at'
+      | 'disabled_at'
+      | 'disabled_reason'
+    > & {
       phone?: string | null;
+      directory_dn?: string | null;
+      directory_synced_at?: number | null;
     },
   ): void {
-    this.insertStmt.run({ phone: null, ...row, search_text: searchTextOf(row), username_skeleton: usernameSkeleton(row.username) });
+    this.insertStmt.run({
+      phone: null,
+      directory_dn: null,
+      directory_synced_at: null,
+      ...row,
+      search_text: searchTextOf(row),
+      username_skeleton: usernameSkeleton(row.username),
+    });
   }
 
   /** Records the factor a successful verify used. */
