@@ -15,6 +15,7 @@ import { issueSetupToken } from './services/setup';
 import { buildHttpServer } from './api/http';
 import { resolveHttpLimits, type HttpLimits } from './api/httpLimits';
 import { dbPath, ensureDataDir, loadMasterKey } from './runtime/dataDir';
+import { radiusOptionsFromEnv, startRadiusServer, type RadiusListenOptions, type RunningRadius } from './services/radius/server';
 
 // What an embedding process (the Electron shell) needs besides startTessera: it
 // reaches the server through this module only.
@@ -52,6 +53,8 @@ export interface TesseraOptions {
   sqliteNativeBinding?: string;
   /** HTTP timeouts and the connection cap; each one left out keeps its default (DEFAULT_HTTP_LIMITS). */
   httpLimits?: Partial<HttpLimits>;
+  /** The RADIUS server (UDP, issue 16): off by default; else TESSERA_RADIUS_PORT / TESSERA_RADIUS_HOST. null keeps it off whatever the environment says. */
+  radius?: RadiusListenOptions | null;
 }
 
 /** Where `vite build renderer` puts the console. */
@@ -63,6 +66,8 @@ export interface RunningTessera {
   port: number;
   services: Services;
   app: FastifyInstance;
+  /** The RADIUS server when one was asked for. */
+  radius: RunningRadius | null;
   close(): Promise<void>;
 }
 
@@ -106,6 +111,7 @@ export function openTessera(opts: {
 export async function startTessera(opts: TesseraOptions): Promise<RunningTessera> {
   const host = opts.host ?? '127.0.0.1';
   const limits = resolveHttpLimits(opts.httpLimits); // a bad limit fails before the store is opened
+  const radiusOptions = opts.radius !== undefined ? opts.radius : radiusOptionsFromEnv(opts.env ?? process.env);
   const services = openTessera(opts);
   // A log behind (or diverging from) its anchor is said loudly, but Tessera still starts: verifies must go on.
   // "tessera audit verify" fails until an operator restores or re-anchors (tessera audit anchor --reset).
@@ -144,6 +150,15 @@ export async function startTessera(opts: TesseraOptions): Promise<RunningTessera
     services.store.close();
     throw err;
   }
+  let radius: RunningRadius | null = null;
+  try {
+    if (radiusOptions) radius = await startRadiusServer(services, radiusOptions);
+  } catch (err) {
+    clearInterval(sweep);
+    await app.close();
+    services.store.close();
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (opts.port ?? 8787);
   setPort(port);
@@ -154,8 +169,10 @@ export async function startTessera(opts: TesseraOptions): Promise<RunningTessera
     port,
     services,
     app,
+    radius,
     async close() {
       clearInterval(sweep);
+      await radius?.close();
       await app.close();
       services.store.close();
     },

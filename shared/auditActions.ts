@@ -106,6 +106,11 @@ export const AUDIT_ACTIONS = {
   'directory.user.enable': { label: 'User re-enabled by the directory' },
   'directory.factors.remove': { label: 'Factors removed after the grace period', reasons: DIRECTORY_REASONS },
   'directory.password': { label: 'Directory password checked', reasons: DIRECTORY_REASONS },
+  // Issue 16: RADIUS clients (NAS) and the challenge step of a RADIUS sign-in.
+  'radius.client.add': { label: 'RADIUS client added' },
+  'radius.client.update': { label: 'RADIUS client changed' },
+  'radius.client.remove': { label: 'RADIUS client removed' },
+  'radius.challenge': { label: 'RADIUS code asked for', reasons: { ...CODE_REASONS, state_invalid: 'sign-in step expired or reused' } },
 } as const satisfies Record<string, AuditActionInfo>;
 
 /** An action the server writes (AuditLog.append takes only these). */

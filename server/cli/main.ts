@@ -14,10 +14,11 @@ import { sheets } from './commands/sheets';
 import { audit } from './commands/audit';
 import { backup } from './commands/backup';
 import { restore } from './commands/restore';
+import { radius } from './commands/radius';
 
 export type { CliIo } from './command';
 
-export const COMMANDS: (Command | CommandGroup)[] = [init, serve, apikey, user, enroll, sheets, audit, backup, restore];
+export const COMMANDS: (Command | CommandGroup)[] = [init, serve, apikey, user, enroll, sheets, audit, backup, restore, radius];
 
 const DATA_HELP = '  --data DIR   data folder (default $TESSERA_DATA, else the app-data folder)';
 

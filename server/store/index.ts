@@ -18,6 +18,7 @@ import { TemporaryCodesRepo } from './repos/temporaryCodes';
 import { DeliveryTransportsRepo } from './repos/deliveryTransports';
 import { RememberedDevicesRepo } from './repos/rememberedDevices';
 import { DirectoryRepo } from './repos/directory';
+import { RadiusClientsRepo } from './repos/radiusClients';
 
 export { Db } from './db';
 export type { OpenOptions, Durability } from './db';
@@ -37,6 +38,7 @@ export type { TemporaryCodeRow } from './repos/temporaryCodes';
 export type { DeliveryTransportRow } from './repos/deliveryTransports';
 export type { RememberedDeviceRow } from './repos/rememberedDevices';
 export type { DirectorySettingsRow, DirectoryUserRow, PasswordThrottleRow } from './repos/directory';
+export type { RadiusClientRow } from './repos/radiusClients';
 
 /** The database and every repository over it. */
 export class Store {
@@ -59,6 +61,7 @@ export class Store {
   readonly deliveryTransports: DeliveryTransportsRepo;
   readonly rememberedDevices: RememberedDevicesRepo;
   readonly directory: DirectoryRepo;
+  readonly radiusClients: RadiusClientsRepo;
 
   constructor(readonly db: Db) {
     this.users = new UsersRepo(db);
@@ -80,6 +83,7 @@ export class Store {
     this.deliveryTransports = new DeliveryTransportsRepo(db);
     this.rememberedDevices = new RememberedDevicesRepo(db);
     this.directory = new DirectoryRepo(db);
+    this.radiusClients = new RadiusClientsRepo(db);
   }
 
   static open(path: string, options: OpenOptions = {}): Store {

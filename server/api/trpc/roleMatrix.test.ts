@@ -17,6 +17,7 @@ import { startSmtpServer, type TestSmtpServer } from '../../testing/smtpServer';
 import { startGatewayServer, type TestGatewayServer } from '../../testing/gatewayServer';
 import { updateSettings } from '../../services/settings';
 import { setSmsTransport, setSmtpTransport } from '../../services/delivery/transports';
+import { addRadiusClient } from '../../services/radius/clients';
 import { applyDirectorySync, setDirectoryConfig } from '../../services/directory/index';
 import { BIND_DN, BIND_PASSWORD, BASE_DN, startSlapd, type TestSlapd } from '../../testing/slapd';
 
@@ -97,6 +98,10 @@ const EXPECTED: Record<string, OperatorRole[] | typeof PUBLIC> = {
   'directory.planSync': ADMIN,
   'directory.applySync': ADMIN,
   'directory.groupWithoutFactor': STAFF,
+  'radius.list': AUDIT,
+  'radius.add': ADMIN,
+  'radius.update': ADMIN,
+  'radius.remove': ADMIN,
 };
 
 interface ProcedureDef {
@@ -299,7 +304,30 @@ async function userWithDevice(c: Ctx): Promise<{ username: string; deviceId: str
   return { username, deviceId: r.deviceId };
 }
 
+const radiusClient = (c: Ctx, label: string) =>
+  addRadiusClient(services, { name: c.name(label), address: '192.0.2.10', secret: 'a-long-radius-secret-1' }, SYSTEM_ACTOR);
+
 const SUCCEEDS: Record<string, (c: Ctx) => Promise<void>> = {
+  'radius.list': async (c) => {
+    const { id } = radiusClient(c, 'nas-listed');
+    expect((await c.caller.radius.list()).map((r) => r.id)).toContain(id);
+  },
+  'radius.add': async (c) => {
+    const name = c.name('nas');
+    expect(await c.caller.radius.add({ name, address: '198.51.100.0/24', secret: 'another-radius-secret', mode: 'challenge' })).toMatchObject({
+      name,
+      mode: 'challenge',
+      requireMessageAuthenticator: true,
+    });
+  },
+  'radius.update': async (c) => {
+    const { id } = radiusClient(c, 'nas-updated');
+    expect(await c.caller.radius.update({ id, mode: 'challenge' })).toMatchObject({ id, mode: 'challenge' });
+  },
+  'radius.remove': async (c) => {
+    const { id } = radiusClient(c, 'nas-removed');
+    expect(await c.caller.radius.remove({ id })).toMatchObject({ id });
+  },
   'users.revokeDevice': async (c) => {
     const { username, deviceId } = await userWithDevice(c);
     expect(await c.caller.users.revokeDevice({ username, deviceId, reason: 'laptop stolen' })).toEqual({ ok: true });

@@ -10,6 +10,7 @@ import { usersRouter } from './routers/users';
 import { jobsRouter } from './routers/jobs';
 import { profileRouter } from './routers/profile';
 import { directoryRouter } from './routers/directory';
+import { radiusRouter } from './routers/radius';
 
 /** The console's API. Role checks live in the procedure builders of init.ts. */
 export const appRouter = router({
@@ -24,6 +25,7 @@ export const appRouter = router({
   jobs: jobsRouter,
   profile: profileRouter,
   directory: directoryRouter,
+  radius: radiusRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -10,6 +10,7 @@ import { sql as usernameSkeleton } from './0009_username_skeleton';
 import { sql as deliveredCodes } from './0010_delivered_codes';
 import { sql as rememberedDevices } from './0011_remembered_devices';
 import { sql as directory } from './0012_directory';
+import { sql as radius } from './0013_radius';
 
 /** Ordered schema migrations; the position + 1 is the schema version (PRAGMA user_version). */
 export const MIGRATIONS: readonly { name: string; sql: string }[] = [
@@ -25,4 +26,5 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
   { name: '0010_delivered_codes', sql: deliveredCodes },
   { name: '0011_remembered_devices', sql: rememberedDevices },
   { name: '0012_directory', sql: directory },
+  { name: '0013_radius', sql: radius },
 ];

@@ -25,7 +25,7 @@ describe('MethodPoliciesCard', () => {
     renderConsole(<MethodPoliciesCard settings={{ ...DEFAULT_SETTINGS, methodNames: { hotp: 'Old token' } }} />);
     fireEvent.change(screen.getByLabelText('Recovery codes'), { target: { value: '  Backup codes ' } });
     fireEvent.change(screen.getByLabelText('Counter-based token (HOTP)'), { target: { value: '' } });
-    const totp = screen.getByRole('switch', { name: 'Applications may remove Authenticator app (TOTP)' });
+    const totp = screen.getByRole('switch', { name: 'Applications may remove TOTP factors' });
     fireEvent.click(totp);
     expect(screen.getByText('Only operators can remove its factors.')).toBeTruthy();
     save();
@@ -49,8 +49,8 @@ describe('MethodPoliciesCard', () => {
     renderConsole(<MethodPoliciesCard settings={{ ...DEFAULT_SETTINGS, appsMayRemove: { hotp: false } }} />, { operator: { ...TEST_ADMIN, role: 'auditor' } });
     expect((screen.getByLabelText('Recovery codes') as HTMLInputElement).readOnly).toBe(true);
     expect(screen.queryByRole('switch')).toBeNull();
-    expect(screen.getByLabelText('Applications may remove Counter-based token (HOTP): off')).toBeTruthy();
-    expect(screen.getByLabelText('Applications may remove Security key or passkey: on')).toBeTruthy();
+    expect(screen.getByLabelText('Applications may remove HOTP factors: off')).toBeTruthy();
+    expect(screen.getByLabelText('Applications may remove security-key factors: on')).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Save names and removal' })).toBeNull();
   });
 });

@@ -20,6 +20,12 @@ export interface MethodPolicyValues {
   appsMayRemove: Record<Method, boolean>;
 }
 
+/**
+ * What the removal switches are called (the row shows the method's name): not
+ * the built-in labels, which already name the switches of the methods card.
+ */
+const SHORT_NAMES: Record<Method, string> = { totp: 'TOTP', hotp: 'HOTP', recovery: 'recovery-code', webauthn: 'security-key', email: 'email', sms: 'SMS' };
+
 /** A name's field key: the path the server names it by too. */
 export const nameKey = (m: Method) => `methodNames.${m}`;
 
@@ -140,7 +146,7 @@ export function MethodPoliciesCard({ settings }: { settings: Settings }) {
                 <SettingSwitch
                   id={`apps-may-remove-${m}`}
                   label={values.names[m].trim() || METHOD_LABELS[m]}
-                  switchLabel={`Applications may remove ${values.names[m].trim() || METHOD_LABELS[m]}`}
+                  switchLabel={`Applications may remove ${SHORT_NAMES[m]} factors`}
                   description={values.appsMayRemove[m] ? 'Applications may remove its factors.' : 'Only operators can remove its factors.'}
                   checked={values.appsMayRemove[m]}
                   onChange={(on) => setValues((v) => ({ ...v, appsMayRemove: { ...v.appsMayRemove, [m]: on } }))}

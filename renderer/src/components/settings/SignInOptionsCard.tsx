@@ -136,19 +136,20 @@ export function SignInOptionsCard({ settings }: { settings: Settings }) {
         value={values[valueKey]}
         onChange={(v) => set(valueKey, v, errorKey)}
         error={errors[errorKey]}
-        w={260}
-        rightSectionWidth={96}
-        rightSection={
-          <NativeSelect
-            aria-label={`Unit of the ${label.toLowerCase()}`}
-            data={UNITS}
-            value={values[unitKey]}
-            disabled={!canEdit || save.isPending}
-            onChange={(e) => set(unitKey, e.currentTarget.value as IntervalUnit, errorKey)}
-            variant="unstyled"
-            className="unit-select"
-          />
-        }
+        w={280}
+        // The unit beside the number, under the same label and above the same error.
+        inputContainer={(input) => (
+          <div className="interval-field">
+            {input}
+            <NativeSelect
+              aria-label={`Unit of the ${label.toLowerCase()}`}
+              data={UNITS}
+              value={values[unitKey]}
+              disabled={!canEdit || save.isPending}
+              onChange={(e) => set(unitKey, e.currentTarget.value as IntervalUnit, errorKey)}
+            />
+          </div>
+        )}
       />
     );
   };

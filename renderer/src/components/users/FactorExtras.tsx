@@ -51,7 +51,7 @@ export function FactorDetails({ factor }: { factor: FactorView }) {
   );
 }
 
-/** The method is the organisation's (settings: who may remove factors): applications are refused when they remove it. */
+/** The method is the organisation's (settings: who may remove factors): applications are refused when they remove it. Never cut short: the column widens. */
 function OperatorsOnlyBadge({ factor }: { factor: FactorView }) {
   return (
     <Tooltip
@@ -59,7 +59,7 @@ function OperatorsOnlyBadge({ factor }: { factor: FactorView }) {
       multiline
       w={280}
     >
-      <Badge size="xs" color="grape" variant="light" tabIndex={0} mt={4} data-testid={`factor-${factor.id}-operators-only`}>
+      <Badge size="xs" color="grape" variant="light" tabIndex={0} mt={4} miw="max-content" data-testid={`factor-${factor.id}-operators-only`}>
         Only operators can remove
       </Badge>
     </Tooltip>

@@ -1,0 +1,322 @@
+import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
+import { createHmac, randomBytes } from 'node:crypto';
+import radius from 'radius';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, totpCode, wrongCode, type TestServer } from '../../testing/harness';
+import { SYSTEM_ACTOR } from '../context';
+import { DEFAULT_SETTINGS } from '../../../shared/schemas/settings';
+import { startSmtpServer, type TestSmtpServer } from '../../testing/smtpServer';
+import { setSmtpTransport } from '../delivery/transports';
+import { updateSettings } from '../settings';
+import { addRadiusClient, updateRadiusClient } from './clients';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startTessera } from '../../tessera';
+import { radiusOptionsFromEnv, startRadiusServer, type RunningRadius } from './server';
+
+/**
+ * The RADIUS server against real clients: FreeRADIUS's radclient for PAP,
+ * challenge and Message-Authenticator; a Node client (the radius package
+ * encodes) for what radclient cannot send: malformed packets, a wrong
+ * secret, an unknown source, a retransmission.
+ */
+
+const SECRET = 'vpn-shared-secret-2026';
+let srv: TestServer;
+let smtp: TestSmtpServer;
+let rad: RunningRadius;
+let clientId: string;
+let unique = 0;
+
+beforeAll(async () => {
+  srv = await startTestServer();
+  smtp = await startSmtpServer();
+  updateSettings(srv.services, { ...DEFAULT_SETTINGS, methods: { ...DEFAULT_SETTINGS.methods, email: true } }, SYSTEM_ACTOR);
+  setSmtpTransport(
+    srv.services,
+    { host: '127.0.0.1', port: smtp.port, tls: 'none', username: null, from: 'mfa@example.org', verifyCertificate: true, timeoutMs: 3000 },
+    SYSTEM_ACTOR,
+  );
+  rad = await startRadiusServer(srv.services, { port: 0 });
+  clientId = addRadiusClient(srv.services, { name: 'vpn', address: '127.0.0.1', secret: SECRET, mode: 'code' }, SYSTEM_ACTOR).id;
+});
+
+afterAll(async () => {
+  await rad?.close();
+  await srv?.close();
+  await smtp?.close();
+});
+
+function setClient(patch: { mode?: 'code' | 'challenge'; requireMessageAuthenticator?: boolean }): void {
+  updateRadiusClient(srv.services, { id: clientId, ...patch }, SYSTEM_ACTOR);
+}
+
+async function totpUser(): Promise<{ username: string; code: () => string; factor: Awaited<ReturnType<TestServer['activeFactor']>> }> {
+  const username = `radius-user-${++unique}`;
+  await srv.createUser(username);
+  const factor = await srv.activeFactor(username, 'totp');
+  return { username, factor, code: () => totpCode(factor, srv.clock.now()) };
+}
+
+interface RadclientResult {
+  status: number | null;
+  out: string;
+  /** "Access-Accept", "Access-Reject", "Access-Challenge", or null when no reply came. */
+  reply: string | null;
+}
+
+/** radclient -x with the attributes on stdin; -t 1 -r 1 so a dropped request fails within a second. */
+function radclient(attrs: Record<string, string>, secret = SECRET): Promise<RadclientResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('radclient', ['-x', '-t', '1', '-r', '1', `127.0.0.1:${rad.port}`, 'auth', secret], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, out, reply: /Received (Access-\w+)/.exec(out)?.[1] ?? null }));
+    child.stdin.end(
+      Object.entries(attrs)
+        .map(([k, v]) => `${k} = ${v}\n`)
+        .join(''),
+    );
+  });
+}
+
+const withMA = (attrs: Record<string, string>) => ({ ...attrs, 'Message-Authenticator': '0x00' });
+
+describe('code only (PAP)', () => {
+  beforeAll(() => setClient({ mode: 'code', requireMessageAuthenticator: true }));
+
+  it('accepts the right code, with one verify entry naming the client, and the reply carries a Message-Authenticator', async () => {
+    const u = await totpUser();
+    const before = srv.auditCount();
+    const r = await radclient(withMA({ 'User-Name': u.username, 'User-Password': u.code() }));
+    expect(r.reply).toBe('Access-Accept');
+    expect(r.out).toMatch(/Received Access-Accept[\s\S]*Message-Authenticator = 0x[0-9a-f]{32}/);
+    expect(r.out).not.toMatch(/invalid|ignoring/i);
+    const entries = srv.auditSince(before);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      action: 'verify',
+      outcome: 'success',
+      actor_name: 'radius:vpn',
+      actor_id: clientId,
+      ip: '127.0.0.1',
+      target_user: u.username,
+    });
+  });
+
+  it('rejects a wrong code with a Reply-Message; a locked user is told when to retry', async () => {
+    const u = await totpUser();
+    const wrong = await radclient(withMA({ 'User-Name': u.username, 'User-Password': wrongCode(u.code()) }));
+    expect(wrong.reply).toBe('Access-Reject');
+    expect(wrong.out).toContain('Reply-Message = "Wrong code"');
+    // Nine more (past each growing delay): the tenth wrong code locks the user for 30 minutes.
+    for (let i = 0; i < 9; i++) {
+      srv.clock.advance(200_000);
+      expect((await radclient(withMA({ 'User-Name': u.username, 'User-Password': wrongCode(u.code()) }))).reply).toBe('Access-Reject');
+    }
+    const locked = await radclient(withMA({ 'User-Name': u.username, 'User-Password': u.code() }));
+    expect(locked.reply).toBe('Access-Reject');
+    expect(locked.out).toContain('Reply-Message = "Too many wrong codes: locked; try again in 1800 s"');
+    srv.clock.advance(1_800_000);
+  });
+
+  it('rejects a TOTP code used once already (a new request, not a retransmission)', async () => {
+    const u = await totpUser();
+    const code = u.code();
+    expect((await radclient(withMA({ 'User-Name': u.username, 'User-Password': code }))).reply).toBe('Access-Accept');
+    expect((await radclient(withMA({ 'User-Name': u.username, 'User-Password': code }))).reply).toBe('Access-Reject');
+  });
+
+  it('rejects an unknown user without an audit entry (as over REST)', async () => {
+    const before = srv.auditCount();
+    const r = await radclient(withMA({ 'User-Name': 'nobody-here', 'User-Password': '123456' }));
+    expect(r.reply).toBe('Access-Reject');
+    expect(srv.auditCount()).toBe(before);
+  });
+
+  it('drops a request without Message-Authenticator from a client that requires it; accepts it once the client does not', async () => {
+    const u = await totpUser();
+    const dropped = rad.counters.droppedMissingAuthenticator;
+    const r = await radclient({ 'User-Name': u.username, 'User-Password': u.code() });
+    expect(r.reply).toBeNull();
+    expect(r.out).toContain('No reply');
+    expect(rad.counters.droppedMissingAuthenticator).toBe(dropped + 1);
+    setClient({ requireMessageAuthenticator: false });
+    try {
+      const ok = await radclient({ 'User-Name': u.username, 'User-Password': u.code() });
+      expect(ok.reply).toBe('Access-Accept');
+      expect(ok.out).toMatch(/Message-Authenticator = 0x[0-9a-f]{32}/);
+    } finally {
+      setClient({ requireMessageAuthenticator: true });
+    }
+  });
+});
+
+describe('challenge mode', () => {
+  beforeAll(() => setClient({ mode: 'challenge' }));
+  afterAll(() => setClient({ mode: 'code' }));
+
+  it('answers Access-Challenge with a State, accepts the code with that State, and refuses the State again', async () => {
+    const u = await totpUser();
+    const asked = srv.auditCount();
+    const first = await radclient(withMA({ 'User-Name': u.username, 'User-Password': 'the-vpn-password' }));
+    expect(first.reply).toBe('Access-Challenge');
+    expect(first.out).toContain('Reply-Message = "Enter your one-time code"');
+    expect(srv.auditSince(asked)).toEqual([expect.objectContaining({ action: 'radius.challenge', outcome: 'success', actor_name: 'radius:vpn' })]);
+    const state = /State = (0x[0-9a-f]+)/.exec(first.out)?.[1];
+    expect(state).toMatch(/^0x[0-9a-f]{32}$/);
+    const before = srv.auditCount();
+    const second = await radclient(withMA({ 'User-Name': u.username, 'User-Password': u.code(), State: state! }));
+    expect(second.reply).toBe('Access-Accept');
+    expect(srv.auditSince(before)).toEqual([expect.objectContaining({ action: 'verify', outcome: 'success', actor_name: 'radius:vpn' })]);
+    srv.clock.advance(30_000);
+    const reused = await radclient(withMA({ 'User-Name': u.username, 'User-Password': u.code(), State: state! }));
+    expect(reused.reply).toBe('Access-Reject');
+    expect(reused.out).toContain('expired or was already used');
+  });
+
+  it('mails the code to an email user at the challenge (one code.send entry), and accepts that code with the State', async () => {
+    const username = `radius-mail-${++unique}`;
+    await srv.createUser(username, { email: `${username}@example.org` });
+    const prov = (path: string, body: unknown) => srv.call('POST', `/api/v1/users/${username}${path}`, { key: srv.keys.provision, body });
+    const mailed = async () => (await smtp.waitForMessage(5000)).text!.match(/\b(\d{6,8})\b/)![1]!;
+    const enrolled = await prov('/factors', { type: 'email' });
+    expect((await prov(`/factors/${enrolled.json.id}/confirm`, { code: await mailed() })).status).toBe(200);
+    srv.clock.advance(31_000); // past the resend wait
+    const before = srv.auditCount();
+    const first = await radclient(withMA({ 'User-Name': username, 'User-Password': 'the-vpn-password' }));
+    expect(first.reply).toBe('Access-Challenge');
+    expect(first.out).toMatch(/Reply-Message = "Enter the code sent to .+@example\.org"/);
+    expect(srv.auditSince(before)).toEqual([expect.objectContaining({ action: 'code.send', outcome: 'success', actor_name: 'radius:vpn' })]);
+    const state = /State = (0x[0-9a-f]+)/.exec(first.out)![1]!;
+    const second = await radclient(withMA({ 'User-Name': username, 'User-Password': await mailed(), State: state }));
+    expect(second.reply).toBe('Access-Accept');
+  });
+
+  it('refuses a State given to another user, and one older than 60 s', async () => {
+    const a = await totpUser();
+    const b = await totpUser();
+    const stateOf = async (username: string) =>
+      /State = (0x[0-9a-f]+)/.exec((await radclient(withMA({ 'User-Name': username, 'User-Password': 'x' }))).out)![1]!;
+    const stolen = await radclient(withMA({ 'User-Name': b.username, 'User-Password': b.code(), State: await stateOf(a.username) }));
+    expect(stolen.reply).toBe('Access-Reject');
+    const old = await stateOf(b.username);
+    srv.clock.advance(61_000);
+    expect((await radclient(withMA({ 'User-Name': b.username, 'User-Password': b.code(), State: old }))).reply).toBe('Access-Reject');
+  });
+});
+
+describe('a Node client (what radclient cannot send)', () => {
+  beforeAll(() => setClient({ mode: 'code', requireMessageAuthenticator: true }));
+
+  /** Sends `packet` from `bindAddress` and waits up to `ms` for every reply. */
+  async function exchange(packets: Buffer[], opts: { bindAddress?: string; ms?: number } = {}): Promise<Buffer[]> {
+    const socket = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, opts.bindAddress ?? '127.0.0.1', resolve));
+    const replies: Buffer[] = [];
+    socket.on('message', (m) => replies.push(m));
+    for (const p of packets) socket.send(p, rad.port, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, opts.ms ?? 300));
+    socket.close();
+    return replies;
+  }
+
+  const request = (username: string, code: string, secret = SECRET) =>
+    radius.encode({
+      code: 'Access-Request',
+      secret,
+      identifier: 7,
+      attributes: [
+        ['User-Name', username],
+        ['User-Password', code],
+      ],
+      add_message_authenticator: true,
+    });
+
+  it('answers with a reply whose authenticators verify and whose FIRST attribute is Message-Authenticator', async () => {
+    const u = await totpUser();
+    const req = request(u.username, u.code());
+    const [reply] = await exchange([req]);
+    expect(reply).toBeDefined();
+    expect(radius.decode({ packet: reply!, secret: SECRET }).code).toBe('Access-Accept');
+    expect(radius.verify_response({ request: req, response: reply!, secret: SECRET })).toBe(true);
+    expect(reply![20]).toBe(80);
+    // Our own HMAC-MD5 check as well: over the reply with the request authenticator in place and the MA zeroed.
+    const copy = Buffer.from(reply!);
+    req.copy(copy, 4, 4, 20);
+    copy.fill(0, 22, 38);
+    expect(createHmac('md5', SECRET).update(copy).digest().equals(reply!.subarray(22, 38))).toBe(true);
+  });
+
+  it('answers a retransmission from the cache: same reply, the code checked once', async () => {
+    const u = await totpUser();
+    const req = request(u.username, u.code());
+    const before = srv.auditCount();
+    const dup = rad.counters.duplicates;
+    const replies = await exchange([req, req, req]);
+    expect(replies).toHaveLength(3);
+    expect(replies.every((r) => r.equals(replies[0]!))).toBe(true);
+    expect(radius.decode({ packet: replies[0]!, secret: SECRET }).code).toBe('Access-Accept');
+    expect(srv.auditCount()).toBe(before + 1);
+    expect(rad.counters.duplicates).toBe(dup + 2);
+  });
+
+  it('drops malformed packets, a wrong secret and an unknown source silently, counts them, and keeps serving', async () => {
+    const u = await totpUser();
+    const c0 = { ...rad.counters };
+    const good = request(u.username, u.code());
+    const truncated = Buffer.from(good);
+    truncated[21] = 200; // the first attribute claims more bytes than the packet holds
+    const shortLength = Buffer.from(good);
+    shortLength.writeUInt16BE(good.length + 10, 2);
+    const before = srv.auditCount();
+    const replies = await exchange([randomBytes(3), randomBytes(60), truncated, shortLength, request(u.username, '123456', 'not-the-shared-secret')]);
+    expect(replies).toEqual([]);
+    expect(rad.counters.droppedMalformed - c0.droppedMalformed).toBeGreaterThanOrEqual(3);
+    expect(rad.counters.droppedBadAuthenticator - c0.droppedBadAuthenticator).toBeGreaterThanOrEqual(1);
+    expect(
+      rad.counters.droppedMalformed +
+        rad.counters.droppedBadAuthenticator +
+        rad.counters.droppedUnsupported -
+        c0.droppedMalformed -
+        c0.droppedBadAuthenticator -
+        c0.droppedUnsupported,
+    ).toBe(5);
+    expect(await exchange([good], { bindAddress: '127.0.0.2' })).toEqual([]);
+    expect(rad.counters.droppedUnknownSource).toBe(c0.droppedUnknownSource + 1);
+    expect(srv.auditCount()).toBe(before);
+    expect(rad.counters.errors).toBe(c0.errors);
+    const [reply] = await exchange([good]);
+    expect(radius.decode({ packet: reply!, secret: SECRET }).code).toBe('Access-Accept');
+  });
+});
+
+describe('started with Tessera', () => {
+  it('is off by default, listens on loopback with TESSERA_RADIUS_PORT, and closes with the server', async () => {
+    expect(radiusOptionsFromEnv({})).toBeNull();
+    expect(() => radiusOptionsFromEnv({ TESSERA_RADIUS_PORT: 'radius' })).toThrow(/TESSERA_RADIUS_PORT must be a port number/);
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-radius-'));
+    try {
+      const off = await startTessera({ dataDir, port: 0, env: {}, consoleDir: null });
+      expect(off.radius).toBeNull();
+      await off.close();
+      const on = await startTessera({ dataDir, port: 0, env: { TESSERA_RADIUS_PORT: '0' }, consoleDir: null });
+      expect(on.radius).toMatchObject({ host: '127.0.0.1', port: expect.any(Number) });
+      const port = on.radius!.port;
+      await on.close();
+      // Closed: the port can be taken again.
+      const again = dgram.createSocket('udp4');
+      await new Promise<void>((resolve, reject) => {
+        again.once('error', reject);
+        again.bind(port, '127.0.0.1', resolve);
+      });
+      again.close();
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
