@@ -9,7 +9,7 @@ import { iso } from './wireViews';
 import type { FactorRow, UserRow } from '../store/index';
 import type { Actor, ServiceContext } from './context';
 import { appsMayRemove, factorView, methodDisplayName, toFactorView } from './factorViews';
-import type { FactorType } from '../../shared/schemas/methods';
+import { isDeliveredType, type FactorType } from '../../shared/schemas/methods';
 import { resyncHotpCounter } from './methods/hotp';
 import type { NewPendingOtpFactor } from './methods/otp';
 import { METHOD_MODULES, moduleForFactor, requireMethodEnabled } from './methods/registry';
@@ -159,6 +159,13 @@ function requireFactor(ctx: ServiceContext, userId: string, factorId: string): F
   return factor;
 }
 
+/** Why a first code was refused, in the words that fit its method (a sent code has no device clock). */
+function wrongFirstCodeMessage(type: FactorType): string {
+  return isDeliveredType(type)
+    ? 'That is not the code we sent; check the latest message, or send the code again'
+    : 'That code is not right for this factor; check the device clock and try the next code';
+}
+
 /** Activates a pending factor with its first code. A wrong code is audited and changes nothing else. */
 export function confirmFactor(ctx: ServiceContext, username: string, factorId: string, code: string, actor: Actor): { status: 'active'; factor: FactorView } {
   const now = ctx.clock();
@@ -175,14 +182,14 @@ export function confirmFactor(ctx: ServiceContext, username: string, factorId: s
     const state = method.confirm(ctx, factor, code.replace(/\s+/g, ''), now);
     if (!state) {
       ctx.audit.append({ actor, action: 'factor.confirm', user: user.username, outcome: 'failure', reason: 'invalid_code', details: { factorId } });
-      return 'invalid' as const;
+      return { invalid: factor.type };
     }
     ctx.store.factors.activate(factor.id, now, state);
     ctx.audit.append({ actor, action: 'factor.confirm', user: user.username, outcome: 'success', details: { factorId, type: factor.type } });
     revokeTemporaryOnNewFactor(ctx, user, factor.id, actor);
     return toFactorView(ctx, requireFactor(ctx, user.id, factorId));
   });
-  if (outcome === 'invalid') throw new TesseraError('invalid_code', 'That code is not right for this factor; check the device clock and try the next code');
+  if ('invalid' in outcome) throw new TesseraError('invalid_code', wrongFirstCodeMessage(outcome.invalid));
   return { status: 'active', factor: outcome };
 }
 

@@ -17,9 +17,9 @@ import { startSmtpServer, type TestSmtpServer } from '../../testing/smtpServer';
 import { startGatewayServer, type TestGatewayServer } from '../../testing/gatewayServer';
 import { updateSettings } from '../../services/settings';
 import { setSmsTransport, setSmtpTransport } from '../../services/delivery/transports';
-import { addRadiusClient } from '../../services/radius/clients';
 import { applyDirectorySync, setDirectoryConfig } from '../../services/directory/index';
 import { BIND_DN, BIND_PASSWORD, BASE_DN, startSlapd, type TestSlapd } from '../../testing/slapd';
+import { addRadiusClient } from '../../services/radius/clients';
 
 type Who = OperatorRole | 'nobody';
 const ALL: OperatorRole[] = ['admin', 'helpdesk', 'auditor'];
@@ -69,6 +69,7 @@ const EXPECTED: Record<string, OperatorRole[] | typeof PUBLIC> = {
   'settings.update': ADMIN,
   'settings.methodUsage': AUDIT,
   'settings.delivery': AUDIT,
+  'settings.userPageOptions': ALL,
   'settings.setSmtp': ADMIN,
   'settings.setSms': ADMIN,
   'settings.testEmail': ADMIN,
@@ -456,6 +457,13 @@ const SUCCEEDS: Record<string, (c: Ctx) => Promise<void>> = {
     expect(await c.caller.users.revokeTemporaryCode({ username, reason: 'found it' })).toEqual({ ok: true });
     expect((await c.caller.users.get({ username })).temporaryCode).toBeNull();
   },
+  'settings.userPageOptions': async ({ caller }) =>
+    expect(await caller.settings.userPageOptions()).toEqual({
+      methods: services.settings.get().methods,
+      methodNames: services.settings.get().methodNames,
+      temporaryCodeMaxHours: 24,
+      rememberDevices: true,
+    }),
   'settings.delivery': async ({ caller }) => {
     const d = await caller.settings.delivery();
     expect(d.email).toMatchObject({ host: '127.0.0.1', port: smtp.port, tls: 'none', hasPassword: false });

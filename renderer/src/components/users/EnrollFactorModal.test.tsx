@@ -91,7 +91,7 @@ function openFor(user: { email: string | null; phone: string | null }, onClose: 
 describe('EnrollFactorModal: email and SMS', () => {
   test('offers only the methods that are on; email is prefilled and marked weaker; the sent code confirms it', async () => {
     const closed: string[] = [];
-    server.trpc('settings.get', () => SETTINGS);
+    server.trpc('settings.userPageOptions', () => SETTINGS);
     server.trpc('users.enrollDelivered', () => sentEmail);
     server.trpc('users.confirmFactor', () => ({ status: 'active' }));
     openFor({ email: 'grace@example.org', phone: null }, () => closed.push('closed'));
@@ -112,7 +112,7 @@ describe('EnrollFactorModal: email and SMS', () => {
   });
 
   test('Resend, when the server asks to wait, says so and waits', async () => {
-    server.trpc('settings.get', () => SETTINGS);
+    server.trpc('settings.userPageOptions', () => SETTINGS);
     server.trpc('users.enrollDelivered', () => sentEmail);
     server.trpc('users.resendCode', () => {
       throw new TrpcRefusal('A code was sent to this user moments ago; wait 25 s before asking for another', {
@@ -134,7 +134,7 @@ describe('EnrollFactorModal: email and SMS', () => {
   });
 
   test('email not set up: the message in words, and a link to Methods & settings for an admin', async () => {
-    server.trpc('settings.get', () => SETTINGS);
+    server.trpc('settings.userPageOptions', () => SETTINGS);
     server.trpc('users.enrollDelivered', () => {
       throw new TrpcRefusal('Email is not set up on this Tessera: an admin sets the SMTP server under Methods & settings', {
         code: 'INTERNAL_SERVER_ERROR',
@@ -169,7 +169,7 @@ describe('EnrollFactorModal: email and SMS', () => {
   });
 
   test('a wrong sent code says so in words (not the device-clock hint) and clears the field', async () => {
-    server.trpc('settings.get', () => SETTINGS);
+    server.trpc('settings.userPageOptions', () => SETTINGS);
     server.trpc('users.enrollDelivered', () => sentEmail);
     server.trpc('users.confirmFactor', () => {
       throw new TrpcRefusal('That code is not right for this factor; check the device clock and try the next code', { tesseraCode: 'invalid_code' });

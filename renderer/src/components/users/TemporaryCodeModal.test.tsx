@@ -33,7 +33,7 @@ describe('TemporaryCodeModal', () => {
   });
 
   test('more hours than the setting allows is refused on the field (admins read the setting)', async () => {
-    server.trpc('settings.get', () => ({ methods: {}, temporaryCodeMaxHours: 24 }));
+    server.trpc('settings.userPageOptions', () => ({ methods: {}, temporaryCodeMaxHours: 24 }));
     open();
     expect(await screen.findByText('At most 24')).toBeTruthy();
     fireEvent.change(screen.getByLabelText(/^Reason/), { target: { value: 'ticket #1: phone lost' } });

@@ -3,10 +3,15 @@ import { SettingsPatch } from '../../../../shared/schemas/settings';
 import { SmsGatewayConfigInput, SmtpConfigInput, TestEmailInput, TestSmsInput } from '../../../../shared/schemas/delivery';
 import { delivery, updateSettings } from '../../../services/index';
 import { methodUsage } from '../../../services/dashboard';
-import { adminProcedure, auditProcedure, router } from '../init';
+import { adminProcedure, auditProcedure, readUsersProcedure, router } from '../init';
 
 export const settingsRouter = router({
   get: auditProcedure.query(({ ctx }) => ctx.services.settings.get()),
+  /** What the user page's dialogs follow, for every operator (helpdesk cannot read the whole settings): methods on, names, limits. */
+  userPageOptions: readUsersProcedure.input(z.void()).query(({ ctx }) => {
+    const s = ctx.services.settings.get();
+    return { methods: s.methods, methodNames: s.methodNames, temporaryCodeMaxHours: s.temporaryCodeMaxHours, rememberDevices: s.rememberDevices };
+  }),
   update: adminProcedure.input(SettingsPatch).mutation(({ ctx, input }) => updateSettings(ctx.services, input, ctx.actor)),
   /** For each method: whether it is on and how many users rely on it (what turning it off affects). */
   methodUsage: auditProcedure.input(z.void()).query(({ ctx }) => methodUsage(ctx.services)),
