@@ -14,6 +14,7 @@ import { sheets } from './commands/sheets';
 import { audit } from './commands/audit';
 import { backup } from './commands/backup';
 import { restore } from './commands/restore';
+import { directory } from './commands/directory';
 import { radius } from './commands/radius';
 
 export type { CliIo } from './command';
