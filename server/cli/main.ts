@@ -19,7 +19,7 @@ import { radius } from './commands/radius';
 
 export type { CliIo } from './command';
 
-export const COMMANDS: (Command | CommandGroup)[] = [init, serve, apikey, user, enroll, sheets, audit, backup, restore, radius];
+export const COMMANDS: (Command | CommandGroup)[] = [init, serve, apikey, user, enroll, sheets, audit, backup, restore, radius, directory];
 
 const DATA_HELP = '  --data DIR   data folder (default $TESSERA_DATA, else the app-data folder)';
 
