@@ -14,6 +14,7 @@ import { ApiClientsPage } from './pages/ApiClientsPage';
 import { OperatorsPage } from './pages/OperatorsPage';
 import { AuditPage } from './pages/AuditPage';
 import { RolloutPage } from './pages/RolloutPage';
+import { DirectoryPage } from './pages/DirectoryPage';
 import { ProfilePage } from './pages/ProfilePage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { RequireRole } from './components/RequireRole';
@@ -100,6 +101,14 @@ export function App() {
             element={
               <RequireRole set="audit">
                 <AuditPage />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="/directory"
+            element={
+              <RequireRole set="audit">
+                <DirectoryPage />
               </RequireRole>
             }
           />
