@@ -149,9 +149,14 @@ export class RadiusHandler {
     return null;
   }
 
+  /** Both maps are in insertion order with one TTL each, so the expired ones are at the front: stop at the first live one. */
   private sweep(now: number): void {
-    for (const [k, v] of this.recent) if (v.expiresAt <= now) this.recent.delete(k);
-    for (const [k, v] of this.states) if (v.expiresAt <= now) this.states.delete(k);
+    for (const map of [this.recent, this.states] as Map<string, { expiresAt: number }>[]) {
+      for (const [k, v] of map) {
+        if (v.expiresAt > now) break;
+        map.delete(k);
+      }
+    }
   }
 
   private async answer(client: ResolvedRadiusClient, req: RadiusRequest, address: string): Promise<Buffer | null> {
