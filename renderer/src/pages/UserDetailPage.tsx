@@ -31,6 +31,11 @@ import { SectionHeader } from '../components/common/SectionHeader';
 
 /** Short cells that must not wrap or truncate (status badge, dates). A style object: CSSOM, so the CSP allows it. */
 const NOWRAP = { whiteSpace: 'nowrap' } as const;
+/** Why a directory sync disabled a user, in words (the factors stay until the grace period ends). */
+const DISABLED_WHY: Record<string, string> = {
+  removed_from_directory: 'Gone from the directory: sign-ins are refused; factors are kept until the grace period ends',
+  disabled_in_directory: 'Disabled in the directory: sign-ins are refused; factors are kept until the grace period ends',
+};
 /** Badges ellipsise when their cell is narrow; the status column keeps room for the longest (“Pending”). */
 const STATUS_CELL = { whiteSpace: 'nowrap', minWidth: 96 } as const;
 
@@ -189,6 +194,22 @@ export function UserDetailPage() {
             <Badge color="orange" variant="light">
               No active factor
             </Badge>
+          )}
+          {u.source === 'directory' && (
+            <Tooltip
+              label={u.directory ? `${u.directory.dn}${u.directory.syncedAt ? `, synced ${formatDateTime(u.directory.syncedAt)}` : ''}` : 'From the directory'}
+            >
+              <Badge color="indigo" variant="light" data-testid="user-from-directory">
+                From directory
+              </Badge>
+            </Tooltip>
+          )}
+          {u.disabled && (
+            <Tooltip label={DISABLED_WHY[u.disabledReason ?? ''] ?? 'Disabled: sign-ins are refused, factors are kept'}>
+              <Badge color="red" data-testid="user-disabled">
+                Disabled{u.disabledAt ? ` since ${formatDate(u.disabledAt)}` : ''}
+              </Badge>
+            </Tooltip>
           )}
           {u.throttle.state === 'locked' && <Badge color="red">Locked</Badge>}
           {u.throttle.state === 'throttled' && <Badge color="orange">Throttled</Badge>}

@@ -163,9 +163,27 @@ export function UsersPage() {
                   }}
                 >
                   <Table.Td title={u.username}>
-                    <Anchor component={Link} to={href} fw={500} size="sm">
-                      {u.username}
-                    </Anchor>
+                    <Group gap={6} wrap="nowrap">
+                      <Anchor component={Link} to={href} fw={500} size="sm" className="truncate">
+                        {u.username}
+                      </Anchor>
+                      {u.source === 'directory' && (
+                        <Badge
+                          color="indigo"
+                          variant="light"
+                          size="xs"
+                          style={{ flexShrink: 0 }}
+                          title="From the directory: name, email and phone come from there"
+                        >
+                          Directory
+                        </Badge>
+                      )}
+                      {u.disabled && (
+                        <Badge color="red" variant="light" size="xs" style={{ flexShrink: 0 }}>
+                          Disabled
+                        </Badge>
+                      )}
+                    </Group>
                   </Table.Td>
                   <Table.Td title={u.displayName ?? undefined}>
                     <Text size="sm" span c={u.displayName ? undefined : 'dimmed'}>

@@ -41,7 +41,10 @@ export function checkUserChanges(user: Pick<UserDetail, 'displayName' | 'email' 
 
 /** "Edit details" (helpdesk and admins): display name, email and phone. Email and SMS factors keep the destination they were confirmed with. */
 /** What the dialog edits: a UserDetail has these (and more). */
-export type EditableUser = Pick<UserDetail, 'username' | 'displayName' | 'email' | 'phone'>;
+export type EditableUser = Pick<UserDetail, 'username' | 'displayName' | 'email' | 'phone'> & { source?: UserDetail['source'] };
+
+/** A directory user's name, email and phone come from the directory: a sync would undo an edit here. */
+const FROM_DIRECTORY = 'From the directory: change it there; the next sync brings it here.';
 
 export function EditUserModal({ user, opened, onClose }: { user: EditableUser; opened: boolean; onClose: () => void }) {
   const trpc = useTRPC();
@@ -50,6 +53,7 @@ export function EditUserModal({ user, opened, onClose }: { user: EditableUser; o
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<string | null>(null);
   const update = useMutation(trpc.users.update.mutationOptions());
+  const fromDirectory = user.source === 'directory';
 
   useEffect(() => {
     if (opened) {
@@ -104,15 +108,35 @@ export function EditUserModal({ user, opened, onClose }: { user: EditableUser; o
         </Text>
       }
     >
-      <TextInput label="Display name" value={values.displayName} onChange={set('displayName')} error={errors.displayName} autoComplete="off" data-autofocus />
-      <TextInput label="Email" type="email" value={values.email} onChange={set('email')} error={errors.email} autoComplete="off" />
+      <TextInput
+        label="Display name"
+        value={values.displayName}
+        onChange={set('displayName')}
+        error={errors.displayName}
+        autoComplete="off"
+        data-autofocus
+        disabled={fromDirectory}
+        description={fromDirectory ? FROM_DIRECTORY : undefined}
+      />
+      <TextInput
+        label="Email"
+        type="email"
+        value={values.email}
+        onChange={set('email')}
+        error={errors.email}
+        autoComplete="off"
+        disabled={fromDirectory}
+        description={fromDirectory ? FROM_DIRECTORY : undefined}
+      />
       <TextInput
         label="Phone"
         type="tel"
         description={
-          user.phone
-            ? `On file: ${user.phone}. Type a new number with its country code to replace it, or leave empty to keep it.`
-            : 'A mobile number with its country code, e.g. +44 7911 123456.'
+          fromDirectory
+            ? `${user.phone ? `On file: ${user.phone}. ` : ''}${FROM_DIRECTORY}`
+            : user.phone
+              ? `On file: ${user.phone}. Type a new number with its country code to replace it, or leave empty to keep it.`
+              : 'A mobile number with its country code, e.g. +44 7911 123456.'
         }
         value={values.phone}
         onChange={set('phone')}
@@ -122,10 +146,10 @@ export function EditUserModal({ user, opened, onClose }: { user: EditableUser; o
           if (!p.ok) setErrors((e) => ({ ...e, phone: p.message }));
         }}
         error={errors.phone}
-        disabled={values.clearPhone}
+        disabled={values.clearPhone || fromDirectory}
         autoComplete="off"
       />
-      {user.phone && (
+      {user.phone && !fromDirectory && (
         <Checkbox
           label="Remove the phone number"
           checked={values.clearPhone}
