@@ -295,6 +295,39 @@ describe('a Node client (what radclient cannot send)', () => {
   });
 });
 
+describe('over IPv6', () => {
+  it('serves a client whose address is an IPv6 block, on an IPv6 socket', async () => {
+    const v6 = await startRadiusServer(srv.services, { host: '::1', port: 0 });
+    const secret = 'ipv6-shared-secret-2026';
+    addRadiusClient(srv.services, { name: 'v6-nas', address: '::1/128', secret }, SYSTEM_ACTOR);
+    const socket = dgram.createSocket('udp6');
+    try {
+      const u = await totpUser();
+      await new Promise<void>((resolve) => socket.bind(0, '::1', resolve));
+      const req = radius.encode({
+        code: 'Access-Request',
+        secret,
+        identifier: 9,
+        attributes: [
+          ['User-Name', u.username],
+          ['User-Password', u.code()],
+        ],
+        add_message_authenticator: true,
+      });
+      const reply = new Promise<Buffer>((resolve) => socket.once('message', resolve));
+      const before = srv.auditCount();
+      socket.send(req, v6.port, '::1');
+      const got = await reply;
+      expect(radius.decode({ packet: got, secret }).code).toBe('Access-Accept');
+      expect(radius.verify_response({ request: req, response: got, secret })).toBe(true);
+      expect(srv.auditSince(before)).toEqual([expect.objectContaining({ action: 'verify', outcome: 'success', actor_name: 'radius:v6-nas', ip: '::1' })]);
+    } finally {
+      socket.close();
+      await v6.close();
+    }
+  });
+});
+
 describe('started with Tessera', () => {
   it('is off by default, listens on loopback with TESSERA_RADIUS_PORT, and closes with the server', async () => {
     expect(radiusOptionsFromEnv({})).toBeNull();
