@@ -1,4 +1,4 @@
-import { Alert, Button, Card, Code, Group, PasswordInput, Select, SimpleGrid, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Card, Code, Group, PasswordInput, Select, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -12,6 +12,7 @@ import {
 import { errorMessage, useTRPC } from '../../api/trpc';
 import { formatDateTime, formatNumber, plural } from '../../lib/format';
 import { useCheckedSubmit } from '../../lib/useCheckedSubmit';
+import './directory.css';
 import { checkDirectory, type DirectoryValues, describeMap, directoryValues, PRESETS } from './directoryForm';
 
 const TLS_MODES: { value: DirectoryTls; label: string }[] = [
@@ -44,7 +45,7 @@ function TestAnswer({ result }: { result: DirectoryTestResult }) {
   return (
     <Alert color="red" variant="light" title={`The test stopped at ${STAGES[result.stage] ?? result.stage}`} role="alert" data-testid="directory-test-result">
       <Stack gap={4}>
-        <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
+        <Text size="sm" className="directory-pre">
           {result.error}
         </Text>
         {result.ldapCode !== null && (
@@ -128,7 +129,7 @@ export function ConnectionForm({ view, canEdit }: { view: DirectoryConfigView | 
               </Text>
             )}
           </Group>
-          <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
+          <div className="directory-grid">
             <TextInput
               {...common}
               label="Server URL"
@@ -214,9 +215,9 @@ export function ConnectionForm({ view, canEdit }: { view: DirectoryConfigView | 
               autosize
               minRows={2}
               maxRows={8}
-              styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 12 } }}
+              classNames={{ input: 'directory-mono' }}
             />
-          </SimpleGrid>
+          </div>
           <Table withTableBorder layout="fixed" maw={560} data-testid="directory-attribute-map">
             <Table.Thead>
               <Table.Tr>
@@ -238,7 +239,7 @@ export function ConnectionForm({ view, canEdit }: { view: DirectoryConfigView | 
           <Title order={4} size="h5">
             Sync rules
           </Title>
-          <SimpleGrid cols={{ base: 1, md: 3 }} spacing="md">
+          <div className="directory-grid" data-cols="3">
             <TextInput
               {...common}
               label="Sync every (minutes)"
@@ -266,7 +267,7 @@ export function ConnectionForm({ view, canEdit }: { view: DirectoryConfigView | 
               onChange={(e) => set('guardPercent', e.currentTarget.value)}
               error={errors.guardPercent}
             />
-          </SimpleGrid>
+          </div>
           {save.error && (
             <Alert color="red" variant="light" role="alert" title="Not saved">
               {errorMessage(save.error)}

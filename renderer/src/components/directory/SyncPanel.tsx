@@ -5,6 +5,7 @@ import { type LastSyncView, SyncResult, type SyncPlanView } from '../../../../sh
 import { errorMessage, useTRPC } from '../../api/trpc';
 import { formatDateTime, formatNumber, plural } from '../../lib/format';
 import { useJobPoll } from '../../lib/useJobPoll';
+import './directory.css';
 
 const WHY: Record<string, string> = { removed_from_directory: 'Gone from the directory', disabled_in_directory: 'Disabled in the directory' };
 const FIELD: Record<string, string> = {
@@ -28,7 +29,7 @@ function PlanLists({ plan }: { plan: SyncPlanView }) {
         <Tabs.Tab value="reEnable">Re-enabled {formatNumber(plan.counts.reEnable)}</Tabs.Tab>
         {plan.skipped.length > 0 && <Tabs.Tab value="skipped">Skipped {formatNumber(plan.counts.skipped)}</Tabs.Tab>}
       </Tabs.List>
-      <div className="directory-plan-list" style={{ maxHeight: 320, overflowY: 'auto' }}>
+      <div className="directory-plan-list">
         <Tabs.Panel value="add" pt="xs">
           <Rows
             empty="Nobody new."
