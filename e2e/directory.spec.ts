@@ -109,6 +109,7 @@ test('admin connects the directory, tests, previews and applies a sync; the user
 
   await page.getByRole('link', { name: 'Users' }).click();
   await page.getByPlaceholder('Search by username, name or email').fill('user00002');
+  await expect(page.getByRole('link', { name: 'user00001', exact: true })).toHaveCount(0);
   const leaver = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'user00002', exact: true }) });
   await expect(leaver).toContainText('Disabled');
   await shot(page, 'directory-users-leaver');

@@ -178,11 +178,6 @@ export function UsersPage() {
                           Directory
                         </Badge>
                       )}
-                      {u.disabled && (
-                        <Badge color="red" variant="light" size="xs" style={{ flexShrink: 0 }}>
-                          Disabled
-                        </Badge>
-                      )}
                     </Group>
                   </Table.Td>
                   <Table.Td title={u.displayName ?? undefined}>
@@ -196,7 +191,13 @@ export function UsersPage() {
                     </Text>
                   </Table.Td>
                   <Table.Td>
-                    {u.hasActiveFactor ? (
+                    {u.disabled ? (
+                      <Tooltip label="Disabled: sign-ins are refused (factors are kept)">
+                        <Badge color="red" variant="light">
+                          Disabled
+                        </Badge>
+                      </Tooltip>
+                    ) : u.hasActiveFactor ? (
                       <Badge color="teal" variant="light">
                         Active factor
                       </Badge>
