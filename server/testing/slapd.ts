@@ -1,3 +1,4 @@
+import { selfSignedCertificate } from './selfSignedCert';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -202,28 +203,11 @@ function canConnect(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** The test certificate (selfSignedCert.ts: localhost and 127.0.0.1) as the files slapd reads. */
 function makeCertificate(dir: string): void {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-days',
-      '1',
-      '-keyout',
-      path.join(dir, 'key.pem'),
-      '-out',
-      path.join(dir, 'cert.pem'),
-    ],
-    { stdio: 'pipe' },
-  );
+  const { key, cert } = selfSignedCertificate();
+  fs.writeFileSync(path.join(dir, 'key.pem'), key, { mode: 0o600 });
+  fs.writeFileSync(path.join(dir, 'cert.pem'), cert);
 }
 
 /** Starts slapd with `users` test users; resolves once it answers on both ports. */
