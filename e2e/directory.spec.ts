@@ -77,6 +77,7 @@ test('admin connects the directory, tests, previews and applies a sync; the user
   // The Users list: the directory's users with their badge.
   await page.getByRole('link', { name: 'Users' }).click();
   await page.getByPlaceholder('Search by username, name or email').fill('user0000');
+  await expect(page.getByText('9 users match')).toBeVisible();
   const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'user00001', exact: true }) });
   await expect(row).toContainText('Directory');
   await expect(row).toContainText('User 1');
@@ -84,6 +85,7 @@ test('admin connects the directory, tests, previews and applies a sync; the user
 
   // Their details are the directory's: read-only in Edit details.
   await row.getByRole('link', { name: 'user00001', exact: true }).click();
+  await expect(page).toHaveURL(/\/users\/user00001$/);
   await expect(page.getByTestId('user-from-directory')).toBeVisible();
   await page.getByRole('button', { name: 'More actions' }).click();
   await page.getByRole('menuitem', { name: 'Edit details' }).click();

@@ -3,7 +3,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
 import { useTRPC, useTRPCClient } from '../api/trpc';
 import { IconPlus, IconSearch, IconUpload, IconUsers } from '../components/common/icons';
 import { PageHeader } from '../components/common/PageHeader';
@@ -27,6 +27,7 @@ export function UsersPage() {
   const navigate = useNavigate();
   const canAdmin = useCan('admin');
   const [params, setParams] = useSearchParams();
+  const { pathname } = useLocation();
   const [query, setQuery] = useState(params.get('q') ?? '');
   const [debounced] = useDebouncedValue(query.trim(), 150);
   // Mirrored in state so the switch flips at once (the address changes in a transition).
@@ -38,13 +39,16 @@ export function UsersPage() {
 
   // The address holds the search and the filter, so a filtered list can be linked to and survives a reload.
   // Read the current address at the time of the change: two quick changes must not undo each other.
+  // A click on a user pushes their page at once but renders it in a transition, so a debounced search
+  // landing in between would replace that page with this list: once the address has left, leave it.
   const updateParams = useCallback(
     (change: (p: URLSearchParams) => void) => {
+      if (window.location.pathname !== pathname) return;
       const next = new URLSearchParams(window.location.search);
       change(next);
       setParams(next, { replace: true });
     },
-    [setParams],
+    [setParams, pathname],
   );
   useEffect(() => {
     if ((new URLSearchParams(window.location.search).get('q') ?? '') !== debounced) updateParams((p) => (debounced ? p.set('q', debounced) : p.delete('q')));
