@@ -195,6 +195,7 @@ export const WEBAUTHN_REASONS = {
   malformed_response: 'The response could not be read as a WebAuthn response',
   throttled: 'Too many recent failures: retry later',
   locked: 'The user is locked out after too many failures',
+  user_disabled: 'This user is disabled (they left the directory or are disabled there)',
 } as const;
 export type WebauthnReason = keyof typeof WEBAUTHN_REASONS;
 export const WebauthnReason = z.enum(Object.keys(WEBAUTHN_REASONS) as [WebauthnReason, ...WebauthnReason[]]);

@@ -168,7 +168,7 @@ export async function appAuthenticationOptions(
  * Checks a sign-in response. The user is the one the challenge named, or for
  * a passkey the owner of the credential. Refusals count toward that user's
  * throttle like wrong codes; a throttled or locked user is refused before the
- * signature is checked.
+ * signature is checked, and so is a disabled user (user_disabled, not counted).
  */
 export async function appVerifyAuthentication(
   ctx: ServiceContext,
@@ -193,7 +193,8 @@ export async function appVerifyAuthentication(
   const gateBefore = userBefore ? evaluateThrottle(throttleStateOf(userBefore), now, ctx.settings.throttle()) : null;
   const blocked = gateBefore !== null && gateBefore.decision !== 'allow' ? gateBefore : null;
   let verified: VerifiedAssertion | null = null;
-  if (!reason && !blocked) {
+  const disabled = userBefore !== undefined && userBefore.disabled_at !== null;
+  if (!reason && !blocked && !disabled) {
     const v = await verifyAssertion(rp, pre.challenge!.challenge, cred!, input.response);
     if (v.ok) verified = v;
     else reason = v.reason;
@@ -203,6 +204,18 @@ export async function appVerifyAuthentication(
     const consumed = consumeChallenge(ctx, pre);
     const user = userId ? ctx.store.users.findById(userId) : undefined;
     const base = { rpId: rp.id, ...(cred ? { factorId: cred.factor_id, ...credentialDetails(cred) } : {}) };
+    if (user && user.disabled_at !== null) {
+      // Left the directory or disabled there: refused (a passkey names its owner, so a username-less sign-in too), not counted as a failure.
+      ctx.audit.append({
+        actor,
+        action: 'webauthn.authenticate',
+        user: user.username,
+        outcome: 'denied',
+        reason: 'user_disabled',
+        details: { ...base, why: user.disabled_reason },
+      });
+      return failure('user_disabled');
+    }
     if (user) {
       // Gated before the signature was checked, and again now (a concurrent failure may have locked the user meanwhile).
       const now2 = evaluateThrottle(throttleStateOf(user), ctx.clock(), ctx.settings.throttle());
