@@ -351,6 +351,19 @@ export const SyncResult = z.object({
 });
 export type SyncResult = z.infer<typeof SyncResult>;
 
+/** The directory's groups (as the last sync read them) whose name contains `query`, case-insensitive: a rollout's group picker. */
+export const DirectoryGroupsInput = z
+  .object({
+    query: z.string().trim().max(256, 'A group name is at most 256 characters').default(''),
+    limit: z.number().int().min(1).max(200).default(50),
+  })
+  .strict();
+export type DirectoryGroupsInput = z.input<typeof DirectoryGroupsInput>;
+
+/** A group with its enabled members and how many of them have no active factor (who a group rollout is for). */
+export const DirectoryGroupView = z.object({ name: z.string(), members: z.number().int(), withoutFactor: z.number().int() });
+export type DirectoryGroupView = z.infer<typeof DirectoryGroupView>;
+
 /** Users of a directory group who have no active factor (a rollout's "everyone in VPN-Users without a factor"). */
 export const GroupRolloutInput = z
   .object({ group: z.string().trim().min(1, 'Group must not be empty').max(256), limit: z.number().int().min(1).max(5000).default(1000) })

@@ -13,7 +13,12 @@ export const MAX_SHEETS_PER_BATCH = 5000;
 /** A CSV of users for a batch: at most this many bytes (UTF-8). */
 export const MAX_SHEET_CSV_BYTES = 2 * 1024 * 1024;
 
-/** Who gets a sheet: the users named in a CSV (header "username"), a user search, or everyone without an active factor. */
+/**
+ * Who gets a sheet: the users named in a CSV (header "username"), a user
+ * search, everyone without an active factor, or the members of a directory
+ * group without an active factor ("everyone in VPN-Users without a factor";
+ * the group by name, case-insensitive, as the last directory sync read it).
+ */
 export const SheetSelection = z.discriminatedUnion('kind', [
   z
     .object({
@@ -38,6 +43,12 @@ export const SheetSelection = z.discriminatedUnion('kind', [
     })
     .strict(),
   z.object({ kind: z.literal('withoutFactor') }).strict(),
+  z
+    .object({
+      kind: z.literal('group'),
+      group: z.string().trim().min(1, 'Choose a directory group first').max(256, 'A group name is at most 256 characters'),
+    })
+    .strict(),
 ]);
 export type SheetSelection = z.infer<typeof SheetSelection>;
 
@@ -70,6 +81,7 @@ export const SHEET_SKIP_REASONS = [
   'has a pending enrollment (sheet not scanned yet)',
   'TOTP is turned off',
   'has too many factors',
+  'user is disabled',
 ] as const;
 export type SheetSkipReason = (typeof SHEET_SKIP_REASONS)[number];
 

@@ -202,6 +202,51 @@ describe('RolloutPage', () => {
     expect((screen.getByRole('button', { name: 'Generate sheets' }) as HTMLButtonElement).disabled).toBe(true);
   });
 
+  test('a directory group: typeahead from the server, the chosen group shows who has no factor, and the dry run sends exactly that group', async () => {
+    answerBatch({ ...plan, skipped: [], skippedTotal: 0, ignoredColumns: [] });
+    const groups = [
+      { name: 'Staff', members: 40, withoutFactor: 31 },
+      { name: 'VPN-Users', members: 14, withoutFactor: 12 },
+    ];
+    server.trpc('directory.groups', (input) => {
+      const q = ((input as { query?: string }).query ?? '').toLowerCase();
+      return groups.filter((g) => g.name.toLowerCase().includes(q));
+    });
+    renderConsole(<RolloutPage />, { path: '/rollout' });
+    fireEvent.click(screen.getByRole('radio', { name: 'A directory group' }));
+    // Nothing chosen yet: nothing to check.
+    expect((screen.getByRole('button', { name: 'Dry run' }) as HTMLButtonElement).disabled).toBe(true);
+    const box = screen.getAllByLabelText(/^Directory group/)[0]!;
+
+    // Typed into, as a user does: Mantine treats a change to an unfocused input as an autofill.
+    (box as HTMLInputElement).focus();
+    fireEvent.click(box);
+    fireEvent.change(box, { target: { value: 'vpn' } });
+    // The server searched (debounced): only its answer is offered, each with its count.
+    await waitFor(() => expect(server.inputsOf('directory.groups')).toContainEqual({ query: 'vpn' }));
+    const option = await screen.findByRole('option', { name: /VPN-Users/ });
+    await waitFor(() => expect(screen.queryByRole('option', { name: /Staff/ })).toBeNull());
+    expect(option.textContent).toContain('12 without a factor');
+    fireEvent.click(option);
+
+    expect((await screen.findByTestId('rollout-group-count')).textContent).toBe(
+      '12 users in VPN-Users have no active factor (of 14 enabled members): the dry run plans a sheet for each.',
+    );
+    dryRun();
+    await screen.findByTestId('rollout-plan');
+    expect(server.inputsOf(BATCH)).toEqual([{ selection: { kind: 'group', group: 'VPN-Users' }, paper: 'letter', reissuePending: false, dryRun: true }]);
+  });
+
+  test('no directory groups yet: the page says where they come from, and there is nothing to dry-run', async () => {
+    server.trpc('directory.groups', () => []);
+    renderConsole(<RolloutPage />, { path: '/rollout' });
+    fireEvent.click(screen.getByRole('radio', { name: 'A directory group' }));
+    expect(await screen.findByText(/No directory groups yet: set up the directory and run a sync/)).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'Directory' }).getAttribute('href')).toBe('/directory');
+    expect((screen.getByRole('button', { name: 'Dry run' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(server.mutations()).toEqual([]);
+  });
+
   test('a CSV over the limit is refused in the page and nothing is sent', async () => {
     renderConsole(<RolloutPage />, { path: '/rollout' });
     fireEvent.click(screen.getByRole('radio', { name: 'Users from a CSV file' }));

@@ -24,6 +24,7 @@ import { batchDownloadUrl, planSheetBatch, startSheetBatch } from '../api/sheets
 import { errorMessage, useTRPC } from '../api/trpc';
 import { IconFile, IconSearch } from '../components/common/icons';
 import { PageHeader } from '../components/common/PageHeader';
+import { GroupPicker } from '../components/directory/GroupPicker';
 import { defaultPaper, PaperPicker, rememberPaper } from '../components/sheets/PrintSheetButton';
 import { IconDownload, IconPrinter } from '../components/sheets/sheetIcons';
 import '../components/sheets/sheets.css';
@@ -201,7 +202,8 @@ function PlanView({ plan }: { plan: SheetPlan }) {
 
 /**
  * Enrollment sheet rollout (admins): choose who gets a sheet — a CSV of
- * users, a search, or everyone without an active factor — and the paper;
+ * users, a search, everyone without an active factor, or the members of a
+ * directory group without one — and the paper;
  * a dry run lists who gets one and who is skipped and why; Generate issues
  * the sheets as a server job (a new pending authenticator app per user, each
  * audited) with progress and Cancel; then download one PDF, a page per user.
@@ -212,6 +214,7 @@ export function RolloutPage() {
   const [kind, setKind] = useState<Kind>('withoutFactor');
   const [csv, setCsv] = useState<{ name: string; text: string } | null>(null);
   const [query, setQuery] = useState('');
+  const [group, setGroup] = useState<string | null>(null);
   const [reissuePending, setReissuePending] = useState(false);
   const [paper, setPaper] = useState<Paper>(defaultPaper);
   const [plan, setPlan] = useState<{ key: string; plan: SheetPlan } | null>(null);
@@ -222,7 +225,7 @@ export function RolloutPage() {
   const [started, setStarted] = useState<SheetBatchStarted | null>(null);
   const abortRef = useRef<AbortController | null>(null);
 
-  const selection = rolloutSelection(kind, csv, query);
+  const selection = rolloutSelection(kind, csv, query, group);
   const key = useMemo(() => planKey(selection, reissuePending), [selection, reissuePending]);
   const currentPlan = plan && plan.key === key ? plan.plan : null;
 
@@ -237,6 +240,7 @@ export function RolloutPage() {
     if (finished) {
       void queryClient.invalidateQueries(trpc.users.pathFilter());
       void queryClient.invalidateQueries(trpc.dashboard.stats.pathFilter());
+      void queryClient.invalidateQueries(trpc.directory.groups.pathFilter());
     }
   }, [finished, queryClient, trpc]);
 
@@ -327,6 +331,7 @@ export function RolloutPage() {
                 { value: 'withoutFactor', label: 'Everyone without an active factor' },
                 { value: 'csv', label: 'Users from a CSV file' },
                 { value: 'search', label: 'Users matching a search' },
+                { value: 'group', label: 'A directory group' },
               ]}
             />
             {kind === 'withoutFactor' && (
@@ -348,6 +353,7 @@ export function RolloutPage() {
                 </Text>
               </Group>
             )}
+            {kind === 'group' && <GroupPicker value={group} onChange={setGroup} disabled={locked || started !== null} />}
             {kind === 'search' && (
               <TextInput
                 label="Search"

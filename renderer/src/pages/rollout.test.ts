@@ -14,14 +14,29 @@ describe('rolloutSelection', () => {
     expect(rolloutSelection('search', null, '   ')).toBeNull();
     expect(rolloutSelection('search', null, '  sales ')).toEqual({ kind: 'search', query: 'sales' });
   });
+  it('a group waits for a chosen group and is trimmed; the search text does not count for it', () => {
+    expect(rolloutSelection('group', null, 'ann', null)).toBeNull();
+    expect(rolloutSelection('group', null, 'ann', '  ')).toBeNull();
+    expect(rolloutSelection('group', null, '', ' VPN-Users ')).toEqual({ kind: 'group', group: 'VPN-Users' });
+  });
   it('what it builds is what the server accepts', () => {
     for (const s of [
       rolloutSelection('withoutFactor', null, ''),
       rolloutSelection('csv', { text: 'username\nann\n' }, ''),
       rolloutSelection('search', null, 'ann'),
+      rolloutSelection('group', null, '', 'VPN-Users'),
     ]) {
       expect(SheetSelection.safeParse(s).success, JSON.stringify(s)).toBe(true);
     }
+  });
+});
+
+describe('SheetSelection for a group', () => {
+  it('refuses an empty or overlong group in words', () => {
+    const r = SheetSelection.safeParse({ kind: 'group', group: ' ' });
+    expect(r.success ? null : r.error.issues[0]!.message).toBe('Choose a directory group first');
+    const long = SheetSelection.safeParse({ kind: 'group', group: 'g'.repeat(257) });
+    expect(long.success ? null : long.error.issues[0]!.message).toBe('A group name is at most 256 characters');
   });
 });
 
@@ -32,6 +47,7 @@ describe('planKey', () => {
     expect(planKey({ kind: 'search', query: 'ann' }, true)).not.toBe(a);
     expect(planKey({ kind: 'search', query: 'anna' }, false)).not.toBe(a);
     expect(planKey(null, false)).not.toBe(a);
+    expect(planKey({ kind: 'group', group: 'VPN-Users' }, false)).not.toBe(planKey({ kind: 'group', group: 'Staff' }, false));
   });
 });
 

@@ -8,10 +8,14 @@ import { MAX_SHEET_CSV_BYTES, type SheetPlan, type SheetSelection, type SkippedS
 
 export type SelectionKind = SheetSelection['kind'];
 
-/** The selection the form describes, or null while it is incomplete (no file, an empty search). */
-export function rolloutSelection(kind: SelectionKind, csv: { text: string } | null, query: string): SheetSelection | null {
+/** The selection the form describes, or null while it is incomplete (no file, an empty search, no group chosen). */
+export function rolloutSelection(kind: SelectionKind, csv: { text: string } | null, query: string, group: string | null = null): SheetSelection | null {
   if (kind === 'withoutFactor') return { kind };
   if (kind === 'csv') return csv ? { kind, csv: csv.text } : null;
+  if (kind === 'group') {
+    const g = group?.trim() ?? '';
+    return g ? { kind, group: g } : null;
+  }
   const q = query.trim();
   return q ? { kind, query: q } : null;
 }

@@ -3,4 +3,4 @@ export { testDirectoryConnection } from './test';
 export { planDirectorySync, applyDirectorySync, isSyncRunning, type SyncOptions, type SyncProgress } from './sync';
 export { checkDirectoryPassword, type PasswordCheck } from './password';
 export { removeFactorsPastGrace, runScheduledSync, SCHEDULE_ACTOR } from './sweep';
-export { usersInGroupWithoutFactor } from './groups';
+export { usersInGroupWithoutFactor, directoryGroups, groupMembersWithoutFactor } from './groups';

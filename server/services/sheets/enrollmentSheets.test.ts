@@ -12,6 +12,7 @@ import { decodePdfQrCodes } from '../../testing/pdfQr';
 import { SYSTEM_ACTOR, type Actor } from '../context';
 import { updateSettings } from '../settings';
 import { otpParamsOf } from '../otpFactor';
+import { directoryGroups, groupMembersWithoutFactor } from '../directory/groups';
 import { issueSheetFactor, planSheets, singleSheetDocument, writeSheetBatch } from './enrollmentSheets';
 
 const HELPDESK: Actor = { kind: 'operator', id: 'op-helpdesk', name: 'helen', ip: '127.0.0.1' };
@@ -253,6 +254,55 @@ describe('planSheets: who gets a sheet and who is skipped, and why', () => {
   it('a CSV without a username column is refused with a clear message', async () => {
     await expect(planSheets(srv.services, { kind: 'csv', csv: 'name\nalice\n' })).rejects.toThrow(TesseraError);
     await expect(planSheets(srv.services, { kind: 'csv', csv: 'name\nalice\n' })).rejects.toThrow(/username/);
+  });
+});
+
+describe('planSheets: a directory group ("everyone in VPN-Users without a factor")', () => {
+  const userId = (u: string) => srv.services.store.users.findByKey(usernameKey(u))!.id;
+  beforeAll(async () => {
+    for (const u of ['grp-a', 'grp-b', 'grp-app', 'grp-pending', 'grp-off', 'grp-other']) await srv.createUser(u, { displayName: u.toUpperCase() });
+    await srv.activeFactor('grp-app', 'totp');
+    issueSheetFactor(srv.services, 'grp-pending', HELPDESK, { paper: 'a4' });
+    // The groups as a directory sync stores them (services/directory/sync.ts writes them through this repository).
+    const dir = srv.services.store.directory;
+    for (const u of ['grp-a', 'grp-b', 'grp-app', 'grp-pending', 'grp-off']) dir.setGroups(userId(u), ['VPN-Users', 'Staff']);
+    dir.setGroups(userId('grp-other'), ['Staff', '100%_remote']);
+    dir.disable(userId('grp-off'), srv.clock.now(), 'removed_from_directory');
+  });
+
+  it('plans exactly the enabled members without an active factor (by name, any case), and changes nothing', async () => {
+    const before = srv.snapshot();
+    const plan = await planSheets(srv.services, { kind: 'group', group: ' vpn-users ' });
+    expect(srv.snapshot()).toBe(before);
+    expect(plan.sheets).toEqual([
+      { username: 'grp-a', displayName: 'GRP-A', replacesPending: false },
+      { username: 'grp-b', displayName: 'GRP-B', replacesPending: false },
+    ]);
+    // grp-app has an app and grp-off is disabled: not in the selection at all; grp-pending holds an unscanned sheet.
+    expect(plan.skipped).toEqual([{ username: 'grp-pending', row: null, reason: 'has a pending enrollment (sheet not scanned yet)' }]);
+    expect((await planSheets(srv.services, { kind: 'group', group: 'No-Such-Group' })).sheets).toEqual([]);
+  });
+
+  it('the group list counts what the plan covers: enabled members, and those without an active factor', () => {
+    expect(directoryGroups(srv.services, { query: 'VPN' })).toEqual([{ name: 'VPN-Users', members: 4, withoutFactor: 3 }]);
+    expect(directoryGroups(srv.services, { query: 'staff' })).toEqual([{ name: 'Staff', members: 5, withoutFactor: 4 }]);
+    // LIKE's wildcards are the characters they are.
+    expect(directoryGroups(srv.services, { query: '%' }).map((g) => g.name)).toEqual(['100%_remote']);
+    expect(directoryGroups(srv.services, { query: '_r' }).map((g) => g.name)).toEqual(['100%_remote']);
+    expect(directoryGroups(srv.services, { query: 'vpn-users-not' })).toEqual([]);
+    expect(() => directoryGroups(srv.services, { query: 'x'.repeat(257) })).toThrow(/at most 256/);
+  });
+
+  it('the members are read a page at a time, in username order, without repeats', () => {
+    const keys = (u: string) => usernameKey(u);
+    expect([...groupMembersWithoutFactor(srv.services, 'VPN-USERS', 2)]).toEqual([[keys('grp-a'), keys('grp-b')], [keys('grp-pending')]]);
+    expect([...groupMembersWithoutFactor(srv.services, 'VPN-USERS', 3)]).toEqual([[keys('grp-a'), keys('grp-b'), keys('grp-pending')]]);
+  });
+
+  it('a disabled user is skipped whatever the selection (a CSV naming them)', async () => {
+    const plan = await planSheets(srv.services, { kind: 'csv', csv: 'username\ngrp-off\ngrp-a\n' });
+    expect(plan.sheets.map((s) => s.username)).toEqual(['grp-a']);
+    expect(plan.skipped).toEqual([{ username: 'grp-off', row: 2, reason: 'user is disabled' }]);
   });
 });
 

@@ -23,6 +23,7 @@ import { requireUser } from '../users';
 import { readUserCsv } from '../userImport';
 import { createSheetDocument, drawSheet, type SheetData } from './sheetLayout';
 import { methodDisplayName } from '../factorViews';
+import { groupMembersWithoutFactor } from '../directory/groups';
 
 /*
  * Enrollment sheets: a printed page per user with the QR code of a new
@@ -73,6 +74,8 @@ function pendingTotp(factors: readonly FactorRow[]): FactorRow[] {
  */
 function skipReason(ctx: ServiceContext, user: UserRow, now: number, reissuePending: boolean): { reason: SheetSkipReason } | { replacesPending: boolean } {
   if (!ctx.settings.isEnabled('totp')) return { reason: 'TOTP is turned off' };
+  // Left the directory or disabled there: no sign-in works for them, so no sheet either.
+  if (user.disabled_at !== null) return { reason: 'user is disabled' };
   const factors = ctx.store.factors.listByUser(user.id);
   if (factors.some((f) => f.type === 'totp' && f.status === 'active')) return { reason: 'already has an active authenticator app' };
   const pending = pendingTotp(factors);
@@ -188,7 +191,9 @@ class PlanBuilder {
  * Says, changing nothing, who in a selection gets a sheet and who is skipped
  * and why: a CSV (the user-import format: a header row naming a username
  * column; the first occurrence of a name wins), a user search (the console's
- * substring search) or every user without an active factor. At most
+ * substring search), every user without an active factor, or a directory
+ * group's enabled members without an active factor. A disabled user is
+ * skipped whatever the selection. At most
  * MAX_SHEETS_PER_BATCH sheets; eligible users beyond that are counted in
  * `notIncluded` (run the rollout again: by default users holding an unused
  * sheet are skipped, so the next run picks up where this one stopped).
@@ -218,6 +223,17 @@ export async function planSheets(ctx: ServiceContext, selection: SheetSelection,
       const user = ctx.store.users.findByKey(key);
       if (!user) b.skip({ username: parsed.data, row: r.row, reason: 'no such user' });
       else b.consider(user, r.row);
+    }
+    return b.plan;
+  }
+  if (selection.kind === 'group') {
+    // The group's enabled members without an active factor (services/directory/groups.ts), each then considered like any other user.
+    for (const keys of groupMembersWithoutFactor(ctx, selection.group, PLAN_PAGE)) {
+      for (const key of keys) {
+        const user = ctx.store.users.findByKey(key);
+        if (user) b.consider(user, null);
+      }
+      await yieldToLoop();
     }
     return b.plan;
   }

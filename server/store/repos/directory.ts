@@ -50,6 +50,8 @@ export class DirectoryRepo {
   private readonly addGroup;
   private readonly pastGrace;
   private readonly inGroupWithoutFactor;
+  private readonly inGroupWithoutFactorPage;
+  private readonly groupList;
   private readonly countEnabled;
   private readonly pwGet;
   private readonly pwSet;
@@ -88,6 +90,20 @@ export class DirectoryRepo {
        WHERE g.group_key = ? AND u.disabled_at IS NULL
          AND NOT EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id AND f.status = 'active')
        ORDER BY u.username_key LIMIT ?`,
+    );
+    // The same users as inGroupWithoutFactor, a page at a time after a username key (a rollout plans a whole group).
+    this.inGroupWithoutFactorPage = s.prepare<[string, string, number], { username_key: string }>(
+      `SELECT u.username_key FROM directory_groups g JOIN users u ON u.id = g.user_id
+       WHERE g.group_key = ? AND u.username_key > ? AND u.disabled_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id AND f.status = 'active')
+       ORDER BY u.username_key LIMIT ?`,
+    );
+    this.groupList = s.prepare<[string, number], { name: string; members: number; without_factor: number }>(
+      `SELECT min(g.group_name) AS name, count(*) AS members,
+         sum(NOT EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id AND f.status = 'active')) AS without_factor
+       FROM directory_groups g JOIN users u ON u.id = g.user_id
+       WHERE g.group_key LIKE ? ESCAPE '\\' AND u.disabled_at IS NULL
+       GROUP BY g.group_key ORDER BY g.group_key LIMIT ?`,
     );
     this.countEnabled = s.prepare<[], { n: number }>('SELECT count(*) AS n FROM users WHERE directory_dn IS NOT NULL AND disabled_at IS NULL');
     this.pwGet = s.prepare<[string], PasswordThrottleRow>('SELECT dir_pw_failures, dir_pw_last_failure_at, dir_pw_locked_until FROM users WHERE id = ?');
@@ -158,6 +174,17 @@ export class DirectoryRepo {
 
   usersInGroupWithoutFactor(group: string, limit: number): { username: string; display_name: string | null; email: string | null }[] {
     return this.inGroupWithoutFactor.all(group.toLowerCase(), limit);
+  }
+
+  /** Username keys of the group's enabled users without an active factor, after `afterKey`, in key order: one page. */
+  usersInGroupWithoutFactorPage(group: string, afterKey: string, limit: number): string[] {
+    return this.inGroupWithoutFactorPage.all(group.toLowerCase(), afterKey, limit).map((r) => r.username_key);
+  }
+
+  /** Groups whose name contains `query` (case-insensitive), with their enabled members and how many have no active factor; name order. */
+  groups(query: string, limit: number): { name: string; members: number; without_factor: number }[] {
+    const pattern = `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    return this.groupList.all(pattern, limit);
   }
 
   /** Users from the directory who are not disabled: what the mass-disable guard's share is of. */

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { TesseraError } from '../../../../shared/errors';
-import { ApplySyncInput, DirectoryConfigInput, DirectoryTestInput, GroupRolloutInput, type SyncResult } from '../../../../shared/schemas/directory';
+import {
+  ApplySyncInput,
+  DirectoryConfigInput,
+  DirectoryGroupsInput,
+  DirectoryTestInput,
+  GroupRolloutInput,
+  type SyncResult,
+} from '../../../../shared/schemas/directory';
 import { directory } from '../../../services/index';
 import { adminProcedure, auditProcedure, helpdeskProcedure, router } from '../init';
 
@@ -34,6 +41,8 @@ export const directoryRouter = router({
       }),
     );
   }),
+  /** The directory's groups whose name contains the query, with enabled members and how many have no active factor (the rollout's group picker). */
+  groups: helpdeskProcedure.input(DirectoryGroupsInput).query(({ ctx, input }) => directory.directoryGroups(ctx.services, input)),
   /** Users of a directory group without an active factor (rollouts: who still needs a sheet). */
   groupWithoutFactor: helpdeskProcedure
     .input(GroupRolloutInput)
