@@ -99,6 +99,7 @@ const EXPECTED: Record<string, OperatorRole[] | typeof PUBLIC> = {
   'directory.planSync': ADMIN,
   'directory.applySync': ADMIN,
   'directory.groupWithoutFactor': STAFF,
+  'directory.groups': STAFF,
   'radius.list': AUDIT,
   'radius.add': ADMIN,
   'radius.update': ADMIN,
@@ -615,6 +616,10 @@ const SUCCEEDS: Record<string, (c: Ctx) => Promise<void>> = {
       'user00027',
       'user00030',
     ]);
+  },
+  'directory.groups': async ({ caller }) => {
+    await applyDirectorySync(services, SYSTEM_ACTOR);
+    expect(await caller.directory.groups({ query: 'vpn' })).toEqual([{ name: 'vpn-users', members: 10, withoutFactor: 10 }]);
   },
   'profile.webauthn.list': async ({ caller }) => expect(await caller.profile.webauthn.list()).toEqual([]),
   'profile.webauthn.registrationOptions': async (c) => {
