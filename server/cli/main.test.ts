@@ -483,17 +483,43 @@ describe('audit', () => {
     expect(r.stdout).toBe('');
   });
 
-  it('a filtered export says so and does not pass as a whole chain', async () => {
+  it('a filtered export is a signed selection: it verifies offline, and an edited, removed, reordered or forged one fails (issue 18)', async () => {
     const file = path.join(newDir(), 'filtered.jsonl');
-    const r = await run(['audit', 'export', '--out', file, '--user', 'u2', '--data', data]);
+    for (const u of ['u2b', 'u2c']) await run(['user', 'add', u, '--data', data]);
+    const r = await run(['audit', 'export', '--out', file, '--action', 'user.create', '--data', data]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('filtered');
+    expect(r.stdout).toContain('(filtered: a signed selection)');
     const l = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
-    expect(JSON.parse(l[0]!)).toMatchObject({ filtered: true, filter: { user: 'u2' } });
-    expect(l.slice(1, -1).map((x) => JSON.parse(x).user)).toEqual(['u2']);
-    const v = await run(['audit', 'verify', '--bundle', file]);
-    expect(v.code).toBe(1);
-    expect(v.stderr).toMatch(/filtered/);
+    expect(JSON.parse(l[0]!)).toMatchObject({ version: 3, filtered: true, filter: { action: 'user.create' } });
+    const users = l.slice(1, -1).map((x) => JSON.parse(x).user);
+    expect(users).toEqual(expect.arrayContaining(['u2', 'u2b', 'u2c']));
+    const fingerprint = /^ {2}(.+)$/m.exec((await run(['audit', 'key', '--data', data])).stdout)![1]!;
+    const v = await run(['audit', 'verify', '--bundle', file, '--key', fingerprint]);
+    expect(v.code, v.stderr).toBe(0);
+    const total = peek(data, (s) => s.store.audit.stats().maxSeq) - 1; // the export's own entry follows its selection
+    expect(v.stdout).toContain(`Audit bundle OK (filtered): ${users.length} entries of the ${total} the log held, ${total - users.length} left out.`);
+    expect(v.stdout).toContain('Filter: action=user.create');
+
+    const write = (edit: (x: string[]) => string[]) => {
+      const f = path.join(newDir(), 'tampered.jsonl');
+      fs.writeFileSync(f, `${edit([...l]).join('\n')}\n`);
+      return f;
+    };
+    const cases: [string, (x: string[]) => string[], RegExp][] = [
+      ['edited', (x) => ((x[1] = x[1]!.replace('"outcome":"success"', '"outcome":"failure"')), x), /not the ones that were signed/],
+      ['removed', (x) => (x.splice(2, 1), x), /entries were removed/],
+      ['reordered', (x) => (([x[1], x[2]] = [x[2]!, x[1]!]), x), /out of order/],
+      [
+        'forged',
+        (x) => ((x[x.length - 1] = x[x.length - 1]!.replace(/"signature":"(.)/, (_m, c: string) => `"signature":"${c === 'A' ? 'B' : 'A'}`)), x),
+        /signature is not valid/,
+      ],
+    ];
+    for (const [name, edit, problem] of cases) {
+      const bad = await run(['audit', 'verify', '--bundle', write(edit), '--key', fingerprint]);
+      expect(bad.code, name).toBe(1);
+      expect(bad.stderr, name).toMatch(problem);
+    }
     expect((await run(['audit', 'export', '--out', path.join(newDir(), 'x'), '--from', 'yesterday', '--data', data])).stderr).toMatch(/^--from: /);
   });
 

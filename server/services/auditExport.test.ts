@@ -85,9 +85,16 @@ describe('auditBundleLines', () => {
       filtered: true,
       filter: { user: 'user1', action: 'verify' },
     });
-    const v = await verifyAuditBundle(lines);
-    expect(v.ok).toBe(false);
-    expect(!v.ok && v.problem).toMatch(/filtered/);
+    // A signed selection (version 3): verifiable offline, saying what was left out.
+    expect(header.version).toBe(3);
+    expect(entries[0]).not.toHaveProperty('hash');
+    expect(JSON.parse(lines[lines.length - 1]!)).toMatchObject({ type: 'selection', seq: 9, entries: 2, keyVersion: 1 });
+    expect(await verifyAuditBundle(lines, { pinnedKey: keyFingerprint(s.keyring.signingKey().publicKeyDer) })).toMatchObject({
+      ok: true,
+      entries: 2,
+      pinned: true,
+      selection: { filter: { user: 'user1', action: 'verify' }, total: 9, omitted: 7 },
+    });
   });
 
   it('reports progress and stops when aborted', async () => {

@@ -11,6 +11,7 @@ import { CSV_HEADER_LINE, csvRow } from '../core/audit/csv';
 import type { AuditFilter, AuditRow } from '../store/index';
 import { rowToEntry, toFilter } from './auditLog';
 import type { Actor, ServiceContext } from './context';
+import { checkBeforeSelection, selectionLines } from './auditExportSelection';
 import { fileError, reserveNewFile, writeOutputFile } from './outputFiles';
 
 /*
@@ -21,7 +22,11 @@ import { fileError, reserveNewFile, writeOutputFile } from './outputFiles';
  */
 
 export interface ExportOptions {
-  /** Only entries matching this (the bundle then cannot be chain-verified; its header says so). */
+  /**
+   * Only entries matching this. A JSON-lines export is then a filtered bundle
+   * (version 3) ending with a signed selection, after the whole log up to the
+   * head was recomputed (auditExportSelection.ts); CSV just the matching rows.
+   */
   filter?: AuditExportFilter;
   /** Entries read per page; the event loop gets a turn between pages. Default 5000. */
   pageSize?: number;
@@ -69,6 +74,8 @@ export function startAuditExport(ctx: ServiceContext, actor: Actor, opts: Export
   const storeFilter = filter ? toFilter(filter) : null;
   opts.signal?.throwIfAborted();
 
+  // A signed selection vouches for the whole log: refuse at once if the cheap checks already fail.
+  if (filter && format === 'jsonl') checkBeforeSelection(ctx);
   const { head, total } = ctx.store.tx(() => {
     const head = ctx.audit.signedHead() ?? signedGenesis(ctx);
     const total = storeFilter ? ctx.store.audit.count(storeFilter, head.seq) : head.seq;
@@ -80,7 +87,7 @@ export function startAuditExport(ctx: ServiceContext, actor: Actor, opts: Export
     });
     return { head, total };
   });
-  return { total, headSeq: head.seq, lines: exportLines(ctx, opts, format, head, filter, storeFilter) };
+  return { total, headSeq: head.seq, lines: exportLines(ctx, opts, format, head, filter, storeFilter, total) };
 }
 
 async function* exportLines(
@@ -90,8 +97,17 @@ async function* exportLines(
   head: SignedPoint,
   filter: AuditExportFilter | undefined,
   storeFilter: AuditFilter | null,
+  total: number,
 ): AsyncGenerator<string, ExportSummary> {
   const pageSize = opts.pageSize ?? 5000;
+  if (format === 'jsonl' && filter) {
+    const onProgress = opts.onProgress;
+    const { entries } = yield* selectionLines(ctx, head, compact(filter), total, {
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
+    return { entries, headSeq: head.seq, filtered: true };
+  }
   if (format === 'jsonl') {
     const keys = ctx.keyring.publicSigningKeys().map((k) => ({ version: k.version, spkiDer: k.publicKeyDer }));
     yield bundleHeaderLine(ctx.clock(), keys, filter ? compact(filter) : undefined);

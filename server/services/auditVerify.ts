@@ -148,7 +148,8 @@ function checkRest(store: Store, keys: Map<number, Buffer>, entries: number, hea
   return { ok: true, entries, head, checkpoints: checkpoints.length };
 }
 
-function derivedProblem(row: AuditRow): string | null {
+/** Why a row's derived search columns are not its own (null: they are). Also checked by a filtered export's walk. */
+export function derivedProblem(row: AuditRow): string | null {
   const key = row.target_user === null ? null : usernameKey(row.target_user);
   if (row.target_user_key !== key) return "its user key is not its user's";
   if (row.at_ms !== Date.parse(row.at)) return 'its time index is not its time';

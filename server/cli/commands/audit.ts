@@ -14,14 +14,17 @@ const verify: Command = {
     'Options:',
     '  --bundle FILE     verify an export bundle with nothing but the file (no data folder needed):',
     '                    recomputes the chain from the first entry and checks that the signed',
-    '                    head covers the last one.',
+    '                    head covers the last one. A filtered bundle (export --user, --from, …)',
+    '                    is checked against its signed selection instead: every entry unchanged,',
+    '                    in order, selected by the filter it states, none removed or added, and',
+    "                    how many of the log's entries were left out.",
     '  --key FINGERPRINT the SHA-256 fingerprint you pinned ("tessera audit key" on the Tessera that',
     '                    made the bundle): the bundle must be signed by that key. Without it the',
     '                    check proves only that the bundle is consistent with the key it carries,',
     '                    which anyone can make; the output says so (exit 0 if consistent).',
     '  --since SEQ:HASH  the head you kept from the last bundle you checked (this command prints',
     '                    it): the bundle must still hold that entry, unchanged. Catches a bundle',
-    '                    made from a rolled-back or rewritten log.',
+    '                    made from a rolled-back or rewritten log. Whole-log bundles only.',
     'On the data folder: the chain, every signed checkpoint (one every 1000 entries must exist),',
     'the signed head, the audit anchor beside the master key (a log shorter than it, or different',
     'at its entry, is a rollback), the public key against the sealed signing key, and the columns',
@@ -51,6 +54,22 @@ const verify: Command = {
     if (!r.ok) {
       const where = r.seq !== null ? `entry #${r.seq}` : `line ${r.line}`;
       throw new TesseraError('integrity', `Audit bundle FAILED at ${where}: ${r.problem}`);
+    }
+    if (r.selection) {
+      const sel = r.selection;
+      const what = `${r.entries} entr${r.entries === 1 ? 'y' : 'ies'} of the ${sel.total} the log held, ${sel.omitted} left out`;
+      out(`Audit bundle ${r.pinned ? 'OK' : 'consistent, NOT AUTHENTICATED'} (filtered): ${what}.`);
+      out(
+        `Filter: ${Object.entries(sel.filter)
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(' ')}`,
+      );
+      if (r.pinned) out('Signed by the pinned key: each entry is unchanged, in its place, selected by that filter, and none was removed.');
+      else out('No pinned key was given (--key): the signature only shows the bundle matches the key inside it. Pass --key.');
+      out(`Exported ${r.exportedAt}; signed by audit key ${r.keyVersion}, SHA-256 fingerprint:`);
+      out(`  ${r.fingerprint}`);
+      out('A filtered bundle carries no chain hashes: keep a head (--since) from a bundle of the whole log.');
+      return 0;
     }
     if (r.pinned) {
       out(`Audit bundle OK: ${r.entries} entries, head ${r.head}, signed by the pinned key; the signed head covers the last entry.`);
@@ -122,9 +141,11 @@ const exportCmd: Command = {
     'Options:',
     '  --out FILE    the bundle to write (mode 0600); an existing file is never overwritten',
     '  --user, --action, --actor, --outcome, --from, --to',
-    '                export only matching entries. A filtered bundle says so in its header and',
-    '                cannot be chain-verified (its entries are not a whole chain).',
-    'The bundle ends with a checkpoint signed when the export started; the export itself is',
+    '                export only matching entries (--from inclusive, --to exclusive; a month:',
+    '                --from 2026-11-01T00:00:00Z --to 2026-12-01T00:00:00Z). A filtered bundle',
+    '                ends with a signed selection instead of the head: before signing, the whole',
+    '                log is recomputed against its signed checkpoints, head and anchor.',
+    'The bundle ends with a point signed when the export started; the export itself is',
     'recorded in the audit log right after that point.',
   ].join('\n'),
   options: {
@@ -146,7 +167,7 @@ const exportCmd: Command = {
     const summary = await withServices(inv, (s) => withInterrupt(inv.io, (signal) => exportAuditToFile(s, file, cliActor(), { filter, signal })));
     inv.io.stdout.write(
       `Exported ${summary.entries} audit entr${summary.entries === 1 ? 'y' : 'ies'} (through #${summary.headSeq}) to ${file}` +
-        `${summary.filtered ? ' (filtered: not chain-verifiable)' : `; check it with: tessera audit verify --bundle ${JSON.stringify(file)} --key <fingerprint of tessera audit key>`}\n`,
+        `${summary.filtered ? ' (filtered: a signed selection)' : ''}; check it with: tessera audit verify --bundle ${JSON.stringify(file)} --key <fingerprint of tessera audit key>\n`,
     );
     return 0;
   },

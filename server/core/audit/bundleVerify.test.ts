@@ -60,6 +60,7 @@ describe("verifyAuditBundle over the format's own lines", () => {
       pinned: true,
       since: null,
       legacy: false,
+      selection: null,
     });
   });
 
@@ -72,8 +73,16 @@ describe("verifyAuditBundle over the format's own lines", () => {
       ok: false,
       problem: expect.stringMatching(/not the pinned key/),
     });
-    const filtered = [bundleHeaderLine(0, [{ version: 1, spkiDer: other.publicKeyDer }], { user: 'u1' }).trimEnd(), ...lines.slice(1)];
-    expect(await verifyAuditBundle(filtered)).toMatchObject({ ok: false, line: 1, problem: expect.stringMatching(/filtered/) });
+    // A filtered bundle of version 2 (before filtered bundles were signed) cannot be checked.
+    const v2 = { ...JSON.parse(lines[0]!), filtered: true, filter: { user: 'u1' } };
+    expect(await verifyAuditBundle([JSON.stringify(v2), ...lines.slice(1)])).toMatchObject({
+      ok: false,
+      line: 1,
+      problem: expect.stringMatching(/filtered bundle was made before filtered bundles were signed/),
+    });
+    // A whole bundle's entries under a filtered header: they carry chain hashes, which a filtered bundle never does.
+    const relabelled = [bundleHeaderLine(0, [{ version: 1, spkiDer: other.publicKeyDer }], { user: 'u1' }).trimEnd(), ...lines.slice(1)];
+    expect(await verifyAuditBundle(relabelled)).toMatchObject({ ok: false, line: 2, problem: expect.stringMatching(/carries a chain hash/) });
   });
 
   it('parseKeptHead reads SEQ:HASH (and #SEQ:HASH), nothing else', () => {

@@ -1,7 +1,8 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { TesseraError } from '../../../shared/errors';
 import { AuditEntry } from '../../../shared/schemas/audit';
-import { BUNDLE_TYPE, READABLE_VERSIONS, type BundleCheckpoint, type BundleHeader } from './bundle';
+import { BUNDLE_TYPE, FILTERED_BUNDLE_VERSION, READABLE_VERSIONS, type AuditExportFilter, type BundleCheckpoint, type BundleHeader } from './bundle';
+import { lineIterator, verifyFilteredBundle } from './filteredBundleVerify';
 import { GENESIS_HASH, verifyChain, type AuditContent, type ChainProblem } from './chain';
 import { keyFingerprint, normalizeFingerprint, verifyHead, verifyLegacyPoint } from './checkpoint';
 
@@ -15,7 +16,8 @@ export type BundleVerifyResult =
   | {
       ok: true;
       entries: number;
-      head: string;
+      /** The chain hash of the last entry (null for a filtered bundle, which carries no chain hashes). */
+      head: string | null;
       exportedAt: string;
       /** The key whose signature covers the last entry. */
       keyVersion: number;
@@ -26,6 +28,8 @@ export type BundleVerifyResult =
       since: { seq: number; hash: string } | null;
       /** A version 1 bundle: its signature does not tell a head from a checkpoint (only `since` catches a cut-back one). */
       legacy: boolean;
+      /** A filtered bundle: its filter, and how many entries of the log it left out (null: the whole log). */
+      selection: { filter: AuditExportFilter; total: number; omitted: number } | null;
     }
   | {
       ok: false;
@@ -118,7 +122,11 @@ export async function verifyAuditBundle(lines: AsyncIterable<string> | Iterable<
     return null;
   };
 
-  for await (const raw of lines) {
+  const it = lineIterator(lines);
+  for (;;) {
+    const next = await it.next();
+    if (next.done) break;
+    const raw = next.value;
     lineNo++;
     const line = raw.replace(/\r$/, '');
     if (line.trim() === '') return fail('blank line (a bundle has none)');
@@ -134,7 +142,7 @@ export async function verifyAuditBundle(lines: AsyncIterable<string> | Iterable<
     if (header === null) {
       if (type !== BUNDLE_TYPE) return fail('not a Tessera audit bundle (the first line is not its header)');
       const h = obj as Partial<BundleHeader>;
-      if (!READABLE_VERSIONS.includes(h.version as 1 | 2)) return fail(`bundle version ${String(h.version)} is not one this Tessera reads`);
+      if (!READABLE_VERSIONS.includes(h.version as 1 | 2 | 3)) return fail(`bundle version ${String(h.version)} is not one this Tessera reads`);
       if (typeof h.exportedAt !== 'string' || !Array.isArray(h.publicKeys) || h.publicKeys.length === 0)
         return fail('the header lacks exportedAt or publicKeys');
       for (const k of h.publicKeys) {
@@ -145,8 +153,15 @@ export async function verifyAuditBundle(lines: AsyncIterable<string> | Iterable<
       }
       fingerprints = [...keys].map(([version, der]) => ({ version, fingerprint: keyFingerprint(der) }));
       header = h as BundleHeader;
+      if (header.version === FILTERED_BUNDLE_VERSION) {
+        if (header.filtered !== true) return fail('a version 3 bundle must be a filtered one (its header says "filtered":true)');
+        if (opts.since) {
+          return fail('a filtered bundle carries no chain hashes, so it cannot show the head you kept (--since); check that with a bundle of the whole log');
+        }
+        return verifyFilteredBundle(it, line, h as BundleHeader, keys, fingerprints, pinned, lineNo);
+      }
       if (header.filtered) {
-        return fail('this bundle is filtered, so its entries are not a whole chain and cannot be recomputed; export without a filter to verify');
+        return fail('this filtered bundle was made before filtered bundles were signed (version 2): it cannot be verified; export it again');
       }
       continue;
     }
@@ -215,5 +230,6 @@ export async function verifyAuditBundle(lines: AsyncIterable<string> | Iterable<
     pinned: pinned !== null,
     since: opts.since ?? null,
     legacy,
+    selection: null,
   };
 }
