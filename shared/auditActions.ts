@@ -111,6 +111,16 @@ export const AUDIT_ACTIONS = {
   'radius.client.update': { label: 'RADIUS client changed' },
   'radius.client.remove': { label: 'RADIUS client removed' },
   'radius.challenge': { label: 'RADIUS code asked for', reasons: { ...CODE_REASONS, state_invalid: 'sign-in step expired or reused' } },
+  'radius.request': {
+    label: 'RADIUS request refused',
+    reasons: {
+      unknown_user: 'no user of that name (the name is not recorded)',
+      bad_username: 'not a valid username',
+      not_pap: 'no User-Password (only PAP is supported)',
+      no_code: 'no code given',
+      directory_unconfigured: 'no directory set up for the password check',
+    },
+  },
 } as const satisfies Record<string, AuditActionInfo>;
 
 /** An action the server writes (AuditLog.append takes only these). */

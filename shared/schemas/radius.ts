@@ -3,10 +3,12 @@ import { cleanText, Id } from './text';
 
 /**
  * RADIUS clients (NAS: a VPN, a firewall, a Wi-Fi controller) an admin lets
- * ask Tessera. 'password_code' (the directory password, then the code) is
- * not offered yet: it needs the directory issue's password check.
+ * ask Tessera, and how each signs users in: 'code' (User-Password is the
+ * one-time code), 'password_code' (the directory password, then the code:
+ * appended in the same field or asked for by Access-Challenge), 'challenge'
+ * (Access-Challenge asks for the code).
  */
-export const RadiusMode = z.enum(['code', 'challenge'], { error: 'Mode must be "code" or "challenge"' });
+export const RadiusMode = z.enum(['code', 'password_code', 'challenge'], { error: 'Mode must be "code", "password_code" or "challenge"' });
 export type RadiusMode = z.infer<typeof RadiusMode>;
 
 /** An IPv4 or IPv6 address, or a CIDR block of either: the source address requests come from. */
@@ -58,3 +60,30 @@ export const RadiusClientView = z.object({
   updatedAt: z.string(),
 });
 export type RadiusClientView = z.infer<typeof RadiusClientView>;
+
+/** Packets the RADIUS server dropped or answered since it started (in memory: a restart sets them to 0). */
+export const RadiusCountersView = z.object({
+  received: z.number(),
+  accepted: z.number(),
+  rejected: z.number(),
+  challenged: z.number(),
+  duplicates: z.number(),
+  droppedUnknownSource: z.number(),
+  droppedMalformed: z.number(),
+  droppedMissingAuthenticator: z.number(),
+  droppedBadAuthenticator: z.number(),
+  droppedUnsupported: z.number(),
+  errors: z.number(),
+});
+export type RadiusCountersView = z.infer<typeof RadiusCountersView>;
+
+/** Whether this server listens for RADIUS, where, what it dropped, and each client's last request (ISO, since the start). */
+export const RadiusStatusView = z.object({
+  listening: z.boolean(),
+  host: z.string().nullable(),
+  port: z.number().nullable(),
+  since: z.string().nullable(),
+  counters: RadiusCountersView.nullable(),
+  lastRequestAt: z.record(z.string(), z.string()),
+});
+export type RadiusStatusView = z.infer<typeof RadiusStatusView>;

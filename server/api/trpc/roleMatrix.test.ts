@@ -101,6 +101,7 @@ const EXPECTED: Record<string, OperatorRole[] | typeof PUBLIC> = {
   'directory.groupWithoutFactor': STAFF,
   'directory.groups': STAFF,
   'radius.list': AUDIT,
+  'radius.status': AUDIT,
   'radius.add': ADMIN,
   'radius.update': ADMIN,
   'radius.remove': ADMIN,
@@ -313,6 +314,10 @@ const SUCCEEDS: Record<string, (c: Ctx) => Promise<void>> = {
   'radius.list': async (c) => {
     const { id } = radiusClient(c, 'nas-listed');
     expect((await c.caller.radius.list()).map((r) => r.id)).toContain(id);
+  },
+  'radius.status': async (c) => {
+    // No listener in this process: the status says so.
+    expect(await c.caller.radius.status()).toMatchObject({ listening: false, port: null, counters: null });
   },
   'radius.add': async (c) => {
     const name = c.name('nas');

@@ -91,7 +91,7 @@ describe('tessera radius client', () => {
     const badAddress = await run([...base, '--name', 'x', '--address', '192.0.2.300', '--secret', SECRET]);
     expect(badAddress.code).toBe(1);
     expect(badAddress.stderr).toContain('IP address or a CIDR block');
-    const badMode = await run([...base, '--name', 'x', '--address', '192.0.2.1', '--secret', SECRET, '--mode', 'password_code']);
+    const badMode = await run([...base, '--name', 'x', '--address', '192.0.2.1', '--secret', SECRET, '--mode', 'pap']);
     expect(badMode.code).toBe(1);
     expect(badMode.stderr).toContain('Mode must be');
     const taken = await run([...base, '--name', 'OFFICE-VPN', '--address', '192.0.2.1', '--secret', SECRET]);

@@ -6,13 +6,16 @@ import { cliActor, formatTable, parseInput, shortTime, withServices, type Comman
 const add: Command = {
   name: 'radius client',
   summary: 'RADIUS clients (a VPN, firewall, Wi-Fi controller): add, list, remove',
-  synopsis: 'add --name N --address IP|CIDR --secret S [--mode code|challenge] [--no-message-authenticator] | list | remove ID|NAME',
+  synopsis: 'add --name N --address IP|CIDR --secret S [--mode code|password_code|challenge] [--no-message-authenticator] | list | remove ID|NAME',
   help: [
     'Subcommands:',
     '  add     --name N             what the NAS is (shown in lists and the audit log)',
     '          --address IP|CIDR    where its requests come from (IPv4 or IPv6; the most specific match wins)',
     '          --secret S           the shared secret, at least 16 characters (stored sealed, never shown)',
     '          --mode code          User-Password is the one-time code (the NAS checks the password itself; default)',
+    '          --mode password_code the directory password, then the code: appended to the password in one field (the',
+    "                               last 6 or 8 digits, as the user's TOTP/HOTP factor has), or the password alone",
+    '                               and the code asked for by Access-Challenge (needs the directory set up)',
     '          --mode challenge     the first request gets Access-Challenge asking for the code (sent by email/SMS',
     '                               then for such users); the answer with its State is checked',
     '          --no-message-authenticator   accept requests without Message-Authenticator (only for a NAS that cannot send one)',

@@ -26,7 +26,7 @@ function toView(row: RadiusClientRow): RadiusClientView {
     id: row.id,
     name: row.name,
     address: row.address,
-    mode: row.mode === 'password_code' ? 'code' : row.mode,
+    mode: row.mode,
     requireMessageAuthenticator: row.require_message_auth === 1,
     createdAt: iso(row.created_at)!,
     updatedAt: iso(row.updated_at)!,
@@ -159,8 +159,7 @@ export function resolveRadiusClient(ctx: ServiceContext, source: string): Resolv
   return {
     id: row.id,
     name: row.name,
-    // password_code is reserved for the directory issue: such a row is treated as code-only until then.
-    mode: row.mode === 'password_code' ? 'code' : row.mode,
+    mode: row.mode,
     requireMessageAuthenticator: row.require_message_auth === 1,
     secret: ctx.keyring.open(row.secret_sealed, row.key_version, secretAad(row.id)),
   };

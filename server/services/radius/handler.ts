@@ -5,9 +5,11 @@ import type { VerifyResult } from '../../../shared/schemas/verify';
 import { evaluateThrottle } from '../../core/policy/throttle';
 import { challenge } from '../challenge';
 import type { Actor, ServiceContext } from '../context';
+import { checkDirectoryPassword, type PasswordCheck } from '../directory/index';
 import { verify } from '../verify';
 import { throttleStateOf } from '../wireViews';
 import { resolveRadiusClient, type ResolvedRadiusClient } from './clients';
+import { splitPasswordAndCode } from './split';
 import {
   ATTR,
   CODE,
@@ -26,7 +28,15 @@ import {
  * a word (RFC 2865 §3: a NAS retries, an attacker learns nothing) is counted:
  * unknown sources, malformed packets, a missing or wrong Message-Authenticator.
  * Codes go through the same verify as REST (throttle, replay, one audit entry
- * with the client as the actor's name).
+ * with the client as the actor's name); a refusal before any check (an
+ * unknown user, no User-Password) is one radius.request entry.
+ *
+ * password_code mode: the directory password first (checkDirectoryPassword:
+ * its own throttle and its own directory.password entry), then the code. A
+ * wrong password stops there: the code is not checked, so not used up and
+ * not counted against the user's code throttle. The code is either appended
+ * to the password (split.ts says how) or, when the field is the password
+ * alone, asked for by Access-Challenge (email/SMS codes sent then).
  *
  * Challenge states are kept in memory, not in a table: they live 60 s, are
  * used once, and a restart losing them only makes the user type the code
@@ -61,8 +71,13 @@ interface ChallengeState {
   clientId: string;
   userKey: string;
   transactionId: string | undefined;
+  /** Given after a right directory password (password_code mode): only such a State stands in for the password. */
+  passwordChecked: boolean;
   expiresAt: number;
 }
+
+type Reply = (code: number, attrs?: RadiusAttribute[]) => Buffer;
+type Reject = (message: string) => Buffer;
 
 /** Past this many open states or cached replies, the oldest go first (memory stays bounded under a flood). */
 const MAX_ENTRIES = 10_000;
@@ -74,6 +89,11 @@ const TEXT = {
   refused: 'Sign-in refused',
   wrongCode: 'Wrong code',
   noFactor: 'No sign-in method is set up for this user',
+  noDirectory: 'The password cannot be checked: no directory is set up',
+  directoryDown: 'The directory could not be reached to check the password; try again later',
+  wrongPassword: 'Wrong password',
+  notFromDirectory: 'This user has no directory password (not from the directory)',
+  disabled: 'This user is disabled',
 } as const;
 
 export class RadiusHandler {
@@ -90,6 +110,8 @@ export class RadiusHandler {
     droppedUnsupported: 0,
     errors: 0,
   };
+  /** Client id → when it last sent a request that passed the checks (the console's "last request"). */
+  readonly lastRequestAt = new Map<string, number>();
   private readonly states = new Map<string, ChallengeState>();
   private readonly recent = new Map<string, { expiresAt: number; reply: Promise<Buffer | null> }>();
   private readonly stateTtlMs: number;
@@ -122,6 +144,7 @@ export class RadiusHandler {
       } else if (client.requireMessageAuthenticator) return this.drop('droppedMissingAuthenticator');
 
       const now = this.ctx.clock();
+      this.lastRequestAt.set(client.id, now);
       this.sweep(now);
       const key = `${client.id}|${address}|${port}|${req.identifier}|${req.authenticator.toString('hex')}`;
       const cached = this.recent.get(key);
@@ -160,23 +183,29 @@ export class RadiusHandler {
   }
 
   private async answer(client: ResolvedRadiusClient, req: RadiusRequest, address: string): Promise<Buffer | null> {
-    const reply = (code: number, attrs: RadiusAttribute[] = []) => {
+    const reply: Reply = (code, attrs = []) => {
       if (code === CODE.accessAccept) this.counters.accepted++;
       else if (code === CODE.accessReject) this.counters.rejected++;
       else this.counters.challenged++;
       return encodeReply(req, code, attrs, client.secret);
     };
-    const reject = (message: string) => reply(CODE.accessReject, [replyMessage(message)]);
+    const reject: Reject = (message) => reply(CODE.accessReject, [replyMessage(message)]);
     const name = attribute(req, ATTR.userName);
     if (!name) return this.drop('droppedMalformed');
+    const actor: Actor = { kind: 'system', id: client.id, name: `radius:${client.name}`, ip: address };
     const parsedName = Username.safeParse(name.toString('utf8'));
-    if (!parsedName.success) return reject(TEXT.refused);
+    if (!parsedName.success) {
+      this.refused(actor, null, 'bad_username');
+      return reject(TEXT.refused);
+    }
     const user = parsedName.data;
     const hidden = attribute(req, ATTR.userPassword);
-    if (!hidden) return reject(TEXT.pap);
+    if (!hidden) {
+      this.refused(actor, user, 'not_pap');
+      return reject(TEXT.pap);
+    }
     const password = decryptUserPassword(hidden, client.secret, req.authenticator);
     if (password === null) return this.drop('droppedMalformed');
-    const actor: Actor = { kind: 'system', id: client.id, name: `radius:${client.name}`, ip: address };
 
     const state = attribute(req, ATTR.state);
     if (state) {
@@ -187,29 +216,65 @@ export class RadiusHandler {
       }
       return this.verifyCode(user, password, open.transactionId, actor, reply, reject);
     }
-    if (client.mode === 'challenge') return this.startChallenge(client, user, actor, reply, reject);
+    if (client.mode === 'challenge') return this.startChallenge(client, user, actor, reply, reject, false);
+    if (client.mode === 'password_code') return this.passwordThenCode(client, user, password, actor, reply, reject);
     return this.verifyCode(user, password, undefined, actor, reply, reject);
   }
 
-  private async verifyCode(
-    user: string,
-    code: string,
-    transactionId: string | undefined,
-    actor: Actor,
-    reply: (code: number, attrs?: RadiusAttribute[]) => Buffer,
-    reject: (message: string) => Buffer,
-  ): Promise<Buffer> {
-    if (code === '') return reject(TEXT.wrongCode);
+  private async verifyCode(user: string, code: string, transactionId: string | undefined, actor: Actor, reply: Reply, reject: Reject): Promise<Buffer> {
+    if (code === '') {
+      this.refused(actor, user, 'no_code');
+      return reject(TEXT.wrongCode);
+    }
     let result: VerifyResult;
     try {
       result = await verify(this.ctx, { user, code: code.slice(0, 64), ...(transactionId ? { transactionId } : {}) }, actor);
     } catch (err) {
-      // Unknown user (no entry, as over REST), a disabled one, …: refused with the reason in words.
-      if (err instanceof TesseraError) return reject(err.code === 'not_found' ? TEXT.refused : err.message);
+      // Unknown user (no verify entry, as over REST: one radius.request entry without the name), a disabled one, …: refused in words.
+      if (err instanceof TesseraError) {
+        if (err.code === 'not_found') {
+          this.refused(actor, null, 'unknown_user');
+          return reject(TEXT.refused);
+        }
+        return reject(err.message);
+      }
       throw err;
     }
     if (result.ok) return reply(CODE.accessAccept);
     return reject(refusalText(result.reason, result.retryAfterSeconds));
+  }
+
+  /** password_code mode without a State: the directory password (with the code appended, or alone and the code asked for next). */
+  private async passwordThenCode(client: ResolvedRadiusClient, username: string, field: string, actor: Actor, reply: Reply, reject: Reject): Promise<Buffer> {
+    const user = this.ctx.store.users.findByKey(usernameKey(username));
+    if (!user) {
+      this.refused(actor, null, 'unknown_user');
+      return reject(TEXT.refused);
+    }
+    const lengths = this.ctx.store.factors
+      .listActive(user.id)
+      .filter((f) => (f.type === 'totp' || f.type === 'hotp') && f.digits !== null)
+      .map((f) => f.digits!);
+    const split = splitPasswordAndCode(field, lengths);
+    let check: PasswordCheck;
+    try {
+      check = await checkDirectoryPassword(this.ctx, user.username, split ? split.password : field, actor);
+    } catch (err) {
+      if (!(err instanceof TesseraError)) throw err;
+      if (err.code === 'directory_unconfigured') {
+        this.refused(actor, user.username, 'directory_unconfigured');
+        return reject(TEXT.noDirectory);
+      }
+      if (err.code === 'not_found') {
+        this.refused(actor, null, 'unknown_user');
+        return reject(TEXT.refused);
+      }
+      throw err;
+    }
+    // checkDirectoryPassword wrote this request's directory.password entry (naming the client as the actor).
+    if (!check.ok) return reject(passwordRefusalText(check));
+    if (split) return this.verifyCode(user.username, split.code, undefined, actor, reply, reject);
+    return this.startChallenge(client, user.username, actor, reply, reject, true);
   }
 
   /** Challenge mode's first request: a code sent (email/SMS) or asked for, and a single-use State. */
@@ -217,11 +282,16 @@ export class RadiusHandler {
     client: ResolvedRadiusClient,
     username: string,
     actor: Actor,
-    reply: (code: number, attrs?: RadiusAttribute[]) => Buffer,
-    reject: (message: string) => Buffer,
+    reply: Reply,
+    reject: Reject,
+    /** True after a right directory password: its entry is this request's, none more unless a code is sent. */
+    passwordChecked: boolean,
   ): Promise<Buffer> {
     const user = this.ctx.store.users.findByKey(usernameKey(username));
-    if (!user) return reject(TEXT.refused);
+    if (!user) {
+      this.refused(actor, null, 'unknown_user');
+      return reject(TEXT.refused);
+    }
     const decision = evaluateThrottle(throttleStateOf(user), this.ctx.clock(), this.ctx.settings.throttle());
     if (decision.decision !== 'allow') {
       this.audit(actor, user.username, 'denied', decision.decision, { retryAfterSeconds: decision.retryAfterSeconds });
@@ -235,7 +305,7 @@ export class RadiusHandler {
         // challenge() wrote the code.send entry: this request's one entry.
         transactionId = sent.transactionId;
         prompt = `Enter the code sent to ${sent.destination}`;
-      } else this.audit(actor, user.username, 'success', null);
+      } else if (!passwordChecked) this.audit(actor, user.username, 'success', null);
     } catch (err) {
       if (!(err instanceof TesseraError)) throw err;
       // A failed send is audited by challenge() itself; anything else (no factor, send limits) here.
@@ -249,6 +319,7 @@ export class RadiusHandler {
       clientId: client.id,
       userKey: usernameKey(user.username),
       transactionId,
+      passwordChecked,
       expiresAt: this.ctx.clock() + this.stateTtlMs,
     });
     trim(this.states);
@@ -262,7 +333,14 @@ export class RadiusHandler {
     if (!open) return null;
     this.states.delete(key);
     if (open.clientId !== client.id || open.userKey !== usernameKey(user) || open.expiresAt <= this.ctx.clock()) return null;
+    // A State from before the client was switched to password_code did not come after a password check.
+    if (client.mode === 'password_code' && !open.passwordChecked) return null;
     return open;
+  }
+
+  /** A request refused before any check: its one entry. Without the name when no user has it (it may be a password typed in the wrong field). */
+  private refused(actor: Actor, user: string | null, reason: string): void {
+    this.ctx.store.tx(() => this.ctx.audit.append({ actor, action: 'radius.request', ...(user ? { user } : {}), outcome: 'failure', reason, details: {} }));
   }
 
   private audit(actor: Actor, user: string, outcome: 'success' | 'failure' | 'denied', reason: string | null, details: Record<string, unknown> = {}): void {
@@ -288,8 +366,24 @@ function refusalText(reason: string, retryAfterSeconds: number | undefined): str
     return `Too many wrong codes: ${reason === 'locked' ? 'locked' : 'wait'}; try again in ${retryAfterSeconds ?? 1} s`;
   }
   if (reason === 'no_factor') return TEXT.noFactor;
-  if (reason === 'user_disabled') return 'This user is disabled';
+  if (reason === 'user_disabled') return TEXT.disabled;
   return TEXT.wrongCode;
+}
+
+function passwordRefusalText(check: Extract<PasswordCheck, { ok: false }>): string {
+  switch (check.reason) {
+    case 'wrong_password':
+      return TEXT.wrongPassword;
+    case 'throttled':
+    case 'locked':
+      return `Too many wrong passwords: ${check.reason === 'locked' ? 'locked' : 'wait'}; try again in ${check.retryAfterSeconds ?? 1} s`;
+    case 'user_disabled':
+      return TEXT.disabled;
+    case 'not_from_directory':
+      return TEXT.notFromDirectory;
+    case 'directory_unavailable':
+      return TEXT.directoryDown;
+  }
 }
 
 function trim<V>(map: Map<string, V>): void {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { createHmac, randomBytes } from 'node:crypto';
 import radius from 'radius';
@@ -15,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTessera } from '../../tessera';
 import { radiusOptionsFromEnv, startRadiusServer, type RunningRadius } from './server';
+import { radclient as radclientAt, withMA } from './radclient.testkit';
 
 /**
  * The RADIUS server against real clients: FreeRADIUS's radclient for PAP,
@@ -60,31 +60,7 @@ async function totpUser(): Promise<{ username: string; code: () => string; facto
   return { username, factor, code: () => totpCode(factor, srv.clock.now()) };
 }
 
-interface RadclientResult {
-  status: number | null;
-  out: string;
-  /** "Access-Accept", "Access-Reject", "Access-Challenge", or null when no reply came. */
-  reply: string | null;
-}
-
-/** radclient -x with the attributes on stdin; -t 1 -r 1 so a dropped request fails within a second. */
-function radclient(attrs: Record<string, string>, secret = SECRET): Promise<RadclientResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('radclient', ['-x', '-t', '1', '-r', '1', `127.0.0.1:${rad.port}`, 'auth', secret], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, out, reply: /Received (Access-\w+)/.exec(out)?.[1] ?? null }));
-    child.stdin.end(
-      Object.entries(attrs)
-        .map(([k, v]) => `${k} = ${v}\n`)
-        .join(''),
-    );
-  });
-}
-
-const withMA = (attrs: Record<string, string>) => ({ ...attrs, 'Message-Authenticator': '0x00' });
+const radclient = (attrs: Record<string, string>, secret = SECRET) => radclientAt(rad.port, attrs, secret);
 
 describe('code only (PAP)', () => {
   beforeAll(() => setClient({ mode: 'code', requireMessageAuthenticator: true }));
@@ -131,11 +107,15 @@ describe('code only (PAP)', () => {
     expect((await radclient(withMA({ 'User-Name': u.username, 'User-Password': code }))).reply).toBe('Access-Reject');
   });
 
-  it('rejects an unknown user without an audit entry (as over REST)', async () => {
+  it('rejects an unknown user with one radius.request entry naming the client but not the typed name (it may be a password)', async () => {
     const before = srv.auditCount();
     const r = await radclient(withMA({ 'User-Name': 'nobody-here', 'User-Password': '123456' }));
     expect(r.reply).toBe('Access-Reject');
-    expect(srv.auditCount()).toBe(before);
+    const entries = srv.auditSince(before);
+    expect(entries).toEqual([
+      expect.objectContaining({ action: 'radius.request', outcome: 'failure', reason: 'unknown_user', actor_name: 'radius:vpn', target_user: null }),
+    ]);
+    expect(JSON.stringify(entries)).not.toContain('nobody-here');
   });
 
   it('drops a request without Message-Authenticator from a client that requires it; accepts it once the client does not', async () => {

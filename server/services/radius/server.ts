@@ -3,6 +3,7 @@ import { TesseraError } from '../../../shared/errors';
 import { isIP } from 'node:net';
 import type { ServiceContext } from '../context';
 import { RadiusHandler, type RadiusCounters, type RadiusHandlerOptions } from './handler';
+import { registerRadiusListener } from './status';
 
 /** Where the RADIUS server listens; off unless a port is given. */
 export interface RadiusListenOptions extends RadiusHandlerOptions {
@@ -40,11 +41,18 @@ export async function startRadiusServer(ctx: ServiceContext, opts: RadiusListenO
       resolve();
     });
   });
+  const port = socket.address().port;
+  // The console's status (radius.status): the last listener started for these services.
+  const unregister = registerRadiusListener(ctx, { host, port, startedAt: ctx.clock(), counters: handler.counters, lastRequestAt: handler.lastRequestAt });
   return {
     host,
-    port: socket.address().port,
+    port,
     counters: handler.counters,
-    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        unregister();
+        socket.close(() => resolve());
+      }),
   };
 }
 

@@ -1,0 +1,40 @@
+import type { RadiusStatusView } from '../../../shared/schemas/radius';
+import type { ServiceContext } from '../context';
+import type { RadiusCounters } from './handler';
+
+/**
+ * What the console shows of the running RADIUS server: the listener (the
+ * process starts it beside the services, so it is registered here under
+ * their context rather than threaded through the API layer), its counters,
+ * and each client's last request. All in memory since the start.
+ */
+
+export interface RadiusListenerInfo {
+  host: string;
+  port: number;
+  startedAt: number;
+  counters: RadiusCounters;
+  lastRequestAt: ReadonlyMap<string, number>;
+}
+
+const listeners = new WeakMap<ServiceContext, RadiusListenerInfo>();
+
+export function registerRadiusListener(ctx: ServiceContext, info: RadiusListenerInfo): () => void {
+  listeners.set(ctx, info);
+  return () => {
+    if (listeners.get(ctx) === info) listeners.delete(ctx);
+  };
+}
+
+export function radiusStatus(ctx: ServiceContext): RadiusStatusView {
+  const info = listeners.get(ctx);
+  if (!info) return { listening: false, host: null, port: null, since: null, counters: null, lastRequestAt: {} };
+  return {
+    listening: true,
+    host: info.host,
+    port: info.port,
+    since: new Date(info.startedAt).toISOString(),
+    counters: { ...info.counters },
+    lastRequestAt: Object.fromEntries([...info.lastRequestAt].map(([id, at]) => [id, new Date(at).toISOString()])),
+  };
+}
