@@ -18,6 +18,11 @@ export const CODE_REASONS = {
   device_not_remembered: 'device not remembered',
   // Issue 15: the user left the directory or is disabled there (factors kept until the grace period ends).
   user_disabled: 'user disabled',
+  // Issue 18: a code for a method turned off (not counted), a right code used already (counted),
+  // and a pending factor activated by its first sign-in code (a printed sheet finished at /verify).
+  method_disabled: 'method turned off',
+  code_already_used: 'code already used',
+  first_sign_in_code: 'confirmed by its first sign-in code',
 } as const;
 
 /** Why an operator's sign-in or re-authentication failed or was refused. */

@@ -326,7 +326,7 @@ describe('POST /challenge and /verify', () => {
     await challenge(user);
     const code = await mailedCode();
     updateSettings(srv.services, { methods: { email: false } }, SYSTEM_ACTOR);
-    expect((await verify(user, code)).json).toEqual({ ok: false, reason: 'no_factor' });
+    expect((await verify(user, code)).json).toEqual({ ok: false, reason: 'method_disabled' });
     srv.clock.advance(31_000);
     const r = await challenge(user);
     expect(r.status).toBe(403);

@@ -104,6 +104,8 @@ describe('users', () => {
       hasActiveFactor: false,
       source: 'local',
       disabled: false,
+      status: { state: 'noFactor', until: null },
+      lastSignInAt: null,
     });
     const dup = await prov('POST', '/users', { username: 'ALICE' });
     expect(dup.status).toBe(409);
@@ -141,6 +143,8 @@ describe('users', () => {
           hasActiveFactor: false,
           source: 'local',
           disabled: false,
+          status: { state: 'noFactor', until: null },
+          lastSignInAt: null,
         });
         seen.push(u.username);
       }
@@ -292,7 +296,7 @@ describe('factors', () => {
     const f: Factor = { id: e.json.id, type: 'totp', secret: e.json.secret, algorithm: 'SHA1', digits: 6, period: 30 };
     const code = totpCode(f, srv.clock.now());
     expect((await prov('POST', `/users/confirm-replay/factors/${f.id}/confirm`, { code })).status).toBe(200);
-    expect((await verify('confirm-replay', code)).json).toEqual({ ok: false, reason: 'invalid_code' });
+    expect((await verify('confirm-replay', code)).json).toEqual({ ok: false, reason: 'code_already_used' });
     srv.clock.advance(30_000);
     expect((await verify('confirm-replay', totpCode(f, srv.clock.now()))).json).toEqual({ ok: true, factor: { id: f.id, type: 'totp' } });
   });
@@ -381,17 +385,24 @@ describe('factors', () => {
     expect(again.json.error.code).toBe('conflict');
   });
 
-  it('a pending factor does not verify', async () => {
+  it('a pending TOTP factor is activated by its first right code at /verify (issue 18: a sheet is finished by signing in)', async () => {
     await srv.createUser('ivy');
     const e = await prov('POST', '/users/ivy/factors', { type: 'totp' });
     const f: Factor = { id: e.json.id, type: 'totp', secret: e.json.secret, algorithm: 'SHA1', digits: 6, period: 30 };
+    const wrong = await verify(
+      'ivy',
+      wrongCode(
+        totpCode(f, srv.clock.now()),
+        [-1, 0, 1].map((o) => totpCode(f, srv.clock.now(), o)),
+      ),
+    );
+    expect(wrong.json).toEqual({ ok: false, reason: 'invalid_code' });
     const r = await verify('ivy', totpCode(f, srv.clock.now()));
     expect(r.status).toBe(200);
-    expect(r.json).toEqual({ ok: false, reason: 'no_factor' });
-    // And with another, active factor present, the pending one's code is still wrong.
-    await srv.activeFactor('ivy', 'hotp');
-    const r2 = await verify('ivy', totpCode(f, srv.clock.now()));
-    expect(r2.json).toEqual({ ok: false, reason: 'invalid_code' });
+    expect(r.json).toEqual({ ok: true, factor: { id: f.id, type: 'totp' } });
+    expect((await prov('GET', '/users/ivy')).json.factors).toMatchObject([{ id: f.id, status: 'active' }]);
+    // Confirming it again is refused: it is active already.
+    expect((await prov('POST', `/users/ivy/factors/${f.id}/confirm`, { code: totpCode(f, srv.clock.now(), 1) })).status).toBe(409);
   });
 
   it('an expired pending factor (past 72 h) cannot be confirmed, and the sweep removes it', async () => {
@@ -460,7 +471,7 @@ describe('factors', () => {
     expect(first.status).toBe(200);
     expect(first.json).toEqual({ ok: true, factor: { id: expect.any(String), type: 'recovery' }, recoveryCodesLeft: 9 });
     const again = await verify('nora', codes[3]!);
-    expect(again.json).toEqual({ ok: false, reason: 'invalid_code' });
+    expect(again.json).toEqual({ ok: false, reason: 'code_already_used' });
     const relaxed = await verify('nora', codes[4]!.replace(/-/g, '').toLowerCase());
     expect(relaxed.json).toMatchObject({ ok: true, recoveryCodesLeft: 8 });
     expect((await prov('GET', '/users/nora')).json.recoveryCodes).toEqual({ total: 10, unused: 8 });

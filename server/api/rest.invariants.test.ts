@@ -177,7 +177,7 @@ describe('invariant 1: one audit entry per state change and per verify attempt, 
 
     const good = totpCode(f, srv.clock.now());
     await one('POST', '/verify', verify('ledger', good), 200, { action: 'verify', outcome: 'success' });
-    await one('POST', '/verify', verify('ledger', good), 200, { action: 'verify', outcome: 'failure', reason: 'invalid_code' }); // replay
+    await one('POST', '/verify', verify('ledger', good), 200, { action: 'verify', outcome: 'failure', reason: 'code_already_used' }); // replay
     await one('POST', '/verify', verify('ledger', 'not a code'), 200, { action: 'verify', outcome: 'failure' }); // malformed
     await one('POST', '/verify', verify('ledger', bad()), 200, { action: 'verify', outcome: 'failure' });
     await one('POST', '/verify', verify('ledger', bad()), 200, { action: 'verify', outcome: 'failure' }); // 4th failure

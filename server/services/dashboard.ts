@@ -81,7 +81,8 @@ export function dashboardStats(ctx: ServiceContext, days = 30): DashboardStats {
     if (c.action === 'verify' && c.outcome === 'success') row.verifySuccess += c.n;
     // A verify for a user with no active factor is not a wrong code (issue 18 #3): not counted as a failed verify.
     if (c.action === 'verify' && c.outcome === 'failure' && c.reason !== 'no_factor') row.verifyFailure += c.n;
-    if (c.action === 'verify' && c.outcome === 'denied') row.throttled += c.n;
+    // Refused before any check for the throttle; a disabled user or a method turned off is refused too, but is no throttle (issue 18 #2).
+    if (c.action === 'verify' && c.outcome === 'denied' && (c.reason === 'throttled' || c.reason === 'locked')) row.throttled += c.n;
     if ((c.action === 'verify' || c.action === 'webauthn.authenticate') && c.reason === 'locked_out') row.lockouts += c.n;
     if (c.action === 'webauthn.authenticate' && c.outcome === 'success') row.securityKeySuccess += c.n;
     if (c.action === 'webauthn.authenticate' && c.outcome !== 'success') row.securityKeyFailure += c.n;

@@ -6,14 +6,14 @@ import type { FactorRow, Store, UserRow } from '../store/index';
 import type { Actor, ServiceContext } from './context';
 import { GroupCommit } from './groupCommit';
 import { LaneBusyError } from './hashLanes';
-import type { FactorCodeCheck } from './methods/method';
-import { ALL_METHOD_MODULES, factorCodeCheck, isOn, setCodeMethod } from './methods/registry';
+import type { CodeMatch, FactorCodeCheck } from './methods/method';
+import { ALL_METHOD_MODULES, isOn, moduleForFactor, setCodeMethod } from './methods/registry';
 import { SingleFlight } from './singleFlight';
 import { requireUser } from './users';
 import { throttleStateOf } from './wireViews';
 import { clearUserFailures, recordUserFailure } from './userThrottle';
 import type { CodeAttempt } from './deliveredCodes';
-import { useTemporaryCode } from './temporaryCodes';
+import { revokeTemporaryOnNewFactor, useTemporaryCode } from './temporaryCodes';
 import { randomInt } from 'node:crypto';
 import { rememberDevice, requireRememberAllowed, useRememberedDevice } from './rememberedDevices';
 
@@ -115,22 +115,52 @@ function gate(ctx: ServiceContext, userId: string, actor: Actor): { user: UserRo
   return { user, blocked: { ok: false, reason: decision.decision, retryAfterSeconds: decision.retryAfterSeconds } };
 }
 
-/** A typed OTP against each of the user's active factors whose method is on and takes codes, in one transaction. */
+/** A user's factors a typed OTP is tried against, sorted by what verify may do with them. */
+interface CodeFactors {
+  /** Active, method on: tried first. */
+  active: { factor: FactorRow; check: FactorCodeCheck }[];
+  /** Pending, not expired, method on and of a kind its first code activates (TOTP, HOTP): tried next. */
+  pending: { factor: FactorRow; check: FactorCodeCheck }[];
+  /** Active or activatable pending, but the method is off: never accepted; a right code for one is not the user's fault. */
+  off: { factor: FactorRow; check: FactorCodeCheck }[];
+}
+
+function codeFactors(ctx: ServiceContext, userId: string, now: number): CodeFactors {
+  const out: CodeFactors = { active: [], pending: [], off: [] };
+  for (const factor of ctx.store.factors.listByUser(userId)) {
+    const m = moduleForFactor(factor.type);
+    if (m?.verify?.kind !== 'factor') continue;
+    const check = m.verify;
+    const live = factor.status === 'active' || (check.firstCodeActivates && (factor.expires_at === null || factor.expires_at > now));
+    if (!live) continue;
+    if (!isOn(ctx, m)) out.off.push({ factor, check });
+    else (factor.status === 'active' ? out.active : out.pending).push({ factor, check });
+  }
+  // The last used first, as listActive orders them: a user's usual device is tried before the spares.
+  out.active.sort((a, b) => (b.factor.last_used_at ?? -1) - (a.factor.last_used_at ?? -1) || a.factor.created_at - b.factor.created_at);
+  return out;
+}
+
+/**
+ * A typed OTP against each of the user's active factors whose method is on, then against their pending TOTP/HOTP
+ * factors (a printed sheet is finished by signing in with its first code: the factor is activated here, audited as
+ * its confirmation), in one transaction. A code for a method turned off answers method_disabled and is not counted.
+ */
 function verifyFactorCode(ctx: ServiceContext, userId: string, digits: string | null, attempt: CodeAttempt, actor: Actor): VerifyResult {
   const { user, blocked } = gate(ctx, userId, actor);
   if (blocked) return blocked;
   const now = ctx.clock();
-  const factors = ctx.store.factors.listActive(user.id).flatMap((factor): { factor: FactorRow; check: FactorCodeCheck }[] => {
-    const check = factorCodeCheck(ctx, factor.type);
-    return check ? [{ factor, check }] : [];
-  });
-  if (factors.length === 0 && !holdsSetCodes(ctx, user.id)) {
+  const factors = codeFactors(ctx, user.id, now);
+  if (factors.active.length === 0 && factors.pending.length === 0 && !holdsSetCodes(ctx, user.id, true)) {
+    const offMethods = [...new Set([...factors.off.map((f) => f.factor.type), ...(holdsSetCodes(ctx, user.id, false) ? [setCodeMethod().method] : [])])];
+    // Nothing of theirs is on: no code could pass, and none is the user's fault (issue 18 #2).
+    if (offMethods.length > 0) return methodDisabled(ctx, user, actor, offMethods);
     ctx.audit.append({ actor, action: 'verify', user: user.username, outcome: 'failure', reason: 'no_factor' });
     return { ok: false, reason: 'no_factor' };
   }
   let replayOf: string | null = null;
   if (digits !== null) {
-    for (const { factor, check } of factors) {
+    for (const { factor, check } of factors.active) {
       const match = check.match(ctx, factor, digits, now, attempt);
       if (match === 'replay') replayOf = factor.id;
       if (match !== 'accepted') continue;
@@ -138,12 +168,58 @@ function verifyFactorCode(ctx: ServiceContext, userId: string, digits: string | 
       ctx.audit.append({ actor, action: 'verify', user: user.username, outcome: 'success', details: { factorId: factor.id, type: factor.type } });
       return { ok: true, factor: { id: factor.id, type: factor.type } };
     }
+    for (const { factor, check } of factors.pending) {
+      // Checked exactly as an active factor's code (the same window; its state is the pending row's, nothing used yet).
+      const peek = check.peek?.(ctx, factor, digits, now);
+      if (peek?.kind !== 'match' || !ctx.store.factors.activate(factor.id, now, peek.state)) continue;
+      activatedByFirstCode(ctx, user, factor, actor);
+      succeeded(ctx, user, factor, now);
+      ctx.audit.append({
+        actor,
+        action: 'verify',
+        user: user.username,
+        outcome: 'success',
+        details: { factorId: factor.id, type: factor.type, confirmed: true },
+      });
+      return { ok: true, factor: { id: factor.id, type: factor.type } };
+    }
+    if (replayOf === null) {
+      // Right for a factor whose method is off: say so, uncounted. A wrong guess still counts below, so this is no free oracle.
+      const off = factors.off.find(({ factor, check }) => check.peek?.(ctx, factor, digits, now).kind === 'match');
+      if (off) return methodDisabled(ctx, user, actor, [off.factor.type], off.factor.id);
+    }
   }
-  return fail(ctx, user, actor, {
+  return fail(ctx, user, actor, replayOf ? 'code_already_used' : 'invalid_code', {
     ...(replayOf ? { replayOf } : {}),
     ...(digits === null ? { malformed: true } : {}),
     ...(attempt.transactionId ? { transactionId: attempt.transactionId } : {}),
   });
+}
+
+/** A pending factor its first sign-in code activated: its own entry (the change), beside the verify's (the attempt). */
+function activatedByFirstCode(ctx: ServiceContext, user: UserRow, factor: FactorRow, actor: Actor): void {
+  ctx.audit.append({
+    actor,
+    action: 'factor.confirm',
+    user: user.username,
+    outcome: 'success',
+    reason: 'first_sign_in_code',
+    details: { factorId: factor.id, type: factor.type, ...(factor.label ? { label: factor.label } : {}) },
+  });
+  revokeTemporaryOnNewFactor(ctx, user, factor.id, actor);
+}
+
+/** A code for a method turned off: refused, audited as such, never counted (the user typed what they were given). */
+function methodDisabled(ctx: ServiceContext, user: UserRow, actor: Actor, methods: readonly string[], factorId?: string): VerifyResult {
+  ctx.audit.append({
+    actor,
+    action: 'verify',
+    user: user.username,
+    outcome: 'denied',
+    reason: 'method_disabled',
+    details: { methods, ...(factorId ? { factorId } : {}) },
+  });
+  return { ok: false, reason: 'method_disabled' };
 }
 
 /** A helpdesk's temporary code (12 digits): gated like any code, one use taken in the transaction. Works with no factor at all. */
@@ -151,7 +227,7 @@ function verifyTemporaryCode(ctx: ServiceContext, userId: string, digits: string
   const { user, blocked } = gate(ctx, userId, actor);
   if (blocked) return blocked;
   const used = useTemporaryCode(ctx, user.id, digits, ctx.clock());
-  if (!used) return fail(ctx, user, actor, { type: 'temporary' });
+  if (!used) return fail(ctx, user, actor, 'invalid_code', { type: 'temporary' });
   succeeded(ctx, user, { id: used.id, type: 'temporary' }, ctx.clock());
   ctx.audit.append({
     actor,
@@ -163,9 +239,9 @@ function verifyTemporaryCode(ctx: ServiceContext, userId: string, digits: string
   return { ok: true, factor: { id: used.id, type: 'temporary' }, temporaryUsesLeft: used.usesLeft };
 }
 
-/** Whether the user holds unused codes of a set (recovery codes) whose method is on. */
-function holdsSetCodes(ctx: ServiceContext, userId: string): boolean {
-  return ALL_METHOD_MODULES.some((m) => m.verify?.kind === 'set' && isOn(ctx, m) && m.verify.held(ctx, userId));
+/** Whether the user holds unused codes of a set (recovery codes) whose method is on (`on`), or off. */
+function holdsSetCodes(ctx: ServiceContext, userId: string, on: boolean): boolean {
+  return ALL_METHOD_MODULES.some((m) => m.verify?.kind === 'set' && isOn(ctx, m) === on && m.verify.held(ctx, userId));
 }
 
 /** A right code: the failure count starts again and the factor is the user's last used (GET /users/{u}). Inside the verify's transaction. */
@@ -174,8 +250,11 @@ function succeeded(ctx: ServiceContext, user: UserRow, factor: { id: string; typ
   ctx.store.users.setLastUsed(user.id, factor, now);
 }
 
-/** Counts a failure (possibly locking the user) and audits it. */
-function fail(ctx: ServiceContext, user: UserRow, actor: Actor, details: Record<string, unknown>): VerifyResult {
+/**
+ * Counts a failure (possibly locking the user) and audits it. A replayed code is counted too: it is what an
+ * attacker who saw the code sends, and a user who typed it twice loses one free attempt at most.
+ */
+function fail(ctx: ServiceContext, user: UserRow, actor: Actor, reason: 'invalid_code' | 'code_already_used', details: Record<string, unknown>): VerifyResult {
   const next = recordUserFailure(ctx, user, ctx.clock());
   ctx.audit.append({
     // A failure that locks the user is recorded as such, so lockouts can be counted and alerted on.
@@ -183,27 +262,37 @@ function fail(ctx: ServiceContext, user: UserRow, actor: Actor, details: Record<
     action: 'verify',
     user: user.username,
     outcome: 'failure',
-    reason: next.lockedNow ? 'locked_out' : 'invalid_code',
-    details: { failures: next.failures, ...(next.lockedNow ? { lockedUntil: new Date(next.lockedUntil!).toISOString() } : {}), ...details },
+    reason: next.lockedNow ? 'locked_out' : reason,
+    details: {
+      failures: next.failures,
+      ...(next.lockedNow ? { lockedUntil: new Date(next.lockedUntil!).toISOString(), ...(reason === 'invalid_code' ? {} : { why: reason }) } : {}),
+      ...details,
+    },
   });
-  return { ok: false, reason: 'invalid_code' };
+  return { ok: false, reason };
 }
 
 /** A code out of a set (a recovery code): gated, slow-compared off the transaction, then used up in a second one. */
 async function verifySetCode(ctx: ServiceContext, userRow: UserRow, normalized: string, actor: Actor): Promise<VerifyResult> {
   const m = setCodeMethod();
   const { method, verify: codes } = m;
+  if (!isOn(ctx, m)) {
+    // Recovery codes turned off: whatever the code, it is not the user's fault; gated first (a locked user stays locked), no hash.
+    return ctx.store.tx(() => {
+      const g = gate(ctx, userRow.id, actor);
+      return g.blocked ?? methodDisabled(ctx, g.user, actor, [method]);
+    });
+  }
   const release = await ctx.verifyQueues.setCodesInFlight.acquire(userRow.id);
   if (!release) return refuseUnchecked(ctx, userRow.id, actor, 1, { concurrent: true });
   try {
     // Gated after waiting our turn, on the count the guess before ours wrote.
     const early = ctx.store.tx(() => gate(ctx, userRow.id, actor).blocked);
     if (early) return early;
-    const enabled = isOn(ctx, m);
-    const candidate = codes.find(ctx, userRow.id, normalized, enabled);
-    let good = false;
+    const candidate = codes.find(ctx, userRow.id, normalized, true);
+    let match: CodeMatch = 'no';
     try {
-      good = await codes.check(candidate);
+      match = await codes.check(candidate);
     } catch (err) {
       if (err instanceof LaneBusyError) return refuseUnchecked(ctx, userRow.id, actor, err.retryAfterSeconds ?? 1, { busy: true });
       throw err;
@@ -211,13 +300,14 @@ async function verifySetCode(ctx: ServiceContext, userRow: UserRow, normalized: 
     return ctx.store.tx(() => {
       const g = gate(ctx, userRow.id, actor);
       if (g.blocked) return g.blocked;
-      const used = good ? codes.consume(ctx, candidate, g.user.id, ctx.clock()) : null;
+      const used = match === 'accepted' ? codes.consume(ctx, candidate, g.user.id, ctx.clock()) : null;
       if (used) {
         succeeded(ctx, g.user, used.factor, ctx.clock());
         ctx.audit.append({ actor, action: 'verify', user: g.user.username, outcome: 'success', details: used.details });
         return { ok: true, factor: used.factor, recoveryCodesLeft: used.left };
       }
-      return fail(ctx, g.user, actor, { type: method, ...(enabled ? {} : { methodDisabled: method }) });
+      // Right but used (before, or by a concurrent verify a moment ago): said as such, counted.
+      return fail(ctx, g.user, actor, match === 'no' ? 'invalid_code' : 'code_already_used', { type: method });
     });
   } finally {
     release();

@@ -49,6 +49,31 @@ const VerifiedExtras = {
   recheckAfterSeconds: z.number().int().optional(),
 };
 
+/** Why a verify said no: stable codes applications branch on (docs: README "Verify answers"). */
+export const VerifyRefusal = z.enum([
+  'invalid_code',
+  'no_factor',
+  'throttled',
+  'locked',
+  'device_not_remembered',
+  'user_disabled',
+  'method_disabled',
+  'code_already_used',
+]);
+export type VerifyRefusal = z.infer<typeof VerifyRefusal>;
+
+/** Each refusal in words, for a person (the console, a RADIUS Reply-Message, a demo app). */
+export const VERIFY_REFUSAL_TEXT: Record<VerifyRefusal, string> = {
+  invalid_code: 'Wrong code: check the device and try again',
+  no_factor: 'No sign-in method is set up for this user',
+  throttled: 'Too many wrong codes: wait a moment and try again',
+  locked: 'Too many wrong codes: this user is locked for a while',
+  device_not_remembered: 'This device is no longer remembered: enter a code',
+  user_disabled: 'This user is disabled',
+  method_disabled: 'This sign-in method is turned off on this Tessera: ask your helpdesk',
+  code_already_used: 'This code was already used: wait for the next one',
+};
+
 export const VerifyResult = z.discriminatedUnion('ok', [
   z.object({
     ok: z.literal(true),
@@ -60,8 +85,10 @@ export const VerifyResult = z.discriminatedUnion('ok', [
     /**
      * device_not_remembered: the deviceToken is unknown, expired, revoked or another application's.
      * user_disabled: the user left the directory or is disabled there (their factors are kept for now).
+     * method_disabled: the code is for a method turned off in settings (not counted as a failure).
+     * code_already_used: a right code that was used already (a TOTP step, an HOTP press, a recovery code); counted.
      */
-    reason: z.enum(['invalid_code', 'no_factor', 'throttled', 'locked', 'device_not_remembered', 'user_disabled']),
+    reason: VerifyRefusal,
     retryAfterSeconds: z.number().int().optional(),
   }),
 ]);

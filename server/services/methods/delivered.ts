@@ -49,6 +49,9 @@ export function deliveredParts(type: DeliveredType, check: DestinationCheck, use
 
   const verify: FactorCodeCheck = {
     kind: 'factor',
+    // A sent code is checked only by using it up, and its confirmation code is for confirming, never for signing in.
+    peek: null,
+    firstCodeActivates: false,
     match(ctx, factor, digits, now, attempt) {
       if (!useDeliveredCode(ctx, factor, 'challenge', digits, attempt, now)) return 'no';
       ctx.store.factors.markUsed(factor.id, now);

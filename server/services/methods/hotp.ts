@@ -3,7 +3,7 @@ import { resyncHotp, verifyHotp } from '../../core/otp/hotp';
 import type { FactorRow, UserRow } from '../../store/index';
 import type { ServiceContext } from '../context';
 import { otpParamsOf } from '../otpFactor';
-import type { MethodModule } from './method';
+import type { CodePeek, MethodModule } from './method';
 import { describeOtp, insertPendingOtp, type NewPendingOtpFactor, type OtpEnrollInput } from './otp';
 
 /**
@@ -12,6 +12,18 @@ import { describeOtp, insertPendingOtp, type NewPendingOtpFactor, type OtpEnroll
  * transaction); a token pressed many times unseen is resynchronised with
  * two consecutive codes.
  */
+/**
+ * The code against counter … counter+10 (the counter only moves forward). A code equal to the one just before the
+ * counter is the last accepted one typed again: a replay, not a wrong code. Writes nothing.
+ */
+function peek(ctx: ServiceContext, factor: FactorRow, digits: string): CodePeek {
+  const params = otpParamsOf(ctx.keyring, factor);
+  const r = verifyHotp(params, digits, { counter: factor.counter });
+  if (r.ok) return { kind: 'match', state: { last_step: factor.last_step, counter: r.nextCounter } };
+  const last = factor.counter > 0 ? verifyHotp(params, digits, { counter: factor.counter - 1, lookAhead: 0 }) : { ok: false };
+  return { kind: last.ok ? 'replay' : 'no' };
+}
+
 export const hotp = {
   method: 'hotp',
   factorType: 'hotp',
@@ -23,10 +35,12 @@ export const hotp = {
   },
   verify: {
     kind: 'factor',
+    firstCodeActivates: true,
+    peek,
     match(ctx, factor, digits, now) {
-      const r = verifyHotp(otpParamsOf(ctx.keyring, factor), digits, { counter: factor.counter });
-      if (!r.ok) return 'no';
-      return ctx.store.factors.advanceCounter(factor.id, r.nextCounter, now) ? 'accepted' : 'replay';
+      const r = peek(ctx, factor, digits);
+      if (r.kind !== 'match') return r.kind;
+      return ctx.store.factors.advanceCounter(factor.id, r.state.counter, now) ? 'accepted' : 'replay';
     },
   },
   describe: describeOtp,

@@ -61,6 +61,9 @@ export type ConfirmWithCode = (ctx: ServiceContext, factor: FactorRow, digits: s
 
 export type CodeMatch = 'accepted' | 'replay' | 'no';
 
+/** What a code says about a factor, decided without writing anything: right (and the state it moves the factor to), a used one, or wrong. */
+export type CodePeek = { kind: 'match'; state: ActivationState } | { kind: 'replay' } | { kind: 'no' };
+
 export type CodeCheck = FactorCodeCheck | SetCodeCheck;
 
 /** Codes checked against each of the user's active factors of this type, inside the verify transaction. */
@@ -72,6 +75,18 @@ export interface FactorCodeCheck {
    * (a second use is 'replay' where the method can tell). `attempt` names the transaction and API key, for sent codes.
    */
   match(ctx: ServiceContext, factor: FactorRow, digits: string, now: number, attempt: CodeAttempt): CodeMatch;
+  /**
+   * The same check as `match` (window, replay, look-ahead), writing nothing; null when the method cannot tell
+   * without using its code up (a code Tessera sent). Verify uses it on a pending factor's first code and to tell
+   * a right code of a method turned off from a wrong one.
+   */
+  readonly peek: ((ctx: ServiceContext, factor: FactorRow, digits: string, now: number) => CodePeek) | null;
+  /**
+   * Whether a pending factor of this method is activated by its first right code at verify (issue 18: a printed
+   * sheet says "finish by signing in with that code"). True for codes a device computes from a seed an operator or
+   * application enrolled (TOTP, HOTP); false for sent codes, whose confirmation code is bound to confirming.
+   */
+  readonly firstCodeActivates: boolean;
 }
 
 /**
@@ -90,8 +105,11 @@ export interface SetCodeCheck {
    * comparison then runs against nothing.
    */
   find(ctx: ServiceContext, userId: string, normalized: string, lookUp: boolean): SetCodeCandidate;
-  /** The slow comparison: the same cost whether or not `find` found a code, so timing says nothing. */
-  check(candidate: SetCodeCandidate): Promise<boolean>;
+  /**
+   * The slow comparison: the same cost whether or not `find` found a code, so timing says nothing. 'replay': the
+   * code is right but was used already (said as such, and counted like a wrong one).
+   */
+  check(candidate: SetCodeCandidate): Promise<CodeMatch>;
   /** Uses the code up, once (null: a concurrent verify used it first). Inside the caller's transaction. */
   consume(ctx: ServiceContext, candidate: SetCodeCandidate, userId: string, now: number): SetCodeUsed | null;
 }

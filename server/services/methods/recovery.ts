@@ -10,7 +10,7 @@ import type { ScryptDerive } from '../../core/crypto/scryptHash';
 import type { UserRow } from '../../store/index';
 import type { ServiceContext } from '../context';
 import { recoveryLane } from '../hashLanes';
-import type { MethodModule, SetCodeCandidate } from './method';
+import type { CodeMatch, MethodModule, SetCodeCandidate } from './method';
 
 /**
  * Recovery codes: a set of ten single-use codes per user, each stored as
@@ -60,12 +60,16 @@ export const recovery = {
       return { parsed, row: parsed && lookUp ? ctx.store.recoveryCodes.findByLookup(userId, parsed.lookupId) : undefined };
     },
     // In the recovery lane, ahead of issuing new sets: a login flood in the password lane cannot delay it.
-    check: (candidate: SetCodeCandidate) =>
+    check: (candidate: SetCodeCandidate): Promise<CodeMatch> =>
       recoveryLane.run(async (derive) => {
         const { parsed, row } = candidate;
-        if (parsed && row && row.used_at === null) return verifyRecoveryCodeSecret(parsed.secret, row.hash, derive);
+        if (parsed && row) {
+          if (!(await verifyRecoveryCodeSecret(parsed.secret, row.hash, derive))) return 'no';
+          // A used code typed again is said as such: the one hash is spent either way.
+          return row.used_at === null ? 'accepted' : 'replay';
+        }
         await verifyRecoveryCodeSecret(parsed?.secret ?? 'x', await dummy(derive), derive);
-        return false;
+        return 'no';
       }, 'high'),
     consume(ctx, { row }, userId, now) {
       if (!row || !ctx.store.recoveryCodes.markUsed(row.id, now)) return null;
