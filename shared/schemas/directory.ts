@@ -163,10 +163,14 @@ const AttributeMapInput = z.union([
   AttributeMap,
 ]);
 
-/** A directory group's operators get this console role (first matching line wins). */
+/**
+ * A directory group's operators get this console role (first matching line
+ * wins). The group by name (VPN-Users: any group of that name) or by DN
+ * (cn=VPN-Users,ou=groups,dc=example,dc=org: that group only).
+ */
 export const RoleMapping = z
   .object({
-    group: z.string().trim().min(1, 'Group must not be empty').max(256, 'Group is too long'),
+    group: z.string().trim().min(1, 'Group must not be empty').max(1024, 'Group is too long'),
     role: OperatorRole,
   })
   .strict();

@@ -6,7 +6,7 @@ import { SYSTEM_ACTOR, type Services } from '../index';
 import { createOperator } from '../operatorAccounts';
 import { getUser, updateUser } from '../users';
 import { openTestServices, startTestServer, totpCode, type TestServer, type TestServices } from '../../testing/harness';
-import { BASE_DN, BIND_DN, BIND_PASSWORD, PEOPLE_DN, USER_PASSWORD, startSlapd, type TestSlapd } from '../../testing/slapd';
+import { BASE_DN, BIND_DN, BIND_PASSWORD, groupDn, PEOPLE_DN, USER_PASSWORD, startSlapd, type TestSlapd } from '../../testing/slapd';
 import {
   applyDirectorySync,
   checkDirectoryPassword,
@@ -422,5 +422,29 @@ describe('sync (Active Directory preset: userAccountControl, memberOf) and opera
     await replace('user00060', 'userAccountControl', ['512']);
     expect((await applyDirectorySync(s, SYSTEM_ACTOR)).counts.reEnable).toBe(1);
     expect(getUser(s, 'user00060').disabled).toBe(false);
+  }, 30_000);
+
+  it('a mapping line by DN is that group only: the same name in another OU grants nothing; a DN matches however it is spaced or cased', async () => {
+    const mapping = [
+      { group: `cn=admins,ou=elsewhere,${BASE_DN}`, role: 'admin' as const },
+      { group: groupDn('helpdesk').toUpperCase().replace(/,/g, ', '), role: 'helpdesk' as const },
+    ];
+    setDirectoryConfig(
+      s,
+      baseConfig({ userFilter: '(objectClass=tesseraAdLike)', attributes: { preset: 'activeDirectory' }, roleMapping: mapping }),
+      SYSTEM_ACTOR,
+    );
+    // user00001 is in cn=admins,ou=groups (not ou=elsewhere) and in helpdesk: the first line does not match, the second does.
+    expect((await planDirectorySync(s)).roles).toEqual([{ operator: 'user00001', from: 'admin', to: 'helpdesk' }]);
+    setDirectoryConfig(
+      s,
+      baseConfig({
+        userFilter: '(objectClass=tesseraAdLike)',
+        attributes: { preset: 'activeDirectory' },
+        roleMapping: [{ group: groupDn('admins'), role: 'admin' }],
+      }),
+      SYSTEM_ACTOR,
+    );
+    expect((await planDirectorySync(s)).roles).toEqual([]);
   }, 30_000);
 });

@@ -12,6 +12,7 @@ import {
 import type { OperatorRole } from '../../../shared/schemas/operators';
 import type { ServiceContext } from '../context';
 import { newUsernameProblem } from '../users';
+import { normalizeDn } from './ldap';
 import type { DirectoryPerson, DirectoryRead } from './read';
 
 /**
@@ -135,7 +136,9 @@ export async function planSync(ctx: ServiceContext, config: DirectoryConfig, rea
  * Operator roles from groups: an operator whose username is a directory
  * user's gets the role of the first mapping line whose group that user is
  * in. An operator in no mapped group keeps their role (the mapping only
- * grants; taking a role away is an admin's call).
+ * grants; taking a role away is an admin's call). A line's group is a name
+ * (any group of that name, wherever it is) or a DN: exactly that group, so
+ * cn=Admins in another OU does not make anyone an admin.
  */
 function planRoles(ctx: ServiceContext, config: DirectoryConfig, people: readonly DirectoryPerson[]): SyncPlan['roles'] {
   if (config.roleMapping.length === 0) return [];
@@ -145,7 +148,8 @@ function planRoles(ctx: ServiceContext, config: DirectoryConfig, people: readonl
     const person = byKey.get(op.username_key);
     if (!person || person.disabled || person.groups === null) continue;
     const groups = new Set(person.groups.map((g) => g.toLowerCase()));
-    const line = config.roleMapping.find((m) => groups.has(m.group.toLowerCase()));
+    const dns = new Set(person.groupDns ?? []);
+    const line = config.roleMapping.find((m) => (isDn(m.group) ? dns.has(normalizeDn(m.group)) : groups.has(m.group.toLowerCase())));
     if (line && line.role !== op.role) out.push({ operatorId: op.id, operator: op.username, from: op.role, to: line.role });
   }
   return out;
@@ -177,4 +181,9 @@ export function planView(plan: SyncPlan): SyncPlanView {
     guard: plan.guard,
     roles: plan.roles.map((r) => ({ operator: r.operator, from: r.from, to: r.to })),
   };
+}
+
+/** A mapping line's group given as a DN (cn=…,ou=…) rather than a bare name. */
+function isDn(group: string): boolean {
+  return /^[A-Za-z][\w.-]*\s*=/.test(group.trim());
 }

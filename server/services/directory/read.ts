@@ -16,6 +16,8 @@ export interface DirectoryPerson {
   disabled: boolean;
   /** Group names, sorted; null when the map reads no groups. */
   groups: string[] | null;
+  /** The same groups' DNs, normalised (normalizeDn): the role mapping can name one group exactly. */
+  groupDns: string[] | null;
 }
 
 export interface DirectoryRead {
@@ -106,6 +108,7 @@ export async function readDirectory(conn: DirectoryConnection, opts: ReadOptions
       },
       opts.signal,
     );
+    // Member DN (normalised) → the DNs of the groups that list it.
     let groupsByDn: Map<string, string[]> | null = null;
     if (map.groups.kind === 'groupSearch') {
       const source = map.groups;
@@ -118,12 +121,12 @@ export async function readDirectory(conn: DirectoryConnection, opts: ReadOptions
         [source.memberAttribute],
         (groups) => {
           for (const g of groups) {
-            const name = groupNameOf(String(g.dn));
+            const groupDn = String(g.dn);
             for (const member of allValues(g, source.memberAttribute)) {
               const key = normalizeDn(member);
               const list = found.get(key);
-              if (list) list.push(name);
-              else found.set(key, [name]);
+              if (list) list.push(groupDn);
+              else found.set(key, [groupDn]);
             }
           }
         },
@@ -161,9 +164,10 @@ function toPeople(raw: Record<string, unknown>[], map: AttributeMap, groupsByDn:
     seen.add(key);
     const phoneText = firstValue(e, map.phone);
     const phone = phoneText === null ? null : parsePhone(phoneText);
-    let groups: string[] | null = null;
-    if (map.groups.kind === 'memberOf') groups = allValues(e, map.groups.attribute).map(groupNameOf);
-    else if (groupsByDn) groups = groupsByDn.get(normalizeDn(dn)) ?? [];
+    let groupDns: string[] | null = null;
+    if (map.groups.kind === 'memberOf') groupDns = allValues(e, map.groups.attribute);
+    else if (groupsByDn) groupDns = groupsByDn.get(normalizeDn(dn)) ?? [];
+    const groups = groupDns === null ? null : groupDns.map(groupNameOf);
     people.push({
       dn,
       username: username.data,
@@ -172,6 +176,7 @@ function toPeople(raw: Record<string, unknown>[], map: AttributeMap, groupsByDn:
       phone: phone?.ok ? phone.e164 : null,
       disabled: isDisabled(map.disabled, e),
       groups: groups === null ? null : [...new Set(groups)].sort((a, b) => a.localeCompare(b)),
+      groupDns: groupDns === null ? null : [...new Set(groupDns.map(normalizeDn))].sort(),
     });
   }
   return { entries: raw.length, people, skipped };

@@ -1,4 +1,4 @@
-import { Alert, Button, Card, Code, Group, PasswordInput, Select, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Card, Code, Group, PasswordInput, Select, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -13,7 +13,9 @@ import { errorMessage, useTRPC } from '../../api/trpc';
 import { formatDateTime, formatNumber, plural } from '../../lib/format';
 import { useCheckedSubmit } from '../../lib/useCheckedSubmit';
 import './directory.css';
-import { checkDirectory, type DirectoryValues, describeMap, directoryValues, PRESETS } from './directoryForm';
+import { AttributeMapFields } from './AttributeMapFields';
+import { checkDirectory, type DirectoryValues, directoryValues, mapValues, PRESETS, presetOfValues } from './directoryForm';
+import { RoleMappingFields } from './RoleMappingFields';
 
 const TLS_MODES: { value: DirectoryTls; label: string }[] = [
   { value: 'ldaps', label: 'LDAPS (ldaps://, port 636)' },
@@ -107,7 +109,10 @@ export function ConnectionForm({ view, canEdit }: { view: DirectoryConfigView | 
     clearError(key);
   };
   const common = { readOnly: !canEdit, disabled: save.isPending };
-  const presetValue = values.attributes.preset === 'custom' ? null : values.attributes.preset;
+  const preset = presetOfValues(values.attributes);
+  const presetValue = preset === 'custom' ? null : preset;
+  const clearErrorsUnder = (prefix: string) =>
+    setErrors((e) => Object.fromEntries(Object.entries(e).filter(([k]) => k !== prefix && !k.startsWith(`${prefix}.`))));
 
   return (
     <Card withBorder padding="lg" component="section" aria-labelledby="directory-connection-title">
@@ -190,8 +195,8 @@ export function ConnectionForm({ view, canEdit }: { view: DirectoryConfigView | 
               allowDeselect={false}
               onChange={(v) => {
                 if (v !== 'activeDirectory' && v !== 'openldap') return;
-                setValues((old) => ({ ...old, attributes: ATTRIBUTE_PRESETS[v], userFilter: PRESET_USER_FILTERS[v] }));
-                clearError('attributes');
+                setValues((old) => ({ ...old, attributes: mapValues(ATTRIBUTE_PRESETS[v]), userFilter: PRESET_USER_FILTERS[v] }));
+                clearErrorsUnder('attributes');
                 clearError('userFilter');
               }}
               error={errors.attributes}
@@ -218,28 +223,23 @@ export function ConnectionForm({ view, canEdit }: { view: DirectoryConfigView | 
               classNames={{ input: 'directory-mono' }}
             />
           </div>
-          <Table withTableBorder layout="fixed" maw={560} data-testid="directory-attribute-map">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Field</Table.Th>
-                <Table.Th>Read from</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {describeMap(values.attributes).map((r) => (
-                <Table.Tr key={r.field}>
-                  <Table.Td>{r.field}</Table.Td>
-                  <Table.Td>
-                    <Code>{r.attribute}</Code>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+          <AttributeMapFields
+            values={values.attributes}
+            onChange={(key, value, errorKey) => {
+              setValues((v) => ({ ...v, attributes: { ...v.attributes, [key]: value } }));
+              // A changed kind changes which fields exist: drop the messages under it.
+              if (key === 'disabledKind' || key === 'groupsKind') clearErrorsUnder(errorKey);
+              else clearError(errorKey);
+              clearError('attributes');
+            }}
+            errors={errors}
+            readOnly={!canEdit}
+            disabled={save.isPending}
+          />
           <Title order={4} size="h5">
             Sync rules
           </Title>
-          <div className="directory-grid" data-cols="3">
+          <div className="directory-grid" data-cols="4">
             <TextInput
               {...common}
               label="Sync every (minutes)"
@@ -267,7 +267,28 @@ export function ConnectionForm({ view, canEdit }: { view: DirectoryConfigView | 
               onChange={(e) => set('guardPercent', e.currentTarget.value)}
               error={errors.guardPercent}
             />
+            <TextInput
+              {...common}
+              label="Search page size"
+              description="Entries per page of the paged search: below the server's size limit (AD: 1000)."
+              inputMode="numeric"
+              value={values.pageSize}
+              onChange={(e) => set('pageSize', e.currentTarget.value)}
+              error={errors.pageSize}
+            />
           </div>
+          <RoleMappingFields
+            lines={values.roleMapping}
+            onChange={(lines, errorKey) => {
+              setValues((v) => ({ ...v, roleMapping: lines }));
+              // Lines moved up or down: their messages no longer fit them.
+              if (errorKey === 'roleMapping') clearErrorsUnder('roleMapping');
+              else if (errorKey) clearError(errorKey);
+            }}
+            errors={errors}
+            readOnly={!canEdit}
+            disabled={save.isPending}
+          />
           {save.error && (
             <Alert color="red" variant="light" role="alert" title="Not saved">
               {errorMessage(save.error)}
