@@ -120,9 +120,11 @@ test.describe('Audit log (admin)', () => {
     const expected = (await entries(admin, { user, outcome: 'failure', order: 'asc' })).map((e) => String(e.seq));
 
     await page.getByRole('button', { name: 'Export' }).click();
-    await expect(page.getByRole('menu')).toContainText('The entries these filters show');
-    const csv = await downloadText(page, () => page.getByRole('menuitem', { name: /CSV/ }).click());
-    const dialog = page.getByRole('dialog', { name: 'Export filtered entries as CSV' });
+    const dialog = page.getByRole('dialog', { name: 'Export audit entries' });
+    await expect(dialog.getByRole('radio', { name: 'What the list shows (any time)' })).toBeChecked();
+    await expect(dialog.getByTestId('export-zone')).toContainText(`The list's other filters apply too: user ${user}, outcome Failure.`);
+    await expect(dialog.getByRole('radio', { name: 'CSV (for a spreadsheet)' })).toBeChecked();
+    const csv = await downloadText(page, () => dialog.getByRole('button', { name: 'Export CSV' }).click());
     await expect(dialog.getByTestId('export-progress')).toHaveText('30 of 30 entries');
     await expect(dialog.getByTestId('export-done')).toContainText('30 entries');
     await screen(page, 'audit-export-done');
@@ -140,12 +142,70 @@ test.describe('Audit log (admin)', () => {
     // The whole log as JSON lines: a bundle that verifies offline.
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await page.getByRole('button', { name: 'Export' }).click();
-    const bundle = await downloadText(page, () => page.getByRole('menuitem', { name: /JSON lines/ }).click());
-    await expect(page.getByRole('dialog', { name: 'Export the whole log as JSON lines' }).getByTestId('export-done')).toBeVisible();
+    await dialog.getByRole('radio', { name: /^JSON lines/ }).check();
+    const bundle = await downloadText(page, () => dialog.getByRole('button', { name: 'Export JSON lines' }).click());
+    await expect(dialog.getByTestId('export-done')).toBeVisible();
     const lines = bundle.text.trimEnd().split('\n');
     const verified = await verifyAuditBundle(lines);
     expect(verified).toMatchObject({ ok: true, entries: lines.length - 2 });
     fs.rmSync(await bundle.download.path(), { force: true });
+  });
+
+  test("a month's export from the presets (UTC, said so) is a filtered bundle that verifies offline and refuses an edit", async ({ page }) => {
+    const admin = await openConsoleAsAdmin(page, '/dashboard');
+    const user = await userWithFailures(admin, 5);
+    await page.goto(`/audit?user=${user}`);
+    await expect(page.getByTestId('audit-count')).toHaveText('6 entries match');
+
+    await page.getByRole('button', { name: 'Export' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Export audit entries' });
+    const now = new Date();
+    const month = (offset: number) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1));
+    const name = (d: Date) => d.toLocaleDateString('en', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+    const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    await dialog.getByRole('radio', { name: `This month (${name(month(0))})` }).check();
+    await expect(dialog.getByTestId('export-range')).toHaveText(`${name(month(0))}: ${utc(month(0))} to ${utc(month(1))}`);
+    await expect(dialog.getByTestId('export-zone')).toContainText('Months are calendar months in UTC, the time zone of the audit log');
+    await expect(dialog.getByTestId('export-zone')).toContainText(`The list's other filters apply too: user ${user}.`);
+    await expect(dialog.getByRole('radio', { name: `Last month (${name(month(-1))})` })).toBeVisible();
+    // The picker: choosing a month selects "A month".
+    await dialog.getByRole('combobox', { name: 'Month' }).click();
+    await page.getByRole('option', { name: name(month(-3)) }).click();
+    await expect(dialog.getByRole('radio', { name: 'A month:' })).toBeChecked();
+    await expect(dialog.getByTestId('export-range')).toHaveText(`${name(month(-3))}: ${utc(month(-3))} to ${utc(month(-2))}`);
+    await dialog.getByRole('radio', { name: `This month (${name(month(0))})` }).check();
+    await dialog.getByRole('radio', { name: /^JSON lines/ }).check();
+    await expect(dialog).toContainText('checks offline that every entry is unchanged, in order and selected by the filter');
+    await screen(page, 'audit-export-month');
+
+    const bundle = await downloadText(page, () => dialog.getByRole('button', { name: 'Export JSON lines' }).click());
+    await expect(dialog.getByTestId('export-done')).toContainText('6 entries');
+    await expect(dialog.getByTestId('export-what')).toContainText(`JSON lines · ${name(month(0))}`);
+    await screen(page, 'audit-export-month-done');
+    expect(bundle.name).toMatch(/^tessera-audit-filtered-.*\.jsonl$/);
+    const lines = bundle.text.trimEnd().split('\n');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ version: 3, filtered: true, filter: { user, from: month(0).toISOString(), to: month(1).toISOString() } });
+    const verified = await verifyAuditBundle(lines);
+    expect(verified).toMatchObject({ ok: true, entries: 6, head: null, selection: { filter: { user } } });
+    expect(verified.ok && verified.selection!.omitted).toBe(verified.ok && verified.selection!.total - 6);
+    // The same bundle with one entry edited (its IP) is refused.
+    const edited = [...lines];
+    edited[3] = edited[3]!.replace(/"ip":"[^"]*"/, '"ip":"203.0.113.66"');
+    expect(edited[3]).not.toBe(lines[3]);
+    expect(await verifyAuditBundle(edited)).toMatchObject({ ok: false, problem: expect.stringMatching(/not the ones that were signed/) });
+    fs.rmSync(await bundle.download.path(), { force: true });
+
+    // Last month holds none of this user's entries: an empty selection, still signed.
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('button', { name: 'Export' }).click();
+    await dialog.getByRole('radio', { name: /^Last month/ }).check();
+    await dialog.getByRole('radio', { name: /^JSON lines/ }).check();
+    const empty = await downloadText(page, () => dialog.getByRole('button', { name: 'Export JSON lines' }).click());
+    await expect(dialog.getByTestId('export-done')).toContainText('0 entries');
+    expect(await verifyAuditBundle(empty.text.trimEnd().split('\n'))).toMatchObject({ ok: true, entries: 0 });
+    const exported = (await entries(admin, { action: 'audit.export', limit: 2 })).map((e) => e.details);
+    expect(exported[0]).toMatchObject({ format: 'jsonl', entries: 0, filtered: true, filter: { user, from: month(-1).toISOString() } });
+    expect(exported[1]).toMatchObject({ format: 'jsonl', entries: 6, filtered: true });
   });
 
   test('a slow export shows its progress and can be cancelled; nothing is saved', async ({ page }) => {
@@ -157,8 +217,9 @@ test.describe('Audit log (admin)', () => {
     let downloads = 0;
     page.on('download', () => downloads++);
     await page.getByRole('button', { name: 'Export' }).click();
-    await page.getByRole('menuitem', { name: /JSON lines/ }).click();
-    const dialog = page.getByRole('dialog', { name: 'Export the whole log as JSON lines' });
+    const dialog = page.getByRole('dialog', { name: 'Export audit entries' });
+    await dialog.getByRole('radio', { name: /^JSON lines/ }).check();
+    await dialog.getByRole('button', { name: 'Export JSON lines' }).click();
     await expect(dialog.getByTestId('export-progress')).toHaveText(/^[\d,]+ of [\d,]+ entries$/);
     await expect(dialog.getByTestId('export-progress')).not.toHaveText(/^0 of/, { timeout: 15_000 });
     await screen(page, 'audit-export-progress');

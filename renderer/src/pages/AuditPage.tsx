@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Menu, Paper, Text } from '@mantine/core';
+import { Alert, Button, Group, Paper, Text } from '@mantine/core';
 import { keepPreviousData, useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
@@ -7,8 +7,7 @@ import { AuditEntryDrawer } from '../components/audit/AuditEntryDrawer';
 import { AuditFilters } from '../components/audit/AuditFilters';
 import { AuditList } from '../components/audit/AuditList';
 import { filtersOf, hasFilters, readView, writeView, type AuditView } from '../components/audit/auditUrl';
-import { ExportModal, FORMAT_LABELS } from '../components/audit/ExportModal';
-import type { ExportFormat } from '../components/audit/exportStream';
+import { ExportModal } from '../components/audit/ExportModal';
 import { IntegrityButton, IntegrityResult, useIntegrityCheck } from '../components/audit/IntegrityCheck';
 import '../components/audit/audit.css';
 import { IconFile, IconList } from '../components/common/icons';
@@ -22,7 +21,8 @@ const PAGE_SIZE = 250;
  * The audit log: filter by time, actor, action, user and outcome (kept in
  * the URL, so a filtered view can be linked to), sort, scroll smoothly
  * through any number of entries, open one, export what is shown, and check
- * the log's integrity.
+ * the log's integrity. Export asks which entries (the list's, or a UTC
+ * month) and the format.
  */
 export function AuditPage() {
   const trpc = useTRPC();
@@ -32,7 +32,7 @@ export function AuditPage() {
   const filters = filtersOf(view);
   const [active, setActive] = useState(-1);
   const [open, setOpen] = useState<number | null>(null);
-  const [exporting, setExporting] = useState<{ view: AuditView; format: ExportFormat } | null>(null);
+  const [exporting, setExporting] = useState<AuditView | null>(null);
   const integrity = useIntegrityCheck();
 
   const input = { ...filters, order: view.order, limit: PAGE_SIZE };
@@ -57,25 +57,10 @@ export function AuditPage() {
     void count.refetch();
   };
 
-  const exportMenu = (
-    <Menu position="bottom-end" shadow="md" width={280}>
-      <Menu.Target>
-        <Button leftSection={<IconFile size={16} />} disabled={entries.length === 0}>
-          Export
-        </Button>
-      </Menu.Target>
-      <Menu.Dropdown>
-        <Menu.Label>{hasFilters(view) ? 'The entries these filters show' : 'The whole log'}</Menu.Label>
-        {(['csv', 'jsonl'] as const).map((format) => (
-          <Menu.Item key={format} onClick={() => setExporting({ view, format })}>
-            <Text size="sm">{FORMAT_LABELS[format]}</Text>
-            <Text size="xs" c="dimmed">
-              {format === 'csv' ? 'For a spreadsheet' : 'A bundle with the signed checkpoint'}
-            </Text>
-          </Menu.Item>
-        ))}
-      </Menu.Dropdown>
-    </Menu>
+  const exportButton = (
+    <Button leftSection={<IconFile size={16} />} onClick={() => setExporting(view)}>
+      Export
+    </Button>
   );
 
   // A failed next page keeps the pages already loaded (the list shows the error at its end).
@@ -91,7 +76,7 @@ export function AuditPage() {
         actions={
           <>
             <IntegrityButton check={integrity} />
-            {exportMenu}
+            {exportButton}
           </>
         }
       />
@@ -181,7 +166,7 @@ export function AuditPage() {
         }
         onFilter={(patch) => setView({ ...view, ...patch })}
       />
-      <ExportModal request={exporting} onClose={() => setExporting(null)} />
+      <ExportModal view={exporting} onClose={() => setExporting(null)} />
     </div>
   );
 }
