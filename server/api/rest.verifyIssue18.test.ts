@@ -291,3 +291,15 @@ describe('the dashboard counts wrong codes only (issue 18 #3)', () => {
     expect(today.throttled - before.throttled).toBe(0);
   });
 });
+
+describe('the API document names the new reasons', () => {
+  it('GET /openapi.json: the verify answer’s reason lists method_disabled and code_already_used, each said in words', async () => {
+    const doc = (await srv.call('GET', `${V1}/openapi.json`, { key: srv.keys.verify })).json;
+    const schema = doc.paths['/verify'].post.responses['200'].content['application/json'].schema;
+    const refusal = schema.oneOf.find((s: { properties: { ok: { const: boolean } } }) => s.properties.ok.const === false);
+    const reason = refusal.properties.reason;
+    expect(reason.enum).toEqual(expect.arrayContaining(['invalid_code', 'no_factor', 'method_disabled', 'code_already_used']));
+    expect(reason.description).toMatch(/method_disabled: the code is for a method turned off in settings \(not counted/);
+    expect(reason.description).toMatch(/code_already_used: a right code that was already used .*\(counted\)/);
+  });
+});

@@ -50,16 +50,16 @@ const VerifiedExtras = {
 };
 
 /** Why a verify said no: stable codes applications branch on (docs: README "Verify answers"). */
-export const VerifyRefusal = z.enum([
-  'invalid_code',
-  'no_factor',
-  'throttled',
-  'locked',
-  'device_not_remembered',
-  'user_disabled',
-  'method_disabled',
-  'code_already_used',
-]);
+export const VerifyRefusal = z
+  .enum(['invalid_code', 'no_factor', 'throttled', 'locked', 'device_not_remembered', 'user_disabled', 'method_disabled', 'code_already_used'])
+  .meta({
+    description:
+      'invalid_code: a wrong or expired code (counted as a failure). no_factor: the user has no factor that takes codes. ' +
+      'throttled / locked: too many recent failures (429 / 423 with retryAfterSeconds; no code was checked). ' +
+      'device_not_remembered: the deviceToken is unknown, expired or revoked (not counted). user_disabled: the user is disabled in the directory. ' +
+      'method_disabled: the code is for a method turned off in settings (not counted; ask an administrator). ' +
+      'code_already_used: a right code that was already used (a TOTP step, an HOTP press, a recovery code): wait for the next one (counted).',
+  });
 export type VerifyRefusal = z.infer<typeof VerifyRefusal>;
 
 /** Each refusal in words, for a person (the console, a RADIUS Reply-Message, a demo app). */
