@@ -15,7 +15,8 @@ import { REPO_ROOT, startServerProcess } from './server';
 export default async function globalSetup(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-'));
   const logFile = path.join(REPO_ROOT, 'e2e', 'artifacts', 'server.log');
-  const server = await startServerProcess({ dataDir, logFile });
+  // RADIUS on a free UDP port of its own (0): radius.spec.ts reads which from radius.status.
+  const server = await startServerProcess({ dataDir, logFile, env: { TESSERA_RADIUS_PORT: '0' } });
   process.env.TESSERA_E2E_URL = server.url;
   process.env.TESSERA_E2E_DATA = dataDir;
   process.env.TESSERA_E2E_LOG = logFile;

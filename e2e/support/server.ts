@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { startServeProcess } from '../../server/testing/serverProcess';
+import { childEnv, startServeProcess } from '../../server/testing/serverProcess';
 
 // The one process spawner (server/testing/serverProcess.ts), shared with bench and the CLI's tests.
 export { CLI_ENTRY, freePort, REPO_ROOT, stopPid } from '../../server/testing/serverProcess';
@@ -20,7 +20,14 @@ export interface ServerProcess {
  * on a free loopback port) and resolves once GET /healthz answers
  * `{"ok":true}`. Its stdout and stderr go to `logFile`.
  */
-export async function startServerProcess(opts: { dataDir: string; logFile: string; port?: number; timeoutMs?: number }): Promise<ServerProcess> {
+export async function startServerProcess(opts: {
+  dataDir: string;
+  logFile: string;
+  port?: number;
+  timeoutMs?: number;
+  /** Added to the child's environment (e.g. TESSERA_RADIUS_PORT). */
+  env?: NodeJS.ProcessEnv;
+}): Promise<ServerProcess> {
   try {
     const p = await startServeProcess({
       dataDir: opts.dataDir,
@@ -28,6 +35,7 @@ export async function startServerProcess(opts: { dataDir: string; logFile: strin
       waitForHealth: true,
       ...(opts.port !== undefined ? { port: opts.port } : {}),
       ...(opts.timeoutMs !== undefined ? { readyTimeoutMs: opts.timeoutMs } : {}),
+      ...(opts.env ? { env: childEnv({ TESSERA_DATA: opts.dataDir, ...opts.env }) } : {}),
     });
     const setupUrl = p.setupUrl();
     return {

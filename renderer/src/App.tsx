@@ -15,6 +15,7 @@ import { OperatorsPage } from './pages/OperatorsPage';
 import { AuditPage } from './pages/AuditPage';
 import { RolloutPage } from './pages/RolloutPage';
 import { DirectoryPage } from './pages/DirectoryPage';
+import { RadiusPage } from './pages/RadiusPage';
 import { ProfilePage } from './pages/ProfilePage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { RequireRole } from './components/RequireRole';
@@ -109,6 +110,14 @@ export function App() {
             element={
               <RequireRole set="audit">
                 <DirectoryPage />
+              </RequireRole>
+            }
+          />
+          <Route
+            path="/radius"
+            element={
+              <RequireRole set="audit">
+                <RadiusPage />
               </RequireRole>
             }
           />

@@ -17,6 +17,7 @@ const NAV: { to: string; label: string; set: RoleSet }[] = [
   { to: '/audit', label: 'Audit log', set: 'audit' },
   { to: '/settings', label: 'Methods & settings', set: 'audit' },
   { to: '/directory', label: 'Directory', set: 'audit' },
+  { to: '/radius', label: 'RADIUS', set: 'audit' },
   { to: '/api-clients', label: 'API clients', set: 'audit' },
   { to: '/operators', label: 'Operators', set: 'audit' },
 ];
