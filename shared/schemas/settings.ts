@@ -9,22 +9,23 @@ function perMethod<T extends z.ZodType>(value: T) {
 /** An admin's own name for a method ("Backup codes" for recovery codes): shown in the console, on sheets and in REST answers. */
 export const MethodDisplayName = cleanText(48, 'Method name');
 
+/** A whole-number setting whose refusals say, in words, what to type (the console shows them under the field). */
+function wholeNumber(tooSmall: string, min: number, tooBig: string, max: number) {
+  return z.number({ error: 'Enter a number' }).int('Enter a whole number').min(min, tooSmall).max(max, tooBig);
+}
+
 /** Everything an admin can change. Stored per key; defaults fill gaps. */
 export const Settings = z.object({
   issuer: cleanText(64, 'Issuer').refine((s) => !s.includes(':'), 'Issuer must not contain a colon'),
-  totpWindow: z.number().int().min(0).max(1),
-  throttleFreeAttempts: z.number().int().min(1).max(20),
-  throttleLockAfter: z.number().int().min(2).max(100),
-  throttleLockMinutes: z
-    .number()
-    .int()
-    .min(1)
-    .max(24 * 60),
-  pendingExpiryHours: z
-    .number()
-    .int()
-    .min(1)
-    .max(24 * 30),
+  totpWindow: z
+    .number({ error: 'Choose how many steps a code may be off' })
+    .int('Choose 0 or 1 step')
+    .min(0, 'Choose 0 or 1 step')
+    .max(1, 'Choose 0 or 1 step'),
+  throttleFreeAttempts: wholeNumber('Allow at least 1 free attempt', 1, 'At most 20 free attempts', 20),
+  throttleLockAfter: wholeNumber('Lock after at least 2 failures', 2, 'Lock after at most 100 failures', 100),
+  throttleLockMinutes: wholeNumber('Lock for at least 1 minute', 1, 'Lock for at most 1,440 minutes (24 hours)', 24 * 60),
+  pendingExpiryHours: wholeNumber('Keep enrollments at least 1 hour', 1, 'Keep enrollments at most 720 hours (30 days)', 24 * 30),
   methods: z.object({
     totp: z.boolean(),
     hotp: z.boolean(),

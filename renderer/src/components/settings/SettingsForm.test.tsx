@@ -22,6 +22,19 @@ describe('SettingsForm', () => {
     expect(server.mutations()).toEqual([]);
   });
 
+  test('numbers out of range or empty are said in words under each field, never zod’s own text (issue 18)', async () => {
+    renderConsole(<SettingsForm settings={DEFAULT_SETTINGS} />);
+    type(/^Free attempts/, '25');
+    type(/^Lock duration/, '0');
+    type(/^Pending enrollment expiry/, '');
+    save();
+    expect(await screen.findByText('At most 20 free attempts')).toBeTruthy();
+    expect(screen.getByText('Lock for at least 1 minute')).toBeTruthy();
+    expect(screen.getByText('Enter a number')).toBeTruthy();
+    expect(document.body.textContent).not.toMatch(/Too small|Too big|expected|received|Invalid input/);
+    expect(server.mutations()).toEqual([]);
+  });
+
   test('lock threshold not above the free attempts is refused on "Lock after"', async () => {
     renderConsole(<SettingsForm settings={DEFAULT_SETTINGS} />);
     type(/^Free attempts/, '5');
