@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FACTOR_TYPE_LABELS, METHOD_TEXTS, relyText } from './methodTexts';
+import { FACTOR_TYPE_LABELS, METHOD_TEXTS, OTP_ENROLL_TEXTS, OTP_PARAMETER_NOTES, relyText } from './methodTexts';
 import { FACTOR_TYPES, isMethodAvailable, METHOD_LABELS, METHODS } from './schemas/methods';
 
 describe('method texts', () => {
@@ -34,5 +34,18 @@ describe('method texts', () => {
     expect(relyText(1234, 'hotp')).toBe('1,234 users rely on it');
     expect(relyText(0, 'recovery')).toBe('No user has unused recovery codes');
     expect(relyText(2, 'recovery')).toBe('2 users have unused recovery codes');
+  });
+
+  it('no HOTP text speaks of seconds or a 30 s period: its codes move on with each press (issue 18)', () => {
+    const hotp = [
+      METHOD_TEXTS.hotp.description,
+      METHOD_TEXTS.hotp.offEffect,
+      OTP_ENROLL_TEXTS.hotp.hint,
+      OTP_ENROLL_TEXTS.hotp.choice,
+      OTP_PARAMETER_NOTES.hotp,
+    ];
+    for (const t of hotp) expect(t).not.toMatch(/\b30\b|second|period/i);
+    expect(OTP_PARAMETER_NOTES.hotp).toMatch(/button is pressed/);
+    expect(OTP_PARAMETER_NOTES.totp).toMatch(/30 seconds/);
   });
 });

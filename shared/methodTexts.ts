@@ -86,6 +86,16 @@ export const OTP_ENROLL_TEXTS: Record<'totp' | 'hotp', { choice: string; hint: s
   hotp: { choice: 'Hardware token (HOTP)', hint: 'Codes advance each time the token’s button is pressed.', device: 'The HOTP token' },
 };
 
+/**
+ * The note beside an OTP factor's parameters: which of them some apps and
+ * tokens ignore. Per type, because an HOTP code has no period (it moves on
+ * with each press), so its note never speaks of seconds.
+ */
+export const OTP_PARAMETER_NOTES: Record<'totp' | 'hotp', string> = {
+  totp: 'Some apps (Google Authenticator among them) ignore the algorithm, digits and period in the QR code and always use SHA-1, 6 digits, 30 seconds.',
+  hotp: 'Many tokens and apps support only SHA-1 and 6 digits, and some ignore the algorithm and digits in the QR code. An HOTP code does not expire with time: it moves on each time the button is pressed.',
+};
+
 /** How many users rely on a method: "3 users rely on it", "1 user has unused recovery codes". */
 export function relyText(users: number, method: Method): string {
   const n = users.toLocaleString('en');

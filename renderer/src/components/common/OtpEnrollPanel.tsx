@@ -1,4 +1,5 @@
 import { Alert, Badge, Group, List, Stack, Text } from '@mantine/core';
+import { OTP_PARAMETER_NOTES } from '../../../../shared/methodTexts';
 import { OtpSecret } from './OtpSecret';
 import { QrCode } from './QrCode';
 
@@ -70,7 +71,7 @@ export function OtpEnrollPanel({ otpauthUri, secret, account }: { otpauthUri: st
       </Group>
       <Alert color={nonDefault ? 'orange' : 'blue'} variant="light" title={nonDefault ? 'Check that the app supports these settings' : undefined}>
         <Text size="xs">
-          Some apps (Google Authenticator among them) ignore the algorithm, digits and period in the QR code and always use SHA-1, 6 digits, 30 seconds.
+          {OTP_PARAMETER_NOTES[p.type]}
           {nonDefault ? ' This factor uses other settings: its codes will only work in an app that honours them.' : ' This factor uses those safe defaults.'}
         </Text>
       </Alert>

@@ -2,7 +2,7 @@ import { Accordion, Alert, Badge, Group, Modal, Radio, Select, Stack, Text, Text
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { FACTOR_TYPE_LABELS, METHOD_TEXTS, OTP_ENROLL_TEXTS } from '../../../../shared/methodTexts';
+import { FACTOR_TYPE_LABELS, METHOD_TEXTS, OTP_ENROLL_TEXTS, OTP_PARAMETER_NOTES } from '../../../../shared/methodTexts';
 import {
   EnrollDeliveredInput,
   type EnrolledDeliveredFactor,
@@ -328,10 +328,7 @@ export function EnrollFactorModal({
                 <Accordion.Panel>
                   <Stack gap="sm">
                     <Alert color="orange" variant="light">
-                      <Text size="xs">
-                        Some apps (Google Authenticator) ignore these settings and always use SHA-1, 6 digits, 30 seconds. Keep the defaults unless the device
-                        needs others.
-                      </Text>
+                      <Text size="xs">{OTP_PARAMETER_NOTES[form.type === 'hotp' ? 'hotp' : 'totp']} Keep the defaults unless the device needs others.</Text>
                     </Alert>
                     <Group grow align="flex-start">
                       <Select
