@@ -34,6 +34,8 @@ export const LOGIN_REASONS = {
   replayed_code: 'code already used',
   // Issue 11: one client address went over its sign-in burst; refused before any password check.
   address_limited: 'too many sign-ins from this address',
+  // Issue 18: a temporary password (new operator, reset) not changed in time.
+  temporary_password_expired: 'temporary password expired',
   ...WEBAUTHN_REASONS,
 } as const;
 
@@ -90,6 +92,9 @@ export const AUDIT_ACTIONS = {
   'operator.reauth': { label: 'Operator confirmed it is them', reasons: LOGIN_REASONS },
   'operator.webauthn.register': { label: 'Operator security key registered', reasons: WEBAUTHN_REASONS },
   'operator.webauthn.remove': { label: 'Operator security key removed' },
+  // Issue 18: an operator chose a new password; an administrator (or the CLI) set a temporary one.
+  'operator.password.change': { label: 'Operator changed their password' },
+  'operator.password.reset': { label: 'Operator password reset' },
   'settings.update': { label: 'Settings changed' },
   'setup.link': { label: 'Setup link issued' },
   'system.backup': { label: 'Backup made' },

@@ -41,6 +41,8 @@ export const ERROR_CODES = {
   directory_managed: 409,
   /** A sync would disable more than the guard's share of the directory's users: it stopped; confirm to go on. */
   mass_disable_guard: 409,
+  /** The signed-in operator's password was set by someone else (a new operator, a reset): they must choose their own before anything else. */
+  password_change_required: 403,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -16,10 +16,11 @@ import { backup } from './commands/backup';
 import { restore } from './commands/restore';
 import { directory } from './commands/directory';
 import { radius } from './commands/radius';
+import { operator } from './commands/operator';
 
 export type { CliIo } from './command';
 
-export const COMMANDS: (Command | CommandGroup)[] = [init, serve, apikey, user, enroll, sheets, audit, backup, restore, radius, directory];
+export const COMMANDS: (Command | CommandGroup)[] = [init, serve, apikey, user, operator, enroll, sheets, audit, backup, restore, radius, directory];
 
 const DATA_HELP = '  --data DIR   data folder (default $TESSERA_DATA, else the app-data folder)';
 

@@ -1,11 +1,12 @@
 import { TesseraError } from '../../shared/errors';
 import { deriveOnThreadPool, scryptHash, scryptVerify, type ScryptCost, type ScryptDerive } from './crypto/scryptHash';
 import { defaultRandomBytes, type RandomBytes } from './random';
+import { PASSWORD_MAX_LENGTH } from '../../shared/passwordRules';
 
 /** OWASP Password Storage Cheat Sheet: scrypt N=2^17, r=8, p=1 (128 MiB; maxmem 256 MiB). */
 export const PASSWORD_SCRYPT_COST: ScryptCost = { log2N: 17, r: 8, p: 1, keyLength: 32 };
-export const PASSWORD_MIN_LENGTH = 12;
-export const PASSWORD_MAX_LENGTH = 256;
+// The rules for a new password live in shared/ so the console checks them as typed.
+export { PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH, passwordProblems } from '../../shared/passwordRules';
 
 // NFKC so the same password typed on another keyboard or OS (composed vs
 // decomposed accents, full-width forms) still matches (800-63B §5.1.1.2).
@@ -47,16 +48,4 @@ export async function verifyPassword(pw: string, encoded: string, derive: Scrypt
 export async function verifyPasswordAgainstNothing(pw: string, derive: ScryptDerive = deriveOnThreadPool): Promise<false> {
   await scryptHash(typeof pw === 'string' ? normalize(pw).slice(0, PASSWORD_MAX_LENGTH) : '', PASSWORD_SCRYPT_COST, defaultRandomBytes, derive);
   return false;
-}
-
-/** Human-readable reasons a new password is refused; empty when acceptable. */
-export function passwordProblems(pw: string): string[] {
-  if (typeof pw !== 'string') return ['The password must be text.'];
-  const n = normalize(pw);
-  const chars = [...n];
-  const problems: string[] = [];
-  if (chars.length < PASSWORD_MIN_LENGTH) problems.push(`Use at least ${PASSWORD_MIN_LENGTH} characters.`);
-  if (chars.length > PASSWORD_MAX_LENGTH) problems.push(`Use at most ${PASSWORD_MAX_LENGTH} characters.`);
-  if (chars.length > 0 && chars.every((c) => c === chars[0])) problems.push('Do not repeat a single character.');
-  return problems;
 }

@@ -19,8 +19,18 @@ export function toOperatorView(op: OperatorRow): OperatorView {
     role: op.role,
     status: op.status,
     createdAt: iso(op.created_at)!,
+    mustChangePassword: op.password_must_change === 1,
+    temporaryPasswordExpiresAt: op.password_must_change === 1 ? iso(op.password_expires_at) : null,
+    passwordChangedAt: iso(op.password_changed_at),
   };
 }
+
+/**
+ * How long a password set by someone else (a new operator's, a reset one)
+ * signs in before its owner has replaced it: long enough to reach them over
+ * a weekend, short enough that a forgotten one does not lie about for good.
+ */
+export const TEMPORARY_PASSWORD_MS = 7 * 24 * 3_600_000;
 
 export function listOperators(ctx: ServiceContext): OperatorView[] {
   return ctx.store.operators.list().map(toOperatorView);
@@ -47,9 +57,14 @@ export async function createFirstAdmin(ctx: ServiceContext, raw: FirstAdminInput
   const parsed = FirstAdminInput.safeParse(raw);
   if (!parsed.success) throw new TesseraError('bad_request', parsed.error.issues.map((i) => i.message).join('; '));
   const input = parsed.data;
-  const passwordHash = await hashNewPassword(input.password, 'Password refused: ', () => {
-    if (ctx.store.operators.count() > 0) throw firstAdminExists();
-  });
+  const passwordHash = await hashNewPassword(
+    input.password,
+    'Password refused: ',
+    () => {
+      if (ctx.store.operators.count() > 0) throw firstAdminExists();
+    },
+    { username: input.username },
+  );
   return ctx.store.tx(() => {
     if (ctx.store.operators.count() > 0) throw firstAdminExists();
     const id = insertOperator(ctx, { username: input.username, displayName: input.displayName, role: 'admin', passwordHash }, actor, { firstAdmin: true });
@@ -61,21 +76,32 @@ function firstAdminExists(): TesseraError {
   return new TesseraError('conflict', 'An operator already exists; add more operators from the console');
 }
 
-/** Adds an operator with a starting password; they enroll their own TOTP at first sign-in. */
+/**
+ * Adds an operator with a starting password; they enroll their own TOTP at
+ * first sign-in and then must replace the password (the admin knows it), within
+ * TEMPORARY_PASSWORD_MS.
+ */
 export async function createOperator(ctx: ServiceContext, input: CreateOperatorInput, actor: Actor): Promise<OperatorView> {
   const key = usernameKey(input.username);
   const nameProblem = (): TesseraError | null => {
     if (ctx.store.operators.findByKey(key)) return new TesseraError('conflict', `An operator named "${input.username}" already exists`);
     return newOperatorNameProblem(ctx, input.username);
   };
-  const passwordHash = await hashNewPassword(input.password, '', () => {
-    const problem = nameProblem();
-    if (problem) throw problem;
-  });
+  const passwordHash = await hashNewPassword(
+    input.password,
+    '',
+    () => {
+      const problem = nameProblem();
+      if (problem) throw problem;
+    },
+    { username: input.username },
+  );
   return ctx.store.tx(() => {
     const lateProblem = nameProblem();
     if (lateProblem) throw lateProblem;
-    const id = insertOperator(ctx, { username: input.username, displayName: input.displayName, role: input.role, passwordHash }, actor, {});
+    const id = insertOperator(ctx, { username: input.username, displayName: input.displayName, role: input.role, passwordHash, temporary: true }, actor, {
+      mustChangePassword: true,
+    });
     return toOperatorView(ctx.store.operators.findById(id)!);
   });
 }
@@ -85,19 +111,30 @@ export async function createOperator(ctx: ServiceContext, input: CreateOperatorI
  * then runs `precheck` (cheap refusals, so they cost no hash), then hashes
  * in the password lane — before any transaction: scrypt is slow.
  */
-export async function hashNewPassword(password: string, prefix: string, precheck: () => void): Promise<string> {
-  const problems = passwordProblems(password);
-  if (problems.length > 0) {
-    throw new TesseraError('bad_request', `${prefix}${problems.join(' ')}`, { fields: problems.map((message) => ({ path: 'password', message })) });
-  }
+export async function hashNewPassword(
+  password: string,
+  prefix: string,
+  precheck: () => void,
+  opts: { username?: string; field?: string } = {},
+): Promise<string> {
+  requireGoodPassword(password, prefix, opts);
   precheck();
   return passwordLane.run((derive) => hashPassword(password, undefined, derive));
+}
+
+/** The shared rules (shared/passwordRules.ts) for a new password: a 400 naming each problem on `field` (default 'password'). */
+export function requireGoodPassword(password: string, prefix: string, opts: { username?: string; field?: string } = {}): void {
+  const problems = passwordProblems(password, { username: opts.username });
+  if (problems.length > 0) {
+    const path = opts.field ?? 'password';
+    throw new TesseraError('bad_request', `${prefix}${problems.join(' ')}`, { fields: problems.map((message) => ({ path, message })) });
+  }
 }
 
 /** Inserts a pending operator and its 'operator.create' entry (inside the caller's transaction); returns the id. */
 export function insertOperator(
   ctx: ServiceContext,
-  op: { username: string; displayName: string | undefined; role: OperatorRow['role']; passwordHash: string },
+  op: { username: string; displayName: string | undefined; role: OperatorRow['role']; passwordHash: string; temporary?: boolean },
   actor: Actor,
   extraDetails: Record<string, unknown>,
   createdAt = ctx.clock(),
@@ -113,6 +150,9 @@ export function insertOperator(
     password_hash: op.passwordHash,
     status: 'pending',
     created_at: createdAt,
+    password_changed_at: createdAt,
+    // A password someone else chose: its owner replaces it at first sign-in, before it runs out.
+    ...(op.temporary ? { password_must_change: 1 as const, password_expires_at: createdAt + TEMPORARY_PASSWORD_MS } : {}),
   });
   // The name's sign-in throttle starts afresh with the operator; failures against it as an unknown name go.
   ctx.store.loginPhantoms.delete(key);

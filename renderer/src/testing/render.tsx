@@ -26,6 +26,9 @@ export const TEST_ADMIN: OperatorView = {
   role: 'admin',
   status: 'active',
   createdAt: '2026-01-01T00:00:00.000Z',
+  mustChangePassword: false,
+  temporaryPasswordExpiresAt: null,
+  passwordChangedAt: '2026-01-01T00:00:00.000Z',
 };
 
 /** Where the router is now: components that navigate are checked through it. */

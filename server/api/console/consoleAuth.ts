@@ -51,13 +51,22 @@ export interface OperatorContext {
   actor: Actor;
 }
 
-/** The role check (401 signed out, 403 a role outside `set`) and the actor. */
-export function operatorFor(request: Pick<ConsoleRequest, 'session' | 'ip'>, set: RoleSet): OperatorContext {
+/**
+ * The role check (401 signed out, 403 a role outside `set`), then the forced
+ * password change: an operator whose password someone else set (a new
+ * operator, a reset) gets 403 password_change_required from everything but
+ * the few calls marked `beforePasswordChange` (changing it, signing out) —
+ * enforced here, not only by the console's screen. Then the actor.
+ */
+export function operatorFor(request: Pick<ConsoleRequest, 'session' | 'ip'>, set: RoleSet, opts: { beforePasswordChange?: boolean } = {}): OperatorContext {
   const session = requireRole(request.session, set);
+  if (session.operator.password_must_change === 1 && !opts.beforePasswordChange) {
+    throw new TesseraError('password_change_required', 'Choose a new password before you continue: the one you signed in with was set by someone else.');
+  }
   return { session, actor: operatorActor(session.operator, request.ip) };
 }
 
-/** The whole admission of an operator's call: the CSRF rule first, then the role. */
+/** The whole admission of an operator's call: the CSRF rule first, then the role (and the forced password change). */
 export function admitOperator(request: ConsoleRequest, set: RoleSet, rule: CsrfRule): OperatorContext {
   checkCsrf(request, rule);
   return operatorFor(request, set);

@@ -23,6 +23,8 @@ const TRPC_CODE: Record<number, TRPCError['code']> = {
 export interface ProcedureMeta {
   /** Which operators may call the procedure; the role matrix test reads this. */
   roles: RoleSet | 'public';
+  /** Callable while the operator must still replace a password someone else set (consoleAuth.operatorFor). */
+  beforePasswordChange?: boolean;
 }
 
 const t = initTRPC
@@ -59,14 +61,18 @@ const csrfGuard = t.middleware(({ ctx, type, next }) => {
 const base = t.procedure.use(errorMapping).use(csrfGuard);
 
 /** A procedure any of the roles in `set` may call; everyone else gets 401 or 403 before the handler runs. */
-function procedureFor(set: RoleSet) {
-  return base.meta({ roles: set }).use(({ ctx, next }) => next({ ctx: { ...ctx, ...operatorFor(ctx, set) } }));
+function procedureFor(set: RoleSet, opts: { beforePasswordChange?: boolean } = {}) {
+  return base
+    .meta({ roles: set, ...(opts.beforePasswordChange ? { beforePasswordChange: true } : {}) })
+    .use(({ ctx, next }) => next({ ctx: { ...ctx, ...operatorFor(ctx, set, opts) } }));
 }
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = base.meta({ roles: 'public' });
 export const anyOperatorProcedure = procedureFor('anyOperator');
+/** Any operator, also while they must still replace a password someone else set: changing it, signing out. */
+export const passwordChangeProcedure = procedureFor('anyOperator', { beforePasswordChange: true });
 export const readUsersProcedure = procedureFor('readUsers');
 export const helpdeskProcedure = procedureFor('helpdesk');
 export const auditProcedure = procedureFor('audit');

@@ -82,6 +82,7 @@ const EXPECTED: Record<string, OperatorRole[] | typeof PUBLIC> = {
   'operators.list': AUDIT,
   'operators.create': ADMIN,
   'operators.update': ADMIN,
+  'operators.resetPassword': ADMIN,
   'audit.query': AUDIT,
   'audit.forUser': ALL,
   'audit.count': AUDIT,
@@ -89,6 +90,7 @@ const EXPECTED: Record<string, OperatorRole[] | typeof PUBLIC> = {
   'audit.verify': AUDIT,
   'jobs.get': ALL,
   'jobs.cancel': ALL,
+  'profile.changePassword': ALL,
   'profile.webauthn.list': ALL,
   'profile.webauthn.registrationOptions': ALL,
   'profile.webauthn.verifyRegistration': ALL,
@@ -190,7 +192,8 @@ beforeAll(async () => {
   // One operator per role with a password, for the calls that re-authenticate (profile keys).
   for (const role of ALL) {
     const view = await createOperator(services, { username: `pw-${role}`, role, password: PASSWORD }, SYSTEM_ACTOR);
-    services.store.operators.update(view.id, { status: 'active' });
+    // Their own password from here on (a created operator must otherwise replace the starting one first).
+    services.store.operators.update(view.id, { status: 'active', password_must_change: 0, password_expires_at: null });
     passwordOperatorIds.set(role, view.id);
   }
 });
@@ -625,6 +628,23 @@ const SUCCEEDS: Record<string, (c: Ctx) => Promise<void>> = {
   'directory.groups': async ({ caller }) => {
     await applyDirectorySync(services, SYSTEM_ACTOR);
     expect(await caller.directory.groups({ query: 'vpn' })).toEqual([{ name: 'vpn-users', members: 10, withoutFactor: 10 }]);
+  },
+  'operators.resetPassword': async (c) => {
+    const { caller } = ctxFor(c.who, true);
+    const target = await createOperator(services, { username: c.name('reset'), role: 'helpdesk', password: PASSWORD }, SYSTEM_ACTOR);
+    expect(await caller.operators.resetPassword({ id: target.id, reauth: { password: PASSWORD } })).toMatchObject({
+      operator: { id: target.id, mustChangePassword: true },
+      temporaryPassword: expect.any(String),
+    });
+  },
+  'profile.changePassword': async (c) => {
+    const view = await createOperator(services, { username: c.name('changer'), role: c.who as OperatorRole, password: PASSWORD }, SYSTEM_ACTOR);
+    services.store.operators.update(view.id, { status: 'active' });
+    const session = { id: `session-${c.name('s')}`, operator: services.store.operators.findById(view.id)! };
+    const caller = createCaller(createContextInner(services, { session, sameOriginRequest: true }));
+    expect(await caller.profile.changePassword({ currentPassword: PASSWORD, newPassword: 'a changed passphrase' })).toMatchObject({
+      mustChangePassword: false,
+    });
   },
   'profile.webauthn.list': async ({ caller }) => expect(await caller.profile.webauthn.list()).toEqual([]),
   'profile.webauthn.registrationOptions': async (c) => {

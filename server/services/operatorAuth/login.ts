@@ -37,11 +37,16 @@ import { enrollTicket, issueTicket, openTicket, secondStepFailed, TICKET_MS } fr
 
 /** First run: a valid setup token creates the first admin (pending until their TOTP is confirmed). */
 export async function beginSetup(ctx: ServiceContext, input: SetupInput, meta: RequestMeta): Promise<Extract<LoginStep, { next: 'enroll' }>> {
-  const passwordHash = await hashNewPassword(input.password, '', () => {
-    takeAddressAttempt(ctx, meta);
-    // Checked before the slow hash too (and again in the transaction): a wrong token must not cost a 128 MiB scrypt.
-    requireSetupOpen(ctx, input.token, ctx.clock());
-  });
+  const passwordHash = await hashNewPassword(
+    input.password,
+    '',
+    () => {
+      takeAddressAttempt(ctx, meta);
+      // Checked before the slow hash too (and again in the transaction): a wrong token must not cost a 128 MiB scrypt.
+      requireSetupOpen(ctx, input.token, ctx.clock());
+    },
+    { username: input.username },
+  );
   const now = ctx.clock();
   const op = ctx.store.tx(() => {
     if (ctx.store.operators.count() > 0) throw setupDone();
@@ -69,10 +74,20 @@ export async function login(ctx: ServiceContext, input: LoginInput, meta: Reques
       recordLoginFailure(ctx, key, op?.id ?? null, meta, !op ? 'unknown_operator' : !ok ? 'wrong_password' : 'disabled');
       throw new TesseraError('unauthorized', GENERIC_LOGIN_ERROR);
     }
+    if (temporaryPasswordExpired(op, ctx.clock())) {
+      // Only someone who knows the password learns this: saying so sends them to an administrator instead of to more guesses.
+      recordLoginFailure(ctx, key, op.id, meta, 'temporary_password_expired');
+      throw new TesseraError('unauthorized', 'This temporary password has expired. Ask an administrator to reset your password again.');
+    }
     return passwordAccepted(ctx, op);
   } finally {
     release();
   }
+}
+
+/** A password someone else set, not replaced in time, no longer signs in. */
+function temporaryPasswordExpired(op: OperatorRow, now: number): boolean {
+  return op.password_must_change === 1 && op.password_expires_at !== null && op.password_expires_at <= now;
 }
 
 /** After the right password: the enrollment step for a new (or reset) operator, else a ticket for their code. */

@@ -72,3 +72,9 @@ export function purgeTickets(ctx: ServiceContext, now: number): void {
   const { tickets } = ctx.operatorSignIn;
   for (const [k, t] of tickets) if (t.expiresAt <= now) tickets.delete(k);
 }
+
+/** Drops the operator's open second steps: a sign-in begun with a password that has just been replaced must start again. */
+export function dropTicketsFor(ctx: ServiceContext, operatorId: string): void {
+  const { tickets } = ctx.operatorSignIn;
+  for (const [k, t] of tickets) if (t.operatorId === operatorId) tickets.delete(k);
+}

@@ -11,6 +11,7 @@ import { sql as deliveredCodes } from './0010_delivered_codes';
 import { sql as rememberedDevices } from './0011_remembered_devices';
 import { sql as directory } from './0012_directory';
 import { sql as radius } from './0013_radius';
+import { sql as operatorPasswords } from './0014_operator_passwords';
 
 /** Ordered schema migrations; the position + 1 is the schema version (PRAGMA user_version). */
 export const MIGRATIONS: readonly { name: string; sql: string }[] = [
@@ -27,4 +28,5 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
   { name: '0011_remembered_devices', sql: rememberedDevices },
   { name: '0012_directory', sql: directory },
   { name: '0013_radius', sql: radius },
+  { name: '0014_operator_passwords', sql: operatorPasswords },
 ];

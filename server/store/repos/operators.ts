@@ -18,6 +18,11 @@ export interface OperatorRow {
   failures: number;
   last_failure_at: number | null;
   locked_until: number | null;
+  /** 1: the password was set by someone else; the operator must choose their own before anything else (issue 18). */
+  password_must_change: 0 | 1;
+  /** A temporary password stops signing in after this (ms); null for the operator's own. */
+  password_expires_at: number | null;
+  password_changed_at: number | null;
 }
 
 export class OperatorsRepo {
@@ -33,8 +38,10 @@ export class OperatorsRepo {
     this.byId = s.prepare<[string], OperatorRow>('SELECT * FROM operators WHERE id = ?');
     this.countStmt = s.prepare<[], { n: number }>('SELECT count(*) AS n FROM operators');
     this.insertStmt = s.prepare(
-      `INSERT INTO operators (id, username, username_key, display_name, role, password_hash, status, created_at)
-       VALUES (@id, @username, @username_key, @display_name, @role, @password_hash, @status, @created_at)`,
+      `INSERT INTO operators (id, username, username_key, display_name, role, password_hash, status, created_at,
+                              password_must_change, password_expires_at, password_changed_at)
+       VALUES (@id, @username, @username_key, @display_name, @role, @password_hash, @status, @created_at,
+               @password_must_change, @password_expires_at, @password_changed_at)`,
     );
     this.listStmt = s.prepare<[], OperatorRow>('SELECT * FROM operators ORDER BY username_key');
   }
@@ -55,8 +62,11 @@ export class OperatorsRepo {
     return this.listStmt.all();
   }
 
-  insert(row: Pick<OperatorRow, 'id' | 'username' | 'username_key' | 'display_name' | 'role' | 'password_hash' | 'status' | 'created_at'>): void {
-    this.insertStmt.run(row);
+  insert(
+    row: Pick<OperatorRow, 'id' | 'username' | 'username_key' | 'display_name' | 'role' | 'password_hash' | 'status' | 'created_at'> &
+      Partial<Pick<OperatorRow, 'password_must_change' | 'password_expires_at' | 'password_changed_at'>>,
+  ): void {
+    this.insertStmt.run({ password_must_change: 0, password_expires_at: null, password_changed_at: null, ...row });
   }
 
   /** Records a used TOTP step; false when it (or a later one) was already used: a replay. */

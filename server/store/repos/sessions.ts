@@ -18,6 +18,7 @@ export class SessionsRepo {
   private readonly touchStmt;
   private readonly deleteStmt;
   private readonly deleteForOperatorStmt;
+  private readonly deleteOthersStmt;
   private readonly purgeStmt;
 
   constructor(db: Db) {
@@ -30,6 +31,7 @@ export class SessionsRepo {
     this.touchStmt = s.prepare<[number, string]>('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?');
     this.deleteStmt = s.prepare<[string]>('DELETE FROM sessions WHERE id_hash = ?');
     this.deleteForOperatorStmt = s.prepare<[string]>('DELETE FROM sessions WHERE operator_id = ?');
+    this.deleteOthersStmt = s.prepare<[string, string]>('DELETE FROM sessions WHERE operator_id = ? AND id_hash <> ?');
     this.purgeStmt = s.prepare<[number, number]>('DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?');
   }
 
@@ -51,6 +53,11 @@ export class SessionsRepo {
 
   deleteForOperator(operatorId: string): number {
     return this.deleteForOperatorStmt.run(operatorId).changes;
+  }
+
+  /** Ends every session of the operator but the one whose hash is `keepIdHash` (theirs, after a password change). */
+  deleteOthersForOperator(operatorId: string, keepIdHash: string): number {
+    return this.deleteOthersStmt.run(operatorId, keepIdHash).changes;
   }
 
   /** Removes sessions past their absolute expiry or idle since `idleBefore`. */

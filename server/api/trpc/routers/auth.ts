@@ -4,7 +4,7 @@ import { CodeStepInput, LoginInput, SetupInput, Ticket, TicketInput } from '../.
 import { AuthenticationResponse } from '../../../../shared/schemas/webauthn';
 import { toOperatorView } from '../../../services/operatorAccounts';
 import { operatorAuth, webauthn } from '../../../services/index';
-import { anyOperatorProcedure, publicProcedure, router } from '../init';
+import { anyOperatorProcedure, passwordChangeProcedure, publicProcedure, router } from '../init';
 import type { TrpcContext } from '../context';
 
 const meta = (ctx: TrpcContext) => ({ ip: ctx.ip, userAgent: ctx.userAgent });
@@ -46,7 +46,8 @@ export const authRouter = router({
     return { operator: s.operator };
   }),
 
-  logout: anyOperatorProcedure.input(z.void()).mutation(({ ctx }) => {
+  // Also while a forced password change is pending: signing out is always possible.
+  logout: passwordChangeProcedure.input(z.void()).mutation(({ ctx }) => {
     operatorAuth.logout(ctx.services, ctx.session.id, ctx.ip);
     ctx.setSession(null);
     return { ok: true as const };

@@ -1,18 +1,29 @@
 import { z } from 'zod';
 import { cleanText } from '../../../../shared/schemas/text';
+import { ChangePasswordInput } from '../../../../shared/schemas/operators';
 import { Reauth, RegistrationResponse } from '../../../../shared/schemas/webauthn';
-import { webauthn } from '../../../services/index';
-import { anyOperatorProcedure, router } from '../init';
+import { operatorAuth, webauthn } from '../../../services/index';
+import { anyOperatorProcedure, passwordChangeProcedure, router } from '../init';
 import type { TrpcContext } from '../context';
 
 const meta = (ctx: TrpcContext) => ({ ip: ctx.ip, userAgent: ctx.userAgent });
 
 /**
- * The signed-in operator's own account. Security keys and passkeys for the
+ * The signed-in operator's own account: their password, and security keys and passkeys for the
  * console: registering one starts with re-authentication (current password or
  * a fresh code) in the same call; removing one needs it too.
  */
 export const profileRouter = router({
+  /**
+   * A new password: the current one re-authenticates; the operator's other
+   * sessions end, this one stays. Callable while a forced change is pending
+   * (it is how the operator gets out of it).
+   */
+  changePassword: passwordChangeProcedure
+    .input(ChangePasswordInput)
+    .mutation(({ ctx, input }) =>
+      operatorAuth.changeOwnPassword(ctx.services, { operatorId: ctx.session.operator.id, sessionId: ctx.session.id }, input, meta(ctx)),
+    ),
   webauthn: router({
     list: anyOperatorProcedure.input(z.void()).query(({ ctx }) => webauthn.listOperatorKeys(ctx.services, ctx.session.operator.id)),
     registrationOptions: anyOperatorProcedure
