@@ -303,3 +303,18 @@ describe('the API document names the new reasons', () => {
     expect(reason.description).toMatch(/code_already_used: a right code that was already used .*\(counted\)/);
   });
 });
+
+describe('a reset counts the recovery codes it voids (issue 18 #4)', () => {
+  it('two of ten used: POST reset says 8 recovery codes removed, as the console’s dialog does', async () => {
+    const u = await newUser('reset-count');
+    const codes = (await prov('POST', `/users/${u}/recovery-codes`)).json.codes as string[];
+    expect((await verify(u, codes[0]!)).json.ok).toBe(true);
+    expect((await verify(u, codes[1]!)).json.ok).toBe(true);
+    expect((await userOf(u)).recoveryCodes).toEqual({ total: 10, unused: 8 });
+    const seq = srv.auditCount();
+    const r = await prov('POST', `/users/${u}/reset`, { reason: 'lost phone' });
+    expect(r.json).toEqual({ factorsRemoved: 0, recoveryCodesRemoved: 8 });
+    expect(JSON.parse(srv.auditSince(seq)[0]!.details ?? '{}')).toEqual({ factorsRemoved: 0, recoveryCodesRemoved: 8 });
+    expect((await userOf(u)).recoveryCodes).toEqual({ total: 0, unused: 0 });
+  });
+});

@@ -228,7 +228,7 @@ export function renameFactor(ctx: ServiceContext, username: string, factorId: st
   });
 }
 
-/** Lost device: every factor and every recovery code goes, in one step, with the reason recorded. */
+/** Lost device: every factor and every recovery code goes, in one step, with the reason recorded. Counts the unused codes it voided. */
 export function resetUser(ctx: ServiceContext, username: string, reason: string, actor: Actor): { factorsRemoved: number; recoveryCodesRemoved: number } {
   return ctx.store.tx(() => {
     const user = requireUser(ctx, username);
@@ -238,7 +238,9 @@ export function resetUser(ctx: ServiceContext, username: string, reason: string,
       ctx.store.factors.listByUser(user.id).map((f) => f.type),
     );
     const factorsRemoved = ctx.store.factors.deleteAllForUser(user.id);
-    const recoveryCodesRemoved = ctx.store.recoveryCodes.deleteAllForUser(user.id);
+    // The codes that stop working: used ones are spent already, so "10 removed" when 8 were left would mislead.
+    const recoveryCodesRemoved = ctx.store.recoveryCodes.counts(user.id).unused;
+    ctx.store.recoveryCodes.deleteAllForUser(user.id);
     // A lost device may be a remembered one: none of them stands in for a code any more.
     const devicesRevoked = ctx.store.rememberedDevices.deleteAllForUser(user.id);
     ctx.audit.append({

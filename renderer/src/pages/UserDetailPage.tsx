@@ -19,6 +19,7 @@ import { FactorActions, FactorDetails, RenameFactorButton } from '../components/
 import { PrintSheetButton } from '../components/sheets/PrintSheetButton';
 import { RecoveryCodesModal } from '../components/users/RecoveryCodesModal';
 import { RememberedDevicesCard } from '../components/users/RememberedDevicesCard';
+import { ResetLostDeviceModal } from '../components/users/ResetLostDeviceModal';
 import { TemporaryCodeCard } from '../components/users/TemporaryCodeCard';
 import { TemporaryCodeModal } from '../components/users/TemporaryCodeModal';
 import { UserActivity } from '../components/users/UserActivity';
@@ -94,7 +95,6 @@ export function UserDetailPage() {
     ]);
   };
   const deleteFactor = useMutation(trpc.users.deleteFactor.mutationOptions({ onSuccess: refresh }));
-  const reset = useMutation(trpc.users.reset.mutationOptions({ onSuccess: refresh }));
   const unlock = useMutation(trpc.users.unlock.mutationOptions({ onSuccess: refresh }));
   const deleteUser = useMutation(trpc.users.delete.mutationOptions());
   const issueCodes = useMutation(trpc.users.issueRecoveryCodes.mutationOptions({ onSuccess: refresh }));
@@ -474,34 +474,7 @@ export function UserDetailPage() {
               )}
             </Text>
           </ReasonConfirmModal>
-          <ReasonConfirmModal
-            opened={confirm?.kind === 'reset'}
-            onClose={() => setConfirm(null)}
-            title={`Reset ${u.username}’s lost device?`}
-            confirmLabel="Reset lost device"
-            typeToConfirm={u.username}
-            reasonPlaceholder="e.g. ticket #4711: phone stolen"
-            onConfirm={async (reason) => {
-              const r = await reset.mutateAsync({ username: u.username, reason });
-              notifications.show({
-                color: 'teal',
-                title: 'Lost device reset',
-                message: `${plural(r.factorsRemoved, 'factor')} and ${plural(r.recoveryCodesRemoved, 'recovery code')} removed. Enroll a new factor next.`,
-              });
-              setJustReset(true);
-            }}
-          >
-            <Text size="sm">
-              Removes <b>{u.factors.length === 1 ? 'the only factor' : `all ${plural(u.factors.length, 'factor')}`}</b>
-              {u.recoveryCodes.total > 0 ? (
-                <>
-                  {' '}
-                  and <b>{plural(u.recoveryCodes.total, 'recovery code')}</b>
-                </>
-              ) : null}{' '}
-              of {u.username}. They cannot pass MFA until a new factor is enrolled. This cannot be undone.
-            </Text>
-          </ReasonConfirmModal>
+          <ResetLostDeviceModal user={u} opened={confirm?.kind === 'reset'} onClose={() => setConfirm(null)} onReset={() => setJustReset(true)} />
           <ReasonConfirmModal
             opened={confirm?.kind === 'unlock'}
             onClose={() => setConfirm(null)}
