@@ -25,10 +25,15 @@ export function useRefreshUser(username: string) {
     ]);
 }
 
+/** The label a printed enrollment sheet gives its factor (services/sheets: SHEET_FACTOR). */
+const SHEET_LABEL = 'Enrollment sheet';
+
 /**
  * "Confirm with code" on a pending factor: an app or token's current code
  * (its secret is not shown again), or the code an email/SMS factor was sent
- * (with Resend). Confirming also ends a temporary code the user holds.
+ * (with Resend). Confirming also ends a temporary code the user holds. A
+ * TOTP/HOTP factor (a printed sheet among them) is also finished by the
+ * user's first sign-in with it; a confirm that finds it active says so.
  */
 export function ConfirmFactorModal({ username, factor, onClose }: { username: string; factor: FactorView | null; onClose: () => void }) {
   const trpc = useTRPC();
@@ -66,6 +71,13 @@ export function ConfirmFactorModal({ username, factor, onClose }: { username: st
       done();
     } catch (err) {
       const r = refusalOf(err);
+      if (r.code === 'conflict') {
+        // Finished meanwhile: the user signed in with its first code (a printed sheet says to), which activates it.
+        void refresh();
+        notifications.show({ color: 'teal', title: 'Already confirmed', message: `${username} has finished this factor already: it works.` });
+        onClose();
+        return;
+      }
       setCodeError(r.fields.code ?? r.message);
       setCode('');
     }
@@ -94,8 +106,12 @@ export function ConfirmFactorModal({ username, factor, onClose }: { username: st
       ) : factor ? (
         <ModalForm onSubmit={finish} onCancel={onClose} cancelLabel="Finish later" actionLabel="Confirm factor" busy={confirm.isPending}>
           <Text size="sm">
-            Type the code the {factor.type === 'hotp' ? 'token' : 'authenticator app'} shows now. The factor stays pending until then
+            Type the code the {factor.type === 'hotp' ? 'token' : 'authenticator app'} shows now
+            {factor.label === SHEET_LABEL ? ' (the user scanned the printed sheet: ask them to read it out)' : ''}. The factor stays pending until then
             {factor.expiresAt ? `, and expires ${formatDateTime(factor.expiresAt)}` : ''}.
+          </Text>
+          <Text size="xs" c="dimmed">
+            The user may also finish it themselves: the first code they sign in with confirms it.
           </Text>
           <CodeInput
             label={`${digits}-digit code from the device`}
