@@ -63,11 +63,28 @@ describe('tessera sheets', () => {
       ['sheets', '--users', 'a.csv', '--without-factor', '--out', 'x.pdf'],
       ['sheets', '--without-factor'],
       ['sheets', '--without-factor', '--out', 'x.pdf', '--paper', 'a5'],
+      ['sheets', '--group', 'vpn', '--without-factor', '--dry-run'],
+      ['sheets', '--group', '  ', '--dry-run'],
     ]) {
       const r = await run([...argv, '--data', data]);
       expect(r.code, argv.join(' ')).toBe(2);
-      expect(r.stderr).toMatch(/^tessera: .+\nusage: tessera sheets --users FILE\|--without-factor --out FILE\.pdf/);
+      expect(r.stderr).toMatch(/^tessera: .+\nusage: tessera sheets --users FILE\|--without-factor\|--group NAME --out FILE\.pdf/);
     }
+    expect((await run(['sheets', '--group', '  ', '--dry-run', '--data', data])).stderr).toMatch(/^tessera: --group: Choose a directory group first\n/);
+  });
+
+  it('--group NAME: the members of a directory group without an active factor (the groups as a sync stored them)', async () => {
+    withData((s) => {
+      const id = (u: string) => s.store.users.findByKey(u)!.id;
+      s.store.directory.setGroups(id('cat'), ['VPN-Users']);
+      s.store.directory.setGroups(id('dan'), ['VPN-Users', 'Staff']);
+      s.store.directory.setGroups(id('amy'), ['Staff']);
+    });
+    const r = await run(['sheets', '--group', 'vpn-users', '--dry-run', '--data', data]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(['2 sheets to print, 0 skipped.', 'sheet for "cat" (CAT)', 'sheet for "dan" (DAN)', 'Dry run: nothing was changed.', ''].join('\n'));
+    const none = await run(['sheets', '--group', 'nobody-here', '--dry-run', '--data', data]);
+    expect(none.stdout).toContain('0 sheets to print, 0 skipped.');
   });
 
   it('--dry-run says who gets a sheet and who is skipped and why, and changes nothing', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TesseraError } from '../../../shared/errors';
 import { formatBytes } from '../../../shared/format';
-import { PAPER_LABELS, type Paper, type SheetPlan, type SheetSelection } from '../../../shared/schemas/sheets';
+import { PAPER_LABELS, type Paper, type SheetPlan, SheetSelection } from '../../../shared/schemas/sheets';
 import { reserveNewFile } from '../../services/outputFiles';
 import { planSheets, writeSheetBatchFile } from '../../services/sheets/enrollmentSheets';
 import { cliActor, readCsvFile, withInterrupt, withServices, type Command, type Invocation } from '../command';
@@ -28,12 +28,14 @@ function printPlan(inv: Invocation, plan: SheetPlan, dryRun: boolean): void {
 export const sheets: Command = {
   name: 'sheets',
   summary: 'batch QR enrollment sheets: one PDF, a page per user, each a new pending authenticator app',
-  synopsis: '--users FILE|--without-factor --out FILE.pdf [--paper a4|letter] [--dry-run] [--reprint-pending]',
+  synopsis: '--users FILE|--without-factor|--group NAME --out FILE.pdf [--paper a4|letter] [--dry-run] [--reprint-pending]',
   help: [
     'Who gets a sheet (one of):',
     '  --users FILE.csv    the users named in a CSV with a header row naming a username column',
     '                      (the user import format works as is; other columns are ignored)',
     '  --without-factor    every user without an active factor',
+    '  --group NAME        the members of a directory group (as the last directory sync read it)',
+    '                      who have no active factor; disabled users are left out',
     'Options:',
     '  --out FILE.pdf      the PDF to write (a new file, mode 0600; never overwritten)',
     '  --paper a4|letter   paper size (default a4)',
@@ -49,6 +51,7 @@ export const sheets: Command = {
   options: {
     users: { type: 'string' },
     'without-factor': { type: 'boolean' },
+    group: { type: 'string' },
     out: { type: 'string' },
     paper: { type: 'string' },
     'dry-run': { type: 'boolean' },
@@ -57,7 +60,10 @@ export const sheets: Command = {
   async run(inv) {
     const usersFile = inv.args.users as string | undefined;
     const withoutFactor = inv.args['without-factor'] === true;
-    if ((usersFile !== undefined) === withoutFactor) inv.usage('give exactly one of --users FILE or --without-factor');
+    const group = inv.args.group as string | undefined;
+    if ([usersFile !== undefined, withoutFactor, group !== undefined].filter(Boolean).length !== 1) {
+      inv.usage('give exactly one of --users FILE, --without-factor or --group NAME');
+    }
     if (usersFile === '') inv.usage('--users needs a file');
     const dryRun = inv.args['dry-run'] === true;
     const outFile = inv.args.out as string | undefined;
@@ -66,7 +72,13 @@ export const sheets: Command = {
     if (paperArg !== 'a4' && paperArg !== 'letter') inv.usage('--paper must be a4 or letter');
     const paper = paperArg as Paper;
     const reissuePending = inv.args['reprint-pending'] === true;
-    const selection: SheetSelection = usersFile !== undefined ? { kind: 'csv', csv: readCsvFile(usersFile).toString('utf8') } : { kind: 'withoutFactor' };
+    let selection: SheetSelection = { kind: 'withoutFactor' };
+    if (usersFile !== undefined) selection = { kind: 'csv', csv: readCsvFile(usersFile).toString('utf8') };
+    else if (group !== undefined) {
+      const parsed = SheetSelection.safeParse({ kind: 'group', group });
+      if (!parsed.success) return inv.usage(`--group: ${parsed.error.issues[0]?.message ?? 'not a group name'}`);
+      selection = parsed.data;
+    }
 
     return withServices(inv, async (s) => {
       const plan = await planSheets(s, selection, { reissuePending });

@@ -2,16 +2,16 @@ import { Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import type { MapValues } from './directoryForm';
 
 const DISABLED_KINDS: { value: MapValues['disabledKind']; label: string }[] = [
-  { value: 'none', label: 'Never (not read)' },
-  { value: 'bitmask', label: 'A bit of a number is set (AD: userAccountControl)' },
-  { value: 'equals', label: 'An attribute has a value' },
-  { value: 'present', label: 'An attribute is present' },
+  { value: 'none', label: 'Never' },
+  { value: 'bitmask', label: 'A bit is set' },
+  { value: 'equals', label: 'Value matches' },
+  { value: 'present', label: 'Present' },
 ];
 
 const GROUP_KINDS: { value: MapValues['groupsKind']; label: string }[] = [
   { value: 'none', label: 'Not read' },
-  { value: 'memberOf', label: 'An attribute of the user (memberOf)' },
-  { value: 'groupSearch', label: 'Groups that list the user (groupOfNames member)' },
+  { value: 'memberOf', label: 'memberOf' },
+  { value: 'groupSearch', label: 'Group search' },
 ];
 
 /**
@@ -63,11 +63,11 @@ export function AttributeMapFields({
         {text('email', 'attributes.email', 'Email attribute', 'Empty: not read.', 'mail')}
         {text('phone', 'attributes.phone', 'Phone attribute', 'Empty: not read.', 'mobile')}
       </div>
-      <div className="directory-grid" data-cols="3">
+      <div className="directory-grid" data-cols="4">
         <Select
           {...common}
           label="Disabled when"
-          description="An entry disabled in the directory is disabled here."
+          description="AD: a bit of userAccountControl; OpenLDAP: e.g. employeeType."
           data={DISABLED_KINDS}
           value={values.disabledKind}
           allowDeselect={false}
@@ -88,7 +88,7 @@ export function AttributeMapFields({
         <Select
           {...common}
           label="Groups from"
-          description="For rollouts by group and operator roles."
+          description="memberOf on the user, or groups listing members."
           data={GROUP_KINDS}
           value={values.groupsKind}
           allowDeselect={false}

@@ -72,10 +72,10 @@ describe('ConnectionForm: the attribute map, the role mapping and the page size'
     type(/^Phone attribute/, '');
     // A field changed: the map is no longer the preset's.
     expect((screen.getAllByLabelText(/^Directory type/)[0] as HTMLInputElement).value).toBe('');
-    await choose(/^Disabled when/, /An attribute has a value/);
+    await choose(/^Disabled when/, /^Value matches/);
     type(/^Disabled attribute/, 'employeeType');
     type(/^Disabled value/, 'disabled');
-    await choose(/^Groups from/, /An attribute of the user/);
+    await choose(/^Groups from/, /^memberOf/);
     type(/^Search page size/, '1000');
     fireEvent.click(screen.getByRole('button', { name: 'Add a line' }));
     fireEvent.click(screen.getByRole('button', { name: 'Add a line' }));
