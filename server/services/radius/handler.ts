@@ -339,7 +339,8 @@ export class RadiusHandler {
   }
 
   /** A request refused before any check: its one entry. Without the name when no user has it (it may be a password typed in the wrong field). */
-  private refused(actor: Actor, user: string | null, reason: string): void {
+  private refused(actor: Actor, name: string | null, reason: string): void {
+    const user = name === null ? undefined : this.ctx.store.users.findByKey(usernameKey(name))?.username;
     this.ctx.store.tx(() => this.ctx.audit.append({ actor, action: 'radius.request', ...(user ? { user } : {}), outcome: 'failure', reason, details: {} }));
   }
 

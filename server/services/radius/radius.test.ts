@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTessera } from '../../tessera';
 import { radiusOptionsFromEnv, startRadiusServer, type RunningRadius } from './server';
+import { radiusStatus } from './status';
 import { radclient as radclientAt, withMA } from './radclient.testkit';
 
 /**
@@ -116,6 +117,17 @@ describe('code only (PAP)', () => {
       expect.objectContaining({ action: 'radius.request', outcome: 'failure', reason: 'unknown_user', actor_name: 'radius:vpn', target_user: null }),
     ]);
     expect(JSON.stringify(entries)).not.toContain('nobody-here');
+  });
+
+  it('refuses CHAP (no User-Password) in words, with one radius.request entry for the user', async () => {
+    const u = await totpUser();
+    const before = srv.auditCount();
+    const r = await radclient(withMA({ 'User-Name': u.username, 'CHAP-Password': u.code() }));
+    expect(r.reply).toBe('Access-Reject');
+    expect(r.out).toContain('Reply-Message = "Only PAP (User-Password) is supported"');
+    expect(srv.auditSince(before)).toEqual([
+      expect.objectContaining({ action: 'radius.request', reason: 'not_pap', actor_name: 'radius:vpn', target_user: u.username }),
+    ]);
   });
 
   it('drops a request without Message-Authenticator from a client that requires it; accepts it once the client does not', async () => {
@@ -308,6 +320,20 @@ describe('over IPv6', () => {
   });
 });
 
+describe('the status the console shows', () => {
+  it('says where it listens, with the counters and each client last request; a second listener closing leaves it on', async () => {
+    const u = await totpUser();
+    expect((await radclient(withMA({ 'User-Name': u.username, 'User-Password': u.code() }))).reply).toBe('Access-Accept');
+    const v6 = await startRadiusServer(srv.services, { host: '::1', port: 0 });
+    await v6.close();
+    const status = radiusStatus(srv.services);
+    expect(status).toMatchObject({ listening: true, host: '127.0.0.1', port: rad.port });
+    expect(status.counters).toEqual(rad.counters);
+    expect(status.counters!.accepted).toBeGreaterThan(0);
+    expect(status.lastRequestAt[clientId]).toBe(new Date(srv.clock.now()).toISOString());
+  });
+});
+
 describe('started with Tessera', () => {
   it('is off by default, listens on loopback with TESSERA_RADIUS_PORT, and closes with the server', async () => {
     expect(radiusOptionsFromEnv({})).toBeNull();
@@ -316,11 +342,15 @@ describe('started with Tessera', () => {
     try {
       const off = await startTessera({ dataDir, port: 0, env: {}, consoleDir: null });
       expect(off.radius).toBeNull();
+      expect(radiusStatus(off.services)).toMatchObject({ listening: false, port: null });
       await off.close();
       const on = await startTessera({ dataDir, port: 0, env: { TESSERA_RADIUS_PORT: '0' }, consoleDir: null });
       expect(on.radius).toMatchObject({ host: '127.0.0.1', port: expect.any(Number) });
       const port = on.radius!.port;
+      expect(radiusStatus(on.services)).toMatchObject({ listening: true, port });
+      const services = on.services;
       await on.close();
+      expect(radiusStatus(services).listening).toBe(false);
       // Closed: the port can be taken again.
       const again = dgram.createSocket('udp4');
       await new Promise<void>((resolve, reject) => {

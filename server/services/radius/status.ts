@@ -17,17 +17,22 @@ export interface RadiusListenerInfo {
   lastRequestAt: ReadonlyMap<string, number>;
 }
 
-const listeners = new WeakMap<ServiceContext, RadiusListenerInfo>();
+/** Per service context, the listeners started and not yet closed (one in practice; tests start a second on IPv6). */
+const listeners = new WeakMap<ServiceContext, RadiusListenerInfo[]>();
 
 export function registerRadiusListener(ctx: ServiceContext, info: RadiusListenerInfo): () => void {
-  listeners.set(ctx, info);
+  const list = listeners.get(ctx) ?? [];
+  list.push(info);
+  listeners.set(ctx, list);
   return () => {
-    if (listeners.get(ctx) === info) listeners.delete(ctx);
+    const at = list.indexOf(info);
+    if (at !== -1) list.splice(at, 1);
   };
 }
 
+/** The first listener still open (the one the process started), or "off". */
 export function radiusStatus(ctx: ServiceContext): RadiusStatusView {
-  const info = listeners.get(ctx);
+  const info = listeners.get(ctx)?.[0];
   if (!info) return { listening: false, host: null, port: null, since: null, counters: null, lastRequestAt: {} };
   return {
     listening: true,
