@@ -6,7 +6,8 @@ import { startTestServer, totpCode, wrongCode, type TestServer } from '../../tes
 import { SYSTEM_ACTOR } from '../context';
 import { DEFAULT_SETTINGS } from '../../../shared/schemas/settings';
 import { startSmtpServer, type TestSmtpServer } from '../../testing/smtpServer';
-import { setSmtpTransport } from '../delivery/transports';
+import { setSmsTransport, setSmtpTransport } from '../delivery/transports';
+import { startGatewayServer, type TestGatewayServer } from '../../testing/gatewayServer';
 import { updateSettings } from '../settings';
 import { addRadiusClient, updateRadiusClient } from './clients';
 import fs from 'node:fs';
@@ -27,6 +28,7 @@ import { radclient as radclientAt, withMA } from './radclient.testkit';
 const SECRET = 'vpn-shared-secret-2026';
 let srv: TestServer;
 let smtp: TestSmtpServer;
+let gateway: TestGatewayServer;
 let rad: RunningRadius;
 let clientId: string;
 let unique = 0;
@@ -34,7 +36,23 @@ let unique = 0;
 beforeAll(async () => {
   srv = await startTestServer();
   smtp = await startSmtpServer();
-  updateSettings(srv.services, { ...DEFAULT_SETTINGS, methods: { ...DEFAULT_SETTINGS.methods, email: true } }, SYSTEM_ACTOR);
+  gateway = await startGatewayServer((_req, res) => res.end('{"status":"queued"}'));
+  updateSettings(srv.services, { ...DEFAULT_SETTINGS, methods: { ...DEFAULT_SETTINGS.methods, email: true, sms: true } }, SYSTEM_ACTOR);
+  setSmsTransport(
+    srv.services,
+    {
+      profile: 'http',
+      url: gateway.url,
+      headers: [],
+      bodyFormat: 'json',
+      bodyTemplate: '{"to":"{{to}}","text":"{{message}}"}',
+      successStatuses: [],
+      successBodyContains: '',
+      timeoutMs: 3000,
+      secret: null,
+    },
+    SYSTEM_ACTOR,
+  );
   setSmtpTransport(
     srv.services,
     { host: '127.0.0.1', port: smtp.port, tls: 'none', username: null, from: 'mfa@example.org', verifyCertificate: true, timeoutMs: 3000 },
@@ -48,6 +66,7 @@ afterAll(async () => {
   await rad?.close();
   await srv?.close();
   await smtp?.close();
+  await gateway?.close();
 });
 
 function setClient(patch: { mode?: 'code' | 'challenge'; requireMessageAuthenticator?: boolean }): void {
@@ -187,6 +206,25 @@ describe('challenge mode', () => {
     const state = /State = (0x[0-9a-f]+)/.exec(first.out)![1]!;
     const second = await radclient(withMA({ 'User-Name': username, 'User-Password': await mailed(), State: state }));
     expect(second.reply).toBe('Access-Accept');
+  });
+
+  it('texts the code to an SMS user at the challenge, and accepts that code with the State', async () => {
+    const username = `radius-sms-${++unique}`;
+    await srv.createUser(username);
+    const prov = (method: string, path: string, body: unknown) => srv.call(method, `/api/v1/users/${username}${path}`, { key: srv.keys.provision, body });
+    const texted = () => JSON.parse(gateway.requests.at(-1)!.body).text.match(/\b(\d{6,8})\b/)[1] as string;
+    expect((await prov('PATCH', '', { phone: '+44 7911 123456' })).status).toBe(200);
+    const enrolled = await prov('POST', '/factors', { type: 'sms' });
+    expect((await prov('POST', `/factors/${enrolled.json.id}/confirm`, { code: texted() })).status).toBe(200);
+    srv.clock.advance(31_000);
+    const sends = gateway.requests.length;
+    const first = await radclient(withMA({ 'User-Name': username, 'User-Password': 'x' }));
+    expect(first.reply).toBe('Access-Challenge');
+    expect(gateway.requests.length).toBe(sends + 1);
+    expect(JSON.parse(gateway.requests.at(-1)!.body).to).toBe('+447911123456');
+    expect(first.out).toMatch(/Reply-Message = "Enter the code sent to \+.*56"/);
+    const state = /State = (0x[0-9a-f]+)/.exec(first.out)![1]!;
+    expect((await radclient(withMA({ 'User-Name': username, 'User-Password': texted(), State: state }))).reply).toBe('Access-Accept');
   });
 
   it('refuses a State given to another user, and one older than 60 s', async () => {
