@@ -102,6 +102,10 @@ export const AUDIT_ACTIONS = {
   'audit.export': { label: 'Audit log exported' },
   'audit.anchor_reset': { label: 'Audit anchor reset' },
   'user.update': { label: 'User details changed' },
+  // Issue 18: an operator disables or enables users (a selection in the users list), with one summary entry per selection.
+  'user.disable': { label: 'User disabled' },
+  'user.enable': { label: 'User enabled' },
+  'users.bulk': { label: 'Action on selected users' },
   'code.send': { label: 'Code sent', reasons: DELIVERY_REASONS },
   'delivery.configure': { label: 'Email or SMS settings changed' },
   'delivery.test': { label: 'Test message sent', reasons: DELIVERY_REASONS },

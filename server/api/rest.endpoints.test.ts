@@ -104,6 +104,8 @@ describe('users', () => {
       hasActiveFactor: false,
       source: 'local',
       disabled: false,
+      status: { state: 'noFactor', until: null },
+      lastSignInAt: null,
     });
     const dup = await prov('POST', '/users', { username: 'ALICE' });
     expect(dup.status).toBe(409);
@@ -141,6 +143,8 @@ describe('users', () => {
           hasActiveFactor: false,
           source: 'local',
           disabled: false,
+          status: { state: 'noFactor', until: null },
+          lastSignInAt: null,
         });
         seen.push(u.username);
       }

@@ -5,7 +5,7 @@ import { usernameKey } from '../../shared/schemas/text';
 import { temporaryCodeView } from './temporaryCodes';
 import type { CreateUserInput, ListUsersInput, UpdateUserInput, UserDetail, UserPage, UserSummary } from '../../shared/schemas/users';
 import type { UserRow } from '../store/index';
-import type { UsersRepo } from '../store/repos/users';
+import { parsePosition, type UsersRepo } from '../store/repos/users';
 import type { Actor, ServiceContext } from './context';
 import { decodeCursor, encodeCursor } from './cursor';
 import { factorViewsOf } from './factorViews';
@@ -64,6 +64,8 @@ export function createUser(ctx: ServiceContext, input: CreateUserInput, actor: A
         disabled_reason: null,
       },
       false,
+      now,
+      ctx.settings.throttle(),
     );
   });
 }
@@ -88,15 +90,41 @@ export function insertUserRow(ctx: ServiceContext, input: CreateUserInput, key: 
   return row;
 }
 
+/**
+ * A page of the users list: a search (accents and case folded), filters
+ * (without a factor, locked or throttled now), in one of four orders with
+ * keyset cursors. A cursor names its sort, so one from another order is
+ * refused rather than read wrongly.
+ */
 export function listUsers(ctx: ServiceContext, input: ListUsersInput): UserPage {
+  const now = ctx.clock();
+  const throttle = ctx.settings.throttle();
+  const sort = input.sort ?? 'username';
+  const order = input.order ?? 'asc';
   const page = ctx.store.users.list({
     query: input.query.normalize('NFKC').trim(),
     limit: input.limit,
-    after: decodeCursor(input.cursor),
+    after: decodeListCursor(input.cursor, `${sort}.${order}`),
     withoutFactor: input.withoutFactor ?? false,
+    locked: input.locked ? { now, freeAttempts: throttle.freeAttempts } : null,
+    sort,
+    order,
   });
   // A page may be short and still have a next cursor: its search stopped at its bound (see UsersRepo.list).
-  return { items: page.rows.map(toUserListItem), nextCursor: page.next === null ? null : encodeCursor(page.next) };
+  return {
+    items: page.rows.map((row) => toUserListItem(row, now, throttle)),
+    nextCursor: page.next === null ? null : encodeCursor(`${sort}.${order}:${page.next}`),
+  };
+}
+
+function decodeListCursor(cursor: string | undefined, sortName: string): string | null {
+  const text = decodeCursor(cursor);
+  if (text === null) return null;
+  const colon = text.indexOf(':');
+  const position = text.slice(colon + 1);
+  if (colon < 0 || parsePosition(position) === null) throw new TesseraError('bad_request', 'The cursor is not one this server issued');
+  if (text.slice(0, colon) !== sortName) throw new TesseraError('bad_request', 'The cursor belongs to another sort order: start again from the first page');
+  return position;
 }
 
 export function getUser(ctx: ServiceContext, username: string): UserDetail {
@@ -106,6 +134,8 @@ export function getUser(ctx: ServiceContext, username: string): UserDetail {
     ...toUserSummary(
       user,
       factors.some((f) => f.status === 'active'),
+      ctx.clock(),
+      ctx.settings.throttle(),
     ),
     factors: factorViewsOf(ctx, user.id, factors),
     recoveryCodes: ctx.store.recoveryCodes.counts(user.id),

@@ -1,5 +1,5 @@
 import { evaluateThrottle, effectiveThrottleState, type ThrottleSettings, type ThrottleState } from '../core/policy/throttle';
-import type { ThrottleView, UserSummary } from '../../shared/schemas/users';
+import type { ThrottleView, UserStatus, UserSummary } from '../../shared/schemas/users';
 import type { UserListRow, UserRow } from '../store/index';
 import { maskPhone } from '../../shared/mask';
 
@@ -16,7 +16,16 @@ export function throttleStateOf(row: Pick<UserRow, 'failures' | 'last_failure_at
   return { failures: row.failures, lastFailureAt: row.last_failure_at, lockedUntil: row.locked_until };
 }
 
-export function toUserSummary(u: UserRow, hasActiveFactor: boolean): UserSummary {
+/** Can the user sign in now, and if not why (shared UserStatus): the throttle decision is core/policy/throttle's. */
+export function userStatusOf(u: UserRow, hasActiveFactor: boolean, now: number, settings: ThrottleSettings): UserStatus {
+  if (u.disabled_at !== null) return { state: 'disabled', until: null };
+  const decision = evaluateThrottle(throttleStateOf(u), now, settings);
+  if (decision.decision !== 'allow') return { state: decision.decision, until: iso(decision.until) };
+  return { state: hasActiveFactor ? 'active' : 'noFactor', until: null };
+}
+
+/** A user as lists and pages show them, with their status at `now`. */
+export function toUserSummary(u: UserRow, hasActiveFactor: boolean, now: number, settings: ThrottleSettings): UserSummary {
   return {
     username: u.username,
     displayName: u.display_name,
@@ -26,11 +35,13 @@ export function toUserSummary(u: UserRow, hasActiveFactor: boolean): UserSummary
     hasActiveFactor,
     source: u.directory_dn === null ? 'local' : 'directory',
     disabled: u.disabled_at !== null,
+    status: userStatusOf(u, hasActiveFactor, now, settings),
+    lastSignInAt: iso(u.last_verified_at),
   };
 }
 
-export function toUserListItem(u: UserListRow): UserSummary {
-  return toUserSummary(u, u.has_active_factor === 1);
+export function toUserListItem(u: UserListRow, now: number, settings: ThrottleSettings): UserSummary {
+  return toUserSummary(u, u.has_active_factor === 1, now, settings);
 }
 
 export function toThrottleView(u: UserRow, now: number, settings: ThrottleSettings): ThrottleView {

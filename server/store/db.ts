@@ -156,6 +156,7 @@ export class Db {
       const migration = MIGRATIONS[v]!;
       this.tx(() => {
         this.sqlite.exec(migration.sql);
+        migration.backfill?.(this.sqlite);
         this.sqlite.pragma(`user_version = ${v + 1}`);
       });
     }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Cursor, DisplayName, Email, Flag, Limit, Reason, Username } from './text';
+import { DisplayName, Email, Flag, Limit, Reason, Username } from './text';
 import { FactorView } from './factors';
 import { PhoneNumber } from './phone';
 import { TemporaryCodeView } from './temporaryCodes';
@@ -27,6 +27,17 @@ export const UpdateUserInput = z
   .refine((u) => u.displayName !== undefined || u.email !== undefined || u.phone !== undefined, 'Give at least one of displayName, email, phone');
 export type UpdateUserInput = z.infer<typeof UpdateUserInput>;
 
+/**
+ * Whether the user can sign in now, first match wins: disabled; locked (until
+ * `until`); throttled (a growing delay after failures, until `until`); no
+ * active factor; else active.
+ */
+export const UserStatus = z.object({
+  state: z.enum(['active', 'locked', 'throttled', 'disabled', 'noFactor']),
+  until: z.string().nullable(),
+});
+export type UserStatus = z.infer<typeof UserStatus>;
+
 export const UserSummary = z.object({
   username: z.string(),
   displayName: z.string().nullable(),
@@ -37,8 +48,11 @@ export const UserSummary = z.object({
   hasActiveFactor: z.boolean(),
   /** directory: the directory owns this user (display name, email and phone are read-only here). */
   source: z.enum(['local', 'directory']),
-  /** Disabled (left the directory, or disabled there): verify and challenge refuse them. */
+  /** Disabled (by an operator, or left the directory, or disabled there): verify and challenge refuse them. */
   disabled: z.boolean(),
+  status: UserStatus,
+  /** The last successful verify, or null before any. */
+  lastSignInAt: z.string().nullable(),
 });
 export type UserSummary = z.infer<typeof UserSummary>;
 
@@ -67,12 +81,29 @@ export const UserDetail = UserSummary.extend({
 });
 export type UserDetail = z.infer<typeof UserDetail>;
 
+/** The orders of the users list: username (accents folded), display name (no name last), creation, last sign-in (never counts as oldest). */
+export const USER_SORTS = ['username', 'name', 'created', 'lastSignIn'] as const;
+export const UserSort = z.enum(USER_SORTS, { error: `sort must be one of ${USER_SORTS.join(', ')}` });
+export type UserSort = z.infer<typeof UserSort>;
+export const SortOrder = z.enum(['asc', 'desc'], { error: 'order must be asc or desc' });
+export type SortOrder = z.infer<typeof SortOrder>;
+
+/** A users-list cursor: longer than others, it carries the sort key of the page's last row. */
+export const UserCursor = z
+  .string()
+  .max(2048)
+  .regex(/^[A-Za-z0-9_-]*$/, 'Not a valid cursor');
+
 export const ListUsersInput = z
   .object({
     query: z.string().max(128).optional().default(''),
     limit: Limit,
-    cursor: Cursor.optional(),
+    cursor: UserCursor.optional(),
     withoutFactor: Flag.optional(),
+    /** Only users who cannot sign in now for their failures: locked, or throttled. */
+    locked: Flag.optional(),
+    sort: UserSort.optional().default('username'),
+    order: SortOrder.optional().default('asc'),
   })
   .strict();
 export type ListUsersInput = z.infer<typeof ListUsersInput>;

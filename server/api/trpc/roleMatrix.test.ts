@@ -52,6 +52,10 @@ const EXPECTED: Record<string, OperatorRole[] | typeof PUBLIC> = {
   'users.delete': ADMIN,
   'users.unlock': STAFF,
   'users.reset': STAFF,
+  // Issue 18: helpdesk resets lost devices (one or a selection); disabling and enabling users is account management, for admins.
+  'users.bulkReset': STAFF,
+  'users.bulkDisable': ADMIN,
+  'users.bulkEnable': ADMIN,
   'users.enrollOtp': STAFF,
   'users.confirmFactor': STAFF,
   'users.enrollDelivered': STAFF,
@@ -391,6 +395,29 @@ const SUCCEEDS: Record<string, (c: Ctx) => Promise<void>> = {
   'users.reset': async (c) => {
     const { username } = await userWith(c, 'totp');
     expect(await c.caller.users.reset({ username, reason: 'lost phone' })).toEqual({ factorsRemoved: 1, recoveryCodesRemoved: 0 });
+  },
+  'users.bulkReset': async (c) => {
+    const a = await userWith(c, 'totp');
+    const b = await userWith(c);
+    expect(await c.caller.users.bulkReset({ usernames: [a.username, b.username], reason: 'lost phones' })).toEqual({
+      action: 'reset',
+      changed: [a.username, b.username],
+      skipped: [],
+      factorsRemoved: 1,
+      recoveryCodesRemoved: 0,
+    });
+    expect((await c.caller.users.get({ username: a.username })).factors).toEqual([]);
+  },
+  'users.bulkDisable': async (c) => {
+    const { username } = await userWith(c, 'totp');
+    expect(await c.caller.users.bulkDisable({ usernames: [username], reason: 'left' })).toMatchObject({ action: 'disable', changed: [username] });
+    expect(await c.caller.users.get({ username })).toMatchObject({ disabled: true, status: { state: 'disabled' } });
+  },
+  'users.bulkEnable': async (c) => {
+    const { username } = await userWith(c, 'totp');
+    await ctxFor('admin').caller.users.bulkDisable({ usernames: [username], reason: 'on leave' });
+    expect(await c.caller.users.bulkEnable({ usernames: [username], reason: 'back' })).toMatchObject({ action: 'enable', changed: [username], skipped: [] });
+    expect(await c.caller.users.get({ username })).toMatchObject({ disabled: false, status: { state: 'active' } });
   },
   'users.enrollOtp': async (c) => {
     const { username } = await userWith(c);

@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { sql as initial } from './0001_initial';
 import { sql as consoleTables } from './0002_console';
 import { sql as auditIndexes } from './0003_audit_indexes';
@@ -12,9 +13,13 @@ import { sql as rememberedDevices } from './0011_remembered_devices';
 import { sql as directory } from './0012_directory';
 import { sql as radius } from './0013_radius';
 import { sql as operatorPasswords } from './0014_operator_passwords';
+import { backfill as searchFoldBackfill, sql as searchFold } from './0015_search_fold';
 
-/** Ordered schema migrations; the position + 1 is the schema version (PRAGMA user_version). */
-export const MIGRATIONS: readonly { name: string; sql: string }[] = [
+/**
+ * Ordered schema migrations; the position + 1 is the schema version (PRAGMA user_version).
+ * A migration whose new columns are made by code (folded text) has a backfill, run after its SQL in the same transaction.
+ */
+export const MIGRATIONS: readonly { name: string; sql: string; backfill?: (db: Database.Database) => void }[] = [
   { name: '0001_initial', sql: initial },
   { name: '0002_console', sql: consoleTables },
   { name: '0003_audit_indexes', sql: auditIndexes },
@@ -29,4 +34,5 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
   { name: '0012_directory', sql: directory },
   { name: '0013_radius', sql: radius },
   { name: '0014_operator_passwords', sql: operatorPasswords },
+  { name: '0015_search_fold', sql: searchFold, backfill: searchFoldBackfill },
 ];

@@ -81,6 +81,8 @@ export class DirectoryRepo {
     this.pastGrace = s.prepare<[number], { id: string; username: string; disabled_at: number; disabled_reason: string | null }>(
       `SELECT u.id, u.username, u.disabled_at, u.disabled_reason FROM users u
        WHERE u.disabled_at IS NOT NULL AND u.disabled_at <= ?
+         -- An operator's disable (issue 18) is not a leaver's: their factors stay until an operator acts.
+         AND u.disabled_reason IS NOT 'disabled_by_operator'
          AND (EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id) OR EXISTS (SELECT 1 FROM recovery_codes r WHERE r.user_id = u.id)
               OR EXISTS (SELECT 1 FROM remembered_devices d WHERE d.user_id = u.id) OR EXISTS (SELECT 1 FROM temporary_codes t WHERE t.user_id = u.id))
        ORDER BY u.disabled_at LIMIT 500`,

@@ -1,6 +1,8 @@
 import { sqliteOf } from '../connection';
 import type { Statement } from 'better-sqlite3';
 import { usernameSkeleton } from '../../core/usernames/skeleton';
+import { foldForSearch } from '../../core/search/fold';
+import { NO_NAME, userSortKeys } from './userSearchText';
 import type { Db } from '../db';
 
 export interface UserRow {
@@ -35,22 +37,17 @@ const COLUMNS =
   'id, username, username_key, display_name, email, phone, created_at, last_factor_id, last_factor_type, last_verified_at, directory_dn, directory_synced_at, disabled_at, disabled_reason, failures, last_failure_at, locked_until';
 const ACTIVE_FACTOR = `EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id AND f.status = 'active') AS has_active_factor`;
 
-/** What searches match: username, display name and email, lower-cased. */
-function searchTextOf(row: Pick<UserRow, 'username' | 'display_name' | 'email'>): string {
-  return [row.username, row.display_name ?? '', row.email ?? ''].join('\u0001').toLowerCase();
-}
-
-/** Shorter queries match the start of usernames; longer ones match anywhere in name, display name or email. */
+/** Shorter queries (once folded) match the start of usernames; longer ones match anywhere in name, display name or email. */
 export const MIN_SUBSTRING = 3;
 
-/** Below this many matches the trigram index answers a search; at or above it, an ordered walk does. */
+/** Below this many candidates (trigram matches, failing users) an index answers a search; at or above it, an ordered walk does. */
 const SPARSE_MATCHES = 2000;
 
 /**
  * Rows one request looks at in a walk, at most (a few milliseconds each way):
- * through the covering index for a substring, or row by row when the
- * without-factor filter must look up each user's factors. A walk that stops
- * there answers what it found and where to go on (UserListPage.next).
+ * through the sort's covering index for a substring, or row by row when a
+ * filter (without a factor, locked) must look at each user's row. A walk that
+ * stops there answers what it found and where to go on (UserListPage.next).
  */
 export interface WalkLimits {
   indexRows: number;
@@ -63,12 +60,61 @@ export function literalPhrase(text: string): string {
   return `"${text.replace(/"/g, '""')}"`;
 }
 
+/** The orders the users list offers; each is (its key, username_key) with an index of its own. */
+export type UserSort = 'username' | 'name' | 'created' | 'lastSignIn';
+export type SortOrder = 'asc' | 'desc';
+
+const SORTS: Record<UserSort, { expr: string; index: string }> = {
+  // Folded: "Émile" sorts with "emile", not after "z".
+  username: { expr: 'username_fold', index: 'users_by_fold' },
+  // Folded display name; a user without one after every name (NO_NAME).
+  name: { expr: 'name_sort', index: 'users_by_name' },
+  created: { expr: 'created_at', index: 'users_by_created' },
+  // Never signed in counts as the longest ago.
+  lastSignIn: { expr: 'coalesce(last_verified_at, 0)', index: 'users_by_sign_in' },
+};
+
+/** Where a page ended: the sort key's value and the username key of its last row. */
+interface SortKey {
+  v: string | number;
+  k: string;
+}
+
+/** A page's end as the opaque text `after`/`next` carry (JSON of [value, username key]). */
+function positionText(key: SortKey): string {
+  return JSON.stringify([key.v, key.k]);
+}
+
+/** The position in `text`, or null when it is not one `list` gave (callers check cursors with this before passing them on). */
+export function parsePosition(text: string): SortKey | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2) return null;
+  const [v, k] = parsed as unknown[];
+  if (typeof k !== 'string' || !(typeof v === 'string' || (typeof v === 'number' && Number.isSafeInteger(v)))) return null;
+  return { v, k };
+}
+
+/** Users who cannot sign in right now for their failures: locked, or inside a throttle delay (core/policy/throttle, in SQL). */
+export interface LockedFilter {
+  now: number;
+  freeAttempts: number;
+}
+
 export interface UserListQuery {
   query: string;
   limit: number;
-  /** The key the previous page ended at (its `next`), or null for the first page. */
+  /** Where the previous page ended (its `next`, checked with parsePosition), or null for the first page. */
   after: string | null;
   withoutFactor: boolean;
+  /** Only users locked or throttled at `now`. */
+  locked?: LockedFilter | null;
+  sort?: UserSort;
+  order?: SortOrder;
 }
 
 export interface UserListPage {
@@ -81,37 +127,89 @@ export interface UserListPage {
   next: string | null;
 }
 
-/** How one search is answered: from the trigram index, or by a bounded walk over users in key order. */
-export type SearchPlan = { kind: 'index'; phrase: string } | { kind: 'walk'; prefix: { lo: string; hi: string } | null; needle: string | null };
+/**
+ * How one search is answered: from the trigram index, from the few users
+ * with failures (the locked filter), or by a bounded walk over users in the
+ * sort's order. `prefix` is a range of folded usernames (1–2 characters),
+ * `needle` a folded substring.
+ */
+export type SearchPlan =
+  | { kind: 'index'; phrase: string }
+  | { kind: 'failing'; prefix: { lo: string; hi: string } | null; needle: string | null }
+  | { kind: 'walk'; prefix: { lo: string; hi: string } | null; needle: string | null };
+
+export interface SearchShape {
+  sort: UserSort;
+  order: SortOrder;
+  /** A page after the first (the keyset condition on @v, @k). */
+  after: boolean;
+  withoutFactor: boolean;
+  locked: boolean;
+}
 
 const U_COLUMNS = COLUMNS.split(', ')
   .map((c) => `u.${c}`)
   .join(', ');
 const WITHOUT_FACTOR = `NOT EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id AND f.status = 'active')`;
+// evaluateThrottle in SQL: a lock in force, or (no lock, a lapsed lock being a fresh start) a delay of 2^(failures - free) s not yet over.
+const LOCKED = `(u.locked_until > @now OR (u.locked_until IS NULL AND u.failures > @free AND u.last_failure_at + (1 << min(u.failures - @free, 40)) * 1000 > @now))`;
 
-/**
- * The SQL of one search page. Parameters: @after, @limit; @phrase (index);
- * @lo, @hi, @needle, @window (walk). Exported for the query-plan test.
- */
-export function searchSql(plan: SearchPlan, withoutFactor: boolean): string {
-  const filters = withoutFactor ? [WITHOUT_FACTOR] : [];
-  if (plan.kind === 'index') {
-    return `SELECT ${U_COLUMNS}, ${ACTIVE_FACTOR}
-      FROM (SELECT rowid AS rid FROM users_fts WHERE users_fts MATCH @phrase) m JOIN users u ON u.rowid = m.rid
-      WHERE ${['u.username_key > @after', ...filters].join(' AND ')}
-      ORDER BY u.username_key LIMIT @limit`;
-  }
-  // The window: the next @window keys after @after, read from the covering index; only matches reach the table.
-  if (plan.needle !== null) filters.unshift('instr(w.t, @needle) > 0');
-  return `SELECT ${U_COLUMNS}, ${ACTIVE_FACTOR}
-    FROM (${windowSql(plan, 'rowid AS rid, username_key AS k, search_text AS t')} LIMIT @window) w JOIN users u ON u.rowid = w.rid
-    ${filters.length ? `WHERE ${filters.join(' AND ')}` : ''}
-    ORDER BY w.k LIMIT @limit`;
+function orderBy(shape: SearchShape, s: string, k: string): string {
+  const dir = shape.order === 'desc' ? 'DESC' : 'ASC';
+  return `${s} ${dir}, ${k} ${dir}`;
 }
 
-function windowSql(plan: Extract<SearchPlan, { kind: 'walk' }>, columns: string): string {
-  const range = plan.prefix ? ' AND username_key >= @lo AND username_key < @hi' : '';
-  return `SELECT ${columns} FROM users INDEXED BY users_by_key_text WHERE username_key > @after${range} ORDER BY username_key`;
+/** After (@v, @k) in the sort's direction. The first term lets SQLite seek an expression index (coalesce(…)), which a row value alone does not. */
+function keyset(shape: SearchShape, s: string, k: string): string {
+  const [op, eq] = shape.order === 'desc' ? ['<', '<='] : ['>', '>='];
+  return `${s} ${eq} @v AND (${s}, ${k}) ${op} (@v, @k)`;
+}
+
+/**
+ * The SQL of one search page. Parameters: @limit; @v, @k (a page after the
+ * first); @phrase (index); @lo, @hi, @needle, @window (walk); @now, @free
+ * (locked). Exported for the query-plan test.
+ */
+export function searchSql(plan: SearchPlan, shape: SearchShape): string {
+  const sort = SORTS[shape.sort];
+  const filters: string[] = [];
+  if (shape.withoutFactor) filters.push(WITHOUT_FACTOR);
+  if (shape.locked) filters.push(LOCKED);
+  const sortValue = sort.expr.includes('(') ? sort.expr.replace('last_verified_at', 'u.last_verified_at') : `u.${sort.expr}`;
+  const head = `SELECT ${U_COLUMNS}, ${ACTIVE_FACTOR}, ${sortValue} AS sort_value`;
+  if (plan.kind === 'index' || plan.kind === 'failing') {
+    if (shape.after) filters.unshift(keyset(shape, sortValue, 'u.username_key'));
+    if (plan.kind === 'failing') {
+      filters.unshift('u.failures > 0');
+      if (plan.prefix) filters.push('u.search_text >= @lo AND u.search_text < @hi');
+      if (plan.needle !== null) filters.push('instr(u.search_text, @needle) > 0');
+    }
+    const from =
+      plan.kind === 'index'
+        ? '(SELECT rowid AS rid FROM users_fts WHERE users_fts MATCH @phrase) m JOIN users u ON u.rowid = m.rid'
+        : 'users u INDEXED BY users_failing';
+    return `${head}
+      FROM ${from}
+      ${filters.length ? `WHERE ${filters.join(' AND ')}` : ''}
+      ORDER BY ${orderBy(shape, sortValue, 'u.username_key')} LIMIT @limit`;
+  }
+  // The window: the next @window users in the sort's order, read from its covering index; only matches reach the table.
+  if (plan.needle !== null) filters.unshift('instr(w.t, @needle) > 0');
+  if (plan.prefix) filters.unshift('w.t >= @lo AND w.t < @hi');
+  return `${head}
+    FROM (${windowSql(plan, shape, 'rowid AS rid, %s AS s, username_key AS k, search_text AS t')} LIMIT @window) w JOIN users u ON u.rowid = w.rid
+    ${filters.length ? `WHERE ${filters.join(' AND ')}` : ''}
+    ORDER BY ${orderBy(shape, 'w.s', 'w.k')} LIMIT @limit`;
+}
+
+/** The walk's window over the sort's index (`%s` in columns is the sort key); a username prefix is a range of that same index. */
+function windowSql(plan: Extract<SearchPlan, { kind: 'walk' }>, shape: SearchShape, columns: string): string {
+  const sort = SORTS[shape.sort];
+  const where: string[] = [];
+  if (shape.after) where.push(keyset(shape, sort.expr, 'username_key'));
+  if (plan.prefix && shape.sort === 'username') where.push('username_fold >= @lo AND username_fold < @hi');
+  return `SELECT ${columns.replace('%s', sort.expr)} FROM users INDEXED BY ${sort.index}
+    ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${orderBy(shape, sort.expr, 'username_key')}`;
 }
 
 export class UsersRepo {
@@ -125,6 +223,9 @@ export class UsersRepo {
   private readonly throttleStmt;
   private readonly countStmt;
   private readonly countIndexed;
+  private readonly countFailing;
+  private readonly disableStmt;
+  private readonly enableStmt;
   private readonly contactStmt;
   private readonly lastUsedStmt;
 
@@ -136,8 +237,8 @@ export class UsersRepo {
     this.byKey = s.prepare<[string], UserRow>(`SELECT ${COLUMNS} FROM users WHERE username_key = ?`);
     this.byId = s.prepare<[string], UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = ?`);
     this.insertStmt = s.prepare(
-      `INSERT INTO users (id, username, username_key, username_skeleton, display_name, email, phone, search_text, created_at, directory_dn, directory_synced_at)
-       VALUES (@id, @username, @username_key, @username_skeleton, @display_name, @email, @phone, @search_text, @created_at, @directory_dn, @directory_synced_at)`,
+      `INSERT INTO users (id, username, username_key, username_skeleton, display_name, email, phone, search_text, username_fold, name_sort, created_at, directory_dn, directory_synced_at)
+       VALUES (@id, @username, @username_key, @username_skeleton, @display_name, @email, @phone, @search_text, @username_fold, @name_sort, @created_at, @directory_dn, @directory_synced_at)`,
     );
     this.bySkeleton = s.prepare<[string], UserRow>(`SELECT ${COLUMNS} FROM users WHERE username_skeleton = ?`);
     this.withoutSkeleton = s.prepare<[], { id: string; username: string }>(
@@ -151,8 +252,15 @@ export class UsersRepo {
     this.lastUsedStmt = s.prepare<[string, string, number, string]>(
       'UPDATE users SET last_factor_id = ?, last_factor_type = ?, last_verified_at = ? WHERE id = ?',
     );
-    // search_text follows the fields it is made of (the FTS triggers follow search_text).
-    this.contactStmt = s.prepare('UPDATE users SET display_name = @display_name, email = @email, phone = @phone, search_text = @search_text WHERE id = @id');
+    // The search and sort columns follow the fields they are made of (the FTS triggers follow search_text).
+    this.contactStmt = s.prepare(
+      'UPDATE users SET display_name = @display_name, email = @email, phone = @phone, search_text = @search_text, username_fold = @username_fold, name_sort = @name_sort WHERE id = @id',
+    );
+    this.disableStmt = s.prepare<[number, string, string]>('UPDATE users SET disabled_at = ?, disabled_reason = ? WHERE id = ? AND disabled_at IS NULL');
+    this.enableStmt = s.prepare<[string]>('UPDATE users SET disabled_at = NULL, disabled_reason = NULL WHERE id = ? AND disabled_at IS NOT NULL');
+    this.countFailing = s.prepare<[], { n: number }>(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM users INDEXED BY users_failing WHERE failures > 0 LIMIT ${SPARSE_MATCHES})`,
+    );
     this.countIndexed = s.prepare<[string], { n: number }>(
       `SELECT count(*) AS n FROM (SELECT 1 FROM users_fts WHERE users_fts MATCH ? LIMIT ${SPARSE_MATCHES})`,
     );
@@ -197,7 +305,7 @@ export class UsersRepo {
       directory_dn: null,
       directory_synced_at: null,
       ...row,
-      search_text: searchTextOf(row),
+      ...userSortKeys(row),
       username_skeleton: usernameSkeleton(row.username),
     });
   }
@@ -210,7 +318,7 @@ export class UsersRepo {
   /** Sets a user's display name, email and phone (all three, as given). */
   setContact(row: Pick<UserRow, 'id' | 'username' | 'display_name' | 'email' | 'phone'>): boolean {
     const { id, display_name, email, phone } = row;
-    return this.contactStmt.run({ id, display_name, email, phone, search_text: searchTextOf(row) }).changes === 1;
+    return this.contactStmt.run({ id, display_name, email, phone, ...userSortKeys(row) }).changes === 1;
   }
 
   /**
@@ -230,6 +338,16 @@ export class UsersRepo {
     });
   }
 
+  /** Disables an enabled user (verify and challenge refuse them; factors kept); false when they were disabled already. */
+  disable(id: string, at: number, reason: string): boolean {
+    return this.disableStmt.run(at, reason, id).changes === 1;
+  }
+
+  /** Enables a disabled user; false when they were not disabled. */
+  enable(id: string): boolean {
+    return this.enableStmt.run(id).changes === 1;
+  }
+
   delete(id: string): boolean {
     return this.deleteStmt.run(id).changes === 1;
   }
@@ -242,52 +360,76 @@ export class UsersRepo {
     return this.countStmt.get()!.n;
   }
 
-  /** The plan for a query: 1–2 characters walk usernames by prefix; a rare substring uses the trigram index; a common one walks. */
-  searchPlan(query: string): SearchPlan {
-    const q = query.toLowerCase();
-    if (q === '') return { kind: 'walk', prefix: null, needle: null };
-    if ([...q].length < MIN_SUBSTRING) {
-      // One or two characters: the start of the username, from its index (a substring
-      // that short matches nearly everyone and would walk the whole table for a rare pair).
-      return { kind: 'walk', prefix: { lo: q, hi: `${q}\u{10ffff}` }, needle: null };
+  /**
+   * The plan for a query (folded here, as stored): 1–2 characters walk
+   * folded usernames by prefix; a rare substring uses the trigram index; the
+   * locked filter uses the few users with failures when they are few; any
+   * other walks in the sort's order.
+   */
+  searchPlan(query: string, locked = false): SearchPlan {
+    const q = foldForSearch(query);
+    let prefix: { lo: string; hi: string } | null = null;
+    let needle: string | null = null;
+    if ([...q].length >= MIN_SUBSTRING) {
+      const phrase = literalPhrase(q);
+      if (this.countIndexed.get(phrase)!.n < SPARSE_MATCHES) return { kind: 'index', phrase };
+      needle = q;
+    } else if (q !== '') {
+      // One or two characters: the start of the username (a substring that short matches
+      // nearly everyone and would walk the whole table for a rare pair).
+      prefix = { lo: q, hi: `${q}${NO_NAME}` };
     }
-    const phrase = literalPhrase(q);
-    if (this.countIndexed.get(phrase)!.n < SPARSE_MATCHES) return { kind: 'index', phrase };
-    return { kind: 'walk', prefix: null, needle: q };
+    if (locked && this.countFailing.get()!.n < SPARSE_MATCHES) return { kind: 'failing', prefix, needle };
+    return { kind: 'walk', prefix, needle };
   }
 
   /**
-   * One page of users in username_key order, after `after`: a query of 1–2
-   * characters matches the start of usernames, a longer one matches as a
-   * literal substring (% and _ are just characters) of name, display name or
-   * email. Every page is bounded: a rare substring is answered from the
-   * trigram index (fewer than SPARSE_MATCHES rows), anything else by a walk
-   * that looks at no more than its WalkLimits rows before it answers.
+   * One page of users in the sort's order (username by default), after
+   * `after`: a query of 1–2 characters matches the start of usernames, a
+   * longer one matches as a literal substring (% and _ are just characters)
+   * of name, display name or email — folded, so accents and case do not
+   * matter either way. Every page is bounded: a rare substring is answered
+   * from the trigram index (fewer than SPARSE_MATCHES rows), the locked
+   * filter from the users with failures while they are few, anything else
+   * by a walk that looks at no more than its WalkLimits rows before it answers.
    */
   list(opts: UserListQuery): UserListPage {
     // Nothing stored holds a NUL, and FTS5 would read the phrase only up to one.
     if (opts.query.includes('\u0000')) return { rows: [], next: null };
-    const plan = this.searchPlan(opts.query);
-    const window = opts.withoutFactor ? this.limits.rowRows : this.limits.indexRows;
-    const params: Record<string, unknown> = { after: opts.after ?? '', limit: opts.limit + 1 };
+    const locked = opts.locked ?? null;
+    const after = opts.after === null ? null : parsePosition(opts.after);
+    if (opts.after !== null && after === null) throw new Error('Not a position this list gave');
+    const plan = this.searchPlan(opts.query, locked !== null);
+    const shape: SearchShape = {
+      sort: opts.sort ?? 'username',
+      order: opts.order ?? 'asc',
+      after: after !== null,
+      withoutFactor: opts.withoutFactor,
+      locked: locked !== null,
+    };
+    const window = opts.withoutFactor || locked ? this.limits.rowRows : this.limits.indexRows;
+    const params: Record<string, unknown> = { limit: opts.limit + 1 };
+    if (after) Object.assign(params, after);
+    if (locked) Object.assign(params, { now: locked.now, free: locked.freeAttempts });
     if (plan.kind === 'index') params.phrase = plan.phrase;
     else {
-      params.window = window;
+      if (plan.kind === 'walk') params.window = window;
       if (plan.prefix) Object.assign(params, plan.prefix);
       if (plan.needle !== null) params.needle = plan.needle;
     }
-    const rows = this.statement<UserListRow>(searchSql(plan, opts.withoutFactor)).all(params);
+    const rows = this.statement<UserListRow & { sort_value: string | number }>(searchSql(plan, shape)).all(params);
     if (rows.length > opts.limit) {
       rows.length = opts.limit;
-      return { rows, next: rows[rows.length - 1]!.username_key };
+      const last = rows[rows.length - 1]!;
+      return { rows, next: positionText({ v: last.sort_value, k: last.username_key }) };
     }
-    if (plan.kind === 'index') return { rows, next: null };
+    if (plan.kind !== 'walk') return { rows, next: null };
     // The walk looked at its whole window without filling the page: go on after the window's last key, if there are more.
-    const end = this.statement<{ username_key: string }>(`${windowSql(plan, 'username_key')} LIMIT 1 OFFSET ${window - 1}`).get({
-      after: params.after,
+    const end = this.statement<{ s: string | number; k: string }>(`${windowSql(plan, shape, '%s AS s, username_key AS k')} LIMIT 1 OFFSET ${window - 1}`).get({
+      ...(after ?? {}),
       ...plan.prefix,
     });
-    return { rows, next: end ? end.username_key : null };
+    return { rows, next: end ? positionText({ v: end.s, k: end.k }) : null };
   }
 
   /** Search statements, prepared once per shape (a handful). */

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { CreateUserInput, ListUsersInput, UpdateUserInput } from '../../../../shared/schemas/users';
+import { BulkUsersInput } from '../../../../shared/schemas/userBulk';
 import { IssueTemporaryCodeInput } from '../../../../shared/schemas/temporaryCodes';
 import { EnrollDeliveredInput, EnrollFactorInput, HotpResyncInput, RenameFactorInput } from '../../../../shared/schemas/factors';
 import { Id, Reason, Username } from '../../../../shared/schemas/text';
 import { challenge, factors, recoveryCodes, rememberedDevices, temporaryCodes, users } from '../../../services/index';
+import { bulkUsers } from '../../../services/userBulk';
 import { userCounts } from '../../../services/dashboard';
 import { adminProcedure, helpdeskProcedure, readUsersProcedure, router } from '../init';
 
@@ -26,6 +28,11 @@ export const usersRouter = router({
     return { ok: true as const };
   }),
   unlock: helpdeskProcedure.input(UserReason).mutation(({ ctx, input }) => users.unlockUser(ctx.services, input.username, input.reason, ctx.actor)),
+  /** A selection from the users list (issue 18): one transaction, an audit entry per user and one summary. */
+  bulkDisable: adminProcedure.input(BulkUsersInput).mutation(({ ctx, input }) => bulkUsers(ctx.services, 'disable', input, ctx.actor)),
+  bulkEnable: adminProcedure.input(BulkUsersInput).mutation(({ ctx, input }) => bulkUsers(ctx.services, 'enable', input, ctx.actor)),
+  /** Lost devices for a selection: what `reset` does, for each user. */
+  bulkReset: helpdeskProcedure.input(BulkUsersInput).mutation(({ ctx, input }) => bulkUsers(ctx.services, 'reset', input, ctx.actor)),
   /** Lost device: every factor and recovery code, with the reason recorded. */
   reset: helpdeskProcedure.input(UserReason).mutation(({ ctx, input }) => factors.resetUser(ctx.services, input.username, input.reason, ctx.actor)),
   enrollOtp: helpdeskProcedure
