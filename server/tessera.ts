@@ -10,7 +10,7 @@ import { sweepSpentTemporaryCodes } from './services/temporaryCodes';
 import { sweepExpiredDevices } from './services/rememberedDevices';
 import { sweepExpiredChallenges } from './services/webauthn/sweep';
 import { removeFactorsPastGrace, runScheduledSync } from './services/directory/index';
-import { purgeSessions } from './services/operatorAuth/index';
+import { purgeSessions, sessionIdleMsFromEnv } from './services/operatorAuth/index';
 import { issueSetupToken } from './services/setup';
 import { buildHttpServer } from './api/http';
 import { resolveHttpLimits, type HttpLimits } from './api/httpLimits';
@@ -91,13 +91,14 @@ export function openTessera(opts: {
 }): Services {
   // Settings are checked before anything is created on disk.
   const durability = opts.durability ?? durabilityFromEnv(opts.env ?? process.env);
+  const sessionIdleMs = sessionIdleMsFromEnv(opts.env ?? process.env);
   ensureDataDir(opts.dataDir);
   if (opts.masterKey !== undefined && opts.masterKey.length !== 32) throw new Error('The master key must be 32 bytes');
   const key = opts.masterKey ?? loadMasterKey(opts.dataDir, { createIfNew: opts.createIfNew ?? true, ...(opts.env ? { env: opts.env } : {}) }).key;
   if (opts.sqliteNativeBinding !== undefined) setSqliteNativeBinding(opts.sqliteNativeBinding);
   const store = Store.open(dbPath(opts.dataDir), durability ? { durability } : {});
   try {
-    return createServices(store, key, opts.clock);
+    return createServices(store, key, opts.clock, { sessionIdleMs });
   } catch (err) {
     store.close();
     throw err;

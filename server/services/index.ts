@@ -38,6 +38,8 @@ export interface ServicesOptions {
    * data folder's own (a backup being checked).
    */
   anchor?: AnchorStore | null;
+  /** Console sessions' idle timeout (default 30 minutes; openTessera reads TESSERA_SESSION_IDLE_SECONDS). */
+  sessionIdleMs?: number;
 }
 
 /** Builds the service context over an open store: unwraps keys, loads settings. */
@@ -47,7 +49,15 @@ export function createServices(store: Store, masterKey: Buffer, clock: Clock = D
   const file = store.db.path;
   const anchor = opts.anchor !== undefined ? opts.anchor : file === '' || file === ':memory:' ? null : new FileAnchorStore(auditAnchorPath(file));
   const audit = new AuditLog(store, keyring, clock, { anchor });
-  const ctx: ServiceContext = { store, keyring, clock, settings, audit, operatorSignIn: new OperatorSignIn(), verifyQueues: new VerifyQueues(store) };
+  const ctx: ServiceContext = {
+    store,
+    keyring,
+    clock,
+    settings,
+    audit,
+    operatorSignIn: new OperatorSignIn(opts.sessionIdleMs),
+    verifyQueues: new VerifyQueues(store),
+  };
   return ctx;
 }
 export * as directory from './directory/index';

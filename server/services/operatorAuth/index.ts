@@ -8,5 +8,6 @@ export { completeWebauthnLogin, webauthnLoginOptions } from './keySignIn';
 export { reauthenticate } from './reauth';
 export { changeOwnPassword } from './passwordChange';
 export { resetOperatorPassword, resetOperatorPasswordFromCli } from './passwordReset';
-export { authenticateSession, logout, purgeSessions, SESSION_ABSOLUTE_MS, type ConsoleSession } from './sessions';
+export { authenticateSession, logout, purgeSessions, SESSION_ABSOLUTE_MS, sessionTimes, type ConsoleSession, type SessionTimes } from './sessions';
+export { sessionIdleMsFromEnv } from './sessionLimits';
 export { OperatorSignIn, type RequestMeta } from './state';

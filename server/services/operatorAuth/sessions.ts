@@ -7,9 +7,9 @@ import { toOperatorView } from '../operatorAccounts';
 import { purgeTickets } from './tickets';
 import type { RequestMeta } from './state';
 
-/** Session limits (NIST 800-63B §4.2.3 for AAL2): idle 30 minutes, absolute 12 hours. */
-export const SESSION_IDLE_MS = 30 * 60_000;
-export const SESSION_ABSOLUTE_MS = 12 * 3_600_000;
+import { SESSION_ABSOLUTE_MS, sessionTouchEveryMs } from './sessionLimits';
+
+export { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from './sessionLimits';
 
 /** A finished sign-in: the session id for the cookie (stored only hashed) and who it is. */
 export interface ConsoleSession {
@@ -51,7 +51,7 @@ export function openSession(
 /** After the session's transaction: what the console gets back (the operator as now stored). */
 export function signedIn(ctx: ServiceContext, sessionId: string, operatorId: string, now: number): ConsoleSession {
   const fresh = ctx.store.operators.findById(operatorId)!;
-  return { sessionId, operator: toOperatorView(fresh), expiresAt: now + SESSION_IDLE_MS };
+  return { sessionId, operator: toOperatorView(fresh), expiresAt: now + ctx.operatorSignIn.sessionIdleMs };
 }
 
 /** The operator behind a session cookie, or null when the session is unknown, idle too long, expired or disabled. */
@@ -60,12 +60,49 @@ export function authenticateSession(ctx: ServiceContext, sessionId: string): { o
   const row = ctx.store.sessions.find(idHash);
   if (!row) return null;
   const now = ctx.clock();
-  if (row.expires_at <= now || row.last_seen_at + SESSION_IDLE_MS <= now) return null;
+  const idleMs = ctx.operatorSignIn.sessionIdleMs;
+  if (row.expires_at <= now || row.last_seen_at + idleMs <= now) return null;
   const op = ctx.store.operators.findById(row.operator_id);
   if (!op || op.status !== 'active') return null;
   // Coarse, so a busy console does not write on every request.
-  if (now - row.last_seen_at > 30_000) ctx.store.sessions.touch(idHash, now);
-  return { operator: op, expiresAt: Math.min(row.expires_at, now + SESSION_IDLE_MS) };
+  const touched = now - row.last_seen_at > sessionTouchEveryMs(idleMs);
+  if (touched) ctx.store.sessions.touch(idHash, now);
+  return { operator: op, expiresAt: Math.min(row.expires_at, (touched ? now : row.last_seen_at) + idleMs) };
+}
+
+/** How long a session has left, as the console's idle warning needs it (remaining times: no clock skew). */
+export interface SessionTimes {
+  /** The idle timeout itself. */
+  idleTimeoutMs: number;
+  /** Until the session ends without another request. */
+  idleRemainingMs: number;
+  /** Until its absolute end (12 h after sign-in), whatever happens. */
+  absoluteRemainingMs: number;
+  /** How far the last-seen time may lag behind the last request (sessionTouchEveryMs). */
+  touchEveryMs: number;
+}
+
+/**
+ * The session's remaining times; with `extend`, its last-seen time is first set to now ("Stay signed in":
+ * the idle clock starts again). Not audited: like every request's coarse touch, it changes no record of
+ * anyone's rights. Null when the session has ended meanwhile.
+ */
+export function sessionTimes(ctx: ServiceContext, sessionId: string, opts: { extend: boolean }): SessionTimes | null {
+  const idHash = hashToken(sessionId);
+  const now = ctx.clock();
+  const idleMs = ctx.operatorSignIn.sessionIdleMs;
+  const row = ctx.store.sessions.find(idHash);
+  // An ended session is never brought back: checked before the touch.
+  if (!row || row.expires_at <= now || row.last_seen_at + idleMs <= now) return null;
+  const lastSeen = opts.extend ? now : row.last_seen_at;
+  if (opts.extend) ctx.store.sessions.touch(idHash, now);
+  const absoluteRemainingMs = row.expires_at - now;
+  return {
+    idleTimeoutMs: idleMs,
+    idleRemainingMs: Math.min(absoluteRemainingMs, lastSeen + idleMs - now),
+    absoluteRemainingMs,
+    touchEveryMs: sessionTouchEveryMs(idleMs),
+  };
 }
 
 /** Ends the session (an unknown one is ignored) with its 'operator.logout' entry. */
@@ -84,5 +121,5 @@ export function logout(ctx: ServiceContext, sessionId: string, ip: string | null
 export function purgeSessions(ctx: ServiceContext): number {
   const now = ctx.clock();
   purgeTickets(ctx, now);
-  return ctx.store.sessions.purge(now, now - SESSION_IDLE_MS);
+  return ctx.store.sessions.purge(now, now - ctx.operatorSignIn.sessionIdleMs);
 }

@@ -1,5 +1,6 @@
 import { AddressLimiter } from '../addressLimiter';
 import { SingleFlight } from '../singleFlight';
+import { SESSION_IDLE_MS } from './sessionLimits';
 
 /**
  * Attempts for one username that may wait while one is being checked. A
@@ -38,4 +39,7 @@ export class OperatorSignIn {
   readonly inFlight = new SingleFlight(LOGIN_WAITING_PER_NAME);
   /** New unknown names counted since start: the phantom table's bound is checked every so many. */
   newPhantoms = 0;
+
+  /** How long a console session lives without a request (sessions.ts; TESSERA_SESSION_IDLE_SECONDS shortens it). */
+  constructor(readonly sessionIdleMs: number = SESSION_IDLE_MS) {}
 }

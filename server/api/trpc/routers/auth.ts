@@ -9,6 +9,12 @@ import type { TrpcContext } from '../context';
 
 const meta = (ctx: TrpcContext) => ({ ip: ctx.ip, userAgent: ctx.userAgent });
 
+function sessionTimesOrEnded(ctx: TrpcContext & { session: { id: string } }, extend: boolean) {
+  const times = operatorAuth.sessionTimes(ctx.services, ctx.session.id, { extend });
+  if (!times) throw new TesseraError('unauthorized', 'Your session has ended: sign in again');
+  return times;
+}
+
 export const authRouter = router({
   /** Who is signed in (null when nobody): the console's first call. */
   me: publicProcedure.query(({ ctx }) => (ctx.session ? { operator: toOperatorView(ctx.session.operator) } : null)),
@@ -45,6 +51,12 @@ export const authRouter = router({
     ctx.setSession(s.sessionId);
     return { operator: s.operator };
   }),
+
+  /** How long this session has left (the idle warning). Itself a request, so it restarts the idle clock as any call does. */
+  session: anyOperatorProcedure.input(z.void()).query(({ ctx }) => sessionTimesOrEnded(ctx, false)),
+
+  /** "Stay signed in": the idle clock starts again now; answers the new remaining times. */
+  staySignedIn: anyOperatorProcedure.input(z.void()).mutation(({ ctx }) => sessionTimesOrEnded(ctx, true)),
 
   // Also while a forced password change is pending: signing out is always possible.
   logout: passwordChangeProcedure.input(z.void()).mutation(({ ctx }) => {
