@@ -13,6 +13,7 @@ import { createOperator } from '../../services/operatorAccounts';
 import { JobRegistry } from '../console/jobs';
 import { hotpCode, openTestServices, totpCode, type TestServices } from '../../testing/harness';
 import { SoftAuthenticator } from '../../testing/softAuthenticator';
+import { hashToken } from '../../core/tokens';
 import { startSmtpServer, type TestSmtpServer } from '../../testing/smtpServer';
 import { startGatewayServer, type TestGatewayServer } from '../../testing/gatewayServer';
 import { updateSettings } from '../../services/settings';
@@ -44,7 +45,10 @@ const EXPECTED: Record<string, OperatorRole[] | typeof PUBLIC> = {
   'auth.webauthnOptions': PUBLIC,
   'auth.completeWebauthnLogin': PUBLIC,
   'auth.logout': ALL,
+  'auth.session': ALL,
+  'auth.staySignedIn': ALL,
   'dashboard.stats': AUDIT,
+  'dashboard.gettingStarted': AUDIT,
   'users.list': ALL,
   'users.get': ALL,
   'users.count': ALL,
@@ -314,6 +318,22 @@ async function userWithDevice(c: Ctx): Promise<{ username: string; deviceId: str
   return { username, deviceId: r.deviceId };
 }
 
+/** The session row behind ctxFor's session id (`session-<who>`), so the session procedures find it. */
+function storedSession(c: Ctx): void {
+  const idHash = hashToken(`session-${c.who}`);
+  if (services.store.sessions.find(idHash)) return services.store.sessions.touch(idHash, Date.now());
+  const now = Date.now();
+  services.store.sessions.insert({
+    id_hash: idHash,
+    operator_id: c.operatorId!,
+    created_at: now,
+    last_seen_at: now,
+    expires_at: now + 12 * 3_600_000,
+    ip: null,
+    user_agent: null,
+  });
+}
+
 const radiusClient = (c: Ctx, label: string) =>
   addRadiusClient(services, { name: c.name(label), address: '192.0.2.10', secret: 'a-long-radius-secret-1' }, SYSTEM_ACTOR);
 
@@ -364,6 +384,16 @@ const SUCCEEDS: Record<string, (c: Ctx) => Promise<void>> = {
   },
   'auth.logout': async ({ caller }) => expect(await caller.auth.logout()).toEqual({ ok: true }),
   'dashboard.stats': async ({ caller }) => expect(await caller.dashboard.stats({ days: 7 })).toMatchObject({ days: expect.any(Array) }),
+  'auth.session': async (c) => {
+    storedSession(c);
+    expect(await c.caller.auth.session()).toMatchObject({ idleTimeoutMs: 30 * 60_000, idleRemainingMs: expect.any(Number) });
+  },
+  'auth.staySignedIn': async (c) => {
+    storedSession(c);
+    expect(await c.caller.auth.staySignedIn()).toMatchObject({ idleTimeoutMs: 30 * 60_000, idleRemainingMs: 30 * 60_000 });
+  },
+  'dashboard.gettingStarted': async ({ caller }) =>
+    expect((await caller.dashboard.gettingStarted()).steps.map((s) => s.step)).toEqual(['issuer', 'methods', 'users', 'bulkUsers', 'apiClient', 'firstVerify']),
   'users.list': async (c) => {
     const { username } = await userWith(c);
     const page = await c.caller.users.list({ query: username });
