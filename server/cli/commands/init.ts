@@ -7,34 +7,43 @@ import { createFirstAdmin } from '../../services/operatorAccounts';
 import { issueSetupToken } from '../../services/setup';
 import { closeServices, operatorCount } from '../../services/system';
 import { cliActor, readAll, type Command } from '../command';
+import { consoleUrl, listenAddress } from '../listenAddress';
+
+/** The serve command that listens where init's link points: flags given to init are repeated (the environment applies to both by itself). */
+function serveCommandFor(host: string | undefined, port: string | undefined): string {
+  return ['tessera serve', ...(host !== undefined ? [`--host ${host}`] : []), ...(port !== undefined ? [`--port ${port}`] : [])].join(' ');
+}
 
 /** What init and serve say when they made a data folder that others could reach private. */
 export function tightenedNote(dataDir: string, from: number): string {
   return `Made the data folder ${dataDir} private (mode 0700; it was 0${from.toString(8)}, so other users could reach it)`;
 }
 
-/** Where `tessera serve` listens by default; the setup link printed by init points there. */
-export const DEFAULT_URL = 'http://127.0.0.1:8787';
-
 export const init: Command = {
   name: 'init',
   summary: 'create the data folder, database, master key and the first admin (or print a one-time setup link); safe to rerun',
-  synopsis: '[--admin NAME --admin-password-stdin]',
+  synopsis: '[--admin NAME --admin-password-stdin] [--host ADDR] [--port N]',
   help: [
     'Options:',
+    '  --host ADDR, --port N      where "tessera serve" will listen, for the link printed here',
+    '                             (as serve: default TESSERA_HOST / TESSERA_PORT, else 127.0.0.1:8787)',
     '  --admin NAME               create the first admin operator (status pending: they enroll',
     '                             their authenticator at their first console sign-in)',
     "  --admin-password-stdin     read that admin's password from standard input",
     'Without --admin, prints a one-time link to create the first admin in the console.',
     'Never overwrites: on a second run it reports what exists.',
   ].join('\n'),
-  options: { admin: { type: 'string' }, 'admin-password-stdin': { type: 'boolean' } },
+  options: { admin: { type: 'string' }, 'admin-password-stdin': { type: 'boolean' }, host: { type: 'string' }, port: { type: 'string' } },
   async run(inv) {
     const { io, dataDir, env } = inv;
     const admin = inv.args.admin as string | undefined;
     const passwordFromStdin = inv.args['admin-password-stdin'] === true;
     if (passwordFromStdin && admin === undefined) return inv.usage('--admin-password-stdin needs --admin NAME');
     if (admin !== undefined && !passwordFromStdin) return inv.usage('--admin NAME needs --admin-password-stdin (leave both out to get a setup link instead)');
+    // The link points where serve will listen: the same flags, environment and defaults decide both (listenAddress.ts).
+    const address = listenAddress({ host: inv.args.host as string | undefined, port: inv.args.port as string | undefined }, env);
+    if ('problem' in address) return inv.usage(address.problem);
+    const serveCommand = serveCommandFor(inv.args.host as string | undefined, inv.args.port as string | undefined);
 
     durabilityFromEnv(env); // a bad TESSERA_DURABILITY fails before anything is created
     const dirExisted = fs.existsSync(dataDir);
@@ -74,15 +83,25 @@ export const init: Command = {
         if (password === '') throw new TesseraError('bad_request', 'No password on standard input');
         const created = await createFirstAdmin(services, { username: admin, password }, cliActor());
         out(`Created admin "${created.username}". Status pending: they set up their authenticator app at their first console sign-in.`);
-        out(`Start the server with "tessera serve" and sign in at ${DEFAULT_URL}`);
+        out(
+          address.port === 0
+            ? `Start the server with "${serveCommand}" and sign in at the address it prints`
+            : `Start the server with "${serveCommand}" and sign in at ${consoleUrl(address.host, address.port)}`,
+        );
+        return 0;
+      }
+      if (address.port === 0) {
+        // A free port is only known once serve runs: serve prints the link (with a token of its own) then.
+        out('');
+        out(`Start the server with "${serveCommand}": it prints a one-time link to create the first admin, with the port it picked.`);
         return 0;
       }
       const link = issueSetupToken(services, cliActor());
       if (!link) return 0;
       out('');
       out(`Create the first admin with this one-time link (valid until ${link.expiresAt}):`);
-      out(`  ${DEFAULT_URL}/setup?token=${link.token}`);
-      out('Start the server first: tessera serve');
+      out(`  ${consoleUrl(address.host, address.port)}/setup?token=${link.token}`);
+      out(`Start the server first: ${serveCommand}`);
       return 0;
     } finally {
       closeServices(services);

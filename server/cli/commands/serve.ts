@@ -4,15 +4,12 @@ import { issueSetupToken } from '../../services/setup';
 import { operatorCount } from '../../services/system';
 import { VERSION } from '../../version';
 import { cliActor, type Command } from '../command';
+import { consoleUrl, listenAddress } from '../listenAddress';
 import { tightenedNote } from './init';
 
 function isLoopback(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
-
-function isWildcard(host: string): boolean {
-  return host === '0.0.0.0' || host === '::' || host === '[::]';
 }
 
 export const serve: Command = {
@@ -21,17 +18,17 @@ export const serve: Command = {
   synopsis: '[--host 127.0.0.1] [--port 8787]',
   help: [
     'Options:',
-    '  --host ADDR   address to listen on (default 127.0.0.1; anything else is reachable from',
-    '                other machines, without TLS — put a TLS reverse proxy in front)',
-    '  --port N      port (default 8787; 0 picks a free one)',
+    '  --host ADDR   address to listen on (default TESSERA_HOST, else 127.0.0.1; anything else is',
+    '                reachable from other machines, without TLS — put a TLS reverse proxy in front)',
+    '  --port N      port (default TESSERA_PORT, else 8787; 0 picks a free one)',
   ].join('\n'),
   options: { host: { type: 'string' }, port: { type: 'string' } },
   async run(inv) {
     const { io } = inv;
-    const host = (inv.args.host as string | undefined) ?? '127.0.0.1';
-    const portText = (inv.args.port as string | undefined) ?? '8787';
-    if (host.trim() === '') return inv.usage('--host needs an address');
-    if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) return inv.usage(`--port must be a number from 0 to 65535, not "${portText}"`);
+    // The same address init's setup link points at (listenAddress.ts).
+    const address = listenAddress({ host: inv.args.host as string | undefined, port: inv.args.port as string | undefined }, inv.env);
+    if ('problem' in address) return inv.usage(address.problem);
+    const { host, port } = address;
 
     if (!isLoopback(host)) {
       io.stderr.write(
@@ -43,7 +40,7 @@ export const serve: Command = {
     durabilityFromEnv(inv.env); // a bad TESSERA_DURABILITY fails before anything is created
     const dir = ensureDataDir(inv.dataDir); // startTessera does it too; here to say so when it tightened the folder
     if (dir.tightenedFrom !== null) io.stdout.write(`${tightenedNote(inv.dataDir, dir.tightenedFrom)}\n`);
-    const running = await startTessera({ dataDir: inv.dataDir, host, port: Number(portText), env: inv.env });
+    const running = await startTessera({ dataDir: inv.dataDir, host, port, env: inv.env });
     let stopping = false;
     try {
       io.stdout.write(`Tessera ${VERSION} listening on ${running.url}\n`);
@@ -52,7 +49,7 @@ export const serve: Command = {
       if (operatorCount(running.services) === 0) {
         const link = issueSetupToken(running.services, cliActor());
         if (link) {
-          const base = isWildcard(host) ? `http://127.0.0.1:${running.port}` : running.url;
+          const base = consoleUrl(host, running.port);
           io.stdout.write(
             `No operator yet: create the first admin with this one-time link (valid until ${link.expiresAt}):\n  ${base}/setup?token=${link.token}\n`,
           );
