@@ -91,12 +91,18 @@ test.describe('sign-in', () => {
     const { code, step } = await freshCodeAfter(secret, 0);
     await page.getByLabel('6-digit code').fill(code);
     await page.getByRole('button', { name: 'Finish setup' }).click();
+    // The starting password is the admin's: she chooses her own before anything else (operator-passwords.spec.ts covers the refusals).
+    await expect(page.getByRole('heading', { name: 'Choose a new password' })).toBeVisible();
+    await page.getByLabel('Password you signed in with').fill(E2E_PASSWORD);
+    await page.getByLabel(/^New password(?! again)/).fill(`${E2E_PASSWORD} mine`);
+    await page.getByLabel('New password again').fill(`${E2E_PASSWORD} mine`);
+    await page.getByRole('button', { name: 'Save and continue' }).click();
     await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
     await expect(page.getByRole('banner')).toContainText('Harriet Helpdesk');
     await expect(page.getByRole('banner')).toContainText('Helpdesk');
     // Helpdesk starts on the user list.
     await expect(page).toHaveURL(/\/users$/);
-    await rememberEnrolled(page, { ...fresh, totpSecret: secret }, step);
+    await rememberEnrolled(page, { ...fresh, password: `${E2E_PASSWORD} mine`, totpSecret: secret }, step);
   });
 
   test('a code can be used once: replaying it is refused', async ({ page }) => {

@@ -360,11 +360,16 @@ export async function setupFirstAdmin(page: Page): Promise<OperatorCreds> {
 // ---------------------------------------------------------------------------
 // Operators.
 
+/** The starting password `createOperator` gives before the operator replaces it with their own (`password`). */
+export const startingPasswordFor = (password: string) => `start: ${password}`;
+
 /**
  * A new operator with `role`, created by `admin` through the console API
- * (`operators.create`), whose first sign-in (enrolling their own TOTP) is
- * then done through the API too. Returns credentials; the session from that
- * first sign-in is remembered for `openConsoleAs`.
+ * (`operators.create`), whose first sign-in (enrolling their own TOTP, then
+ * replacing the starting password with `password`, as the server requires)
+ * is then done through the API too. Returns credentials; the session from
+ * that first sign-in is remembered for `openConsoleAs`. With `enroll: false`
+ * the operator is left as created: `password` is then their starting one.
  */
 export async function createOperator(
   admin: OperatorCreds,
@@ -374,19 +379,22 @@ export async function createOperator(
   const username = opts.username ?? uniqueName(role);
   const password = opts.password ?? E2E_PASSWORD;
   const adminSession = await sessionFor(admin);
-  await trpcOk(adminSession, 'operators.create', { username, role, password, ...(opts.displayName ? { displayName: opts.displayName } : {}) });
+  const starting = opts.enroll === false ? password : startingPasswordFor(password);
+  await trpcOk(adminSession, 'operators.create', { username, role, password: starting, ...(opts.displayName ? { displayName: opts.displayName } : {}) });
   if (opts.enroll === false) {
     const creds: OperatorCreds = { username, password, totpSecret: '', role, ...(opts.displayName ? { displayName: opts.displayName } : {}) };
     remember({ ...creds, lastStep: 0 });
     return creds;
   }
-  const step1 = await trpcOk<{ next: 'enroll'; ticket: string; secret: string }>(null, 'auth.login', { username, password });
+  const step1 = await trpcOk<{ next: 'enroll'; ticket: string; secret: string }>(null, 'auth.login', { username, password: starting });
   if (step1.next !== 'enroll') throw new Error(`expected the first sign-in of ${username} to enroll, got ${step1.next}`);
   const { code, step } = await freshCodeAfter(step1.secret, 0);
   const r = await trpc(null, 'auth.completeEnrollment', { ticket: step1.ticket, code });
   if (r.status !== 200) throw new Error(`auth.completeEnrollment for ${username} → ${r.status}: ${r.error?.message}`);
   const creds: OperatorCreds = { username, password, totpSecret: step1.secret, role, ...(opts.displayName ? { displayName: opts.displayName } : {}) };
   const session = cookieFrom(r.setCookie);
+  // The server lets them do nothing else until the password someone else set is replaced (this session stays).
+  if (session) await trpcOk(session, 'profile.changePassword', { currentPassword: starting, newPassword: password });
   remember({ ...creds, lastStep: step, ...(session ? { session } : {}) });
   return creds;
 }

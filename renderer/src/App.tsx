@@ -6,6 +6,8 @@ import { Layout } from './components/Layout';
 import { OperatorProvider } from './lib/session';
 import { LoginPage, RedirectAfterSignIn } from './pages/LoginPage';
 import { SetupPage } from './pages/SetupPage';
+import { ForgotPasswordPage } from './pages/ForgotPasswordPage';
+import { ForcedPasswordChange } from './components/auth/ForcedPasswordChange';
 import { DashboardPage } from './pages/DashboardPage';
 import { UsersPage } from './pages/UsersPage';
 import { UserDetailPage } from './pages/UserDetailPage';
@@ -20,7 +22,10 @@ import { ProfilePage } from './pages/ProfilePage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { RequireRole } from './components/RequireRole';
 
-/** Signed out: setup or login. Signed in: the console, with each page behind its role set. */
+/**
+ * Signed out: setup, login, forgot password. Signed in with a password someone else set: only the
+ * screen to choose one's own. Signed in: the console, with each page behind its role set.
+ */
 export function App() {
   const trpc = useTRPC();
   const me = useQuery(trpc.auth.me.queryOptions());
@@ -38,10 +43,13 @@ export function App() {
       <Routes>
         <Route path="/setup" element={<SetupPage />} />
         <Route path="/login" element={<LoginPage />} />
+        <Route path="/forgot-password" element={<ForgotPasswordPage />} />
         <Route path="*" element={<Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />} />
       </Routes>
     );
   }
+  // A password someone else set: nothing but choosing one's own (the server refuses the rest too).
+  if (me.data.operator.mustChangePassword) return <ForcedPasswordChange operator={me.data.operator} />;
   return (
     <OperatorProvider operator={me.data.operator}>
       <Layout>

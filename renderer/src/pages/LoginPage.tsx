@@ -1,7 +1,7 @@
-import { Button, PasswordInput, Text, TextInput } from '@mantine/core';
+import { Anchor, Button, PasswordInput, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Navigate, useSearchParams } from 'react-router';
+import { Link, Navigate, useSearchParams } from 'react-router';
 import { LoginInput, type LoginStep } from '../../../shared/schemas/operators';
 import { formError, useTRPC } from '../api/trpc';
 import { OperatorCodeStep } from '../components/auth/OperatorCodeStep';
@@ -118,9 +118,9 @@ export function LoginPage() {
         <Button type="submit" loading={login.isPending} fullWidth>
           Sign in
         </Button>
-        <Text size="xs" c="dimmed" ta="center">
-          Forgot your password or lost your phone? Ask an administrator to reset your sign-in.
-        </Text>
+        <Anchor component={Link} to="/forgot-password" size="sm" ta="center">
+          Forgot your password or lost your phone?
+        </Anchor>
       </SubmitForm>
     </AuthLayout>
   );

@@ -9,6 +9,7 @@ import { PageHeader } from '../components/common/PageHeader';
 import { ErrorState, NothingHere, PageLoader } from '../components/common/States';
 import { CreateOperatorModal } from '../components/operators/CreateOperatorModal';
 import { EditOperatorModal } from '../components/operators/EditOperatorModal';
+import { ResetPasswordModal } from '../components/operators/ResetPasswordModal';
 import { ROLE_COLORS, STATUS_TEXT } from '../components/operators/roleText';
 import { ConfirmModal } from '../components/settings/ConfirmModal';
 import { formatDate } from '../lib/format';
@@ -59,6 +60,7 @@ export function OperatorsPage() {
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<OperatorView | null>(null);
   const [pending, setPending] = useState<Pending | null>(null);
+  const [resettingPassword, setResettingPassword] = useState<OperatorView | null>(null);
 
   const update = useMutation(
     trpc.operators.update.mutationOptions({
@@ -158,11 +160,25 @@ export function OperatorsPage() {
                       </Badge>
                     </Table.Td>
                     <Table.Td>
-                      <Tooltip label={status.hint} withArrow>
-                        <Badge color={status.color} variant="dot" tabIndex={0}>
-                          {status.label}
-                        </Badge>
-                      </Tooltip>
+                      <Group gap={6} wrap="nowrap">
+                        <Tooltip label={status.hint} withArrow>
+                          <Badge color={status.color} variant="dot" tabIndex={0}>
+                            {status.label}
+                          </Badge>
+                        </Tooltip>
+                        {o.mustChangePassword && (
+                          <Tooltip
+                            label={`Their password was set for them; they choose their own at next sign-in. It works until ${formatDate(o.temporaryPasswordExpiresAt)}.`}
+                            withArrow
+                            multiline
+                            w={260}
+                          >
+                            <Badge color="orange" variant="light" tabIndex={0}>
+                              Temporary password
+                            </Badge>
+                          </Tooltip>
+                        )}
+                      </Group>
                     </Table.Td>
                     <Table.Td>
                       <Text size="sm">{formatDate(o.createdAt)}</Text>
@@ -180,6 +196,8 @@ export function OperatorsPage() {
                               </ActionIcon>
                             </Menu.Target>
                             <Menu.Dropdown>
+                              {!isSelf && <Menu.Item onClick={() => setResettingPassword(o)}>Reset password…</Menu.Item>}
+                              {isSelf && <Menu.Label>Your own password: on your profile</Menu.Label>}
                               {o.status !== 'pending' && <Menu.Item onClick={() => ask('resetSecondFactor', o)}>Reset second factor…</Menu.Item>}
                               {o.status === 'disabled' ? (
                                 <Menu.Item onClick={() => ask('enable', o)}>Enable…</Menu.Item>
@@ -202,13 +220,15 @@ export function OperatorsPage() {
             </ScrollTable>
           </Paper>
           <Text size="xs" c="dimmed">
-            Every operator signs in with a password and their own authenticator app. There is always at least one active administrator.
+            Every operator signs in with a password and their own authenticator app. A password set by an administrator is temporary: its owner replaces it at
+            their next sign-in. There is always at least one active administrator.
           </Text>
         </Stack>
       )}
 
       {canChange && <CreateOperatorModal opened={adding} onClose={() => setAdding(false)} />}
       {canChange && editing && <EditOperatorModal operator={editing} isSelf={editing.id === me.id} onClose={() => setEditing(null)} />}
+      {canChange && resettingPassword && <ResetPasswordModal operator={resettingPassword} onClose={() => setResettingPassword(null)} />}
       <ConfirmModal
         opened={pending !== null}
         title={pending ? CONFIRM[pending.kind].title(pending.operator) : ''}

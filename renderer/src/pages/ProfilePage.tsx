@@ -9,6 +9,7 @@ import { IconKey, IconPlus } from '../components/common/icons';
 import { PageHeader } from '../components/common/PageHeader';
 import { ErrorState, NothingHere, PageLoader } from '../components/common/States';
 import { AddSecurityKeyModal, RemoveSecurityKeyModal } from '../components/profile/SecurityKeyModals';
+import { ChangePasswordModal } from '../components/profile/ChangePasswordModal';
 import { formatAgo, formatDate } from '../lib/format';
 import { useOperator } from '../lib/session';
 import { keysUnavailableReason } from '../lib/webauthn';
@@ -21,6 +22,7 @@ export function ProfilePage() {
   const queryClient = useQueryClient();
   const keys = useQuery(trpc.profile.webauthn.list.queryOptions());
   const [adding, setAdding] = useState(false);
+  const [changingPassword, setChangingPassword] = useState(false);
   const [removing, setRemoving] = useState<OperatorKeyView | null>(null);
   const unavailable = keysUnavailableReason();
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.profile.webauthn.list.queryKey() });
@@ -49,6 +51,21 @@ export function ProfilePage() {
               </Table.Tr>
             </Table.Tbody>
           </Table>
+        </Paper>
+
+        <Paper component="section" withBorder p="lg" radius="md" aria-labelledby="password-title">
+          <Group justify="space-between" align="flex-start" mb="xs" wrap="wrap">
+            <Title order={3} size="h4" id="password-title">
+              Password
+            </Title>
+            <Button variant="default" onClick={() => setChangingPassword(true)}>
+              Change password
+            </Button>
+          </Group>
+          <Text size="sm" c="dimmed" maw={720}>
+            {me.passwordChangedAt ? `Last changed ${formatDate(me.passwordChangedAt)}. ` : ''}
+            Changing it signs you out everywhere else; this session stays. Forgot it? Sign out and use “Forgot your password?” on the sign-in page.
+          </Text>
         </Paper>
 
         <Paper withBorder p="lg" radius="md" aria-labelledby="keys-title">
@@ -145,6 +162,7 @@ export function ProfilePage() {
           void refresh();
         }}
       />
+      <ChangePasswordModal opened={changingPassword} username={me.username} onClose={() => setChangingPassword(false)} />
       <RemoveSecurityKeyModal
         keyToRemove={removing}
         onClose={() => setRemoving(null)}

@@ -10,16 +10,18 @@ export function ReauthField({
   onChange,
   error,
   autoFocus,
+  description = 'Confirms it is you before your sign-in methods change.',
 }: {
   value: string;
   onChange: (v: string) => void;
   error?: string | null;
   autoFocus?: boolean;
+  description?: string;
 }) {
   return (
     <PasswordInput
       label="Current password, or a code from your authenticator app"
-      description="Confirms it is you before your sign-in methods change."
+      description={description}
       value={value}
       onChange={(e) => onChange(e.currentTarget.value)}
       error={error}
