@@ -6,7 +6,9 @@
  * and loaded offline by slapadd, the fast path), then runs Tessera's dry run,
  * the first sync and a sync with nothing changed, in this process against a
  * fresh data folder: wall time of each, the RSS peak seen during each phase
- * (sampled), the process's peak RSS over the whole run, and slapd's own.
+ * (sampled), the process's peak RSS over the whole run, and slapd's own; then
+ * what the rollout page asks of a directory this size (the group list with
+ * counts, a group's plan).
  *
  *   BENCH_DIRECTORY_USERS=50000 npm run bench -- directory
  */
@@ -15,7 +17,8 @@ import { performance } from 'node:perf_hooks';
 import { BASE_DN, BIND_DN, BIND_PASSWORD, slapdAvailable, startSlapd } from '../server/testing/slapd.js';
 import { openTestServices } from '../server/testing/harness.js';
 import { SYSTEM_ACTOR } from '../server/services/index.js';
-import { applyDirectorySync, planDirectorySync, setDirectoryConfig } from '../server/services/directory/index.js';
+import { applyDirectorySync, directoryGroups, planDirectorySync, setDirectoryConfig } from '../server/services/directory/index.js';
+import { planSheets } from '../server/services/sheets/enrollmentSheets.js';
 import { envInt } from './lib/env.js';
 import type { BenchResult } from './lib/types.js';
 
@@ -43,7 +46,7 @@ function procPeakMb(pid: number | undefined): number | null {
  * every 20 ms, plus once at the end; the sync yields between chunks, so the
  * sampler gets its turns).
  */
-async function phase<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number; peakMb: number }> {
+async function phase<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number; ms: number; peakMb: number }> {
   let peak = process.memoryUsage().rss;
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
@@ -51,9 +54,9 @@ async function phase<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: numb
   const t0 = performance.now();
   try {
     const value = await fn();
-    const seconds = Math.round((performance.now() - t0) / 100) / 10;
+    const ms = Math.round(performance.now() - t0);
     peak = Math.max(peak, process.memoryUsage().rss);
-    return { value, seconds, peakMb: Math.round(peak / MB) };
+    return { value, seconds: Math.round(ms / 100) / 10, ms, peakMb: Math.round(peak / MB) };
   } finally {
     clearInterval(timer);
   }
@@ -83,6 +86,13 @@ export async function run(): Promise<BenchResult> {
     const plan = await phase(() => planDirectorySync(t.services));
     const first = await phase(() => applyDirectorySync(t.services, SYSTEM_ACTOR, {}));
     const second = await phase(() => applyDirectorySync(t.services, SYSTEM_ACTOR, {}));
+    // What the rollout page asks of a directory this size: the group list (its typeahead) and a group's plan.
+    const groups = await phase(async () => directoryGroups(t.services, { query: '' }));
+    const vpn = groups.value.find((g) => g.name === 'vpn-users');
+    const rollout = await phase(() => planSheets(t.services, { kind: 'group', group: 'vpn-users' }));
+    if (rollout.value.sheets.length + rollout.value.notIncluded !== vpn?.withoutFactor) {
+      throw new Error(`the group plan (${rollout.value.sheets.length} + ${rollout.value.notIncluded}) is not the group's count (${vpn?.withoutFactor})`);
+    }
     const rss = peakRssMb();
     const slapdMb = procPeakMb(slapd.pid);
     const added = first.value.counts.add;
@@ -101,6 +111,8 @@ export async function run(): Promise<BenchResult> {
         { label: 'users per second (first sync)', value: Math.round(added / Math.max(first.seconds, 0.1)) },
         { label: 'second sync (nothing changed)', value: second.seconds, unit: 's' },
         { label: 'second sync: peak RSS', value: second.peakMb, unit: 'MB' },
+        { label: 'group list with counts (rollout typeahead)', value: groups.ms, unit: 'ms' },
+        { label: `rollout plan for vpn-users (${(vpn?.withoutFactor ?? 0).toLocaleString('en')} users)`, value: rollout.ms, unit: 'ms' },
         { label: 'RSS before the dry run (services open, slapd loaded)', value: baseMb, unit: 'MB' },
         { label: 'peak RSS of the bench process, whole run', value: rss, unit: 'MB' },
         ...(slapdMb === null ? [] : [{ label: 'slapd peak RSS (its own process)', value: slapdMb, unit: 'MB' }]),
@@ -118,6 +130,8 @@ export async function run(): Promise<BenchResult> {
         planPeakMb: plan.peakMb,
         applyPeakMb: first.peakMb,
         secondPeakMb: second.peakMb,
+        groupListMs: groups.ms,
+        groupPlanMs: rollout.ms,
         rssMb: rss,
         slapdMb,
         firstCounts: first.value.counts,
