@@ -5,13 +5,14 @@ import { createApiKey } from '../services/apiKeys';
 import { setSmtpTransport } from '../services/delivery/transports';
 import { updateSettings } from '../services/settings';
 import { issueTemporaryCode } from '../services/temporaryCodes';
+import { bulkUsers } from '../services/userBulk';
 import { startTestServer, totpCode, type Factor, type TestServer } from '../testing/harness';
 import { SoftAuthenticator } from '../testing/softAuthenticator';
 import { startSmtpServer, type TestSmtpServer } from '../testing/smtpServer';
 
 /**
- * A disabled user (left the directory or disabled there; users.disabled_at)
- * is refused on every path a sign-in can take, with reason user_disabled,
+ * A disabled user (left the directory or disabled there, or disabled in
+ * Tessera by an operator; users.disabled_at) is refused on every path a sign-in can take, with reason user_disabled,
  * before any code or signature is checked, not counted as a failure, and
  * nothing they hold is used up: a TOTP code, a recovery code, a remembered
  * device's token, a helpdesk's temporary code, a mailed code sent before
@@ -49,12 +50,20 @@ const post = (path: string, body: unknown, key = appKey) => srv.call('POST', `${
 const verify = (body: Record<string, unknown>) => post('/verify', body);
 const prov = (method: string, path: string, body?: unknown) => srv.call(method, `${V1}${path}`, { key: srv.keys.provision, body });
 
+/** Disabled as a directory sync disables (services/directory/sync.ts writes through this repository). */
 function disable(username: string): void {
   const user = srv.services.store.users.findByKey(username)!;
   expect(srv.services.store.directory.disable(user.id, srv.clock.now(), 'disabled_in_directory')).toBe(true);
 }
 function enable(username: string): void {
   expect(srv.services.store.directory.enable(srv.services.store.users.findByKey(username)!.id)).toBe(true);
+}
+/** Disabled in Tessera by an operator (the Users list's bulk action), and enabled again the same way. */
+function operatorDisable(username: string): void {
+  expect(bulkUsers(srv.services, 'disable', { usernames: [username], reason: 'left the company' }, SYSTEM_ACTOR).changed).toEqual([username]);
+}
+function operatorEnable(username: string): void {
+  expect(bulkUsers(srv.services, 'enable', { usernames: [username], reason: 'back again' }, SYSTEM_ACTOR).changed).toEqual([username]);
 }
 const failures = (username: string) => srv.services.store.users.findByKey(username)!.failures;
 
@@ -105,6 +114,14 @@ describe('codes: verify refuses a disabled user on every kind of code and uses n
     // Enabled again: each of them still works (nothing was used up by the refusals).
     enable(user);
     for (const a of attempts) expect((await verify({ user, ...a })).json, JSON.stringify(a)).toMatchObject({ ok: true });
+
+    // Disabled in Tessera by an operator: the same refusal.
+    srv.clock.advance(30_000);
+    operatorDisable(user);
+    const r = await deniedOnce('verify', user, () => verify({ user, code: totpCode(f, srv.clock.now()) }));
+    expect(r.json).toEqual({ ok: false, reason: 'user_disabled' });
+    operatorEnable(user);
+    expect((await verify({ user, code: totpCode(f, srv.clock.now()) })).json).toMatchObject({ ok: true });
   });
 
   it('a mailed code sent before the user was disabled is refused; no new code is sent while disabled', async () => {
@@ -150,9 +167,9 @@ describe('passkeys: a disabled user is refused with and without a username', () 
     return post('/webauthn/authentication/verify', { response: auth.get(o.json, ORIGIN) });
   }
 
-  it('discoverable (no username): the passkey names a disabled owner → user_disabled, audited once, not counted, challenge spent', async () => {
+  it('discoverable (no username), disabled in Tessera by an operator: the passkey names its owner → user_disabled, audited once, not counted, challenge spent', async () => {
     expect((await signIn(undefined)).json).toMatchObject({ ok: true, user });
-    disable(user);
+    operatorDisable(user);
     const o = await post('/webauthn/authentication/options', {});
     expect(o.status).toBe(200); // no user named yet: nothing to refuse
     const response = auth.get(o.json, ORIGIN);
@@ -161,12 +178,12 @@ describe('passkeys: a disabled user is refused with and without a username', () 
     expect(r.json).toEqual({ ok: false, reason: 'user_disabled', message: 'This user is disabled (they left the directory or are disabled there)' });
     expect(failures(user)).toBe(0);
     // The challenge is used up: the same response enabled again is a replay.
-    enable(user);
+    operatorEnable(user);
     expect((await post('/webauthn/authentication/verify', { response })).json).toMatchObject({ ok: false, reason: 'challenge_unknown_or_used' });
     expect((await signIn(undefined)).json).toMatchObject({ ok: true, user });
   });
 
-  it('with a username: no options for a disabled user (403), and options taken before the user was disabled do not sign in', async () => {
+  it('with a username, disabled by the directory: no options (403), and options taken before the user was disabled do not sign in', async () => {
     disable(user);
     const refused = await post('/webauthn/authentication/options', { user });
     expect(refused.status).toBe(403);
