@@ -139,3 +139,73 @@ test('helpdesk prints a sheet from the user page; a reprint re-keys; auditors se
   await expect(page.getByRole('heading', { name: 'Marie Curie' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Print enrollment sheet' })).toHaveCount(0);
 });
+
+test('a printed sheet is finished by signing in with its first code; helpdesk confirms another with a code (issue 18)', async ({ page }) => {
+  requirePdfTools();
+  test.setTimeout(90_000);
+  // As above: the PDF frame's print is counted, not run (headless Chromium has no print preview).
+  await page.addInitScript(() => {
+    if (window !== window.top) {
+      window.print = () => {
+        const top = window.top as unknown as { printed?: string[] };
+        (top.printed ??= []).push(location.protocol);
+      };
+    }
+  });
+  const admin = await setupFirstAdmin(page);
+  const helpdesk = await createOperator(admin, 'helpdesk', { displayName: 'Hal Helpdesk' });
+  const key = await createApiKey(admin, ['verify', 'provision']);
+  const signer = uniqueName('signer');
+  const caller = uniqueName('caller');
+  await createUsers(admin, [
+    { username: signer, displayName: 'Sam Signer' },
+    { username: caller, displayName: 'Cleo Caller' },
+  ]);
+  const dir = test.info().outputPath('sheets-finish');
+  fs.mkdirSync(dir, { recursive: true });
+
+  // 1. The user signs in with the sheet's first code: the application's /verify says ok and the factor is active.
+  await openConsoleAs(page, helpdesk, `/users/${encodeURIComponent(signer)}`);
+  await expect(page.getByRole('heading', { name: 'Sam Signer' })).toBeVisible();
+  const signed = await printSheet(page, dir, 'signer');
+  await page.getByRole('button', { name: 'Done' }).click();
+  await expect(page.getByTestId('factors').getByText('Pending')).toBeVisible();
+  const signerSecret = base32Encode(parseOtpauthUri(signed.uri).secret);
+  const first = await restVerify(key, signer, totpCode(signerSecret));
+  expect(first.body).toEqual({ ok: true, factor: { id: signed.factorId, type: 'totp' } });
+  // The same code again is a replay, said as such.
+  expect((await restVerify(key, signer, totpCode(signerSecret))).body).toEqual({ ok: false, reason: 'code_already_used' });
+  await page.reload();
+  await expect(page.getByTestId('factors').getByText('Active')).toBeVisible();
+  await expect(page.getByTestId('factors').getByText('Pending')).toHaveCount(0);
+  const confirmed = page.getByTestId('user-activity').getByRole('row', { name: /Factor confirmed/ });
+  await expect(confirmed).toContainText('confirmed by its first sign-in code');
+  await screen(page, 'sheet-finished-by-sign-in');
+
+  // 2. Helpdesk on the phone: the user reads the code from their app, helpdesk confirms the pending sheet factor.
+  await page.goto(`/users/${encodeURIComponent(caller)}`);
+  await expect(page.getByRole('heading', { name: 'Cleo Caller' })).toBeVisible();
+  const called = await printSheet(page, dir, 'caller');
+  await page.getByRole('button', { name: 'Done' }).click();
+  const callerSecret = base32Encode(parseOtpauthUri(called.uri).secret);
+  await page.getByRole('button', { name: 'Confirm “Enrollment sheet” with code' }).click();
+  const dialog = page.getByRole('dialog', { name: `Confirm authenticator app for ${caller}` });
+  await expect(dialog).toContainText('the user scanned the printed sheet');
+  await expect(dialog).toContainText('the first code they sign in with confirms it');
+  // A wrong code first: said on the field, nothing changes.
+  const right = totpCode(callerSecret);
+  await dialog.getByLabel('6-digit code from the device').fill(right === '000000' ? '111111' : '000000');
+  await dialog.getByRole('button', { name: 'Confirm factor' }).click();
+  await expect(dialog.getByText(/not right for this factor/)).toBeVisible();
+  await screen(page, 'sheet-confirm-wrong-code');
+  await dialog.getByLabel('6-digit code from the device').fill(totpCode(callerSecret));
+  await screen(page, 'sheet-confirm-with-code');
+  await dialog.getByRole('button', { name: 'Confirm factor' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByText('Factor confirmed').first()).toBeVisible();
+  await expect(page.getByTestId('factors').getByText('Active')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Confirm “Enrollment sheet” with code' })).toHaveCount(0);
+  await screen(page, 'sheet-confirmed-by-helpdesk');
+  const user = await rest(key, 'GET', `/users/${encodeURIComponent(caller)}`);
+  expect(user.json.factors.map((f: { id: string; status: string }) => [f.id, f.status])).toEqual([[called.factorId, 'active']]);
+});
