@@ -156,6 +156,13 @@ describe('a printed sheet is finished by signing in with its first code (issue 1
     expect((await userOf(u)).factors).toMatchObject([{ id: sheet.factorId, status: 'active' }]);
   });
 
+  it('POST /challenge for a user holding only a sheet asks for the app’s code (sent: false), as for an active app; RADIUS challenge mode relies on it', async () => {
+    const { u } = await sheetUser('sheet-challenge');
+    const r = await srv.call('POST', `${V1}/challenge`, { key: srv.keys.verify, body: { user: u } });
+    expect(r.status, r.text).toBe(200);
+    expect(r.json).toMatchObject({ sent: false, reason: 'not_needed' });
+  });
+
   it('an email factor’s confirmation code is not a sign-in code: a pending email factor stays pending (no_factor)', async () => {
     // Covered with a real SMTP server in rest.delivered.test.ts; here only the rule that sent codes never activate at verify.
     const { METHOD_MODULES } = await import('../services/methods/registry');

@@ -8,7 +8,7 @@ import type { FactorRow, UserRow } from '../store/index';
 import type { Actor, ServiceContext } from './context';
 import { issueDeliveredCode, voidDeliveredCode } from './deliveredCodes';
 import { deliverCode, requireTransport } from './delivery/deliver';
-import { isOn, moduleForFactor } from './methods/registry';
+import { activatesAtSignIn, isOn, moduleForFactor } from './methods/registry';
 import { recordSend, requireSendAllowed } from './sendLimits';
 import { requireUser } from './users';
 import { throttleStateOf, iso } from './wireViews';
@@ -69,7 +69,9 @@ function pickFactor(ctx: ServiceContext, input: ChallengeInput, actor: Actor): S
   if (usable.length > 0) return { user, factor: usable[0]!, purpose: 'challenge', actor };
   const others = active.filter((f) => !isDelivered(f) && isOn(ctx, moduleForFactor(f.type)!));
   if (delivered.length > 0 && others.length === 0) requireOn(ctx, delivered[0]!);
-  if (others.length > 0 || ctx.store.recoveryCodes.counts(user.id).unused > 0) {
+  // A pending app or token (a printed sheet) is finished by its first sign-in code: ask for that code (issue 18).
+  const pendingFirstCode = () => ctx.store.factors.listByUser(user.id).some((f) => activatesAtSignIn(ctx, f, ctx.clock()));
+  if (others.length > 0 || ctx.store.recoveryCodes.counts(user.id).unused > 0 || pendingFirstCode()) {
     return { message: 'This user signs in with a code from their own device (or a security key): no code is sent; ask for it' };
   }
   throw new TesseraError('not_found', 'This user has no active factor to send a code to');

@@ -7,7 +7,7 @@ import type { Actor, ServiceContext } from './context';
 import { GroupCommit } from './groupCommit';
 import { LaneBusyError } from './hashLanes';
 import type { CodeMatch, FactorCodeCheck } from './methods/method';
-import { ALL_METHOD_MODULES, isOn, moduleForFactor, setCodeMethod } from './methods/registry';
+import { activatesAtSignIn, ALL_METHOD_MODULES, isOn, moduleForFactor, setCodeMethod } from './methods/registry';
 import { SingleFlight } from './singleFlight';
 import { requireUser } from './users';
 import { throttleStateOf } from './wireViews';
@@ -131,10 +131,10 @@ function codeFactors(ctx: ServiceContext, userId: string, now: number): CodeFact
     const m = moduleForFactor(factor.type);
     if (m?.verify?.kind !== 'factor') continue;
     const check = m.verify;
-    const live = factor.status === 'active' || (check.firstCodeActivates && (factor.expires_at === null || factor.expires_at > now));
-    if (!live) continue;
-    if (!isOn(ctx, m)) out.off.push({ factor, check });
-    else (factor.status === 'active' ? out.active : out.pending).push({ factor, check });
+    if (factor.status === 'active') (isOn(ctx, m) ? out.active : out.off).push({ factor, check });
+    else if (activatesAtSignIn(ctx, factor, now)) out.pending.push({ factor, check });
+    // A pending one whose method is off is never activated; a right code for it is still not the user's fault.
+    else if (check.firstCodeActivates && !isOn(ctx, m) && (factor.expires_at === null || factor.expires_at > now)) out.off.push({ factor, check });
   }
   // The last used first, as listActive orders them: a user's usual device is tried before the spares.
   out.active.sort((a, b) => (b.factor.last_used_at ?? -1) - (a.factor.last_used_at ?? -1) || a.factor.created_at - b.factor.created_at);

@@ -1,5 +1,6 @@
 import { TesseraError } from '../../../shared/errors';
 import { AVAILABLE_METHODS, isMethodAvailable, METHOD_LABELS, type AvailableMethod, type FactorType, type Method } from '../../../shared/schemas/methods';
+import type { FactorRow } from '../../store/index';
 import type { ServiceContext } from '../context';
 import { hotp } from './hotp';
 import type { AnyMethodModule, FactorCodeCheck, SetCodeCheck } from './method';
@@ -29,6 +30,16 @@ export function moduleForFactor(type: FactorType): AnyMethodModule | undefined {
 export function factorCodeCheck(ctx: ServiceContext, type: FactorType): FactorCodeCheck | null {
   const m = moduleForFactor(type);
   return m?.verify?.kind === 'factor' && isOn(ctx, m) ? m.verify : null;
+}
+
+/**
+ * Whether `factor` is a pending factor its first sign-in code activates (a printed sheet's TOTP, a provisioned HOTP
+ * token): not expired, its method on. Verify tries these after the active factors; a challenge asks for their code.
+ */
+export function activatesAtSignIn(ctx: ServiceContext, factor: FactorRow, now: number): boolean {
+  if (factor.status !== 'pending' || (factor.expires_at !== null && factor.expires_at <= now)) return false;
+  const m = moduleForFactor(factor.type);
+  return m?.verify?.kind === 'factor' && m.verify.firstCodeActivates && isOn(ctx, m);
 }
 
 /** Whether the method's switch is on. */
