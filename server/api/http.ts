@@ -17,6 +17,7 @@ import { appRouter } from './trpc/router';
 import { retryAfterHeaders } from './trpc/retryAfter';
 import { registerConsole } from './console/static';
 import { registerAuditExportRoute } from './console/auditExportRoute';
+import { registerApiDocsRoutes } from './apiDocs/apiDocsRoute';
 import { registerImportRoutes } from './console/importRoutes';
 import { registerSheetRoutes } from './console/sheetRoutes';
 import { JobRegistry } from './console/jobs';
@@ -146,6 +147,7 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
     return openApi;
   });
   registerRestRoutes(app, services, REST_ROUTES);
+  registerApiDocsRoutes(app, services, openApi);
 
   void app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',

@@ -62,7 +62,8 @@ export function applySecurityHeaders(reply: FastifyReply): void {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
   if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   const type = String(reply.getHeader('content-type') ?? '');
-  if (type.startsWith('text/html')) reply.header('content-security-policy', CONSOLE_CSP);
+  // A page with a stricter policy of its own (the API docs) keeps it.
+  if (type.startsWith('text/html') && !reply.hasHeader('content-security-policy')) reply.header('content-security-policy', CONSOLE_CSP);
 }
 
 /** The header the desktop app's main process adds to every request of its console window (spelled in shared/). */

@@ -50,7 +50,15 @@ export function ApiClientsPage() {
       <PageHeader
         title="API clients"
         description="Applications that call Tessera’s REST API, each with its own key and scopes."
-        actions={all.length > 0 ? newButton : null}
+        actions={
+          <>
+            {/* Served by Tessera (server/api/apiDocs): the OpenAPI document, drawn, with "Try it". */}
+            <Button component="a" href="/api-docs" variant="default">
+              API docs
+            </Button>
+            {all.length > 0 ? newButton : null}
+          </>
+        }
       />
       {list.isPending ? (
         <PageLoader label="Loading API clients" />
