@@ -8,6 +8,9 @@
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 256;
 
+/** How long a password set by someone else (a new operator's, a reset one) signs in before its owner has replaced it. */
+export const TEMPORARY_PASSWORD_DAYS = 7;
+
 /** The rules in words, for the forms that ask for a new password. */
 export const PASSWORD_RULES_TEXT = `At least ${PASSWORD_MIN_LENGTH} characters (a few words work well), not one character repeated, not your username.`;
 

@@ -4,6 +4,7 @@ import { TesseraError } from '../../shared/errors';
 import { DisplayName, Username, usernameKey } from '../../shared/schemas/text';
 import { Password, type CreateOperatorInput, type OperatorView, type UpdateOperatorInput } from '../../shared/schemas/operators';
 import { hashPassword, passwordProblems } from '../core/passwords';
+import { TEMPORARY_PASSWORD_DAYS } from '../../shared/passwordRules';
 import type { OperatorRow } from '../store/index';
 import type { Actor, ServiceContext } from './context';
 import { passwordLane } from './hashLanes';
@@ -30,7 +31,7 @@ export function toOperatorView(op: OperatorRow): OperatorView {
  * signs in before its owner has replaced it: long enough to reach them over
  * a weekend, short enough that a forgotten one does not lie about for good.
  */
-export const TEMPORARY_PASSWORD_MS = 7 * 24 * 3_600_000;
+export const TEMPORARY_PASSWORD_MS = TEMPORARY_PASSWORD_DAYS * 24 * 3_600_000;
 
 export function listOperators(ctx: ServiceContext): OperatorView[] {
   return ctx.store.operators.list().map(toOperatorView);

@@ -1,5 +1,6 @@
 import { Anchor, Code, List, Stack, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
+import { TEMPORARY_PASSWORD_DAYS } from '../../../shared/passwordRules';
 import { AuthLayout } from '../components/common/AuthLayout';
 
 /**
@@ -25,7 +26,7 @@ export function ForgotPasswordPage() {
               They open <b>Operators</b>, choose <b>Reset password…</b> next to your name and give you a temporary password in person or by phone.
             </List.Item>
             <List.Item>Sign in with it and the code from your authenticator app, as usual.</List.Item>
-            <List.Item>Tessera then asks you to choose a new password before anything else. The temporary one works for 7 days.</List.Item>
+            <List.Item>Tessera then asks you to choose a new password before anything else. The temporary one works for {TEMPORARY_PASSWORD_DAYS} days.</List.Item>
           </List>
         </section>
         <section aria-labelledby="lost-phone">

@@ -1,4 +1,5 @@
 import { TesseraError } from '../../../shared/errors';
+import { TEMPORARY_PASSWORD_DAYS } from '../../../shared/passwordRules';
 import { ROLE_LABELS } from '../../../shared/schemas/operators';
 import { listOperators } from '../../services/operatorAccounts';
 import { resetOperatorPasswordFromCli } from '../../services/operatorAuth/index';
@@ -31,7 +32,7 @@ const resetPassword: Command = {
   help: [
     'Prints a generated temporary password (the last line of standard output, alone),',
     'or sets the one read from standard input with --password-stdin. It signs in for',
-    '7 days; after signing in (password, then their authenticator code) the operator',
+    `${TEMPORARY_PASSWORD_DAYS} days; after signing in (password, then their authenticator code) the operator`,
     'must choose a new password before anything else. Their sessions end now; their',
     'authenticator app keeps working unless --second-factor. Audited as the account',
     'that ran the command.',

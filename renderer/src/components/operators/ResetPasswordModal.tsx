@@ -1,7 +1,7 @@
 import { Alert, Button, Code, CopyButton, Group, Modal, PasswordInput, Radio, Stack, Text } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { PASSWORD_RULES_TEXT } from '../../../../shared/passwordRules';
+import { PASSWORD_RULES_TEXT, TEMPORARY_PASSWORD_DAYS } from '../../../../shared/passwordRules';
 import type { OperatorView, ResetOperatorPasswordResult } from '../../../../shared/schemas/operators';
 import { formError, useTRPC } from '../../api/trpc';
 import { formatDateTime } from '../../lib/format';
@@ -104,7 +104,7 @@ export function ResetPasswordModal({ operator, onClose }: { operator: OperatorVi
       busy={reset.isPending}
     >
       <Text size="sm">
-        They get a temporary password that works for 7 days and must choose their own at their next sign-in. They are signed out now. Their authenticator app
+        They get a temporary password that works for {TEMPORARY_PASSWORD_DAYS} days and must choose their own at their next sign-in. They are signed out now. Their authenticator app
         keeps working, so the temporary password alone does not let anyone — you included — sign in as them. If they lost their phone too, also use Reset second
         factor.
       </Text>
