@@ -26,7 +26,9 @@ export function ForgotPasswordPage() {
               They open <b>Operators</b>, choose <b>Reset password…</b> next to your name and give you a temporary password in person or by phone.
             </List.Item>
             <List.Item>Sign in with it and the code from your authenticator app, as usual.</List.Item>
-            <List.Item>Tessera then asks you to choose a new password before anything else. The temporary one works for {TEMPORARY_PASSWORD_DAYS} days.</List.Item>
+            <List.Item>
+              Tessera then asks you to choose a new password before anything else. The temporary one works for {TEMPORARY_PASSWORD_DAYS} days.
+            </List.Item>
           </List>
         </section>
         <section aria-labelledby="lost-phone">

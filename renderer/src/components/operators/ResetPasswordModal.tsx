@@ -104,9 +104,9 @@ export function ResetPasswordModal({ operator, onClose }: { operator: OperatorVi
       busy={reset.isPending}
     >
       <Text size="sm">
-        They get a temporary password that works for {TEMPORARY_PASSWORD_DAYS} days and must choose their own at their next sign-in. They are signed out now. Their authenticator app
-        keeps working, so the temporary password alone does not let anyone — you included — sign in as them. If they lost their phone too, also use Reset second
-        factor.
+        They get a temporary password that works for {TEMPORARY_PASSWORD_DAYS} days and must choose their own at their next sign-in. They are signed out now.
+        Their authenticator app keeps working, so the temporary password alone does not let anyone — you included — sign in as them. If they lost their phone
+        too, also use Reset second factor.
       </Text>
       {operator.role === 'admin' && (
         <Alert color="orange" variant="light" role="status">
