@@ -192,7 +192,7 @@ export const REST_ROUTES: RestRoute[] = [
     operationId: 'confirmFactor',
     tag: 'Factors',
     scopes: ['provision'],
-    summary: 'Activate a pending factor with its first code',
+    summary: 'Activate a pending factor with its first code (a TOTP/HOTP factor is also activated by its first right code at /verify)',
     params: FactorParams,
     body: ConfirmFactorInput,
     responses: {
