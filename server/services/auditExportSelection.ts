@@ -21,7 +21,7 @@ import type { ServiceContext } from './context';
  * stored head's signature and the anchor are checked before anything is sent.
  */
 
-/** Entries recomputed between two turns of the event loop (about 2-4 ms of hashing). */
+/** Entries recomputed between two turns of the event loop (one page of hashing; not measured separately). */
 const WALK_PAGE = 500;
 
 export interface SelectionProgress {
