@@ -1,4 +1,5 @@
 import { CSRF_HEADER, CSRF_VALUE } from '../../../shared/consoleHeaders';
+import { sessionFetch } from '../lib/sessionActivity';
 
 /**
  * The console's calls that are not tRPC (CSV uploads, PDFs and exports that
@@ -44,7 +45,7 @@ export async function consoleFetch(path: string, init: ConsoleFetchInit = {}): P
   }
   let res: Response;
   try {
-    res = await fetch(path, {
+    res = await sessionFetch(path, {
       method: init.method ?? (body === undefined ? 'GET' : 'POST'),
       credentials: 'same-origin',
       headers,

@@ -3,6 +3,7 @@ import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import type { AppRouter } from '../../../server/api/trpc/router';
 import { CSRF_HEADER, CSRF_VALUE } from '../../../shared/consoleHeaders';
+import { sessionFetch } from '../lib/sessionActivity';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
@@ -13,7 +14,8 @@ export function makeTrpcClient() {
       httpBatchLink({
         url: '/trpc',
         headers: () => ({ [CSRF_HEADER]: CSRF_VALUE }),
-        fetch: (url, init) => fetch(url, { ...(init as RequestInit), credentials: 'same-origin' }),
+        // sessionFetch: each answered call restarts the session's idle clock, and the idle warning counts from it.
+        fetch: (url, init) => sessionFetch(url, { ...(init as RequestInit), credentials: 'same-origin' }),
       }),
     ],
   });

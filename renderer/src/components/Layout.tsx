@@ -1,12 +1,14 @@
 import { Anchor, Badge, Burger, Button, Group, NavLink, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, type MouseEvent, type ReactNode } from 'react';
 import { NavLink as RouterLink, useLocation, useNavigate } from 'react-router';
 import { ROLE_LABELS } from '../../../shared/schemas/operators';
 import type { RoleSet } from '../../../shared/roles';
 import { useTRPC } from '../api/trpc';
 import { useCan, useOperator } from '../lib/session';
+import { ColorSchemeMenu } from './shell/ColorSchemeMenu';
+import { IdleWarning } from './shell/IdleWarning';
 import './common/common.css';
 import './layout.css';
 
@@ -29,7 +31,19 @@ function NavItem({ to, label, set }: { to: string; label: string; set: RoleSet }
   return <NavLink component={RouterLink} to={to} label={label} active={location.pathname.startsWith(to)} />;
 }
 
-/** The signed-in console: header (who, role, sign out), navigation for the operator's role, the page. */
+/** The skip link's target gets the focus (and the view) without changing the address, which the router owns. */
+function skipToContent(e: MouseEvent<HTMLAnchorElement>) {
+  const main = document.getElementById('main');
+  if (!main) return;
+  e.preventDefault();
+  main.focus();
+  main.scrollIntoView({ block: 'start' });
+}
+
+/**
+ * The signed-in console: a skip link (the first thing Tab reaches), the header (who, role, appearance,
+ * sign out), navigation for the operator's role, the page in <main>, and the idle sign-out warning.
+ */
 export function Layout({ children }: { children: ReactNode }) {
   const [opened, { toggle, close }] = useDisclosure();
   const operator = useOperator();
@@ -50,6 +64,9 @@ export function Layout({ children }: { children: ReactNode }) {
 
   return (
     <div className="shell" data-nav-open={opened || undefined}>
+      <a href="#main" className="skip-link" onClick={skipToContent}>
+        Skip to content
+      </a>
       <header className="shell-header">
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
@@ -57,7 +74,8 @@ export function Layout({ children }: { children: ReactNode }) {
             <span className="brand-mark" aria-hidden="true">
               T
             </span>
-            <Text fw={700} size="lg">
+            {/* On a phone the mark alone: the header keeps room for the name, appearance and Sign out. */}
+            <Text fw={700} size="lg" visibleFrom="xs">
               Tessera
             </Text>
           </Group>
@@ -75,6 +93,7 @@ export function Layout({ children }: { children: ReactNode }) {
             <Badge variant="light" visibleFrom="sm">
               {ROLE_LABELS[operator.role]}
             </Badge>
+            <ColorSchemeMenu />
             <Button variant="subtle" size="xs" onClick={() => logout.mutate()} loading={logout.isPending}>
               Sign out
             </Button>
@@ -88,9 +107,10 @@ export function Layout({ children }: { children: ReactNode }) {
           ))}
         </div>
       </nav>
-      <main className="shell-main">
+      <main className="shell-main" id="main" tabIndex={-1}>
         <div className="shell-main-inner">{children}</div>
       </main>
+      <IdleWarning />
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { useTRPC } from '../api/trpc';
 import { DayChart } from '../components/dashboard/DayChart';
+import { GettingStarted } from '../components/dashboard/GettingStarted';
 import { StatCard } from '../components/dashboard/StatCard';
 import { IconAlert, IconLock, IconUserOff, IconUsers } from '../components/common/icons';
 import { PageHeader } from '../components/common/PageHeader';
@@ -61,6 +62,7 @@ export function DashboardPage() {
   return (
     <Stack gap="md">
       {header}
+      <GettingStarted />
       <div className="stat-grid">
         <StatCard
           label="Users"

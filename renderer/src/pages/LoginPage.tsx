@@ -9,6 +9,7 @@ import { SecurityKeyStep } from '../components/auth/SecurityKeyStep';
 import { AuthLayout } from '../components/common/AuthLayout';
 import { ErrorAlert, SubmitForm } from '../components/common/ModalForm';
 import { OtpEnrollPanel } from '../components/common/OtpEnrollPanel';
+import { SignedOutNotice } from '../components/shell/SignedOutNotice';
 import { useCheckedSubmit } from '../lib/useCheckedSubmit';
 import { checkForm } from '../lib/zodForm';
 
@@ -99,6 +100,7 @@ export function LoginPage() {
   return (
     <AuthLayout title="Sign in to Tessera" subtitle="Operator console for IT staff, helpdesk and auditors.">
       <SubmitForm onSubmit={submitPassword}>
+        <SignedOutNotice />
         <TextInput
           label="Username"
           value={username}

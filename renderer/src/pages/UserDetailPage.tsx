@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Group, Menu, Paper, Stack, Table, Text, ThemeIcon, Title, Tooltip } from '@mantine/core';
+import { Alert, Badge, Button, Group, Menu, Paper, Stack, Text, ThemeIcon, Title, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { TRPCClientError } from '@trpc/client';
@@ -15,7 +15,7 @@ import { ReasonConfirmModal } from '../components/common/ReasonConfirmModal';
 import { ErrorState, NothingHere, PageLoader } from '../components/common/States';
 import { EditUserModal } from '../components/users/EditUserModal';
 import { EnrollFactorModal } from '../components/users/EnrollFactorModal';
-import { FactorActions, FactorDetails, RenameFactorButton } from '../components/users/FactorExtras';
+import { FactorTable } from '../components/users/FactorTable';
 import { PrintSheetButton } from '../components/sheets/PrintSheetButton';
 import { RecoveryCodesModal } from '../components/users/RecoveryCodesModal';
 import { RememberedDevicesCard } from '../components/users/RememberedDevicesCard';
@@ -27,18 +27,13 @@ import { formatAgo, formatDate, formatDateTime, formatSeconds, plural } from '..
 import { useCan } from '../lib/session';
 import { factorTypeName, useMethodNames, type MethodNamer } from '../lib/useMethodNames';
 import '../components/common/common.css';
-import { ScrollTable } from '../components/common/ScrollTable';
 import { SectionHeader } from '../components/common/SectionHeader';
 
-/** Short cells that must not wrap or truncate (status badge, dates). A style object: CSSOM, so the CSP allows it. */
-const NOWRAP = { whiteSpace: 'nowrap' } as const;
 /** Why a directory sync disabled a user, in words (the factors stay until the grace period ends). */
 const DISABLED_WHY: Record<string, string> = {
   removed_from_directory: 'Gone from the directory: sign-ins are refused; factors are kept until the grace period ends',
   disabled_in_directory: 'Disabled in the directory: sign-ins are refused; factors are kept until the grace period ends',
 };
-/** Badges ellipsise when their cell is narrow; the status column keeps room for the longest (“Pending”). */
-const STATUS_CELL = { whiteSpace: 'nowrap', minWidth: 96 } as const;
 
 /** What the user's last successful verify used: the factor (its method's name and label), recovery codes or a temporary code. */
 function lastUsedName(u: UserDetail, methodName: MethodNamer): string {
@@ -296,76 +291,7 @@ export function UserDetailPage() {
                 )}
               </NothingHere>
             ) : (
-              <ScrollTable
-                minWidth={620}
-                verticalSpacing="sm"
-                fz="sm"
-                data-testid="factors"
-                head={
-                  <>
-                    <Table.Th>Type</Table.Th>
-                    <Table.Th>Label</Table.Th>
-                    <Table.Th style={STATUS_CELL}>Status</Table.Th>
-                    <Table.Th style={NOWRAP}>Created</Table.Th>
-                    <Table.Th style={NOWRAP}>Last used</Table.Th>
-                    {canHelp && <Table.Th w={1} aria-label="Actions" />}
-                  </>
-                }
-              >
-                {u.factors.map((f) => (
-                  <Table.Tr key={f.id}>
-                    <Table.Td>
-                      <Text size="sm" fw={500}>
-                        {factorTypeName(f)}
-                      </Text>
-                      <FactorDetails factor={f} />
-                    </Table.Td>
-                    <Table.Td className="break-anywhere">
-                      {f.label ?? (
-                        <Text span c="dimmed" size="sm">
-                          —
-                        </Text>
-                      )}
-                    </Table.Td>
-                    <Table.Td style={STATUS_CELL}>
-                      {f.status === 'active' ? (
-                        <Badge color="teal" variant="light">
-                          Active
-                        </Badge>
-                      ) : (
-                        <Tooltip label={`Waiting for its first code; expires ${formatDateTime(f.expiresAt)}`}>
-                          <Badge color="yellow" variant="light">
-                            Pending
-                          </Badge>
-                        </Tooltip>
-                      )}
-                    </Table.Td>
-                    <Table.Td title={f.createdAt} style={NOWRAP}>
-                      {formatDate(f.createdAt)}
-                    </Table.Td>
-                    <Table.Td title={f.lastUsedAt ?? undefined} style={NOWRAP}>
-                      {formatAgo(f.lastUsedAt)}
-                    </Table.Td>
-                    {canHelp && (
-                      <Table.Td>
-                        <Group gap={4} wrap="nowrap" justify="flex-end">
-                          <FactorActions username={u.username} factor={f} />
-                          <RenameFactorButton username={u.username} factor={f} typeLabel={factorTypeName(f)} />
-                          <Button
-                            size="compact-xs"
-                            variant="subtle"
-                            color="red"
-                            onClick={() => setConfirm({ kind: 'deleteFactor', factor: f })}
-                            aria-label={`Remove ${factorTypeName(f)}${f.label ? ` “${f.label}”` : ''}`}
-                          >
-                            Remove
-                          </Button>
-                        </Group>
-                      </Table.Td>
-                    )}
-                  </Table.Tr>
-                ))}
-              </ScrollTable>
+              <FactorTable username={u.username} factors={u.factors} canHelp={canHelp} onRemove={(factor) => setConfirm({ kind: 'deleteFactor', factor })} />
             )}
           </Paper>
 

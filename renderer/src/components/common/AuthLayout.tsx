@@ -1,9 +1,11 @@
 import { Group, Paper, Stack, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
+import { usePageTitle } from '../../lib/pageTitle';
 import './common.css';
 
 /** The signed-out pages (setup, sign-in): a centred card under the Tessera mark. */
 export function AuthLayout({ title, subtitle, width = 420, children }: { title: string; subtitle?: ReactNode; width?: number; children: ReactNode }) {
+  usePageTitle(title);
   return (
     <main className="auth-page">
       <Stack gap="lg" w="100%" maw={width}>
@@ -18,7 +20,8 @@ export function AuthLayout({ title, subtitle, width = 420, children }: { title: 
         <Paper withBorder shadow="sm" radius="md" p="xl">
           <Stack gap="lg">
             <Stack gap={4}>
-              <Title order={2} size="h3">
+              {/* The page's one h1 (issue 18), sized as before. */}
+              <Title order={1} size="h3">
                 {title}
               </Title>
               {subtitle && (

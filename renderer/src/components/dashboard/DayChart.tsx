@@ -1,4 +1,4 @@
-import { Center, Paper, Stack, Text, Title } from '@mantine/core';
+import { Center, Paper, Stack, Text, Title, useComputedColorScheme } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatNumber } from '../../lib/format';
@@ -11,6 +11,12 @@ export interface DaySeries {
 
 const dayLabel = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
 const tickOf = (day: string) => dayLabel.format(new Date(`${day}T00:00:00Z`));
+
+/** recharts draws SVG with colours as attributes: the grid, axis text and tooltip per colour scheme (Mantine's gray-2/dark-5 and so on). */
+const CHART_INK = {
+  light: { grid: '#e9ecef', tick: '#666666', tooltip: { background: '#ffffff', border: '#dee2e6', text: '#212529' } },
+  dark: { grid: '#3b3b3b', tick: '#b8b8b8', tooltip: { background: '#2e2e2e', border: '#424242', text: '#c9c9c9' } },
+} as const;
 
 /**
  * A per-day chart (recharts) in a card, with a text summary for screen
@@ -38,12 +44,18 @@ export function DayChart<T extends { day: string }>({
   const totals = series.map((s) => ({ ...s, total: data.reduce((n, d) => n + Number((d as Record<string, unknown>)[s.key] ?? 0), 0) }));
   const empty = totals.every((t) => t.total === 0);
   const summary = `${title}, last ${data.length} days: ${totals.map((t) => `${t.label} ${formatNumber(t.total)}`).join(', ')}`;
+  const ink = CHART_INK[useComputedColorScheme('light')];
   const axes = (
     <>
-      <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e9ecef" />
-      <XAxis dataKey="day" tickFormatter={tickOf} tick={{ fontSize: 11 }} minTickGap={24} tickLine={false} />
-      <YAxis allowDecimals={false} tick={{ fontSize: 11 }} width={40} tickLine={false} axisLine={false} />
-      <Tooltip labelFormatter={(d) => tickOf(String(d))} formatter={(v) => formatNumber(Number(v))} />
+      <CartesianGrid strokeDasharray="3 3" vertical={false} stroke={ink.grid} />
+      <XAxis dataKey="day" tickFormatter={tickOf} tick={{ fontSize: 11, fill: ink.tick }} stroke={ink.grid} minTickGap={24} tickLine={false} />
+      <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: ink.tick }} width={40} tickLine={false} axisLine={false} />
+      <Tooltip
+        labelFormatter={(d) => tickOf(String(d))}
+        formatter={(v) => formatNumber(Number(v))}
+        contentStyle={{ background: ink.tooltip.background, borderColor: ink.tooltip.border, color: ink.tooltip.text }}
+        cursor={{ fill: ink.grid, fillOpacity: 0.5 }}
+      />
       <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 12 }} />
     </>
   );
@@ -61,7 +73,7 @@ export function DayChart<T extends { day: string }>({
           )}
         </div>
         {empty ? (
-          <Center h={height} bg="gray.0" className="chart-empty">
+          <Center h={height} bg="var(--tessera-hover)" className="chart-empty">
             <Text size="sm" c="dimmed">
               {emptyText}
             </Text>

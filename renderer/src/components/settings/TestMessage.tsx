@@ -89,7 +89,17 @@ export function TestMessage({ channel, disabledReason }: { channel: DeliveryChan
           data-testid={`${id}-outcome`}
           maw={760}
         >
-          <Code block c={outcome.ok ? 'green.9' : 'red.9'} bg="transparent" p={0} className="delivery-answer">
+          <Code
+            block
+            c={
+              outcome.ok
+                ? 'light-dark(var(--mantine-color-green-9), var(--mantine-color-green-4))'
+                : 'light-dark(var(--mantine-color-red-9), var(--mantine-color-red-4))'
+            }
+            bg="transparent"
+            p={0}
+            className="delivery-answer"
+          >
             {outcome.ok ? outcome.response : outcome.error}
           </Code>
         </Alert>

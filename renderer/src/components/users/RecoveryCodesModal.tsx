@@ -34,7 +34,7 @@ export function RecoveryCodesModal({ username, codes, onClose }: { username: str
                 Give them to {username} now: print them or copy them somewhere safe. Each code works once; the previous set no longer works.
               </Text>
             </Alert>
-            <Paper withBorder p="md" radius="md" bg="gray.0">
+            <Paper withBorder p="md" radius="md" bg="var(--tessera-hover)">
               <div className="codes-grid" data-testid="recovery-codes" aria-label="Recovery codes">
                 {codes.map((c) => (
                   <span key={c}>{c}</span>

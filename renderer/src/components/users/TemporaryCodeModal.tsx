@@ -116,7 +116,7 @@ export function TemporaryCodeModal({
             <Alert color="orange" variant="light" title="This code will not be shown again">
               <Text size="sm">Read it out to {username} or print it now. It stops working when the user confirms a new factor.</Text>
             </Alert>
-            <Paper withBorder p="md" radius="md" bg="gray.0" ta="center">
+            <Paper withBorder p="md" radius="md" bg="var(--tessera-hover)" ta="center">
               <div className="temporary-code" data-testid="temporary-code" aria-label="Temporary code">
                 {issued.code}
               </div>
