@@ -47,10 +47,15 @@ export function ForgotPasswordPage() {
           <Code block my={6}>
             tessera operator reset-password YOUR-USERNAME
           </Code>
-          <Text size="sm">
-            It prints a temporary password you must change at sign-in. Add <Code>--second-factor</Code> if you lost your phone too, and <Code>--data DIR</Code>{' '}
-            if the data folder is not the default one. The reset is in the audit log.
-          </Text>
+          <Text size="sm">It prints a temporary password you must change at sign-in; the reset is in the audit log.</Text>
+          <List size="sm" spacing={4} mt={4}>
+            <List.Item>
+              <Code>--second-factor</Code> if you lost your phone too: you set up your authenticator app again.
+            </List.Item>
+            <List.Item>
+              <Code>--data DIR</Code> if Tessera's data folder is not the default one.
+            </List.Item>
+          </List>
         </section>
         <Anchor component={Link} to="/login" size="sm">
           Back to sign in
