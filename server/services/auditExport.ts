@@ -11,7 +11,7 @@ import { CSV_HEADER_LINE, csvRow } from '../core/audit/csv';
 import type { AuditFilter, AuditRow } from '../store/index';
 import { rowToEntry, toFilter } from './auditLog';
 import type { Actor, ServiceContext } from './context';
-import { checkBeforeSelection, selectionLines } from './auditExportSelection';
+import { checkBeforeSigning, selectionLines } from './auditExportSelection';
 import { fileError, reserveNewFile, writeOutputFile } from './outputFiles';
 
 /*
@@ -74,8 +74,8 @@ export function startAuditExport(ctx: ServiceContext, actor: Actor, opts: Export
   const storeFilter = filter ? toFilter(filter) : null;
   opts.signal?.throwIfAborted();
 
-  // A signed selection vouches for the whole log: refuse at once if the cheap checks already fail.
-  if (filter && format === 'jsonl') checkBeforeSelection(ctx);
+  // A bundle's signature vouches for the log: refuse at once if the cheap checks already fail.
+  if (format === 'jsonl') checkBeforeSigning(ctx, filter ? 'selection' : 'bundle');
   const { head, total } = ctx.store.tx(() => {
     const head = ctx.audit.signedHead() ?? signedGenesis(ctx);
     const total = storeFilter ? ctx.store.audit.count(storeFilter, head.seq) : head.seq;

@@ -3,11 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { computeEntryHash } from '../core/audit/chain';
 import { keyFingerprint } from '../core/audit/checkpoint';
 import { dbPath } from '../runtime/dataDir';
 import { openTessera } from '../tessera';
 import { exportAuditToFile, verifyAuditBundleFile } from './auditExport';
-import { CHECKPOINT_EVERY } from './auditLog';
+import type { AuditRow } from '../store/index';
+import { CHECKPOINT_EVERY, rowToContent } from './auditLog';
 import type { Actor, Services } from './index';
 
 /**
@@ -131,6 +133,24 @@ describe('the exporter signs no selection of a tampered log', () => {
     );
     expect(countExports()).toBe(before);
     expect(fs.existsSync(file('x.jsonl'))).toBe(false);
+  });
+
+  it('an entry after the last checkpoint edited and every later hash recomputed: no selection and no whole-log bundle is signed over it', async () => {
+    attack((db) => {
+      db.prepare("UPDATE audit_log SET reason = 'rewritten' WHERE seq = 1200").run();
+      let prev = (db.prepare('SELECT hash FROM audit_log WHERE seq = 1199').get() as { hash: string }).hash;
+      for (const row of db.prepare('SELECT * FROM audit_log WHERE seq >= 1200 ORDER BY seq').all() as AuditRow[]) {
+        prev = computeEntryHash(prev, rowToContent(row));
+        db.prepare('UPDATE audit_log SET hash = ? WHERE seq = ?').run(prev, row.seq);
+      }
+      db.prepare('UPDATE audit_head SET hash = ?').run(prev); // its signature cannot follow
+    });
+    for (const filter of [DECEMBER, undefined]) {
+      await expect(exportAuditToFile(live(), file('x.jsonl'), actor, filter ? { filter } : {})).rejects.toThrow(
+        new RegExp(`Not exporting a signed ${filter ? 'selection' : 'bundle'}: the signed head of the log does not verify`),
+      );
+      expect(fs.existsSync(file('x.jsonl'))).toBe(false);
+    }
   });
 
   it('a deleted checkpoint: refused at its entry', async () => {

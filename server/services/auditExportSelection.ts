@@ -31,13 +31,15 @@ export interface SelectionProgress {
 }
 
 /**
- * Refuses to sign a selection of a log that already fails the cheap checks:
- * a replaced public key, a stored head whose signature does not hold, an
- * anchor the log has fallen behind or diverged from. Throws 'integrity'.
+ * Refuses to sign a bundle (a selection, or the head of a whole-log one) of
+ * a log that already fails the cheap checks: a replaced public key, a stored
+ * head whose signature does not hold (a log rewritten and rechained through
+ * the database file: an export would otherwise sign a fresh head over it),
+ * an anchor the log has fallen behind or diverged from. Throws 'integrity'.
  */
-export function checkBeforeSelection(ctx: ServiceContext): void {
+export function checkBeforeSigning(ctx: ServiceContext, what: 'selection' | 'bundle'): void {
   const refuse = (why: string) => {
-    throw new TesseraError('integrity', `Not exporting a signed selection: ${why}. Run the integrity check ("tessera audit verify").`);
+    throw new TesseraError('integrity', `Not exporting a signed ${what}: ${why}. Run the integrity check ("tessera audit verify").`);
   };
   if (ctx.keyring.swappedPublicKeys.length > 0) refuse('the stored audit public key is not the one the sealed signing key gives');
   const stored = ctx.store.audit.head();
