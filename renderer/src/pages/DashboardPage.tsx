@@ -1,4 +1,5 @@
 import { Anchor, SegmentedControl, Skeleton, Stack } from '@mantine/core';
+import { useIdle } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
@@ -23,7 +24,10 @@ const PERIODS = [
 export function DashboardPage() {
   const trpc = useTRPC();
   const [days, setDays] = useState('30');
-  const stats = useQuery({ ...trpc.dashboard.stats.queryOptions({ days: Number(days) }), refetchInterval: 60_000 });
+  // Fresh numbers every minute while someone is at the console; an unattended dashboard stops asking after
+  // 5 minutes, so its refresh does not keep the session alive past the idle sign-out (each call restarts it).
+  const unattended = useIdle(5 * 60_000, { initialState: false });
+  const stats = useQuery({ ...trpc.dashboard.stats.queryOptions({ days: Number(days) }), refetchInterval: unattended ? false : 60_000 });
   const canAudit = useCan('audit');
 
   const header = (
