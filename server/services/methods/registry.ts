@@ -3,7 +3,7 @@ import { AVAILABLE_METHODS, isMethodAvailable, METHOD_LABELS, type AvailableMeth
 import type { FactorRow } from '../../store/index';
 import type { ServiceContext } from '../context';
 import { hotp } from './hotp';
-import type { AnyMethodModule, FactorCodeCheck, SetCodeCheck } from './method';
+import type { AnyMethodModule, SetCodeCheck } from './method';
 import { recovery } from './recovery';
 import { totp } from './totp';
 import { webauthn } from './webauthn';
@@ -24,12 +24,6 @@ export const ALL_METHOD_MODULES: readonly AnyMethodModule[] = AVAILABLE_METHODS.
 /** The module of a stored factor's type; undefined for a type no module stores (an email factor before email codes exist). */
 export function moduleForFactor(type: FactorType): AnyMethodModule | undefined {
   return ALL_METHOD_MODULES.find((m) => m.factorType === type);
-}
-
-/** How a factor of this type is checked against a typed code, when its method is on; null otherwise. */
-export function factorCodeCheck(ctx: ServiceContext, type: FactorType): FactorCodeCheck | null {
-  const m = moduleForFactor(type);
-  return m?.verify?.kind === 'factor' && isOn(ctx, m) ? m.verify : null;
 }
 
 /**
