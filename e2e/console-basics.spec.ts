@@ -24,7 +24,7 @@ async function freshConsole(browser: Browser, name: string, env?: Record<string,
   const token = new URL(server.setupUrl!).searchParams.get('token');
   const context = await browser.newContext();
   const page = await context.newPage();
-  await completeSetupPage(page, `${server.url}/setup?token=${token}`, { username: 'admin', displayName: 'Ada Admin' });
+  await completeSetupPage(page, `${server.url}/setup?token=${token}`, { username: 'admin', displayName: 'Ada Lovelace-Byron of Example Corporation' });
   const session = (await context.cookies(server.url)).find((c) => c.name === SESSION_COOKIE)!.value;
   await context.close();
   return { server, session };
@@ -228,6 +228,9 @@ test.describe('console basics on a fresh server', () => {
     for (const button of [page.getByRole('button', { name: 'Sign out' }), page.getByRole('button', { name: /^Appearance: / })]) {
       const b = (await button.boundingBox())!;
       expect(b.x + b.width).toBeLessThanOrEqual(390);
+      expect(
+        await button.evaluate((el) => el.scrollWidth <= el.clientWidth && [...el.querySelectorAll('*')].every((x) => x.scrollWidth <= x.clientWidth + 1)),
+      ).toBe(true); // not cut short inside
     }
     await shot(page, 'console-basics-user-390');
     // The actions work from the card.

@@ -79,7 +79,7 @@ export function Layout({ children }: { children: ReactNode }) {
               Tessera
             </Text>
           </Group>
-          <Group gap="sm" wrap="nowrap" miw={0}>
+          <Group gap="sm" wrap="nowrap" miw={0} className="shell-user">
             <Anchor
               component={RouterLink}
               to="/profile"
