@@ -111,6 +111,7 @@ test.describe('console basics on a fresh server', () => {
       ['/audit', 'Audit log'],
       ['/settings', 'Methods & settings'],
       ['/directory', 'Directory'],
+      ['/radius', 'RADIUS'],
       ['/api-clients', 'API clients'],
       ['/operators', 'Operators'],
       ['/profile', 'Your profile'],
@@ -131,6 +132,9 @@ test.describe('console basics on a fresh server', () => {
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Sign in to Tessera');
     await expect(page).toHaveTitle('Sign in to Tessera');
     await expect(page.getByRole('main')).toHaveCount(1);
+    await page.goto(`${c.server.url}/forgot-password`);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveCount(1);
+    await expect(page).toHaveTitle(/ — Tessera$/);
   });
 
   test('the skip link is the first Tab stop and takes the keyboard to the page content', async ({ page }) => {
