@@ -23,6 +23,8 @@ export function IdleWarning() {
   const [now, setNow] = useState(() => Date.now());
   const [contact, setContact] = useState(lastServerContact);
   const [ending, setEnding] = useState(false);
+  /** The 12-hour end cannot be put off: its warning, once closed, stays closed until the sign-out. */
+  const [absoluteSeen, setAbsoluteSeen] = useState(false);
 
   useEffect(() => {
     if (times.data) setAnswer({ times: times.data, at: times.dataUpdatedAt });
@@ -63,11 +65,11 @@ export function IdleWarning() {
   });
 
   const absolute = deadline?.kind === 'absolute';
-  const stayOn = () => (absolute ? undefined : stay.mutate());
+  const stayOn = () => (absolute ? setAbsoluteSeen(true) : stay.mutate());
   return (
     <Modal
-      opened={warn && !ending}
-      onClose={() => stayOn()}
+      opened={warn && !ending && !(absolute && absoluteSeen)}
+      onClose={stayOn}
       title={absolute ? 'Your session is about to end' : 'Are you still there?'}
       centered
       closeOnClickOutside={false}
