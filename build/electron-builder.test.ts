@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Configuration } from 'electron-builder';
 import { BUILDER_CONFIG, checkTargetArgs, packagedAddons } from './dist';
 import { ROOT } from './electron';
+import { SWAGGER_UI_FILES } from '../server/api/apiDocs/swaggerUiFiles';
 
 /**
  * The packaging config, checked by electron-builder's own loader and schema
@@ -59,6 +60,25 @@ describe('build/electron-builder.yml', () => {
     expect(c.npmRebuild).toBe(false);
     expect(c.directories).toMatchObject({ output: 'release', buildResources: 'build/icons' });
     expect(c.publish).toBeNull();
+  });
+
+  it("ships swagger-ui-dist's two files the API docs page loads, and not its source maps or other builds", async () => {
+    const c = await load();
+    const patterns = (c.files as { filter: string[] }[]).flatMap((f) => f.filter).filter((p) => p.startsWith('!node_modules/swagger-ui-dist/'));
+    expect(patterns.length).toBeGreaterThan(0);
+    // The minimatch electron-builder itself matches file patterns with.
+    const { minimatch } = createRequire(require.resolve('app-builder-lib/package.json'))('minimatch') as {
+      minimatch(file: string, pattern: string, opts: { dot: boolean }): boolean;
+    };
+    const dir = path.join(ROOT, 'node_modules', 'swagger-ui-dist');
+    const files = fs.readdirSync(dir).map((f) => `node_modules/swagger-ui-dist/${f}`);
+    const dropped = (f: string) => patterns.some((p) => minimatch(f, p.slice(1), { dot: true }));
+    const kept = files.filter((f) => !dropped(f)).map((f) => path.basename(f));
+    for (const name of [...Object.keys(SWAGGER_UI_FILES), 'package.json', 'LICENSE']) expect(kept).toContain(name);
+    expect(kept.filter((f) => f.endsWith('.js'))).toEqual(
+      ['absolute-path.js', 'index.js', 'swagger-initializer.js', 'oauth2-redirect.js', 'swagger-ui-bundle.js'].sort(),
+    );
+    expect(kept.some((f) => f.endsWith('.map'))).toBe(false);
   });
 
   it('flips the security fuses', async () => {
