@@ -166,6 +166,23 @@ describe('UsersPage', () => {
     ]);
   });
 
+  test('a search whose first pages hold nobody yet keeps searching instead of saying nothing matches', async () => {
+    const pages = [
+      { items: [], nextCursor: 'c1' },
+      { items: [], nextCursor: 'c2' },
+      { items: [USERS[0]!], nextCursor: null },
+    ];
+    server.trpc('users.list', (input) => {
+      const cursor = (input as { cursor?: string }).cursor;
+      return pages[cursor === undefined ? 0 : cursor === 'c1' ? 1 : 2];
+    });
+    server.trpc('users.count', () => ({ users: 5, usersWithoutFactor: 1 }));
+    open('/users?q=chloe');
+    expect(await screen.findByText('chloé')).toBeTruthy();
+    expect(server.inputsOf('users.list').map((i) => (i as { cursor?: string }).cursor)).toEqual([undefined, 'c1', 'c2']);
+    expect(screen.queryByText(/No users match/)).toBeNull();
+  });
+
   test('an auditor sees no selection', async () => {
     answerList();
     open('/users', AUDITOR);

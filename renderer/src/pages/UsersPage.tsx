@@ -143,6 +143,16 @@ export function UsersPage() {
         <Loader aria-label="Loading users" />
       </Group>
     );
+  } else if (rows.length === 0 && list.hasNextPage) {
+    // A common substring is walked in bounded steps: the first pages may hold nobody yet, and more are on their way.
+    body = (
+      <Group justify="center" py="xl" gap="xs">
+        <Loader size="sm" aria-label="Searching more users" />
+        <Text size="sm" c="dimmed">
+          Searching…
+        </Text>
+      </Group>
+    );
   } else if (rows.length === 0) {
     body = debounced ? (
       <NothingHere
