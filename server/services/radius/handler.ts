@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TesseraError } from '../../../shared/errors';
 import { Username, usernameKey } from '../../../shared/schemas/text';
-import type { VerifyResult } from '../../../shared/schemas/verify';
+import { VERIFY_REFUSAL_TEXT, type VerifyResult } from '../../../shared/schemas/verify';
 import { evaluateThrottle } from '../../core/policy/throttle';
 import { challenge } from '../challenge';
 import type { Actor, ServiceContext } from '../context';
@@ -368,6 +368,8 @@ function refusalText(reason: string, retryAfterSeconds: number | undefined): str
   }
   if (reason === 'no_factor') return TEXT.noFactor;
   if (reason === 'user_disabled') return TEXT.disabled;
+  // Neither is the user's typing: a VPN client shows these words, so they must not read as a wrong code.
+  if (reason === 'method_disabled' || reason === 'code_already_used') return VERIFY_REFUSAL_TEXT[reason];
   return TEXT.wrongCode;
 }
 

@@ -124,7 +124,22 @@ describe('code only (PAP)', () => {
     const u = await totpUser();
     const code = u.code();
     expect((await radclient(withMA({ 'User-Name': u.username, 'User-Password': code }))).reply).toBe('Access-Accept');
-    expect((await radclient(withMA({ 'User-Name': u.username, 'User-Password': code }))).reply).toBe('Access-Reject');
+    const again = await radclient(withMA({ 'User-Name': u.username, 'User-Password': code }));
+    expect(again.reply).toBe('Access-Reject');
+    expect(again.out).toContain('Reply-Message = "This code was already used: wait for the next one"');
+  });
+
+  it('says a turned-off method is off, not that the code is wrong (issue 18 #2), and counts nothing', async () => {
+    const u = await totpUser();
+    updateSettings(srv.services, { methods: { totp: false } }, SYSTEM_ACTOR);
+    try {
+      const r = await radclient(withMA({ 'User-Name': u.username, 'User-Password': u.code() }));
+      expect(r.reply).toBe('Access-Reject');
+      expect(r.out).toContain('Reply-Message = "This sign-in method is turned off on this Tessera: ask your helpdesk"');
+      expect(srv.services.store.users.findByKey(u.username)?.failures).toBe(0);
+    } finally {
+      updateSettings(srv.services, { methods: { totp: true } }, SYSTEM_ACTOR);
+    }
   });
 
   it('rejects an unknown user with one radius.request entry naming the client but not the typed name (it may be a password)', async () => {
