@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AUDIT_PROBLEMS } from '../../shared/schemas/audit';
+import { BULK_SKIP_REASONS } from '../../shared/schemas/userBulk';
 import { WEBAUTHN_REASONS } from '../../shared/schemas/webauthn';
 import {
   AUDIT_ACTIONS,
@@ -86,6 +87,8 @@ describe('audit actions', () => {
       ...Object.keys(WEBAUTHN_REASONS),
       ...Object.keys(DELIVERY_REASONS),
       ...Object.keys(DIRECTORY_REASONS),
+      // A bulk action's skipped users (in its answer, shown by the console; not audit reasons, but `reason:` all the same).
+      ...Object.keys(BULK_SKIP_REASONS),
     ]);
     const codes = writtenReasonCodes();
     expect(codes.has('address_limited')).toBe(true);
