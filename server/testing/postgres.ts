@@ -1,9 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { freePort } from './serverProcess';
 
 /**
  * A real PostgreSQL server (Debian's postgresql package) for tests: a fresh
@@ -51,17 +51,6 @@ export interface TestPostgres {
 }
 
 const NOBODY = 65534;
-
-function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The uid/gid to run PostgreSQL as: nobody when we are root, else ourselves. */
 function runAs(): { uid: number; gid: number } | Record<string, never> {

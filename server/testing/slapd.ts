@@ -1,3 +1,4 @@
+import { freePort } from './serverProcess';
 import { selfSignedCertificate } from './selfSignedCert';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -205,17 +206,6 @@ export function writeTestLdif(file: string, users: number): void {
   } finally {
     fs.closeSync(fd);
   }
-}
-
-function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function canConnect(host: string, port: number): Promise<boolean> {

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SmtpConfig } from '../../../shared/schemas/delivery';
+import { freePort } from '../../testing/serverProcess';
 import { startSmtpServer, type SmtpServerOptions, type TestSmtpServer } from '../../testing/smtpServer';
 import { sendMail } from './mailer';
 import { codeEmail } from './messages';
@@ -206,11 +207,3 @@ describe('sendMail over TLS', () => {
     });
   });
 });
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}

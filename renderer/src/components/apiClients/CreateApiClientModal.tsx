@@ -1,9 +1,10 @@
-import { Alert, Button, Checkbox, Code, CopyButton, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
+import { Button, Checkbox, Code, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { API_SCOPES, type ApiScope, type CreatedApiKey } from '../../../../shared/schemas/apiKeys';
 import { formError, useTRPC } from '../../api/trpc';
 import { FormModal } from '../common/ModalForm';
+import { ShownOnceSecret } from '../common/ShownOnceSecret';
 import { checkCreateApiClient } from '../../lib/formChecks';
 import { useCheckedSubmit } from '../../lib/useCheckedSubmit';
 import { SCOPE_TEXT } from './scopes';
@@ -56,21 +57,9 @@ export function CreateApiClientModal({ opened, onClose }: { opened: boolean; onC
           <Text size="sm">
             The key for <b>{created.name}</b>. Put it in the application’s secret store now and send it as <Code>Authorization: Bearer …</Code>.
           </Text>
-          <Group gap="xs" wrap="nowrap" align="stretch">
-            <Code block className="api-key" data-testid="new-api-key" aria-label="The new API key">
-              {created.key}
-            </Code>
-            <CopyButton value={created.key} timeout={2000}>
-              {({ copied, copy }) => (
-                <Button variant={copied ? 'filled' : 'light'} color={copied ? 'teal' : undefined} onClick={copy} miw={110}>
-                  {copied ? 'Copied' : 'Copy key'}
-                </Button>
-              )}
-            </CopyButton>
-          </Group>
-          <Alert color="yellow" variant="light" title="It will not be shown again">
+          <ShownOnceSecret value={created.key} label="The new API key" copyLabel="Copy key" testId="new-api-key">
             Tessera keeps only a hash of the key. If it is lost, revoke this client and create a new one.
-          </Alert>
+          </ShownOnceSecret>
           <Group justify="flex-end">
             <Button onClick={close} data-autofocus>
               I have stored the key

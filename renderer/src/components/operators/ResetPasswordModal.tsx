@@ -1,4 +1,4 @@
-import { Alert, Button, Code, CopyButton, Group, Modal, PasswordInput, Radio, Stack, Text } from '@mantine/core';
+import { Alert, Button, Group, Modal, PasswordInput, Radio, Stack, Text } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { PASSWORD_RULES_TEXT, TEMPORARY_PASSWORD_DAYS } from '../../../../shared/passwordRules';
@@ -7,6 +7,7 @@ import { formError, useTRPC } from '../../api/trpc';
 import { formatDateTime } from '../../lib/format';
 import { useCheckedSubmit } from '../../lib/useCheckedSubmit';
 import { FormModal } from '../common/ModalForm';
+import { ShownOnceSecret } from '../common/ShownOnceSecret';
 import { reauthInput, ReauthField } from '../profile/ReauthField';
 import { checkTypedTemporaryPassword } from '../profile/passwordChecks';
 
@@ -55,21 +56,9 @@ export function ResetPasswordModal({ operator, onClose }: { operator: OperatorVi
           {done.temporaryPassword ? (
             <>
               <Text size="sm">Give them this temporary password in person or over the phone — not by email or chat:</Text>
-              <Group gap="xs" wrap="nowrap" align="stretch">
-                <Code block className="api-key" data-testid="temporary-password" aria-label="The temporary password">
-                  {done.temporaryPassword}
-                </Code>
-                <CopyButton value={done.temporaryPassword} timeout={2000}>
-                  {({ copied, copy }) => (
-                    <Button variant={copied ? 'filled' : 'light'} color={copied ? 'teal' : undefined} onClick={copy} miw={110}>
-                      {copied ? 'Copied' : 'Copy'}
-                    </Button>
-                  )}
-                </CopyButton>
-              </Group>
-              <Alert color="yellow" variant="light" title="It will not be shown again">
+              <ShownOnceSecret value={done.temporaryPassword} label="The temporary password" copyLabel="Copy" testId="temporary-password">
                 Tessera keeps only a hash of it. If it is lost, reset the password again.
-              </Alert>
+              </ShownOnceSecret>
             </>
           ) : (
             <Text size="sm">Give them the password you typed, in person or over the phone.</Text>

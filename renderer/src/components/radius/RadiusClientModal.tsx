@@ -1,10 +1,11 @@
-import { Alert, Button, Code, CopyButton, Group, Modal, PasswordInput, Radio, Stack, Switch, Text, TextInput } from '@mantine/core';
+import { Button, Group, Modal, PasswordInput, Radio, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import type { z } from 'zod';
 import { AddRadiusClientInput, UpdateRadiusClientInput, type RadiusClientView, type RadiusMode } from '../../../../shared/schemas/radius';
 import { formError, useTRPC } from '../../api/trpc';
 import { FormModal } from '../common/ModalForm';
+import { ShownOnceSecret } from '../common/ShownOnceSecret';
 import { checkForm } from '../../lib/zodForm';
 import { useCheckedSubmit } from '../../lib/useCheckedSubmit';
 import { MODE_TEXT, MODES, generateSecret } from './modes';
@@ -77,21 +78,9 @@ export function RadiusClientModal({ opened, editing, onClose }: { opened: boolea
           <Text size="sm">
             The shared secret for <b>{saved.name}</b>. Put it in the NAS’s RADIUS settings now (the same value on both sides).
           </Text>
-          <Group gap="xs" wrap="nowrap" align="stretch">
-            <Code block className="mono" data-testid="radius-secret" aria-label="The shared secret" style={{ flex: 1, wordBreak: 'break-all' }}>
-              {saved.secret}
-            </Code>
-            <CopyButton value={saved.secret} timeout={2000}>
-              {({ copied, copy }) => (
-                <Button variant={copied ? 'filled' : 'light'} color={copied ? 'teal' : undefined} onClick={copy} miw={120}>
-                  {copied ? 'Copied' : 'Copy secret'}
-                </Button>
-              )}
-            </CopyButton>
-          </Group>
-          <Alert color="yellow" variant="light" title="It will not be shown again">
+          <ShownOnceSecret value={saved.secret} label="The shared secret" copyLabel="Copy secret" testId="radius-secret">
             Tessera keeps the secret sealed and never shows it. If it is lost, set a new one here and on the NAS.
-          </Alert>
+          </ShownOnceSecret>
           <Group justify="flex-end">
             <Button onClick={close} data-autofocus>
               I have stored the secret
