@@ -82,7 +82,7 @@ function enrollCommand(type: 'totp' | 'hotp'): Command {
         out('');
         inv.io.stdout.write(await QRCode.toString(enrolled.otpauthUri, { type: 'terminal', small: true }));
         out('');
-        out(`Pending until ${enrolled.expiresAt}: it does not verify until a code from the app confirms it.`);
+        out(`Pending until ${enrolled.expiresAt}: the first code from the app confirms it, here or at the user's first sign-in.`);
 
         if (confirmCode !== undefined) {
           await confirmWith(s, inv, username, enrolled.id, confirmCode);
