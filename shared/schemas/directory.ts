@@ -338,6 +338,8 @@ export const SyncPlanView = z.object({
   }),
   /** Operator roles the group mapping would change. */
   roles: z.array(z.object({ operator: z.string(), from: OperatorRole, to: OperatorRole })),
+  /** With a role mapping: operator accounts of people the sync disables (gone or disabled there) are disabled with them. */
+  operatorsDisabled: z.array(z.object({ operator: z.string(), why: DisableWhy })),
 });
 export type SyncPlanView = z.infer<typeof SyncPlanView>;
 
@@ -349,6 +351,8 @@ export type ApplySyncInput = z.input<typeof ApplySyncInput>;
 export const SyncResult = z.object({
   counts: SyncCounts,
   rolesChanged: z.number().int(),
+  /** Operator accounts disabled with their directory person (role mapping on). */
+  operatorsDisabled: z.number().int(),
   cancelled: z.boolean(),
   /** Changes not made because of a cancel. */
   notAttempted: z.number().int(),

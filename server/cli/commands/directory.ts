@@ -38,6 +38,11 @@ function planLines(p: SyncPlanView): string[] {
   some('Re-enable', p.reEnable, (r) => r.username);
   some('Skipped', p.skipped, (s) => `${s.dn}: ${s.reason}`);
   some('Operator roles', p.roles, (r) => `${r.operator}: ${r.from} → ${r.to}`);
+  some(
+    'Operator accounts disabled with their person',
+    p.operatorsDisabled,
+    (o) => `${o.operator} (${o.why === 'removed_from_directory' ? 'gone from the directory' : 'disabled there'})`,
+  );
   const g = p.guard;
   lines.push(
     g.exceeded
@@ -70,7 +75,7 @@ const sync: Command = {
     );
     const c = result.counts;
     inv.io.stdout.write(
-      `${result.cancelled ? `Stopped: ${result.notAttempted} changes not made. ` : ''}Added ${c.add}, updated ${c.update}, disabled ${c.disable}, re-enabled ${c.reEnable}, unchanged ${c.unchanged}, skipped ${c.skipped}${result.rolesChanged ? `; operator roles changed: ${result.rolesChanged}` : ''}.\n`,
+      `${result.cancelled ? `Stopped: ${result.notAttempted} changes not made. ` : ''}Added ${c.add}, updated ${c.update}, disabled ${c.disable}, re-enabled ${c.reEnable}, unchanged ${c.unchanged}, skipped ${c.skipped}${result.rolesChanged ? `; operator roles changed: ${result.rolesChanged}` : ''}${result.operatorsDisabled ? `; operator accounts disabled: ${result.operatorsDisabled}` : ''}.\n`,
     );
     if (result.cancelled) throw new TesseraError('bad_request', 'The sync was interrupted');
     return 0;

@@ -447,4 +447,34 @@ describe('sync (Active Directory preset: userAccountControl, memberOf) and opera
     );
     expect((await planDirectorySync(s)).roles).toEqual([]);
   }, 30_000);
+
+  it('an operator whose person is disabled in the directory is disabled with them, sessions ended; re-enabling the person is not re-enabling the console', async () => {
+    const op = await createOperator(s, { username: 'user00061', role: 'helpdesk', password: 'operator password 2026' }, SYSTEM_ACTOR);
+    s.store.operators.update(op.id, { status: 'active' });
+    s.store.sessions.insert({
+      id_hash: 'leaver-session-hash',
+      operator_id: op.id,
+      created_at: now,
+      last_seen_at: now,
+      expires_at: now + 3_600_000,
+      ip: null,
+      user_agent: null,
+    });
+    expect((await planDirectorySync(s)).operatorsDisabled).toEqual([]);
+
+    await replace('user00061', 'userAccountControl', ['514']);
+    const plan = await planDirectorySync(s);
+    expect(plan.disable).toEqual([{ username: 'user00061', why: 'disabled_in_directory' }]);
+    expect(plan.operatorsDisabled).toEqual([{ operator: 'user00061', why: 'disabled_in_directory' }]);
+    const r = await applyDirectorySync(s, SYSTEM_ACTOR);
+    expect(r.operatorsDisabled).toBe(1);
+    expect(s.store.operators.findByKey('user00061')?.status).toBe('disabled');
+    expect(s.store.sessions.find('leaver-session-hash')).toBeUndefined(); // the console session ended with it
+
+    await replace('user00061', 'userAccountControl', ['512']);
+    const back = await applyDirectorySync(s, SYSTEM_ACTOR);
+    expect(back).toMatchObject({ counts: { reEnable: 1 }, operatorsDisabled: 0 });
+    expect(getUser(s, 'user00061').disabled).toBe(false);
+    expect(s.store.operators.findByKey('user00061')?.status).toBe('disabled');
+  }, 30_000);
 });

@@ -46,6 +46,7 @@ export interface SyncPlan {
   skipped: { dn: string; reason: string }[];
   guard: SyncPlanView['guard'];
   roles: { operatorId: string; operator: string; from: OperatorRole; to: OperatorRole }[];
+  operatorsDisabled: { operatorId: string; operator: string; why: DisableWhy }[];
 }
 
 /** Reasons Tessera disabled a user that a sync may undo (a sync never re-enables a user someone else disabled). */
@@ -69,6 +70,7 @@ export async function planSync(ctx: ServiceContext, config: DirectoryConfig, rea
     skipped: [...read.skipped],
     guard: { directoryUsers: 0, wouldDisable: 0, percent: 0, limitPercent: config.guardPercent, exceeded: false },
     roles: [],
+    operatorsDisabled: [],
   };
   const seen = new Set<string>();
   let slice = performance.now();
@@ -129,7 +131,24 @@ export async function planSync(ctx: ServiceContext, config: DirectoryConfig, rea
   const percent = directoryUsers === 0 ? 0 : Math.round((wouldDisable / directoryUsers) * 1000) / 10;
   plan.guard = { directoryUsers, wouldDisable, percent, limitPercent: config.guardPercent, exceeded: wouldDisable > 0 && percent > config.guardPercent };
   plan.roles = planRoles(ctx, config, read.people);
+  plan.operatorsDisabled = planOperatorLeavers(ctx, config, plan.disable);
   return plan;
+}
+
+/**
+ * With a role mapping, an operator account is the directory person of the
+ * same username (that is how it got its role), so it leaves with them: a
+ * mapping that grants console access must also take it away when the person
+ * is disabled or gone, or a leaver keeps the console. Without a mapping,
+ * operators are local accounts and the sync leaves them alone.
+ */
+function planOperatorLeavers(ctx: ServiceContext, config: DirectoryConfig, disable: SyncPlan['disable']): SyncPlan['operatorsDisabled'] {
+  if (config.roleMapping.length === 0 || disable.length === 0) return [];
+  const leaving = new Map(disable.map((d) => [usernameKey(d.username), d.why]));
+  return ctx.store.operators
+    .list()
+    .filter((op) => op.status !== 'disabled' && leaving.has(op.username_key))
+    .map((op) => ({ operatorId: op.id, operator: op.username, why: leaving.get(op.username_key)! }));
 }
 
 /**
@@ -180,6 +199,7 @@ export function planView(plan: SyncPlan): SyncPlanView {
     truncated: [plan.add, plan.update, plan.disable, plan.reEnable, plan.skipped].some((l) => l.length > PLAN_LIST_LIMIT),
     guard: plan.guard,
     roles: plan.roles.map((r) => ({ operator: r.operator, from: r.from, to: r.to })),
+    operatorsDisabled: plan.operatorsDisabled.map((o) => ({ operator: o.operator, why: o.why })),
   };
 }
 

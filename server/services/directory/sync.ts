@@ -146,6 +146,7 @@ async function applyPlan(ctx: ServiceContext, plan: SyncPlan, actor: Actor, by: 
     failure = err;
   }
   let rolesChanged = 0;
+  let operatorsDisabled = 0;
   if (!cancelled && failure === null) {
     for (const r of plan.roles) {
       try {
@@ -153,6 +154,15 @@ async function applyPlan(ctx: ServiceContext, plan: SyncPlan, actor: Actor, by: 
         rolesChanged++;
       } catch {
         // The last active admin keeps their role (updateOperator refuses): the summary counts what changed.
+      }
+    }
+    for (const o of plan.operatorsDisabled) {
+      try {
+        // Disabling ends their console sessions at once (updateOperator).
+        updateOperator(ctx, { id: o.operatorId, status: 'disabled' }, actor);
+        operatorsDisabled++;
+      } catch {
+        // The last active admin stays (updateOperator refuses): counted as not disabled, and the plan named them.
       }
     }
   }
@@ -165,12 +175,21 @@ async function applyPlan(ctx: ServiceContext, plan: SyncPlan, actor: Actor, by: 
       action: 'directory.sync',
       outcome: failure === null ? 'success' : 'failure',
       ...(error ? { reason: error } : {}),
-      details: { counts, planned: countsOf(plan), rolesChanged, cancelled, notAttempted, entries: plan.entries, confirmed: opts.confirm === true },
+      details: {
+        counts,
+        planned: countsOf(plan),
+        rolesChanged,
+        operatorsDisabled,
+        cancelled,
+        notAttempted,
+        entries: plan.entries,
+        confirmed: opts.confirm === true,
+      },
     });
     writeLastSync(ctx, now, { at: new Date(now).toISOString(), ok: failure === null && !cancelled, counts, error: cancelled ? 'Cancelled' : error, by });
   });
   if (failure !== null) throw failure;
-  return { counts, rolesChanged, cancelled, notAttempted };
+  return { counts, rolesChanged, operatorsDisabled, cancelled, notAttempted };
 }
 
 /** One change inside the chunk's transaction, checked again against the row as it is now; false: left alone (it changed since the plan). */

@@ -216,6 +216,12 @@ export function SyncPanel({ configured, canEdit, lastSync }: { configured: boole
             <CountBadges counts={plan.data.counts} />
             <PlanLists plan={plan.data} />
             {plan.data.roles.length > 0 && <Text size="sm">Operator roles: {plan.data.roles.map((r) => `${r.operator} ${r.from} → ${r.to}`).join(', ')}</Text>}
+            {plan.data.operatorsDisabled.length > 0 && (
+              <Text size="sm" c="red" data-testid="directory-plan-operators">
+                Operator accounts disabled with their person (left or disabled in the directory):{' '}
+                {plan.data.operatorsDisabled.map((o) => o.operator).join(', ')}
+              </Text>
+            )}
           </Stack>
         )}
         {needsConfirm && !running && (
@@ -268,6 +274,9 @@ export function SyncPanel({ configured, canEdit, lastSync }: { configured: boole
               <Stack gap={6}>
                 <CountBadges counts={result.data.counts} />
                 {result.data.rolesChanged > 0 && <Text size="sm">{plural(result.data.rolesChanged, 'operator role')} changed.</Text>}
+                {result.data.operatorsDisabled > 0 && (
+                  <Text size="sm">{plural(result.data.operatorsDisabled, 'operator account')} disabled with their person.</Text>
+                )}
                 {result.data.cancelled && <Text size="sm">{plural(result.data.notAttempted, 'change')} not made because of the cancel.</Text>}
                 <Text size="xs" c="dimmed">
                   Every change is in the audit log. <Code>Users</Code> shows who came from the directory.
