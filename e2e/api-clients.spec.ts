@@ -1,5 +1,6 @@
 import { expect, openConsoleAsAdmin, test, uniqueName } from './support/console';
 import { query, rest, screen } from './support/offPage';
+import { failProcedure } from './support/trpcFault';
 import type { ApiKeyView } from '../shared/schemas/apiKeys';
 
 test.describe('API clients (admin)', () => {
@@ -90,27 +91,13 @@ test.describe('API clients (admin)', () => {
   test('a list that fails to load says so and can be retried', async ({ page }) => {
     await openConsoleAsAdmin(page, '/dashboard');
     // The server failing (as a crashed or unreachable one would) for this one query.
-    await page.route('**/trpc/apiKeys.list?**', (route) =>
-      route.fulfill({
-        status: 500,
-        contentType: 'application/json',
-        body: JSON.stringify([
-          {
-            error: {
-              message: 'Tessera hit an internal error; the details are in its log',
-              code: -32603,
-              data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500 },
-            },
-          },
-        ]),
-      }),
-    );
+    const lift = await failProcedure(page, 'apiKeys.list');
     await page.goto('/api-clients');
     const alert = page.getByRole('alert').filter({ hasText: 'Could not load the API clients' });
     await expect(alert).toBeVisible({ timeout: 15_000 });
     await expect(alert).toContainText('Tessera hit an internal error');
     await screen(page, 'api-clients-error');
-    await page.unroute('**/trpc/apiKeys.list?**');
+    await lift();
     await alert.getByRole('button', { name: 'Try again' }).click();
     await expect(page.getByRole('table', { name: 'API clients' }).or(page.getByText('No API clients yet'))).toBeVisible();
   });

@@ -1,3 +1,4 @@
+import { failProcedure } from './support/trpcFault';
 import { createApiKey, expect, openConsoleAsAdmin, provisionTotpUser, rest, sessionFor, shot, test, totpCode, trpcOk, uniqueName } from './support/console';
 
 interface Stats {
@@ -55,20 +56,12 @@ test('the dashboard shows the real numbers and charts, and its cards open the fi
 
 test('a dashboard load error says so and offers a retry', async ({ page }) => {
   await openConsoleAsAdmin(page, '/users');
-  await page.route('**/trpc/dashboard.stats**', (route) =>
-    route.fulfill({
-      status: 500,
-      contentType: 'application/json',
-      body: JSON.stringify({
-        error: { message: 'Tessera hit an internal error; the details are in its log', code: -32603, data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500 } },
-      }),
-    }),
-  );
+  const lift = await failProcedure(page, 'dashboard.stats');
   await page.getByRole('link', { name: 'Dashboard' }).click();
   await expect(page.getByRole('alert')).toContainText('Could not load the dashboard', { timeout: 15_000 });
   await expect(page.getByRole('button', { name: 'Try again' })).toBeVisible();
   await shot(page, 'dashboard-error');
-  await page.unroute('**/trpc/dashboard.stats**');
+  await lift();
   await page.getByRole('button', { name: 'Try again' }).click();
   await expect(page.getByRole('link', { name: /^Users: / })).toBeVisible();
 });
