@@ -6,6 +6,10 @@ import { openTessera, startTessera, type RunningTessera } from '../tessera';
 import { operatorAuth, SYSTEM_ACTOR, type Services } from '../services/index';
 import { createApiKey } from '../services/apiKeys';
 import { createOperator } from '../services/operatorAccounts';
+import { SESSION_ABSOLUTE_MS } from '../services/operatorAuth';
+import { generateToken, hashToken } from '../core/tokens';
+import { usernameKey } from '../../shared/schemas/text';
+import { randomUUID } from 'node:crypto';
 import type { OtpAlgorithm, OtpDigits, TotpPeriod } from '../core/otp/types';
 import type { OperatorRole } from '../../shared/schemas/operators';
 import type { AuditRow } from '../store/index';
@@ -286,6 +290,36 @@ export async function signInOperator(services: Services, username: string, role:
   const step = await operatorAuth.login(services, { username, password: TEST_OPERATOR_PASSWORD }, meta);
   if (step.next !== 'enroll') throw new Error(`signInOperator ${username}: expected the enrollment step, got ${step.next}`);
   return operatorAuth.completeEnrollment(services, { ticket: step.ticket, code: totpCode({ secret: step.secret }, nowMs) }, meta).sessionId;
+}
+
+/**
+ * An active operator of `role` named `username` with a live console session, written straight into the
+ * store (no password, no scrypt: for route tests about something else; the sign-in flow has its own
+ * tests): the Cookie header value.
+ */
+export function sessionCookieInStore(services: Services, username: string, role: OperatorRole, nowMs: number): string {
+  const id = randomUUID();
+  services.store.operators.insert({
+    id,
+    username,
+    username_key: usernameKey(username),
+    display_name: null,
+    role,
+    password_hash: null,
+    status: 'active',
+    created_at: nowMs,
+  });
+  const sessionId = generateToken();
+  services.store.sessions.insert({
+    id_hash: hashToken(sessionId),
+    operator_id: id,
+    created_at: nowMs,
+    last_seen_at: nowMs,
+    expires_at: nowMs + SESSION_ABSOLUTE_MS,
+    ip: null,
+    user_agent: null,
+  });
+  return `tessera_session=${sessionId}`;
 }
 
 /** Tessera's services on a fresh temp data folder, without HTTP (the store, services and audit log, as `openTessera` gives them). */

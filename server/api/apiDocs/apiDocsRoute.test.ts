@@ -1,12 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateToken, hashToken } from '../../core/tokens';
-import { SESSION_ABSOLUTE_MS } from '../../services/operatorAuth';
-import { startTestServer, type TestServer } from '../../testing/harness';
-import { usernameKey } from '../../../shared/schemas/text';
+import { sessionCookieInStore, startTestServer, type TestServer } from '../../testing/harness';
 import type { OperatorRole } from '../../../shared/schemas/operators';
 import { CONSOLE_CSP } from '../security';
 import { API_DOCS_CSP } from './apiDocsRoute';
@@ -19,33 +15,7 @@ const DIST = path.resolve(import.meta.dirname, '../../../node_modules/swagger-ui
 let t: TestServer;
 const cookies = new Map<OperatorRole, string>();
 
-/** An active operator with a live session, straight into the store (the login flow has its own tests). */
-function signedIn(role: OperatorRole): string {
-  const { store } = t.services;
-  const id = randomUUID();
-  store.operators.insert({
-    id,
-    username: `docs-${role}`,
-    username_key: usernameKey(`docs-${role}`),
-    display_name: null,
-    role,
-    password_hash: null,
-    status: 'active',
-    created_at: t.clock.now(),
-  });
-  const sessionId = generateToken();
-  const now = t.clock.now();
-  store.sessions.insert({
-    id_hash: hashToken(sessionId),
-    operator_id: id,
-    created_at: now,
-    last_seen_at: now,
-    expires_at: now + SESSION_ABSOLUTE_MS,
-    ip: null,
-    user_agent: null,
-  });
-  return `tessera_session=${sessionId}`;
-}
+const signedIn = (role: OperatorRole): string => sessionCookieInStore(t.services, `docs-${role}`, role, t.clock.now());
 
 const asRole = (role: OperatorRole, csrf = true) => ({ cookie: cookies.get(role)!, ...(csrf ? { 'x-tessera-csrf': '1' } : {}) });
 

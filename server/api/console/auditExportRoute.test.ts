@@ -1,43 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateToken, hashToken } from '../../core/tokens';
-import { SESSION_ABSOLUTE_MS } from '../../services/operatorAuth';
 import { verifyAuditBundle } from '../../core/audit/bundleVerify';
-import { startTestServer, type TestServer } from '../../testing/harness';
+import { sessionCookieInStore, startTestServer, type TestServer } from '../../testing/harness';
 import { parseCsv } from '../../testing/csv';
-import { usernameKey } from '../../../shared/schemas/text';
 import type { OperatorRole } from '../../../shared/schemas/operators';
 
 let t: TestServer;
 const cookies = new Map<OperatorRole, string>();
 
-/** An active operator with a live session, straight into the store (the login flow has its own tests). */
-function signedIn(role: OperatorRole): string {
-  const { store } = t.services;
-  const id = randomUUID();
-  store.operators.insert({
-    id,
-    username: `export-${role}`,
-    username_key: usernameKey(`export-${role}`),
-    display_name: null,
-    role,
-    password_hash: null,
-    status: 'active',
-    created_at: t.clock.now(),
-  });
-  const sessionId = generateToken();
-  const now = t.clock.now();
-  store.sessions.insert({
-    id_hash: hashToken(sessionId),
-    operator_id: id,
-    created_at: now,
-    last_seen_at: now,
-    expires_at: now + SESSION_ABSOLUTE_MS,
-    ip: null,
-    user_agent: null,
-  });
-  return `tessera_session=${sessionId}`;
-}
+const signedIn = (role: OperatorRole): string => sessionCookieInStore(t.services, `export-${role}`, role, t.clock.now());
 
 const asRole = (role: OperatorRole, csrf = true) => ({ cookie: cookies.get(role)!, ...(csrf ? { 'x-tessera-csrf': '1' } : {}) });
 
