@@ -23,6 +23,7 @@ import { usernameKey } from '../shared/schemas/text.js';
 import type { BenchResult, Json, Metric } from './lib/types.js';
 import { envInt } from './lib/env.js';
 import { FIRST_NAMES } from './lib/names.js';
+import { timeCalls as timeRuns } from './lib/timeCalls';
 
 const USERS = envInt('BENCH_SCALE_USERS', 100_000);
 const ENTRIES = envInt('BENCH_SCALE_ENTRIES', 1_000_000);
@@ -71,17 +72,7 @@ function seedAudit(s: Services, clock: { now: number }): void {
   }
 }
 
-/** Median and p95 of `runs` sequential awaited calls, in ms. */
-async function timeCalls(fn: () => Promise<unknown>, runs = RUNS): Promise<{ median: number; p95: number }> {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return { median: times[Math.floor(runs / 2)]!, p95: times[Math.floor(runs * 0.95)]! };
-}
+const timeCalls = (fn: () => Promise<unknown>) => timeRuns(fn, RUNS);
 
 export async function run(): Promise<BenchResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-scale-'));

@@ -21,6 +21,7 @@ import { createCallerFactory } from '../server/api/trpc/init.js';
 import { createContextInner } from '../server/api/trpc/context.js';
 import type { BenchResult, Json, Metric } from './lib/types.js';
 import { envInt } from './lib/env.js';
+import { timeCalls as timeRuns } from './lib/timeCalls';
 
 const USERS = envInt('BENCH_USER_SEARCH_USERS', 200_000);
 const RUNS = 30;
@@ -64,16 +65,7 @@ function seedOldDatabase(file: string): void {
   db.close();
 }
 
-async function timeCalls(fn: () => Promise<unknown>, runs = RUNS): Promise<{ median: number; p95: number }> {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return { median: times[Math.floor(runs / 2)]!, p95: times[Math.floor(runs * 0.95)]! };
-}
+const timeCalls = (fn: () => Promise<unknown>) => timeRuns(fn, RUNS);
 
 export async function run(): Promise<BenchResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-user-search-'));
