@@ -1,0 +1,9 @@
+import { sql as initial } from './0001_initial';
+
+/**
+ * Ordered PostgreSQL schema migrations (the engine records them in
+ * tessera_migrations). The PG schema starts at SQLite's schema 15 as one
+ * migration; every later schema change is added to both lists, this one and
+ * server/store/migrations/index.ts, so the two schemas stay the same.
+ */
+export const PG_MIGRATIONS: readonly { name: string; sql: string }[] = [{ name: '0001_initial', sql: initial }];
