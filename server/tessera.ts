@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { TesseraError } from '../shared/errors';
-import { Store, type Durability } from './store/index';
+import { isPostgresUrl, Store, type Durability } from './store/index';
 import { setSqliteNativeBinding } from './store/db';
 import { createServices, SYSTEM_ACTOR, type Clock, type Services } from './services/index';
 import { expirePendingFactors } from './services/factors';
@@ -14,7 +14,8 @@ import { purgeSessions, sessionIdleMsFromEnv } from './services/operatorAuth/ind
 import { issueSetupToken } from './services/setup';
 import { buildHttpServer } from './api/http';
 import { resolveHttpLimits, type HttpLimits } from './api/httpLimits';
-import { dbPath, ensureDataDir, loadMasterKey } from './runtime/dataDir';
+import { auditAnchorPath, dbPath, ensureDataDir, loadMasterKey } from './runtime/dataDir';
+import { FileAnchorStore } from './services/auditAnchor';
 import { radiusOptionsFromEnv, startRadiusServer, type RadiusListenOptions, type RunningRadius } from './services/radius/server';
 
 // What an embedding process (the Electron shell) needs besides startTessera: it
@@ -26,6 +27,13 @@ export { DEFAULT_HTTP_LIMITS, type HttpLimits } from './api/httpLimits';
 
 export interface TesseraOptions {
   dataDir: string;
+  /**
+   * A shared PostgreSQL database (`postgres://…`) instead of the data
+   * folder's SQLite file, for several nodes (issue 17). Default:
+   * TESSERA_DATABASE_URL, else SQLite. The data folder still holds this
+   * node's master key file (unless TESSERA_MASTER_KEY) and audit anchor.
+   */
+  databaseUrl?: string;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -79,6 +87,23 @@ export function durabilityFromEnv(env: NodeJS.ProcessEnv): Durability | undefine
   throw new TesseraError('bad_request', `TESSERA_DURABILITY must be "normal" or "full", not "${env.TESSERA_DURABILITY}"`);
 }
 
+/**
+ * The PostgreSQL URL to use: the option, else TESSERA_DATABASE_URL; null for
+ * the data folder's SQLite file. Anything else than a postgres:// URL is a
+ * mistake worth stopping for (a file path there would silently be ignored).
+ */
+export function databaseUrlFrom(option: string | undefined, env: NodeJS.ProcessEnv): string | null {
+  const value = (option ?? env.TESSERA_DATABASE_URL ?? '').trim();
+  if (value === '') return null;
+  if (!isPostgresUrl(value)) {
+    throw new TesseraError(
+      'bad_request',
+      'The database must be a PostgreSQL URL (postgres://user:password@host:port/database); leave it unset for the SQLite file in the data folder',
+    );
+  }
+  return value;
+}
+
 /** Opens the data folder's store and builds the services (no HTTP): for the CLI and tests. */
 export function openTessera(opts: {
   dataDir: string;
@@ -88,6 +113,7 @@ export function openTessera(opts: {
   createIfNew?: boolean;
   masterKey?: Buffer;
   sqliteNativeBinding?: string;
+  databaseUrl?: string;
 }): Services {
   // Settings are checked before anything is created on disk.
   const durability = opts.durability ?? durabilityFromEnv(opts.env ?? process.env);
@@ -96,9 +122,14 @@ export function openTessera(opts: {
   if (opts.masterKey !== undefined && opts.masterKey.length !== 32) throw new Error('The master key must be 32 bytes');
   const key = opts.masterKey ?? loadMasterKey(opts.dataDir, { createIfNew: opts.createIfNew ?? true, ...(opts.env ? { env: opts.env } : {}) }).key;
   if (opts.sqliteNativeBinding !== undefined) setSqliteNativeBinding(opts.sqliteNativeBinding);
-  const store = Store.open(dbPath(opts.dataDir), durability ? { durability } : {});
+  const databaseUrl = databaseUrlFrom(opts.databaseUrl, opts.env ?? process.env);
+  const store = databaseUrl ? Store.open(databaseUrl) : Store.open(dbPath(opts.dataDir), durability ? { durability } : {});
   try {
-    return createServices(store, key, opts.clock, { sessionIdleMs });
+    return createServices(store, key, opts.clock, {
+      sessionIdleMs,
+      // On PostgreSQL the anchor is not beside a database file: it is the data folder's (see auditAnchorPath).
+      ...(databaseUrl ? { anchor: new FileAnchorStore(auditAnchorPath(dbPath(opts.dataDir))) } : {}),
+    });
   } catch (err) {
     store.close();
     throw err;

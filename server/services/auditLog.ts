@@ -368,7 +368,7 @@ export class AuditLog {
    */
   async verify(opts: { signal?: AbortSignal; onProgress?: (p: VerifyProgress) => void; withAnchor?: boolean } = {}): Promise<AuditVerifyResult> {
     const trust = this.trust(opts);
-    const file = this.store.db.path;
+    const file = this.store.db.location; // a worker reopens the file or the PostgreSQL database
     if (file !== '' && file !== ':memory:') return verifyInWorker(file, trust, opts);
     return runSteps(verifySteps(this.store, trust), { ...opts, yieldTurn: () => yieldToLoop() });
   }

@@ -24,7 +24,7 @@ function run(input: VerifyWorkerInput, post: (p: VerifyProgress) => void): Audit
     ...input.trust,
     publicKeys: input.trust.publicKeys.map((k) => ({ version: k.version, publicKeyDer: Buffer.from(k.publicKeyDer) })),
   };
-  const store = new Store(new Db(input.dbFile, { readonly: true }));
+  const store = new Store(Db.open(input.dbFile, { readonly: true }));
   try {
     return store.db.read(() => {
       const steps = verifySteps(store, trust, input.pageSize);

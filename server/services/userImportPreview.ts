@@ -52,7 +52,7 @@ export async function previewUserImport(
   opts: { signal?: AbortSignal; onProgress?: (p: PreviewProgress) => void } = {},
 ): Promise<UserImportPreview> {
   const owned = uploadForWorker(bytes);
-  const dbFile = ctx.store.db.path;
+  const dbFile = ctx.store.db.location;
   if (dbFile === '' || dbFile === ':memory:') return previewHere(ctx, owned, opts);
   const plan: ImportPlan = { total: 0, create: [], skip: [], reject: [] };
   const input: PreviewWorkerInput = { bytes: owned, dbFile, nativeBinding: sqliteNativeBinding() };

@@ -19,7 +19,7 @@ async function run(input: PreviewWorkerInput, post: (m: PreviewMessage) => Promi
     for (const r of batch.rows) rows.push(r);
     void post({ kind: 'progress', progress: { stage: 'reading', rows: rows.length, bytesRead: batch.bytesRead, bytes } });
   });
-  const store = new Store(new Db(input.dbFile, { readonly: true }));
+  const store = new Store(Db.open(input.dbFile, { readonly: true }));
   try {
     const plan = store.db.read(() =>
       planUserImportAmong(store.users, rows, (done) => void post({ kind: 'progress', progress: { stage: 'checking', done, total: rows.length } })),

@@ -1,19 +1,19 @@
-import type Database from 'better-sqlite3';
 import type { Db } from './db';
+import type { SqlConnection } from './sql';
 
 /**
- * Db's SQLite connection, for the repositories beside it. Db.sqlite is
- * private and the layer check (build/check-layers.ts) lets nothing outside
- * server/store import this module: only the store runs SQL.
+ * Db's connection (the SQLite Database, or the PostgreSQL engine), for the
+ * repositories beside it. The layer check (build/check-layers.ts) lets
+ * nothing outside server/store import this module: only the store runs SQL.
  */
-const connections = new WeakMap<Db, Database.Database>();
+const connections = new WeakMap<Db, SqlConnection>();
 
-export function bindConnection(db: Db, sqlite: Database.Database): void {
-  connections.set(db, sqlite);
+export function bindConnection(db: Db, connection: SqlConnection): void {
+  connections.set(db, connection);
 }
 
-export function sqliteOf(db: Db): Database.Database {
-  const sqlite = connections.get(db);
-  if (!sqlite) throw new Error('sqliteOf: not a Db of this process');
-  return sqlite;
+export function connectionOf(db: Db): SqlConnection {
+  const connection = connections.get(db);
+  if (!connection) throw new Error('connectionOf: not a Db of this process');
+  return connection;
 }

@@ -1,5 +1,7 @@
 import Database from 'better-sqlite3';
 import { bindConnection } from './connection';
+import { PgEngine } from './pg/engine';
+import type { SqlDialect } from './sql';
 import { MIGRATIONS } from './migrations/index';
 import { createPrivateFile, makePrivate } from './privateFiles';
 
@@ -47,17 +49,74 @@ function makeDatabaseFilesPrivate(file: string): void {
   for (const suffix of ['', ...SIDE_FILES]) makePrivate(file + suffix, 0o600, 'The database file');
 }
 
+/** A PostgreSQL connection string (`postgres://…` or `postgresql://…`), as TESSERA_DATABASE_URL holds one. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
 /**
- * The one handle on the SQLite file. Repositories hang off it (they reach the
- * connection through ./connection); nothing else runs SQL.
+ * The one handle on the database: the SQLite file (the embedded default), or
+ * a shared PostgreSQL database for several nodes (Db.postgres). Repositories
+ * hang off it (they reach the connection through ./connection); nothing else
+ * runs SQL. Services see the same tx()/read() on both.
  */
 export class Db {
-  private readonly sqlite: Database.Database;
+  private readonly sqlite!: Database.Database;
+  private readonly pg: PgEngine | null = null;
+  readonly dialect: SqlDialect;
+  /** Opened read-only (a worker thread's connection): it neither migrates nor fills in derived columns. */
+  readonly readonly: boolean;
+
+  /**
+   * Opens PostgreSQL at `url` (migrating it unless told not to). `path` is
+   * then '' (no database file, nothing to derive a data folder from).
+   */
+  static postgres(url: string, options: { migrate?: boolean; applicationName?: string } = {}): Db {
+    return new Db('', {}, { url, ...options });
+  }
+
+  /** A SQLite file or a PostgreSQL URL (as `location` gives back): what a worker thread reopens. */
+  static open(location: string, options: OpenOptions = {}): Db {
+    if (!isPostgresUrl(location)) return new Db(location, options);
+    return new Db('', options, { url: location, migrate: !options.readonly, applicationName: options.readonly ? 'tessera-worker' : 'tessera' });
+  }
+
+  /**
+   * Where this database is, for Db.open in a worker thread: the file, or
+   * the PostgreSQL URL — which may hold a password, so it is passed to
+   * threads of this process only, never logged or shown.
+   */
+  get location(): string {
+    return this.postgresUrl ?? this.path;
+  }
+
+  private readonly postgresUrl: string | null = null;
 
   constructor(
     readonly path: string,
     options: OpenOptions = {},
+    postgres?: { url: string; migrate?: boolean; applicationName?: string },
   ) {
+    this.readonly = options.readonly ?? false;
+    if (postgres) {
+      this.dialect = 'postgres';
+      this.postgresUrl = postgres.url;
+      this.pg = new PgEngine(
+        postgres.url,
+        {
+          beforeCommit: () => {
+            for (const hook of this.beforeCommit) hook();
+          },
+          afterCommit: () => {
+            for (const hook of this.afterCommit) hook();
+          },
+        },
+        postgres,
+      );
+      bindConnection(this, this.pg);
+      return;
+    }
+    this.dialect = 'sqlite';
     // A read-only connection (the audit verify worker) opens files a writer made; it neither creates nor changes them.
     const writesFiles = !options.readonly && path !== '' && path !== ':memory:';
     if (writesFiles) makeDatabaseFilesPrivate(path);
@@ -93,6 +152,7 @@ export class Db {
    * alone. The before-commit hooks run last, inside the outermost transaction.
    */
   tx<T>(fn: () => T): T {
+    if (this.pg) return this.pg.tx(fn);
     if (this.sqlite.inTransaction) return this.sqlite.transaction(fn)();
     const result = this.sqlite
       .transaction(() => {
@@ -111,11 +171,13 @@ export class Db {
    * writers go on meanwhile).
    */
   read<T>(fn: () => T): T {
+    if (this.pg) return this.pg.read(fn);
     return this.sqlite.transaction(fn).deferred();
   }
 
   /** True inside tx() or read(): for writes that must share the transaction that read their state. */
   inTransaction(): boolean {
+    if (this.pg) return this.pg.inTransaction();
     return this.sqlite.inTransaction;
   }
 
@@ -125,6 +187,7 @@ export class Db {
    * commits leave it alone. For caches that must notice others' writes.
    */
   dataVersion(): number {
+    if (this.pg) return this.pg.dataVersion();
     return this.sqlite.pragma('data_version', { simple: true }) as number;
   }
 
@@ -144,6 +207,7 @@ export class Db {
   }
 
   schemaVersion(): number {
+    if (this.pg) return this.pg.schemaVersion();
     return this.sqlite.pragma('user_version', { simple: true }) as number;
   }
 
@@ -164,12 +228,14 @@ export class Db {
 
   /** A consistent copy of the live database (online; readers and writers keep going). */
   async backupTo(file: string): Promise<void> {
+    this.sqliteOnly('An online backup');
     createPrivateFile(file); // SQLite would create it 0644: a backup holds everything the database does
     await this.sqlite.backup(file);
   }
 
   /** `PRAGMA integrity_check`: ['ok'] for a sound file, else SQLite's list of problems. */
   integrityCheck(): string[] {
+    this.sqliteOnly('The integrity check');
     const rows = this.sqlite.pragma('integrity_check') as Record<string, unknown>[];
     return rows.map((r) => String(Object.values(r)[0]));
   }
@@ -181,6 +247,7 @@ export class Db {
    * the main file (rollback-journal mode), so the one file holds everything.
    */
   takeSoleAccess(): boolean {
+    this.sqliteOnly('Restore');
     this.sqlite.pragma('busy_timeout = 0');
     try {
       return this.sqlite.pragma('journal_mode = DELETE', { simple: true }) === 'delete';
@@ -193,8 +260,22 @@ export class Db {
   }
 
   close(): void {
+    if (this.pg) {
+      if (this.closed) return;
+      this.closed = true;
+      for (const hook of this.beforeClose) hook();
+      this.pg.close();
+      return;
+    }
     if (!this.sqlite.open) return;
     for (const hook of this.beforeClose) hook();
     this.sqlite.close();
+  }
+
+  private closed = false;
+
+  /** For what only a SQLite file has: PostgreSQL's own tools do it there (pg_dump, amcheck). */
+  private sqliteOnly(what: string): void {
+    if (this.pg) throw new Error(`${what} works on a SQLite database only; on PostgreSQL use pg_dump and pg_restore (see the README)`);
   }
 }

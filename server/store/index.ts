@@ -20,7 +20,7 @@ import { RememberedDevicesRepo } from './repos/rememberedDevices';
 import { DirectoryRepo } from './repos/directory';
 import { RadiusClientsRepo } from './repos/radiusClients';
 
-export { Db } from './db';
+export { Db, isPostgresUrl } from './db';
 export type { OpenOptions, Durability } from './db';
 export type { UserRow, UserListRow } from './repos/users';
 export type { FactorRow } from './repos/factors';
@@ -86,8 +86,9 @@ export class Store {
     this.radiusClients = new RadiusClientsRepo(db);
   }
 
-  static open(path: string, options: OpenOptions = {}): Store {
-    return new Store(new Db(path, options));
+  /** Opens a SQLite file, or PostgreSQL when `location` is a postgres:// URL. */
+  static open(location: string, options: OpenOptions = {}): Store {
+    return new Store(Db.open(location, options));
   }
 
   tx<T>(fn: () => T): T {

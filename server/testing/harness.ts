@@ -16,7 +16,8 @@ import type { AuditRow } from '../store/index';
 import { hotpCode, totpCode } from './otp';
 
 export { codeForStep, hotpCode, totpCode, totpStepAt, wrongCode } from './otp';
-import { rawSqlite } from '../store/testing';
+import { rawConnection, rawSqlite } from '../store/testing';
+import { dropTestDatabase, freshTestDatabase } from './testDatabase';
 
 /**
  * Integration-test harness: a real Tessera (SQLite file in a fresh temp dir,
@@ -93,8 +94,11 @@ export interface StartOptions {
 export async function startTestServer(opts: StartOptions = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-it-'));
   let now = opts.startMs ?? DEFAULT_START_MS;
+  // On the PostgreSQL run (vitest.postgres.config.ts) every test server has a database of its own.
+  const databaseUrl = await freshTestDatabase();
   const running = await startTessera({
     dataDir,
+    ...(databaseUrl ? { databaseUrl } : {}),
     port: 0,
     clock: () => now,
     // Keep the master key in the temp dir, whatever the developer's environment says.
@@ -131,6 +135,7 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
   }
 
   function snapshot(): string {
+    if (services.store.db.dialect === 'postgres') return postgresSnapshot(services);
     const db = rawSqlite(services.store);
     const tables = db
       .prepare<[], { name: string; sql: string }>(`SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
@@ -194,9 +199,29 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
     signIn: async (username, role) => `tessera_session=${await signInOperator(services, username, role, now)}`,
     async close() {
       await running.close();
+      if (databaseUrl) await dropTestDatabase(databaseUrl);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** snapshot() on PostgreSQL: every table of the schema, rows ordered by all their columns (no rowid there). */
+function postgresSnapshot(services: Services): string {
+  const db = rawConnection(services.store);
+  const columns = db
+    .prepare<[], { table_name: string; column_name: string }>(
+      `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position`,
+    )
+    .all();
+  const byTable = new Map<string, string[]>();
+  for (const c of columns) byTable.set(c.table_name, [...(byTable.get(c.table_name) ?? []), c.column_name]);
+  const dump: Record<string, unknown[]> = {};
+  const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
+  for (const [t, cols] of [...byTable].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const rows = db.prepare(`SELECT * FROM ${q(t)} ORDER BY ${cols.map(q).join(', ')}`).all() as Record<string, unknown>[];
+    dump[t] = rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Buffer.isBuffer(v) ? `hex:${v.toString('hex')}` : v])));
+  }
+  return JSON.stringify(dump);
 }
 
 async function viaFetch(target: URL, method: string, headers: Record<string, string>, body: string | Buffer | undefined): Promise<CallResult> {

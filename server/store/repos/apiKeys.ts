@@ -1,4 +1,4 @@
-import { sqliteOf } from '../connection';
+import { connectionOf } from '../connection';
 import type { Db } from '../db';
 
 export interface ApiKeyRow {
@@ -21,7 +21,7 @@ export class ApiKeysRepo {
   private readonly touchStmt;
 
   constructor(db: Db) {
-    const s = sqliteOf(db);
+    const s = connectionOf(db);
     this.byHash = s.prepare<[string], ApiKeyRow>('SELECT * FROM api_keys WHERE hash = ?');
     this.byId = s.prepare<[string], ApiKeyRow>('SELECT * FROM api_keys WHERE id = ?');
     this.listStmt = s.prepare<[], ApiKeyRow>('SELECT * FROM api_keys ORDER BY created_at DESC, id');

@@ -1,4 +1,4 @@
-import { sqliteOf } from '../connection';
+import { connectionOf } from '../connection';
 import type { Db } from '../db';
 
 export interface AuditRow {
@@ -131,7 +131,7 @@ export class AuditRepo {
   private readonly setUserKeyStmt;
 
   constructor(private readonly db: Db) {
-    const s = sqliteOf(db);
+    const s = connectionOf(db);
     this.insertStmt = s.prepare(
       `INSERT INTO audit_log (seq, at, at_ms, actor_kind, actor_id, actor_name, action, target_user, target_user_key, outcome, reason, ip, details, hash)
        VALUES (@seq, @at, @at_ms, @actor_kind, @actor_id, @actor_name, @action, @target_user, @target_user_key, @outcome, @reason, @ip, @details, @hash)`,
@@ -258,7 +258,7 @@ export class AuditRepo {
   page(f: AuditFilter, opts: { limit: number; afterSeq: number | null; order: 'asc' | 'desc' }): AuditRow[] {
     const { sql, params, empty } = this.pageSql(f, opts);
     if (empty) return [];
-    return sqliteOf(this.db).prepare<Record<string, unknown>, AuditRow>(sql).all(params);
+    return connectionOf(this.db).prepare<Record<string, unknown>, AuditRow>(sql).all(params);
   }
 
   /** The SQL `count` runs (exposed for the query-plan test). */
@@ -277,7 +277,7 @@ export class AuditRepo {
   count(f: AuditFilter, throughSeq: number | null = null): number {
     const { sql, params, empty } = this.countSql(f, throughSeq);
     if (empty) return 0;
-    return sqliteOf(this.db).prepare<Record<string, unknown>, { n: number }>(sql).get(params)!.n;
+    return connectionOf(this.db).prepare<Record<string, unknown>, { n: number }>(sql).get(params)!.n;
   }
 
   /** The actions that occur in the log, for the console's action filter. */
@@ -292,6 +292,6 @@ export class AuditRepo {
     if (range.empty) return [][Symbol.iterator]();
     const where = filterSql(f, params, range);
     const sql = `SELECT * FROM ${fromClause(f)} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`;
-    return sqliteOf(this.db).prepare<Record<string, unknown>, AuditRow>(sql).iterate(params);
+    return connectionOf(this.db).prepare<Record<string, unknown>, AuditRow>(sql).iterate(params);
   }
 }

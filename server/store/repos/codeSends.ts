@@ -1,4 +1,4 @@
-import { sqliteOf } from '../connection';
+import { connectionOf } from '../connection';
 import type { Db } from '../db';
 
 export interface SendCounts {
@@ -18,7 +18,7 @@ export class CodeSendsRepo {
   private readonly pruneStmt;
 
   constructor(db: Db) {
-    const s = sqliteOf(db);
+    const s = connectionOf(db);
     this.insertStmt = s.prepare('INSERT INTO code_sends (user_id, api_key_id, channel, at) VALUES (@user_id, @api_key_id, @channel, @at)');
     this.byUser = s.prepare<[string, number], SendCounts>(
       'SELECT count(*) AS count, min(at) AS oldestAt, max(at) AS latestAt FROM code_sends WHERE user_id = ? AND at > ?',

@@ -1,4 +1,4 @@
-import { sqliteOf } from '../connection';
+import { connectionOf } from '../connection';
 import type { Db } from '../db';
 
 export interface DailyCount {
@@ -29,7 +29,7 @@ export class DashboardRepo {
   private readonly mismatchStmt;
 
   constructor(db: Db) {
-    const s = sqliteOf(db);
+    const s = connectionOf(db);
     this.bumpStmt = s.prepare<[string, string, string, string]>(
       `INSERT INTO audit_daily (day, action, outcome, reason, n) VALUES (?, ?, ?, ?, 1)
        ON CONFLICT (day, action, outcome, reason) DO UPDATE SET n = n + 1`,

@@ -1,4 +1,4 @@
-import { sqliteOf } from '../connection';
+import { connectionOf } from '../connection';
 import type { Db } from '../db';
 
 export interface DeliveredCodeRow {
@@ -25,7 +25,7 @@ export class DeliveredCodesRepo {
   private readonly expireStmt;
 
   constructor(db: Db) {
-    const s = sqliteOf(db);
+    const s = connectionOf(db);
     // UNIQUE(factor_id): a new code replaces the factor's old one (voids it), in one statement.
     this.replaceStmt = s.prepare(
       `INSERT INTO delivered_codes (id, user_id, factor_id, purpose, code_mac, api_key_id, created_at, expires_at)

@@ -1,4 +1,4 @@
-import { sqliteOf } from '../connection';
+import { connectionOf } from '../connection';
 import type { Db } from '../db';
 
 export interface DeliveryTransportRow {
@@ -17,7 +17,7 @@ export class DeliveryTransportsRepo {
   private readonly upsertStmt;
 
   constructor(db: Db) {
-    const s = sqliteOf(db);
+    const s = connectionOf(db);
     this.byChannel = s.prepare<[string], DeliveryTransportRow>('SELECT * FROM delivery_transports WHERE channel = ?');
     this.upsertStmt = s.prepare(
       `INSERT INTO delivery_transports (channel, config, secret_sealed, key_version, updated_at)

@@ -1,4 +1,4 @@
-import { sqliteOf } from '../connection';
+import { connectionOf } from '../connection';
 import type { Db } from '../db';
 
 export interface DirectorySettingsRow {
@@ -58,7 +58,7 @@ export class DirectoryRepo {
   private readonly groupsOfUser;
 
   constructor(db: Db) {
-    const s = sqliteOf(db);
+    const s = connectionOf(db);
     this.settingsStmt = s.prepare<[], DirectorySettingsRow>(
       'SELECT config, password_sealed, key_version, updated_at, last_sync_at, last_sync FROM directory_settings WHERE id = 1',
     );

@@ -1,4 +1,4 @@
-import { sqliteOf } from '../connection';
+import { connectionOf } from '../connection';
 import type { FactorType } from '../../../shared/schemas/methods';
 import type { Db } from '../db';
 
@@ -41,7 +41,7 @@ export class FactorsRepo {
   private readonly usedStmt;
 
   constructor(db: Db) {
-    const s = sqliteOf(db);
+    const s = connectionOf(db);
     this.byUser = s.prepare<[string], FactorRow>('SELECT * FROM factors WHERE user_id = ? ORDER BY created_at, id');
     this.activeByUser = s.prepare<[string], FactorRow>(
       `SELECT * FROM factors WHERE user_id = ? AND status = 'active' ORDER BY last_used_at DESC NULLS LAST, created_at`,

@@ -1,4 +1,4 @@
-import { sqliteOf } from '../connection';
+import { connectionOf } from '../connection';
 import type { Db } from '../db';
 
 export interface DataKeyRow {
@@ -23,7 +23,7 @@ export class KeysRepo {
   private readonly insertSigningKeyStmt;
 
   constructor(db: Db) {
-    const s = sqliteOf(db);
+    const s = connectionOf(db);
     this.dataKeysStmt = s.prepare<[], DataKeyRow>('SELECT * FROM data_keys ORDER BY version');
     this.insertDataKeyStmt = s.prepare('INSERT INTO data_keys (version, wrapped, created_at) VALUES (@version, @wrapped, @created_at)');
     this.signingKeysStmt = s.prepare<[], SigningKeyRow>('SELECT * FROM signing_keys ORDER BY version');

@@ -1,4 +1,4 @@
-import { sqliteOf } from '../connection';
+import { connectionOf } from '../connection';
 import type { Db } from '../db';
 
 export interface LoginPhantomRow {
@@ -18,7 +18,7 @@ export class LoginPhantomsRepo {
   private readonly evictOldestStmt;
 
   constructor(db: Db) {
-    const s = sqliteOf(db);
+    const s = connectionOf(db);
     this.findStmt = s.prepare<[string], LoginPhantomRow>(
       'SELECT username_key, failures, last_failure_at, locked_until FROM login_phantoms WHERE username_key = ?',
     );

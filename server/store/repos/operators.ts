@@ -1,4 +1,4 @@
-import { sqliteOf } from '../connection';
+import { connectionOf } from '../connection';
 import type { Db } from '../db';
 
 export type OperatorRole = 'admin' | 'helpdesk' | 'auditor';
@@ -33,7 +33,7 @@ export class OperatorsRepo {
   private readonly listStmt;
 
   constructor(private readonly db: Db) {
-    const s = sqliteOf(db);
+    const s = connectionOf(db);
     this.byKey = s.prepare<[string], OperatorRow>('SELECT * FROM operators WHERE username_key = ?');
     this.byId = s.prepare<[string], OperatorRow>('SELECT * FROM operators WHERE id = ?');
     this.countStmt = s.prepare<[], { n: number }>('SELECT count(*) AS n FROM operators');
@@ -71,7 +71,7 @@ export class OperatorsRepo {
 
   /** Records a used TOTP step; false when it (or a later one) was already used: a replay. */
   advanceTotpStep(id: string, step: number): boolean {
-    return sqliteOf(this.db).prepare('UPDATE operators SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?').run(step, id, step).changes === 1;
+    return connectionOf(this.db).prepare('UPDATE operators SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?').run(step, id, step).changes === 1;
   }
 
   /** Updates the named columns of one operator. Column names come from code, never from input. */
@@ -80,7 +80,7 @@ export class OperatorsRepo {
     if (names.length === 0) return false;
     const sql = `UPDATE operators SET ${names.map((n) => `${n} = @${n}`).join(', ')} WHERE id = @id`;
     return (
-      sqliteOf(this.db)
+      connectionOf(this.db)
         .prepare(sql)
         .run({ ...fields, id }).changes === 1
     );

@@ -1,4 +1,4 @@
-import { sqliteOf } from '../connection';
+import { connectionOf } from '../connection';
 import type { Db } from '../db';
 
 export interface RadiusClientRow {
@@ -25,7 +25,7 @@ export class RadiusClientsRepo {
   private readonly deleteStmt;
 
   constructor(db: Db) {
-    const s = sqliteOf(db);
+    const s = connectionOf(db);
     this.allStmt = s.prepare<[], RadiusClientRow>('SELECT * FROM radius_clients ORDER BY name');
     this.byIdStmt = s.prepare<[string], RadiusClientRow>('SELECT * FROM radius_clients WHERE id = ?');
     this.byNameStmt = s.prepare<[string], RadiusClientRow>('SELECT * FROM radius_clients WHERE name = ?');

@@ -1,4 +1,4 @@
-import { sqliteOf } from '../connection';
+import { connectionOf } from '../connection';
 import type { Db } from '../db';
 
 export interface RecoveryCodeRow {
@@ -18,7 +18,7 @@ export class RecoveryCodesRepo {
   private readonly countsStmt;
 
   constructor(db: Db) {
-    const s = sqliteOf(db);
+    const s = connectionOf(db);
     this.byLookup = s.prepare<[string, string], RecoveryCodeRow>('SELECT * FROM recovery_codes WHERE user_id = ? AND lookup_id = ?');
     this.insertStmt = s.prepare('INSERT INTO recovery_codes (user_id, lookup_id, hash, created_at) VALUES (@user_id, @lookup_id, @hash, @created_at)');
     // Single use, atomically: a code already used changes nothing.

@@ -1,4 +1,4 @@
-import { sqliteOf } from '../connection';
+import { connectionOf } from '../connection';
 import type { Db } from '../db';
 
 export interface RememberedDeviceRow {
@@ -26,7 +26,7 @@ export class RememberedDevicesRepo {
   private readonly expireStmt;
 
   constructor(db: Db) {
-    const s = sqliteOf(db);
+    const s = connectionOf(db);
     this.insertStmt = s.prepare(
       `INSERT INTO remembered_devices (id, user_id, api_key_id, token_hash, label, user_agent, created_at, expires_at)
        VALUES (@id, @user_id, @api_key_id, @token_hash, @label, @user_agent, @created_at, @expires_at)`,

@@ -1,4 +1,4 @@
-import { sqliteOf } from '../connection';
+import { connectionOf } from '../connection';
 import type { Db } from '../db';
 
 export interface SessionRow {
@@ -22,7 +22,7 @@ export class SessionsRepo {
   private readonly purgeStmt;
 
   constructor(db: Db) {
-    const s = sqliteOf(db);
+    const s = connectionOf(db);
     this.insertStmt = s.prepare(
       `INSERT INTO sessions (id_hash, operator_id, created_at, last_seen_at, expires_at, ip, user_agent)
        VALUES (@id_hash, @operator_id, @created_at, @last_seen_at, @expires_at, @ip, @user_agent)`,

@@ -1,4 +1,4 @@
-import { sqliteOf } from '../connection';
+import { connectionOf } from '../connection';
 import type { Db } from '../db';
 
 export class SettingsRepo {
@@ -6,7 +6,7 @@ export class SettingsRepo {
   private readonly upsertStmt;
 
   constructor(db: Db) {
-    const s = sqliteOf(db);
+    const s = connectionOf(db);
     this.allStmt = s.prepare<[], { key: string; value: string }>('SELECT key, value FROM settings');
     this.upsertStmt = s.prepare<[string, string]>('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   }

@@ -1,4 +1,4 @@
-import { sqliteOf } from '../connection';
+import { connectionOf } from '../connection';
 import type { Db } from '../db';
 
 /** One-time links (first-admin setup); only the SHA-256 of the token is stored. */
@@ -8,7 +8,7 @@ export class SetupTokensRepo {
   private readonly useStmt;
 
   constructor(db: Db) {
-    const s = sqliteOf(db);
+    const s = connectionOf(db);
     this.insertStmt = s.prepare('INSERT INTO setup_tokens (hash, purpose, created_at, expires_at) VALUES (@hash, @purpose, @created_at, @expires_at)');
     this.findStmt = s.prepare<[string], { hash: string; purpose: string; expires_at: number; used_at: number | null }>(
       'SELECT hash, purpose, expires_at, used_at FROM setup_tokens WHERE hash = ?',

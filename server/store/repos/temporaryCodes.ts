@@ -1,4 +1,4 @@
-import { sqliteOf } from '../connection';
+import { connectionOf } from '../connection';
 import type { Db } from '../db';
 
 export interface TemporaryCodeRow {
@@ -25,7 +25,7 @@ export class TemporaryCodesRepo {
   private readonly expireStmt;
 
   constructor(db: Db) {
-    const s = sqliteOf(db);
+    const s = connectionOf(db);
     this.replaceStmt = s.prepare(
       `INSERT INTO temporary_codes (id, user_id, code_mac, reason, issued_by, created_at, expires_at, max_uses, uses_left)
        VALUES (@id, @user_id, @code_mac, @reason, @issued_by, @created_at, @expires_at, @max_uses, @max_uses)

@@ -1,5 +1,5 @@
-import { sqliteOf } from '../connection';
-import type { Statement } from 'better-sqlite3';
+import { connectionOf } from '../connection';
+import type { SqlStatement } from '../sql';
 import { usernameSkeleton } from '../../core/usernames/skeleton';
 import { foldForSearch } from '../../core/search/fold';
 import { NO_NAME, userSortKeys } from './userSearchText';
@@ -233,7 +233,7 @@ export class UsersRepo {
     private readonly db: Db,
     private readonly limits: WalkLimits = WALK_LIMITS,
   ) {
-    const s = sqliteOf(db);
+    const s = connectionOf(db);
     this.byKey = s.prepare<[string], UserRow>(`SELECT ${COLUMNS} FROM users WHERE username_key = ?`);
     this.byId = s.prepare<[string], UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = ?`);
     this.insertStmt = s.prepare(
@@ -245,7 +245,7 @@ export class UsersRepo {
       'SELECT id, username FROM users WHERE username_skeleton IS NULL ORDER BY created_at, rowid',
     );
     this.setSkeletonStmt = s.prepare<[string, string]>('UPDATE users SET username_skeleton = ? WHERE id = ?');
-    if (!s.readonly) this.fillSkeletons();
+    if (!db.readonly) this.fillSkeletons();
     this.deleteStmt = s.prepare<[string]>('DELETE FROM users WHERE id = ?');
     this.throttleStmt = s.prepare('UPDATE users SET failures = @failures, last_failure_at = @last_failure_at, locked_until = @locked_until WHERE id = @id');
     this.countStmt = s.prepare<[], { n: number }>('SELECT count(*) AS n FROM users');
@@ -433,14 +433,14 @@ export class UsersRepo {
   }
 
   /** Search statements, prepared once per shape (a handful). */
-  private readonly statements = new Map<string, Statement<Record<string, unknown>, unknown>>();
+  private readonly statements = new Map<string, SqlStatement<[Record<string, unknown>], unknown>>();
 
-  private statement<R>(sql: string): Statement<Record<string, unknown>, R> {
+  private statement<R>(sql: string): SqlStatement<[Record<string, unknown>], R> {
     let st = this.statements.get(sql);
     if (!st) {
-      st = sqliteOf(this.db).prepare<Record<string, unknown>, unknown>(sql);
+      st = connectionOf(this.db).prepare<Record<string, unknown>, unknown>(sql);
       this.statements.set(sql, st);
     }
-    return st as Statement<Record<string, unknown>, R>;
+    return st as SqlStatement<[Record<string, unknown>], R>;
   }
 }

@@ -1,4 +1,4 @@
-import { sqliteOf } from '../connection';
+import { connectionOf } from '../connection';
 import type { Db } from '../db';
 
 export interface WebauthnRpRow {
@@ -74,7 +74,7 @@ export class WebauthnRepo {
   private readonly chDeleteForOperator;
 
   constructor(db: Db) {
-    const s = sqliteOf(db);
+    const s = connectionOf(db);
     this.rpGet = s.prepare<[string], WebauthnRpRow>('SELECT * FROM webauthn_rp WHERE api_key_id = ?');
     this.rpUpsert = s.prepare(
       `INSERT INTO webauthn_rp (api_key_id, rp_id, rp_name, origins, require_uv, aaguids, updated_at)
