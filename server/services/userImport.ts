@@ -244,7 +244,7 @@ function planRow(users: UsernameIndex, r: ImportRow, plan: ImportPlan, inFile: I
  * aborted: what was committed stays, and the result says how much was not attempted.
  */
 export async function applyUserImport(ctx: ServiceContext, plan: ImportPlan, actor: Actor, opts: ImportOptions = {}): Promise<ImportResult> {
-  const chunkSize = opts.chunkSize ?? 500;
+  const chunkSize = opts.chunkSize ?? ctx.store.db.writeChunkRows;
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new TesseraError('internal', 'chunkSize must be a positive integer');
   const total = plan.create.length;
   const result: ImportResult = { created: 0, skipped: [], cancelled: false, notAttempted: 0, emailCodes: { sent: 0, failed: 0, firstError: null } };

@@ -112,7 +112,7 @@ function writeLastSync(ctx: ServiceContext, now: number, view: LastSyncView): vo
 }
 
 async function applyPlan(ctx: ServiceContext, plan: SyncPlan, actor: Actor, by: string, opts: SyncOptions): Promise<SyncResult> {
-  const chunkSize = opts.chunkSize ?? 500;
+  const chunkSize = opts.chunkSize ?? ctx.store.db.writeChunkRows;
   const changes: Change[] = [
     ...plan.add.map((p): Change => ({ kind: 'add', plan: p })),
     ...plan.update.map((p): Change => ({ kind: 'update', plan: p })),
