@@ -3,7 +3,7 @@ import { TesseraError } from '../../shared/errors';
 import { mixedScriptMessage } from '../../shared/schemas/scripts';
 import { usernameKey } from '../../shared/schemas/text';
 import { temporaryCodeView } from './temporaryCodes';
-import type { CreateUserInput, ListUsersInput, UpdateUserInput, UserDetail, UserPage, UserSummary } from '../../shared/schemas/users';
+import type { CreateUserInput, ListUsersInput, SortOrder, UpdateUserInput, UserDetail, UserPage, UserSort, UserSummary } from '../../shared/schemas/users';
 import type { UserRow } from '../store/index';
 import { parsePosition, type UsersRepo } from '../store/repos/users';
 import type { Actor, ServiceContext } from './context';
@@ -104,7 +104,7 @@ export function listUsers(ctx: ServiceContext, input: ListUsersInput): UserPage 
   const page = ctx.store.users.list({
     query: input.query.normalize('NFKC').trim(),
     limit: input.limit,
-    after: decodeListCursor(input.cursor, `${sort}.${order}`),
+    after: decodeListCursor(input.cursor, sort, order),
     withoutFactor: input.withoutFactor ?? false,
     locked: input.locked ? { now, freeAttempts: throttle.freeAttempts } : null,
     sort,
@@ -117,13 +117,16 @@ export function listUsers(ctx: ServiceContext, input: ListUsersInput): UserPage 
   };
 }
 
-function decodeListCursor(cursor: string | undefined, sortName: string): string | null {
+function decodeListCursor(cursor: string | undefined, sort: UserSort, order: SortOrder): string | null {
   const text = decodeCursor(cursor);
   if (text === null) return null;
   const colon = text.indexOf(':');
   const position = text.slice(colon + 1);
   if (colon < 0 || parsePosition(position) === null) throw new TesseraError('bad_request', 'The cursor is not one this server issued');
+  const sortName = `${sort}.${order}`;
   if (text.slice(0, colon) !== sortName) throw new TesseraError('bad_request', 'The cursor belongs to another sort order: start again from the first page');
+  // Its value must be of the sort's kind (a number for created/lastSignIn): a forged one would reach SQL.
+  if (parsePosition(position, sort) === null) throw new TesseraError('bad_request', 'The cursor is not one this server issued');
   return position;
 }
 

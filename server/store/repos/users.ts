@@ -4,6 +4,7 @@ import { usernameSkeleton } from '../../core/usernames/skeleton';
 import { foldForSearch } from '../../core/search/fold';
 import { NO_NAME, userSortKeys } from './userSearchText';
 import type { Db } from '../db';
+import type { SqlDialect } from '../sql';
 
 export interface UserRow {
   id: string;
@@ -35,7 +36,6 @@ export interface UserListRow extends UserRow {
 
 const COLUMNS =
   'id, username, username_key, display_name, email, phone, created_at, last_factor_id, last_factor_type, last_verified_at, directory_dn, directory_synced_at, disabled_at, disabled_reason, failures, last_failure_at, locked_until';
-const ACTIVE_FACTOR = `EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id AND f.status = 'active') AS has_active_factor`;
 
 /** Shorter queries (once folded) match the start of usernames; longer ones match anywhere in name, display name or email. */
 export const MIN_SUBSTRING = 3;
@@ -60,18 +60,23 @@ export function literalPhrase(text: string): string {
   return `"${text.replace(/"/g, '""')}"`;
 }
 
+/** A LIKE pattern (ESCAPE '\') for `text` as a literal substring: %, _ and \ are escaped, so they are only characters. */
+export function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, '\\$&')}%`;
+}
+
 /** The orders the users list offers; each is (its key, username_key) with an index of its own. */
 export type UserSort = 'username' | 'name' | 'created' | 'lastSignIn';
 export type SortOrder = 'asc' | 'desc';
 
-const SORTS: Record<UserSort, { expr: string; index: string }> = {
+const SORTS: Record<UserSort, { expr: string; index: string; numeric: boolean }> = {
   // Folded: "Émile" sorts with "emile", not after "z".
-  username: { expr: 'username_fold', index: 'users_by_fold' },
+  username: { expr: 'username_fold', index: 'users_by_fold', numeric: false },
   // Folded display name; a user without one after every name (NO_NAME).
-  name: { expr: 'name_sort', index: 'users_by_name' },
-  created: { expr: 'created_at', index: 'users_by_created' },
+  name: { expr: 'name_sort', index: 'users_by_name', numeric: false },
+  created: { expr: 'created_at', index: 'users_by_created', numeric: true },
   // Never signed in counts as the longest ago.
-  lastSignIn: { expr: 'coalesce(last_verified_at, 0)', index: 'users_by_sign_in' },
+  lastSignIn: { expr: 'coalesce(last_verified_at, 0)', index: 'users_by_sign_in', numeric: true },
 };
 
 /** Where a page ended: the sort key's value and the username key of its last row. */
@@ -85,8 +90,14 @@ function positionText(key: SortKey): string {
   return JSON.stringify([key.v, key.k]);
 }
 
-/** The position in `text`, or null when it is not one `list` gave (callers check cursors with this before passing them on). */
-export function parsePosition(text: string): SortKey | null {
+/**
+ * The position in `text`, or null when it is not one `list` gave (callers
+ * check cursors with this before passing them on). Given the sort, the value
+ * must be of its kind too: a number for created and lastSignIn, text for the
+ * others (PostgreSQL refuses text compared with a number column; SQLite would
+ * quietly order it after every number).
+ */
+export function parsePosition(text: string, sort?: UserSort): SortKey | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -96,6 +107,7 @@ export function parsePosition(text: string): SortKey | null {
   if (!Array.isArray(parsed) || parsed.length !== 2) return null;
   const [v, k] = parsed as unknown[];
   if (typeof k !== 'string' || !(typeof v === 'string' || (typeof v === 'number' && Number.isSafeInteger(v)))) return null;
+  if (sort !== undefined && (typeof v === 'number') !== SORTS[sort].numeric) return null;
   return { v, k };
 }
 
@@ -151,8 +163,72 @@ const U_COLUMNS = COLUMNS.split(', ')
   .map((c) => `u.${c}`)
   .join(', ');
 const WITHOUT_FACTOR = `NOT EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id AND f.status = 'active')`;
+
+/**
+ * What the users queries write differently per dialect, chosen once per
+ * repository. SQLite's is the SQL bench/userSearch.ts tuned (FTS5, rowid
+ * joins, INDEXED BY); PostgreSQL's reads the same indexes by name through its
+ * planner and searches substrings with LIKE over the pg_trgm index.
+ */
+export interface UserSql {
+  /** 1 when the user has an active factor, else 0 (UserListRow.has_active_factor). */
+  activeFactor: string;
+  /** The locked filter (@now, @free). */
+  locked: string;
+  /** True when `text` holds the parameter `param` (a literal substring). */
+  contains(text: string, param: string): string;
+  /** After `FROM users`: an index to use, or nothing. */
+  indexedBy(index: string): string;
+  /** The column a window's rows are joined back to users by. */
+  rowKey: string;
+  /** The index plan's rows (@phrase): its FROM, and its condition (null when the FROM holds it). */
+  indexFrom: string;
+  indexWhere: string | null;
+  /** How many users hold the phrase (?), counted to SPARSE_MATCHES at most. */
+  indexCount: string;
+  /** The @phrase for a folded substring. */
+  phraseOf(text: string): string;
+  /** Users without a skeleton, oldest first. */
+  withoutSkeleton: string;
+}
+
 // evaluateThrottle in SQL: a lock in force, or (no lock, a lapsed lock being a fresh start) a delay of 2^(failures - free) s not yet over.
-const LOCKED = `(u.locked_until > @now OR (u.locked_until IS NULL AND u.failures > @free AND u.last_failure_at + (1 << min(u.failures - @free, 40)) * 1000 > @now))`;
+const LOCKED_OVER = (delay: string) =>
+  `(u.locked_until > @now OR (u.locked_until IS NULL AND u.failures > @free AND u.last_failure_at + ${delay} * 1000 > @now))`;
+const ACTIVE_FACTOR_EXISTS = `EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id AND f.status = 'active')`;
+
+export const SQLITE_USER_SQL: UserSql = {
+  activeFactor: `${ACTIVE_FACTOR_EXISTS} AS has_active_factor`,
+  locked: LOCKED_OVER('(1 << min(u.failures - @free, 40))'),
+  contains: (text, param) => `instr(${text}, ${param}) > 0`,
+  indexedBy: (index) => ` INDEXED BY ${index}`,
+  rowKey: 'rowid',
+  indexFrom: '(SELECT rowid AS rid FROM users_fts WHERE users_fts MATCH @phrase) m JOIN users u ON u.rowid = m.rid',
+  indexWhere: null,
+  indexCount: `SELECT count(*) AS n FROM (SELECT 1 FROM users_fts WHERE users_fts MATCH ? LIMIT ${SPARSE_MATCHES}) AS m`,
+  phraseOf: literalPhrase,
+  withoutSkeleton: 'SELECT id, username FROM users WHERE username_skeleton IS NULL ORDER BY created_at, rowid',
+};
+
+export const POSTGRES_USER_SQL: UserSql = {
+  // EXISTS is a boolean in PostgreSQL; the row type says 0 or 1.
+  activeFactor: `CASE WHEN ${ACTIVE_FACTOR_EXISTS} THEN 1 ELSE 0 END AS has_active_factor`,
+  // No two-argument min(), and a bare 1 is a 32-bit integer (1 << 40 would be 256).
+  locked: LOCKED_OVER('(CAST(1 AS BIGINT) << CAST(CASE WHEN u.failures - @free < 40 THEN u.failures - @free ELSE 40 END AS INTEGER))'),
+  contains: (text, param) => `strpos(${text}, ${param}) > 0`,
+  indexedBy: () => '',
+  rowKey: 'id',
+  // users_search_trgm (pg_trgm GIN) answers a LIKE '%…%' of 3 or more characters.
+  indexFrom: 'users u',
+  indexWhere: "u.search_text LIKE @phrase ESCAPE '\\'",
+  indexCount: `SELECT count(*) AS n FROM (SELECT 1 FROM users WHERE search_text LIKE ? ESCAPE '\\' LIMIT ${SPARSE_MATCHES}) AS m`,
+  phraseOf: likePattern,
+  withoutSkeleton: 'SELECT id, username FROM users WHERE username_skeleton IS NULL ORDER BY created_at, id',
+};
+
+export function userSqlOf(dialect: SqlDialect): UserSql {
+  return dialect === 'postgres' ? POSTGRES_USER_SQL : SQLITE_USER_SQL;
+}
 
 function orderBy(shape: SearchShape, s: string, k: string): string {
   const dir = shape.order === 'desc' ? 'DESC' : 'ASC';
@@ -170,45 +246,42 @@ function keyset(shape: SearchShape, s: string, k: string): string {
  * first); @phrase (index); @lo, @hi, @needle, @window (walk); @now, @free
  * (locked). Exported for the query-plan test.
  */
-export function searchSql(plan: SearchPlan, shape: SearchShape): string {
+export function searchSql(plan: SearchPlan, shape: SearchShape, sql: UserSql = SQLITE_USER_SQL): string {
   const sort = SORTS[shape.sort];
   const filters: string[] = [];
   if (shape.withoutFactor) filters.push(WITHOUT_FACTOR);
-  if (shape.locked) filters.push(LOCKED);
+  if (shape.locked) filters.push(sql.locked);
   const sortValue = sort.expr.includes('(') ? sort.expr.replace('last_verified_at', 'u.last_verified_at') : `u.${sort.expr}`;
-  const head = `SELECT ${U_COLUMNS}, ${ACTIVE_FACTOR}, ${sortValue} AS sort_value`;
+  const head = `SELECT ${U_COLUMNS}, ${sql.activeFactor}, ${sortValue} AS sort_value`;
   if (plan.kind === 'index' || plan.kind === 'failing') {
     if (shape.after) filters.unshift(keyset(shape, sortValue, 'u.username_key'));
     if (plan.kind === 'failing') {
       filters.unshift('u.failures > 0');
       if (plan.prefix) filters.push('u.search_text >= @lo AND u.search_text < @hi');
-      if (plan.needle !== null) filters.push('instr(u.search_text, @needle) > 0');
-    }
-    const from =
-      plan.kind === 'index'
-        ? '(SELECT rowid AS rid FROM users_fts WHERE users_fts MATCH @phrase) m JOIN users u ON u.rowid = m.rid'
-        : 'users u INDEXED BY users_failing';
+      if (plan.needle !== null) filters.push(sql.contains('u.search_text', '@needle'));
+    } else if (sql.indexWhere !== null) filters.unshift(sql.indexWhere);
+    const from = plan.kind === 'index' ? sql.indexFrom : `users u${sql.indexedBy('users_failing')}`;
     return `${head}
       FROM ${from}
       ${filters.length ? `WHERE ${filters.join(' AND ')}` : ''}
       ORDER BY ${orderBy(shape, sortValue, 'u.username_key')} LIMIT @limit`;
   }
   // The window: the next @window users in the sort's order, read from its covering index; only matches reach the table.
-  if (plan.needle !== null) filters.unshift('instr(w.t, @needle) > 0');
+  if (plan.needle !== null) filters.unshift(sql.contains('w.t', '@needle'));
   if (plan.prefix) filters.unshift('w.t >= @lo AND w.t < @hi');
   return `${head}
-    FROM (${windowSql(plan, shape, 'rowid AS rid, %s AS s, username_key AS k, search_text AS t')} LIMIT @window) w JOIN users u ON u.rowid = w.rid
+    FROM (${windowSql(plan, shape, `${sql.rowKey} AS rid, %s AS s, username_key AS k, search_text AS t`, sql)} LIMIT @window) w JOIN users u ON u.${sql.rowKey} = w.rid
     ${filters.length ? `WHERE ${filters.join(' AND ')}` : ''}
     ORDER BY ${orderBy(shape, 'w.s', 'w.k')} LIMIT @limit`;
 }
 
 /** The walk's window over the sort's index (`%s` in columns is the sort key); a username prefix is a range of that same index. */
-function windowSql(plan: Extract<SearchPlan, { kind: 'walk' }>, shape: SearchShape, columns: string): string {
+function windowSql(plan: Extract<SearchPlan, { kind: 'walk' }>, shape: SearchShape, columns: string, sql: UserSql): string {
   const sort = SORTS[shape.sort];
   const where: string[] = [];
   if (shape.after) where.push(keyset(shape, sort.expr, 'username_key'));
   if (plan.prefix && shape.sort === 'username') where.push('username_fold >= @lo AND username_fold < @hi');
-  return `SELECT ${columns.replace('%s', sort.expr)} FROM users INDEXED BY ${sort.index}
+  return `SELECT ${columns.replace('%s', sort.expr)} FROM users${sql.indexedBy(sort.index)}
     ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${orderBy(shape, sort.expr, 'username_key')}`;
 }
 
@@ -228,12 +301,14 @@ export class UsersRepo {
   private readonly enableStmt;
   private readonly contactStmt;
   private readonly lastUsedStmt;
+  private readonly sql: UserSql;
 
   constructor(
     private readonly db: Db,
     private readonly limits: WalkLimits = WALK_LIMITS,
   ) {
     const s = connectionOf(db);
+    this.sql = userSqlOf(db.dialect);
     this.byKey = s.prepare<[string], UserRow>(`SELECT ${COLUMNS} FROM users WHERE username_key = ?`);
     this.byId = s.prepare<[string], UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = ?`);
     this.insertStmt = s.prepare(
@@ -241,9 +316,7 @@ export class UsersRepo {
        VALUES (@id, @username, @username_key, @username_skeleton, @display_name, @email, @phone, @search_text, @username_fold, @name_sort, @created_at, @directory_dn, @directory_synced_at)`,
     );
     this.bySkeleton = s.prepare<[string], UserRow>(`SELECT ${COLUMNS} FROM users WHERE username_skeleton = ?`);
-    this.withoutSkeleton = s.prepare<[], { id: string; username: string }>(
-      'SELECT id, username FROM users WHERE username_skeleton IS NULL ORDER BY created_at, rowid',
-    );
+    this.withoutSkeleton = s.prepare<[], { id: string; username: string }>(this.sql.withoutSkeleton);
     this.setSkeletonStmt = s.prepare<[string, string]>('UPDATE users SET username_skeleton = ? WHERE id = ?');
     if (!db.readonly) this.fillSkeletons();
     this.deleteStmt = s.prepare<[string]>('DELETE FROM users WHERE id = ?');
@@ -259,11 +332,9 @@ export class UsersRepo {
     this.disableStmt = s.prepare<[number, string, string]>('UPDATE users SET disabled_at = ?, disabled_reason = ? WHERE id = ? AND disabled_at IS NULL');
     this.enableStmt = s.prepare<[string]>('UPDATE users SET disabled_at = NULL, disabled_reason = NULL WHERE id = ? AND disabled_at IS NOT NULL');
     this.countFailing = s.prepare<[], { n: number }>(
-      `SELECT count(*) AS n FROM (SELECT 1 FROM users INDEXED BY users_failing WHERE failures > 0 LIMIT ${SPARSE_MATCHES})`,
+      `SELECT count(*) AS n FROM (SELECT 1 FROM users${this.sql.indexedBy('users_failing')} WHERE failures > 0 LIMIT ${SPARSE_MATCHES}) AS m`,
     );
-    this.countIndexed = s.prepare<[string], { n: number }>(
-      `SELECT count(*) AS n FROM (SELECT 1 FROM users_fts WHERE users_fts MATCH ? LIMIT ${SPARSE_MATCHES})`,
-    );
+    this.countIndexed = s.prepare<[string], { n: number }>(this.sql.indexCount);
   }
 
   findByKey(key: string): UserRow | undefined {
@@ -371,7 +442,7 @@ export class UsersRepo {
     let prefix: { lo: string; hi: string } | null = null;
     let needle: string | null = null;
     if ([...q].length >= MIN_SUBSTRING) {
-      const phrase = literalPhrase(q);
+      const phrase = this.sql.phraseOf(q);
       if (this.countIndexed.get(phrase)!.n < SPARSE_MATCHES) return { kind: 'index', phrase };
       needle = q;
     } else if (q !== '') {
@@ -397,11 +468,12 @@ export class UsersRepo {
     // Nothing stored holds a NUL, and FTS5 would read the phrase only up to one.
     if (opts.query.includes('\u0000')) return { rows: [], next: null };
     const locked = opts.locked ?? null;
-    const after = opts.after === null ? null : parsePosition(opts.after);
+    const sort = opts.sort ?? 'username';
+    const after = opts.after === null ? null : parsePosition(opts.after, sort);
     if (opts.after !== null && after === null) throw new Error('Not a position this list gave');
     const plan = this.searchPlan(opts.query, locked !== null);
     const shape: SearchShape = {
-      sort: opts.sort ?? 'username',
+      sort,
       order: opts.order ?? 'asc',
       after: after !== null,
       withoutFactor: opts.withoutFactor,
@@ -417,7 +489,7 @@ export class UsersRepo {
       if (plan.prefix) Object.assign(params, plan.prefix);
       if (plan.needle !== null) params.needle = plan.needle;
     }
-    const rows = this.statement<UserListRow & { sort_value: string | number }>(searchSql(plan, shape)).all(params);
+    const rows = this.statement<UserListRow & { sort_value: string | number }>(searchSql(plan, shape, this.sql)).all(params);
     if (rows.length > opts.limit) {
       rows.length = opts.limit;
       const last = rows[rows.length - 1]!;
@@ -425,7 +497,9 @@ export class UsersRepo {
     }
     if (plan.kind !== 'walk') return { rows, next: null };
     // The walk looked at its whole window without filling the page: go on after the window's last key, if there are more.
-    const end = this.statement<{ s: string | number; k: string }>(`${windowSql(plan, shape, '%s AS s, username_key AS k')} LIMIT 1 OFFSET ${window - 1}`).get({
+    const end = this.statement<{ s: string | number; k: string }>(
+      `${windowSql(plan, shape, '%s AS s, username_key AS k', this.sql)} LIMIT 1 OFFSET ${window - 1}`,
+    ).get({
       ...(after ?? {}),
       ...plan.prefix,
     });
