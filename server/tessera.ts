@@ -125,10 +125,11 @@ export function openTessera(opts: {
   const databaseUrl = databaseUrlFrom(opts.databaseUrl, opts.env ?? process.env);
   const store = databaseUrl ? Store.open(databaseUrl) : Store.open(dbPath(opts.dataDir), durability ? { durability } : {});
   try {
+    // TESSERA_AUDIT_ANCHOR: one anchor file for every node of a deployment (shared storage), else the data folder's.
+    const anchorFile = (opts.env ?? process.env).TESSERA_AUDIT_ANCHOR?.trim() || auditAnchorPath(dbPath(opts.dataDir));
     return createServices(store, key, opts.clock, {
       sessionIdleMs,
-      // On PostgreSQL the anchor is not beside a database file: it is the data folder's (see auditAnchorPath).
-      ...(databaseUrl ? { anchor: new FileAnchorStore(auditAnchorPath(dbPath(opts.dataDir))) } : {}),
+      anchor: new FileAnchorStore(anchorFile),
     });
   } catch (err) {
     store.close();

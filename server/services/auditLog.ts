@@ -233,6 +233,8 @@ export class AuditLog {
           fingerprint: keyFingerprint(key.publicKeyDer),
           writtenAt: new Date(this.clock()).toISOString(),
         }),
+        // Only forward (another node may have moved it past this head meanwhile), unless stepping back on purpose.
+        { force },
       );
       this.lastAnchorWrite = performance.now();
     } catch (err) {
