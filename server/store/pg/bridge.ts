@@ -1,36 +1,7 @@
 import { createRequire } from 'node:module';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { BRIDGE_WORKER_SOURCE } from './bridgeWorker';
-
-/** A PostgreSQL error as the bridge passes it on: the server's SQLSTATE in `code` (23505 a unique violation, …). */
-export class PgError extends Error {
-  constructor(
-    message: string,
-    readonly code: string | undefined,
-    /** The connection was lost: any transaction on it is gone. */
-    readonly connectionLost: boolean,
-  ) {
-    super(message);
-    this.name = 'PgError';
-  }
-}
-
-export interface PgResult {
-  rows: Record<string, unknown>[];
-  rowCount: number;
-}
-
-export interface PgBridgeOptions {
-  url: string;
-  /** Run on every new connection (SET statements: timeouts, time zone). */
-  sessionSql: readonly string[];
-  /** LISTEN here on a second connection; notices whose payload is not nodeId count as changes (changeCount). */
-  listenChannel?: string;
-  nodeId: string;
-  applicationName: string;
-  /** How long one call may take before the bridge gives up (the server's own timeouts should fire first). */
-  callTimeoutMs: number;
-}
+import { PgError, type PgResult, type SyncPgClient, type SyncPgClientOptions } from './syncClient';
 
 type Request = { op: 'connect' | 'close' } | { op: 'simple'; sql: string } | { op: 'query'; sql: string; params: unknown[] };
 type Reply = PgResult | { error: { message: string; code?: string; lost: boolean } };
@@ -38,16 +9,12 @@ type Reply = PgResult | { error: { message: string; code?: string; lost: boolean
 const require = createRequire(import.meta.url);
 
 /**
- * PostgreSQL, called synchronously. Tessera's use cases are synchronous
- * transaction functions (store.tx(() => …)): nothing else runs between the
- * reads and writes of one, which is what makes them correct. To keep that
- * model — and the very same service code — on PostgreSQL, the `pg` client
- * runs in a thread of its own and the event loop waits for each answer
- * (Atomics.wait). The price is that the event loop waits for the database's
- * round trips (tens of microseconds on loopback; bench/postgres.ts measures
- * it), bounded by the server-side timeouts the session sets.
+ * PostgreSQL called synchronously without a native addon: the pure-JS `pg`
+ * client runs in a thread of its own and this thread waits for each answer
+ * (Atomics.wait). The fallback for machines where the optional libpq addon
+ * did not build (libpqClient.ts is about four times faster: no thread hops).
  */
-export class PgBridge {
+export class PgBridge implements SyncPgClient {
   private worker!: Worker;
   private port!: MessageChannel['port1'];
   private readonly shared = new Int32Array(new SharedArrayBuffer(8));
@@ -55,7 +22,7 @@ export class PgBridge {
   /** A call timed out: its late answer would be taken for the next one's, so the thread is replaced first. */
   private broken = false;
 
-  constructor(private readonly options: PgBridgeOptions) {
+  constructor(private readonly options: SyncPgClientOptions) {
     this.start();
   }
 

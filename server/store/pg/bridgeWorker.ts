@@ -88,8 +88,20 @@ async function handle(req) {
   return { rows: result.rows, rowCount: result.rowCount ?? 0 };
 }
 
+// An error without a SQLSTATE is the connection's own; 08xxx and 57Pxx end the session: start a new one next time.
+function connectionGone(err) {
+  const code = err && err.code ? String(err.code) : '';
+  return code === '' || code.startsWith('08') || code.startsWith('57P');
+}
+
 port.on('message', (req) => {
   handle(req).then(answer, (err) => {
+    if (client && connectionGone(err)) {
+      const c = client;
+      client = null;
+      statementNames = new Map();
+      c.end().catch(() => {});
+    }
     answer({ error: { message: String(err && err.message || err), code: err && err.code ? String(err.code) : undefined, lost: client === null } });
   });
 });

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { SqlConnection, SqlRunResult, SqlStatement } from '../sql';
-import { PgBridge, type PgResult } from './bridge';
+import { PgBridge } from './bridge';
+import { LibpqClient, loadLibpq } from './libpqClient';
+import type { PgResult, SyncPgClient, SyncPgClientOptions } from './syncClient';
 import { PG_MIGRATIONS } from './migrations/index';
 import { translateSql, type TranslatedSql } from './translate';
 
@@ -21,6 +23,16 @@ const SESSION_SQL = [
   "SET idle_in_transaction_session_timeout = '15s'",
   "SET client_min_messages = 'warning'",
 ];
+
+/**
+ * The synchronous client: libpq's blocking calls when the optional addon is
+ * built (the fast one), else `pg` in a worker thread. TESSERA_PG_CLIENT=thread
+ * picks the second anyway (the tests run both).
+ */
+export function openSyncClient(options: SyncPgClientOptions, env: NodeJS.ProcessEnv = process.env): SyncPgClient {
+  const Libpq = env.TESSERA_PG_CLIENT === 'thread' ? null : loadLibpq();
+  return Libpq ? new LibpqClient(Libpq, options) : new PgBridge(options);
+}
 
 export interface PgEngineHooks {
   beforeCommit(): void;
@@ -44,7 +56,7 @@ export interface PgEngineHooks {
  *   (dataVersion), as SQLite's data_version counts other connections' commits.
  */
 export class PgEngine implements SqlConnection {
-  private readonly bridge: PgBridge;
+  private readonly bridge: SyncPgClient;
   private readonly nodeId = randomBytes(8).toString('hex');
   private depth = 0;
   private mode: 'write' | 'read' | null = null;
@@ -54,7 +66,7 @@ export class PgEngine implements SqlConnection {
     private readonly hooks: PgEngineHooks,
     options: { applicationName?: string; migrate?: boolean } = {},
   ) {
-    this.bridge = new PgBridge({
+    this.bridge = openSyncClient({
       url,
       sessionSql: SESSION_SQL,
       listenChannel: CHANGES_CHANNEL,

@@ -1,4 +1,5 @@
 import { sql as initial } from './0001_initial';
+import { sql as sharedState } from './0002_shared_state';
 
 /**
  * Ordered PostgreSQL schema migrations (the engine records them in
@@ -6,4 +7,7 @@ import { sql as initial } from './0001_initial';
  * migration; every later schema change is added to both lists, this one and
  * server/store/migrations/index.ts, so the two schemas stay the same.
  */
-export const PG_MIGRATIONS: readonly { name: string; sql: string }[] = [{ name: '0001_initial', sql: initial }];
+export const PG_MIGRATIONS: readonly { name: string; sql: string }[] = [
+  { name: '0001_initial', sql: initial },
+  { name: '0002_shared_state', sql: sharedState },
+];
