@@ -5,7 +5,8 @@ import type { ParseArgsConfig } from 'node:util';
 import type { z } from 'zod';
 import { TesseraError } from '../../shared/errors';
 import { openTessera } from '../tessera';
-import { dbPath } from '../runtime/dataDir';
+import { dbPath, loadMasterKey } from '../runtime/dataDir';
+import { checkNodeKey, hasMasterKey, maskDatabaseUrl } from './database';
 import type { Actor, Services } from '../services/index';
 import { fileError } from '../services/outputFiles';
 import { MAX_IMPORT_BYTES } from '../services/userImport';
@@ -39,6 +40,12 @@ export interface Invocation {
   io: CliIo;
   env: NodeJS.ProcessEnv;
   dataDir: string;
+  /**
+   * The shared PostgreSQL database (--database, else TESSERA_DATABASE_URL);
+   * null for the data folder's SQLite file. It may hold a password: print
+   * it only through maskDatabaseUrl.
+   */
+  databaseUrl: string | null;
   /** Throws a UsageError: exit 2 with this command's usage line. */
   usage(problem: string): never;
 }
@@ -87,13 +94,24 @@ export function cliActor(): Actor {
 
 /**
  * Opens an initialised data folder (never creates one: a typo in --data must
- * not make a fresh database and key). The caller closes the store.
+ * not make a fresh database and key) — or, with a database URL, an
+ * initialised PostgreSQL database with this node's master key. The caller
+ * closes the store.
  */
 export function openData(inv: Invocation): Services {
-  if (!fs.existsSync(dbPath(inv.dataDir))) {
-    throw new TesseraError('not_found', `No Tessera database in ${inv.dataDir}: run "tessera init" first, or pass --data DIR`);
+  const url = inv.databaseUrl;
+  if (url === null) {
+    if (!fs.existsSync(dbPath(inv.dataDir))) {
+      throw new TesseraError('not_found', `No Tessera database in ${inv.dataDir}: run "tessera init" first, or pass --data DIR`);
+    }
+    return openTessera({ dataDir: inv.dataDir, env: inv.env, createIfNew: false });
   }
-  return openTessera({ dataDir: inv.dataDir, env: inv.env, createIfNew: false });
+  const key = hasMasterKey(inv.dataDir, inv.env) ? loadMasterKey(inv.dataDir, { createIfNew: false, env: inv.env }).key : null;
+  // An empty database is not migrated here: a wrong database name must not become a new Tessera.
+  if (!checkNodeKey(url, inv.dataDir, inv.env, key).hasKeys || key === null) {
+    throw new TesseraError('not_found', `No Tessera data in the database ${maskDatabaseUrl(url)}: run "tessera init --database URL" first`);
+  }
+  return openTessera({ dataDir: inv.dataDir, env: inv.env, createIfNew: false, databaseUrl: url, masterKey: key });
 }
 
 /** Runs fn over the opened data folder and closes it after, whatever happens. */

@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { TesseraError } from '../../shared/errors';
 import { defaultDataDir } from '../runtime/dataDir';
 import { VERSION } from '../version';
+import { databaseUrlFrom } from '../tessera';
+import { databaseUrlsIn, redactDatabaseUrls } from './database';
 import { UsageError, type CliIo, type Command, type CommandGroup, type Invocation } from './command';
 import { init } from './commands/init';
 import { serve } from './commands/serve';
@@ -17,19 +19,26 @@ import { restore } from './commands/restore';
 import { directory } from './commands/directory';
 import { radius } from './commands/radius';
 import { operator } from './commands/operator';
+import { migrate } from './commands/migrate';
 
 export type { CliIo } from './command';
 
-export const COMMANDS: (Command | CommandGroup)[] = [init, serve, apikey, user, operator, enroll, sheets, audit, backup, restore, radius, directory];
+export const COMMANDS: (Command | CommandGroup)[] = [init, migrate, serve, apikey, user, operator, enroll, sheets, audit, backup, restore, radius, directory];
 
-const DATA_HELP = '  --data DIR   data folder (default $TESSERA_DATA, else the app-data folder)';
+const DATA_HELP = [
+  '  --data DIR       data folder (default $TESSERA_DATA, else the app-data folder): the SQLite',
+  "                   database, or with --database this node's master key and audit anchor",
+  '  --database URL   a shared PostgreSQL database (postgres://user:password@host:5432/db) for',
+  '                   several nodes, instead of the SQLite file (default $TESSERA_DATABASE_URL);',
+  '                   its password is never printed',
+].join('\n');
 
 function isGroup(c: Command | CommandGroup): c is CommandGroup {
   return 'commands' in c;
 }
 
 function usageLine(c: Command): string {
-  return `tessera ${c.name}${c.synopsis ? ` ${c.synopsis}` : ''} [--data DIR]`;
+  return `tessera ${c.name}${c.synopsis ? ` ${c.synopsis}` : ''} [--data DIR] [--database URL]`;
 }
 
 function overview(): string {
@@ -70,7 +79,7 @@ async function runCommand(c: Command, argv: string[], io: CliIo): Promise<number
   try {
     parsed = parseArgs({
       args: argv,
-      options: { ...c.options, data: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { ...c.options, data: { type: 'string' }, database: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
     });
@@ -88,17 +97,34 @@ async function runCommand(c: Command, argv: string[], io: CliIo): Promise<number
   if (parsed.positionals.length > max) throw new UsageError(`unexpected argument "${parsed.positionals[max]}"`, usage);
   if (values.data === '') throw new UsageError('--data needs a folder', usage);
   const env = io.env ?? process.env;
+  if (values.database === '') throw new UsageError('--database needs a postgres:// URL', usage);
+  let databaseUrl: string | null;
+  try {
+    databaseUrl = databaseUrlFrom(typeof values.database === 'string' ? values.database : undefined, env);
+  } catch (err) {
+    // A wrong --database is bad usage; a wrong TESSERA_DATABASE_URL is reported as the setting it is.
+    if (typeof values.database === 'string') throw new UsageError((err as Error).message, usage);
+    throw new TesseraError('bad_request', `TESSERA_DATABASE_URL: ${(err as Error).message}`);
+  }
   const inv: Invocation = {
     args: values,
     positionals: parsed.positionals,
     io,
     env,
     dataDir: typeof values.data === 'string' ? path.resolve(values.data) : defaultDataDir(env),
+    databaseUrl,
     usage(problem: string): never {
       throw new UsageError(problem, usage);
     },
   };
   return c.run(inv);
+}
+
+function redacting(out: CliIo['stdout'], urls: string[]): CliIo['stdout'] {
+  return {
+    write: (chunk: string) => out.write(redactDatabaseUrls(chunk, urls)),
+    ...(out.isTTY !== undefined ? { isTTY: out.isTTY } : {}),
+  };
 }
 
 /** One line, whatever the message holds. */
@@ -111,6 +137,9 @@ function oneLine(text: string): string {
  * reported error (one line on stderr, never a stack trace), 2 bad usage.
  */
 export async function main(argv: string[], io: CliIo): Promise<number> {
+  // Whatever a command or an error prints, a database URL's password never shows (database.ts).
+  const urls = databaseUrlsIn(argv, io.env ?? process.env);
+  if (urls.length > 0) io = { ...io, stdout: redacting(io.stdout, urls), stderr: redacting(io.stderr, urls) };
   const [name, ...rest] = argv;
   try {
     if (name === undefined) throw new UsageError('no command given', 'tessera <command> [options]   (tessera --help lists them)');

@@ -7,6 +7,7 @@ import { createFirstAdmin } from '../../services/operatorAccounts';
 import { issueSetupToken } from '../../services/setup';
 import { closeServices, operatorCount } from '../../services/system';
 import { cliActor, readAll, type Command } from '../command';
+import { checkNodeKey, hasMasterKey, maskDatabaseUrl } from '../database';
 import { consoleUrl, listenAddress } from '../listenAddress';
 
 /** The serve command that listens where init's link points: flags given to init are repeated (the environment applies to both by itself). */
@@ -32,6 +33,9 @@ export const init: Command = {
     "  --admin-password-stdin     read that admin's password from standard input",
     'Without --admin, prints a one-time link to create the first admin in the console.',
     'Never overwrites: on a second run it reports what exists.',
+    "With --database (a shared PostgreSQL database), the data folder holds this node's master key",
+    '(or TESSERA_MASTER_KEY) and audit anchor. The first node creates the key; each further node',
+    'joins with a copy of that same key, and is refused (nothing written) without it.',
   ].join('\n'),
   options: { admin: { type: 'string' }, 'admin-password-stdin': { type: 'boolean' }, host: { type: 'string' }, port: { type: 'string' } },
   async run(inv) {
@@ -46,23 +50,44 @@ export const init: Command = {
     const serveCommand = serveCommandFor(inv.args.host as string | undefined, inv.args.port as string | undefined);
 
     durabilityFromEnv(env); // a bad TESSERA_DURABILITY fails before anything is created
+    const url = inv.databaseUrl;
     const dirExisted = fs.existsSync(dataDir);
-    const dbExisted = fs.existsSync(dbPath(dataDir));
+    let dbExisted: boolean;
+    if (url === null) {
+      dbExisted = fs.existsSync(dbPath(dataDir));
+    } else {
+      // A node joining a database another node initialised must bring that node's key: checked before a key file is made.
+      const existingKey = hasMasterKey(dataDir, env) ? loadMasterKey(dataDir, { createIfNew: false, env }).key : null;
+      dbExisted = checkNodeKey(url, dataDir, env, existingKey).hasKeys;
+    }
     const dir = ensureDataDir(dataDir);
     const key = loadMasterKey(dataDir, { createIfNew: true, env });
-    const services = openTessera({ dataDir, env, createIfNew: false });
+    const databaseWhere = url === null ? dbPath(dataDir) : maskDatabaseUrl(url);
+    let services: ReturnType<typeof openTessera>;
+    try {
+      services = openTessera({ dataDir, env, createIfNew: false, ...(url !== null ? { databaseUrl: url } : {}), masterKey: key.key });
+    } catch (err) {
+      // Two first nodes at once: the other one's key won. The key made here opens nothing, so it goes.
+      if (key.source === 'created' && url !== null) fs.rmSync(path.join(dataDir, MASTER_KEY_FILE), { force: true });
+      throw err;
+    }
     const out = (line = '') => io.stdout.write(`${line}\n`);
     try {
       if (dir.tightenedFrom !== null) out(tightenedNote(dataDir, dir.tightenedFrom));
       const keyWhere = key.source === 'env' ? 'from TESSERA_MASTER_KEY' : path.join(dataDir, MASTER_KEY_FILE);
       const operators = operatorCount(services);
-      if (dbExisted) {
+      if (dbExisted && url !== null) {
+        if (!dirExisted) out(`Created data folder ${dataDir}`);
         out(
-          `Already initialised: ${dataDir} (database ${dbPath(dataDir)}, master key ${keyWhere}, ${operators} operator${operators === 1 ? '' : 's'}). Nothing was overwritten.`,
+          `Already initialised: the database ${databaseWhere} (${operators} operator${operators === 1 ? '' : 's'}), opened with the master key ${keyWhere}. Nothing was overwritten.`,
+        );
+      } else if (dbExisted) {
+        out(
+          `Already initialised: ${dataDir} (database ${databaseWhere}, master key ${keyWhere}, ${operators} operator${operators === 1 ? '' : 's'}). Nothing was overwritten.`,
         );
       } else {
         out(`${dirExisted ? 'Data folder' : 'Created data folder'} ${dataDir}`);
-        out(`Created database ${dbPath(dataDir)}`);
+        out(url === null ? `Created database ${databaseWhere}` : `Initialised the PostgreSQL database ${databaseWhere}`);
         if (key.source === 'created') {
           out(`Created master key ${keyWhere} (mode 0600).`);
           out('  Keep a copy somewhere safe and apart from backups: without it the database cannot be opened.');

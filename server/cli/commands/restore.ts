@@ -1,5 +1,6 @@
 import { dbPath, ensureDataDir, loadMasterKey } from '../../runtime/dataDir';
 import { restoreDatabase } from '../../services/backup';
+import { TesseraError } from '../../../shared/errors';
 import { cliActor, type Command } from '../command';
 
 export const restore: Command = {
@@ -13,11 +14,18 @@ export const restore: Command = {
     'is renamed to tessera.db.before-restore-<time>, never deleted. The audit anchor',
     "(audit.anchor) is moved to the restore's own audit entry, which records the anchor it",
     'replaced: restoring an older backup is a deliberate step back, not a silent rollback.',
+    "SQLite only: a PostgreSQL database (--database) is restored with pg_restore / PostgreSQL's own tools.",
   ].join('\n'),
   options: {},
   positionals: { min: 1, max: 1 },
   async run(inv) {
     const file = inv.positionals[0]!;
+    if (inv.databaseUrl !== null) {
+      throw new TesseraError(
+        'bad_request',
+        "tessera restore replaces the data folder's SQLite file; a PostgreSQL database is restored with PostgreSQL's own tools (pg_restore), with every node stopped",
+      );
+    }
     ensureDataDir(inv.dataDir);
     const { key } = loadMasterKey(inv.dataDir, { createIfNew: false, env: inv.env });
     const result = await restoreDatabase({ dbFile: dbPath(inv.dataDir), backupFile: file, masterKey: key, actor: cliActor() });

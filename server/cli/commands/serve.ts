@@ -1,9 +1,10 @@
 import { durabilityFromEnv, startTessera } from '../../tessera';
-import { ensureDataDir } from '../../runtime/dataDir';
+import { ensureDataDir, loadMasterKey } from '../../runtime/dataDir';
 import { issueSetupToken } from '../../services/setup';
 import { operatorCount } from '../../services/system';
 import { VERSION } from '../../version';
 import { cliActor, type Command } from '../command';
+import { checkNodeKey, hasMasterKey } from '../database';
 import { consoleUrl, listenAddress } from '../listenAddress';
 import { tightenedNote } from './init';
 
@@ -21,6 +22,8 @@ export const serve: Command = {
     '  --host ADDR   address to listen on (default TESSERA_HOST, else 127.0.0.1; anything else is',
     '                reachable from other machines, without TLS — put a TLS reverse proxy in front)',
     '  --port N      port (default TESSERA_PORT, else 8787; 0 picks a free one)',
+    'With --database, several serve processes (nodes) share one PostgreSQL database; each has its',
+    "own data folder holding the same master key (copy the first node's, or set TESSERA_MASTER_KEY).",
   ].join('\n'),
   options: { host: { type: 'string' }, port: { type: 'string' } },
   async run(inv) {
@@ -40,7 +43,12 @@ export const serve: Command = {
     durabilityFromEnv(inv.env); // a bad TESSERA_DURABILITY fails before anything is created
     const dir = ensureDataDir(inv.dataDir); // startTessera does it too; here to say so when it tightened the folder
     if (dir.tightenedFrom !== null) io.stdout.write(`${tightenedNote(inv.dataDir, dir.tightenedFrom)}\n`);
-    const running = await startTessera({ dataDir: inv.dataDir, host, port, env: inv.env });
+    const url = inv.databaseUrl;
+    if (url !== null) {
+      // A node joining another node's database without that node's key would make a key that opens nothing.
+      checkNodeKey(url, inv.dataDir, inv.env, hasMasterKey(inv.dataDir, inv.env) ? loadMasterKey(inv.dataDir, { createIfNew: false, env: inv.env }).key : null);
+    }
+    const running = await startTessera({ dataDir: inv.dataDir, host, port, env: inv.env, ...(url !== null ? { databaseUrl: url } : {}) });
     let stopping = false;
     try {
       io.stdout.write(`Tessera ${VERSION} listening on ${running.url}\n`);
