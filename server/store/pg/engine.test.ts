@@ -71,6 +71,9 @@ describe.skipIf(!postgresAvailable())('the PostgreSQL engine (issue 17)', () => 
           expect(row.t).toBe("it's ? and @x");
           expect(c.prepare<[], { n: number }>('SELECT count(*) AS n FROM settings').get()).toEqual({ n: 0 });
           expect(db.schemaVersion()).toBeGreaterThanOrEqual(1);
+          const empty = Db.postgres(await cluster.createDatabase(`empty_${client}_${++n}`), { migrate: false });
+          expect(empty.schemaVersion()).toBe(0);
+          empty.close();
         } finally {
           db.close();
           other.close();

@@ -141,10 +141,10 @@ export class PgEngine implements SqlConnection {
   }
 
   schemaVersion(): number {
-    const row = this.bridge.simple(
-      "SELECT CASE WHEN to_regclass('tessera_migrations') IS NULL THEN 0 ELSE (SELECT coalesce(max(version), 0) FROM tessera_migrations) END AS v",
-    ).rows[0];
-    return Number(row?.v ?? 0);
+    // Two statements: PostgreSQL resolves a table named in a subquery when it parses it, so a CASE cannot guard one never made.
+    const exists = this.bridge.simple("SELECT to_regclass('tessera_migrations') IS NOT NULL AS e").rows[0]?.e === true;
+    if (!exists) return 0;
+    return Number(this.bridge.simple('SELECT coalesce(max(version), 0) AS v FROM tessera_migrations').rows[0]?.v ?? 0);
   }
 
   close(): void {
