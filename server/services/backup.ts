@@ -30,6 +30,8 @@ export interface BackupResult {
  * data keys.
  */
 export async function backupDatabase(ctx: ServiceContext, file: string, actor: Actor): Promise<BackupResult> {
+  // Before anything is reserved or audited: there is no SQLite file to copy.
+  if (ctx.store.db.dialect === 'postgres') throw onPostgresError();
   const target = path.resolve(file);
   const reserved = reserveNewFile(target);
   const throughSeq = ctx.store.tx(() => ctx.audit.append({ actor, action: 'system.backup', outcome: 'success', details: { file: target } }));
@@ -45,6 +47,18 @@ export async function backupDatabase(ctx: ServiceContext, file: string, actor: A
     throw new TesseraError('internal', `The backup failed: ${message}`);
   }
   return { file: target, bytes: fs.statSync(target).size, throughSeq };
+}
+
+/**
+ * `tessera backup` / `restore` copy the SQLite file; a PostgreSQL store is
+ * backed up and restored with PostgreSQL's own tools (README, "Backups on
+ * PostgreSQL"). Said before anything is done.
+ */
+export function onPostgresError(): TesseraError {
+  return new TesseraError(
+    'bad_request',
+    'On PostgreSQL, back up with pg_dump (pg_dump --format=custom --file=tessera.dump "$TESSERA_DATABASE_URL") and restore with pg_restore (see the README, "Backups on PostgreSQL"); tessera backup and restore copy the SQLite file of one node only',
+  );
 }
 
 export interface BackupCheck {

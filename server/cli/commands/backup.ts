@@ -7,7 +7,11 @@ export const backup: Command = {
   name: 'backup',
   summary: 'write a consistent copy of the database while Tessera runs (the master key is not in it)',
   synopsis: '--out FILE',
-  help: ['Options:', '  --out FILE   the backup to write (mode 0600); an existing file is never overwritten'].join('\n'),
+  help: [
+    'Options:',
+    '  --out FILE   the backup to write (mode 0600); an existing file is never overwritten',
+    'On PostgreSQL (TESSERA_DATABASE_URL or --database) it refuses: back up with pg_dump.',
+  ].join('\n'),
   options: { out: { type: 'string' } },
   async run(inv) {
     const file = inv.args.out as string | undefined;
