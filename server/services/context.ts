@@ -33,7 +33,7 @@ export interface ServiceContext {
   clock: Clock;
   settings: SettingsService;
   audit: AuditLog;
-  /** Operator sign-in's in-memory state: open tickets, the per-address allowance, one password check per name. */
+  /** Operator sign-in's per-node state: the per-address allowance, one password check per name (its lease in the store). */
   operatorSignIn: OperatorSignIn;
   /** Verify's queues: one recovery-code check per user at a time, OTP verifies sharing commits. */
   verifyQueues: VerifyQueues;

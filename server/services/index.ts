@@ -55,8 +55,8 @@ export function createServices(store: Store, masterKey: Buffer, clock: Clock = D
     clock,
     settings,
     audit,
-    operatorSignIn: new OperatorSignIn(opts.sessionIdleMs),
-    verifyQueues: new VerifyQueues(store),
+    operatorSignIn: new OperatorSignIn(store, clock, opts.sessionIdleMs),
+    verifyQueues: new VerifyQueues(store, clock),
   };
   return ctx;
 }

@@ -6,15 +6,32 @@ import type { Store } from '../store/index';
 import type { Actor, ServiceContext } from './context';
 import { requireMethodsAvailable } from './methods/registry';
 
+/** How often, at most, SQLite's data_version is read for settings written by another connection. */
+export const SQLITE_VERSION_CHECK_MS = 100;
+
 /**
  * Settings as stored, over the defaults, cached in memory: the verify path
  * reads them on every request. Writes go through `apply` inside the caller's
  * transaction; the cache is refreshed only after that transaction commits.
+ * Another connection's commit (the CLI on SQLite, another node on
+ * PostgreSQL) moves `db.dataVersion()`, and a read after it reloads: a
+ * change made on one node takes effect on every node. On PostgreSQL the
+ * check is an atomic load, made on every read; on SQLite it is a PRAGMA
+ * (5–13 µs measured here, and a verify reads settings several times), so
+ * it is made at most every SQLITE_VERSION_CHECK_MS there — the writer on
+ * another connection is the CLI, a person.
  */
 export class SettingsService {
   private cached: Settings;
+  private loadedAt: number;
+  /** This connection wrote settings in a transaction not yet refreshed after: no reload may read them before it commits. */
+  private writing = false;
+  private readonly checkEveryMs: number;
+  private nextCheckAt = 0;
 
   constructor(private readonly store: Store) {
+    this.checkEveryMs = store.db.dialect === 'postgres' ? 0 : SQLITE_VERSION_CHECK_MS;
+    this.loadedAt = store.db.dataVersion();
     this.cached = this.load();
   }
 
@@ -25,22 +42,43 @@ export class SettingsService {
     return parsed.success ? parsed.data : DEFAULT_SETTINGS;
   }
 
-  get(): Settings {
+  /** The cached settings, reloaded first when another connection has committed since they were read. */
+  private current(): Settings {
+    if (!this.writing && this.checkDue()) {
+      const version = this.store.db.dataVersion();
+      if (version !== this.loadedAt) {
+        // The version is taken before reading: a commit landing during the read moves it again, and the next call reloads.
+        this.loadedAt = version;
+        this.cached = this.load();
+      }
+    }
     return this.cached;
   }
 
+  private checkDue(): boolean {
+    if (this.checkEveryMs === 0) return true;
+    const t = performance.now();
+    if (t < this.nextCheckAt) return false;
+    this.nextCheckAt = t + this.checkEveryMs;
+    return true;
+  }
+
+  get(): Settings {
+    return this.current();
+  }
+
   isEnabled(method: Method): boolean {
-    return this.cached.methods[method];
+    return this.current().methods[method];
   }
 
   throttle(): ThrottleSettings {
-    const s = this.cached;
+    const s = this.current();
     return { freeAttempts: s.throttleFreeAttempts, lockAfter: s.throttleLockAfter, lockSeconds: s.throttleLockMinutes * 60 };
   }
 
   /** Computes the new settings and writes the changed keys; returns what changed (old → new). */
   apply(patch: SettingsPatch): { next: Settings; changed: Record<string, { from: unknown; to: unknown }> } {
-    const current = this.cached;
+    const current = this.current();
     requireMethodsAvailable(patch.methods ?? {}, current.methods);
     const next = Settings.parse({ ...current, ...patch, methods: { ...current.methods, ...patch.methods } });
     if (next.recheckMaxSeconds < next.recheckMinSeconds) {
@@ -59,6 +97,7 @@ export class SettingsService {
       }
     }
     if (Object.keys(changed).length > 0) {
+      this.writing = true;
       for (const key of Object.keys(next) as (keyof Settings)[]) this.store.settings.set(key, next[key]);
     }
     return { next, changed };
@@ -66,6 +105,8 @@ export class SettingsService {
 
   /** Re-reads the stored settings (after a committed write, or a rollback). */
   refresh(): void {
+    this.writing = false;
+    this.loadedAt = this.store.db.dataVersion();
     this.cached = this.load();
   }
 }

@@ -3,12 +3,12 @@ import { classifyCodeInput } from '../core/otp/codeInput';
 import { evaluateThrottle } from '../core/policy/throttle';
 import type { VerifyInput, VerifyResult } from '../../shared/schemas/verify';
 import type { FactorRow, Store, UserRow } from '../store/index';
-import type { Actor, ServiceContext } from './context';
+import type { Actor, Clock, ServiceContext } from './context';
 import { GroupCommit } from './groupCommit';
 import { LaneBusyError } from './hashLanes';
 import type { CodeMatch, FactorCodeCheck } from './methods/method';
 import { activatesAtSignIn, ALL_METHOD_MODULES, isOn, moduleForFactor, setCodeMethod } from './methods/registry';
-import { SingleFlight } from './singleFlight';
+import { SharedSingleFlight } from './sharedSingleFlight';
 import { requireUser } from './users';
 import { throttleStateOf } from './wireViews';
 import { clearUserFailures, recordUserFailure } from './userThrottle';
@@ -38,12 +38,16 @@ export const RECOVERY_WAITING_PER_USER = 4;
 
 /** What verify keeps between requests, held in the service context (`ctx.verifyQueues`). */
 export class VerifyQueues {
-  /** One recovery-code check in flight per user: one slow hash per user at a time, the next waits its turn. */
-  readonly setCodesInFlight = new SingleFlight(RECOVERY_WAITING_PER_USER);
+  /**
+   * One recovery-code check in flight per user: one slow hash per user at a
+   * time on every node (a lease in the store), the next waits its turn.
+   */
+  readonly setCodesInFlight: SharedSingleFlight;
   /** OTP verifies share commits (see GroupCommit): each is still its own all-or-nothing unit. */
   readonly commits: GroupCommit;
 
-  constructor(store: Store) {
+  constructor(store: Store, clock: Clock) {
+    this.setCodesInFlight = new SharedSingleFlight(store, 'recovery-code', RECOVERY_WAITING_PER_USER, clock);
     this.commits = new GroupCommit(store);
   }
 }

@@ -19,6 +19,8 @@ import { DeliveryTransportsRepo } from './repos/deliveryTransports';
 import { RememberedDevicesRepo } from './repos/rememberedDevices';
 import { DirectoryRepo } from './repos/directory';
 import { RadiusClientsRepo } from './repos/radiusClients';
+import { SignInTicketsRepo } from './repos/signInTickets';
+import { CheckLeasesRepo } from './repos/checkLeases';
 
 export { Db, isPostgresUrl } from './db';
 export type { OpenOptions, Durability } from './db';
@@ -39,6 +41,7 @@ export type { DeliveryTransportRow } from './repos/deliveryTransports';
 export type { RememberedDeviceRow } from './repos/rememberedDevices';
 export type { DirectorySettingsRow, DirectoryUserRow, PasswordThrottleRow } from './repos/directory';
 export type { RadiusClientRow } from './repos/radiusClients';
+export type { SignInTicketRow } from './repos/signInTickets';
 
 /** The database and every repository over it. */
 export class Store {
@@ -62,6 +65,8 @@ export class Store {
   readonly rememberedDevices: RememberedDevicesRepo;
   readonly directory: DirectoryRepo;
   readonly radiusClients: RadiusClientsRepo;
+  readonly signInTickets: SignInTicketsRepo;
+  readonly checkLeases: CheckLeasesRepo;
 
   constructor(readonly db: Db) {
     this.users = new UsersRepo(db);
@@ -84,6 +89,8 @@ export class Store {
     this.rememberedDevices = new RememberedDevicesRepo(db);
     this.directory = new DirectoryRepo(db);
     this.radiusClients = new RadiusClientsRepo(db);
+    this.signInTickets = new SignInTicketsRepo(db);
+    this.checkLeases = new CheckLeasesRepo(db);
   }
 
   /** Opens a SQLite file, or PostgreSQL when `location` is a postgres:// URL. */

@@ -17,7 +17,7 @@ import {
 import type { RelyingParty } from '../webauthn/relyingParty';
 import { openSession, signedIn, type ConsoleSession } from './sessions';
 import type { RequestMeta } from './state';
-import { openTicket, secondStepFailed } from './tickets';
+import { openTicket, secondStepFailed, takeTicket, ticketLive } from './tickets';
 
 /**
  * Step two with a security key or passkey instead of the TOTP code: options
@@ -75,7 +75,7 @@ export async function completeWebauthnLogin(
   const outcome = ctx.store.tx((): { sessionId: string } | { reason: WebauthnReason } => {
     const consumed = consumeChallenge(ctx, pre);
     if (!reason && !consumed) reason = 'challenge_unknown_or_used';
-    if (!reason && !ctx.operatorSignIn.tickets.has(ticketKey)) reason = 'challenge_unknown_or_used';
+    if (!reason && !ticketLive(ctx, ticketKey, 'totp', now)) reason = 'challenge_unknown_or_used';
     let counterInfo: Record<string, unknown> = {};
     if (!reason && verified) {
       const commit = commitAssertion(ctx, cred!.id, verified, ctx.clock());
@@ -91,9 +91,10 @@ export async function completeWebauthnLogin(
       secondStepFailed(ctx, ticketKey, ticket, op, meta, reason ?? 'unknown_credential', details);
       return { reason: reason ?? 'unknown_credential' };
     }
+    // Live a moment ago in this same write transaction (serialised on every node): ours to use up.
+    takeTicket(ctx, ticketKey, 'totp', now);
     return { sessionId: openSession(ctx, op, meta, now, {}, { ...details, userVerified: verified.userVerified }) };
   });
   if ('reason' in outcome) throw new TesseraError('invalid_code', WEBAUTHN_REASONS[outcome.reason]);
-  ctx.operatorSignIn.tickets.delete(ticketKey);
   return signedIn(ctx, outcome.sessionId, op.id, now);
 }

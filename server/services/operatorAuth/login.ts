@@ -19,7 +19,7 @@ import {
 } from './gates';
 import { openSession, signedIn, type ConsoleSession } from './sessions';
 import type { RequestMeta, Ticket } from './state';
-import { enrollTicket, issueTicket, openTicket, secondStepFailed, TICKET_MS } from './tickets';
+import { enrollTicket, issueTicket, openTicket, secondStepFailed, takeTicket, TICKET_MS, ticketGone } from './tickets';
 
 /*
  * Operator sign-in: password, then the operator's own TOTP code (or, on the
@@ -120,8 +120,9 @@ function codeStep(ctx: ServiceContext, input: CodeStepInput, purpose: Ticket['pu
     secondStepFailed(ctx, ticketKey, ticket, op, meta, result.reason === 'replay' ? 'replayed_code' : 'wrong_code');
     throw new TesseraError('invalid_code', 'That code is not right. Check the time on your phone and use the newest code.');
   }
-  ctx.operatorSignIn.tickets.delete(ticketKey);
   const sessionId = ctx.store.tx(() => {
+    // Used up in the transaction that opens the session: of two requests with one ticket (on any nodes), one signs in.
+    if (!takeTicket(ctx, ticketKey, purpose, now)) throw ticketGone();
     const fields: Partial<OperatorRow> = { totp_last_step: result.step };
     if (purpose === 'enroll') {
       const sealed = ctx.keyring.seal(secret, operatorAad(op.id));

@@ -14,6 +14,7 @@ import { sql as directory } from './0012_directory';
 import { sql as radius } from './0013_radius';
 import { sql as operatorPasswords } from './0014_operator_passwords';
 import { backfill as searchFoldBackfill, sql as searchFold } from './0015_search_fold';
+import { sql as sharedState } from './0016_shared_state';
 
 /**
  * Ordered schema migrations; the position + 1 is the schema version (PRAGMA user_version).
@@ -35,4 +36,5 @@ export const MIGRATIONS: readonly { name: string; sql: string; backfill?: (db: D
   { name: '0013_radius', sql: radius },
   { name: '0014_operator_passwords', sql: operatorPasswords },
   { name: '0015_search_fold', sql: searchFold, backfill: searchFoldBackfill },
+  { name: '0016_shared_state', sql: sharedState },
 ];
