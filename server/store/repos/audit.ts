@@ -1,5 +1,6 @@
 import { connectionOf } from '../connection';
 import type { Db } from '../db';
+import type { SqlDialect } from '../sql';
 
 export interface AuditRow {
   seq: number;
@@ -102,8 +103,9 @@ export function auditIndexFor(f: AuditFilter): string | null {
   return null;
 }
 
-function fromClause(f: AuditFilter): string {
-  const index = auditIndexFor(f);
+/** PostgreSQL has no INDEXED BY (it keeps statistics, so its planner can choose): the hint is SQLite's only. */
+function fromClause(f: AuditFilter, dialect: SqlDialect): string {
+  const index = dialect === 'sqlite' ? auditIndexFor(f) : null;
   return index ? `audit_log INDEXED BY ${index}` : 'audit_log';
 }
 
@@ -153,9 +155,10 @@ export class AuditRepo {
     // From the per-day counters (small), not the log: the actions that occur, for the console's filter.
     this.actionsStmt = s.prepare<[], { action: string }>('SELECT DISTINCT action FROM audit_daily ORDER BY action');
     this.setCheckpointSignatureStmt = s.prepare<[string, number]>('UPDATE audit_checkpoints SET signature = ? WHERE seq = ?');
-    // GLOB class: any character outside printable ASCII, where SQL lower() and usernameKey() can differ.
+    // Any character outside printable ASCII, where SQL lower() and usernameKey() can differ (SQLite: a GLOB class; PG: a regex).
+    const nonAscii = db.dialect === 'sqlite' ? `target_user GLOB '*[^ -~]*'` : `target_user ~ '[^ -~]'`;
     this.nonAsciiUsersStmt = s.prepare<[], { seq: number; target_user: string; target_user_key: string | null }>(
-      `SELECT seq, target_user, target_user_key FROM audit_log WHERE target_user GLOB '*[^ -~]*'`,
+      `SELECT seq, target_user, target_user_key FROM audit_log WHERE ${nonAscii}`,
     );
     this.setUserKeyStmt = s.prepare<[string, number]>('UPDATE audit_log SET target_user_key = ? WHERE seq = ?');
   }
@@ -250,7 +253,7 @@ export class AuditRepo {
       where.push(opts.order === 'desc' ? 'seq < @afterSeq' : 'seq > @afterSeq');
       params.afterSeq = opts.afterSeq;
     }
-    const sql = `SELECT * FROM ${fromClause(f)} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${opts.order === 'desc' ? 'DESC' : 'ASC'} LIMIT @limit`;
+    const sql = `SELECT * FROM ${fromClause(f, this.db.dialect)} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${opts.order === 'desc' ? 'DESC' : 'ASC'} LIMIT @limit`;
     return { sql, params, empty: range.empty };
   }
 
@@ -270,7 +273,11 @@ export class AuditRepo {
       where.push('seq <= @throughSeq');
       params.throughSeq = throughSeq;
     }
-    return { sql: `SELECT count(*) AS n FROM ${fromClause(f)} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, params, empty: range.empty };
+    return {
+      sql: `SELECT count(*) AS n FROM ${fromClause(f, this.db.dialect)} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
+      params,
+      empty: range.empty,
+    };
   }
 
   /** How many entries a filter selects (up to `throughSeq` when given): the export's progress total. */
@@ -291,7 +298,7 @@ export class AuditRepo {
     const range = this.seqRange(f);
     if (range.empty) return [][Symbol.iterator]();
     const where = filterSql(f, params, range);
-    const sql = `SELECT * FROM ${fromClause(f)} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`;
+    const sql = `SELECT * FROM ${fromClause(f, this.db.dialect)} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`;
     return connectionOf(this.db).prepare<Record<string, unknown>, AuditRow>(sql).iterate(params);
   }
 }
