@@ -32,7 +32,7 @@ export class DashboardRepo {
     const s = connectionOf(db);
     this.bumpStmt = s.prepare<[string, string, string, string]>(
       `INSERT INTO audit_daily (day, action, outcome, reason, n) VALUES (?, ?, ?, ?, 1)
-       ON CONFLICT (day, action, outcome, reason) DO UPDATE SET n = n + 1`,
+       ON CONFLICT (day, action, outcome, reason) DO UPDATE SET n = audit_daily.n + 1`,
     );
     this.sinceStmt = s.prepare<[string], DailyCount>('SELECT day, action, outcome, reason, n FROM audit_daily WHERE day >= ? ORDER BY day');
     this.usersWithoutFactorStmt = s.prepare<[], { n: number }>(
