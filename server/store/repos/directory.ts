@@ -82,7 +82,7 @@ export class DirectoryRepo {
       `SELECT u.id, u.username, u.disabled_at, u.disabled_reason FROM users u
        WHERE u.disabled_at IS NOT NULL AND u.disabled_at <= ?
          -- An operator's disable (issue 18) is not a leaver's: their factors stay until an operator acts.
-         AND u.disabled_reason IS NOT 'disabled_by_operator'
+         AND u.disabled_reason IS DISTINCT FROM 'disabled_by_operator'
          AND (EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id) OR EXISTS (SELECT 1 FROM recovery_codes r WHERE r.user_id = u.id)
               OR EXISTS (SELECT 1 FROM remembered_devices d WHERE d.user_id = u.id) OR EXISTS (SELECT 1 FROM temporary_codes t WHERE t.user_id = u.id))
        ORDER BY u.disabled_at LIMIT 500`,
@@ -102,7 +102,7 @@ export class DirectoryRepo {
     );
     this.groupList = s.prepare<[string, number], { name: string; members: number; without_factor: number }>(
       `SELECT min(g.group_name) AS name, count(*) AS members,
-         sum(NOT EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id AND f.status = 'active')) AS without_factor
+         count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM factors f WHERE f.user_id = u.id AND f.status = 'active')) AS without_factor
        FROM directory_groups g JOIN users u ON u.id = g.user_id
        WHERE g.group_key LIKE ? ESCAPE '\\' AND u.disabled_at IS NULL
        GROUP BY g.group_key ORDER BY g.group_key LIMIT ?`,
