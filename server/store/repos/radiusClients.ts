@@ -26,9 +26,9 @@ export class RadiusClientsRepo {
 
   constructor(db: Db) {
     const s = connectionOf(db);
-    this.allStmt = s.prepare<[], RadiusClientRow>('SELECT * FROM radius_clients ORDER BY name');
+    this.allStmt = s.prepare<[], RadiusClientRow>('SELECT * FROM radius_clients ORDER BY lower(name)');
     this.byIdStmt = s.prepare<[string], RadiusClientRow>('SELECT * FROM radius_clients WHERE id = ?');
-    this.byNameStmt = s.prepare<[string], RadiusClientRow>('SELECT * FROM radius_clients WHERE name = ?');
+    this.byNameStmt = s.prepare<[string], RadiusClientRow>('SELECT * FROM radius_clients WHERE lower(name) = lower(?)');
     this.insertStmt = s.prepare(
       `INSERT INTO radius_clients (id, name, address, secret_sealed, key_version, mode, require_message_auth, created_at, updated_at)
        VALUES (@id, @name, @address, @secret_sealed, @key_version, @mode, @require_message_auth, @created_at, @updated_at)`,
