@@ -31,7 +31,7 @@ export class LoginPhantomsRepo {
     this.countStmt = s.prepare<[], { n: number }>('SELECT count(*) AS n FROM login_phantoms');
     this.pruneExpiredStmt = s.prepare<[number]>('DELETE FROM login_phantoms WHERE locked_until IS NOT NULL AND locked_until <= ?');
     this.evictOldestStmt = s.prepare<[number]>(
-      'DELETE FROM login_phantoms WHERE username_key IN (SELECT username_key FROM login_phantoms ORDER BY last_failure_at LIMIT ?)',
+      'DELETE FROM login_phantoms WHERE username_key IN (SELECT username_key FROM login_phantoms ORDER BY last_failure_at NULLS FIRST LIMIT ?)',
     );
   }
 
