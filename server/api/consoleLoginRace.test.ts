@@ -7,7 +7,7 @@ import type { RequestMeta } from '../services/operatorAuth';
 import { scryptWatch } from '../testing/scryptWatch';
 import { startTestServer, type TestServer } from '../testing/harness';
 import { operatorAuth } from '../services/index';
-import { rawSqlite } from '../store/testing';
+import { rawConnection } from '../store/testing';
 
 vi.mock('node:crypto', async (real) => (await import('../testing/scryptWatch')).watchedCrypto(await real()));
 
@@ -145,7 +145,7 @@ describe('console sign-in under bursts of concurrent wrong passwords', () => {
     }
     expect(checked).toBe(10);
     expect(isLocked(operatorRow('ruby'))).toBe(true);
-    const audited = rawSqlite(srv.services.store)
+    const audited = rawConnection(srv.services.store)
       .prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'operator.reauth' AND outcome = 'failure'`)
       .get() as { n: number };
     expect(audited.n).toBe(10);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../services/index';
 import { updateSettings } from '../services/settings';
 import { hotpCode, startTestServer, totpCode, wrongCode, type Factor, type TestServer } from '../testing/harness';
-import { rawSqlite } from '../store/testing';
+import { rawConnection } from '../store/testing';
 
 /**
  * POST /verify over HTTP: TOTP window and replay, HOTP look-ahead and
@@ -39,7 +39,7 @@ const badHotp = (f: Factor) => {
   return wrongCode(ahead[0]!, ahead);
 };
 const factorRow = (id: string) =>
-  rawSqlite(srv.services.store).prepare('SELECT counter, last_step FROM factors WHERE id = ?').get(id) as { counter: number; last_step: number };
+  rawConnection(srv.services.store).prepare('SELECT counter, last_step FROM factors WHERE id = ?').get(id) as { counter: number; last_step: number };
 
 describe('TOTP', () => {
   it('a valid code → ok with the factor id and type; the same code again → code_already_used (replay)', async () => {
