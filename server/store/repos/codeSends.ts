@@ -20,11 +20,12 @@ export class CodeSendsRepo {
   constructor(db: Db) {
     const s = connectionOf(db);
     this.insertStmt = s.prepare('INSERT INTO code_sends (user_id, api_key_id, channel, at) VALUES (@user_id, @api_key_id, @channel, @at)');
+    // The camelCase aliases are quoted: PostgreSQL folds an unquoted one to lower case.
     this.byUser = s.prepare<[string, number], SendCounts>(
-      'SELECT count(*) AS count, min(at) AS oldestAt, max(at) AS latestAt FROM code_sends WHERE user_id = ? AND at > ?',
+      'SELECT count(*) AS count, min(at) AS "oldestAt", max(at) AS "latestAt" FROM code_sends WHERE user_id = ? AND at > ?',
     );
     this.byApiKey = s.prepare<[string, number], SendCounts>(
-      'SELECT count(*) AS count, min(at) AS oldestAt, max(at) AS latestAt FROM code_sends WHERE api_key_id = ? AND at > ?',
+      'SELECT count(*) AS count, min(at) AS "oldestAt", max(at) AS "latestAt" FROM code_sends WHERE api_key_id = ? AND at > ?',
     );
     this.pruneStmt = s.prepare<[number]>('DELETE FROM code_sends WHERE at <= ?');
   }
