@@ -14,7 +14,8 @@ import { freePort } from './serverProcess';
  * cluster belongs to `nobody` (initdb and postgres are spawned with its uid
  * and gid; the folder is given to it); as a normal user it is that user's.
  * fsync is off: these clusters hold test data only, and a crash test kills a
- * Tessera node, never the database.
+ * Tessera node, never the database. A benchmark asks for { durable: true }
+ * (fsync and full-page writes on, as a deployment runs), so its numbers hold.
  */
 
 export const DATABASE = 'tessera';
@@ -45,9 +46,22 @@ export interface TestPostgres {
   port: number;
   /** The temp folder holding the cluster and its socket (removed by stop). */
   dir: string;
+  /** The postmaster's pid (its children are the sessions); changes with resume(). */
+  pid(): number;
   /** A new database in this cluster (for a test that needs an empty one); its URL. */
   createDatabase(name: string): Promise<string>;
+  /** Stops the server but keeps the cluster: a database that cannot be reached, until resume(). */
+  halt(): Promise<void>;
+  /** Starts the halted server again on the same port, with the same data; resolves once it answers. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface StartPostgresOptions {
+  /** fsync and full-page writes on (default off: test data only). */
+  durable?: boolean;
+  /** More server settings, each passed as `-c name=value` (e.g. shared_preload_libraries). */
+  settings?: Record<string, string>;
 }
 
 const NOBODY = 65534;
@@ -80,7 +94,7 @@ async function waitForServer(url: string, child: ChildProcess, log: () => string
 }
 
 /** Starts a fresh cluster with database `tessera` owned by role `tessera`; resolves once it answers. */
-export async function startPostgres(): Promise<TestPostgres> {
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<TestPostgres> {
   const bin = postgresBinDir();
   if (!bin) throw new Error('PostgreSQL is not installed (apt-get install postgresql)');
   const owner = runAs();
@@ -101,37 +115,44 @@ export async function startPostgres(): Promise<TestPostgres> {
 
   const host = '127.0.0.1';
   const port = await freePort(host);
+  const durability = options.durable ? [] : ['-c', 'fsync=off', '-c', 'full_page_writes=off'];
+  const settings = Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
   let output = '';
-  const child = spawn(
-    path.join(bin, 'postgres'),
-    [
-      '-D',
-      data,
-      '-p',
-      String(port),
-      '-c',
-      `listen_addresses=${host}`,
-      '-c',
-      `unix_socket_directories=${dir}`,
-      '-c',
-      'fsync=off',
-      '-c',
-      'full_page_writes=off',
-      '-c',
-      'max_connections=200',
-    ],
-    { ...owner, stdio: ['ignore', 'pipe', 'pipe'], cwd: dir },
-  );
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  let child!: ChildProcess;
+  const spawnServer = (): void => {
+    child = spawn(
+      path.join(bin, 'postgres'),
+      [
+        '-D',
+        data,
+        '-p',
+        String(port),
+        '-c',
+        `listen_addresses=${host}`,
+        '-c',
+        `unix_socket_directories=${dir}`,
+        ...durability,
+        '-c',
+        'max_connections=200',
+        ...settings,
+      ],
+      { ...owner, stdio: ['ignore', 'pipe', 'pipe'], cwd: dir },
+    );
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  };
+  spawnServer();
 
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null) {
+  const halt = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
       child.kill('SIGINT'); // fast shutdown: rolls back open transactions, closes connections
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
+  };
+  const stop = async (): Promise<void> => {
+    await halt();
     fs.rmSync(dir, { recursive: true, force: true });
   };
 
@@ -154,6 +175,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     host,
     port,
     dir,
+    pid: () => child.pid ?? 0,
     async createDatabase(name: string): Promise<string> {
       if (!/^[a-z][a-z0-9_]{0,62}$/.test(name)) throw new Error(`not a plain database name: ${name}`);
       const admin = new pg.Client({ connectionString: urlOf(host, port, 'postgres') });
@@ -164,6 +186,12 @@ export async function startPostgres(): Promise<TestPostgres> {
         await admin.end();
       }
       return urlOf(host, port, name);
+    },
+    halt,
+    async resume(): Promise<void> {
+      await halt();
+      spawnServer();
+      await waitForServer(urlOf(host, port, 'postgres'), child, () => output);
     },
     stop,
   };
