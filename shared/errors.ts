@@ -35,12 +35,16 @@ export const ERROR_CODES = {
   directory_unavailable: 502,
   /** No directory connection is set up yet (Settings → Directory). */
   directory_unconfigured: 503,
+  /** GET /healthz on a node that cannot reach its PostgreSQL database: a load balancer takes it out. */
+  database_unavailable: 503,
   /** The user left the directory or is disabled there: no code is checked or sent for them. */
   user_disabled: 403,
   /** A directory user's display name, email or phone: the directory owns them, change them there. */
   directory_managed: 409,
   /** A sync would disable more than the guard's share of the directory's users: it stopped; confirm to go on. */
   mass_disable_guard: 409,
+  /** Several nodes: what was asked for (a batch's file, a previewed import) is held by another node; the message names it. */
+  on_other_node: 409,
   /** The signed-in operator's password was set by someone else (a new operator, a reset): they must choose their own before anything else. */
   password_change_required: 403,
 } as const;

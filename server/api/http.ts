@@ -3,6 +3,7 @@ import { fastifyTRPCPlugin, type CreateFastifyContextOptions } from '@trpc/serve
 import { TesseraError } from '../../shared/errors';
 import type { Services } from '../services/index';
 import { authenticateApiKey } from '../services/apiKeys';
+import { databaseHealth } from '../services/system';
 import { VERSION } from '../version';
 import { toErrorResponse } from './errors';
 import { buildOpenApiDocument } from './rest/openapi';
@@ -21,6 +22,7 @@ import { registerApiDocsRoutes } from './apiDocs/apiDocsRoute';
 import { registerImportRoutes } from './console/importRoutes';
 import { registerSheetRoutes } from './console/sheetRoutes';
 import { JobRegistry } from './console/jobs';
+import { defaultNodeName, JobRecords, type NodeIdentity } from '../services/jobRecords';
 import { readConsoleRequest } from './console/consoleAuth';
 import { setSessionCookie } from './console/session';
 
@@ -44,6 +46,8 @@ export interface HttpOptions {
   launchSecret?: string;
   /** Timeouts and the connection cap (httpLimits.ts); each one left out keeps its default. */
   limits?: Partial<HttpLimits>;
+  /** This node as other nodes name it (jobs.ts): TESSERA_NODE_NAME / TESSERA_NODE_URL; the name defaults to host:port. */
+  node?: { name?: string; url?: string };
 }
 
 /**
@@ -84,7 +88,9 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
     app.log.warn(`refusing connections: ${limits.maxConnections} are open (the connection cap)`);
   });
   let hosts = allowedHosts(opts.host, opts.port, opts.extraHosts);
-  const jobs = new JobRegistry();
+  // The name other nodes give this one for its jobs (TESSERA_NODE_NAME, else host:port once the port is known).
+  const node: NodeIdentity = { name: opts.node?.name ?? defaultNodeName(opts.port), url: opts.node?.url ?? null };
+  const jobs = new JobRegistry(new JobRecords(services, node));
   app.addHook('onClose', async () => jobs.closeAll());
 
   // JSON only: no form, multipart or text bodies, so no cross-site form can reach a mutation.
@@ -136,7 +142,14 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
     return reply.code(404).send({ error: { code: 'not_found', message: known ? 'No such resource or method' : 'No such endpoint' } });
   });
 
-  app.get('/healthz', async () => ({ ok: true, version: VERSION }));
+  app.get('/healthz', async (req, reply) => {
+    const database = databaseHealth(services);
+    if (database.ok) return { ok: true, version: VERSION };
+    // 503: a load balancer takes this node out until the database answers again.
+    req.log.warn(`healthz: the database cannot be reached: ${database.detail}`);
+    const refusal = new TesseraError('database_unavailable', 'This node cannot reach its database, so it can answer no request that needs it');
+    return reply.code(refusal.status).send({ ok: false, version: VERSION, ...refusal.toBody() });
+  });
 
   const openApi = buildOpenApiDocument(REST_ROUTES, VERSION);
   app.get('/api/v1/openapi.json', async (req) => {
@@ -177,6 +190,8 @@ export function buildHttpServer(services: Services, opts: HttpOptions): { app: F
     jobs,
     setPort(port: number) {
       hosts = allowedHosts(opts.host, port, opts.extraHosts);
+      if (opts.node?.name === undefined) node.name = defaultNodeName(port);
+      jobs.nodeReady();
     },
   };
 }

@@ -216,6 +216,16 @@ export class Db {
     this.afterCommit.push(hook);
   }
 
+  /**
+   * GET /healthz's check: one `SELECT 1` round trip on PostgreSQL, bounded by
+   * the engine's timeouts (connect 10 s, statement 30 s); throws when the
+   * database cannot be reached (the next call reconnects). A SQLite file is
+   * this process's own: nothing to ask.
+   */
+  ping(): void {
+    this.pg?.prepare('SELECT 1 AS one').get();
+  }
+
   schemaVersion(): number {
     if (this.pg) return this.pg.schemaVersion();
     return this.sqlite.pragma('user_version', { simple: true }) as number;
