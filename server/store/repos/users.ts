@@ -285,6 +285,9 @@ function windowSql(plan: Extract<SearchPlan, { kind: 'walk' }>, shape: SearchSha
     ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${orderBy(shape, sort.expr, 'username_key')}`;
 }
 
+/** A search statement's parameters: by name, or none at all. */
+type SearchParams = [Record<string, unknown>] | [];
+
 export class UsersRepo {
   private readonly byKey;
   private readonly byId;
@@ -337,17 +340,19 @@ export class UsersRepo {
     this.countIndexed = s.prepare<[string], { n: number }>(this.sql.indexCount);
   }
 
+  // No stored name holds a NUL (the schemas refuse control characters) and PostgreSQL text cannot: a key with one finds no one, on both.
   findByKey(key: string): UserRow | undefined {
-    return this.byKey.get(key);
+    return key.includes('\u0000') ? undefined : this.byKey.get(key);
   }
 
   findById(id: string): UserRow | undefined {
-    return this.byId.get(id);
+    return id.includes('\u0000') ? undefined : this.byId.get(id);
   }
 
   /** The user whose name looks like `username` (the same skeleton), if any: the same user too, when one has that very name. */
   findLookAlike(username: string): UserRow | undefined {
-    return this.bySkeleton.get(usernameSkeleton(username));
+    const skeleton = usernameSkeleton(username);
+    return skeleton.includes('\u0000') ? undefined : this.bySkeleton.get(skeleton);
   }
 
   /** Throws SQLITE_CONSTRAINT_UNIQUE for a taken key or a look-alike name: services check first, to say which. */
@@ -497,24 +502,22 @@ export class UsersRepo {
     }
     if (plan.kind !== 'walk') return { rows, next: null };
     // The walk looked at its whole window without filling the page: go on after the window's last key, if there are more.
-    const end = this.statement<{ s: string | number; k: string }>(
-      `${windowSql(plan, shape, '%s AS s, username_key AS k', this.sql)} LIMIT 1 OFFSET ${window - 1}`,
-    ).get({
-      ...(after ?? {}),
-      ...plan.prefix,
-    });
+    const endSql = `${windowSql(plan, shape, '%s AS s, username_key AS k', this.sql)} LIMIT 1 OFFSET ${window - 1}`;
+    // A first page's window without a prefix has no parameters (PostgreSQL would take an object given to none for a positional one).
+    const endParams: SearchParams = endSql.includes('@') ? [{ ...(after ?? {}), ...plan.prefix }] : [];
+    const end = this.statement<{ s: string | number; k: string }>(endSql).get(...endParams);
     return { rows, next: end ? positionText({ v: end.s, k: end.k }) : null };
   }
 
   /** Search statements, prepared once per shape (a handful). */
-  private readonly statements = new Map<string, SqlStatement<[Record<string, unknown>], unknown>>();
+  private readonly statements = new Map<string, SqlStatement<SearchParams, unknown>>();
 
-  private statement<R>(sql: string): SqlStatement<[Record<string, unknown>], R> {
+  private statement<R>(sql: string): SqlStatement<SearchParams, R> {
     let st = this.statements.get(sql);
     if (!st) {
       st = connectionOf(this.db).prepare<Record<string, unknown>, unknown>(sql);
       this.statements.set(sql, st);
     }
-    return st as SqlStatement<[Record<string, unknown>], R>;
+    return st as SqlStatement<SearchParams, R>;
   }
 }
