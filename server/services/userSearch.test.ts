@@ -191,6 +191,9 @@ describe('bad input is refused and changes nothing', () => {
     expect(await bad(`sort=created&cursor=${byName.nextCursor}`)).toMatch(/another sort order/);
     expect(await bad(`cursor=${Buffer.from('username.asc:[1]').toString('base64url')}`)).toMatch(/not one this server issued/);
     expect(await bad(`cursor=${Buffer.from('nonsense').toString('base64url')}`)).toMatch(/not one this server issued/);
+    // Well formed, of the right sort, but a value of the wrong kind (text where created is a number, and back).
+    expect(await bad(`sort=created&cursor=${Buffer.from('created.asc:["x","k"]').toString('base64url')}`)).toMatch(/not one this server issued/);
+    expect(await bad(`cursor=${Buffer.from('username.asc:[5,"k"]').toString('base64url')}`)).toMatch(/not one this server issued/);
     const input = encodeURIComponent(JSON.stringify({ query: '', sort: 'email' }));
     const t = await srv.call('GET', `/trpc/users.list?input=${input}`, { headers: { cookie } });
     expect(t.status).toBe(400);
