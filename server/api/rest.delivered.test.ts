@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../services/index';
 import { updateSettings } from '../services/settings';
@@ -8,7 +7,8 @@ import { sweepExpiredDeliveredCodes } from '../services/deliveredCodes';
 import { startTestServer, totpCode, type TestServer } from '../testing/harness';
 import { startSmtpServer, type TestSmtpServer } from '../testing/smtpServer';
 import { startGatewayServer, type GatewayRequest, type TestGatewayServer } from '../testing/gatewayServer';
-import { rawSqlite } from '../store/testing';
+import { rawConnection } from '../store/testing';
+import { storedBytes } from '../testing/storedBytes';
 import { DEFAULT_SETTINGS } from '../../shared/schemas/settings';
 
 /**
@@ -335,12 +335,14 @@ describe('POST /challenge and /verify', () => {
 
   it('no SMTP server set up: 503 delivery_unconfigured before any code is made', async () => {
     const { user } = await emailUser('unset');
-    rawSqlite(srv.services.store).prepare(`DELETE FROM delivery_transports WHERE channel = 'email'`).run();
+    rawConnection(srv.services.store).prepare(`DELETE FROM delivery_transports WHERE channel = 'email'`).run();
     const r = await challenge(user);
     expect(r.status).toBe(503);
     expect(r.json.error).toEqual({ code: 'delivery_unconfigured', message: expect.stringMatching(/SMTP server/) });
     expect(
-      rawSqlite(srv.services.store).prepare('SELECT count(*) AS n FROM delivered_codes WHERE user_id = (SELECT id FROM users WHERE username = ?)').get(user),
+      rawConnection(srv.services.store)
+        .prepare('SELECT count(*) AS n FROM delivered_codes WHERE user_id = (SELECT id FROM users WHERE username = ?)')
+        .get(user),
     ).toEqual({ n: 0 });
   });
 
@@ -452,7 +454,7 @@ describe('the sweep', () => {
     const live = `sweepl-${++n}`;
     await srv.createUser(live);
     issueTemporaryCode(srv.services, live, { reason: 'lost phone', hours: 8 }, SYSTEM_ACTOR);
-    const count = (table: string) => (rawSqlite(srv.services.store).prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const count = (table: string) => (rawConnection(srv.services.store).prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
     const codesBefore = count('delivered_codes');
     expect(sweepExpiredDeliveredCodes(srv.services)).toBe(0);
     srv.clock.advance(3_600_000);
@@ -472,12 +474,15 @@ describe('no code at rest', () => {
     await challenge(user);
     const code = await mailedCode();
     const temp = issueTemporaryCode(srv.services, user, { reason: 'scan' }, SYSTEM_ACTOR).code.replace(/ /g, '');
-    const file = srv.services.store.db.path;
-    for (const f of [file, `${file}-wal`]) {
-      if (!fs.existsSync(f)) continue;
-      const bytes = fs.readFileSync(f);
-      expect(bytes.includes(Buffer.from(code)), `${f} holds the sent code`).toBe(false);
-      expect(bytes.includes(Buffer.from(temp)), `${f} holds the temporary code`).toBe(false);
+    // The database file and its WAL (on PostgreSQL: every stored value).
+    const stored = storedBytes(srv.services.store);
+    expect(
+      stored.some(([, b]) => b.includes(Buffer.from(user))),
+      'the username is found, so the search works',
+    ).toBe(true);
+    for (const [where, bytes] of stored) {
+      expect(bytes.includes(Buffer.from(code)), `${where} holds the sent code`).toBe(false);
+      expect(bytes.includes(Buffer.from(temp)), `${where} holds the temporary code`).toBe(false);
     }
     expect(srv.snapshot()).not.toContain(code);
     expect(srv.snapshot()).not.toContain(temp);

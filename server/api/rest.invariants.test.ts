@@ -10,7 +10,9 @@ import { SYSTEM_ACTOR } from '../services/index';
 import { updateSettings } from '../services/settings';
 import type { AuditRow } from '../store/index';
 import { hotpCode, startTestServer, totpCode, wrongCode, type CallOptions, type Factor, type TestServer } from '../testing/harness';
-import { rawSqlite } from '../store/testing';
+import { rawConnection, rawSqlite } from '../store/testing';
+import { storedBytes } from '../testing/storedBytes';
+import { testBackend } from '../testing/testDatabase';
 
 /**
  * The invariants of docs/ARCHITECTURE.md checked from outside:
@@ -77,9 +79,14 @@ describe('invariant 2: no secret in tessera.db or tessera.db-wal', () => {
       needles.push([`API key body ${k}`, Buffer.from(k.slice(4, 36))]);
     }
 
-    const check = (label: string) => {
+    /** Where the secrets could sit: the SQLite files' bytes, or on PostgreSQL every value of every column of every table. */
+    const stored = (): (readonly [string, Buffer])[] => {
+      if (testBackend() === 'postgres') return storedBytes(srv.services.store);
       const files = ['tessera.db', 'tessera.db-wal', 'tessera.db-shm'].map((f) => path.join(srv.dataDir, f)).filter((f) => fs.existsSync(f));
-      const bytes = files.map((f) => [path.basename(f), fs.readFileSync(f)] as const);
+      return files.map((f) => [path.basename(f), fs.readFileSync(f)] as const);
+    };
+    const check = (label: string) => {
+      const bytes = stored();
       expect(
         bytes.reduce((n, [, b]) => n + b.length, 0),
         label,
@@ -95,14 +102,18 @@ describe('invariant 2: no secret in tessera.db or tessera.db-wal', () => {
       expect(all.includes(Buffer.from(srv.keys.audit.slice(0, 12))), `${label}: API key display prefix`).toBe(true);
       return bytes.map(([n]) => n);
     };
-    // Fresh writes sit in the WAL…
-    expect(check('before checkpoint')).toContain('tessera.db-wal');
-    // …and after a checkpoint, in the main file.
-    rawSqlite(srv.services.store).pragma('wal_checkpoint(TRUNCATE)');
-    check('after checkpoint');
+    if (testBackend() === 'postgres') {
+      check('every stored value');
+    } else {
+      // Fresh writes sit in the WAL…
+      expect(check('before checkpoint')).toContain('tessera.db-wal');
+      // …and after a checkpoint, in the main file.
+      rawSqlite(srv.services.store).pragma('wal_checkpoint(TRUNCATE)');
+      check('after checkpoint');
+    }
 
     // The audit log's text never carries a code either.
-    const rows = rawSqlite(srv.services.store).prepare('SELECT reason, details, actor_name, target_user FROM audit_log').all() as Record<
+    const rows = rawConnection(srv.services.store).prepare('SELECT reason, details, actor_name, target_user FROM audit_log').all() as Record<
       string,
       string | null
     >[];
@@ -120,7 +131,7 @@ describe('invariant 1: one audit entry per state change and per verify attempt, 
     await srv?.close();
   });
 
-  const lastEntry = () => rawSqlite(srv.services.store).prepare('SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1').get() as AuditRow;
+  const lastEntry = () => rawConnection(srv.services.store).prepare('SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1').get() as AuditRow;
 
   /** Runs a call and checks it added exactly one entry of the given action/outcome/reason. */
   async function one(method: string, p: string, opts: CallOptions, status: number, entry: { action: string; outcome: string; reason?: string | null }) {
@@ -289,7 +300,9 @@ describe('invariant 1: one audit entry per state change and per verify attempt, 
 describe('invariant 5: GET /audit/verify finds tampering', () => {
   let srv: TestServer;
   let saved: AuditRow[];
-  const db = () => rawSqlite(srv.services.store);
+  const db = () => rawConnection(srv.services.store);
+  /** The attacker's edits as one transaction (the store's own: its commit hook re-signs the head only after an append, never here). */
+  const inTx = (fn: () => void) => srv.services.store.db.tx(fn);
   const verify = async () => {
     const r = await srv.call('GET', `${V1}/audit/verify`, { key: srv.keys.audit });
     expect(r.status).toBe(200);
@@ -313,14 +326,14 @@ describe('invariant 5: GET /audit/verify finds tampering', () => {
   /** Puts the log back exactly as saved, and checks it verifies again. */
   async function restore() {
     const head = db().prepare('SELECT * FROM audit_head').get();
-    db().transaction(() => {
+    inTx(() => {
       db().prepare('DELETE FROM audit_log').run();
       const ins = db().prepare(
         `INSERT INTO audit_log (seq, at, at_ms, actor_kind, actor_id, actor_name, action, target_user, target_user_key, outcome, reason, ip, details, hash)
          VALUES (@seq, @at, @at_ms, @actor_kind, @actor_id, @actor_name, @action, @target_user, @target_user_key, @outcome, @reason, @ip, @details, @hash)`,
       );
       for (const r of saved) ins.run(r);
-    })();
+    });
     expect(db().prepare('SELECT * FROM audit_head').get()).toEqual(head);
     expect(await verify()).toMatchObject({ ok: true, entries: saved.length });
   }
@@ -371,11 +384,11 @@ describe('invariant 5: GET /audit/verify finds tampering', () => {
     const b = 9;
     const ra = saved[a - 1]!;
     const rb = saved[b - 1]!;
-    db().transaction(() => {
+    inTx(() => {
       db().prepare('UPDATE audit_log SET seq = -1 WHERE seq = ?').run(a);
       db().prepare('UPDATE audit_log SET seq = ? WHERE seq = ?').run(a, b);
       db().prepare('UPDATE audit_log SET seq = ? WHERE seq = -1').run(b);
-    })();
+    });
     expect((db().prepare('SELECT hash FROM audit_log WHERE seq = ?').get(a) as { hash: string }).hash).toBe(rb.hash);
     expect((db().prepare('SELECT hash FROM audit_log WHERE seq = ?').get(b) as { hash: string }).hash).toBe(ra.hash);
     expect(await verify()).toMatchObject({ ok: false, firstBadSeq: a });
@@ -386,21 +399,21 @@ describe('invariant 5: GET /audit/verify finds tampering', () => {
     const a = 3;
     const cols = ['at', 'at_ms', 'actor_kind', 'actor_id', 'actor_name', 'action', 'target_user', 'outcome', 'reason', 'ip', 'details', 'hash'] as const;
     const set = cols.map((c) => `${c} = @${c}`).join(', ');
-    db().transaction(() => {
+    inTx(() => {
       db()
         .prepare(`UPDATE audit_log SET ${set} WHERE seq = @seq`)
         .run({ ...saved[a]!, seq: a });
       db()
         .prepare(`UPDATE audit_log SET ${set} WHERE seq = @seq`)
         .run({ ...saved[a - 1]!, seq: a + 1 });
-    })();
+    });
     expect(await verify()).toMatchObject({ ok: false, firstBadSeq: a });
     await restore();
   });
 
   it('an edit with every later hash recomputed is still caught by the signed head', async () => {
     const mid = Math.floor(saved.length / 2);
-    db().transaction(() => {
+    inTx(() => {
       db().prepare(`UPDATE audit_log SET reason = 'rewritten' WHERE seq = ?`).run(mid);
       const rows = db().prepare('SELECT * FROM audit_log ORDER BY seq').all() as AuditRow[];
       let prev = GENESIS_HASH;
@@ -410,7 +423,7 @@ describe('invariant 5: GET /audit/verify finds tampering', () => {
         upd.run(hash, r.seq);
         prev = hash;
       }
-    })();
+    });
     expect((await verify()).ok).toBe(false);
     await restore();
   });
@@ -419,10 +432,10 @@ describe('invariant 5: GET /audit/verify finds tampering', () => {
     const last = maxSeq();
     const prevRow = saved[last - 2]!;
     const head = db().prepare('SELECT * FROM audit_head').get() as { seq: number; hash: string; signature: string; key_version: number };
-    db().transaction(() => {
+    inTx(() => {
       db().prepare('DELETE FROM audit_log WHERE seq = ?').run(last);
       db().prepare('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1').run(prevRow.seq, prevRow.hash);
-    })();
+    });
     expect(await verify()).toMatchObject({ ok: false });
     db().prepare('UPDATE audit_head SET seq = ?, hash = ?, signature = ? WHERE id = 1').run(head.seq, head.hash, head.signature);
     await restore();
