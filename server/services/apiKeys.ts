@@ -70,6 +70,10 @@ export function revokeApiKey(ctx: ServiceContext, id: string, actor: Actor): Api
  * This connection's own writes go through revokeApiKey, which clears it; a
  * write from another process (the CLI revoking a key) bumps SQLite's
  * data_version, which clears it too. So a revocation takes effect at once.
+ * On PostgreSQL another node's commit moves dataVersion when this node
+ * hears its notice (LISTEN on its own connection, no round trip per check):
+ * a revocation on one node holds on the others from then on
+ * (server/multinode/sharedState.test.ts).
  */
 interface KeyCache {
   dataVersion: number;
