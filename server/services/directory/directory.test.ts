@@ -199,6 +199,19 @@ describe('sync (OpenLDAP preset, groups by a second search)', () => {
     expect(again.counts).toEqual({ add: 0, update: 0, disable: 0, reEnable: 0, unchanged: USERS, skipped: 0 });
   }, 30_000);
 
+  it('one sync at a time across nodes and the command line: a live lease held elsewhere refuses, a lapsed one is taken over', async () => {
+    const leases = s.store.checkLeases;
+    const now = s.clock();
+    expect(leases.take('directory-sync', 'all', 'another-node', now, now + 60_000)).toBe(true);
+    const before = t.auditCount();
+    await expect(applyDirectorySync(s, SYSTEM_ACTOR)).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/another node/) });
+    expect(t.auditCount()).toBe(before);
+    // The other holder crashed: its lease runs out, and the next sync takes it over and gives it back when done.
+    t.clock.advance(60_001);
+    expect((await applyDirectorySync(s, SYSTEM_ACTOR)).counts).toMatchObject({ add: 0, unchanged: USERS });
+    expect(leases.find('directory-sync', 'all')).toBeUndefined();
+  }, 30_000);
+
   it('a renamed user and a changed mail are updated (which fields), and the console may not change them', async () => {
     await replace('user00010', 'cn', ['Ten Renamed']);
     await replace('user00010', 'mail', ['ten@example.org']);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { TesseraError } from '../../../shared/errors';
 import { usernameKey } from '../../../shared/schemas/text';
@@ -74,6 +75,7 @@ type Change =
 /** Runs a sync: read, plan, guard, apply. Throws (changing nothing) on a failed or empty search and on the guard. */
 export async function applyDirectorySync(ctx: ServiceContext, actor: Actor, opts: SyncOptions = {}): Promise<SyncResult> {
   if (running.has(ctx)) throw new TesseraError('conflict', 'A directory sync is already running; wait for it to finish');
+  const lease = takeSyncLease(ctx);
   running.set(ctx, true);
   const by = opts.by ?? actor.name ?? actor.kind;
   try {
@@ -88,7 +90,44 @@ export async function applyDirectorySync(ctx: ServiceContext, actor: Actor, opts
     return await applyPlan(ctx, plan, actor, by, opts);
   } finally {
     running.delete(ctx);
+    lease.release();
   }
+}
+
+/**
+ * How long the sync's lease holds unless renewed. Every node runs the
+ * schedule, and the CLI may sync while a server runs: the lease (a
+ * check_leases row) lets one sync run at a time across all of them. It is
+ * renewed a few times a life while the sync runs, so a long one keeps it
+ * and a crashed one frees it within a minute.
+ */
+const SYNC_LEASE_MS = 60_000;
+
+function takeSyncLease(ctx: ServiceContext): { release(): void } {
+  const holder = randomUUID();
+  const leases = ctx.store.checkLeases;
+  const now = ctx.clock();
+  if (!leases.take('directory-sync', 'all', holder, now, now + SYNC_LEASE_MS)) {
+    throw new TesseraError('conflict', 'A directory sync is already running on another node or in the command line; wait for it to finish');
+  }
+  const renew = setInterval(() => {
+    try {
+      leases.renew('directory-sync', 'all', holder, ctx.clock() + SYNC_LEASE_MS);
+    } catch {
+      // The database is away: the next renewal or the release tries again; the lease runs out meanwhile at worst.
+    }
+  }, SYNC_LEASE_MS / 4);
+  renew.unref();
+  return {
+    release() {
+      clearInterval(renew);
+      try {
+        leases.release('directory-sync', 'all', holder);
+      } catch {
+        // Runs out by itself within SYNC_LEASE_MS.
+      }
+    },
+  };
 }
 
 /** A sync that stopped before changing anything: the summary entry says why, and so does the last-sync line. */

@@ -9,6 +9,7 @@ export class CheckLeasesRepo {
   private readonly takeStmt;
   private readonly releaseStmt;
   private readonly findStmt;
+  private readonly renewStmt;
 
   constructor(db: Db) {
     const s = connectionOf(db);
@@ -19,6 +20,7 @@ export class CheckLeasesRepo {
        WHERE check_leases.expires_at <= @now`,
     );
     this.releaseStmt = s.prepare<[string, string, string]>('DELETE FROM check_leases WHERE kind = ? AND subject_key = ? AND holder = ?');
+    this.renewStmt = s.prepare<[number, string, string, string]>('UPDATE check_leases SET expires_at = ? WHERE kind = ? AND subject_key = ? AND holder = ?');
     this.findStmt = s.prepare<[string, string], { holder: string; expires_at: number }>(
       'SELECT holder, expires_at FROM check_leases WHERE kind = ? AND subject_key = ?',
     );
@@ -32,6 +34,11 @@ export class CheckLeasesRepo {
   /** Gives the lease back; a lease that ran out and was taken by another holder is left alone. */
   release(kind: string, subjectKey: string, holder: string): void {
     this.releaseStmt.run(kind, subjectKey, holder);
+  }
+
+  /** Moves a held lease's end on (long work renews as it goes); false when it is no longer this holder's. */
+  renew(kind: string, subjectKey: string, holder: string, expiresAt: number): boolean {
+    return this.renewStmt.run(expiresAt, kind, subjectKey, holder).changes === 1;
   }
 
   find(kind: string, subjectKey: string): { holder: string; expires_at: number } | undefined {
