@@ -15,6 +15,7 @@ import { sql as radius } from './0013_radius';
 import { sql as operatorPasswords } from './0014_operator_passwords';
 import { backfill as searchFoldBackfill, sql as searchFold } from './0015_search_fold';
 import { sql as sharedState } from './0016_shared_state';
+import { sql as consoleJobs } from './0017_jobs';
 
 /**
  * Ordered schema migrations; the position + 1 is the schema version (PRAGMA user_version).
@@ -37,4 +38,5 @@ export const MIGRATIONS: readonly { name: string; sql: string; backfill?: (db: D
   { name: '0014_operator_passwords', sql: operatorPasswords },
   { name: '0015_search_fold', sql: searchFold, backfill: searchFoldBackfill },
   { name: '0016_shared_state', sql: sharedState },
+  { name: '0017_jobs', sql: consoleJobs },
 ];

@@ -1,5 +1,6 @@
 import { sql as initial } from './0001_initial';
 import { sql as sharedState } from './0002_shared_state';
+import { sql as consoleJobs } from './0003_jobs';
 
 /**
  * Ordered PostgreSQL schema migrations (the engine records them in
@@ -10,4 +11,5 @@ import { sql as sharedState } from './0002_shared_state';
 export const PG_MIGRATIONS: readonly { name: string; sql: string }[] = [
   { name: '0001_initial', sql: initial },
   { name: '0002_shared_state', sql: sharedState },
+  { name: '0003_jobs', sql: consoleJobs },
 ];
