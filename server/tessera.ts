@@ -16,6 +16,7 @@ import { buildHttpServer } from './api/http';
 import { resolveHttpLimits, type HttpLimits } from './api/httpLimits';
 import { auditAnchorPath, dbPath, ensureDataDir, loadMasterKey } from './runtime/dataDir';
 import { FileAnchorStore } from './services/auditAnchor';
+import { nodeIdentityFromEnv } from './services/jobRecords';
 import { radiusOptionsFromEnv, startRadiusServer, type RadiusListenOptions, type RunningRadius } from './services/radius/server';
 
 // What an embedding process (the Electron shell) needs besides startTessera: it
@@ -159,6 +160,7 @@ export async function startTessera(opts: TesseraOptions): Promise<RunningTessera
     consoleDir: opts.consoleDir === undefined ? DEFAULT_CONSOLE_DIR : opts.consoleDir,
     ...(opts.launchSecret !== undefined ? { launchSecret: opts.launchSecret } : {}),
     limits,
+    node: nodeIdentityFromEnv(opts.env ?? process.env),
   });
   const sweep = setInterval(() => {
     try {

@@ -64,6 +64,7 @@ interface HeldPlan {
  *                                        With `Prefer: respond-async`: 202 {jobId}, a job with progress and cancel whose result is that preview.
  *                                        The file is parsed in a worker thread; one preview at a time per operator (409 for a second).
  *   POST /console/users/import           {"planId"} → starts the previewed plan as a job: poll jobs.get, stop with jobs.cancel
+ *                                        (409 on_other_node when another node previewed it: the plan is held there)
  * The CSV parser is registered for these routes only: everywhere else stays JSON-only.
  * A cross-site form cannot send text/csv or the CSRF header, and the cookie is SameSite=Strict.
  */
@@ -75,6 +76,17 @@ export function registerImportRoutes(app: FastifyInstance, services: Services, j
   const sweep = (now: number) => {
     for (const [id, p] of plans) if (p.expiresAt <= now) plans.delete(id);
     while (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value!);
+  };
+
+  /** A plan previewed (as a job) on another node is held there: say which, instead of "expired". */
+  const heldElsewhere = (planId: string, ownerId: string) => {
+    let status;
+    try {
+      status = jobs.get(planId, ownerId);
+    } catch {
+      return; // no such job of this operator's: the usual answer
+    }
+    if (status.kind === 'users.import.preview' && status.elsewhere) throw new TesseraError('on_other_node', status.elsewhere.message);
   };
 
   void app.register(async (scope) => {
@@ -95,7 +107,12 @@ export function registerImportRoutes(app: FastifyInstance, services: Services, j
     };
 
     /** Reads and checks the file (a worker thread), holds the plan, and answers the preview. */
-    const buildPreview = async (body: Buffer, ownerId: string, ctx: Pick<JobContext, 'signal' | 'progress'>): Promise<ImportPreview> => {
+    const buildPreview = async (
+      body: Buffer,
+      ownerId: string,
+      ctx: Pick<JobContext, 'signal' | 'progress'>,
+      planIdOf: () => string = randomUUID,
+    ): Promise<ImportPreview> => {
       const count = (n: number) => n.toLocaleString('en');
       const { plan, ignoredColumns, rows, truncated } = await previewUserImport(services, body, {
         signal: ctx.signal,
@@ -106,7 +123,7 @@ export function registerImportRoutes(app: FastifyInstance, services: Services, j
       });
       const now = services.clock();
       sweep(now);
-      const planId = randomUUID();
+      const planId = planIdOf();
       const expiresAt = now + PLAN_TTL_MS;
       plans.set(planId, { plan, ownerId, expiresAt });
       return {
@@ -130,7 +147,10 @@ export function registerImportRoutes(app: FastifyInstance, services: Services, j
         // Only the operator's latest preview job is kept: each holds up to PREVIEW_ROW_LIMIT rows.
         let job;
         try {
-          job = jobs.start<ImportPreview>('users.import.preview', ownerId, body.byteLength, (ctx) => buildPreview(body, ownerId, ctx).finally(release));
+          // The plan's id is the job's: a Start sent to another node finds the job's row and names the node holding the plan.
+          job = jobs.start<ImportPreview>('users.import.preview', ownerId, body.byteLength, (ctx) =>
+            buildPreview(body, ownerId, ctx, () => job!.id).finally(release),
+          );
         } catch (err) {
           release();
           throw err;
@@ -163,6 +183,7 @@ export function registerImportRoutes(app: FastifyInstance, services: Services, j
           throw new TesseraError('bad_request', 'Send {"planId"} from the preview', { fields: [{ path: 'planId', message: parsed.error.issues[0]!.message }] });
         const now = services.clock();
         const held = plans.get(parsed.data.planId);
+        if (!held) heldElsewhere(parsed.data.planId, session.operator.id);
         if (!held || held.ownerId !== session.operator.id || held.expiresAt <= now) {
           throw new TesseraError('not_found', 'This preview has expired or was already imported; choose the file again');
         }

@@ -78,7 +78,8 @@ export function sweepStaleSheetFiles(now = Date.now(), tmp = os.tmpdir()): numbe
  *     (and audited) — the job's result names them.
  *
  *   GET /console/jobs/:id/sheets.pdf                                                      admin set, the job's owner
- *     The finished batch's PDF, for SHEET_FILE_KEEP_MS after it finished.
+ *     The finished batch's PDF, for SHEET_FILE_KEEP_MS after it finished. Asked of
+ *     another node than the one that made it: 409 on_other_node naming that node.
  *
  * Mutations need the session, the CSRF header and no cross-site fetch; the
  * download needs the session and no cross-site fetch (a plain link may start
@@ -170,6 +171,8 @@ export function registerSheetRoutes(app: FastifyInstance, services: Services, jo
         const status = jobs.get<SheetBatchResult>(id, session.operator.id);
         if (status.kind !== 'sheets.batch') throw new TesseraError('not_found', 'That job made no enrollment sheets');
         if (status.state === 'running') throw new TesseraError('conflict', 'The sheets are still being generated');
+        // Another node (several on one PostgreSQL database) made it: the file is in that node's temp folder, not here.
+        if (status.state === 'done' && status.elsewhere) throw new TesseraError('on_other_node', status.elsewhere.message);
         const held = files.get(id, session.operator.id);
         if (status.state !== 'done' || !held) {
           throw new TesseraError(
