@@ -17,9 +17,11 @@ export const SQLITE_VERSION_CHECK_MS = 100;
  * PostgreSQL) moves `db.dataVersion()`, and a read after it reloads: a
  * change made on one node takes effect on every node. On PostgreSQL the
  * check is an atomic load, made on every read; on SQLite it is a PRAGMA
- * (5–13 µs measured here, and a verify reads settings several times), so
- * it is made at most every SQLITE_VERSION_CHECK_MS there — the writer on
- * another connection is the CLI, a person.
+ * (12 µs measured on a busy 2-core machine, and a verify reads settings 4
+ * times: 50 µs, 1% of a lone TOTP verify's 4.6 ms there but more of one
+ * whose commit is shared), so it is made at most every
+ * SQLITE_VERSION_CHECK_MS there — the writer on another connection is the
+ * CLI, a person.
  */
 export class SettingsService {
   private cached: Settings;

@@ -72,10 +72,21 @@ export class SharedSingleFlight {
       releaseLocal();
       throw err;
     }
+    // A check that waits long in its hash lane (a flood) keeps its lease: renewed at half its life while this node runs.
+    // A crashed or frozen node renews nothing, so its hold still ends within one life.
+    const renew = setInterval(() => {
+      try {
+        leases.renew(this.kind, key, holder, this.clock() + this.limits.leaseMs);
+      } catch {
+        // Unreachable database: the lease may lapse; the check itself goes on (its writes will fail on their own).
+      }
+    }, this.limits.leaseMs / 2);
+    renew.unref();
     let released = false;
     return () => {
       if (released) return;
       released = true;
+      clearInterval(renew);
       try {
         leases.release(this.kind, key, holder);
       } catch {

@@ -179,4 +179,18 @@ describe('one check in flight across connections', () => {
     expect(server.store.checkLeases.find('test-check', 'carol')).toBeDefined();
     taken();
   });
+
+  it('a lease held past half its life is renewed while its holder runs, so a long check keeps it', async () => {
+    const mine = new SharedSingleFlight(server.store, 'test-check', 4, () => now, { leaseMs: 100 });
+    const theirs = new SharedSingleFlight(cli.store, 'test-check', 4, () => now, { waitMs: 100 });
+    const release = (await mine.acquire('dave'))!;
+    const first = server.store.checkLeases.find('test-check', 'dave')!.expires_at;
+    now += 90;
+    await until(() => server.store.checkLeases.find('test-check', 'dave')!.expires_at > first);
+    now += 50; // past the first end, not the renewed one
+    expect(await theirs.acquire('dave')).toBeNull();
+    release();
+    const after = (await theirs.acquire('dave'))!;
+    after();
+  });
 });

@@ -28,8 +28,8 @@ import { enrollTicket, issueTicket, openTicket, secondStepFailed, takeTicket, TI
  * absolute expiry; disabling an operator ends them (sessions.ts).
  *
  * The password step, in order: the client address's allowance (before the
- * name is looked at), one check in flight per username (others wait, see
- * SingleFlight), the name's throttle read afresh, the hash in the password
+ * name is looked at), one check in flight per username on every node
+ * (others wait, see SharedSingleFlight), the name's throttle read afresh, the hash in the password
  * lane, and a failure counted against the row read inside the writing
  * transaction. Unknown usernames take exactly this path, with their state in
  * login_phantoms, the same hash work and the same answers.
