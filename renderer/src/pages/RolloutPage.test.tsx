@@ -136,6 +136,34 @@ describe('RolloutPage', () => {
     expect(screen.queryByTestId('rollout-plan')).toBeNull();
   });
 
+  test('several nodes: a batch finished on another node says, in words, which node holds the file instead of offering a download', async () => {
+    answerBatch();
+    const message = "This batch was made on node node-a; download it from that node's console (https://a.tessera.example)";
+    // What a node that did not make the batch answers (from the job's row): done, no result, and where the file is.
+    server.trpc('jobs.get', () => ({
+      id: JOB,
+      kind: 'sheets.batch',
+      state: 'done',
+      done: 2,
+      total: 2,
+      message: '2 sheets issued',
+      result: null,
+      startedAt: '2026-01-01T00:00:00.000Z',
+      finishedAt: '2026-01-01T00:00:05.000Z',
+      elsewhere: { node: 'node-a', url: 'https://a.tessera.example', message },
+    }));
+    renderConsole(<RolloutPage />, { path: '/rollout' });
+    dryRun();
+    fireEvent.click(await screen.findByRole('button', { name: 'Generate 2 sheets' }));
+    fireEvent.click(within(await screen.findByRole('dialog', { name: 'Generate 2 sheets?' })).getByRole('button', { name: 'Generate' }));
+
+    const shown = await screen.findByTestId('rollout-elsewhere');
+    expect(shown.textContent).toContain('The sheets are ready on another node');
+    expect(shown.textContent).toContain(message);
+    expect(screen.queryByTestId('rollout-download')).toBeNull();
+    expect(screen.getByRole('button', { name: 'New rollout' })).toBeTruthy();
+  });
+
   test('cancel while generating: what was issued is said, and a reprint for those users is one click', async () => {
     answerBatch();
     let cancelled = false;

@@ -465,12 +465,23 @@ export function RolloutPage() {
                   </Group>
                 </Stack>
               )}
+              {finished?.state === 'done' && finished.elsewhere && (
+                // Several nodes: this page asked a node other than the one that made the file (it stays there).
+                <Stack gap="sm">
+                  <Alert color="yellow" variant="light" title="The sheets are ready on another node" role="alert" data-testid="rollout-elsewhere">
+                    {finished.elsewhere.message}
+                  </Alert>
+                  <Group gap="sm">{newRollout}</Group>
+                </Stack>
+              )}
               {finished?.state === 'cancelled' && (
                 <Stack gap="sm">
                   <Alert color="yellow" variant="light" title="Cancelled">
                     <Stack gap={6}>
                       <Text size="sm">
-                        {plural(result?.success ? result.data.issued : 0, 'sheet was', 'sheets were')} issued before you cancelled. They stay issued and are in
+                        {finished.elsewhere
+                          ? `The batch ran on node ${finished.elsewhere.node}; the sheets it issued before you cancelled stay issued and are in`
+                          : `${plural(result?.success ? result.data.issued : 0, 'sheet was', 'sheets were')} issued before you cancelled. They stay issued and are in`}
                         the audit log, but the unfinished file was deleted, so nobody holds those sheets: their pending enrollments expire on their own, or
                         print them again.
                       </Text>

@@ -156,11 +156,26 @@ export function BulkSheetsModal({ usernames, opened, onClose }: { usernames: rea
             </Group>
           </>
         )}
+        {finished?.state === 'done' && finished.elsewhere && (
+          // Several nodes: the file is on the node that made it.
+          <>
+            <Alert color="yellow" variant="light" title="The sheets are ready on another node" role="alert">
+              {finished.elsewhere.message}
+            </Alert>
+            <Group justify="flex-end">
+              <Button variant="default" onClick={close}>
+                Close
+              </Button>
+            </Group>
+          </>
+        )}
         {finished && finished.state !== 'done' && (
           <>
             <Alert color={finished.state === 'cancelled' ? 'yellow' : 'red'} variant="light" title={finished.state === 'cancelled' ? 'Cancelled' : 'Failed'}>
               {finished.state === 'cancelled'
-                ? `${plural(result?.success ? result.data.issued : 0, 'sheet was', 'sheets were')} issued before you cancelled; the unfinished file was deleted, so print those again.`
+                ? finished.elsewhere
+                  ? `The batch ran on node ${finished.elsewhere.node}; the sheets it issued before you cancelled stay issued (audit log, sheet.issue) and its unfinished file was deleted, so print those again.`
+                  : `${plural(result?.success ? result.data.issued : 0, 'sheet was', 'sheets were')} issued before you cancelled; the unfinished file was deleted, so print those again.`
                 : finished.message}
             </Alert>
             <Group justify="flex-end">

@@ -199,7 +199,8 @@ export function ImportUsersModal({ opened, onClose }: { opened: boolean; onClose
       setStage({ kind: 'preview', file: stage.file, preview: preview.data });
       return;
     }
-    if (s.state !== 'cancelled') setError(s.message ?? 'The file could not be read');
+    // A preview finished on another node (several nodes) is held there: its message says which.
+    if (s.state !== 'cancelled') setError(s.elsewhere?.message ?? s.message ?? 'The file could not be read');
     setStage({ kind: 'choose' });
   }, [previewJob.data, stage]);
 
@@ -374,7 +375,7 @@ export function ImportUsersModal({ opened, onClose }: { opened: boolean; onClose
                   )}
                 </Stack>
               ) : (
-                <Text size="sm">{finished.message ?? 'The import stopped.'}</Text>
+                <Text size="sm">{finished.elsewhere?.message ?? finished.message ?? 'The import stopped.'}</Text>
               )}
             </Alert>
             <Group justify="flex-end">
