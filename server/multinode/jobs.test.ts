@@ -121,6 +121,30 @@ describe.skipIf(testBackend() !== 'postgres')('console jobs across two nodes', (
     }
   });
 
+  it('an import previewed on A and started on B: 409 naming the node that holds the plan; on A it starts', async () => {
+    const res = await fetch(`${a.url}/console/users/import/preview`, {
+      method: 'POST',
+      headers: { cookie: admin, 'x-tessera-csrf': '1', 'content-type': 'text/csv', prefer: 'respond-async' },
+      body: 'username\nimported-on-a\n',
+    });
+    expect(res.status).toBe(202);
+    const { jobId } = (await res.json()) as { jobId: string };
+    const preview = (await settled(a, jobId)) as JobStatus<{ planId: string }>;
+    expect(preview.state).toBe('done');
+    expect(preview.result!.planId).toBe(jobId);
+    const onB = await call(b, 'POST', '/console/users/import', admin, { planId: jobId });
+    expect(onB.status).toBe(409);
+    expect(onB.json).toEqual({
+      error: { code: 'on_other_node', message: "This file was checked on node node-a; start the import from that node's console (https://a.tessera.example)" },
+    });
+    // Another operator on B gets the usual answer: nothing says the plan exists.
+    expect((await call(b, 'POST', '/console/users/import', otherAdmin, { planId: jobId })).status).toBe(404);
+    const onA = await call(a, 'POST', '/console/users/import', admin, { planId: jobId });
+    expect(onA.status, JSON.stringify(onA.json)).toBe(202);
+    expect((await settled(a, (onA.json as { jobId: string }).jobId)).state).toBe('done');
+    expect(b.services.store.users.findByKey('imported-on-a')).toBeTruthy();
+  });
+
   it('a cancel asked of B stops the batch on A at its next progress tick; both then say cancelled', async () => {
     const { jobId, total } = await startBatch('nodecxl-');
     expect(total).toBe(60);
