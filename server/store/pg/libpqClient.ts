@@ -43,6 +43,22 @@ export function loadLibpq(): LibpqConstructor | null {
   return addon;
 }
 
+/**
+ * Finished connections, kept reachable a moment longer: node-libpq's finish()
+ * asks libuv to close the socket's poll handle on the loop's next closing
+ * phase, but that handle lives inside the connection object — collected
+ * before then, libuv reads freed memory and the process aborts
+ * (uv__finish_close assertion). `serve` on PostgreSQL hit it every time: it
+ * checks the database on a connection of its own, closes it, and starts.
+ */
+const finishing = new Set<LibpqConnection>();
+
+function finish(c: LibpqConnection): void {
+  c.finish();
+  finishing.add(c);
+  setTimeout(() => finishing.delete(c), 1000).unref();
+}
+
 type Parser = (text: string) => unknown;
 const parsers = new Map<number, Parser>();
 
@@ -113,7 +129,7 @@ export class LibpqClient implements SyncPgClient {
   }
 
   close(): void {
-    this.connection?.finish();
+    if (this.connection) finish(this.connection);
     this.connection = null;
   }
 
@@ -173,7 +189,7 @@ export class LibpqClient implements SyncPgClient {
     const code = c.resultErrorFields()?.sqlState;
     if (lost) {
       // The next call opens a new connection (its prepared statements with it).
-      c.finish();
+      finish(c);
       this.connection = null;
     }
     throw new PgError(message || 'PostgreSQL failed without a message', code, lost);
