@@ -41,7 +41,9 @@ describe('tessera as a process', () => {
   it('exits 2 with a usage line on bad usage', () => {
     const r = tessera(['apikey', 'create', '--name', 'x', '--data', data]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('tessera: --scopes is required\nusage: tessera apikey create --name N --scopes verify,provision,audit [--data DIR]\n');
+    expect(r.stderr).toBe(
+      'tessera: --scopes is required\nusage: tessera apikey create --name N --scopes verify,provision,audit [--data DIR] [--database URL]\n',
+    );
     expect(r.stdout).toBe('');
   });
 

@@ -119,6 +119,10 @@ export interface ServeOptions extends SpawnOptions {
   readyTimeoutMs?: number;
   /** Ready only when GET /healthz answers {"ok":true}, not at the "listening on" line (e2e). */
   waitForHealth?: boolean;
+  /** A shared PostgreSQL database (`--database URL`) instead of the data folder's SQLite file: one node of several. */
+  databaseUrl?: string;
+  /** The master key every node of one database shares (TESSERA_MASTER_KEY, 64 hex), added to the environment. */
+  masterKey?: string;
 }
 
 export interface ServeProcess {
@@ -149,8 +153,9 @@ export async function startServeProcess(opts: ServeOptions): Promise<ServeProces
   if (!fs.existsSync(path.resolve(REPO_ROOT, entry))) throw new Error(`${path.relative(REPO_ROOT, entry)} does not exist, so there is no server to start`);
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? (await freePort(host));
-  const env = opts.env ?? childEnv({ TESSERA_DATA: opts.dataDir });
-  const child = spawnTessera(['serve', '--data', opts.dataDir, '--host', host, '--port', String(port)], { ...opts, env });
+  const env = { ...(opts.env ?? childEnv({ TESSERA_DATA: opts.dataDir })), ...(opts.masterKey !== undefined ? { TESSERA_MASTER_KEY: opts.masterKey } : {}) };
+  const database = opts.databaseUrl !== undefined ? ['--database', opts.databaseUrl] : [];
+  const child = spawnTessera(['serve', '--data', opts.dataDir, '--host', host, '--port', String(port), ...database], { ...opts, env });
   if (child.pid === undefined) throw new Error('could not spawn the server process');
   const pid = child.pid;
   let log: fs.WriteStream | null = null;
