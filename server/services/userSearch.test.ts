@@ -186,6 +186,7 @@ describe('bad input is refused and changes nothing', () => {
     expect(await bad('sort=email')).toMatch(/sort/);
     expect(await bad('order=sideways')).toMatch(/order/);
     expect(await bad('locked=maybe')).toMatch(/locked/);
+    expect(await bad('query=chl%00oe')).toMatch(/NUL/); // PostgreSQL text cannot hold one: refused before any SQL
     const byName = await rest('', undefined, { sort: 'name' });
     expect(byName.nextCursor).not.toBeNull();
     expect(await bad(`sort=created&cursor=${byName.nextCursor}`)).toMatch(/another sort order/);

@@ -39,7 +39,12 @@ export const SheetSelection = z.discriminatedUnion('kind', [
         .string()
         .max(128)
         .transform((s) => s.normalize('NFKC').trim())
-        .pipe(z.string().min(1, 'Type a search first')),
+        .pipe(
+          z
+            .string()
+            .min(1, 'Type a search first')
+            .refine((s) => !s.includes('\u0000'), 'The search must not contain a NUL character'),
+        ),
     })
     .strict(),
   z.object({ kind: z.literal('withoutFactor') }).strict(),

@@ -96,7 +96,13 @@ export const UserCursor = z
 
 export const ListUsersInput = z
   .object({
-    query: z.string().max(128).optional().default(''),
+    // No stored text holds a NUL (and PostgreSQL text cannot): refused, not searched for.
+    query: z
+      .string()
+      .max(128)
+      .refine((s) => !s.includes('\u0000'), 'The search must not contain a NUL character')
+      .optional()
+      .default(''),
     limit: Limit,
     cursor: UserCursor.optional(),
     withoutFactor: Flag.optional(),
