@@ -48,8 +48,9 @@ function passwords(): string[] {
   return [raw, decodeURIComponent(raw)];
 }
 
+/** What every node and CLI run shares: the master key, and one audit anchor file (README: several nodes share one). */
 function env(): NodeJS.ProcessEnv {
-  return childEnv({ TESSERA_MASTER_KEY: masterKey });
+  return childEnv({ TESSERA_MASTER_KEY: masterKey, TESSERA_AUDIT_ANCHOR: path.join(root, 'shared', 'audit.anchor') });
 }
 
 async function call(node: ServeProcess, method: string, pathname: string, body?: unknown): Promise<Reply> {
@@ -120,6 +121,7 @@ beforeAll(async () => {
   if (!onPostgres) return;
   url = (await freshTestDatabase())!;
   masterKey = randomBytes(32).toString('hex');
+  fs.mkdirSync(path.join(root, 'shared'), { mode: 0o700 });
   for (let i = 1; i <= 3; i++) {
     const d = path.join(root, `node${i}`);
     dataDirs.push(d);
@@ -132,7 +134,7 @@ beforeAll(async () => {
   apiKey = made.stdout.trim().split('\n').pop()!;
   expect(apiKey).toMatch(/^tsk_/);
   // A lock after LOCK_AFTER failures in a row (the free attempts stay 3): reachable without waiting out 2+4+…+64 s.
-  const admin = openTessera({ dataDir: dataDirs[0]!, databaseUrl: url, masterKey: Buffer.from(masterKey, 'hex'), env: {}, createIfNew: false });
+  const admin = openTessera({ dataDir: dataDirs[0]!, databaseUrl: url, masterKey: Buffer.from(masterKey, 'hex'), env: env(), createIfNew: false });
   try {
     updateSettings(admin, { throttleLockAfter: LOCK_AFTER }, SYSTEM_ACTOR);
   } finally {
@@ -302,6 +304,7 @@ describe.skipIf(!onPostgres)('three nodes on one PostgreSQL database', () => {
     // The chain the three nodes wrote together is valid (the CLI, against the database).
     const checked = await runTessera(['audit', 'verify', '--data', dataDirs[0]!, '--database', url], { env: env() });
     expect(checked.stdout).toMatch(/^Audit log OK: \d+ entries/);
+    expect(fs.existsSync(path.join(root, 'shared', 'audit.anchor'))).toBe(true);
     for (const secret of passwords()) expect(`${checked.stdout}${checked.stderr}`).not.toContain(secret);
   });
 });
