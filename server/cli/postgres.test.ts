@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PASSWORD, postgresAvailable, startPostgres, type TestPostgres } from '../testing/postgres';
 import { dropTestDatabase, freshTestDatabase, testBackend } from '../testing/testDatabase';
+import { childEnv, runTessera } from '../testing/serverProcess';
 import { run, tempDir, type CliRun } from './testkit';
 
 /**
@@ -153,6 +154,33 @@ describe.skipIf(!available)('the CLI on PostgreSQL', () => {
     expect(r5.stderr).toContain('this node has no master key');
 
     expect(await query(url, 'SELECT version, wrapped FROM data_keys ORDER BY version')).toEqual(keysBefore);
+  });
+
+  it('two first nodes at once (two processes): one initialises, the other is refused and keeps no key', { timeout: 120_000 }, async () => {
+    const url = await freshDatabase();
+    const dirsOf = [dataDir(), dataDir()];
+    const results = await Promise.allSettled(dirsOf.map((d) => runTessera(['init', '--data', d, '--database', url], { env: childEnv() })));
+    const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
+    expect(won.length, results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok')).join('\n')).toBeGreaterThanOrEqual(1);
+    const keys = await query<{ n: string }>(url, 'SELECT count(*) AS n FROM data_keys');
+    expect(keys).toEqual([{ n: '1' }]);
+    // Whoever lost (if they overlapped) says what to do and kept no key; whoever won has the key that opens the database.
+    for (const [i, r] of results.entries()) {
+      if (r.status === 'rejected') {
+        expect(String(r.reason)).toMatch(/initialised (the database .* at the same moment|by another node)/);
+        expect(String(r.reason)).not.toContain(PASSWORD);
+        expect(fs.existsSync(path.join(dirsOf[i]!, 'master.key'))).toBe(false);
+      } else {
+        expect(fs.existsSync(path.join(dirsOf[i]!, 'master.key'))).toBe(true);
+      }
+    }
+    if (won.length === 2) {
+      // Not overlapping after all: the second saw the first's keys — possible only if it brought the same key, which it cannot have.
+      throw new Error('both inits succeeded with keys of their own');
+    }
+    const winner = dirsOf[won[0]!]!;
+    const listed = await cli(['apikey', 'list', '--data', winner, '--database', url]);
+    expect(listed.code, listed.stderr).toBe(0);
   });
 
   it('migrate: from version 0 to the latest on an empty database, then up to date; other commands do not make a schema', { timeout: 120_000 }, async () => {

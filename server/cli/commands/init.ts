@@ -67,8 +67,16 @@ export const init: Command = {
     try {
       services = openTessera({ dataDir, env, createIfNew: false, ...(url !== null ? { databaseUrl: url } : {}), masterKey: key.key });
     } catch (err) {
-      // Two first nodes at once: the other one's key won. The key made here opens nothing, so it goes.
-      if (key.source === 'created' && url !== null) fs.rmSync(path.join(dataDir, MASTER_KEY_FILE), { force: true });
+      if (key.source === 'created' && url !== null) {
+        // Two first nodes at once: the other one's key won. The key made here opens nothing, so it goes.
+        fs.rmSync(path.join(dataDir, MASTER_KEY_FILE), { force: true });
+        if (err instanceof TesseraError && err.code === 'integrity') {
+          throw new TesseraError(
+            'conflict',
+            `Another node initialised the database ${databaseWhere} at the same moment, with its own master key; the key made here was removed. Copy that node's master key file to ${path.join(dataDir, MASTER_KEY_FILE)} (mode 0600), or set TESSERA_MASTER_KEY to it, and run init again`,
+          );
+        }
+      }
       throw err;
     }
     const out = (line = '') => io.stdout.write(`${line}\n`);
