@@ -76,6 +76,7 @@ describe.skipIf(!available)('the CLI on PostgreSQL', () => {
     expect(r.stdout).toContain(`Initialised the PostgreSQL database ${masked}`);
     expect(r.stdout).toContain(`Created master key ${path.join(data, 'master.key')}`);
     expect(r.stdout).toMatch(/\/setup\?token=[A-Za-z0-9_-]+/);
+    expect(r.stdout).toContain('Start the server first: tessera serve --database URL');
     expect(fs.statSync(path.join(data, 'master.key')).mode & 0o777).toBe(0o600);
     // No SQLite file beside it: the data lives in PostgreSQL.
     expect(fs.existsSync(path.join(data, 'tessera.db'))).toBe(false);

@@ -10,9 +10,17 @@ import { cliActor, readAll, type Command } from '../command';
 import { checkNodeKey, hasMasterKey, maskDatabaseUrl } from '../database';
 import { consoleUrl, listenAddress } from '../listenAddress';
 
-/** The serve command that listens where init's link points: flags given to init are repeated (the environment applies to both by itself). */
-function serveCommandFor(host: string | undefined, port: string | undefined): string {
-  return ['tessera serve', ...(host !== undefined ? [`--host ${host}`] : []), ...(port !== undefined ? [`--port ${port}`] : [])].join(' ');
+/**
+ * The serve command that listens where init's link points: flags given to init are repeated (the environment applies to both by itself).
+ * A --database URL is named, not repeated: it may hold a password.
+ */
+function serveCommandFor(host: string | undefined, port: string | undefined, database = false): string {
+  return [
+    'tessera serve',
+    ...(host !== undefined ? [`--host ${host}`] : []),
+    ...(port !== undefined ? [`--port ${port}`] : []),
+    ...(database ? ['--database URL'] : []),
+  ].join(' ');
 }
 
 /** What init and serve say when they made a data folder that others could reach private. */
@@ -47,7 +55,7 @@ export const init: Command = {
     // The link points where serve will listen: the same flags, environment and defaults decide both (listenAddress.ts).
     const address = listenAddress({ host: inv.args.host as string | undefined, port: inv.args.port as string | undefined }, env);
     if ('problem' in address) return inv.usage(address.problem);
-    const serveCommand = serveCommandFor(inv.args.host as string | undefined, inv.args.port as string | undefined);
+    const serveCommand = serveCommandFor(inv.args.host as string | undefined, inv.args.port as string | undefined, typeof inv.args.database === 'string');
 
     durabilityFromEnv(env); // a bad TESSERA_DURABILITY fails before anything is created
     const url = inv.databaseUrl;
