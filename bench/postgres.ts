@@ -389,6 +389,14 @@ export async function run(): Promise<BenchResult> {
     { label: 'ratio PG 2 nodes / PG 1 node', value: ratio(c, b).toFixed(2) },
     { label: 'ratio libpq / pg in a thread (1 node)', value: ratio(b, bt).toFixed(2) },
   ];
+  // CPU per accepted verify is steadier than the rates when other work shares the machine.
+  const cpuMs = (r: PhaseResult) => (r.tally.accepted === 0 ? 0 : ((r.cpu.nodes + r.cpu.postgres) * 1000) / r.tally.accepted);
+  const nodeMs = (r: PhaseResult) => (r.tally.accepted === 0 ? 0 : (r.cpu.nodes * 1000) / r.tally.accepted);
+  notes.push(
+    `CPU per accepted verify (nodes + PostgreSQL): SQLite ${cpuMs(a).toFixed(2)} ms, PostgreSQL ${cpuMs(b).toFixed(2)} ms (${(cpuMs(b) / (cpuMs(a) || 1)).toFixed(1)}x; ` +
+      `PostgreSQL's own part ${share(b.cpu.postgres, b.cpu.nodes + b.cpu.postgres)}), two nodes ${cpuMs(c).toFixed(2)} ms; the node's CPU per verify through libpq ` +
+      `${nodeMs(b).toFixed(2)} ms against ${nodeMs(bt).toFixed(2)} ms through pg in a thread.`,
+  );
   const busiest = Math.max(...results.map((r) => r.loadAverage));
   notes.push(
     `machine load (1-minute load average at the end of each phase): ${results.map((r) => `${r.spec.name} ${r.loadAverage.toFixed(1)}`).join(', ')} on ${os.cpus().length} cores` +
@@ -417,8 +425,9 @@ export async function run(): Promise<BenchResult> {
       (hold !== null && perTx !== null
         ? ` — here ${perTx.toFixed(1)} verifies per transaction held ${hold.toFixed(2)} ms on one node, about ${formatNumber(Math.round((perTx * 1000) / hold), 0)} verifies/s for the whole deployment at this batching. `
         : '. ') +
-      `The hold time includes the node's own work between statements (HMAC, audit entry, signing the head) and the round trips inside the transaction, ` +
-      `so a faster node and a database close by shorten it; batches grow under load, which raises the ceiling; a second node adds availability first, throughput only up to that ceiling.`,
+      `The hold time is the node's own work inside the transaction (HMAC, audit entries, signing the head), its round trips, and on a starved machine the time the holder ` +
+      `waits for a core: a faster node and a database close by shorten it, and batches grow under load, which raises the ceiling (so it is a rough figure). ` +
+      `A second node adds availability first, throughput only up to that ceiling.`,
   );
   if (DURATION_S !== DEFAULT_DURATION_S || SQLITE_USERS !== DEFAULT_SQLITE_USERS || PG_USERS !== DEFAULT_PG_USERS) {
     notes.push(`WARNING: overridden by env: ${DURATION_S} s, ${SQLITE_USERS} SQLite users, ${PG_USERS} PostgreSQL users.`);
