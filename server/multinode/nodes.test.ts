@@ -23,7 +23,7 @@ import { dropTestDatabase, freshTestDatabase, testBackend } from '../testing/tes
  */
 
 const onPostgres = testBackend() === 'postgres';
-if (!onPostgres) console.warn('server/multinode/nodes.test.ts skipped: it runs on the PostgreSQL run (npx vitest run -c vitest.postgres.config.ts)');
+if (!onPostgres) console.warn('server/multinode/nodes.test.ts skipped here: it runs in the postgres project (npx vitest run --project postgres server/multinode)');
 
 const V1 = '/api/v1';
 /** The lock comes after this many failures in a row (set before the nodes start, so no test waits out doubling delays). */
@@ -142,7 +142,10 @@ beforeAll(async () => {
   }
   const started = await Promise.all(dataDirs.map((dataDir) => startServeProcess({ dataDir, databaseUrl: url, masterKey, env: env() })));
   nodes.push(...started);
-  for (const node of nodes) for (const secret of passwords()) expect(node.logs()).not.toContain(secret);
+  for (const node of nodes) {
+    expect(node.logs()).toContain(`Database: postgres://${new URL(url).username}:***@`);
+    for (const secret of passwords()) expect(node.logs()).not.toContain(secret);
+  }
 }, 180_000);
 
 afterAll(async () => {

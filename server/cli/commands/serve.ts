@@ -4,7 +4,7 @@ import { issueSetupToken } from '../../services/setup';
 import { operatorCount } from '../../services/system';
 import { VERSION } from '../../version';
 import { cliActor, type Command } from '../command';
-import { checkNodeKey, hasMasterKey } from '../database';
+import { checkNodeKey, hasMasterKey, maskDatabaseUrl } from '../database';
 import { consoleUrl, listenAddress } from '../listenAddress';
 import { tightenedNote } from './init';
 
@@ -52,6 +52,7 @@ export const serve: Command = {
     let stopping = false;
     try {
       io.stdout.write(`Tessera ${VERSION} listening on ${running.url}\n`);
+      if (url !== null) io.stdout.write(`Database: ${maskDatabaseUrl(url)} (PostgreSQL, shared with the other nodes)\n`);
       // WebAuthn refuses an IP address as RP ID: operators' security keys need the console by name.
       if (/^127\./.test(host)) io.stdout.write(`For security keys and passkeys, open the console at http://localhost:${running.port}\n`);
       if (operatorCount(running.services) === 0) {
