@@ -423,7 +423,9 @@ export async function run(): Promise<BenchResult> {
       `is busy all the time: every verify runs inside a write transaction that holds it (group commit puts a batch in one), so the ceiling is about ` +
       `(verifies per transaction) / (hold time per transaction)` +
       (hold !== null && perTx !== null
-        ? ` — here ${perTx.toFixed(1)} verifies per transaction held ${hold.toFixed(2)} ms on one node, about ${formatNumber(Math.round((perTx * 1000) / hold), 0)} verifies/s for the whole deployment at this batching. `
+        ? ` — here ${perTx.toFixed(1)} verifies per transaction held ${hold.toFixed(2)} ms on one node, about ${formatNumber(Math.round((perTx * 1000) / hold), 0)} verifies/s for the whole deployment at this batching. ` +
+          `Put another way, one node alone held the lock ${share(b.lock?.heldShare ?? 0, 1)} of the time (a verify does nearly all its work inside its transaction), ` +
+          `so more nodes can add at most about ${(1 / Math.max(b.lock?.heldShare ?? 1, 0.01)).toFixed(1)}x at this batching, however many cores they get. `
         : '. ') +
       `The hold time is the node's own work inside the transaction (HMAC, audit entries, signing the head), its round trips, and on a starved machine the time the holder ` +
       `waits for a core: a faster node and a database close by shorten it, and batches grow under load, which raises the ceiling (so it is a rough figure). ` +
