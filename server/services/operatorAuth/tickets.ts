@@ -13,8 +13,8 @@ export const TICKET_MS = 5 * 60_000;
 /** Wrong codes a ticket survives before the sign-in must start again. */
 export const TICKET_ATTEMPTS = 5;
 
-/** Associated data for an enrollment ticket's sealed seed: bound to the ticket's row. */
-const ticketAad = (ticketKey: string) => `tessera:signin-ticket:${ticketKey}`;
+/** Associated data for an enrollment ticket's sealed seed: bound to the ticket's row and its operator. */
+const ticketAad = (ticketKey: string, operatorId: string) => `tessera:signin-ticket:${ticketKey}:${operatorId}`;
 
 /**
  * Keeps `t` until its second step, in the store (any node may take that
@@ -24,7 +24,7 @@ const ticketAad = (ticketKey: string) => `tessera:signin-ticket:${ticketKey}`;
 export function issueTicket(ctx: ServiceContext, t: Ticket): string {
   const token = generateToken();
   const hash = hashToken(token);
-  const sealed = t.secret ? ctx.keyring.seal(t.secret, ticketAad(hash)) : null;
+  const sealed = t.secret ? ctx.keyring.seal(t.secret, ticketAad(hash, t.operatorId)) : null;
   ctx.store.signInTickets.insert({
     hash,
     operator_id: t.operatorId,
@@ -48,7 +48,7 @@ export function enrollTicket(ctx: ServiceContext, op: OperatorRow): Extract<Logi
 
 function ticketOf(ctx: ServiceContext, row: SignInTicketRow): Ticket {
   const t: Ticket = { operatorId: row.operator_id, purpose: row.purpose, expiresAt: row.expires_at, attempts: row.attempts };
-  if (row.secret_sealed && row.secret_key_version !== null) t.secret = ctx.keyring.open(row.secret_sealed, row.secret_key_version, ticketAad(row.hash));
+  if (row.secret_sealed && row.secret_key_version !== null) t.secret = ctx.keyring.open(row.secret_sealed, row.secret_key_version, ticketAad(row.hash, row.operator_id));
   return t;
 }
 
