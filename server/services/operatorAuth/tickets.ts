@@ -48,7 +48,8 @@ export function enrollTicket(ctx: ServiceContext, op: OperatorRow): Extract<Logi
 
 function ticketOf(ctx: ServiceContext, row: SignInTicketRow): Ticket {
   const t: Ticket = { operatorId: row.operator_id, purpose: row.purpose, expiresAt: row.expires_at, attempts: row.attempts };
-  if (row.secret_sealed && row.secret_key_version !== null) t.secret = ctx.keyring.open(row.secret_sealed, row.secret_key_version, ticketAad(row.hash, row.operator_id));
+  if (row.secret_sealed && row.secret_key_version !== null)
+    t.secret = ctx.keyring.open(row.secret_sealed, row.secret_key_version, ticketAad(row.hash, row.operator_id));
   return t;
 }
 
