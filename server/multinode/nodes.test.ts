@@ -23,7 +23,8 @@ import { dropTestDatabase, freshTestDatabase, testBackend } from '../testing/tes
  */
 
 const onPostgres = testBackend() === 'postgres';
-if (!onPostgres) console.warn('server/multinode/nodes.test.ts skipped here: it runs in the postgres project (npx vitest run --project postgres server/multinode)');
+if (!onPostgres)
+  console.warn('server/multinode/nodes.test.ts skipped here: it runs in the postgres project (npx vitest run --project postgres server/multinode)');
 
 const V1 = '/api/v1';
 /** The lock comes after this many failures in a row (set before the nodes start, so no test waits out doubling delays). */
@@ -303,6 +304,11 @@ describe.skipIf(!onPostgres)('three nodes on one PostgreSQL database', () => {
       expect((await auditOf(nodes[1]!, user, 'verify')).length, `verify entries of ${user}`).toBeGreaterThanOrEqual(count);
     }
     expect(users.length).toBeGreaterThanOrEqual(60);
+
+    // The killed node comes back on its own data folder and sees what the others wrote meanwhile.
+    nodes[victim] = await startServeProcess({ dataDir: dataDirs[victim]!, databaseUrl: url, masterKey, env: env() });
+    const lastUser = users[users.length - 1]!.user;
+    expect((await call(nodes[victim]!, 'GET', `${V1}/users/${lastUser}`)).status).toBe(200);
 
     // The chain the three nodes wrote together is valid (the CLI, against the database).
     const checked = await runTessera(['audit', 'verify', '--data', dataDirs[0]!, '--database', url], { env: env() });
