@@ -50,8 +50,14 @@ export class SettingsService {
       const version = this.store.db.dataVersion();
       if (version !== this.loadedAt) {
         // The version is taken before reading: a commit landing during the read moves it again, and the next call reloads.
-        this.loadedAt = version;
-        this.cached = this.load();
+        try {
+          this.cached = this.load();
+          this.loadedAt = version;
+        } catch {
+          // The read failed (the database unreachable, or on PostgreSQL a caller's transaction already aborted by an
+          // earlier statement): the settings last read still answer, and the next read tries again. The caller's own
+          // statements fail on their own.
+        }
       }
     }
     return this.cached;
