@@ -24,21 +24,6 @@ function latestVersion(location: string): number {
 }
 
 /**
- * The database's schema version. On a PostgreSQL database nothing migrated
- * yet, the engine's query fails (PostgreSQL resolves the table in its
- * subquery before CASE skips it — /work/notes/engine_issues.md): that
- * database is at version 0.
- */
-function schemaVersionOf(db: Db): number {
-  try {
-    return db.schemaVersion();
-  } catch (err) {
-    if (db.dialect === 'postgres' && /relation "tessera_migrations" does not exist/.test((err as Error).message)) return 0;
-    throw err;
-  }
-}
-
-/**
  * Looks at the database at `location` (a SQLite file or a postgres:// URL)
  * without migrating it. A SQLite file that is not there is "schema 0".
  */
@@ -48,7 +33,7 @@ export function inspectDatabase(location: string, masterKey?: Buffer): DatabaseS
   if (dialect === 'sqlite' && !fs.existsSync(location)) return { dialect, schemaVersion: 0, latestVersion: latest, hasKeys: false, keyOpens: null };
   const db = dialect === 'postgres' ? Db.postgres(location, { migrate: false, applicationName: 'tessera-cli' }) : Db.open(location, { readonly: true });
   try {
-    const schemaVersion = schemaVersionOf(db);
+    const schemaVersion = db.schemaVersion();
     // data_keys exists from the first schema version on, in both dialects.
     const rows = schemaVersion > 0 ? db.read(() => new KeysRepo(db).dataKeys()) : [];
     let keyOpens: boolean | null = null;
