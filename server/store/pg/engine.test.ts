@@ -80,6 +80,17 @@ describe.skipIf(!postgresAvailable())('the PostgreSQL engine (issue 17)', () => 
         }
       });
 
+      it.runIf(client === 'libpq')("takes libpq's multi-host URL: the first host down, the second answers", async () => {
+        const url = new URL(await cluster.createDatabase(`multi_${++n}`));
+        const multi = `postgres://${url.username}:${url.password}@127.0.0.1:1,${url.host}${url.pathname}?target_session_attrs=read-write`;
+        const db = Db.postgres(multi);
+        try {
+          expect(rawConnection(db).prepare('SELECT 1 AS one').get()).toEqual({ one: 1 });
+        } finally {
+          db.close();
+        }
+      });
+
       it('commits a tx whole, rolls one back whole, and a failing nested tx alone', async () => {
         const [db, other] = await openPair(client);
         try {
@@ -171,4 +182,17 @@ describe.skipIf(!postgresAvailable())('the PostgreSQL engine (issue 17)', () => 
       });
     });
   }
+});
+
+describe('withConnectionLimits', () => {
+  it("adds libpq's timeouts as text, keeping a multi-host URL and a password's escapes as they were", async () => {
+    const { withConnectionLimits } = await import('./libpqClient');
+    const multi = 'postgres://u:p%20w@h1:5432,h2:5433/db?target_session_attrs=read-write';
+    const out = withConnectionLimits(multi);
+    expect(out.startsWith(`${multi}&connect_timeout=10&`)).toBe(true);
+    expect(out).toContain('tcp_user_timeout=20000');
+    expect(withConnectionLimits('postgres://h/db')).toMatch(/^postgres:\/\/h\/db\?connect_timeout=10&keepalives=1&/);
+    // What the operator set stays theirs.
+    expect(withConnectionLimits('postgres://h/db?connect_timeout=3')).not.toMatch(/connect_timeout=10/);
+  });
 });

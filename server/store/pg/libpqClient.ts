@@ -71,6 +71,32 @@ function parserFor(oid: number): Parser {
   return parser;
 }
 
+/**
+ * How long libpq waits, added to the URL the operator gave unless it says
+ * otherwise: 10 s to connect, and a dead peer noticed within about 20 s
+ * (keepalives, tcp_user_timeout) — this thread waits for libpq, so an
+ * unanswered socket must not hold it for TCP's default many minutes. The URL
+ * is added to as text, never re-parsed: libpq's multi-host form
+ * (postgres://h1:5432,h2:5433/db?target_session_attrs=read-write) is not a
+ * WHATWG URL, and re-encoding would change a password's escapes.
+ */
+const CONNECTION_LIMITS = {
+  connect_timeout: '10',
+  keepalives: '1',
+  keepalives_idle: '10',
+  keepalives_interval: '5',
+  keepalives_count: '2',
+  tcp_user_timeout: '20000',
+};
+
+export function withConnectionLimits(url: string): string {
+  const [base, fragment] = url.split('#', 2) as [string, string | undefined];
+  const missing = Object.entries(CONNECTION_LIMITS).filter(([name]) => !new RegExp(`[?&]${name}=`).test(base));
+  if (missing.length === 0) return url;
+  const joined = `${base}${base.includes('?') ? '&' : '?'}${missing.map(([k, v]) => `${k}=${v}`).join('&')}`;
+  return fragment === undefined ? joined : `${joined}#${fragment}`;
+}
+
 /** A parameter in libpq's text format: bytea as \x hex, numbers and booleans as their text. */
 function toText(value: unknown): string | null {
   if (value === null || value === undefined) return null;
@@ -135,17 +161,15 @@ export class LibpqClient implements SyncPgClient {
 
   private connect(): LibpqConnection {
     const c = new this.Libpq();
-    const url = new URL(this.options.url);
-    url.searchParams.set('application_name', this.options.applicationName);
-    if (!url.searchParams.has('connect_timeout')) url.searchParams.set('connect_timeout', '10');
     try {
-      c.connectSync(url.toString());
+      c.connectSync(withConnectionLimits(this.options.url));
     } catch (err) {
       // libpq's message names host and port, never the password.
       throw new PgError(`Cannot connect to PostgreSQL: ${(err as Error).message.trim()}`, undefined, true);
     }
     this.connection = c;
     this.statements = new Map();
+    this.query('SELECT set_config($1, $2, false)', ['application_name', this.options.applicationName]);
     for (const sql of this.options.sessionSql) this.simple(sql);
     if (this.options.listenChannel) {
       this.simple(`LISTEN ${this.options.listenChannel}`);
