@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { SqlConnection, SqlRunResult, SqlStatement } from '../sql';
 import { PgBridge } from './bridge';
 import { LibpqClient, loadLibpq } from './libpqClient';
-import type { PgResult, SyncPgClient, SyncPgClientOptions } from './syncClient';
+import { TesseraError } from '../../../shared/errors';
+import { PgError, type PgResult, type SyncPgClient, type SyncPgClientOptions } from './syncClient';
 import { PG_MIGRATIONS } from './migrations/index';
 import { translateSql, type TranslatedSql } from './translate';
 
@@ -31,7 +32,34 @@ const SESSION_SQL = [
  */
 export function openSyncClient(options: SyncPgClientOptions, env: NodeJS.ProcessEnv = process.env): SyncPgClient {
   const Libpq = env.TESSERA_PG_CLIENT === 'thread' ? null : loadLibpq();
-  return Libpq ? new LibpqClient(Libpq, options) : new PgBridge(options);
+  return unavailableInWords(() => (Libpq ? new LibpqClient(Libpq, options) : new PgBridge(options)));
+}
+
+/**
+ * A database that cannot be reached is the stable error database_unavailable
+ * (503 over REST and tRPC, a plain sentence in the CLI), not an internal
+ * error: the node is fine, the database is away. SQL errors pass unchanged.
+ */
+function unavailableInWords<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof PgError && err.connectionLost) {
+      const detail = err.message.split('\n')[0]!.trim();
+      throw new TesseraError('database_unavailable', `The database cannot be reached (${detail}); try again when PostgreSQL is back`);
+    }
+    throw err;
+  }
+}
+
+/** The client with unavailableInWords around every call. */
+function guarded(client: SyncPgClient): SyncPgClient {
+  return {
+    query: (sql, params) => unavailableInWords(() => client.query(sql, params)),
+    simple: (sql) => unavailableInWords(() => client.simple(sql)),
+    changeCount: () => client.changeCount(),
+    close: () => client.close(),
+  };
 }
 
 export interface PgEngineHooks {
@@ -66,14 +94,16 @@ export class PgEngine implements SqlConnection {
     private readonly hooks: PgEngineHooks,
     options: { applicationName?: string; migrate?: boolean } = {},
   ) {
-    this.bridge = openSyncClient({
-      url,
-      sessionSql: SESSION_SQL,
-      listenChannel: CHANGES_CHANNEL,
-      nodeId: this.nodeId,
-      applicationName: options.applicationName ?? 'tessera',
-      callTimeoutMs: 60_000,
-    });
+    this.bridge = guarded(
+      openSyncClient({
+        url,
+        sessionSql: SESSION_SQL,
+        listenChannel: CHANGES_CHANNEL,
+        nodeId: this.nodeId,
+        applicationName: options.applicationName ?? 'tessera',
+        callTimeoutMs: 60_000,
+      }),
+    );
     if (options.migrate !== false) this.migrate();
   }
 
