@@ -5,9 +5,10 @@ import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_THROTTLE, evaluateThrottle } from '../../core/policy/throttle';
+import { DEFAULT_THROTTLE } from '../../core/policy/throttle';
 import { foldForSearch } from '../../core/search/fold';
 import { Store } from '../index';
+import { isLocked, matches, modelOrder, type UserModel } from '../../testing/userListModel';
 import { MIGRATIONS } from '../migrations/index';
 import { rawSqlite } from '../testing';
 import { parsePosition, searchSql, UsersRepo, type LockedFilter, type SortOrder, type UserSort } from './users';
@@ -21,17 +22,7 @@ import { parsePosition, searchSql, UsersRepo, type LockedFilter, type SortOrder,
 const NOW = 1_800_000_000_000;
 const MIN = 60_000;
 
-interface Model {
-  id: string;
-  username: string;
-  display: string | null;
-  email: string | null;
-  created: number;
-  signIn: number | null;
-  failures: number;
-  lastFailure: number | null;
-  lockedUntil: number | null;
-}
+type Model = UserModel;
 
 const FIRST = ['Chloé', 'Zoë', 'Émile', 'Müller', 'Łukasz', 'Søren', 'Straße', 'anna', 'Bert', 'chen', 'Dana', 'Ægir', 'Ørjan', 'Ñandú', 'Renée'];
 const people: Model[] = [];
@@ -100,46 +91,6 @@ afterAll(() => {
   store.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-/** SQLite's BINARY order: UTF-8 bytes (code points), not JavaScript's UTF-16 units. */
-function cmpText(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
-function sortKey(m: Model, sort: UserSort): string | number {
-  switch (sort) {
-    case 'username':
-      return foldForSearch(m.username);
-    case 'name':
-      return m.display === null ? '\u{10ffff}' : foldForSearch(m.display);
-    case 'created':
-      return m.created;
-    case 'lastSignIn':
-      return m.signIn ?? 0;
-  }
-}
-
-function modelOrder(list: Model[], sort: UserSort, order: SortOrder): string[] {
-  const sorted = [...list].sort((a, b) => {
-    const ka = sortKey(a, sort);
-    const kb = sortKey(b, sort);
-    const c = typeof ka === 'number' ? ka - (kb as number) : cmpText(ka, kb as string);
-    return c !== 0 ? c : cmpText(a.username.toLowerCase(), b.username.toLowerCase());
-  });
-  if (order === 'desc') sorted.reverse();
-  return sorted.map((m) => m.username);
-}
-
-function matches(m: Model, query: string): boolean {
-  const q = foldForSearch(query.trim());
-  if (q === '') return true;
-  if ([...q].length < 3) return foldForSearch(m.username).startsWith(q);
-  return [m.username, m.display ?? '', m.email ?? ''].some((f) => foldForSearch(f).includes(q));
-}
-
-function isLocked(m: Model, now: number): boolean {
-  return evaluateThrottle({ failures: m.failures, lastFailureAt: m.lastFailure, lockedUntil: m.lockedUntil }, now).decision !== 'allow';
-}
 
 const LOCKED: LockedFilter = { now: NOW, freeAttempts: DEFAULT_THROTTLE.freeAttempts };
 
