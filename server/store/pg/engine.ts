@@ -261,9 +261,16 @@ class PgStatement<P extends unknown[], R> implements SqlStatement<P, R> {
     if (names) {
       const bound = (params[0] ?? {}) as Record<string, unknown>;
       values = names.map((n) => bound[n] ?? null);
+    } else if (params.length === 1 && isPlainObject(params[0])) {
+      // Named parameters for a statement that has none (a filter that added no condition): better-sqlite3 binds nothing.
+      values = [];
     } else {
       values = params.map((v) => v ?? null);
     }
     return this.engine.execute(this.sql, values);
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }
