@@ -32,7 +32,7 @@ export function useIntegrityCheck() {
         ? errorMessage(job.error)
         : status?.state === 'failed'
           ? (status.message ?? 'The check failed')
-          : null,
+          : (status?.elsewhere?.message ?? null), // several nodes: this poll reached a node that did not run it (its result is not here)
     start: () => {
       cancel.reset();
       setJobId(null);
