@@ -36,6 +36,8 @@ const VERIFY_USERS = envInt('BENCH_STALL_VERIFY_USERS', 4_000);
 const PHASE_S = envInt('BENCH_STALL_SECONDS', 20);
 const PREVIEW_ROWS = envInt('BENCH_STALL_PREVIEW_ROWS', 200_000);
 const PROBE_EVERY_MS = 10;
+/** A healthz on a new connection this often, beside the pooled probes. */
+const FRESH_EVERY_MS = 100;
 const SEARCHERS = 8;
 const FLOODERS = 48;
 const GOAL_VERIFY_P99_MS = 50;
@@ -107,9 +109,27 @@ function previewCsv(rows: number): Buffer {
 
 // ---------------------------------------------------------------- HTTP
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+/** The storm's loops (closed loops: each keeps the connection it has). */
+const stormAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+/**
+ * The probes are an application's connection pool: PROBE_SOCKETS keep-alive
+ * connections opened before the first phase and taken in turn (FIFO, so none
+ * idles into the server's keep-alive timeout). New connections are measured
+ * on their own (freshConnection below): Node accepts one connection per turn
+ * of its event loop, so during a flood of new connections a new one waits
+ * behind each connection queued ahead of it, whatever the server's work.
+ */
+const PROBE_SOCKETS = 32;
+const probeAgent = new http.Agent({ keepAlive: true, maxSockets: PROBE_SOCKETS, scheduling: 'fifo' });
 
-function request(base: URL, method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<{ status: number; body: string }> {
+function request(
+  base: URL,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string | Buffer,
+  agent: http.Agent | false = stormAgent,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
     const req = http.request(
       {
@@ -170,15 +190,17 @@ async function probe(
   verifyKey: string,
   codes: ValidCodes,
   seconds: number,
-): Promise<{ healthz: ProbeStats; verify: ProbeStats; benchLoopDelayMaxMs: number }> {
+): Promise<{ healthz: ProbeStats; verify: ProbeStats; freshConnection: ProbeStats; benchLoopDelayMaxMs: number }> {
   const base = new URL(server.baseUrl);
   // This process's own event-loop delay: a stalled load generator would show as server latency.
   const lag = monitorEventLoopDelay({ resolution: 5 });
   lag.enable();
   const hz = createHistogram();
   const vf = createHistogram();
+  const fresh = createHistogram();
   let hzFail = 0;
   let vfFail = 0;
+  let freshFail = 0;
   const inFlight: Promise<void>[] = [];
   const phase = PHASES[probes++] ?? 'probe';
   const phaseStart = performance.now();
@@ -188,18 +210,29 @@ async function probe(
     const ok = await send();
     const ns = Math.max(1, Number(process.hrtime.bigint() - t));
     h.record(ns);
-    if (TRACE) traceLines.push(`${phase} ${sentAt.toFixed(0)} ${h === hz ? 'healthz' : 'verify'} ${(ns / 1e6).toFixed(1)}`);
+    if (TRACE) traceLines.push(`${phase} ${sentAt.toFixed(0)} ${h === hz ? 'healthz' : h === vf ? 'verify' : 'fresh'} ${(ns / 1e6).toFixed(1)}`);
     if (!ok) fail();
   };
   const end = performance.now() + seconds * 1000;
+  let nextFresh = 0;
   while (performance.now() < end) {
     inFlight.push(
       timed(
         hz,
-        async () => (await request(base, 'GET', '/healthz', {})).status === 200,
+        async () => (await request(base, 'GET', '/healthz', {}, undefined, probeAgent)).status === 200,
         () => hzFail++,
       ),
     );
+    if (performance.now() >= nextFresh) {
+      nextFresh = performance.now() + FRESH_EVERY_MS;
+      inFlight.push(
+        timed(
+          fresh,
+          async () => (await request(base, 'GET', '/healthz', { connection: 'close' }, undefined, false)).status === 200,
+          () => freshFail++,
+        ),
+      );
+    }
     const c = codes.take();
     if (c) {
       const body = JSON.stringify(c);
@@ -207,7 +240,14 @@ async function probe(
         timed(
           vf,
           async () => {
-            const r = await request(base, 'POST', '/api/v1/verify', { authorization: `Bearer ${verifyKey}`, 'content-type': 'application/json' }, body);
+            const r = await request(
+              base,
+              'POST',
+              '/api/v1/verify',
+              { authorization: `Bearer ${verifyKey}`, 'content-type': 'application/json' },
+              body,
+              probeAgent,
+            );
             return r.status === 200 && r.body.includes('"ok":true');
           },
           () => vfFail++,
@@ -218,7 +258,20 @@ async function probe(
   }
   await Promise.all(inFlight);
   lag.disable();
-  return { healthz: statsOf(hz, hzFail), verify: statsOf(vf, vfFail), benchLoopDelayMaxMs: Math.round(lag.max / 1e6) };
+  return {
+    healthz: statsOf(hz, hzFail),
+    verify: statsOf(vf, vfFail),
+    freshConnection: statsOf(fresh, freshFail),
+    benchLoopDelayMaxMs: Math.round(lag.max / 1e6),
+  };
+}
+
+/** Opens the probes' pool: PROBE_SOCKETS requests at once, each on its own connection, kept alive. */
+async function openProbePool(server: ServerHandle): Promise<void> {
+  const base = new URL(server.baseUrl);
+  const answers = await Promise.all(Array.from({ length: PROBE_SOCKETS }, () => request(base, 'GET', '/healthz', {}, undefined, probeAgent)));
+  const bad = answers.find((a) => a.status !== 200);
+  if (bad) throw new Error(`opening the probe pool: HTTP ${bad.status} ${bad.body.slice(0, 200)}`);
 }
 
 // ---------------------------------------------------------------- the storm
@@ -286,6 +339,7 @@ export async function run(): Promise<BenchResult> {
       // Seeding confirmed every factor with the code of its step: a probe in that same step would be a replay.
       await waitForStep(currentStep() + 1);
       const codes = new ValidCodes(seeded.verifyUsers);
+      await openProbePool(server);
       await probe(server, verifyKey, codes, 2); // warm-up: JIT, page cache
       const rssBefore = server.memory()?.rssKb ?? 0;
       const quiet = await probe(server, verifyKey, codes, PHASE_S);
@@ -303,13 +357,18 @@ export async function run(): Promise<BenchResult> {
         { label: 'quiet: verify p50 / p99', value: `${quiet.verify.p50} / ${quiet.verify.p99}`, unit: 'ms' },
         { label: 'storm: healthz p50 / p99 / max', value: `${busy.healthz.p50} / ${busy.healthz.p99} / ${busy.healthz.max}`, unit: 'ms' },
         { label: 'storm: verify p50 / p99 / max', value: `${busy.verify.p50} / ${busy.verify.p99} / ${busy.verify.max}`, unit: 'ms' },
+        {
+          label: 'healthz on a new connection, quiet p99 / storm p50 / p99',
+          value: `${quiet.freshConnection.p99} / ${busy.freshConnection.p50} / ${busy.freshConnection.p99}`,
+          unit: 'ms',
+        },
         { label: 'storm / quiet: healthz p99', value: `${ratio(busy.healthz.p99, quiet.healthz.p99)}x`, unit: '' },
         { label: 'storm / quiet: verify p99', value: `${ratio(busy.verify.p99, quiet.verify.p99)}x`, unit: '' },
         { label: 'load generator event-loop delay max, quiet / storm', value: `${quiet.benchLoopDelayMaxMs} / ${busy.benchLoopDelayMaxMs}`, unit: 'ms' },
         { label: 'probe samples quiet / storm (verify)', value: `${quiet.verify.samples} / ${busy.verify.samples}`, unit: '' },
         {
           label: 'probe failures (healthz, verify) quiet / storm',
-          value: `${quiet.healthz.failures}, ${quiet.verify.failures} / ${busy.healthz.failures}, ${busy.verify.failures}`,
+          value: `${quiet.healthz.failures}, ${quiet.verify.failures} / ${busy.healthz.failures}, ${busy.verify.failures} (new connections: ${busy.freshConnection.failures})`,
           unit: '',
         },
         { label: `wildcard searches (${SEARCHERS} loops): done, p99`, value: `${counts.searches}, ${counts.searchP99Ms} ms`, unit: '' },
@@ -332,7 +391,7 @@ export async function run(): Promise<BenchResult> {
         metrics,
         goal: { text: `verify p99 < ${GOAL_VERIFY_P99_MS} ms during the storm, no failed probe`, met },
         notes: [
-          `Probes: one GET /healthz and one POST /api/v1/verify (a valid code, each user once per TOTP step, ${VERIFY_USERS.toLocaleString('en')} users) every ${PROBE_EVERY_MS} ms, open loop, ${PHASE_S} s quiet then ${PHASE_S} s storm; latency from send to the end of the answer.`,
+          `Probes: one GET /healthz and one POST /api/v1/verify (a valid code, each user once per TOTP step, ${VERIFY_USERS.toLocaleString('en')} users) every ${PROBE_EVERY_MS} ms, open loop, ${PHASE_S} s quiet then ${PHASE_S} s storm; latency from send to the end of the answer. They go over a pool of ${PROBE_SOCKETS} keep-alive connections opened first, as an application's HTTP client does; a healthz on a new connection every ${FRESH_EVERY_MS} ms is reported on its own line (Node accepts one connection per event-loop turn, so a flood of new connections queues new ones).`,
           `Searches: ${WILDCARD_QUERIES.map((q) => JSON.stringify(q)).join(', ')}, round-robin, REST with a provision/audit key. Previews: one at a time (the per-operator limit), back to back, as the admin.`,
           `Login flood: bench/lib/loginFlood (random names, one loopback source address per loop: ${counts.flood.distinctAddresses ? 'distinct' : 'NOT distinct on this OS'}). The load generator and probes share this process; the server has its own.`,
         ],
