@@ -15,7 +15,7 @@ import { issueSetupToken } from './services/setup';
 import { buildHttpServer } from './api/http';
 import { resolveHttpLimits, type HttpLimits } from './api/httpLimits';
 import { auditAnchorPath, dbPath, ensureDataDir, loadMasterKey } from './runtime/dataDir';
-import { FileAnchorStore } from './services/auditAnchor';
+import { FileAnchorStore, ThreadedFileAnchorStore } from './services/auditAnchor';
 import { nodeIdentityFromEnv } from './services/jobRecords';
 import { radiusOptionsFromEnv, startRadiusServer, type RadiusListenOptions, type RunningRadius } from './services/radius/server';
 
@@ -115,6 +115,8 @@ export function openTessera(opts: {
   masterKey?: Buffer;
   sqliteNativeBinding?: string;
   databaseUrl?: string;
+  /** Anchor writes after commits in a thread (a server: the event loop never waits on the file system for them); a CLI command writes them at once. */
+  anchorInBackground?: boolean;
 }): Services {
   // Settings are checked before anything is created on disk.
   const durability = opts.durability ?? durabilityFromEnv(opts.env ?? process.env);
@@ -130,7 +132,7 @@ export function openTessera(opts: {
     const anchorFile = (opts.env ?? process.env).TESSERA_AUDIT_ANCHOR?.trim() || auditAnchorPath(dbPath(opts.dataDir));
     return createServices(store, key, opts.clock, {
       sessionIdleMs,
-      anchor: new FileAnchorStore(anchorFile),
+      anchor: opts.anchorInBackground ? new ThreadedFileAnchorStore(anchorFile) : new FileAnchorStore(anchorFile),
     });
   } catch (err) {
     store.close();
@@ -146,7 +148,7 @@ export async function startTessera(opts: TesseraOptions): Promise<RunningTessera
   const host = opts.host ?? '127.0.0.1';
   const limits = resolveHttpLimits(opts.httpLimits); // a bad limit fails before the store is opened
   const radiusOptions = opts.radius !== undefined ? opts.radius : radiusOptionsFromEnv(opts.env ?? process.env);
-  const services = openTessera(opts);
+  const services = openTessera({ ...opts, anchorInBackground: true });
   // A log behind (or diverging from) its anchor is said loudly, but Tessera still starts: verifies must go on.
   // "tessera audit verify" fails until an operator restores or re-anchors (tessera audit anchor --reset).
   const anchor = services.audit.anchorStatus();

@@ -13,6 +13,8 @@ export const WORKER_ENTRIES = {
   auditVerify: 'server/services/auditVerify.worker.ts',
   /** A hashing thread: password and recovery-code scrypt at a low priority (server/runtime/scryptPool.ts). */
   scrypt: 'server/runtime/scrypt.worker.ts',
+  /** The audit anchor file's reads and writes after commits (server/services/auditAnchor.ts). */
+  auditAnchor: 'server/services/auditAnchor.worker.ts',
 } as const;
 
 export type WorkerName = keyof typeof WORKER_ENTRIES;

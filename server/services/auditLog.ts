@@ -1,5 +1,5 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { checkAnchor, signAnchor } from '../core/audit/anchor';
+import { checkAnchor, signAnchor, type SignedAnchor } from '../core/audit/anchor';
 import { computeEntryHash, GENESIS_HASH, type AuditContent } from '../core/audit/chain';
 import { keyFingerprint, signCheckpoint, signHead, verifyCheckpoint, verifyHead, verifyLegacyPoint } from '../core/audit/checkpoint';
 import { TesseraError } from '../../shared/errors';
@@ -83,6 +83,10 @@ export class AuditLog {
   private unanchored: SignedHead | null = null;
   private lastAnchorWrite = -Infinity;
   private anchorTimer: NodeJS.Timeout | null = null;
+  /** A background anchor write is under way (writeAnchorInBackground). */
+  private anchorWriting = false;
+  /** Moved on by flushAnchor: a background write begun before it no longer counts. */
+  private anchorEpoch = 0;
   /** The next anchor write replaces whatever the anchor says (restore, reset): set by reanchor. */
   private forceAnchor = false;
   private lastWarning: string | null = null;
@@ -177,24 +181,40 @@ export class AuditLog {
     this.pendingHead = null;
     if (!head || !this.anchor) return;
     this.unanchored = head;
-    if (this.anchorTimer) return;
-    const wait = this.forceAnchor ? 0 : this.lastAnchorWrite + ANCHOR_INTERVAL_MS - performance.now();
+    // A restore or reset steps the anchor back on purpose: at once, after any write still under way.
+    if (this.forceAnchor) {
+      this.flushAnchor();
+      return;
+    }
+    this.scheduleAnchor();
+  }
+
+  /** The next anchor write, ANCHOR_INTERVAL_MS after the last; a write under way schedules the next when it ends. */
+  private scheduleAnchor(): void {
+    if (this.anchorTimer || this.anchorWriting) return;
+    const wait = this.lastAnchorWrite + ANCHOR_INTERVAL_MS - performance.now();
     if (wait <= 0) {
-      this.writeAnchor();
+      this.writeAnchorInBackground();
       return;
     }
     this.anchorTimer = setTimeout(() => {
       this.anchorTimer = null;
-      this.writeAnchor();
+      this.writeAnchorInBackground();
     }, wait);
     this.anchorTimer.unref(); // closing the store flushes it
   }
 
-  /** Writes any committed head not yet anchored, now (closing the store does). */
+  /** Writes any committed head not yet anchored, now, synchronously (closing the store does). */
   flushAnchor(): void {
     if (this.anchorTimer) {
       clearTimeout(this.anchorTimer);
       this.anchorTimer = null;
+    }
+    if (this.anchorWriting) {
+      // The write under way is left to finish in its thread but its result is not used; this one follows it.
+      this.anchorEpoch += 1;
+      this.anchorWriting = false;
+      this.anchor?.drain?.();
     }
     this.writeAnchor();
   }
@@ -215,31 +235,82 @@ export class AuditLog {
     try {
       const force = this.forceAnchor;
       this.forceAnchor = false;
-      if (!force) {
-        const problem = this.anchorBlocks(anchor.read(), head);
-        if (problem === 'not newer') return;
-        if (problem) {
-          this.say(`AUDIT ANCHOR NOT UPDATED: ${problem}. Run "tessera audit verify"; after investigating, "tessera audit anchor --reset" re-anchors.`);
-          return;
-        }
-      }
-      const key = this.keyring.signingKey(head.keyVersion);
-      this.trustedAnchorText = anchor.write(
-        signAnchor(key.privateKeyDer, {
-          seq: head.seq,
-          hash: head.hash,
-          headSignature: head.signature,
-          keyVersion: head.keyVersion,
-          fingerprint: keyFingerprint(key.publicKeyDer),
-          writtenAt: new Date(this.clock()).toISOString(),
-        }),
-        // Only forward (another node may have moved it past this head meanwhile), unless stepping back on purpose.
-        { force },
-      );
+      if (!force && !this.mayAnchor(anchor.read(), head)) return;
+      // Only forward (another node may have moved it past this head meanwhile), unless stepping back on purpose.
+      this.trustedAnchorText = anchor.write(this.signedAnchor(head), { force });
       this.lastAnchorWrite = performance.now();
     } catch (err) {
       this.say(`AUDIT ANCHOR NOT UPDATED: writing ${anchor.where} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
+  }
+
+  /**
+   * writeAnchor, with the anchor file read and written in the anchor store's
+   * thread (ThreadedFileAnchorStore), so a slow file system never holds the
+   * event loop; the same checks run here between the two. One at a time: a
+   * head committed meanwhile is written when this one ends. flushAnchor
+   * takes over from one still under way (anchorEpoch).
+   */
+  private writeAnchorInBackground(): void {
+    const anchor = this.anchor;
+    const head = this.unanchored;
+    if (!anchor || !head) return;
+    if (!anchor.readInBackground || !anchor.writeInBackground) {
+      this.writeAnchor();
+      return;
+    }
+    const epoch = this.anchorEpoch;
+    const current = () => epoch === this.anchorEpoch;
+    // Cleared only once written (or refused): until then a flush still has it to write.
+    const settle = () => {
+      if (this.unanchored === head) this.unanchored = null;
+    };
+    this.anchorWriting = true;
+    void (async () => {
+      try {
+        const read = await anchor.readInBackground!();
+        if (!current()) return;
+        if (!this.mayAnchor(read, head)) return settle();
+        const text = await anchor.writeInBackground!(this.signedAnchor(head), { force: false });
+        if (!current()) return;
+        this.trustedAnchorText = text;
+        this.lastAnchorWrite = performance.now();
+        settle();
+      } catch (err) {
+        if (!current()) return;
+        settle();
+        this.say(`AUDIT ANCHOR NOT UPDATED: writing ${anchor.where} failed: ${err instanceof Error ? err.message : String(err)}`);
+      } finally {
+        if (current()) {
+          this.anchorWriting = false;
+          if (this.unanchored) this.scheduleAnchor();
+        }
+      }
+    })();
+  }
+
+  /** Whether the anchor may move to `head`; says why loudly when it must not (nothing to do is not a problem). */
+  private mayAnchor(read: AnchorRead, head: SignedHead): boolean {
+    const problem = this.anchorBlocks(read, head);
+    if (problem === 'not newer') return false;
+    if (problem) {
+      this.say(`AUDIT ANCHOR NOT UPDATED: ${problem}. Run "tessera audit verify"; after investigating, "tessera audit anchor --reset" re-anchors.`);
+      return false;
+    }
+    return true;
+  }
+
+  /** The anchor for `head`, signed with the key that signed the head. */
+  private signedAnchor(head: SignedHead): SignedAnchor {
+    const key = this.keyring.signingKey(head.keyVersion);
+    return signAnchor(key.privateKeyDer, {
+      seq: head.seq,
+      hash: head.hash,
+      headSignature: head.signature,
+      keyVersion: head.keyVersion,
+      fingerprint: keyFingerprint(key.publicKeyDer),
+      writtenAt: new Date(this.clock()).toISOString(),
+    });
   }
 
   /** Why the anchor must not move to `head` (null: it may; 'not newer': nothing to do). */
