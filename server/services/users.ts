@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { searchLane } from './turnLane';
 import { TesseraError } from '../../shared/errors';
 import { mixedScriptMessage } from '../../shared/schemas/scripts';
 import { usernameKey } from '../../shared/schemas/text';
@@ -115,6 +116,11 @@ export function listUsers(ctx: ServiceContext, input: ListUsersInput): UserPage 
     items: page.rows.map((row) => toUserListItem(row, now, throttle)),
     nextCursor: page.next === null ? null : encodeCursor(`${sort}.${order}:${page.next}`),
   };
+}
+
+/** listUsers, taking its turn with the rest of the event loop's work (see TurnLane): what requests call. */
+export function listUsersInTurn(ctx: ServiceContext, input: ListUsersInput): Promise<UserPage> {
+  return searchLane.run(() => listUsers(ctx, input));
 }
 
 function decodeListCursor(cursor: string | undefined, sort: UserSort, order: SortOrder): string | null {

@@ -105,7 +105,7 @@ export const REST_ROUTES: RestRoute[] = [
     summary: 'Search users by name, display name or email, a page at a time',
     query: ListUsersInput,
     responses: { 200: { description: 'A page of users', schema: UserPage }, ...common },
-    handler: ({ query, services }) => ({ status: 200, body: users.listUsers(services, query) }),
+    handler: async ({ query, services }) => ({ status: 200, body: await users.listUsersInTurn(services, query) }),
   }),
   route({
     method: 'GET',

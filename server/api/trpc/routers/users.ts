@@ -14,7 +14,7 @@ const UserReason = z.object({ username: Username, reason: Reason }).strict();
 const FactorRef = z.object({ username: Username, factorId: Id });
 
 export const usersRouter = router({
-  list: readUsersProcedure.input(ListUsersInput).query(({ ctx, input }) => users.listUsers(ctx.services, input)),
+  list: readUsersProcedure.input(ListUsersInput).query(({ ctx, input }) => users.listUsersInTurn(ctx.services, input)),
   /** Totals for the users list (the dashboard, with its charts, is for admins and auditors). */
   count: readUsersProcedure.input(z.void()).query(({ ctx }) => userCounts(ctx.services)),
   get: readUsersProcedure.input(UserRef).query(({ ctx, input }) => users.getUser(ctx.services, input.username)),
