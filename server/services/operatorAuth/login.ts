@@ -12,6 +12,7 @@ import {
   operatorAad,
   phantomState,
   recordLoginFailure,
+  requirePasswordLaneRoom,
   requireUnthrottled,
   takeAddressAttempt,
   throttleOf,
@@ -61,6 +62,7 @@ export async function beginSetup(ctx: ServiceContext, input: SetupInput, meta: R
 /** Step one: the password. Returns a ticket for step two. */
 export async function login(ctx: ServiceContext, input: LoginInput, meta: RequestMeta): Promise<LoginStep> {
   takeAddressAttempt(ctx, meta);
+  requirePasswordLaneRoom();
   const key = usernameKey(input.username);
   const release = await ctx.operatorSignIn.inFlight.acquire(key);
   if (!release) throw tooManyAtOnce();
