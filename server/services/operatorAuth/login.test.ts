@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openTessera } from '../../tessera';
 import { SYSTEM_ACTOR, type Services } from '../index';
 import { issueSetupToken } from '../setup';
-import { beginSetup } from './login';
+import { rawConnection } from '../../store/testing';
+import { PASSWORD_HASH_CONCURRENCY, PASSWORD_HASH_QUEUE, passwordLane } from '../hashLanes';
+import { beginSetup, login } from './login';
 
 const meta = { ip: '192.0.2.9', userAgent: 'test' };
 const PASSWORD = 'a long enough password';
@@ -38,5 +40,24 @@ describe('beginSetup', () => {
     await expect(beginSetup(s, { token: 'not-the-token', username: 'root', password: 'short' }, meta)).rejects.toThrow(/at least 12 characters/);
     await expect(beginSetup(s, { token: 'not-the-token', username: 'root', password: PASSWORD }, meta)).rejects.toThrow(/setup link is not valid/);
     expect(s.store.operators.count()).toBe(0);
+  });
+});
+
+describe('login while the password lane is full', () => {
+  it('is refused at once (429), before the name is leased or read: the attempt writes nothing', async () => {
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const held = Array.from({ length: PASSWORD_HASH_CONCURRENCY + PASSWORD_HASH_QUEUE }, () => passwordLane.run(() => gate));
+    try {
+      await vi.waitFor(() => expect(passwordLane.stats()).toMatchObject({ running: PASSWORD_HASH_CONCURRENCY, waiting: PASSWORD_HASH_QUEUE }));
+      const changes = () => (rawConnection(s.store).prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+      const before = changes();
+      await expect(login(s, { username: 'someone-new', password: PASSWORD }, meta)).rejects.toMatchObject({ code: 'throttled' });
+      // Without the early refusal the name's lease was taken and released (two writes) before the lane said no.
+      expect(changes()).toBe(before);
+    } finally {
+      open();
+      await Promise.all(held);
+    }
   });
 });
