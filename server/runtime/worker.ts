@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type Transferable } from 'node:worker_threads';
-import { TesseraError } from '../../shared/errors';
 import { WORKER_ENTRIES, type WorkerName } from './workerEntries';
-import { WORKER_NICE, type WorkerAck, type WorkerReply } from './workerTask';
+import { errorOfReply, WORKER_NICE, type WorkerAck, type WorkerReply } from './workerTask';
 
 /** How to start a worker: a script URL, or code to evaluate. */
 export interface WorkerLaunch {
@@ -104,7 +103,7 @@ export function runWorker<R, M = never>(name: WorkerName, input: unknown, opts: 
       } else if (reply.type === 'result') {
         finish(() => resolve(reply.value));
       } else {
-        finish(() => reject(reply.code !== null ? new TesseraError(reply.code, reply.message) : new Error(`worker ${name} failed: ${reply.message}`)));
+        finish(() => reject(errorOfReply(name, reply)));
       }
     });
     worker.on('error', (err) => finish(() => reject(err)));

@@ -1,8 +1,7 @@
 import { Worker, type Transferable } from 'node:worker_threads';
-import { TesseraError } from '../../shared/errors';
 import { lowPriorityStart, workerLaunch, type WorkerLaunch } from './worker';
 import type { WorkerName } from './workerEntries';
-import type { WorkerRequest, WorkerRequestReply } from './workerTask';
+import { errorOfReply, type WorkerRequest, type WorkerRequestReply } from './workerTask';
 
 export type PoolPriority = 'high' | 'normal';
 
@@ -123,7 +122,7 @@ export class WorkerPool<I, R> {
       this.hooks.ended?.(job.input);
       this.release(thread);
       if (reply.type === 'result') job.resolve(reply.value);
-      else job.reject(reply.code !== null ? new TesseraError(reply.code, reply.message) : new Error(`worker ${this.name} failed: ${reply.message}`));
+      else job.reject(errorOfReply(this.name, reply));
       this.dispatch();
     });
     worker.on('error', (err) => this.lose(thread, err));

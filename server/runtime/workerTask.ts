@@ -56,6 +56,11 @@ export function serveWorkerTask<I, R, M = never>(task: (input: I, post: (message
     .finally(() => port.unref());
 }
 
+/** What an error reply stands for on the starting side: a TesseraError keeps its code and message; anything else says which worker failed. */
+export function errorOfReply(worker: string, reply: { code: ErrorCode | null; message: string }): Error {
+  return reply.code !== null ? new TesseraError(reply.code, reply.message) : new Error(`worker ${worker} failed: ${reply.message}`);
+}
+
 /** A request to a long-lived worker (server/runtime/workerPool.ts): its id comes back on the reply. */
 export interface WorkerRequest<I> {
   id: number;

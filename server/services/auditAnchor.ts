@@ -3,9 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { encodeAnchor, parseAnchor, type SignedAnchor } from '../core/audit/anchor';
 import { Worker } from 'node:worker_threads';
-import { TesseraError } from '../../shared/errors';
 import { lowPriorityStart, workerLaunch } from '../runtime/worker';
-import type { WorkerRequest, WorkerRequestReply } from '../runtime/workerTask';
+import { errorOfReply, type WorkerRequest, type WorkerRequestReply } from '../runtime/workerTask';
 
 /** What reading the anchor found. */
 export type AnchorRead =
@@ -64,7 +63,7 @@ function sleepSync(ms: number): void {
 export class FileAnchorStore implements AnchorStore {
   constructor(
     readonly where: string,
-    private readonly opts: { fsync?: boolean } = {},
+    protected readonly opts: { fsync?: boolean } = {},
   ) {}
 
   read(): AnchorRead {
@@ -158,7 +157,7 @@ class AnchorThread {
       this.waiting.delete(reply.id);
       if (this.waiting.size === 0) worker.unref();
       if (reply.type === 'result') w.resolve(reply.value);
-      else w.reject(reply.code !== null ? new TesseraError(reply.code, reply.message) : new Error(reply.message));
+      else w.reject(errorOfReply('auditAnchor', reply));
     });
     const lose = (err: unknown) => {
       if (this.worker !== worker) return;
@@ -186,13 +185,6 @@ let anchorThread: AnchorThread | null = null;
 export class ThreadedFileAnchorStore extends FileAnchorStore {
   private readonly inFlight = new Set<Int32Array>();
 
-  constructor(
-    where: string,
-    private readonly fileOpts: { fsync?: boolean } = {},
-  ) {
-    super(where, fileOpts);
-  }
-
   readInBackground(): Promise<AnchorRead> {
     return this.send({ op: 'read' }) as Promise<AnchorRead>;
   }
@@ -214,7 +206,7 @@ export class ThreadedFileAnchorStore extends FileAnchorStore {
     this.inFlight.add(done);
     anchorThread ??= new AnchorThread();
     try {
-      return await anchorThread.run({ ...op, where: this.where, fsync: this.fileOpts.fsync ?? false, done });
+      return await anchorThread.run({ ...op, where: this.where, fsync: this.opts.fsync ?? false, done });
     } finally {
       this.inFlight.delete(done);
     }

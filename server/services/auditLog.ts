@@ -240,7 +240,7 @@ export class AuditLog {
       this.trustedAnchorText = anchor.write(this.signedAnchor(head), { force });
       this.lastAnchorWrite = performance.now();
     } catch (err) {
-      this.say(`AUDIT ANCHOR NOT UPDATED: writing ${anchor.where} failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.sayWriteFailed(anchor, err);
     }
   }
 
@@ -279,7 +279,7 @@ export class AuditLog {
       } catch (err) {
         if (!current()) return;
         settle();
-        this.say(`AUDIT ANCHOR NOT UPDATED: writing ${anchor.where} failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.sayWriteFailed(anchor, err);
       } finally {
         if (current()) {
           this.anchorWriting = false;
@@ -287,6 +287,10 @@ export class AuditLog {
         }
       }
     })();
+  }
+
+  private sayWriteFailed(anchor: AnchorStore, err: unknown): void {
+    this.say(`AUDIT ANCHOR NOT UPDATED: writing ${anchor.where} failed: ${err instanceof Error ? err.message : String(err)}`);
   }
 
   /** Whether the anchor may move to `head`; says why loudly when it must not (nothing to do is not a problem). */
